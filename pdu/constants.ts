@@ -16,9 +16,9 @@
  * @example Look up the code of a PDU type
  * ```ts
  * import { PDU_TYPE_CODES } from "@dcm/net/pdu";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepEqual } from "node:assert/strict";
  *
- * assertEquals(PDU_TYPE_CODES["P-DATA-TF"], 0x04);
+ * deepEqual(PDU_TYPE_CODES["P-DATA-TF"], 0x04);
  * ```
  */
 export const PDU_TYPE_CODES = {
@@ -44,9 +44,9 @@ export type PduTypeCode = (typeof PDU_TYPE_CODES)[PduType];
  * @example Name an item type
  * ```ts
  * import { ITEM_TYPE } from "@dcm/net/pdu";
- * import { assertEquals } from "node:assert/strict";
+ * import { deepEqual } from "node:assert/strict";
  *
- * assertEquals(ITEM_TYPE.USER_IDENTITY_RQ, 0x58);
+ * deepEqual(ITEM_TYPE.USER_IDENTITY_RQ, 0x58);
  * ```
  */
 export const ITEM_TYPE = {

@@ -43,16 +43,16 @@ export interface PduDecodeErrorOptions extends ErrorOptions {
  *
  * @example Catch a malformed PDU
  * ```ts
- * import { decodePdu, PduDecodeError } from "./mod.ts";
- * import { assert, assertEquals } from "node:assert/strict";
+ * import { decodePdu, PduDecodeError } from "@dcm/net/pdu";
+ * import { deepEqual, ok } from "node:assert/strict";
  *
  * try {
  *   decodePdu(new Uint8Array([0x09, 0, 0, 0, 0, 4, 0, 0, 0, 0]));
- *   assert(false);
+ *   ok(false);
  * } catch (error) {
- *   assert(error instanceof PduDecodeError);
- *   assertEquals(error.code, "unknown-pdu-type");
- *   assertEquals(error.offset, 0);
+ *   ok(error instanceof PduDecodeError);
+ *   deepEqual(error.code, "unknown-pdu-type");
+ *   deepEqual(error.offset, 0);
  * }
  * ```
  */

@@ -1,0 +1,41 @@
+/**
+ * `dcm`, the command line of `@dcm/net`:
+ *
+ * ```sh
+ * deno task dcm dump FILE [--json] [--meta]
+ * ```
+ *
+ * Exit code 0 on success; otherwise non-zero with a one-line error on stderr.
+ *
+ * @module
+ */
+import { dump } from "./dump.ts";
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { dump };
+
+const USAGE = `usage: dcm <command> [options]
+
+commands:
+  dump FILE [--json] [--meta]   list a DICOM file's elements, or print it as DICOM JSON`;
+
+/** Runs the command line with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`dcm: unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    console.error(`dcm ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

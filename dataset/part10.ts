@@ -1,0 +1,243 @@
+/**
+ * DICOM Part 10 files (PS3.10 §7): the 128-byte preamble, the "DICM" prefix,
+ * the File Meta Information group (0002,eeee) in Explicit VR Little Endian,
+ * then the data set in the transfer syntax that group names.
+ *
+ * @module
+ */
+import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../version.ts";
+import { Dataset } from "./dataset.ts";
+import { decodeDataset } from "./decode.ts";
+import { EXPLICIT_LITTLE } from "./encoding.ts";
+import { Decoder } from "./_decoder.ts";
+import { encodeDataset } from "./encode.ts";
+import { DicomDecodeError } from "./errors.ts";
+
+/** A Part 10 file, decoded. */
+export interface Part10File {
+  /** The 128-byte preamble, or `undefined` when the file had none. */
+  readonly preamble: Uint8Array | undefined;
+  /** The File Meta Information (group 0002); empty when the file had none. */
+  readonly meta: Dataset;
+  /** The transfer syntax of the data set: from the meta group, else detected. */
+  readonly transferSyntax: string;
+  /** The data set. */
+  readonly dataset: Dataset;
+}
+
+/** Options of {@linkcode decodePart10}. */
+export interface DecodePart10Options {
+  /** Stop before the first top-level element whose tag is at least this (e.g. `Tag.PixelData`). */
+  stopBefore?: number;
+  /**
+   * Deepest nesting of sequences accepted.
+   *
+   * @default {64}
+   */
+  maxDepth?: number;
+  /** Receives warnings about recoverable oddities. */
+  onWarning?: (message: string) => void;
+}
+
+/** The parts of a Part 10 file before the data set, as {@linkcode decodePart10Header} finds them. */
+export interface Part10Header {
+  /** The preamble, if any. */
+  readonly preamble: Uint8Array | undefined;
+  /** The meta information group. */
+  readonly meta: Dataset;
+  /** The data set's transfer syntax. */
+  readonly transferSyntax: string;
+  /** Where the data set starts in the input. */
+  readonly datasetOffset: number;
+}
+
+const IMPLICIT_LE = "1.2.840.10008.1.2";
+const EXPLICIT_LE = "1.2.840.10008.1.2.1";
+const EXPLICIT_BE = "1.2.840.10008.1.2.2";
+const TRANSFER_SYNTAX_UID = 0x00020010;
+
+function isDicm(bytes: Uint8Array, at: number): boolean {
+  return bytes[at] === 0x44 && bytes[at + 1] === 0x49 && bytes[at + 2] === 0x43 &&
+    bytes[at + 3] === 0x4d;
+}
+
+function isUpper(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x41 && c <= 0x5a;
+}
+
+/**
+ * Guesses the transfer syntax of a data set with no meta information from its
+ * first element header, as readers of pre-Part 10 files must: explicit when
+ * bytes 4–5 are a VR, big endian when the group reads small that way.
+ */
+export function detectTransferSyntax(bytes: Uint8Array, offset = 0): string {
+  if (bytes.length - offset < 8) return IMPLICIT_LE;
+  const le = bytes[offset]! | (bytes[offset + 1]! << 8);
+  const be = (bytes[offset]! << 8) | bytes[offset + 1]!;
+  const explicit = isUpper(bytes[offset + 4]) && isUpper(bytes[offset + 5]);
+  if (be < le && be !== 0 && be <= 0x7fe0 && explicit) return EXPLICIT_BE;
+  return explicit ? EXPLICIT_LE : IMPLICIT_LE;
+}
+
+/**
+ * Decodes the preamble and meta group; the data set starts at `datasetOffset`.
+ *
+ * @throws {DicomDecodeError} when the meta group is malformed or truncated.
+ */
+export function decodePart10Header(
+  bytes: Uint8Array,
+  options: DecodePart10Options = {},
+): Part10Header {
+  let pos = 0;
+  let preamble: Uint8Array | undefined;
+  if (bytes.length >= 132 && isDicm(bytes, 128)) {
+    preamble = bytes.subarray(0, 128);
+    pos = 132;
+  } else if (isDicm(bytes, 0)) {
+    pos = 4;
+  } else if (bytes.length < 132 && bytes.length >= 8 && bytes.every((b, i) => i >= 128 || b === 0)) {
+    throw new DicomDecodeError("Cannot decode a Part 10 file: it ends inside the preamble", 0, {
+      truncated: true,
+      needed: 132,
+    });
+  }
+  const meta = new Dataset();
+  if (pos > 0) {
+    // PS3.10 §7.1: the meta group is Explicit VR Little Endian. Read elements
+    // while the group is 0002 rather than trusting (0002,0000), which some
+    // writers get wrong or leave out.
+    const decoder = new Decoder(bytes, EXPLICIT_LITTLE, 0, options);
+    while (pos + 2 <= bytes.length && (bytes[pos]! | (bytes[pos + 1]! << 8)) === 0x0002) {
+      pos = decoder.element(meta, pos, bytes.length, 0);
+    }
+    if (pos + 2 > bytes.length && pos < bytes.length) {
+      decoder.truncated("the meta information group", pos, pos + 8);
+    }
+  }
+  let ts = meta.string(TRANSFER_SYNTAX_UID);
+  if (ts === undefined || ts === "") {
+    ts = detectTransferSyntax(bytes, pos);
+    options.onWarning?.(`No transfer syntax in the meta information: detected ${ts}`);
+  }
+  return { preamble, meta, transferSyntax: ts, datasetOffset: pos };
+}
+
+/**
+ * Decodes a whole Part 10 file held in memory; data set values are views into
+ * `bytes`. Deflated files need {@linkcode readPart10}, which inflates.
+ *
+ * @example Reading a file
+ * ```ts ignore
+ * import { decodePart10 } from "./mod.ts";
+ * const file = decodePart10(await Deno.readFile("CT_small.dcm"));
+ * console.log(file.dataset.string("PatientName"));
+ * ```
+ *
+ * @throws {DicomDecodeError} for malformed or truncated bytes.
+ * @throws {TypeError} for a deflated transfer syntax.
+ */
+export function decodePart10(bytes: Uint8Array, options: DecodePart10Options = {}): Part10File {
+  const header = decodePart10Header(bytes, options);
+  const rest = bytes.subarray(header.datasetOffset);
+  let dataset: Dataset;
+  try {
+    dataset = decodeDataset(rest, { ...options, transferSyntax: header.transferSyntax });
+  } catch (e) {
+    if (!(e instanceof DicomDecodeError)) throw e;
+    throw new DicomDecodeError(e.message.replace(/ \(at byte \d+\)$/, ""), e.offset + header.datasetOffset, {
+      truncated: e.truncated,
+      ...(e.needed === undefined ? {} : { needed: e.needed + header.datasetOffset }),
+      cause: e,
+    });
+  }
+  return {
+    preamble: header.preamble,
+    meta: header.meta,
+    transferSyntax: header.transferSyntax,
+    dataset,
+  };
+}
+
+/** Options of {@linkcode createFileMeta} and {@linkcode encodePart10}. */
+export interface FileMetaOptions {
+  /**
+   * The transfer syntax of the data set.
+   *
+   * @default {"1.2.840.10008.1.2.1"} (Explicit VR Little Endian)
+   */
+  transferSyntax?: string;
+  /** Source Application Entity Title (0002,0016), e.g. the AE that sent the object. */
+  sourceAeTitle?: string;
+  /** Media Storage SOP Class UID; defaults to the data set's SOP Class UID (0008,0016). */
+  sopClassUid?: string;
+  /** Media Storage SOP Instance UID; defaults to the data set's SOP Instance UID (0008,0018). */
+  sopInstanceUid?: string;
+}
+
+/**
+ * Builds the File Meta Information group of PS3.10 §7.1 for a data set, with
+ * this implementation's class UID and version name.
+ *
+ * @throws {TypeError} when the SOP Class or Instance UID is neither given nor in the data set.
+ */
+export function createFileMeta(dataset: Dataset | undefined, options: FileMetaOptions = {}): Dataset {
+  const sopClass = options.sopClassUid ?? dataset?.string(0x00080016);
+  const sopInstance = options.sopInstanceUid ?? dataset?.string(0x00080018);
+  if (!sopClass || !sopInstance) {
+    throw new TypeError(
+      "Cannot build file meta information: SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are needed",
+    );
+  }
+  const meta = new Dataset()
+    .set(0x00020001, new Uint8Array([0, 1]), "OB")
+    .set(0x00020002, sopClass, "UI")
+    .set(0x00020003, sopInstance, "UI")
+    .set(0x00020010, options.transferSyntax ?? EXPLICIT_LE, "UI")
+    .set(0x00020012, IMPLEMENTATION_CLASS_UID, "UI")
+    .set(0x00020013, IMPLEMENTATION_VERSION_NAME, "SH");
+  if (options.sourceAeTitle !== undefined) meta.set(0x00020016, options.sourceAeTitle, "AE");
+  return meta;
+}
+
+/**
+ * Encodes the preamble, "DICM" and a meta group with a correct group length
+ * (0002,0000). The data set follows in the meta group's transfer syntax.
+ */
+export function encodeFileMeta(meta: Dataset, preamble?: Uint8Array): Uint8Array {
+  const body = encodeDataset(meta, { transferSyntax: EXPLICIT_LE });
+  const out = new Uint8Array(132 + 12 + body.length);
+  if (preamble) out.set(preamble.subarray(0, 128));
+  out.set([0x44, 0x49, 0x43, 0x4d], 128);
+  // (0002,0000) UL, 4 bytes: the length of the rest of the group.
+  out.set([0x02, 0x00, 0x00, 0x00, 0x55, 0x4c, 0x04, 0x00], 132);
+  new DataView(out.buffer).setUint32(140, body.length, true);
+  out.set(body, 144);
+  return out;
+}
+
+/**
+ * Encodes a Part 10 file: preamble, meta group, then the data set. Deflated
+ * transfer syntaxes need {@linkcode writePart10}.
+ *
+ * @throws {TypeError} for a deflated transfer syntax or missing SOP UIDs.
+ */
+export function encodePart10(dataset: Dataset, options: FileMetaOptions = {}): Uint8Array {
+  const ts = options.transferSyntax ?? EXPLICIT_LE;
+  if (transferSyntaxInfo(ts)?.deflated) {
+    throw new TypeError(`Cannot encode ${ts} synchronously: use writePart10()`);
+  }
+  const head = encodeFileMeta(createFileMeta(dataset, options));
+  const body = encodeDataset(dataset, { transferSyntax: ts });
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/** The implicit and explicit little endian and big endian UIDs, for callers that convert. */
+export const UNCOMPRESSED_TRANSFER_SYNTAXES: readonly string[] = [
+  IMPLICIT_LE,
+  EXPLICIT_LE,
+  EXPLICIT_BE,
+];

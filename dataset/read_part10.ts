@@ -1,0 +1,202 @@
+/**
+ * Reading Part 10 files from streams with bounded memory, including Deflated
+ * Explicit VR Little Endian (PS3.5 §A.5), and writing them deflated.
+ *
+ * @module
+ */
+import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { Dataset } from "./dataset.ts";
+import { encodingOf } from "./encoding.ts";
+import { Decoder } from "./_decoder.ts";
+import { encodeDataset } from "./encode.ts";
+import { DicomDecodeError } from "./errors.ts";
+import {
+  createFileMeta,
+  decodePart10,
+  decodePart10Header,
+  type DecodePart10Options,
+  encodeFileMeta,
+  type FileMetaOptions,
+  type Part10File,
+} from "./part10.ts";
+import { ByteQueue } from "./_byte_queue.ts";
+
+/** Options of {@linkcode readPart10}. */
+export interface ReadPart10Options extends DecodePart10Options {
+  /** Cancels the read; the source stream is cancelled too. */
+  signal?: AbortSignal;
+}
+
+/** What {@linkcode readPart10} returns. */
+export interface Part10Read extends Part10File {
+  /**
+   * When the read stopped at `stopBefore`: the data set's bytes from that
+   * element on (inflated if the file was deflated), for the caller to read or
+   * cancel. `undefined` when the whole file was read.
+   */
+  readonly rest: ReadableStream<Uint8Array> | undefined;
+}
+
+/**
+ * Reads a Part 10 file from bytes or a stream. With `stopBefore` (e.g.
+ * `Tag.PixelData`) only the elements before it are read, so the header of a
+ * file of any size is read in memory bounded by its largest element before
+ * that point.
+ *
+ * @example Reading a file's header without its pixel data
+ * ```ts ignore
+ * import { readPart10 } from "./mod.ts";
+ * import { Tag } from "../dictionary/mod.ts";
+ * using file = await Deno.open("huge.dcm");
+ * const { dataset, rest } = await readPart10(file.readable, { stopBefore: Tag.PixelData });
+ * await rest?.cancel();
+ * console.log(dataset.string(Tag.SOPInstanceUID));
+ * ```
+ *
+ * @throws {DicomDecodeError} for malformed or truncated input.
+ */
+export async function readPart10(
+  source: Uint8Array | ReadableStream<Uint8Array>,
+  options: ReadPart10Options = {},
+): Promise<Part10Read> {
+  options.signal?.throwIfAborted();
+  if (source instanceof Uint8Array) {
+    const header = decodePart10Header(source, options);
+    if (!transferSyntaxInfo(header.transferSyntax)?.deflated && options.stopBefore === undefined) {
+      return { ...decodePart10(source, options), rest: undefined };
+    }
+    source = new Blob([source as Uint8Array<ArrayBuffer>]).stream();
+  }
+  const reader = source.getReader();
+  const onAbort = () => reader.cancel(options.signal?.reason).catch(() => {});
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let handedOver = false;
+  try {
+    let queue = new ByteQueue(reader);
+    // The header: small, so decoded again from the start when more bytes arrive.
+    let header;
+    for (let want = 1024;;) {
+      await queue.fill(want);
+      try {
+        header = decodePart10Header(queue.peek(), options);
+        if (header.datasetOffset === queue.buffered && !queue.done) throw new RangeError("more");
+        break;
+      } catch (e) {
+        if (queue.done || !(e instanceof DicomDecodeError && e.truncated || e instanceof RangeError)) {
+          throw e;
+        }
+        want = Math.max(want * 2, e instanceof DicomDecodeError ? e.needed ?? 0 : 0);
+      }
+    }
+    queue.consume(header.datasetOffset);
+    const base = queue.consumed;
+    if (transferSyntaxInfo(header.transferSyntax)?.deflated) {
+      // The deflated data set is inflated whole: some writers leave bytes after
+      // the end of the DEFLATE stream, which DecompressionStream rejects, and
+      // only a complete input lets inflateRaw() find the real end.
+      const compressed = new Uint8Array(await new Response(queue.rest()).arrayBuffer());
+      const inflated = await inflateRaw(compressed, options.onWarning);
+      queue = new ByteQueue(new Blob([inflated as Uint8Array<ArrayBuffer>]).stream().getReader());
+    }
+    const dataset = new Dataset(options.onWarning ? { onWarning: options.onWarning } : {});
+    const encoding = encodingOf(header.transferSyntax);
+    const stop = options.stopBefore ?? Infinity;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      if (queue.buffered === 0 && !(await queue.fill(1))) break;
+      const bytes = queue.peek();
+      const decoder = new Decoder(bytes, encoding, base + queue.consumed, options);
+      decoder.complete = queue.done;
+      let pos = 0;
+      let stopped = false;
+      try {
+        while (pos < bytes.length) {
+          if (pos + 4 <= bytes.length && decoder.tagAt(pos) >= stop) {
+            stopped = true;
+            break;
+          }
+          pos = decoder.element(dataset, pos, bytes.length, 0);
+        }
+      } catch (e) {
+        if (!(e instanceof DicomDecodeError && e.truncated) || queue.done) throw e;
+        queue.consume(pos);
+        const needed = (e.needed ?? 0) - (base + queue.consumed);
+        await queue.fill(Math.max(needed, queue.buffered + 1));
+        continue; // at the end of the stream, decoding again throws the error
+
+      }
+      queue.consume(pos);
+      if (stopped) {
+        handedOver = true;
+        return { ...header, dataset, rest: queue.rest() };
+      }
+    }
+    return { ...header, dataset, rest: undefined };
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    if (!handedOver) reader.releaseLock();
+  }
+}
+
+/** Options of {@linkcode writePart10}. */
+export type WritePart10Options = FileMetaOptions;
+
+/**
+ * Encodes a Part 10 file in any transfer syntax, deflating the data set for
+ * Deflated Explicit VR Little Endian (PS3.5 §A.5) with `CompressionStream`.
+ */
+export async function writePart10(dataset: Dataset, options: WritePart10Options = {}): Promise<Uint8Array> {
+  const ts = options.transferSyntax ?? "1.2.840.10008.1.2.1";
+  const head = encodeFileMeta(createFileMeta(dataset, options));
+  let body = encodeDataset(dataset, { transferSyntax: ts });
+  if (transferSyntaxInfo(ts)?.deflated) body = await deflateRaw(body);
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/** Deflates bytes as raw DEFLATE (RFC 1951), the form PS3.5 §A.5 uses. */
+export async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("deflate-raw"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+async function inflateOnce(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new DecompressionStream("deflate-raw"),
+  );
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** How many trailing bytes after a DEFLATE stream {@linkcode inflateRaw} tolerates. */
+const MAX_TRAILING = 64;
+
+/**
+ * Inflates raw DEFLATE bytes (RFC 1951). Bytes after the end of the DEFLATE
+ * stream (up to 64, as some writers leave) are dropped with a warning.
+ *
+ * @throws {DicomDecodeError} when the bytes are not a DEFLATE stream.
+ */
+export async function inflateRaw(
+  bytes: Uint8Array,
+  onWarning?: (message: string) => void,
+): Promise<Uint8Array> {
+  let first: unknown;
+  for (let trim = 0; trim <= Math.min(MAX_TRAILING, bytes.length); trim++) {
+    try {
+      const out = await inflateOnce(bytes.subarray(0, bytes.length - trim));
+      if (trim > 0) onWarning?.(`Ignored ${trim} bytes after the end of the deflated data set`);
+      return out;
+    } catch (e) {
+      first ??= e;
+    }
+  }
+  throw new DicomDecodeError(
+    `Cannot inflate the deflated data set: ${(first as Error).message}`,
+    0,
+    { cause: first },
+  );
+}

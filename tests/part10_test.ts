@@ -1,0 +1,176 @@
+// Part 10 files: meta information (PS3.10 §7.1), streaming reads, deflate.
+import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import {
+  Dataset,
+  decodePart10,
+  DicomDecodeError,
+  encodeDataset,
+  encodePart10,
+  readPart10,
+  writePart10,
+} from "../dataset/mod.ts";
+import { Tag, Uid } from "../dictionary/mod.ts";
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../version.ts";
+import { PYDICOM_DATA } from "./_peers.ts";
+
+function sample(): Dataset {
+  return new Dataset()
+    .set(Tag.SOPClassUID, Uid.SecondaryCaptureImageStorage)
+    .set(Tag.SOPInstanceUID, "2.25.123456789")
+    .set(Tag.PatientName, "Doe^Jane")
+    .set(Tag.PatientID, 1234)
+    .set(Tag.Rows, 2)
+    .set(Tag.Columns, 2)
+    .set(Tag.PixelSpacing, [0.5, 0.25])
+    .set(Tag.ReferencedImageSequence, [
+      new Dataset().set(Tag.ReferencedSOPInstanceUID, "1.2.3"),
+    ])
+    .set(Tag.PixelData, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), "OW");
+}
+
+/** A stream that delivers `bytes` in chunks of `size`. */
+function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  let pos = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (pos >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(pos, pos + size));
+      pos += size;
+    },
+  });
+}
+
+Deno.test("encodePart10() writes preamble, DICM and a meta group with a correct group length", () => {
+  const bytes = encodePart10(sample(), { transferSyntax: Uid.ExplicitVRLittleEndian });
+  assertEquals(new TextDecoder().decode(bytes.subarray(128, 132)), "DICM");
+  const file = decodePart10(bytes);
+  const groupLength = file.meta.number(Tag.FileMetaInformationGroupLength)!;
+  // The group length counts the bytes after (0002,0000) up to the data set (PS3.10 §7.1).
+  assertEquals(144 + groupLength, bytes.length - encodeDataset(sample()).length);
+  assertEquals(file.meta.bytes(Tag.FileMetaInformationVersion), new Uint8Array([0, 1]));
+  assertEquals(file.meta.string(Tag.MediaStorageSOPClassUID), Uid.SecondaryCaptureImageStorage);
+  assertEquals(file.meta.string(Tag.MediaStorageSOPInstanceUID), "2.25.123456789");
+  assertEquals(file.meta.string(Tag.ImplementationClassUID), IMPLEMENTATION_CLASS_UID);
+  assertEquals(file.meta.string(Tag.ImplementationVersionName), IMPLEMENTATION_VERSION_NAME);
+  assertEquals(file.transferSyntax, Uid.ExplicitVRLittleEndian);
+});
+
+for (const ts of ["ImplicitVRLittleEndian", "ExplicitVRLittleEndian", "ExplicitVRBigEndian"] as const) {
+  Deno.test(`read -> write -> read is identical in ${ts}`, () => {
+    const first = decodePart10(encodePart10(sample(), { transferSyntax: Uid[ts] }));
+    const again = decodePart10(encodePart10(first.dataset, { transferSyntax: Uid[ts] }));
+    assertEquals(again.dataset.string(Tag.PatientID), "1234");
+    assertEquals(again.dataset.numbers(Tag.PixelSpacing), [0.5, 0.25]);
+    assertEquals(again.dataset.numbers(Tag.PixelData), [0x0201, 0x0403, 0x0605, 0x0807]);
+    assertEquals(
+      encodeDataset(again.dataset, { transferSyntax: Uid[ts] }),
+      encodeDataset(first.dataset, { transferSyntax: Uid[ts] }),
+    );
+  });
+}
+
+Deno.test("writePart10() deflates and readPart10() inflates Deflated Explicit VR LE (PS3.5 §A.5)", async () => {
+  const bytes = await writePart10(sample(), { transferSyntax: Uid.DeflatedExplicitVRLittleEndian });
+  assertThrows(() => decodePart10(bytes), TypeError);
+  const file = await readPart10(chunked(bytes, 7));
+  assertEquals(file.transferSyntax, Uid.DeflatedExplicitVRLittleEndian);
+  assertEquals(file.dataset.string(Tag.PatientName), "Doe^Jane");
+  assertEquals(file.dataset.items(Tag.ReferencedImageSequence).length, 1);
+});
+
+Deno.test("readPart10() gives the same data set for any chunk size", async () => {
+  const bytes = encodePart10(sample());
+  const whole = encodeDataset(decodePart10(bytes).dataset);
+  for (const size of [1, 2, 3, 5, 8, 13, 100, 1 << 16]) {
+    const file = await readPart10(chunked(bytes, size));
+    assertEquals(encodeDataset(file.dataset), whole, `chunk size ${size}`);
+  }
+});
+
+Deno.test("readPart10() stops before Pixel Data and hands over the rest as a stream", async () => {
+  const bytes = encodePart10(sample());
+  const file = await readPart10(chunked(bytes, 10), { stopBefore: Tag.PixelData });
+  assertEquals(file.dataset.has(Tag.PixelData), false);
+  assertEquals(file.dataset.string(Tag.PatientID), "1234");
+  const rest = new Uint8Array(await new Response(file.rest).arrayBuffer());
+  // (7FE0,0010) OW, 4-byte length, then 8 bytes of value.
+  assertEquals(rest.length, 12 + 8);
+  assertEquals([...rest.subarray(0, 4)], [0xe0, 0x7f, 0x10, 0x00]);
+});
+
+Deno.test("readPart10() reads a header of a file with a huge pixel data element without buffering it", async () => {
+  // A declared 1 GiB pixel data element after the header: only the header is ever pulled.
+  const ds = sample();
+  ds.delete(Tag.PixelData);
+  const meta = encodePart10(ds);
+  const head = new Uint8Array(meta.length + 12);
+  head.set(meta);
+  head.set([0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0, 0, 0, 0x40], meta.length);
+  let pulled = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(c) {
+      const chunk = pulled === 0 ? head : new Uint8Array(1 << 16);
+      pulled += chunk.length;
+      c.enqueue(chunk);
+    },
+  });
+  const file = await readPart10(stream, { stopBefore: Tag.PixelData });
+  await file.rest?.cancel();
+  assertEquals(file.dataset.string(Tag.PatientID), "1234");
+  assert(pulled < 1 << 20, `pulled ${pulled} bytes`);
+});
+
+Deno.test("readPart10() rejects a truncated stream with DicomDecodeError", async () => {
+  const bytes = encodePart10(sample());
+  for (const cut of [100, 140, 200, bytes.length - 3]) {
+    await assertRejects(() => readPart10(chunked(bytes.subarray(0, cut), 64)), DicomDecodeError);
+  }
+});
+
+Deno.test("decodePart10() reads files without preamble and without meta group", () => {
+  const bytes = encodePart10(sample(), { transferSyntax: Uid.ExplicitVRLittleEndian });
+  const noPreamble = decodePart10(bytes.subarray(128));
+  assertEquals(noPreamble.preamble, undefined);
+  assertEquals(noPreamble.dataset.string(Tag.PatientID), "1234");
+  for (const ts of ["ImplicitVRLittleEndian", "ExplicitVRLittleEndian", "ExplicitVRBigEndian"] as const) {
+    const bare = decodePart10(encodeDataset(sample(), { transferSyntax: Uid[ts] }));
+    assertEquals(bare.transferSyntax, Uid[ts]);
+    assertEquals(bare.meta.size, 0);
+    assertEquals(bare.dataset.number(Tag.Rows), 2);
+  }
+});
+
+Deno.test("decodePart10() reads the pydicom corpus's no-preamble and big endian files", async () => {
+  for (const name of ["ExplVR_BigEndNoMeta.dcm", "ExplVR_LitEndNoMeta.dcm", "MR_small_bigendian.dcm"]) {
+    const file = decodePart10(await Deno.readFile(`${PYDICOM_DATA}test_files/${name}`));
+    assert(file.dataset.size > 10, name);
+    assert(file.dataset.string(Tag.SOPInstanceUID)?.startsWith("1."), name);
+  }
+});
+
+Deno.test("truncating a Part 10 file at every offset only ever raises DicomDecodeError", () => {
+  const bytes = encodePart10(sample());
+  for (let cut = 0; cut < bytes.length; cut++) {
+    try {
+      decodePart10(bytes.subarray(0, cut));
+    } catch (e) {
+      assert(e instanceof DicomDecodeError, `cut at ${cut}: ${e}`);
+    }
+  }
+});
+
+Deno.test("random byte flips only ever raise DicomDecodeError, in bounded time", async () => {
+  const bytes = await Deno.readFile(`${PYDICOM_DATA}test_files/CT_small.dcm`);
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (let round = 0; round < 500; round++) {
+    const copy = bytes.slice();
+    for (let i = 0; i < 4; i++) copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
+    try {
+      const file = decodePart10(copy);
+      for (const el of file.dataset) if (el.kind === "bytes") file.dataset.strings(el.tag);
+    } catch (e) {
+      assert(e instanceof DicomDecodeError, `round ${round}: ${e}`);
+    }
+  }
+});

@@ -72,7 +72,7 @@ export class Dataset implements Iterable<DataElement> {
   #lastTag = -1;
   #sorted = true;
   #charset: SpecificCharacterSet | undefined;
-  #charsetKey: string | undefined;
+  #charsetElement: DataElement | undefined;
   /** The data set this one is an item of, if any. */
   parent: Dataset | undefined;
   /** Where warnings go; inherited by items. */
@@ -190,12 +190,10 @@ export class Dataset implements Iterable<DataElement> {
     if (el === undefined) {
       return this.parent?.characterSet ?? (this.#charset ??= new SpecificCharacterSet(undefined));
     }
-    const terms = this.#rawStrings(el);
-    const key = terms.join("\\");
-    if (this.#charset === undefined || this.#charsetKey !== key) {
+    if (this.#charset === undefined || this.#charsetElement !== el) {
       const onWarning = this.onWarning;
-      this.#charset = new SpecificCharacterSet(terms, onWarning ? { onWarning } : {});
-      this.#charsetKey = key;
+      this.#charset = new SpecificCharacterSet(this.#rawStrings(el), onWarning ? { onWarning } : {});
+      this.#charsetElement = el;
     }
     return this.#charset;
   }

@@ -171,7 +171,9 @@ async function capture(name: string, scenario: Scenario): Promise<void> {
   const written: string[] = [];
   for (const [side, chunks] of [["scu", fromScu], ["scp", fromScp]] as const) {
     for (const [i, pdu] of splitPdus(chunks).entries()) {
-      const file = `${side}_${String(i + 1).padStart(2, "0")}_${PDU_NAMES[pdu[0]!] ?? "unknown"}.bin`;
+      const file = `${side}_${String(i + 1).padStart(2, "0")}_${
+        PDU_NAMES[pdu[0]!] ?? "unknown"
+      }.bin`;
       await Deno.writeFile(new URL(file, dir), pdu);
       written.push(file);
     }

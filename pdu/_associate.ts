@@ -124,65 +124,70 @@ function readFixedFields(r: _Reader, start: number, end: number): FixedFields {
   };
 }
 
-/** Reads the body (after the 6-byte header) of an A-ASSOCIATE-RQ PDU. */
-export function _readAssociateRq(r: _Reader, start: number, end: number): AssociateRqPdu {
+/** How an A-ASSOCIATE-RQ and -AC differ when read: their context and user information items. */
+interface Variant<Context, Info> {
+  readonly contextType: number;
+  readonly readContext: (r: _Reader, start: number, end: number) => Context;
+  readonly readUserInformation: (r: _Reader, start: number, end: number) => Info;
+}
+
+/** Reads the body (after the 6-byte header) of an A-ASSOCIATE-RQ or -AC PDU, minus its `type`. */
+function readAssociate<Context, Info extends object>(
+  r: _Reader,
+  start: number,
+  end: number,
+  variant: Variant<Context, Info>,
+) {
   const fixed = readFixedFields(r, start, end);
   let applicationContext: string | undefined;
-  let userInformation: AssociateRqPdu["userInformation"] | undefined;
-  const presentationContexts: PresentationContextRq[] = [];
+  let userInformation: Info | undefined;
+  const presentationContexts: Context[] = [];
   const unknownItems: UnknownItem[] = [];
   r.items(start + FIXED_FIELDS_LENGTH, end, "variable field", (type, from, to, at) => {
     if (type === ITEM_TYPE.APPLICATION_CONTEXT) {
       r.once(applicationContext, "Application Context Item", at);
       applicationContext = r.uid(from, to);
-    } else if (type === ITEM_TYPE.PRESENTATION_CONTEXT_RQ) {
-      presentationContexts.push(readContextRq(r, from, to));
+    } else if (type === variant.contextType) {
+      presentationContexts.push(variant.readContext(r, from, to));
     } else if (type === ITEM_TYPE.USER_INFORMATION) {
       r.once(userInformation, "User Information Item", at);
-      userInformation = _readUserInformationRq(r, from, to);
+      userInformation = variant.readUserInformation(r, from, to);
     } else {
       unknownItems.push({ type, bytes: r.copy(from, to) });
     }
   });
   if (applicationContext === undefined) r.fail("no Application Context Item", end);
   return {
-    type: "A-ASSOCIATE-RQ",
     ...fixed,
     applicationContext,
     presentationContexts,
-    userInformation: userInformation ?? {},
+    // PS3.8 §9.3.2 requires the item; a peer that leaves it out gets an empty one.
+    userInformation: userInformation ?? ({} as Info),
     ...(unknownItems.length > 0 ? { unknownItems } : {}),
+  };
+}
+
+/** Reads the body (after the 6-byte header) of an A-ASSOCIATE-RQ PDU. */
+export function _readAssociateRq(r: _Reader, start: number, end: number): AssociateRqPdu {
+  return {
+    type: "A-ASSOCIATE-RQ",
+    ...readAssociate(r, start, end, {
+      contextType: ITEM_TYPE.PRESENTATION_CONTEXT_RQ,
+      readContext: readContextRq,
+      readUserInformation: _readUserInformationRq,
+    }),
   };
 }
 
 /** Reads the body (after the 6-byte header) of an A-ASSOCIATE-AC PDU. */
 export function _readAssociateAc(r: _Reader, start: number, end: number): AssociateAcPdu {
-  const fixed = readFixedFields(r, start, end);
-  let applicationContext: string | undefined;
-  let userInformation: AssociateAcPdu["userInformation"] | undefined;
-  const presentationContexts: PresentationContextAc[] = [];
-  const unknownItems: UnknownItem[] = [];
-  r.items(start + FIXED_FIELDS_LENGTH, end, "variable field", (type, from, to, at) => {
-    if (type === ITEM_TYPE.APPLICATION_CONTEXT) {
-      r.once(applicationContext, "Application Context Item", at);
-      applicationContext = r.uid(from, to);
-    } else if (type === ITEM_TYPE.PRESENTATION_CONTEXT_AC) {
-      presentationContexts.push(readContextAc(r, from, to));
-    } else if (type === ITEM_TYPE.USER_INFORMATION) {
-      r.once(userInformation, "User Information Item", at);
-      userInformation = _readUserInformationAc(r, from, to);
-    } else {
-      unknownItems.push({ type, bytes: r.copy(from, to) });
-    }
-  });
-  if (applicationContext === undefined) r.fail("no Application Context Item", end);
   return {
     type: "A-ASSOCIATE-AC",
-    ...fixed,
-    applicationContext,
-    presentationContexts,
-    userInformation: userInformation ?? {},
-    ...(unknownItems.length > 0 ? { unknownItems } : {}),
+    ...readAssociate(r, start, end, {
+      contextType: ITEM_TYPE.PRESENTATION_CONTEXT_AC,
+      readContext: readContextAc,
+      readUserInformation: _readUserInformationAc,
+    }),
   };
 }
 

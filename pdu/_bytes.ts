@@ -29,7 +29,7 @@ export class _Writer {
 
   u8(value: number, field: string): void {
     _checkUint(value, 0xff, field);
-    this.#bytes?.fill(value, this.offset, this.offset + 1);
+    if (this.#bytes) this.#bytes[this.offset] = value;
     this.offset += 1;
   }
 
@@ -66,7 +66,7 @@ export class _Writer {
           } at index ${i} is not a single-byte character`,
         );
       }
-      this.#bytes?.fill(code, this.offset + i, this.offset + i + 1);
+      if (this.#bytes) this.#bytes[this.offset + i] = code;
     }
     this.offset += value.length;
   }

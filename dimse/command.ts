@@ -1,0 +1,328 @@
+/**
+ * DIMSE command sets (PS3.7 §6.3, §9.3, §10.3, Annex E): the command fields
+ * of every DIMSE-C and DIMSE-N message, encoded in Implicit VR Little Endian
+ * with the Command Group Length first.
+ *
+ * @module
+ */
+import { Dataset, decodeDataset, DicomDecodeError, encodeDataset } from "../dataset/mod.ts";
+import type { Vr } from "../dataset/mod.ts";
+
+/** Command Field (0000,0100) values (PS3.7 Annex E, Table E.1-1). */
+export const COMMAND_FIELD = {
+  "C-STORE-RQ": 0x0001,
+  "C-STORE-RSP": 0x8001,
+  "C-GET-RQ": 0x0010,
+  "C-GET-RSP": 0x8010,
+  "C-FIND-RQ": 0x0020,
+  "C-FIND-RSP": 0x8020,
+  "C-MOVE-RQ": 0x0021,
+  "C-MOVE-RSP": 0x8021,
+  "C-ECHO-RQ": 0x0030,
+  "C-ECHO-RSP": 0x8030,
+  "N-EVENT-REPORT-RQ": 0x0100,
+  "N-EVENT-REPORT-RSP": 0x8100,
+  "N-GET-RQ": 0x0110,
+  "N-GET-RSP": 0x8110,
+  "N-SET-RQ": 0x0120,
+  "N-SET-RSP": 0x8120,
+  "N-ACTION-RQ": 0x0130,
+  "N-ACTION-RSP": 0x8130,
+  "N-CREATE-RQ": 0x0140,
+  "N-CREATE-RSP": 0x8140,
+  "N-DELETE-RQ": 0x0150,
+  "N-DELETE-RSP": 0x8150,
+  "C-CANCEL-RQ": 0x0fff,
+} as const;
+
+/** The name of a DIMSE message, e.g. `"C-STORE-RQ"`. */
+export type CommandType = keyof typeof COMMAND_FIELD;
+
+const TYPE_BY_FIELD = new Map<number, CommandType>(
+  Object.entries(COMMAND_FIELD).map(([k, v]) => [v, k as CommandType]),
+);
+
+/** Priority (0000,0700) values (PS3.7 §9.1.1.1.6). */
+export const PRIORITY = { MEDIUM: 0x0000, HIGH: 0x0001, LOW: 0x0002 } as const;
+
+/** Command Data Set Type (0000,0800) meaning "no data set" (PS3.7 §E.1). */
+export const NO_DATASET = 0x0101;
+
+/**
+ * The Command Data Set Type we write when a data set follows: PS3.7 §E.1
+ * allows any value but 0101H; 0001H is what DCMTK writes.
+ */
+export const DATASET_PRESENT = 0x0001;
+
+/**
+ * A DIMSE command set. One plain object for every message type: the fields
+ * each type requires are listed in {@linkcode REQUIRED_FIELDS} and checked
+ * on encode and decode; the others are optional per PS3.7.
+ */
+export interface Command {
+  /** The message type, from Command Field (0000,0100). */
+  readonly type: CommandType;
+  /** Whether a data set follows, from Command Data Set Type (0000,0800). */
+  readonly hasDataset: boolean;
+  /** Affected SOP Class UID (0000,0002). */
+  readonly affectedSopClassUid?: string;
+  /** Requested SOP Class UID (0000,0003). */
+  readonly requestedSopClassUid?: string;
+  /** Message ID (0000,0110). */
+  readonly messageId?: number;
+  /** Message ID Being Responded To (0000,0120). */
+  readonly messageIdBeingRespondedTo?: number;
+  /** Move Destination (0000,0600). */
+  readonly moveDestination?: string;
+  /** Priority (0000,0700), see {@linkcode PRIORITY}. */
+  readonly priority?: number;
+  /** Status (0000,0900). */
+  readonly status?: number;
+  /** Offending Element (0000,0901): tags. */
+  readonly offendingElements?: readonly number[];
+  /** Error Comment (0000,0902). */
+  readonly errorComment?: string;
+  /** Error ID (0000,0903). */
+  readonly errorId?: number;
+  /** Affected SOP Instance UID (0000,1000). */
+  readonly affectedSopInstanceUid?: string;
+  /** Requested SOP Instance UID (0000,1001). */
+  readonly requestedSopInstanceUid?: string;
+  /** Event Type ID (0000,1002). */
+  readonly eventTypeId?: number;
+  /** Attribute Identifier List (0000,1005): tags. */
+  readonly attributeIdentifierList?: readonly number[];
+  /** Action Type ID (0000,1008). */
+  readonly actionTypeId?: number;
+  /** Number of Remaining Sub-operations (0000,1020). */
+  readonly remaining?: number;
+  /** Number of Completed Sub-operations (0000,1021). */
+  readonly completed?: number;
+  /** Number of Failed Sub-operations (0000,1022). */
+  readonly failed?: number;
+  /** Number of Warning Sub-operations (0000,1023). */
+  readonly warning?: number;
+  /** Move Originator Application Entity Title (0000,1030). */
+  readonly moveOriginatorAeTitle?: string;
+  /** Move Originator Message ID (0000,1031). */
+  readonly moveOriginatorMessageId?: number;
+}
+
+/** A command field other than `type` and `hasDataset`. */
+export type CommandFieldName = Exclude<keyof Command, "type" | "hasDataset">;
+
+/** Tag and VR of each command field (PS3.7 Annex E, Table E.1-1). */
+export const COMMAND_ELEMENTS: { readonly [K in CommandFieldName]: readonly [number, Vr] } = {
+  affectedSopClassUid: [0x00000002, "UI"],
+  requestedSopClassUid: [0x00000003, "UI"],
+  messageId: [0x00000110, "US"],
+  messageIdBeingRespondedTo: [0x00000120, "US"],
+  moveDestination: [0x00000600, "AE"],
+  priority: [0x00000700, "US"],
+  status: [0x00000900, "US"],
+  offendingElements: [0x00000901, "AT"],
+  errorComment: [0x00000902, "LO"],
+  errorId: [0x00000903, "US"],
+  affectedSopInstanceUid: [0x00001000, "UI"],
+  requestedSopInstanceUid: [0x00001001, "UI"],
+  eventTypeId: [0x00001002, "US"],
+  attributeIdentifierList: [0x00001005, "AT"],
+  actionTypeId: [0x00001008, "US"],
+  remaining: [0x00001020, "US"],
+  completed: [0x00001021, "US"],
+  failed: [0x00001022, "US"],
+  warning: [0x00001023, "US"],
+  moveOriginatorAeTitle: [0x00001030, "AE"],
+  moveOriginatorMessageId: [0x00001031, "US"],
+};
+
+const RQ = ["messageId"] as const;
+const RSP = ["messageIdBeingRespondedTo", "status"] as const;
+
+/**
+ * The fields each message requires (M in PS3.7 Tables 9.3-1 to 9.3-10 and
+ * 10.3-1 to 10.3-12), and whether a data set must (`true`) or must not
+ * (`false`) follow; `undefined` means either.
+ */
+export const REQUIRED_FIELDS: {
+  readonly [T in CommandType]: { fields: readonly CommandFieldName[]; dataset?: boolean };
+} = {
+  "C-STORE-RQ": {
+    fields: [...RQ, "affectedSopClassUid", "priority", "affectedSopInstanceUid"],
+    dataset: true,
+  },
+  "C-STORE-RSP": { fields: RSP, dataset: false },
+  "C-GET-RQ": { fields: [...RQ, "affectedSopClassUid", "priority"], dataset: true },
+  "C-GET-RSP": { fields: RSP },
+  "C-FIND-RQ": { fields: [...RQ, "affectedSopClassUid", "priority"], dataset: true },
+  "C-FIND-RSP": { fields: RSP },
+  "C-MOVE-RQ": {
+    fields: [...RQ, "affectedSopClassUid", "priority", "moveDestination"],
+    dataset: true,
+  },
+  "C-MOVE-RSP": { fields: RSP },
+  "C-ECHO-RQ": { fields: [...RQ, "affectedSopClassUid"], dataset: false },
+  "C-ECHO-RSP": { fields: RSP, dataset: false },
+  "C-CANCEL-RQ": { fields: ["messageIdBeingRespondedTo"], dataset: false },
+  "N-EVENT-REPORT-RQ": {
+    fields: [...RQ, "affectedSopClassUid", "affectedSopInstanceUid", "eventTypeId"],
+  },
+  "N-EVENT-REPORT-RSP": { fields: RSP },
+  "N-GET-RQ": {
+    fields: [...RQ, "requestedSopClassUid", "requestedSopInstanceUid"],
+    dataset: false,
+  },
+  "N-GET-RSP": { fields: RSP },
+  "N-SET-RQ": {
+    fields: [...RQ, "requestedSopClassUid", "requestedSopInstanceUid"],
+    dataset: true,
+  },
+  "N-SET-RSP": { fields: RSP },
+  "N-ACTION-RQ": {
+    fields: [...RQ, "requestedSopClassUid", "requestedSopInstanceUid", "actionTypeId"],
+  },
+  "N-ACTION-RSP": { fields: RSP },
+  "N-CREATE-RQ": { fields: [...RQ, "affectedSopClassUid"] },
+  "N-CREATE-RSP": { fields: RSP },
+  "N-DELETE-RQ": {
+    fields: [...RQ, "requestedSopClassUid", "requestedSopInstanceUid"],
+    dataset: false,
+  },
+  "N-DELETE-RSP": { fields: RSP, dataset: false },
+};
+
+/** Options of {@linkcode CommandSetError}. */
+export interface CommandSetErrorOptions extends ErrorOptions {
+  /** What could be read of the command set, so that a response can still be sent. */
+  partial?: Partial<Command>;
+}
+
+/**
+ * A command set that cannot be decoded or lacks a required field. `partial`
+ * holds what could be read (often the type and Message ID), so that an SCP
+ * can answer with a failure status instead of aborting.
+ */
+export class CommandSetError extends SyntaxError {
+  /** What could be read of the command set. */
+  readonly partial: Partial<Command>;
+  /** Creates the error. */
+  constructor(message: string, options: CommandSetErrorOptions = {}) {
+    super(message, options);
+    this.name = "CommandSetError";
+    this.partial = options.partial ?? {};
+  }
+}
+
+function missing(command: Partial<Command>): string[] {
+  const rules = command.type ? REQUIRED_FIELDS[command.type] : undefined;
+  if (!rules) return [];
+  const out: string[] = rules.fields.filter((f) => command[f] === undefined);
+  if (rules.dataset !== undefined && command.hasDataset !== rules.dataset) {
+    out.push(rules.dataset ? "a data set" : "no data set");
+  }
+  return out;
+}
+
+function describeMissing(command: Partial<Command>, names: string[]): string {
+  return `${command.type} lacks ${
+    names.map((n) => {
+      const el = COMMAND_ELEMENTS[n as CommandFieldName];
+      return el ? `${n} (0000,${(el[0] & 0xffff).toString(16).padStart(4, "0").toUpperCase()})` : n;
+    }).join(", ")
+  }`;
+}
+
+/**
+ * Encodes a command set in Implicit VR Little Endian with (0000,0000) Command
+ * Group Length first (PS3.7 §6.3.1).
+ *
+ * @example A C-ECHO-RQ
+ * ```ts
+ * import { encodeCommand } from "./mod.ts";
+ * const bytes = encodeCommand({
+ *   type: "C-ECHO-RQ",
+ *   hasDataset: false,
+ *   messageId: 1,
+ *   affectedSopClassUid: "1.2.840.10008.1.1",
+ * });
+ * console.log(bytes.length); // 68
+ * ```
+ *
+ * @throws {TypeError} when a field the message type requires is missing.
+ */
+export function encodeCommand(command: Command): Uint8Array {
+  const lacking = missing(command).filter((n) => !n.includes("data set"));
+  if (lacking.length > 0) throw new TypeError(`Cannot encode ${describeMissing(command, lacking)}`);
+  const ds = new Dataset()
+    .set(0x00000100, COMMAND_FIELD[command.type], "US")
+    .set(0x00000800, command.hasDataset ? DATASET_PRESENT : NO_DATASET, "US");
+  for (const [name, [tag, vr]] of Object.entries(COMMAND_ELEMENTS)) {
+    const value = command[name as CommandFieldName];
+    if (value === undefined) continue;
+    ds.set(tag, Array.isArray(value) ? [...value] : value as string | number, vr);
+  }
+  const body = encodeDataset(ds, { transferSyntax: "1.2.840.10008.1.2" });
+  const out = new Uint8Array(12 + body.length);
+  const view = new DataView(out.buffer);
+  // (0000,0000) UL, implicit: tag, 4-byte length 4, value = bytes after it.
+  view.setUint32(4, 4, true);
+  view.setUint32(8, body.length, true);
+  out.set(body, 12);
+  return out;
+}
+
+/**
+ * Decodes a command set and checks the fields its type requires.
+ *
+ * @throws {CommandSetError} for malformed bytes, an unknown command field or a missing field.
+ */
+export function decodeCommand(bytes: Uint8Array): Command {
+  let ds: Dataset;
+  try {
+    ds = decodeDataset(bytes, { transferSyntax: "1.2.840.10008.1.2" });
+  } catch (e) {
+    if (!(e instanceof DicomDecodeError)) throw e;
+    throw new CommandSetError(`Cannot decode a command set: ${e.message}`, { cause: e });
+  }
+  const field = ds.number(0x00000100);
+  const type = field === undefined ? undefined : TYPE_BY_FIELD.get(field);
+  const partial: { -readonly [K in keyof Command]?: Command[K] } = {};
+  if (type !== undefined) partial.type = type;
+  partial.hasDataset = ds.number(0x00000800) !== NO_DATASET;
+  for (const [name, [tag, vr]] of Object.entries(COMMAND_ELEMENTS)) {
+    if (!ds.has(tag)) continue;
+    const key = name as CommandFieldName;
+    try {
+      if (vr === "AT") (partial as Record<string, unknown>)[key] = ds.numbers(tag);
+      else if (vr === "US") {
+        const n = ds.number(tag);
+        if (n !== undefined) (partial as Record<string, unknown>)[key] = n;
+      } else {
+        const s = ds.string(tag);
+        if (s !== undefined) (partial as Record<string, unknown>)[key] = s;
+      }
+    } catch (e) {
+      throw new CommandSetError(`Cannot read ${name} of a command set`, { cause: e, partial });
+    }
+  }
+  if (type === undefined) {
+    throw new CommandSetError(
+      field === undefined
+        ? "Cannot decode a command set without Command Field (0000,0100)"
+        : `Cannot decode a command set: unknown Command Field 0x${field.toString(16).padStart(4, "0")}`,
+      { partial },
+    );
+  }
+  const lacking = missing(partial);
+  if (lacking.length > 0) {
+    throw new CommandSetError(`Cannot accept a command set: ${describeMissing(partial, lacking)}`, {
+      partial,
+    });
+  }
+  return partial as Command;
+}
+
+/** Reports whether a command type is a request (its Command Field has bit 15 clear). */
+export function isRequest(type: CommandType): boolean {
+  return (COMMAND_FIELD[type] & 0x8000) === 0;
+}

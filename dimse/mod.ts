@@ -1,0 +1,25 @@
+/**
+ * The DIMSE layer (PS3.7): command sets, status codes, fragmentation of
+ * messages into PDVs, and a {@linkcode DimseChannel} that reassembles,
+ * dispatches and sends messages over an association.
+ *
+ * @example Encode and decode a C-ECHO-RQ command set
+ * ```ts
+ * import { decodeCommand, encodeCommand } from "./mod.ts";
+ *
+ * const bytes = encodeCommand({
+ *   type: "C-ECHO-RQ",
+ *   hasDataset: false,
+ *   messageId: 7,
+ *   affectedSopClassUid: "1.2.840.10008.1.1",
+ * });
+ * console.log(decodeCommand(bytes).messageId); // 7
+ * ```
+ *
+ * @module
+ */
+export * from "./command.ts";
+export * from "./status.ts";
+export * from "./errors.ts";
+export * from "./fragment.ts";
+export * from "./channel.ts";

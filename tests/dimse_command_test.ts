@@ -1,0 +1,138 @@
+// DIMSE command sets (PS3.7 §9.3, Annex E), checked against DCMTK's own bytes.
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
+import { decodePdu, type PDataTfPdu } from "../pdu/mod.ts";
+import {
+  type Command,
+  CommandSetError,
+  decodeCommand,
+  describeStatus,
+  DimseStatusError,
+  encodeCommand,
+  fragmentBytes,
+  fragmentStream,
+  statusCategory,
+} from "../dimse/mod.ts";
+
+const FIXTURES = new URL("./fixtures/pdu/", import.meta.url).pathname;
+
+async function pdvs(path: string) {
+  const r = decodePdu(await Deno.readFile(FIXTURES + path));
+  assert(r.complete);
+  return (r.pdu as PDataTfPdu).values;
+}
+
+Deno.test("decodeCommand() reads echoscu's C-ECHO-RQ and encodeCommand() writes the same bytes", async () => {
+  const [pdv] = await pdvs("echoscu/scu_02_p-data-tf.bin");
+  assert(pdv?.isCommand && pdv.isLastFragment);
+  const command = decodeCommand(pdv.data);
+  assertEquals(command.type, "C-ECHO-RQ");
+  assertEquals(command.affectedSopClassUid, "1.2.840.10008.1.1");
+  assertEquals(command.hasDataset, false);
+  assertEquals(encodeCommand(command), pdv.data);
+});
+
+Deno.test("decodeCommand() reads storescp's C-ECHO-RSP with its status", async () => {
+  const [pdv] = await pdvs("echoscu/scp_02_p-data-tf.bin");
+  const command = decodeCommand(pdv!.data);
+  assertEquals(command.type, "C-ECHO-RSP");
+  assertEquals(command.status, 0);
+  assertEquals(encodeCommand(command), pdv!.data);
+});
+
+Deno.test("decodeCommand() reads storescu's C-STORE-RQ and re-encodes it byte for byte", async () => {
+  const [pdv] = await pdvs("storescu_user_identity/scu_02_p-data-tf.bin");
+  const command = decodeCommand(pdv!.data);
+  assertEquals(command.type, "C-STORE-RQ");
+  assertEquals(command.hasDataset, true);
+  assertEquals(command.affectedSopClassUid, "1.2.840.10008.5.1.4.1.1.4");
+  assert(command.affectedSopInstanceUid?.startsWith("1.3.6.1.4.1.5962"));
+  assertEquals(command.priority, 0);
+  assertEquals(encodeCommand(command), pdv!.data);
+});
+
+Deno.test("decodeCommand() names the missing required field and keeps what it read", () => {
+  const bytes = encodeCommand({ type: "C-ECHO-RQ", hasDataset: false, messageId: 3, affectedSopClassUid: "1.2" });
+  // Drop (0000,0002) by rebuilding without it: a C-STORE-RQ lacking its instance UID.
+  const partial: Command = { type: "C-FIND-RQ", hasDataset: true, messageId: 9, affectedSopClassUid: "1.2", priority: 0 };
+  const ok = decodeCommand(encodeCommand(partial));
+  assertEquals(ok.messageId, 9);
+  assertThrows(() => encodeCommand({ type: "C-STORE-RQ", hasDataset: true, messageId: 1 } as Command), TypeError);
+  try {
+    decodeCommand(bytes.subarray(0, bytes.length - 10));
+    assert(false, "expected an error");
+  } catch (e) {
+    assert(e instanceof CommandSetError);
+  }
+});
+
+Deno.test("decodeCommand() rejects a C-STORE-RQ without Affected SOP Instance UID, with the Message ID", () => {
+  // Hand-built command set: (0000,0002) UI, (0000,0100) US 0001, (0000,0110) US 5, (0000,0700) US 0, (0000,0800) US 0.
+  const el = (tag: number, value: Uint8Array) => {
+    const out = new Uint8Array(8 + value.length);
+    const v = new DataView(out.buffer);
+    v.setUint16(0, tag >>> 16, true);
+    v.setUint16(2, tag & 0xffff, true);
+    v.setUint32(4, value.length, true);
+    out.set(value, 8);
+    return [...out];
+  };
+  const us = (n: number) => new Uint8Array([n & 0xff, n >> 8]);
+  const bytes = new Uint8Array([
+    ...el(0x00000002, new TextEncoder().encode("1.2.840.10008.5.1.4.1.1.2\0")),
+    ...el(0x00000100, us(1)),
+    ...el(0x00000110, us(5)),
+    ...el(0x00000700, us(0)),
+    ...el(0x00000800, us(0)),
+  ]);
+  try {
+    decodeCommand(bytes);
+    assert(false);
+  } catch (e) {
+    assert(e instanceof CommandSetError);
+    assertEquals(e.partial.messageId, 5);
+    assertEquals(e.partial.type, "C-STORE-RQ");
+    assert(/affectedSopInstanceUid \(0000,1000\)/.test(e.message), e.message);
+  }
+});
+
+Deno.test("statusCategory() follows PS3.7 Annex C", () => {
+  assertEquals(statusCategory(0x0000), "success");
+  assertEquals(statusCategory(0xff00), "pending");
+  assertEquals(statusCategory(0xff01), "pending");
+  assertEquals(statusCategory(0xfe00), "cancel");
+  assertEquals(statusCategory(0xb000), "warning");
+  assertEquals(statusCategory(0x0001), "warning");
+  assertEquals(statusCategory(0xa801), "failure");
+  assertEquals(statusCategory(0xc123), "failure");
+  assertEquals(describeStatus(0xa801), "Refused: move destination unknown (A801)");
+  assertEquals(describeStatus(0xa7ff), "Refused: out of resources (A7FF)");
+  assertEquals(new DimseStatusError("C-FIND", 0xc001, { errorComment: "bad key" }).message, "C-FIND failed: Error: cannot understand / unable to process (C001): bad key");
+});
+
+Deno.test("fragmentBytes() splits under the limit with the last flag only on the last fragment", () => {
+  const f = [...fragmentBytes(new Uint8Array(9), 3, false, 4)];
+  assertEquals(f.map((p) => [p.data.length, p.isLastFragment, p.presentationContextId]), [[4, false, 3], [4, false, 3], [1, true, 3]]);
+  assertEquals([...fragmentBytes(new Uint8Array(0), 1, false, 4)].length, 1);
+});
+
+Deno.test("fragmentStream() re-chunks any chunking into exact fragments and flags the last", async () => {
+  for (const chunk of [1, 3, 4, 5, 100]) {
+    const data = new Uint8Array(17).map((_, i) => i);
+    let pos = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pos >= data.length) return c.close();
+        c.enqueue(data.slice(pos, pos + chunk));
+        pos += chunk;
+      },
+    });
+    const out = [];
+    for await (const pdv of fragmentStream(stream, 1, 4)) out.push(pdv);
+    assertEquals(out.map((p) => p.data.length), [4, 4, 4, 4, 1], `chunk ${chunk}`);
+    assertEquals(out.map((p) => p.isLastFragment), [false, false, false, false, true]);
+    assertEquals(new Uint8Array(out.flatMap((p) => [...p.data])), data);
+  }
+  const empty = [];
+  for await (const pdv of fragmentStream(new ReadableStream({ start: (c) => c.close() }), 1, 4)) empty.push(pdv);
+  assertEquals(empty.map((p) => [p.data.length, p.isLastFragment]), [[0, true]]);
+});

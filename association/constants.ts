@@ -1,0 +1,73 @@
+/**
+ * Defaults and named rejections of the association layer.
+ *
+ * @module
+ */
+
+import type { RejectResult, RejectSource } from "../pdu/mod.ts";
+
+/**
+ * Our Implementation Class UID (PS3.7 D.3.3.2), sent in every A-ASSOCIATE-RQ
+ * and -AC unless overridden: a UUID-derived UID under the `2.25` root
+ * (PS3.5 §B.2), fixed for this implementation.
+ */
+export const IMPLEMENTATION_CLASS_UID = "2.25.269350016562177678917994947634149359415";
+
+/** Our Implementation Version Name (PS3.7 D.3.3.2), at most 16 characters. */
+export const IMPLEMENTATION_VERSION_NAME = "DCMNET_010";
+
+/** The Maximum Length we advertise unless told otherwise (PS3.8 Annex D.1), as DCMTK does. */
+export const DEFAULT_MAX_PDU_LENGTH = 16384;
+
+/** The default ARTIM, association and release timeout, in milliseconds. */
+export const DEFAULT_TIMEOUT = 30_000;
+
+/** Verification SOP Class UID (PS3.4 Annex A), the one abstract syntax every DICOM AE supports. */
+export const VERIFICATION_SOP_CLASS = "1.2.840.10008.1.1";
+
+/** Implicit VR Little Endian, the default transfer syntax (PS3.5 §10.1). */
+export const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
+
+/** Explicit VR Little Endian (PS3.5 §10.2). */
+export const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
+
+/** An A-ASSOCIATE-RJ's three codes (PS3.8 Table 9-21). */
+export interface AssociationRejection {
+  /** 1 rejected-permanent, 2 rejected-transient. */
+  readonly result: RejectResult;
+  /** 1 service-user, 2 service-provider (ACSE), 3 service-provider (presentation). */
+  readonly source: RejectSource;
+  /** The Reason/Diag. code for that source. */
+  readonly reason: number;
+}
+
+/**
+ * The rejections an acceptor sends, named after PS3.8 Table 9-21, for
+ * access control policies to return.
+ *
+ * @example Reject an unknown calling AE title
+ * ```ts
+ * import { ASSOCIATION_REJECTIONS, type AccessControlPolicy } from "@dcm/net/association";
+ *
+ * const policy: AccessControlPolicy = (request) =>
+ *   request.callingAeTitle === "MODALITY1"
+ *     ? undefined
+ *     : ASSOCIATION_REJECTIONS.CALLING_AE_TITLE_NOT_RECOGNIZED;
+ * ```
+ */
+export const ASSOCIATION_REJECTIONS = {
+  /** Permanent, service-user, reason 1 (no-reason-given). */
+  NO_REASON_GIVEN: { result: 1, source: 1, reason: 1 },
+  /** Permanent, service-user, reason 2 (application-context-name-not-supported). */
+  APPLICATION_CONTEXT_NAME_NOT_SUPPORTED: { result: 1, source: 1, reason: 2 },
+  /** Permanent, service-user, reason 3 (calling-AE-title-not-recognized). */
+  CALLING_AE_TITLE_NOT_RECOGNIZED: { result: 1, source: 1, reason: 3 },
+  /** Permanent, service-user, reason 7 (called-AE-title-not-recognized). */
+  CALLED_AE_TITLE_NOT_RECOGNIZED: { result: 1, source: 1, reason: 7 },
+  /** Permanent, service-provider (ACSE), reason 2 (protocol-version-not-supported). */
+  PROTOCOL_VERSION_NOT_SUPPORTED: { result: 1, source: 2, reason: 2 },
+  /** Transient, service-provider (presentation), reason 1 (temporary-congestion). */
+  TEMPORARY_CONGESTION: { result: 2, source: 3, reason: 1 },
+  /** Transient, service-provider (presentation), reason 2 (local-limit-exceeded). */
+  LOCAL_LIMIT_EXCEEDED: { result: 2, source: 3, reason: 2 },
+} as const satisfies Record<string, AssociationRejection>;

@@ -1,0 +1,298 @@
+/**
+ * The association-requestor: {@linkcode connect} opens a TCP connection and
+ * requests an association; {@linkcode requestAssociation} does the same over
+ * any transport (PS3.8 §7.1.2, §9.1.2).
+ *
+ * @module
+ */
+
+import {
+  type AssociateAcPdu,
+  type AssociateRqPdu,
+  type AsynchronousOperationsWindow,
+  DICOM_APPLICATION_CONTEXT_NAME,
+  PROTOCOL_VERSION,
+  type RoleSelection,
+  type SopClassCommonExtendedNegotiation,
+  type SopClassExtendedNegotiation,
+  type UserIdentityRequest,
+} from "../pdu/mod.ts";
+import { _abortOnSignal, _checkAeTitle, _resolve, type _Resolved } from "./_options.ts";
+import type { AssociationOptions } from "./options.ts";
+import type { Transport } from "./transport.ts";
+import { _UpperLayer } from "./_upper_layer.ts";
+import { _createAssociation, type Association } from "./association.ts";
+import {
+  readAsynchronousOperationsWindow,
+  readPresentationContextAnswer,
+  type Roles,
+} from "./negotiation.ts";
+
+/** A presentation context to propose (PS3.8 §9.3.2.2). */
+export interface ProposedPresentationContext {
+  /** The abstract syntax (SOP Class UID). */
+  readonly abstractSyntax: string;
+  /** Transfer syntaxes, most preferred first. */
+  readonly transferSyntaxes: readonly string[];
+  /**
+   * SCP/SCU role selection to propose for the abstract syntax (54H, PS3.7
+   * D.3.3.4), e.g. `{ scu: true, scp: true }` for C-GET. Without it the
+   * default roles apply: this side SCU, the acceptor SCP. Contexts with the
+   * same abstract syntax must propose the same roles.
+   */
+  readonly roles?: Roles;
+}
+
+/** A user identity to present (58H, PS3.7 D.3.3.7). Strings are sent as UTF-8. */
+export interface UserIdentityOptions {
+  /** User-Identity-Type: 1 username, 2 username and passcode, 3 Kerberos, 4 SAML, 5 JWT. */
+  readonly type: 1 | 2 | 3 | 4 | 5;
+  /** The username, ticket, assertion or token. */
+  readonly primaryField: string | Uint8Array;
+  /** The passcode, for type 2. */
+  readonly secondaryField?: string | Uint8Array;
+  /**
+   * Ask the acceptor to confirm with a server response (59H).
+   *
+   * @default {false}
+   */
+  readonly positiveResponseRequested?: boolean;
+}
+
+/** Options of {@linkcode requestAssociation}. */
+export interface RequestAssociationOptions extends AssociationOptions {
+  /** The presentation contexts to propose, at most 128; IDs 1, 3, 5 ... are assigned in order. */
+  readonly presentationContexts: readonly ProposedPresentationContext[];
+  /**
+   * Our AE title, 1–16 characters.
+   *
+   * @default {"DCMNET"}
+   */
+  readonly callingAeTitle?: string;
+  /**
+   * The peer's AE title, 1–16 characters.
+   *
+   * @default {"ANY-SCP"}
+   */
+  readonly calledAeTitle?: string;
+  /** The Asynchronous Operations Window to propose (53H); not proposed by default (1/1). */
+  readonly asynchronousOperationsWindow?: AsynchronousOperationsWindow;
+  /** The user identity to present (58H); none by default. */
+  readonly userIdentity?: UserIdentityOptions;
+  /** SOP Class Extended Negotiation sub-items to send (56H). */
+  readonly sopClassExtendedNegotiations?: readonly SopClassExtendedNegotiation[];
+  /** SOP Class Common Extended Negotiation sub-items to send (57H). */
+  readonly sopClassCommonExtendedNegotiations?: readonly SopClassCommonExtendedNegotiation[];
+  /**
+   * A name for the peer in events.
+   *
+   * @default {"transport"}
+   */
+  readonly peer?: string;
+}
+
+/** Options of {@linkcode connect}. */
+export interface ConnectOptions extends Omit<RequestAssociationOptions, "peer"> {
+  /**
+   * Milliseconds to wait for the TCP connection. 0 means no limit.
+   *
+   * @default {30000}
+   */
+  readonly connectTimeout?: number;
+}
+
+/**
+ * Requests an association over a TCP connection to `hostname:port`: opens
+ * the connection (with `TCP_NODELAY`), sends the A-ASSOCIATE-RQ and waits
+ * for the answer (PS3.8 §9.1.2; state machine Evt1, AE-1, AE-2, AE-3).
+ *
+ * @param hostname The acceptor's host name or IP address.
+ * @param port The acceptor's TCP port.
+ * @param options What to propose, timeouts and cancellation.
+ * @returns The established association. Rejected presentation contexts are
+ * reported in it, not thrown: check {@linkcode Association.acceptedContexts}.
+ * @throws {AssociationRejectedError} If the acceptor answers A-ASSOCIATE-RJ.
+ * @throws {AssociationAbortedError} If the connection fails, times out, is
+ * aborted (by the peer or `options.signal`) or the peer breaks the protocol.
+ * @throws {RangeError} For an invalid AE title or too many contexts.
+ *
+ * @example Verify connectivity with a DICOM peer
+ * ```ts ignore
+ * import { connect } from "@dcm/net/association";
+ *
+ * await using association = await connect("pacs.example.org", 104, {
+ *   calledAeTitle: "PACS",
+ *   presentationContexts: [{ abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ * });
+ * console.log(association.acceptedContexts);
+ * ```
+ */
+export function connect(
+  hostname: string,
+  port: number,
+  options: ConnectOptions,
+): Promise<Association> {
+  const connectTimeout = options.connectTimeout ?? 30_000;
+  const open = async (signal: AbortSignal): Promise<Transport> => {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener("abort", onAbort);
+    const timer = connectTimeout > 0
+      ? setTimeout(() => {
+        controller.abort(
+          new DOMException(`No TCP connection within ${connectTimeout} ms`, "TimeoutError"),
+        );
+      }, connectTimeout)
+      : undefined;
+    try {
+      const conn = await Deno.connect({ hostname, port, signal: controller.signal });
+      conn.setNoDelay(true);
+      return conn;
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
+  };
+  return establish(open, { ...options, peer: `${hostname}:${port}` });
+}
+
+/**
+ * Requests an association over an open transport: anything with a
+ * `readable` and a `writable` byte stream, such as a `Deno.Conn` or an
+ * in-memory pipe (state machine Evt1, AE-2, AE-3). The association owns the
+ * transport from then on and closes it when it ends.
+ *
+ * @param transport The transport.
+ * @param options What to propose, timeouts and cancellation.
+ * @returns The established association.
+ * @throws {AssociationRejectedError} If the acceptor answers A-ASSOCIATE-RJ.
+ * @throws {AssociationAbortedError} If the association is aborted or times out.
+ *
+ * @example Associate over an already open connection
+ * ```ts ignore
+ * import { requestAssociation } from "@dcm/net/association";
+ *
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 11112 });
+ * await using association = await requestAssociation(conn, {
+ *   presentationContexts: [{ abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ * });
+ * ```
+ */
+export function requestAssociation(
+  transport: Transport,
+  options: RequestAssociationOptions,
+): Promise<Association> {
+  return establish(() => Promise.resolve(transport), options);
+}
+
+async function establish(
+  open: (signal: AbortSignal) => Promise<Transport>,
+  options: RequestAssociationOptions,
+): Promise<Association> {
+  const settings = _resolve(options);
+  const rq = buildRequest(options, settings);
+  options.signal?.throwIfAborted();
+  const ul = new _UpperLayer({
+    ...settings,
+    requestor: true,
+    peer: options.peer ?? "transport",
+    events: options.events,
+    onReleaseRequest: options.onReleaseRequest,
+  });
+  _abortOnSignal(ul, options.signal);
+  ul.request(open, rq);
+  let ac: AssociateAcPdu;
+  try {
+    ac = await ul.establishment as AssociateAcPdu;
+  } catch (error) {
+    await ul.closed;
+    throw error;
+  }
+  const roles = rq.userInformation.roleSelections ?? [];
+  return _createAssociation(ul, {
+    role: "requestor",
+    request: rq,
+    response: ac,
+    presentationContexts: readPresentationContextAnswer(
+      rq.presentationContexts,
+      roles,
+      ac.presentationContexts,
+      ac.userInformation.roleSelections ?? [],
+    ),
+    maxPduLength: settings.maxPduLength,
+    peerMaxPduLength: ac.userInformation.maxPduLength ?? 0,
+    asynchronousOperationsWindow: readAsynchronousOperationsWindow(
+      rq.userInformation.asynchronousOperationsWindow,
+      ac.userInformation.asynchronousOperationsWindow,
+    ),
+    userIdentity: rq.userInformation.userIdentity,
+  });
+}
+
+const UTF8 = new TextEncoder();
+
+function bytesOf(value: string | Uint8Array | undefined): Uint8Array {
+  return typeof value === "string" ? UTF8.encode(value) : value ?? new Uint8Array(0);
+}
+
+/** Builds the A-ASSOCIATE-RQ PDU (PS3.8 §9.3.2) from the options. */
+function buildRequest(options: RequestAssociationOptions, settings: _Resolved): AssociateRqPdu {
+  const contexts = options.presentationContexts;
+  if (contexts.length === 0 || contexts.length > 128) {
+    throw new RangeError(
+      `Cannot request an association: ${contexts.length} presentation contexts (1–128 allowed)`,
+    );
+  }
+  const roles = new Map<string, RoleSelection>();
+  for (const pc of contexts) {
+    if (pc.transferSyntaxes.length === 0) {
+      throw new RangeError(
+        `Cannot request an association: no transfer syntax for ${pc.abstractSyntax}`,
+      );
+    }
+    if (pc.roles === undefined) continue;
+    const role = { sopClassUid: pc.abstractSyntax, scuRole: pc.roles.scu, scpRole: pc.roles.scp };
+    const other = roles.get(pc.abstractSyntax);
+    if (other !== undefined && (other.scuRole !== role.scuRole || other.scpRole !== role.scpRole)) {
+      throw new RangeError(
+        `Cannot request an association: different roles proposed for ${pc.abstractSyntax}`,
+      );
+    }
+    roles.set(pc.abstractSyntax, role);
+  }
+  const identity = options.userIdentity;
+  const userIdentity: UserIdentityRequest | undefined = identity && {
+    identityType: identity.type,
+    positiveResponseRequested: identity.positiveResponseRequested ?? false,
+    primaryField: bytesOf(identity.primaryField),
+    secondaryField: bytesOf(identity.secondaryField),
+  };
+  return {
+    type: "A-ASSOCIATE-RQ",
+    protocolVersion: PROTOCOL_VERSION,
+    calledAeTitle: _checkAeTitle(options.calledAeTitle ?? "ANY-SCP", "calledAeTitle"),
+    callingAeTitle: _checkAeTitle(options.callingAeTitle ?? "DCMNET", "callingAeTitle"),
+    applicationContext: DICOM_APPLICATION_CONTEXT_NAME,
+    presentationContexts: contexts.map((pc, i) => ({
+      id: 2 * i + 1,
+      abstractSyntax: pc.abstractSyntax,
+      transferSyntaxes: pc.transferSyntaxes,
+    })),
+    userInformation: {
+      maxPduLength: settings.maxPduLength,
+      implementationClassUid: settings.implementationClassUid,
+      implementationVersionName: settings.implementationVersionName,
+      ...(options.asynchronousOperationsWindow && {
+        asynchronousOperationsWindow: options.asynchronousOperationsWindow,
+      }),
+      ...(roles.size > 0 && { roleSelections: [...roles.values()] }),
+      ...(options.sopClassExtendedNegotiations && {
+        sopClassExtendedNegotiations: options.sopClassExtendedNegotiations,
+      }),
+      ...(options.sopClassCommonExtendedNegotiations && {
+        sopClassCommonExtendedNegotiations: options.sopClassCommonExtendedNegotiations,
+      }),
+      ...(userIdentity && { userIdentity }),
+    },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * An association server: accepts TCP connections, runs the acceptor on
+ * each and hands every established association to a handler, with a limit
+ * on concurrent associations and a graceful shutdown.
+ *
+ * @module
+ */
+
+import { acceptAssociation, type AcceptAssociationOptions } from "./acceptor.ts";
+import type { Association } from "./association.ts";
+import { ASSOCIATION_REJECTIONS } from "./constants.ts";
+
+/** Handles one established association; the server waits for it to end afterwards. */
+export type AssociationHandler = (association: Association) => void | Promise<void>;
+
+/** Where to listen: an open TCP listener (the server takes it over) or an address. */
+export type ListenTarget = Deno.TcpListener | { readonly hostname?: string; readonly port: number };
+
+/** Options of {@linkcode serveAssociations}. */
+export interface AssociationServerOptions
+  extends Omit<AcceptAssociationOptions, "remoteAddress" | "signal"> {
+  /**
+   * The most associations (open connections, established or not) served at
+   * once. A connection over the limit gets an A-ASSOCIATE-RJ (transient,
+   * service-provider presentation, local-limit-exceeded, PS3.8 Table 9-21).
+   *
+   * @default {100}
+   */
+  readonly maxAssociations?: number;
+  /** Shuts the server down gracefully when aborted. */
+  readonly signal?: AbortSignal;
+  /**
+   * Called with what a handler throws; the association is then aborted.
+   *
+   * @default {(error) => console.error(error)}
+   */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Options of {@linkcode AssociationServer.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * Abort the associations in progress instead of waiting for them to end.
+   *
+   * @default {false}
+   */
+  readonly abort?: boolean;
+}
+
+/**
+ * A running association server, made by {@linkcode serveAssociations}.
+ * `await using` shuts it down gracefully.
+ *
+ * @example Serve Verification on an ephemeral port
+ * ```ts
+ * import { connect, serveAssociations } from "@dcm/net/association";
+ *
+ * await using server = serveAssociations({ hostname: "127.0.0.1", port: 0 }, async (association) => {
+ *   for await (const _pdu of association.pData) {
+ *     // The DIMSE layer handles the messages here.
+ *   }
+ * });
+ * await using association = await connect("127.0.0.1", server.addr.port, {
+ *   presentationContexts: [{ abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ * });
+ * await association.release();
+ * ```
+ */
+export class AssociationServer implements AsyncDisposable {
+  readonly #listener: Deno.TcpListener;
+  readonly #handler: AssociationHandler;
+  readonly #options: AssociationServerOptions;
+  readonly #sessions = new Set<Promise<void>>();
+  readonly #abortAll = new AbortController();
+  readonly #accepting: Promise<void>;
+  readonly #finished = Promise.withResolvers<void>();
+  readonly #onAbort = () => void this.shutdown();
+  #shutdown: Promise<void> | undefined;
+  #active = 0;
+
+  /**
+   * Starts serving on `listener`.
+   *
+   * @param listener The TCP listener; the server closes it at shutdown.
+   * @param handler Called with each established association.
+   * @param options Acceptor options for every association, and server limits.
+   */
+  constructor(
+    listener: Deno.TcpListener,
+    handler: AssociationHandler,
+    options: AssociationServerOptions = {},
+  ) {
+    const max = options.maxAssociations ?? 100;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`Invalid maxAssociations: ${max}`);
+    this.#listener = listener;
+    this.#handler = handler;
+    this.#options = options;
+    this.#accepting = this.#accept(max);
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** The address listened on; with port 0, `addr.port` is the port the system chose. */
+  get addr(): Deno.NetAddr {
+    return this.#listener.addr;
+  }
+
+  /** Connections being served now (establishing, established or ending). */
+  get activeAssociations(): number {
+    return this.#active;
+  }
+
+  /** Resolves once the server has shut down and every association has ended. */
+  get finished(): Promise<void> {
+    return this.#finished.promise;
+  }
+
+  /**
+   * Stops accepting connections, then waits for the associations in
+   * progress to end (or aborts them with `{ abort: true }`).
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<void> {
+    if (options.abort) this.#abortAll.abort(new Error("Server shut down"));
+    this.#shutdown ??= (async () => {
+      this.#options.signal?.removeEventListener("abort", this.#onAbort);
+      try {
+        this.#listener.close();
+      } catch { /* Already closed. */ }
+      await this.#accepting;
+      await this.#drain();
+      this.#finished.resolve();
+    })();
+    return this.#shutdown;
+  }
+
+  /** Shuts the server down gracefully. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#sessions.size > 0) await Promise.all(this.#sessions);
+  }
+
+  async #accept(max: number): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await this.#listener.accept();
+      } catch {
+        return; // Closed by shutdown(), or a fatal listener error.
+      }
+      conn.setNoDelay(true);
+      const session = this.#serve(conn, this.#active >= max);
+      this.#sessions.add(session);
+      session.finally(() => this.#sessions.delete(session));
+    }
+  }
+
+  async #serve(conn: Deno.TcpConn, overLimit: boolean): Promise<void> {
+    this.#active++;
+    const options = this.#options;
+    try {
+      const association = await acceptAssociation(conn, {
+        ...options,
+        signal: this.#abortAll.signal,
+        remoteAddress: conn.remoteAddr,
+        // PS3.8 Table 9-21: over the limit, a transient provider rejection.
+        ...(overLimit && { accessControl: () => ASSOCIATION_REJECTIONS.LOCAL_LIMIT_EXCEEDED }),
+      });
+      try {
+        await this.#handler(association);
+      } catch (error) {
+        (options.onError ?? console.error)(error);
+        await association.abort();
+      }
+      await association.closed;
+    } catch {
+      // Rejected, aborted, silent or broken peers: reported through `events`.
+    } finally {
+      this.#active--;
+    }
+  }
+}
+
+/**
+ * Serves associations over TCP: every connection runs the acceptor of
+ * {@linkcode acceptAssociation}, and each established association goes to
+ * `handler`. Bad peers (garbage, silence, vanishing mid-PDU) end their own
+ * association only; the server keeps accepting.
+ *
+ * @param listen A `Deno.TcpListener` to take over, or `{ hostname, port }`
+ * to listen on (port 0 picks a free port, see {@linkcode AssociationServer.addr}).
+ * @param handler Called with each established association.
+ * @param options Acceptor options for every association, and server limits.
+ * @returns The running server.
+ *
+ * @example Count associations
+ * ```ts
+ * import { serveAssociations } from "@dcm/net/association";
+ *
+ * let count = 0;
+ * const server = serveAssociations({ hostname: "127.0.0.1", port: 0 }, () => void count++);
+ * await server.shutdown();
+ * ```
+ */
+export function serveAssociations(
+  listen: ListenTarget,
+  handler: AssociationHandler,
+  options: AssociationServerOptions = {},
+): AssociationServer {
+  const listener = "accept" in listen
+    ? listen
+    : Deno.listen({ hostname: listen.hostname ?? "0.0.0.0", port: listen.port, transport: "tcp" });
+  return new AssociationServer(listener, handler, options);
+}

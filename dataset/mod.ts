@@ -32,3 +32,4 @@ export * from "./json.ts";
 export * from "./identifier.ts";
 export * from "./date_time.ts";
 export * from "./person_name.ts";
+export * from "./check_stream.ts";

@@ -11,9 +11,16 @@ import type { PresentationDataValue } from "../pdu/mod.ts";
 import { Dataset, encodeDataset } from "../dataset/mod.ts";
 import { deflateRaw } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
-import { type Command, CommandSetError, type CommandType, decodeCommand, encodeCommand, isRequest } from "./command.ts";
+import {
+  type Command,
+  CommandSetError,
+  type CommandType,
+  decodeCommand,
+  encodeCommand,
+  isRequest,
+} from "./command.ts";
 import { fragmentBytes, fragmentLength, fragmentStream } from "./fragment.ts";
-import { statusCategory, STATUS } from "./status.ts";
+import { STATUS, statusCategory } from "./status.ts";
 import { DimseTimeoutError } from "./errors.ts";
 
 /** What every incoming message carries besides its data set. */
@@ -62,7 +69,10 @@ export interface RequestContext {
  * Handles one request. It answers through `context.respond()`; if it returns
  * without a final response, or throws, the channel sends a failure status.
  */
-export type RequestHandler = (request: IncomingRequest, context: RequestContext) => void | Promise<void>;
+export type RequestHandler = (
+  request: IncomingRequest,
+  context: RequestContext,
+) => void | Promise<void>;
 
 /** Request types a handler can be registered for. */
 export type RequestType = Exclude<CommandType, `${string}-RSP` | "C-CANCEL-RQ">;
@@ -177,11 +187,17 @@ export class DimseChannel {
     return run;
   }
 
-  async #write(contextId: number, command: Command, dataset: OutgoingDataset | undefined): Promise<void> {
+  async #write(
+    contextId: number,
+    command: Command,
+    dataset: OutgoingDataset | undefined,
+  ): Promise<void> {
     const assoc = this.association;
     const context = assoc.context(contextId);
     if (context === undefined) {
-      throw new RangeError(`Cannot send ${command.type}: presentation context ${contextId} was not accepted`);
+      throw new RangeError(
+        `Cannot send ${command.type}: presentation context ${contextId} was not accepted`,
+      );
     }
     const max = fragmentLength(assoc.maxPdvDataLength);
     const pduRoom = assoc.peerMaxPduLength === 0 ? max + 6 : assoc.peerMaxPduLength;
@@ -318,7 +334,9 @@ export class DimseChannel {
   async #receive(pdv: PresentationDataValue): Promise<void> {
     const ctx = this.association.context(pdv.presentationContextId);
     if (ctx === undefined) {
-      return this.#protocolError(`A PDV used presentation context ${pdv.presentationContextId}, which was not accepted`);
+      return this.#protocolError(
+        `A PDV used presentation context ${pdv.presentationContextId}, which was not accepted`,
+      );
     }
     let cur = this.#current;
     if (cur !== undefined && cur.contextId !== pdv.presentationContextId) {
@@ -327,12 +345,16 @@ export class DimseChannel {
       );
     }
     if (pdv.isCommand) {
-      if (cur?.command !== undefined) return this.#protocolError("A command fragment arrived in the middle of a data set");
+      if (cur?.command !== undefined) {
+        return this.#protocolError("A command fragment arrived in the middle of a data set");
+      }
       cur ??= this.#current = { contextId: pdv.presentationContextId, chunks: [], length: 0 };
       cur.chunks.push(pdv.data);
       cur.length += pdv.data.length;
       if (cur.length > (this.#options.maxCommandLength ?? 65536)) {
-        return this.#protocolError(`A command set exceeded ${this.#options.maxCommandLength ?? 65536} bytes`);
+        return this.#protocolError(
+          `A command set exceeded ${this.#options.maxCommandLength ?? 65536} bytes`,
+        );
       }
       if (!pdv.isLastFragment) return;
       let command: Command;
@@ -365,7 +387,9 @@ export class DimseChannel {
       }
       return;
     }
-    if (cur?.command === undefined) return this.#protocolError("A data set fragment arrived before its command set");
+    if (cur?.command === undefined) {
+      return this.#protocolError("A data set fragment arrived before its command set");
+    }
     if (cur.collect) {
       cur.collect.push(pdv.data);
       cur.length += pdv.data.length;
@@ -388,7 +412,11 @@ export class DimseChannel {
     }
   }
 
-  #badCommand(cur: Assembly, error: CommandSetError, ctx: { abstractSyntax: string }): Promise<void> {
+  #badCommand(
+    cur: Assembly,
+    error: CommandSetError,
+    ctx: { abstractSyntax: string },
+  ): Promise<void> {
     const p = error.partial;
     if (p.type !== undefined && isRequest(p.type) && p.messageId !== undefined) {
       // Answer a request we cannot accept with a failure instead of aborting (PS3.7 §C.5.4).
@@ -402,29 +430,47 @@ export class DimseChannel {
         messageIdBeingRespondedTo: p.messageId,
         status: p.type.startsWith("N-") ? STATUS.MISSING_ATTRIBUTE : STATUS.CANNOT_UNDERSTAND,
         errorComment: error.message.slice(0, 64),
-        ...(p.affectedSopClassUid ? { affectedSopClassUid: p.affectedSopClassUid } : { affectedSopClassUid: ctx.abstractSyntax }),
+        ...(p.affectedSopClassUid
+          ? { affectedSopClassUid: p.affectedSopClassUid }
+          : { affectedSopClassUid: ctx.abstractSyntax }),
       });
     }
     return this.#protocolError(error.message);
   }
 
-  #deliver(contextId: number, command: Command, dataset: Uint8Array | ReadableStream<Uint8Array> | undefined): void {
+  #deliver(
+    contextId: number,
+    command: Command,
+    dataset: Uint8Array | ReadableStream<Uint8Array> | undefined,
+  ): void {
     const ctx = this.association.context(contextId)!;
-    const base = { presentationContextId: contextId, abstractSyntax: ctx.abstractSyntax, transferSyntax: ctx.transferSyntax!, command };
+    const base = {
+      presentationContextId: contextId,
+      abstractSyntax: ctx.abstractSyntax,
+      transferSyntax: ctx.transferSyntax!,
+      command,
+    };
     if (!isRequest(command.type)) {
       const waiter = this.#waiters.get(command.messageIdBeingRespondedTo ?? -1);
       if (waiter === undefined) {
-        this.#options.onWarning?.(`${command.type} answers message ${command.messageIdBeingRespondedTo}, which nobody waits for`);
+        this.#options.onWarning?.(
+          `${command.type} answers message ${command.messageIdBeingRespondedTo}, which nobody waits for`,
+        );
         return;
       }
       waiter.push({ ...base, dataset: dataset as Uint8Array | undefined });
       return;
     }
     if (command.type === "C-CANCEL-RQ") {
-      this.#inFlight.get(command.messageIdBeingRespondedTo ?? -1)?.abort(new Error("Cancelled by C-CANCEL-RQ"));
+      this.#inFlight.get(command.messageIdBeingRespondedTo ?? -1)?.abort(
+        new Error("Cancelled by C-CANCEL-RQ"),
+      );
       return;
     }
-    const request: IncomingRequest = { ...base, dataset: dataset as ReadableStream<Uint8Array> | undefined };
+    const request: IncomingRequest = {
+      ...base,
+      dataset: dataset as ReadableStream<Uint8Array> | undefined,
+    };
     const task = this.#handle(request);
     this.#handlers.add(task);
     task.finally(() => this.#handlers.delete(task));
@@ -442,7 +488,9 @@ export class DimseChannel {
       const sopClass = command.affectedSopClassUid ?? command.requestedSopClassUid;
       await this.send(request.presentationContextId, {
         ...(sopClass && command.type.startsWith("C-") ? { affectedSopClassUid: sopClass } : {}),
-        ...(command.affectedSopInstanceUid ? { affectedSopInstanceUid: command.affectedSopInstanceUid } : {}),
+        ...(command.affectedSopInstanceUid
+          ? { affectedSopInstanceUid: command.affectedSopInstanceUid }
+          : {}),
         ...fields,
         type: command.type.replace("-RQ", "-RSP") as CommandType,
         hasDataset: dataset !== undefined,
@@ -456,16 +504,24 @@ export class DimseChannel {
         // PS3.7 §9.1: the SOP class must be the one negotiated for the context.
         await respond({
           status: STATUS.SOP_CLASS_NOT_SUPPORTED,
-          errorComment: `SOP class ${sopClass} is not the context's ${request.abstractSyntax}`.slice(0, 64),
+          errorComment: `SOP class ${sopClass} is not the context's ${request.abstractSyntax}`
+            .slice(0, 64),
         });
       } else if (handler === undefined) {
         await respond({ status: STATUS.UNRECOGNIZED_OPERATION });
       } else {
         try {
           await handler(request, { channel: this, signal: controller.signal, respond });
-          if (!final) await respond({ status: failureStatus(command.type), errorComment: "The handler sent no final response" });
+          if (!final) {
+            await respond({
+              status: failureStatus(command.type),
+              errorComment: "The handler sent no final response",
+            });
+          }
         } catch (e) {
-          this.#options.onWarning?.(`${command.type} handler failed: ${e instanceof Error ? e.message : e}`);
+          this.#options.onWarning?.(
+            `${command.type} handler failed: ${e instanceof Error ? e.message : e}`,
+          );
           if (!final && this.#ended === undefined) {
             await respond({
               status: failureStatus(command.type),
@@ -475,7 +531,9 @@ export class DimseChannel {
         }
       }
     } catch (e) {
-      this.#options.onWarning?.(`Cannot answer ${command.type}: ${e instanceof Error ? e.message : e}`);
+      this.#options.onWarning?.(
+        `Cannot answer ${command.type}: ${e instanceof Error ? e.message : e}`,
+      );
     } finally {
       this.#inFlight.delete(messageId);
       // A data set the handler did not read is discarded, so the association goes on.

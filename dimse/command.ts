@@ -309,7 +309,9 @@ export function decodeCommand(bytes: Uint8Array): Command {
     throw new CommandSetError(
       field === undefined
         ? "Cannot decode a command set without Command Field (0000,0100)"
-        : `Cannot decode a command set: unknown Command Field 0x${field.toString(16).padStart(4, "0")}`,
+        : `Cannot decode a command set: unknown Command Field 0x${
+          field.toString(16).padStart(4, "0")
+        }`,
       { partial },
     );
   }

@@ -106,7 +106,12 @@ export async function* fragmentStream(
     }
     if (!sent) {
       // An empty data set still needs its last fragment.
-      yield { presentationContextId, isCommand: false, isLastFragment: true, data: new Uint8Array(0) };
+      yield {
+        presentationContextId,
+        isCommand: false,
+        isLastFragment: true,
+        data: new Uint8Array(0),
+      };
     }
   } finally {
     pending = [];

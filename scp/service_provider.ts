@@ -1,0 +1,169 @@
+/**
+ * A DICOM service provider on `Deno.listen`: accepts associations, runs a
+ * {@linkcode DimseChannel} on each with the given request handlers, and
+ * answers C-ECHO (Verification, PS3.4 Annex A) on every one of them.
+ *
+ * @module
+ */
+import {
+  type AccessControlPolicy,
+  type Association,
+  ASSOCIATION_REJECTIONS,
+  type AssociationServer,
+  serveAssociations,
+  type SupportedAbstractSyntax,
+  type UserIdentityPolicy,
+} from "../association/mod.ts";
+import {
+  DimseChannel,
+  type DimseChannelOptions,
+  type RequestHandler,
+  type RequestType,
+} from "../dimse/mod.ts";
+
+/** The Verification SOP Class (PS3.4 Annex A). */
+export const VERIFICATION_SOP_CLASS = "1.2.840.10008.1.1";
+
+/** Options shared by every service provider. */
+export interface ServiceProviderOptions {
+  /**
+   * Our AE title. Associations calling another title are rejected (called AE
+   * title not recognised) unless `acceptAnyCalledAeTitle` is set.
+   *
+   * @default {"DCMNET"}
+   */
+  aeTitle?: string;
+  /**
+   * Accept associations whatever Called AE Title they use.
+   *
+   * @default {true}
+   */
+  acceptAnyCalledAeTitle?: boolean;
+  /**
+   * Interface to listen on.
+   *
+   * @default {"0.0.0.0"}
+   */
+  hostname?: string;
+  /**
+   * TCP port; 0 picks a free one, see `port` after construction.
+   *
+   * @default {104}
+   */
+  port?: number;
+  /**
+   * Concurrent associations; more are rejected with transient congestion.
+   *
+   * @default {32}
+   */
+  maxAssociations?: number;
+  /**
+   * The Maximum Length we advertise (0: unlimited).
+   *
+   * @default {65536}
+   */
+  maxPduLength?: number;
+  /** Who may associate, by AE titles and address. */
+  accessControl?: AccessControlPolicy;
+  /** Accepts or rejects user identities. */
+  userIdentity?: UserIdentityPolicy;
+  /** Milliseconds to wait for a DIMSE response (e.g. C-STORE sub-operations). */
+  dimseTimeout?: number;
+  /** Where association events go. */
+  events?: EventTarget;
+  /** Receives problems that ended one association but not the server. */
+  onError?: (error: unknown) => void;
+  /** Receives warnings from the DIMSE layer. */
+  onWarning?: (message: string) => void;
+  /** Called once per association when it is established, e.g. to log it. */
+  onAssociation?: (association: Association) => void;
+}
+
+/** What a concrete provider contributes: contexts it accepts and request handlers. */
+export interface ServiceDefinition {
+  /** The abstract syntaxes accepted besides Verification. */
+  readonly supportedAbstractSyntaxes: readonly SupportedAbstractSyntax[];
+  /** Request handlers; C-ECHO is answered unless given. */
+  readonly handlers: Partial<Record<RequestType, RequestHandler>>;
+}
+
+const echo: RequestHandler = (_request, context) => context.respond({ status: 0x0000 });
+
+/**
+ * The server shared by the Storage and Query/Retrieve SCPs. It listens at
+ * construction; `port` gives the actual port.
+ */
+export class ServiceProvider implements AsyncDisposable {
+  readonly #server: AssociationServer;
+  /** Our AE title. */
+  readonly aeTitle: string;
+
+  /** Starts listening. */
+  constructor(definition: ServiceDefinition, options: ServiceProviderOptions = {}) {
+    this.aeTitle = options.aeTitle ?? "DCMNET";
+    const handlers = { "C-ECHO-RQ": echo, ...definition.handlers };
+    const channelOptions: DimseChannelOptions = { handlers };
+    if (options.dimseTimeout !== undefined) channelOptions.dimseTimeout = options.dimseTimeout;
+    if (options.onWarning) channelOptions.onWarning = options.onWarning;
+    const anyCalled = options.acceptAnyCalledAeTitle ?? true;
+    const aeTitle = this.aeTitle;
+    const userPolicy = options.accessControl;
+    const accessControl: AccessControlPolicy = (info) => {
+      if (!anyCalled && info.calledAeTitle !== aeTitle) {
+        return ASSOCIATION_REJECTIONS.CALLED_AE_TITLE_NOT_RECOGNIZED;
+      }
+      return userPolicy?.(info);
+    };
+    this.#server = serveAssociations(
+      { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? 104 },
+      async (association) => {
+        options.onAssociation?.(association);
+        const channel = new DimseChannel(association, channelOptions);
+        await channel.closed;
+      },
+      {
+        supportedAbstractSyntaxes: [
+          {
+            abstractSyntax: VERIFICATION_SOP_CLASS,
+            transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"],
+          },
+          ...definition.supportedAbstractSyntaxes,
+        ],
+        maxAssociations: options.maxAssociations ?? 32,
+        maxPduLength: options.maxPduLength ?? 65536,
+        accessControl,
+        ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
+        ...(options.events ? { events: options.events } : {}),
+        ...(options.onError ? { onError: options.onError } : {}),
+      },
+    );
+  }
+
+  /** The address listened on. */
+  get addr(): Deno.NetAddr {
+    return this.#server.addr;
+  }
+
+  /** The port listened on (the ephemeral one when asked for port 0). */
+  get port(): number {
+    return this.#server.addr.port;
+  }
+
+  /** Associations in progress. */
+  get activeAssociations(): number {
+    return this.#server.activeAssociations;
+  }
+
+  /**
+   * Stops accepting and waits for the associations in progress (and their
+   * stores) to finish; with `abort`, aborts them instead.
+   */
+  shutdown(options: { abort?: boolean } = {}): Promise<void> {
+    return this.#server.shutdown(options);
+  }
+
+  /** Shuts down, waiting for in-flight work. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The C-STORE service as an SCP (PS3.4 Annex B): a request handler that
+ * checks each incoming data set as it streams, hands it to a user handler or
+ * writes it as a Part 10 file atomically, and answers success only once the
+ * object is safely stored. Used by the Storage SCP and by C-GET SCUs, which
+ * receive their objects on their own association.
+ *
+ * @module
+ */
+import {
+  createFileMeta,
+  type Dataset,
+  DatasetCheckStream,
+  decodeDataset,
+  DicomDecodeError,
+  encodeFileMeta,
+  readPart10,
+} from "../dataset/mod.ts";
+import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import {
+  DimseStatusError,
+  type IncomingRequest,
+  type RequestContext,
+  type RequestHandler,
+  STATUS,
+} from "../dimse/mod.ts";
+import { defaultFileName, type ObjectFacts, writePart10Atomically } from "./file_writer.ts";
+
+/** An object arriving by C-STORE: the command's facts and the data set as a stream. */
+export interface IncomingObject extends ObjectFacts {
+  /** Message ID of the C-STORE-RQ. */
+  readonly messageId: number;
+  /** The sender's AE title. */
+  readonly callingAeTitle: string;
+  /** The AE title the sender called. */
+  readonly calledAeTitle: string;
+  /** Move Originator AE Title (0000,1030), when sent as a C-MOVE sub-operation. */
+  readonly moveOriginatorAeTitle: string | undefined;
+  /** Move Originator Message ID (0000,1031), when sent as a C-MOVE sub-operation. */
+  readonly moveOriginatorMessageId: number | undefined;
+  /**
+   * The data set bytes as received, in `transferSyntax`, checked as they
+   * pass: the stream errors if they are malformed or truncated. Read it or
+   * call {@linkcode IncomingObject.readDataset}, once.
+   */
+  readonly dataset: ReadableStream<Uint8Array>;
+  /** Reads the whole data set and decodes it (deflate included). */
+  readDataset(): Promise<Dataset>;
+}
+
+/**
+ * Handles an incoming object. Return a status (default 0000 success, or a
+ * warning such as B000), or throw: a {@linkcode DimseStatusError} gives its
+ * status, a data set error C000 (A900 when it does not match the command), any
+ * other error A700 (out of resources).
+ */
+export type StoreHandler = (object: IncomingObject) => void | number | Promise<void | number>;
+
+/** A file written by the built-in writer. */
+export interface StoredFile extends ObjectFacts {
+  /** Where it was written. */
+  readonly path: string;
+  /** Data set bytes written (after the meta information). */
+  readonly size: number;
+  /** The sender's AE title. */
+  readonly callingAeTitle: string;
+}
+
+/** How received objects are stored: a handler of yours, or files in a folder. */
+export interface StoreTarget {
+  /** Receives each object; takes precedence over `directory`. */
+  onStore?: StoreHandler;
+  /** Folder to write `<SOPInstanceUID>.dcm` files into, atomically. */
+  directory?: string;
+  /** Names the file of an object in `directory`. */
+  fileName?: (object: ObjectFacts) => string;
+  /** Told about each file written to `directory`, after the success status is decided. */
+  onStored?: (file: StoredFile) => void;
+}
+
+/**
+ * Checks that the data set is for the instance the command names: reads the
+ * header up to SOP Instance UID (0008,0018) and compares (PS3.4 B.2.3 A900).
+ */
+function headerCheck(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array> {
+  let prefix: Uint8Array | undefined = new Uint8Array(0);
+  const verify = (final: boolean) => {
+    let ds: Dataset;
+    try {
+      ds = decodeDataset(prefix!, { transferSyntax: facts.transferSyntax, stopBefore: 0x00080019 });
+    } catch (e) {
+      if (e instanceof DicomDecodeError && e.truncated && !final) return false;
+      throw e;
+    }
+    const cls = ds.string(0x00080016);
+    const inst = ds.string(0x00080018);
+    if (
+      (cls !== undefined && cls !== facts.sopClassUid) ||
+      (inst !== undefined && inst !== facts.sopInstanceUid)
+    ) {
+      throw new DimseStatusError("C-STORE", STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, {
+        errorComment: "SOP Class/Instance UID differ from the command's",
+      });
+    }
+    return true;
+  };
+  const held: Uint8Array[] = [];
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (prefix === undefined) return controller.enqueue(chunk);
+      const joined = new Uint8Array(prefix.length + chunk.length);
+      joined.set(prefix);
+      joined.set(chunk, prefix.length);
+      prefix = joined;
+      held.push(chunk);
+      if (verify(false)) {
+        for (const c of held) controller.enqueue(c);
+        held.length = 0;
+        prefix = undefined;
+      }
+    },
+    flush(controller) {
+      if (prefix === undefined) return;
+      verify(true);
+      for (const c of held) controller.enqueue(c);
+    },
+  });
+}
+
+/** The status an error of a store becomes (PS3.4 Table B.2-1). */
+export function storeFailureStatus(error: unknown): number {
+  if (error instanceof DimseStatusError) return error.status;
+  if (error instanceof DicomDecodeError) return STATUS.CANNOT_UNDERSTAND;
+  return STATUS.OUT_OF_RESOURCES;
+}
+
+/** Builds the C-STORE-RQ handler for a store target. */
+export function createStoreHandler(
+  target: StoreTarget,
+  association: { callingAeTitle: string; calledAeTitle: string },
+): RequestHandler {
+  return async (request: IncomingRequest, context: RequestContext) => {
+    const c = request.command;
+    const facts: ObjectFacts = {
+      sopClassUid: c.affectedSopClassUid!,
+      sopInstanceUid: c.affectedSopInstanceUid!,
+      transferSyntax: request.transferSyntax,
+      sourceAeTitle: association.callingAeTitle,
+    };
+    let raw = request.dataset ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
+    if (!transferSyntaxInfo(request.transferSyntax)?.deflated) {
+      raw = raw.pipeThrough(headerCheck(facts));
+    }
+    const dataset = raw.pipeThrough(new DatasetCheckStream(request.transferSyntax));
+    let status: number;
+    let stored: StoredFile | undefined;
+    let comment: string | undefined;
+    try {
+      if (target.onStore) {
+        let used = false;
+        const object: IncomingObject = {
+          ...facts,
+          messageId: c.messageId!,
+          callingAeTitle: association.callingAeTitle,
+          calledAeTitle: association.calledAeTitle,
+          moveOriginatorAeTitle: c.moveOriginatorAeTitle,
+          moveOriginatorMessageId: c.moveOriginatorMessageId,
+          dataset,
+          readDataset: async () => {
+            if (used) throw new TypeError("The data set was already read");
+            used = true;
+            const bytes = new Uint8Array(await new Response(dataset).arrayBuffer());
+            // Decoded as a Part 10 body in the context's transfer syntax, inflating if deflated.
+            return (await readPart10(withMeta(bytes, facts))).dataset;
+          },
+        };
+        status = (await target.onStore(object)) ?? STATUS.SUCCESS;
+        // A handler that did not read the data set still must not leave it half-received.
+        await dataset.cancel().catch(() => {});
+      } else if (target.directory !== undefined) {
+        const name = (target.fileName ?? defaultFileName)(facts);
+        const path = `${target.directory}/${name}`;
+        const size = await writePart10Atomically(path, facts, dataset);
+        stored = { ...facts, path, size, callingAeTitle: association.callingAeTitle };
+        status = STATUS.SUCCESS;
+      } else {
+        throw new TypeError("A store target needs onStore or directory");
+      }
+    } catch (e) {
+      status = storeFailureStatus(e);
+      comment = (e instanceof DimseStatusError ? e.errorComment : undefined) ??
+        (e instanceof Error ? e.message : String(e));
+      await dataset.cancel().catch(() => {});
+    }
+    await context.respond({
+      status,
+      ...(comment ? { errorComment: comment.slice(0, 64) } : {}),
+    });
+    if (stored) target.onStored?.(stored);
+  };
+}
+
+function withMeta(body: Uint8Array, facts: ObjectFacts): Uint8Array {
+  const head = encodeFileMeta(createFileMeta(undefined, facts));
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * Options shared by every SCU call.
+ *
+ * @module
+ */
+import type { ConnectOptions, UserIdentityOptions } from "../association/mod.ts";
+
+/** Options shared by the SCU functions and classes. */
+export interface ScuOptions {
+  /**
+   * Our AE title.
+   *
+   * @default {"DCMNET"}
+   */
+  callingAeTitle?: string;
+  /**
+   * The peer's AE title.
+   *
+   * @default {"ANY-SCP"}
+   */
+  calledAeTitle?: string;
+  /**
+   * The Maximum Length we advertise (0: unlimited).
+   *
+   * @default {65536}
+   */
+  maxPduLength?: number;
+  /**
+   * Milliseconds to wait for the TCP connection.
+   *
+   * @default {30000}
+   */
+  connectTimeout?: number;
+  /**
+   * Milliseconds to wait for the A-ASSOCIATE answer and the A-RELEASE-RP.
+   *
+   * @default {30000}
+   */
+  associationTimeout?: number;
+  /**
+   * Milliseconds to wait for each DIMSE response.
+   *
+   * @default {60000}
+   */
+  dimseTimeout?: number;
+  /** A user identity to present (PS3.7 D.3.3.7). */
+  userIdentity?: UserIdentityOptions;
+  /** Where association events go. */
+  events?: EventTarget;
+  /** Cancels the operation; the association is aborted. */
+  signal?: AbortSignal;
+}
+
+/** The association options an SCU call derives from its options. */
+export function _connectOptions(
+  options: ScuOptions,
+  presentationContexts: ConnectOptions["presentationContexts"],
+): ConnectOptions {
+  return {
+    presentationContexts,
+    callingAeTitle: options.callingAeTitle ?? "DCMNET",
+    calledAeTitle: options.calledAeTitle ?? "ANY-SCP",
+    maxPduLength: options.maxPduLength ?? 65536,
+    ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
+    ...(options.associationTimeout !== undefined
+      ? { associationTimeout: options.associationTimeout }
+      : {}),
+    ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
+    ...(options.events ? { events: options.events } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+}

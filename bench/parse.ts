@@ -99,14 +99,18 @@ async function main(): Promise<void> {
   const theirs = silence(() => time(files, dcmjsParse));
   console.log(`corpus: ${files.length} files, ${mb.toFixed(2)} MB`);
   console.log(row("corpus, MB/s (ours lazy)", mb / lazy, mb / theirs, "MB/s"));
-  console.log(row("corpus, data sets/s (ours lazy)", files.length / lazy, files.length / theirs, "ds/s"));
+  console.log(
+    row("corpus, data sets/s (ours lazy)", files.length / lazy, files.length / theirs, "ds/s"),
+  );
   console.log(row("corpus, MB/s (ours decoding every value)", mb / eager, mb / theirs, "MB/s"));
 
   const big = multiframe(200);
   const bigMb = big.length / 1e6;
   const oursBig = time([big], (b) => decodePart10(b), 3000);
   const theirsBig = time([big], dcmjsParse, 3000);
-  console.log(row(`multi-frame ${bigMb.toFixed(0)} MB, parses/s`, 1 / oursBig, 1 / theirsBig, "/s"));
+  console.log(
+    row(`multi-frame ${bigMb.toFixed(0)} MB, parses/s`, 1 / oursBig, 1 / theirsBig, "/s"),
+  );
 
   // A 1 GiB file on disk: header, then 1 GiB of pixel data written in chunks.
   const path = await Deno.makeTempFile({ suffix: ".dcm" });

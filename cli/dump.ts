@@ -22,7 +22,9 @@ function tagText(tag: number): string {
 function valueText(ds: Dataset, el: DataElement): string {
   switch (el.kind) {
     case "sequence":
-      return `(Sequence with ${el.undefinedLength ? "undefined" : "explicit"} length #=${el.items.length})`;
+      return `(Sequence with ${
+        el.undefinedLength ? "undefined" : "explicit"
+      } length #=${el.items.length})`;
     case "fragments":
       return `(PixelSequence #=${el.fragments.length + 1})`;
   }
@@ -63,7 +65,9 @@ function* lines(ds: Dataset, indent: string): Generator<string> {
       ? el.values.length
       : Math.max(ds.strings(el.tag).length, el.bytes.length > 0 ? 1 : 0);
     const keyword = keywordOf(el.tag) ?? ((el.tag >>> 16) & 1 ? "PrivateTag" : "UnknownTag");
-    yield `${head.padEnd(indent.length + 56)} # ${lengthOf(el).padStart(4)},${String(vm).padStart(2)} ${keyword}`;
+    yield `${head.padEnd(indent.length + 56)} # ${lengthOf(el).padStart(4)},${
+      String(vm).padStart(2)
+    } ${keyword}`;
     if (el.kind === "sequence") {
       for (const [i, item] of el.items.entries()) {
         yield `${indent}  (fffe,e000) na (Item #${i + 1})`;
@@ -94,13 +98,21 @@ export async function dump(args: string[]): Promise<number> {
   const result = await readPart10(file.readable, { onWarning: (m) => warnings.push(m) });
   for (const w of warnings) console.error(`warning: ${w}`);
   if (values.json) {
-    const json = values.meta ? { ...toDicomJson(result.meta), ...toDicomJson(result.dataset) } : toDicomJson(result.dataset);
+    const json = values.meta
+      ? { ...toDicomJson(result.meta), ...toDicomJson(result.dataset) }
+      : toDicomJson(result.dataset);
     console.log(JSON.stringify(json));
     return 0;
   }
   const out: string[] = [];
   if (result.meta.size > 0) {
-    out.push("", "# Dicom-File-Format", "", "# Dicom-Meta-Information-Header", `# Used TransferSyntax: Little Endian Explicit`);
+    out.push(
+      "",
+      "# Dicom-File-Format",
+      "",
+      "# Dicom-Meta-Information-Header",
+      `# Used TransferSyntax: Little Endian Explicit`,
+    );
     out.push(...lines(result.meta, ""));
   }
   out.push("", "# Dicom-Data-Set", `# Used TransferSyntax: ${result.transferSyntax}`);

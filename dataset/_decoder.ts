@@ -152,7 +152,7 @@ export class Decoder {
       this.fail(`Cannot decode ${formatTag(tag)} (${vr}): undefined length is not allowed`, pos);
     }
     let next = start + length;
-    if (vr === "SQ" && next > limit && this.#clamp(tag, limit)) next = limit;
+    if (vr === "SQ" && next > limit && this.#clamp(formatTag(tag), limit)) next = limit;
     if (next > limit) {
       if (limit < this.bytes.length) {
         this.fail(
@@ -173,9 +173,10 @@ export class Decoder {
     return next;
   }
 
-  #clamp(tag: number, limit: number): boolean {
+  /** Whether `what`, whose length overruns the input, is read to the end instead (with a warning). */
+  #clamp(what: string, limit: number): boolean {
     if (!this.complete || limit !== this.bytes.length) return false;
-    this.onWarning?.(`${formatTag(tag)}: a length overruns the end of the input; read to the end`);
+    this.onWarning?.(`${what}: its length overruns the end of the input; read to the end`);
     return true;
   }
 
@@ -222,7 +223,7 @@ export class Decoder {
           pos = this.elements(item, pos + 8, undefined, depth + 1);
         } else {
           let itemEnd = pos + 8 + itemLength;
-          if (itemEnd > limit && this.#clamp(tag, limit)) itemEnd = limit;
+          if (itemEnd > limit && this.#clamp(`An item of ${formatTag(tag)}`, limit)) itemEnd = limit;
           if (itemEnd > limit) {
             if (limit < this.bytes.length) {
               this.fail(

@@ -6,7 +6,8 @@
 import { formatTag } from "../dictionary/mod.ts";
 import { Dataset } from "./dataset.ts";
 import type { DataElement } from "./element.ts";
-import { isVr, type Vr } from "./vr.ts";
+import { isTextVr, isVr, type Vr } from "./vr.ts";
+import { encodeNumbers } from "./_values.ts";
 
 /** A PN value in JSON (PS3.18 §F.2.2): one string per component group. */
 export interface JsonPersonName {
@@ -81,7 +82,9 @@ function attribute(ds: Dataset, el: DataElement): JsonAttribute {
       return { vr, InlineBinary: base64(encapsulated(el)) };
   }
   if (BINARY.has(vr)) {
-    if (el.kind === "bytes") return el.bytes.length ? { vr, InlineBinary: base64(el.bytes) } : { vr };
+    // Values set through the API (e.g. OW from numbers) are binary all the same (PS3.18 §F.2.7).
+    const bytes = el.kind === "bytes" ? el.bytes : encodeNumbers(vr, el.values);
+    return bytes.length ? { vr, InlineBinary: base64(bytes) } : { vr };
   }
   const strings = ds.strings(el.tag);
   if (strings.length === 0) return { vr };
@@ -131,7 +134,9 @@ export function toDicomJson(ds: Dataset): JsonDataset {
 
 /**
  * Builds a data set from the DICOM JSON Model. `BulkDataURI` attributes are
- * kept as empty values, since their data is elsewhere.
+ * kept as empty values, since their data is elsewhere. A `null` among the
+ * values of a binary VR (US, FL, AT...) is left out, as such a value has no
+ * empty form; in text VRs it is an empty value (PS3.18 §F.2.5).
  *
  * @throws {TypeError} for a key that is not 8 hex digits, an unknown VR or a value of the wrong shape.
  */
@@ -159,9 +164,12 @@ export function fromDicomJson(json: JsonDataset, parent?: Dataset): Dataset {
         return [pn.Alphabetic ?? "", pn.Ideographic ?? "", pn.Phonetic ?? ""].join("=").replace(/=+$/, "");
       }), vr);
     } else if (vr === "AT") {
-      ds.set(tag, values.map((v) => parseInt(String(v), 16)), vr);
+      ds.set(tag, values.filter((v) => v !== null).map((v) => parseInt(String(v), 16)), vr);
     } else if (BINARY.has(vr)) {
       ds.set(tag, new Uint8Array(0), vr);
+    } else if (!isTextVr(vr)) {
+      // A binary number has no empty form: a null among the values is left out.
+      ds.set(tag, values.filter((v) => v !== null) as (string | number)[], vr);
     } else {
       ds.set(tag, values.map((v) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : v)), vr);
     }

@@ -61,7 +61,9 @@ export async function readPart10(
 ): Promise<Part10Read> {
   options.signal?.throwIfAborted();
   if (source instanceof Uint8Array) {
-    const header = decodePart10Header(source, options);
+    // Only the transfer syntax is needed here: decodePart10() reports the warnings.
+    const { onWarning: _, ...quiet } = options;
+    const header = decodePart10Header(source, quiet);
     if (!transferSyntaxInfo(header.transferSyntax)?.deflated && options.stopBefore === undefined) {
       return { ...decodePart10(source, options), rest: undefined };
     }
@@ -73,12 +75,18 @@ export async function readPart10(
   let handedOver = false;
   try {
     let queue = new ByteQueue(reader);
-    // The header: small, so decoded again from the start when more bytes arrive.
+    // The header: small, so decoded again from the start when more bytes
+    // arrive; only the warnings of the attempt that succeeds are reported.
     let header;
+    const headerWarnings: string[] = [];
     for (let want = 1024;;) {
       await queue.fill(want);
+      headerWarnings.length = 0;
       try {
-        header = decodePart10Header(queue.peek(), options);
+        header = decodePart10Header(queue.peek(), {
+          ...options,
+          onWarning: (m) => headerWarnings.push(m),
+        });
         if (header.datasetOffset === queue.buffered && !queue.done) throw new RangeError("more");
         break;
       } catch (e) {
@@ -88,6 +96,7 @@ export async function readPart10(
         want = Math.max(want * 2, e instanceof DicomDecodeError ? e.needed ?? 0 : 0);
       }
     }
+    for (const m of headerWarnings) options.onWarning?.(m);
     queue.consume(header.datasetOffset);
     const base = queue.consumed;
     if (transferSyntaxInfo(header.transferSyntax)?.deflated) {
@@ -101,11 +110,20 @@ export async function readPart10(
     const dataset = new Dataset(options.onWarning ? { onWarning: options.onWarning } : {});
     const encoding = encodingOf(header.transferSyntax);
     const stop = options.stopBefore ?? Infinity;
+    // An element cut off by the end of the buffered bytes is decoded again once
+    // more arrive: its warnings are held until it decodes whole, so each is
+    // reported once.
+    const pending: string[] = [];
+    const decoderOptions = { ...options, onWarning: (m: string) => pending.push(m) };
+    const flush = () => {
+      for (const m of pending) options.onWarning?.(m);
+      pending.length = 0;
+    };
     for (;;) {
       options.signal?.throwIfAborted();
       if (queue.buffered === 0 && !(await queue.fill(1))) break;
       const bytes = queue.peek();
-      const decoder = new Decoder(bytes, encoding, base + queue.consumed, options);
+      const decoder = new Decoder(bytes, encoding, base + queue.consumed, decoderOptions);
       decoder.complete = queue.done;
       let pos = 0;
       let stopped = false;
@@ -116,9 +134,14 @@ export async function readPart10(
             break;
           }
           pos = decoder.element(dataset, pos, bytes.length, 0);
+          flush();
         }
       } catch (e) {
-        if (!(e instanceof DicomDecodeError && e.truncated) || queue.done) throw e;
+        if (!(e instanceof DicomDecodeError && e.truncated) || queue.done) {
+          flush();
+          throw e;
+        }
+        pending.length = 0;
         queue.consume(pos);
         const needed = (e.needed ?? 0) - (base + queue.consumed);
         await queue.fill(Math.max(needed, queue.buffered + 1));

@@ -264,7 +264,7 @@ export class DimseChannel {
     });
     const timeout = this.#options.dimseTimeout ?? 60_000;
     try {
-      await this.send(presentationContextId, { ...command, messageId } as Command);
+      await this.send(presentationContextId, { ...command, messageId } as Command, dataset);
       for (;;) {
         while (queue.length === 0 && failure === undefined) {
           const { promise, resolve } = Promise.withResolvers<void>();

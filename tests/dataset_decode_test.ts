@@ -10,7 +10,7 @@ const BIG = "1.2.840.10008.1.2.2";
 function bytes(...parts: (number[] | string)[]): Uint8Array {
   const out: number[] = [];
   for (const p of parts) {
-    if (typeof p === "string") for (const c of p) out.push(c.charCodeAt(0));
+    if (typeof p === "string") { for (const c of p) out.push(c.charCodeAt(0)); }
     else out.push(...p);
   }
   return new Uint8Array(out);
@@ -27,23 +27,41 @@ function decodeError(fn: () => unknown): DicomDecodeError {
 }
 
 Deno.test("decodeDataset() reads Implicit VR LE elements with the dictionary's VR (PS3.5 §7.1.3)", () => {
-  const ds = decodeDataset(bytes(
-    [0x10, 0x00, 0x10, 0x00, 8, 0, 0, 0],
-    "Doe^John",
-    [0x28, 0x00, 0x10, 0x00, 2, 0, 0, 0, 0x00, 0x02],
-  ), { transferSyntax: IMPLICIT });
+  const ds = decodeDataset(
+    bytes(
+      [0x10, 0x00, 0x10, 0x00, 8, 0, 0, 0],
+      "Doe^John",
+      [0x28, 0x00, 0x10, 0x00, 2, 0, 0, 0, 0x00, 0x02],
+    ),
+    { transferSyntax: IMPLICIT },
+  );
   assertEquals(ds.get(Tag.PatientName)?.vr, "PN");
   assertEquals(ds.string(Tag.PatientName), "Doe^John");
   assertEquals(ds.number(Tag.Rows), 512);
 });
 
 Deno.test("decodeDataset() reads Explicit VR LE short and long headers (PS3.5 Table 7.1-1, 7.1-2)", () => {
-  const ds = decodeDataset(bytes(
-    [0x08, 0x00, 0x60, 0x00], "CS", [2, 0], "CT",
-    [0x10, 0x00, 0x20, 0x00], "LO", [4, 0], "1234",
-    [0x09, 0x00, 0x10, 0x10], "UN", [0, 0, 3, 0, 0, 0], [1, 2, 3],
-    [0x3a, 0x54, 0x00, 0x10], "OW", [0, 0, 4, 0, 0, 0], [1, 0, 2, 0],
-  ), { transferSyntax: EXPLICIT });
+  const ds = decodeDataset(
+    bytes(
+      [0x08, 0x00, 0x60, 0x00],
+      "CS",
+      [2, 0],
+      "CT",
+      [0x10, 0x00, 0x20, 0x00],
+      "LO",
+      [4, 0],
+      "1234",
+      [0x09, 0x00, 0x10, 0x10],
+      "UN",
+      [0, 0, 3, 0, 0, 0],
+      [1, 2, 3],
+      [0x3a, 0x54, 0x00, 0x10],
+      "OW",
+      [0, 0, 4, 0, 0, 0],
+      [1, 0, 2, 0],
+    ),
+    { transferSyntax: EXPLICIT },
+  );
   assertEquals(ds.string(Tag.Modality), "CT");
   assertEquals(ds.string(Tag.PatientID), "1234");
   assertEquals(ds.get(0x00091010)?.vr, "UN");
@@ -52,12 +70,27 @@ Deno.test("decodeDataset() reads Explicit VR LE short and long headers (PS3.5 Ta
 });
 
 Deno.test("decodeDataset() byte-swaps binary values of Explicit VR Big Endian (PS3.5 §7.3)", () => {
-  const ds = decodeDataset(bytes(
-    [0x00, 0x28, 0x00, 0x10], "US", [0, 2], [0x02, 0x00],
-    [0x00, 0x28, 0x00, 0x30], "DS", [0, 4], "1\\2 ",
-    [0x00, 0x28, 0x01, 0x06], "SS", [0, 2], [0xff, 0xfe],
-    [0x00, 0x20, 0x90, 0x57], "UL", [0, 4], [0, 1, 0, 2],
-  ), { transferSyntax: BIG });
+  const ds = decodeDataset(
+    bytes(
+      [0x00, 0x28, 0x00, 0x10],
+      "US",
+      [0, 2],
+      [0x02, 0x00],
+      [0x00, 0x28, 0x00, 0x30],
+      "DS",
+      [0, 4],
+      "1\\2 ",
+      [0x00, 0x28, 0x01, 0x06],
+      "SS",
+      [0, 2],
+      [0xff, 0xfe],
+      [0x00, 0x20, 0x90, 0x57],
+      "UL",
+      [0, 4],
+      [0, 1, 0, 2],
+    ),
+    { transferSyntax: BIG },
+  );
   assertEquals(ds.number(Tag.Rows), 512);
   assertEquals(ds.numbers(Tag.PixelSpacing), [1, 2]);
   assertEquals(ds.number(0x00280106), -2);
@@ -68,16 +101,29 @@ Deno.test("decodeDataset() reads nested sequences of defined and undefined lengt
   // (0008,1140) SQ undefined length { item undefined { (0008,1150) UI "1.2" ; (0040,A730) SQ defined { item defined { (0010,0020) LO "AB" } } } }
   const inner = bytes([0x10, 0x00, 0x20, 0x00], "LO", [2, 0], "AB");
   const innerItem = bytes([0xfe, 0xff, 0x00, 0xe0, inner.length, 0, 0, 0], [...inner]);
-  const innerSeq = bytes([0x40, 0x00, 0x30, 0xa7], "SQ", [0, 0, innerItem.length, 0, 0, 0], [...innerItem]);
-  const ds = decodeDataset(bytes(
-    [0x08, 0x00, 0x40, 0x11], "SQ", [0, 0, 0xff, 0xff, 0xff, 0xff],
-    [0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff],
-    [0x08, 0x00, 0x55, 0x11], "UI", [4, 0], "1.2\0",
-    [...innerSeq],
-    [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0],
-    [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0],
-    [0x10, 0x00, 0x10, 0x00], "PN", [2, 0], "X ",
-  ), { transferSyntax: EXPLICIT });
+  const innerSeq = bytes([0x40, 0x00, 0x30, 0xa7], "SQ", [0, 0, innerItem.length, 0, 0, 0], [
+    ...innerItem,
+  ]);
+  const ds = decodeDataset(
+    bytes(
+      [0x08, 0x00, 0x40, 0x11],
+      "SQ",
+      [0, 0, 0xff, 0xff, 0xff, 0xff],
+      [0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff],
+      [0x08, 0x00, 0x55, 0x11],
+      "UI",
+      [4, 0],
+      "1.2\0",
+      [...innerSeq],
+      [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0],
+      [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0],
+      [0x10, 0x00, 0x10, 0x00],
+      "PN",
+      [2, 0],
+      "X ",
+    ),
+    { transferSyntax: EXPLICIT },
+  );
   const items = ds.items(Tag.ReferencedImageSequence);
   assertEquals(items.length, 1);
   assertEquals(items[0]!.string(Tag.ReferencedSOPInstanceUID), "1.2");
@@ -88,9 +134,12 @@ Deno.test("decodeDataset() reads nested sequences of defined and undefined lengt
 
 Deno.test("decodeDataset() reads UN of undefined length as Implicit VR LE items (PS3.5 §6.2.2)", () => {
   const src = bytes(
-    [0x09, 0x00, 0x10, 0x10], "UN", [0, 0, 0xff, 0xff, 0xff, 0xff],
+    [0x09, 0x00, 0x10, 0x10],
+    "UN",
+    [0, 0, 0xff, 0xff, 0xff, 0xff],
     [0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff],
-    [0x10, 0x00, 0x20, 0x00, 2, 0, 0, 0], "AB",
+    [0x10, 0x00, 0x20, 0x00, 2, 0, 0, 0],
+    "AB",
     [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0],
     [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0],
   );
@@ -103,7 +152,9 @@ Deno.test("decodeDataset() reads UN of undefined length as Implicit VR LE items 
 
 Deno.test("decodeDataset() keeps encapsulated pixel data fragments untouched (PS3.5 §A.4)", () => {
   const src = bytes(
-    [0xe0, 0x7f, 0x10, 0x00], "OB", [0, 0, 0xff, 0xff, 0xff, 0xff],
+    [0xe0, 0x7f, 0x10, 0x00],
+    "OB",
+    [0, 0, 0xff, 0xff, 0xff, 0xff],
     [0xfe, 0xff, 0x00, 0xe0, 4, 0, 0, 0, 0, 0, 0, 0],
     [0xfe, 0xff, 0x00, 0xe0, 6, 0, 0, 0, 0xff, 0xd8, 1, 2, 0xff, 0xd9],
     [0xfe, 0xff, 0x00, 0xe0, 2, 0, 0, 0, 9, 9],
@@ -117,16 +168,22 @@ Deno.test("decodeDataset() keeps encapsulated pixel data fragments untouched (PS
 });
 
 Deno.test("decodeDataset() stops before a tag when asked", () => {
-  const ds = decodeDataset(bytes(
-    [0x10, 0x00, 0x20, 0x00, 2, 0, 0, 0], "AB",
-    [0xe0, 0x7f, 0x10, 0x00, 0xff, 0xff, 0xff, 0x7f], // an absurd length never read
-  ), { transferSyntax: IMPLICIT, stopBefore: Tag.PixelData });
+  const ds = decodeDataset(
+    bytes(
+      [0x10, 0x00, 0x20, 0x00, 2, 0, 0, 0],
+      "AB",
+      [0xe0, 0x7f, 0x10, 0x00, 0xff, 0xff, 0xff, 0x7f], // an absurd length never read
+    ),
+    { transferSyntax: IMPLICIT, stopBefore: Tag.PixelData },
+  );
   assertEquals(ds.tags(), [Tag.PatientID]);
 });
 
 Deno.test("decodeDataset() rejects a value length beyond the remaining bytes with its offset", () => {
   const e = decodeError(() =>
-    decodeDataset(bytes([0x08, 0x00, 0x00, 0x00, 0, 0, 0, 0], [0x10, 0x00, 0x20, 0x00, 0xff, 0, 0, 0], "AB"))
+    decodeDataset(
+      bytes([0x08, 0x00, 0x00, 0x00, 0, 0, 0, 0], [0x10, 0x00, 0x20, 0x00, 0xff, 0, 0, 0], "AB"),
+    )
   );
   assertEquals(e.offset, 8);
   assert(e.truncated);
@@ -143,11 +200,19 @@ Deno.test("decodeDataset() rejects an unknown VR code in explicit VR", () => {
 
 Deno.test("decodeDataset() rejects an element whose length overruns its item", () => {
   const e = decodeError(() =>
-    decodeDataset(bytes(
-      [0x08, 0x00, 0x40, 0x11], "SQ", [0, 0, 22, 0, 0, 0],
-      [0xfe, 0xff, 0x00, 0xe0, 14, 0, 0, 0],
-      [0x10, 0x00, 0x20, 0x00], "LO", [8, 0], "ABCDEFGH",
-    ), { transferSyntax: EXPLICIT })
+    decodeDataset(
+      bytes(
+        [0x08, 0x00, 0x40, 0x11],
+        "SQ",
+        [0, 0, 22, 0, 0, 0],
+        [0xfe, 0xff, 0x00, 0xe0, 14, 0, 0, 0],
+        [0x10, 0x00, 0x20, 0x00],
+        "LO",
+        [8, 0],
+        "ABCDEFGH",
+      ),
+      { transferSyntax: EXPLICIT },
+    )
   );
   assert(!e.truncated);
   assert(/exceeds/.test(e.message), e.message);
@@ -155,7 +220,28 @@ Deno.test("decodeDataset() rejects an element whose length overruns its item", (
 
 Deno.test("decodeDataset() rejects sequences nested deeper than maxDepth in bounded time", () => {
   const depth = 5000;
-  const open = [0x08, 0x00, 0x40, 0x11, 0x53, 0x51, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff];
+  const open = [
+    0x08,
+    0x00,
+    0x40,
+    0x11,
+    0x53,
+    0x51,
+    0,
+    0,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+    0xfe,
+    0xff,
+    0x00,
+    0xe0,
+    0xff,
+    0xff,
+    0xff,
+    0xff,
+  ];
   const src = new Uint8Array(open.length * depth);
   for (let i = 0; i < depth; i++) src.set(open, i * open.length);
   const e = decodeError(() => decodeDataset(src, { transferSyntax: EXPLICIT }));
@@ -163,14 +249,25 @@ Deno.test("decodeDataset() rejects sequences nested deeper than maxDepth in boun
 });
 
 Deno.test("decodeDataset() never throws anything but DicomDecodeError on any truncation of valid input", () => {
-  const ds = decodeDataset(bytes(
-    [0x08, 0x00, 0x40, 0x11], "SQ", [0, 0, 0xff, 0xff, 0xff, 0xff],
-    [0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff],
-    [0x08, 0x00, 0x55, 0x11], "UI", [4, 0], "1.2\0",
-    [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0],
-    [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0],
-    [0x10, 0x00, 0x10, 0x00], "PN", [2, 0], "X ",
-  ), { transferSyntax: EXPLICIT });
+  const ds = decodeDataset(
+    bytes(
+      [0x08, 0x00, 0x40, 0x11],
+      "SQ",
+      [0, 0, 0xff, 0xff, 0xff, 0xff],
+      [0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff],
+      [0x08, 0x00, 0x55, 0x11],
+      "UI",
+      [4, 0],
+      "1.2\0",
+      [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0],
+      [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0],
+      [0x10, 0x00, 0x10, 0x00],
+      "PN",
+      [2, 0],
+      "X ",
+    ),
+    { transferSyntax: EXPLICIT },
+  );
   const src = encodeDataset(ds, { transferSyntax: EXPLICIT });
   for (let cut = 1; cut < src.length; cut++) {
     try {
@@ -182,5 +279,8 @@ Deno.test("decodeDataset() never throws anything but DicomDecodeError on any tru
 });
 
 Deno.test("decodeDataset() refuses a deflated transfer syntax with a pointer to readPart10()", () => {
-  assertThrows(() => decodeDataset(new Uint8Array(0), { transferSyntax: "1.2.840.10008.1.2.1.99" }), TypeError);
+  assertThrows(
+    () => decodeDataset(new Uint8Array(0), { transferSyntax: "1.2.840.10008.1.2.1.99" }),
+    TypeError,
+  );
 });

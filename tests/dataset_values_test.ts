@@ -23,7 +23,9 @@ function roundTrip(ds: Dataset, transferSyntax = EXPLICIT): Dataset {
 }
 
 Deno.test("Dataset.set() accepts numbers where the VR has a string form (DeCaMino's query.set(Tag.PatientID, 1234))", () => {
-  const ds = roundTrip(new Dataset().set(Tag.PatientID, 1234).set(Tag.SliceThickness, 2.5).set(Tag.SeriesNumber, 7));
+  const ds = roundTrip(
+    new Dataset().set(Tag.PatientID, 1234).set(Tag.SliceThickness, 2.5).set(Tag.SeriesNumber, 7),
+  );
   assertEquals(ds.string(Tag.PatientID), "1234");
   assertEquals(ds.number(Tag.SliceThickness), 2.5);
   assertEquals(ds.number(Tag.SeriesNumber), 7);
@@ -44,11 +46,18 @@ Deno.test("DS values are written in at most 16 bytes (PS3.5 Table 6.2-1)", () =>
 
 Deno.test("multi-valued strings split on backslash and are trimmed per VR; LT keeps backslashes", () => {
   const ds = roundTrip(
-    new Dataset().set(Tag.ImageType, ["ORIGINAL", "PRIMARY", "AXIAL"]).set(Tag.ImageComments, "a\\b  "),
+    new Dataset().set(Tag.ImageType, ["ORIGINAL", "PRIMARY", "AXIAL"]).set(
+      Tag.ImageComments,
+      "a\\b  ",
+    ),
   );
   assertEquals(ds.strings(Tag.ImageType), ["ORIGINAL", "PRIMARY", "AXIAL"]);
   assertEquals(ds.strings(Tag.ImageComments), ["a\\b"]);
-  assertEquals(encodeDataset(new Dataset().set(Tag.Modality, "CTX")).length, 8 + 4, "padded to even length");
+  assertEquals(
+    encodeDataset(new Dataset().set(Tag.Modality, "CTX")).length,
+    8 + 4,
+    "padded to even length",
+  );
 });
 
 Deno.test("binary VRs of every size survive a round trip in each byte order", () => {
@@ -83,12 +92,18 @@ Deno.test("private elements are kept byte-exact, odd lengths included", () => {
 });
 
 Deno.test("Dataset iterates in ascending tag order whatever the insertion order", () => {
-  const ds = new Dataset().set(Tag.PatientName, "B").set(Tag.Modality, "CT").set(Tag.PatientID, "1");
+  const ds = new Dataset().set(Tag.PatientName, "B").set(Tag.Modality, "CT").set(
+    Tag.PatientID,
+    "1",
+  );
   assertEquals(ds.tags(), [Tag.Modality, Tag.PatientName, Tag.PatientID]);
 });
 
 Deno.test("Identifier sets the Query/Retrieve Level and return keys with empty values", () => {
-  const q = new Identifier("STUDY_ROOT", "STUDY").set(Tag.PatientID, 1234).request(Tag.StudyDate, Tag.StudyInstanceUID);
+  const q = new Identifier("STUDY_ROOT", "STUDY").set(Tag.PatientID, 1234).request(
+    Tag.StudyDate,
+    Tag.StudyInstanceUID,
+  );
   assertEquals(q.level, "STUDY");
   assertEquals(q.string(Tag.QueryRetrieveLevel), "STUDY");
   assertEquals(q.string(Tag.PatientID), "1234");
@@ -107,7 +122,12 @@ Deno.test("DA, TM and DT parse and format (PS3.5 Table 6.2-1), old ACR-NEMA form
   assertEquals(parseDate("1993.08.22"), { year: 1993, month: 8, day: 22 });
   assertThrows(() => parseDate("20230229"), SyntaxError);
   assertEquals(formatDate(new Date(Date.UTC(2001, 0, 2))), "20010102");
-  assertEquals(parseTime("070907.0705 "), { hours: 7, minutes: 9, seconds: 7, microseconds: 70500 });
+  assertEquals(parseTime("070907.0705 "), {
+    hours: 7,
+    minutes: 9,
+    seconds: 7,
+    microseconds: 70500,
+  });
   assertEquals(parseTime("10"), { hours: 10 });
   assertEquals(parseTime("10:11:12"), { hours: 10, minutes: 11, seconds: 12 });
   assertThrows(() => parseTime("2500"), SyntaxError);
@@ -126,7 +146,10 @@ Deno.test("parseRange() splits date and date-time ranges, not UTC offsets (PS3.4
   assertEquals(parseRange("-20240131"), { start: undefined, end: "20240131" });
   assertEquals(parseRange("20240101-"), { start: "20240101", end: undefined });
   assertEquals(parseRange("20240101"), { start: "20240101", end: "20240101" });
-  assertEquals(parseRange("202401011200-0500", "DT"), { start: "202401011200-0500", end: "202401011200-0500" });
+  assertEquals(parseRange("202401011200-0500", "DT"), {
+    start: "202401011200-0500",
+    end: "202401011200-0500",
+  });
   assertEquals(parseRange("202401011200-0500-202401021200", "DT"), {
     start: "202401011200-0500",
     end: "202401021200",
@@ -140,6 +163,17 @@ Deno.test("PN values parse into component groups and format back (PS3.5 §6.2.1.
   assertEquals(pn.ideographic?.givenName, "太郎");
   assertEquals(pn.phonetic?.familyName, "やまだ");
   assertEquals(formatPersonName(pn), "Yamada^Tarou=山田^太郎=やまだ^たろう");
-  assertEquals(formatPersonName({ alphabetic: { familyName: "Doe", namePrefix: "Dr." } }), "Doe^^^Dr.");
-  assertEquals(parsePersonName("=Wang"), { ideographic: { familyName: "Wang", givenName: "", middleName: "", namePrefix: "", nameSuffix: "" } });
+  assertEquals(
+    formatPersonName({ alphabetic: { familyName: "Doe", namePrefix: "Dr." } }),
+    "Doe^^^Dr.",
+  );
+  assertEquals(parsePersonName("=Wang"), {
+    ideographic: {
+      familyName: "Wang",
+      givenName: "",
+      middleName: "",
+      namePrefix: "",
+      nameSuffix: "",
+    },
+  });
 });

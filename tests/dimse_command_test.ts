@@ -51,12 +51,26 @@ Deno.test("decodeCommand() reads storescu's C-STORE-RQ and re-encodes it byte fo
 });
 
 Deno.test("decodeCommand() names the missing required field and keeps what it read", () => {
-  const bytes = encodeCommand({ type: "C-ECHO-RQ", hasDataset: false, messageId: 3, affectedSopClassUid: "1.2" });
+  const bytes = encodeCommand({
+    type: "C-ECHO-RQ",
+    hasDataset: false,
+    messageId: 3,
+    affectedSopClassUid: "1.2",
+  });
   // Drop (0000,0002) by rebuilding without it: a C-STORE-RQ lacking its instance UID.
-  const partial: Command = { type: "C-FIND-RQ", hasDataset: true, messageId: 9, affectedSopClassUid: "1.2", priority: 0 };
+  const partial: Command = {
+    type: "C-FIND-RQ",
+    hasDataset: true,
+    messageId: 9,
+    affectedSopClassUid: "1.2",
+    priority: 0,
+  };
   const ok = decodeCommand(encodeCommand(partial));
   assertEquals(ok.messageId, 9);
-  assertThrows(() => encodeCommand({ type: "C-STORE-RQ", hasDataset: true, messageId: 1 } as Command), TypeError);
+  assertThrows(
+    () => encodeCommand({ type: "C-STORE-RQ", hasDataset: true, messageId: 1 } as Command),
+    TypeError,
+  );
   try {
     decodeCommand(bytes.subarray(0, bytes.length - 10));
     assert(false, "expected an error");
@@ -106,12 +120,19 @@ Deno.test("statusCategory() follows PS3.7 Annex C", () => {
   assertEquals(statusCategory(0xc123), "failure");
   assertEquals(describeStatus(0xa801), "Refused: move destination unknown (A801)");
   assertEquals(describeStatus(0xa7ff), "Refused: out of resources (A7FF)");
-  assertEquals(new DimseStatusError("C-FIND", 0xc001, { errorComment: "bad key" }).message, "C-FIND failed: Error: cannot understand / unable to process (C001): bad key");
+  assertEquals(
+    new DimseStatusError("C-FIND", 0xc001, { errorComment: "bad key" }).message,
+    "C-FIND failed: Error: cannot understand / unable to process (C001): bad key",
+  );
 });
 
 Deno.test("fragmentBytes() splits under the limit with the last flag only on the last fragment", () => {
   const f = [...fragmentBytes(new Uint8Array(9), 3, false, 4)];
-  assertEquals(f.map((p) => [p.data.length, p.isLastFragment, p.presentationContextId]), [[4, false, 3], [4, false, 3], [1, true, 3]]);
+  assertEquals(f.map((p) => [p.data.length, p.isLastFragment, p.presentationContextId]), [
+    [4, false, 3],
+    [4, false, 3],
+    [1, true, 3],
+  ]);
   assertEquals([...fragmentBytes(new Uint8Array(0), 1, false, 4)].length, 1);
 });
 
@@ -133,6 +154,8 @@ Deno.test("fragmentStream() re-chunks any chunking into exact fragments and flag
     assertEquals(new Uint8Array(out.flatMap((p) => [...p.data])), data);
   }
   const empty = [];
-  for await (const pdv of fragmentStream(new ReadableStream({ start: (c) => c.close() }), 1, 4)) empty.push(pdv);
+  for await (const pdv of fragmentStream(new ReadableStream({ start: (c) => c.close() }), 1, 4)) {
+    empty.push(pdv);
+  }
   assertEquals(empty.map((p) => [p.data.length, p.isLastFragment]), [[0, true]]);
 });

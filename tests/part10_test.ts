@@ -55,7 +55,9 @@ Deno.test("encodePart10() writes preamble, DICM and a meta group with a correct 
   assertEquals(file.transferSyntax, Uid.ExplicitVRLittleEndian);
 });
 
-for (const ts of ["ImplicitVRLittleEndian", "ExplicitVRLittleEndian", "ExplicitVRBigEndian"] as const) {
+for (
+  const ts of ["ImplicitVRLittleEndian", "ExplicitVRLittleEndian", "ExplicitVRBigEndian"] as const
+) {
   Deno.test(`read -> write -> read is identical in ${ts}`, () => {
     const first = decodePart10(encodePart10(sample(), { transferSyntax: Uid[ts] }));
     const again = decodePart10(encodePart10(first.dataset, { transferSyntax: Uid[ts] }));
@@ -132,7 +134,9 @@ Deno.test("decodePart10() reads files without preamble and without meta group", 
   const noPreamble = decodePart10(bytes.subarray(128));
   assertEquals(noPreamble.preamble, undefined);
   assertEquals(noPreamble.dataset.string(Tag.PatientID), "1234");
-  for (const ts of ["ImplicitVRLittleEndian", "ExplicitVRLittleEndian", "ExplicitVRBigEndian"] as const) {
+  for (
+    const ts of ["ImplicitVRLittleEndian", "ExplicitVRLittleEndian", "ExplicitVRBigEndian"] as const
+  ) {
     const bare = decodePart10(encodeDataset(sample(), { transferSyntax: Uid[ts] }));
     assertEquals(bare.transferSyntax, Uid[ts]);
     assertEquals(bare.meta.size, 0);
@@ -141,7 +145,9 @@ Deno.test("decodePart10() reads files without preamble and without meta group", 
 });
 
 Deno.test("decodePart10() reads the pydicom corpus's no-preamble and big endian files", async () => {
-  for (const name of ["ExplVR_BigEndNoMeta.dcm", "ExplVR_LitEndNoMeta.dcm", "MR_small_bigendian.dcm"]) {
+  for (
+    const name of ["ExplVR_BigEndNoMeta.dcm", "ExplVR_LitEndNoMeta.dcm", "MR_small_bigendian.dcm"]
+  ) {
     const file = decodePart10(await Deno.readFile(`${PYDICOM_DATA}test_files/${name}`));
     assert(file.dataset.size > 10, name);
     assert(file.dataset.string(Tag.SOPInstanceUID)?.startsWith("1."), name);
@@ -165,7 +171,9 @@ Deno.test("random byte flips only ever raise DicomDecodeError, in bounded time",
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   for (let round = 0; round < 500; round++) {
     const copy = bytes.slice();
-    for (let i = 0; i < 4; i++) copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
+    for (let i = 0; i < 4; i++) {
+      copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
+    }
     try {
       const file = decodePart10(copy);
       for (const el of file.dataset) if (el.kind === "bytes") file.dataset.strings(el.tag);

@@ -1,0 +1,25 @@
+/**
+ * Service class users: C-ECHO and C-STORE (Query/Retrieve to come), each
+ * opening its own association.
+ *
+ * @example Echo, then store a data set, against a Storage SCP started here
+ * ```ts
+ * import { echo, store } from "./mod.ts";
+ * import { StorageScp } from "../scp/mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ *
+ * await using scp = new StorageScp({ hostname: "127.0.0.1", port: 0, onStore: () => {} });
+ * await echo("127.0.0.1", scp.port);
+ * const ds = new Dataset()
+ *   .set("SOPClassUID", "1.2.840.10008.5.1.4.1.1.7")
+ *   .set("SOPInstanceUID", "2.25.7")
+ *   .set("PatientID", "1234");
+ * const summary = await store("127.0.0.1", scp.port, [ds]);
+ * console.log(summary.completed); // 1
+ * ```
+ *
+ * @module
+ */
+export * from "./options.ts";
+export * from "./echo.ts";
+export * from "./store.ts";

@@ -1,0 +1,353 @@
+/**
+ * C-STORE as an SCU (PS3.4 Annex B): sends files and data sets, proposing
+ * per SOP class the file's own transfer syntax and uncompressed fallbacks,
+ * converting between uncompressed syntaxes when the peer refuses the file's
+ * own, streaming files from disk, and spreading more than 128 contexts over
+ * further associations.
+ *
+ * @module
+ */
+import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
+import { Dataset, encodeDataset, readPart10 } from "../dataset/mod.ts";
+import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { DimseChannel, type OutgoingDataset, PRIORITY, statusCategory } from "../dimse/mod.ts";
+import { _connectOptions, type ScuOptions } from "./options.ts";
+
+const EXPLICIT_LE = "1.2.840.10008.1.2.1";
+const IMPLICIT_LE = "1.2.840.10008.1.2";
+const EXPLICIT_BE = "1.2.840.10008.1.2.2";
+const UNCOMPRESSED = [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE];
+const MAX_CONTEXTS = 128;
+
+/** Something to send: a file path or a data set (with SOP Class and Instance UIDs). */
+export type StoreSource = string | Dataset;
+
+/** The outcome of one object. */
+export interface StoreResult {
+  /** The file path, or `dataset #N` for a data set. */
+  readonly source: string;
+  /** Its SOP Class UID, when it could be read. */
+  readonly sopClassUid: string | undefined;
+  /** Its SOP Instance UID, when it could be read. */
+  readonly sopInstanceUid: string | undefined;
+  /** The C-STORE-RSP status, when there was one. */
+  readonly status: number | undefined;
+  /** Why it failed, when it did (a failure status, a refused context, an unreadable file). */
+  readonly error: Error | undefined;
+  /** The transfer syntax it was sent in. */
+  readonly transferSyntax: string | undefined;
+  /** Data set bytes sent. */
+  readonly bytes: number;
+}
+
+/** Totals of a {@linkcode store} call. */
+export interface StoreSummary {
+  /** Every object's outcome, in order. */
+  readonly results: readonly StoreResult[];
+  /** Objects stored with success. */
+  readonly completed: number;
+  /** Objects stored with a warning status. */
+  readonly warning: number;
+  /** Objects not stored. */
+  readonly failed: number;
+}
+
+/** Options of {@linkcode store}. */
+export interface StoreOptions extends ScuOptions {
+  /** Called after each object, for progress. */
+  onResult?: (result: StoreResult, index: number, total: number) => void;
+  /**
+   * Priority of the C-STORE requests.
+   *
+   * @default {PRIORITY.MEDIUM}
+   */
+  priority?: number;
+  /** Move Originator AE Title and Message ID, when storing as a C-MOVE sub-operation. */
+  moveOriginator?: { aeTitle: string; messageId: number };
+}
+
+interface Item {
+  index: number;
+  source: StoreSource;
+  name: string;
+  sopClassUid?: string | undefined;
+  sopInstanceUid?: string | undefined;
+  transferSyntax?: string | undefined;
+  error?: Error | undefined;
+}
+
+function isUncompressed(ts: string): boolean {
+  return UNCOMPRESSED.includes(ts);
+}
+
+async function scan(item: Item): Promise<void> {
+  try {
+    if (item.source instanceof Dataset) {
+      item.sopClassUid = item.source.string(0x00080016);
+      item.sopInstanceUid = item.source.string(0x00080018);
+      item.transferSyntax = EXPLICIT_LE;
+    } else {
+      using file = await Deno.open(item.source);
+      const { meta, dataset, transferSyntax, rest } = await readPart10(file.readable, {
+        stopBefore: 0x00080019,
+      });
+      await rest?.cancel();
+      // The command must name what the data set says it is (PS3.4 B.2.3); the
+      // meta information is only a fallback.
+      item.sopClassUid = dataset.string(0x00080016) ?? meta.string(0x00020002);
+      item.sopInstanceUid = dataset.string(0x00080018) ?? meta.string(0x00020003);
+      item.transferSyntax = transferSyntax;
+    }
+    if (!item.sopClassUid || !item.sopInstanceUid) {
+      throw new TypeError(`${item.name} has no SOP Class or SOP Instance UID`);
+    }
+  } catch (e) {
+    item.error = e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/**
+ * The presentation contexts items need: per SOP class, one context for each
+ * transfer syntax its objects are in, so that they go unchanged, plus an
+ * uncompressed fallback to convert to when the peer refuses one of those.
+ */
+function contextsFor(items: Item[]): Map<string, ProposedPresentationContext[]> {
+  const bySop = new Map<string, ProposedPresentationContext[]>();
+  for (const item of items) {
+    if (item.error) continue;
+    const sop = item.sopClassUid!;
+    const list = bySop.get(sop) ?? bySop.set(sop, []).get(sop)!;
+    const ts = item.transferSyntax!;
+    if (!list.some((c) => c.transferSyntaxes.length === 1 && c.transferSyntaxes[0] === ts)) {
+      list.push({ abstractSyntax: sop, transferSyntaxes: [ts] });
+    }
+  }
+  for (const [sop, list] of bySop) {
+    if (list.some((c) => c.transferSyntaxes[0] !== EXPLICIT_LE)) {
+      list.push({ abstractSyntax: sop, transferSyntaxes: [EXPLICIT_LE, IMPLICIT_LE] });
+    }
+  }
+  return bySop;
+}
+
+/** Splits SOP classes into groups of at most 128 contexts, keeping a class's contexts together. */
+function batches(bySop: Map<string, ProposedPresentationContext[]>): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  let count = 0;
+  for (const [sop, contexts] of bySop) {
+    if (count + contexts.length > MAX_CONTEXTS && current.length > 0) {
+      out.push(current);
+      current = [];
+      count = 0;
+    }
+    current.push(sop);
+    count += contexts.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Picks the accepted context and the bytes to send for an item, converting when needed. */
+async function prepare(
+  association: Association,
+  item: Item,
+): Promise<
+  { contextId: number; transferSyntax: string; data: OutgoingDataset; size?: number | undefined }
+> {
+  const sop = item.sopClassUid!;
+  const ts = item.transferSyntax!;
+  const own = association.findContext(sop, ts);
+  if (own) {
+    if (item.source instanceof Dataset) {
+      return { contextId: own.id, transferSyntax: ts, data: item.source };
+    }
+    const file = await Deno.open(item.source);
+    const { rest } = await readPart10(file.readable, { stopBefore: 0 });
+    return { contextId: own.id, transferSyntax: ts, data: rest ?? new Uint8Array(0) };
+  }
+  // The peer refused the file's own syntax: convert between uncompressed ones (and from deflate).
+  const convertible = isUncompressed(ts) || transferSyntaxInfo(ts)?.deflated === true;
+  const target = convertible
+    ? association.acceptedContexts.find((c) =>
+      c.abstractSyntax === sop && isUncompressed(c.transferSyntax ?? "")
+    )
+    : undefined;
+  if (!target) {
+    const offered = association.presentationContexts.filter((c) => c.abstractSyntax === sop);
+    const why = offered.length === 0
+      ? "no context was proposed"
+      : "the peer refused every context proposed for it";
+    throw new Error(`Cannot send ${item.name} (${ts}): ${why}`);
+  }
+  const dataset = item.source instanceof Dataset
+    ? item.source
+    : (await readPart10(await Deno.readFile(item.source))).dataset;
+  const bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
+  return {
+    contextId: target.id,
+    transferSyntax: target.transferSyntax!,
+    data: bytes,
+    size: bytes.length,
+  };
+}
+
+/**
+ * Sends files and data sets to a Storage SCP.
+ *
+ * @example Send a folder's files, printing progress
+ * ```ts ignore
+ * import { store } from "./mod.ts";
+ * const files = [...Deno.readDirSync("in")].map((e) => `in/${e.name}`);
+ * const summary = await store("127.0.0.1", 11112, files, {
+ *   calledAeTitle: "STORESCP",
+ *   onResult: (r, i, n) => console.log(`${i + 1}/${n} ${r.source} ${r.error?.message ?? "ok"}`),
+ * });
+ * ```
+ *
+ * @throws {AssociationRejectedError} when the peer rejects an association.
+ */
+export async function store(
+  hostname: string,
+  port: number,
+  sources: Iterable<StoreSource>,
+  options: StoreOptions = {},
+): Promise<StoreSummary> {
+  const items: Item[] = [...sources].map((source, index) => ({
+    index,
+    source,
+    name: typeof source === "string" ? source : `dataset #${index + 1}`,
+  }));
+  // Scan headers a few at a time: SOP class, instance and transfer syntax.
+  for (let i = 0; i < items.length; i += 16) await Promise.all(items.slice(i, i + 16).map(scan));
+  const results: (StoreResult | undefined)[] = new Array(items.length);
+  const report = (
+    item: Item,
+    r: Omit<StoreResult, "source" | "sopClassUid" | "sopInstanceUid">,
+  ) => {
+    const result: StoreResult = {
+      source: item.name,
+      sopClassUid: item.sopClassUid,
+      sopInstanceUid: item.sopInstanceUid,
+      ...r,
+    };
+    results[item.index] = result;
+    options.onResult?.(result, item.index, items.length);
+  };
+  for (const item of items) {
+    if (item.error) {
+      report(item, { status: undefined, error: item.error, transferSyntax: undefined, bytes: 0 });
+    }
+  }
+  const bySop = contextsFor(items);
+  for (const group of batches(bySop)) {
+    const classes = new Set(group);
+    const todo = items.filter((i) => !i.error && classes.has(i.sopClassUid!));
+    const contexts = group.flatMap((sop) => bySop.get(sop)!);
+    options.signal?.throwIfAborted();
+    await using association = await connect(hostname, port, _connectOptions(options, contexts));
+    const channel = new DimseChannel(
+      association,
+      options.dimseTimeout === undefined ? {} : { dimseTimeout: options.dimseTimeout },
+    );
+    for (const item of todo) {
+      options.signal?.throwIfAborted();
+      let sent: { transferSyntax: string } | undefined;
+      try {
+        const prepared = await prepare(association, item);
+        sent = prepared;
+        let counted = prepared.size ?? 0;
+        let data = prepared.data;
+        if (data instanceof ReadableStream) {
+          data = data.pipeThrough(
+            new TransformStream({
+              transform(chunk, controller) {
+                counted += chunk.length;
+                controller.enqueue(chunk);
+              },
+            }),
+          );
+        }
+        let status = -1;
+        let comment: string | undefined;
+        for await (
+          const response of channel.request(prepared.contextId, {
+            type: "C-STORE-RQ",
+            hasDataset: true,
+            affectedSopClassUid: item.sopClassUid!,
+            affectedSopInstanceUid: item.sopInstanceUid!,
+            priority: options.priority ?? PRIORITY.MEDIUM,
+            ...(options.moveOriginator
+              ? {
+                moveOriginatorAeTitle: options.moveOriginator.aeTitle,
+                moveOriginatorMessageId: options.moveOriginator.messageId,
+              }
+              : {}),
+          }, data)
+        ) {
+          status = response.command.status ?? 0;
+          comment = response.command.errorComment;
+        }
+        const failed = statusCategory(status) === "failure";
+        report(item, {
+          status,
+          error: failed
+            ? new Error(
+              `C-STORE failed with status ${status.toString(16).padStart(4, "0")}${
+                comment ? `: ${comment}` : ""
+              }`,
+            )
+            : undefined,
+          transferSyntax: prepared.transferSyntax,
+          bytes: counted,
+        });
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        report(item, { status: undefined, error, transferSyntax: sent?.transferSyntax, bytes: 0 });
+        if (association.state !== "Sta6") break; // the association ended: the rest of the group fails below
+      }
+    }
+    for (const item of todo) {
+      if (!results[item.index]) {
+        report(item, {
+          status: undefined,
+          error: new Error("The association ended before it was sent"),
+          transferSyntax: undefined,
+          bytes: 0,
+        });
+      }
+    }
+    if (association.state === "Sta6") await association.release();
+    await channel.closed;
+  }
+  const all = results as StoreResult[];
+  return {
+    results: all,
+    completed:
+      all.filter((r) => r.status !== undefined && statusCategory(r.status) === "success").length,
+    warning:
+      all.filter((r) => r.status !== undefined && statusCategory(r.status) === "warning").length,
+    failed: all.filter((r) => r.error !== undefined).length,
+  };
+}
+
+/** Lists the files under paths, recursing into folders, in a stable order. */
+export async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const path of paths) {
+    const info = await Deno.stat(path);
+    if (!info.isDirectory) {
+      out.push(path);
+      continue;
+    }
+    const entries = [];
+    for await (const e of Deno.readDir(path)) entries.push(e);
+    entries.sort((a, b) => a.name < b.name ? -1 : 1);
+    out.push(
+      ...await expandPaths(
+        entries.filter((e) => !e.name.startsWith(".")).map((e) => `${path}/${e.name}`),
+      ),
+    );
+  }
+  return out;
+}

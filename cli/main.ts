@@ -3,6 +3,9 @@
  *
  * ```sh
  * deno task dcm dump FILE [--json] [--meta]
+ * deno task dcm echo HOST PORT [--aet AE] [--call AE]
+ * deno task dcm store HOST PORT FILE_OR_DIR... [--aet AE] [--call AE]
+ * deno task dcm storescp --port P --dir OUT [--aet AE]
  * ```
  *
  * Exit code 0 on success; otherwise non-zero with a one-line error on stderr.
@@ -10,13 +13,22 @@
  * @module
  */
 import { dump } from "./dump.ts";
+import { echo } from "./echo.ts";
+import { store } from "./store.ts";
+import { storescp } from "./storescp.ts";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { dump };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { dump, echo, store, storescp };
 
 const USAGE = `usage: dcm <command> [options]
 
 commands:
-  dump FILE [--json] [--meta]   list a DICOM file's elements, or print it as DICOM JSON`;
+  dump FILE [--json] [--meta]            list a DICOM file's elements, or print it as DICOM JSON
+  echo HOST PORT                          C-ECHO a peer
+  store HOST PORT FILE_OR_DIR...          C-STORE files to a peer, with progress
+  storescp --port P --dir OUT             receive objects into OUT/<SOPInstanceUID>.dcm
+
+common options: --aet AE (ours, default DCMNET), --call AE (the peer's, default ANY-SCP),
+                --timeout SECONDS, --json (machine-readable output)`;
 
 /** Runs the command line with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {

@@ -9,6 +9,7 @@
 import { acceptAssociation, type AcceptAssociationOptions } from "./acceptor.ts";
 import type { Association } from "./association.ts";
 import { ASSOCIATION_REJECTIONS } from "./constants.ts";
+import { AssociationAbortedError } from "./errors.ts";
 
 /** Handles one established association; the server waits for it to end afterwards. */
 export type AssociationHandler = (association: Association) => void | Promise<void>;
@@ -22,7 +23,8 @@ export interface AssociationServerOptions
   /**
    * The most associations (open connections, established or not) served at
    * once. A connection over the limit gets an A-ASSOCIATE-RJ (transient,
-   * service-provider presentation, local-limit-exceeded, PS3.8 Table 9-21).
+   * service-provider presentation, local-limit-exceeded, PS3.8 Table 9-21)
+   * and does not count toward the limit itself.
    *
    * @default {100}
    */
@@ -30,7 +32,8 @@ export interface AssociationServerOptions
   /** Shuts the server down gracefully when aborted. */
   readonly signal?: AbortSignal;
   /**
-   * Called with what a handler throws; the association is then aborted.
+   * Called with what a handler throws, except the {@linkcode AssociationAbortedError}
+   * of its own association; the association is then aborted.
    *
    * @default {(error) => console.error(error)}
    */
@@ -104,7 +107,10 @@ export class AssociationServer implements AsyncDisposable {
     return this.#listener.addr;
   }
 
-  /** Connections being served now (establishing, established or ending). */
+  /**
+   * Connections being served within the limit (establishing, established or
+   * ending). Connections being rejected for the limit do not count.
+   */
   get activeAssociations(): number {
     return this.#active;
   }
@@ -157,7 +163,7 @@ export class AssociationServer implements AsyncDisposable {
   }
 
   async #serve(conn: Deno.TcpConn, overLimit: boolean): Promise<void> {
-    this.#active++;
+    if (!overLimit) this.#active++;
     const options = this.#options;
     try {
       const association = await acceptAssociation(conn, {
@@ -170,14 +176,15 @@ export class AssociationServer implements AsyncDisposable {
       try {
         await this.#handler(association);
       } catch (error) {
-        (options.onError ?? console.error)(error);
+        // A handler reading an aborted association's P-DATA sees the abort: not its bug.
+        if (!(error instanceof AssociationAbortedError)) (options.onError ?? console.error)(error);
         await association.abort();
       }
       await association.closed;
     } catch {
       // Rejected, aborted, silent or broken peers: reported through `events`.
     } finally {
-      this.#active--;
+      if (!overLimit) this.#active--;
     }
   }
 }

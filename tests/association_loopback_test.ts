@@ -8,7 +8,7 @@ import {
   acceptAssociation,
   type Association,
   AssociationAbortedError,
-  AssociationEvent,
+  type AssociationEvent,
   AssociationRejectedError,
   connect,
   type ConnectOptions,
@@ -213,6 +213,7 @@ Deno.test("access control sees the remote address, called and calling AE titles"
     callingAeTitle: "MODALITY",
     calledAeTitle: "ARCHIVE",
   });
+  assertEquals(association.calledAeTitle, "ARCHIVE");
   assertEquals(seen, ["127.0.0.1 MODALITY->ARCHIVE"]);
 });
 

@@ -22,3 +22,4 @@ export * from "./service_provider.ts";
 export * from "./file_writer.ts";
 export * from "./store_handler.ts";
 export * from "./storage_scp.ts";
+export * from "./query_retrieve_scp.ts";

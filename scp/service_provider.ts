@@ -14,6 +14,7 @@ import {
   type SupportedAbstractSyntax,
   type UserIdentityPolicy,
 } from "../association/mod.ts";
+import type { SopClassExtendedNegotiation } from "../pdu/mod.ts";
 import {
   DimseChannel,
   type DimseChannelOptions,
@@ -85,6 +86,8 @@ export interface ServiceDefinition {
   readonly supportedAbstractSyntaxes: readonly SupportedAbstractSyntax[];
   /** Request handlers; C-ECHO is answered unless given. */
   readonly handlers: Partial<Record<RequestType, RequestHandler>>;
+  /** Answers SOP Class Extended Negotiation (PS3.7 D.3.3.5) for accepted SOP classes. */
+  readonly extendedNegotiation?: (item: SopClassExtendedNegotiation) => Uint8Array | undefined;
 }
 
 const echo: RequestHandler = (_request, context) => context.respond({ status: 0x0000 });
@@ -133,6 +136,9 @@ export class ServiceProvider implements AsyncDisposable {
         maxPduLength: options.maxPduLength ?? 65536,
         accessControl,
         ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
+        ...(definition.extendedNegotiation
+          ? { extendedNegotiation: definition.extendedNegotiation }
+          : {}),
         ...(options.events ? { events: options.events } : {}),
         ...(options.onError ? { onError: options.onError } : {}),
       },

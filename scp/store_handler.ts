@@ -76,6 +76,11 @@ export interface StoreTarget {
   fileName?: (object: ObjectFacts) => string;
   /** Told about each file written to `directory`, after the success status is decided. */
   onStored?: (file: StoredFile) => void;
+  /**
+   * Awaited after a file is written to `directory` and before success is
+   * answered, e.g. to index it; its errors do not fail the store.
+   */
+  onWritten?: (file: StoredFile) => void | Promise<void>;
 }
 
 /**
@@ -183,6 +188,7 @@ export function createStoreHandler(
         const size = await writePart10Atomically(path, facts, dataset);
         stored = { ...facts, path, size, callingAeTitle: association.callingAeTitle };
         status = STATUS.SUCCESS;
+        await Promise.resolve(target.onWritten?.(stored)).catch(() => {});
       } else {
         throw new TypeError("A store target needs onStore or directory");
       }

@@ -1,0 +1,383 @@
+/**
+ * An embedded archive: DICOM files on disk, indexed in SQLite (Deno's
+ * built-in `node:sqlite`) by patient, study, series and instance, with each
+ * level's attributes kept for matching and return keys (PS3.4 §C.6).
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import {
+  Dataset,
+  decodeDataset,
+  encodeDataset,
+  type QueryLevel,
+  readPart10,
+} from "../dataset/mod.ts";
+import { levelOf } from "./levels.ts";
+
+/** Options of {@linkcode Archive.open}. */
+export interface ArchiveOptions {
+  /**
+   * The SQLite database file, or `":memory:"`.
+   *
+   * @default {":memory:"}
+   */
+  database?: string;
+}
+
+/** An instance as the archive knows it. */
+export interface ArchivedInstance {
+  /** SOP Instance UID. */
+  readonly sopInstanceUid: string;
+  /** SOP Class UID. */
+  readonly sopClassUid: string;
+  /** Transfer syntax of the file's data set. */
+  readonly transferSyntax: string;
+  /** Path of the Part 10 file. */
+  readonly path: string;
+  /** Study Instance UID. */
+  readonly studyInstanceUid: string;
+  /** Series Instance UID. */
+  readonly seriesInstanceUid: string;
+}
+
+/** A query result: the merged attributes of a record and its parents, and its derived counts. */
+export interface ArchiveRecord {
+  /** Attributes of the record's level and the levels above it. */
+  readonly dataset: Dataset;
+  /** The database key of the record at its level. */
+  readonly key: number;
+}
+
+const EXPLICIT_LE = "1.2.840.10008.1.2.1";
+const SPECIFIC_CHARACTER_SET = 0x00080005;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS patients (
+  pk INTEGER PRIMARY KEY, patient_id TEXT NOT NULL, issuer TEXT NOT NULL, attrs BLOB NOT NULL,
+  UNIQUE (patient_id, issuer));
+CREATE TABLE IF NOT EXISTS studies (
+  pk INTEGER PRIMARY KEY, patient_pk INTEGER NOT NULL REFERENCES patients(pk),
+  study_uid TEXT NOT NULL UNIQUE, attrs BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS series (
+  pk INTEGER PRIMARY KEY, study_pk INTEGER NOT NULL REFERENCES studies(pk),
+  series_uid TEXT NOT NULL UNIQUE, modality TEXT, attrs BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS instances (
+  pk INTEGER PRIMARY KEY, series_pk INTEGER NOT NULL REFERENCES series(pk),
+  sop_uid TEXT NOT NULL UNIQUE, sop_class TEXT NOT NULL, transfer_syntax TEXT NOT NULL,
+  path TEXT NOT NULL, attrs BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS studies_patient ON studies(patient_pk);
+CREATE INDEX IF NOT EXISTS series_study ON series(study_pk);
+CREATE INDEX IF NOT EXISTS instances_series ON instances(series_pk);
+`;
+
+/** Splits a data set's top-level attributes into the four levels. */
+function split(ds: Dataset): Record<QueryLevel, Dataset> {
+  const out: Record<QueryLevel, Dataset> = {
+    PATIENT: new Dataset(),
+    STUDY: new Dataset(),
+    SERIES: new Dataset(),
+    IMAGE: new Dataset(),
+  };
+  const charset = ds.get(SPECIFIC_CHARACTER_SET);
+  for (const el of ds) {
+    if (el.tag >= 0x7fe00000 || (el.tag & 0xffff) === 0) continue; // no pixel data, no group lengths
+    out[levelOf(el.tag)].setElement(el);
+  }
+  // Each level keeps the character set its text is encoded in.
+  if (charset) { for (const level of Object.values(out)) level.setElement(charset); }
+  return out;
+}
+
+function blob(ds: Dataset): Uint8Array {
+  return encodeDataset(ds, { transferSyntax: EXPLICIT_LE });
+}
+
+/** Decodes a stored level blob. */
+export function _decodeLevel(bytes: Uint8Array): Dataset {
+  return decodeDataset(bytes, { transferSyntax: EXPLICIT_LE });
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The archive index. Files are not copied or changed: the index points at
+ * them where they are.
+ *
+ * @example Index a file and look it up
+ * ```ts ignore
+ * import { Archive } from "./mod.ts";
+ * using archive = Archive.open();
+ * await archive.ingestFile("CT_small.dcm");
+ * console.log(archive.counts());
+ * ```
+ */
+export class Archive implements Disposable {
+  readonly #db: DatabaseSync;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    db.exec(SCHEMA);
+  }
+
+  /** Opens (or creates) an archive index. */
+  static open(options: ArchiveOptions = {}): Archive {
+    return new Archive(new DatabaseSync(options.database ?? ":memory:"));
+  }
+
+  /** Closes the database. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Closes the database. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /**
+   * Indexes a data set stored at `path` (in `transferSyntax`). Re-indexing an
+   * instance replaces its entry.
+   *
+   * @throws {TypeError} when the data set lacks a UID the hierarchy needs.
+   */
+  index(dataset: Dataset, path: string, transferSyntax: string): ArchivedInstance {
+    const need = (tag: number, name: string): string => {
+      const v = dataset.string(tag);
+      if (!v) throw new TypeError(`Cannot index ${path}: it has no ${name}`);
+      return v;
+    };
+    const sopInstanceUid = need(0x00080018, "SOP Instance UID");
+    const sopClassUid = need(0x00080016, "SOP Class UID");
+    const studyInstanceUid = need(0x0020000d, "Study Instance UID");
+    const seriesInstanceUid = need(0x0020000e, "Series Instance UID");
+    const patientId = dataset.string(0x00100020) ?? "";
+    const issuer = dataset.string(0x00100021) ?? "";
+    const levels = split(dataset);
+    const db = this.#db;
+    db.exec("BEGIN");
+    try {
+      const patient = db.prepare("SELECT pk FROM patients WHERE patient_id = ? AND issuer = ?").get(
+        patientId,
+        issuer,
+      ) as Row | undefined;
+      const patientPk = patient ? Number(patient["pk"]) : Number(
+        db.prepare("INSERT INTO patients (patient_id, issuer, attrs) VALUES (?, ?, ?)").run(
+          patientId,
+          issuer,
+          blob(levels.PATIENT),
+        ).lastInsertRowid,
+      );
+      const study = db.prepare("SELECT pk FROM studies WHERE study_uid = ?").get(
+        studyInstanceUid,
+      ) as Row | undefined;
+      const studyPk = study ? Number(study["pk"]) : Number(
+        db.prepare("INSERT INTO studies (patient_pk, study_uid, attrs) VALUES (?, ?, ?)").run(
+          patientPk,
+          studyInstanceUid,
+          blob(levels.STUDY),
+        ).lastInsertRowid,
+      );
+      const series = db.prepare("SELECT pk FROM series WHERE series_uid = ?").get(
+        seriesInstanceUid,
+      ) as Row | undefined;
+      const seriesPk = series ? Number(series["pk"]) : Number(
+        db.prepare(
+          "INSERT INTO series (study_pk, series_uid, modality, attrs) VALUES (?, ?, ?, ?)",
+        ).run(studyPk, seriesInstanceUid, dataset.string(0x00080060) ?? null, blob(levels.SERIES))
+          .lastInsertRowid,
+      );
+      db.prepare(
+        `INSERT INTO instances (series_pk, sop_uid, sop_class, transfer_syntax, path, attrs) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (sop_uid) DO UPDATE SET series_pk = excluded.series_pk, sop_class = excluded.sop_class,
+           transfer_syntax = excluded.transfer_syntax, path = excluded.path, attrs = excluded.attrs`,
+      ).run(seriesPk, sopInstanceUid, sopClassUid, transferSyntax, path, blob(levels.IMAGE));
+      db.exec("COMMIT");
+    } catch (e) {
+      db.exec("ROLLBACK");
+      throw e;
+    }
+    return {
+      sopInstanceUid,
+      sopClassUid,
+      transferSyntax,
+      path,
+      studyInstanceUid,
+      seriesInstanceUid,
+    };
+  }
+
+  /** Reads a Part 10 file's header (not its pixel data) and indexes it. */
+  async ingestFile(path: string): Promise<ArchivedInstance> {
+    using file = await Deno.open(path);
+    const { dataset, transferSyntax, rest } = await readPart10(file.readable, {
+      stopBefore: 0x7fe00000,
+    });
+    await rest?.cancel();
+    return this.index(dataset, path, transferSyntax);
+  }
+
+  /**
+   * Indexes every file under a folder (recursively), skipping what is not
+   * DICOM. Reports each file to `onFile`; returns the counts.
+   */
+  async ingestDirectory(
+    directory: string,
+    onFile?: (path: string, error: Error | undefined) => void,
+  ): Promise<{ indexed: number; skipped: number }> {
+    let indexed = 0, skipped = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for await (const e of Deno.readDir(dir)) {
+        if (e.name.startsWith(".")) continue; // temporary files of the writer, hidden files
+        const p = `${dir}/${e.name}`;
+        if (e.isDirectory) await walk(p);
+        else if (e.isFile) {
+          try {
+            await this.ingestFile(p);
+            indexed++;
+            onFile?.(p, undefined);
+          } catch (err) {
+            skipped++;
+            onFile?.(p, err instanceof Error ? err : new Error(String(err)));
+          }
+        }
+      }
+    };
+    await walk(directory);
+    return { indexed, skipped };
+  }
+
+  /** Numbers of patients, studies, series and instances. */
+  counts(): { patients: number; studies: number; series: number; instances: number } {
+    const n = (t: string) =>
+      Number((this.#db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as Row)["n"]);
+    return {
+      patients: n("patients"),
+      studies: n("studies"),
+      series: n("series"),
+      instances: n("instances"),
+    };
+  }
+
+  /**
+   * The records of a level, each with its parents' attributes merged in,
+   * narrowed by the unique keys given (a UID list or a patient ID): the
+   * candidates that the matching of PS3.4 §C.2.2.2 then filters.
+   */
+  *records(
+    level: QueryLevel,
+    keys: Partial<Record<QueryLevel, readonly string[]>> = {},
+  ): Generator<ArchiveRecord> {
+    const where: string[] = [];
+    const args: string[] = [];
+    const add = (column: string, values: readonly string[] | undefined) => {
+      if (!values || values.length === 0) return;
+      where.push(`${column} IN (${values.map(() => "?").join(",")})`);
+      args.push(...values);
+    };
+    add("p.patient_id", keys.PATIENT);
+    if (level !== "PATIENT") add("st.study_uid", keys.STUDY);
+    if (level === "SERIES" || level === "IMAGE") add("se.series_uid", keys.SERIES);
+    if (level === "IMAGE") add("i.sop_uid", keys.IMAGE);
+    const from = {
+      PATIENT: "patients p",
+      STUDY: "studies st JOIN patients p ON p.pk = st.patient_pk",
+      SERIES:
+        "series se JOIN studies st ON st.pk = se.study_pk JOIN patients p ON p.pk = st.patient_pk",
+      IMAGE:
+        "instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk JOIN patients p ON p.pk = st.patient_pk",
+    }[level];
+    const cols = {
+      PATIENT: "p.pk AS key, p.attrs AS a0",
+      STUDY: "st.pk AS key, p.attrs AS a0, st.attrs AS a1",
+      SERIES: "se.pk AS key, p.attrs AS a0, st.attrs AS a1, se.attrs AS a2",
+      IMAGE: "i.pk AS key, p.attrs AS a0, st.attrs AS a1, se.attrs AS a2, i.attrs AS a3",
+    }[level];
+    const sql = `SELECT ${cols} FROM ${from}${
+      where.length ? ` WHERE ${where.join(" AND ")}` : ""
+    } ORDER BY key`;
+    for (const row of this.#db.prepare(sql).iterate(...args) as Iterable<Row>) {
+      const merged = new Dataset();
+      for (const k of ["a0", "a1", "a2", "a3"]) {
+        const b = row[k];
+        if (b instanceof Uint8Array) { for (const el of _decodeLevel(b)) merged.setElement(el); }
+      }
+      yield { dataset: merged, key: Number(row["key"]) };
+    }
+  }
+
+  /** Derived attributes of a record (PS3.4 §C.3): related counts, modalities and SOP classes. */
+  derived(level: QueryLevel, key: number): Dataset {
+    const db = this.#db;
+    const one = (sql: string) => Number((db.prepare(sql).get(key) as Row)["n"]);
+    const list = (sql: string) => (db.prepare(sql).all(key) as Row[]).map((r) => String(r["v"]));
+    const ds = new Dataset();
+    if (level === "PATIENT") {
+      ds.set(0x00201200, one("SELECT count(*) AS n FROM studies WHERE patient_pk = ?"), "IS");
+      ds.set(
+        0x00201202,
+        one(
+          "SELECT count(*) AS n FROM series se JOIN studies st ON st.pk = se.study_pk WHERE st.patient_pk = ?",
+        ),
+        "IS",
+      );
+      ds.set(
+        0x00201204,
+        one(
+          "SELECT count(*) AS n FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk WHERE st.patient_pk = ?",
+        ),
+        "IS",
+      );
+    } else if (level === "STUDY") {
+      ds.set(0x00201206, one("SELECT count(*) AS n FROM series WHERE study_pk = ?"), "IS");
+      ds.set(
+        0x00201208,
+        one(
+          "SELECT count(*) AS n FROM instances i JOIN series se ON se.pk = i.series_pk WHERE se.study_pk = ?",
+        ),
+        "IS",
+      );
+      ds.set(
+        0x00080061,
+        list(
+          "SELECT DISTINCT modality AS v FROM series WHERE study_pk = ? AND modality IS NOT NULL ORDER BY v",
+        ),
+        "CS",
+      );
+      ds.set(
+        0x00080062,
+        list(
+          "SELECT DISTINCT i.sop_class AS v FROM instances i JOIN series se ON se.pk = i.series_pk WHERE se.study_pk = ? ORDER BY v",
+        ),
+        "UI",
+      );
+    } else if (level === "SERIES") {
+      ds.set(0x00201209, one("SELECT count(*) AS n FROM instances WHERE series_pk = ?"), "IS");
+    }
+    return ds;
+  }
+
+  /** The instances under a record of a level (for C-MOVE and C-GET), in a stable order. */
+  instances(level: QueryLevel, key: number): ArchivedInstance[] {
+    const filter = {
+      PATIENT: "st.patient_pk = ?",
+      STUDY: "se.study_pk = ?",
+      SERIES: "i.series_pk = ?",
+      IMAGE: "i.pk = ?",
+    }[level];
+    const rows = this.#db.prepare(
+      `SELECT i.sop_uid, i.sop_class, i.transfer_syntax, i.path, st.study_uid, se.series_uid
+       FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk
+       WHERE ${filter} ORDER BY st.study_uid, se.series_uid, i.pk`,
+    ).all(key) as Row[];
+    return rows.map((r) => ({
+      sopInstanceUid: String(r["sop_uid"]),
+      sopClassUid: String(r["sop_class"]),
+      transferSyntax: String(r["transfer_syntax"]),
+      path: String(r["path"]),
+      studyInstanceUid: String(r["study_uid"]),
+      seriesInstanceUid: String(r["series_uid"]),
+    }));
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * Attribute matching of C-FIND (PS3.4 §C.2.2.2): single value, list of
+ * UIDs, universal, wildcard, range (DA, TM, DT) and sequence matching, as
+ * pure functions over data sets.
+ *
+ * @module
+ */
+import type { DataElement, Dataset } from "../dataset/mod.ts";
+import { parseRange } from "../dataset/mod.ts";
+
+/** Query keys that are not matched against records (PS3.4 §C.4.1.1.3.1). */
+const NOT_MATCHED: ReadonlySet<number> = new Set([
+  0x00080005, // Specific Character Set
+  0x00080052, // Query/Retrieve Level
+  0x00080054, // Retrieve AE Title
+  0x00080056, // Instance Availability
+  0x00088000, // (not used)
+  0x00080053, // Query/Retrieve View
+  0x00080058, // Failed SOP Instance UID List
+  0x00081190, // Retrieve URL
+]);
+
+/** VRs for which "*" and "?" are wildcards (PS3.4 §C.2.2.2.4). */
+const WILDCARD_VRS = new Set(["AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"]);
+
+/** A malformed matching key: the SCP answers A900 or C000 with this message. */
+export class MatchingKeyError extends TypeError {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MatchingKeyError";
+  }
+}
+
+/** Compiles a wildcard pattern to a RegExp (PS3.4 §C.2.2.2.4: "*" any run, "?" one character). */
+function wildcard(pattern: string): RegExp {
+  const body = [...pattern].map((c) =>
+    c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")
+  ).join("");
+  return new RegExp(`^${body}$`, "s");
+}
+
+/** Normalises a TM value so that times compare as strings: HHMMSS.FFFFFF. */
+function normalTime(t: string, end: boolean): string {
+  const m = /^(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,6}))?$/.exec(t.replace(/:/g, "").trim());
+  if (!m) throw new MatchingKeyError(`Cannot match TM "${t}"`);
+  const fill = end ? "59" : "00";
+  const frac = m[4] !== undefined ? m[4].padEnd(6, end ? "9" : "0") : end ? "999999" : "000000";
+  return `${m[1]}${m[2] ?? fill}${m[3] ?? fill}.${frac}`;
+}
+
+/** Normalises a DA value for comparison; accepts the old "YYYY.MM.DD" form. */
+function normalDate(d: string): string {
+  const s = d.replace(/\./g, "").trim();
+  if (!/^\d{8}$/.test(s)) throw new MatchingKeyError(`Cannot match DA "${d}"`);
+  return s;
+}
+
+/** Normalises a DT value (without its UTC offset) to a full-length comparable string. */
+function normalDateTime(dt: string, end: boolean): string {
+  const s = dt.trim().replace(/[+-]\d{4}$/, "");
+  if (!/^\d{4}(\d{2}){0,5}(\.\d{1,6})?$/.test(s)) {
+    throw new MatchingKeyError(`Cannot match DT "${dt}"`);
+  }
+  const [whole, frac] = s.split(".") as [string, string | undefined];
+  const template = end ? "99991231235959" : "00000101000000";
+  const full = whole + template.slice(whole.length);
+  return `${full}.${
+    frac !== undefined ? frac.padEnd(6, end ? "9" : "0") : end ? "999999" : "000000"
+  }`;
+}
+
+function inRange(vr: string, query: string, value: string): boolean {
+  const r = parseRange(query, vr === "DT" ? "DT" : vr === "TM" ? "TM" : "DA");
+  const norm = (v: string, end: boolean) =>
+    vr === "DA" ? normalDate(v) : vr === "TM" ? normalTime(v, end) : normalDateTime(v, end);
+  let candidate: string;
+  try {
+    candidate = norm(value, false);
+  } catch {
+    return false; // a malformed stored value never matches
+  }
+  if (r.start !== undefined && candidate < norm(r.start, false)) return false;
+  if (r.end !== undefined) {
+    const hi = norm(r.end, true);
+    if (candidate > hi) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether one query value matches one record value of a VR: wildcard, range
+ * or single value matching (PS3.4 §C.2.2.2.1, .4, .5).
+ */
+export function matchValue(vr: string, query: string, value: string): boolean {
+  if (vr === "DA" || vr === "TM" || vr === "DT") {
+    if (query.includes("-")) return inRange(vr, query, value);
+    if (vr === "DA") return normalDate(query) === (safe(() => normalDate(value)) ?? value);
+    if (vr === "TM") {
+      // A TM query of fewer components matches the whole period it names.
+      return inRange("TM", `${query}-${query}`, value);
+    }
+    return inRange("DT", `${query}-${query}`, value);
+  }
+  if (WILDCARD_VRS.has(vr) && /[*?]/.test(query)) return wildcard(query).test(value);
+  return query === value;
+}
+
+function safe<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads all values of an element of a data set as strings (empty array when absent). */
+function values(ds: Dataset, el: DataElement | undefined): string[] {
+  if (el === undefined) return [];
+  return ds.strings(el.tag);
+}
+
+/**
+ * Whether a record matches every matching key of a query (PS3.4 §C.2.2.2).
+ * Empty keys are return keys and match anything (universal matching);
+ * several values in a UI key are a list of UIDs; several values in another
+ * key match if any does; a record attribute with several values matches if
+ * any of its values does; a sequence key with one item matches if any item of
+ * the record's sequence matches the item's keys.
+ *
+ * @throws {MatchingKeyError} for a malformed range or date in the query.
+ */
+export function matches(query: Dataset, record: Dataset): boolean {
+  for (const key of query) {
+    if (NOT_MATCHED.has(key.tag) || (key.tag & 0xffff) === 0) continue;
+    if (key.kind === "sequence") {
+      const pattern = key.items[0];
+      if (pattern === undefined || pattern.size === 0) continue; // universal
+      const candidates = record.items(key.tag);
+      if (!candidates.some((item) => matches(pattern, item))) return false;
+      continue;
+    }
+    const wanted = query.strings(key.tag);
+    if (wanted.length === 0 || wanted.every((w) => w === "")) continue; // universal matching
+    if (wanted.length === 1 && wanted[0] === "*") continue; // "*" alone is universal too
+    const have = values(record, record.get(key.tag));
+    if (have.length === 0) return false;
+    const vr = key.vr;
+    const ok = wanted.some((w) => have.some((h) => matchValue(vr, w, h)));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Checks a query's matching keys for syntax errors before searching. */
+export function validateQuery(query: Dataset): void {
+  for (const key of query) {
+    if (key.kind !== "bytes" && key.kind !== "values") continue;
+    if (key.vr !== "DA" && key.vr !== "TM" && key.vr !== "DT") continue;
+    for (const w of query.strings(key.tag)) {
+      if (w === "") continue;
+      const r = parseRangeChecked(w, key.vr);
+      const norm = key.vr === "DA"
+        ? normalDate
+        : key.vr === "TM"
+        ? (v: string) => normalTime(v, false)
+        : (v: string) => normalDateTime(v, false);
+      if (r.start !== undefined) norm(r.start);
+      if (r.end !== undefined) norm(r.end);
+    }
+  }
+}
+
+function parseRangeChecked(text: string, vr: "DA" | "TM" | "DT") {
+  try {
+    return parseRange(text, vr);
+  } catch (e) {
+    throw new MatchingKeyError(`Cannot match ${vr} "${text}": not a value or range`, { cause: e });
+  }
+}

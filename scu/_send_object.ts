@@ -2,7 +2,7 @@
 // C-STORE, converting between uncompressed transfer syntaxes when the peer
 // refused the object's own. Shared by store() and the C-GET / C-MOVE SCP.
 import type { Association, NegotiatedPresentationContext } from "../association/mod.ts";
-import { Dataset, encodeDataset, readPart10 } from "../dataset/mod.ts";
+import { type Dataset, encodeDataset, readPart10 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import type { OutgoingDataset } from "../dimse/mod.ts";
 

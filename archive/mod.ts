@@ -16,3 +16,4 @@
 export * from "./levels.ts";
 export * from "./matching.ts";
 export * from "./archive.ts";
+export * from "./samples.ts";

@@ -408,7 +408,12 @@ export class QueryRetrieveScp extends ServiceProvider {
             if (category === "failure") throw new Error(`status ${status.toString(16)}`);
             if (category === "warning") counts.warning++;
             else counts.completed++;
-          } catch {
+          } catch (e) {
+            options.onWarning?.(
+              `C-GET sub-operation for ${inst.sopInstanceUid} failed: ${
+                e instanceof Error ? e.message : e
+              }`,
+            );
             counts.failed++;
             failedUids.push(inst.sopInstanceUid);
             if (channel.association.state !== "Sta6") return; // the association ended
@@ -436,6 +441,15 @@ export class QueryRetrieveScp extends ServiceProvider {
       abstractSyntax,
       transferSyntaxes,
     }));
+    // Storage contexts: for C-GET, where the requestor takes the SCP role
+    // (PS3.4 C.4.3.1, role selection), and for C-STORE into the archive.
+    for (const abstractSyntax of storageClasses) {
+      supported.push({
+        abstractSyntax,
+        transferSyntaxes: DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+        requestorRoles: { scu: options.directory !== undefined, scp: true },
+      });
+    }
     if (options.directory !== undefined) {
       const directory = options.directory;
       const stores = new WeakMap<object, RequestHandler>();
@@ -462,10 +476,6 @@ export class QueryRetrieveScp extends ServiceProvider {
         }
         return handler(request, context);
       };
-      supported.push(...storageClasses.map((abstractSyntax) => ({
-        abstractSyntax,
-        transferSyntaxes: DEFAULT_STORAGE_TRANSFER_SYNTAXES,
-      })));
     }
     super({
       supportedAbstractSyntaxes: supported,

@@ -74,20 +74,33 @@ export function _checkAeTitle(title: string, name: string): string {
 }
 
 /**
- * Aborts the machine when `signal` does, until it is back in Sta1: an
- * A-ABORT request where Table 9-10 allows one, otherwise (Sta2) closing the
- * transport.
+ * Aborts the machine when `signal` does (at once if it already has), until
+ * it is back in Sta1: an A-ABORT request where Table 9-10 allows one,
+ * otherwise (Sta2) closing the transport.
  */
 export function _abortOnSignal(ul: _UpperLayer, signal: AbortSignal | undefined): void {
   if (signal === undefined) return;
-  const onAbort = () => {
-    const error = new AssociationAbortedError("Aborted by the signal", {
-      origin: "local",
-      source: 0,
-      cause: signal.reason,
-    });
-    ul.abort(0, 0, error);
-  };
+  const onAbort = () => ul.abort(0, 0, _signalError(signal));
+  if (signal.aborted) return onAbort();
   signal.addEventListener("abort", onAbort, { once: true });
   ul.closed.then(() => signal.removeEventListener("abort", onAbort));
+}
+
+/** The error for an association ended by an `AbortSignal`: a local abort caused by its reason. */
+export function _signalError(signal: AbortSignal): AssociationAbortedError {
+  return new AssociationAbortedError("Aborted by the signal", {
+    origin: "local",
+    source: 0,
+    cause: signal.reason,
+  });
+}
+
+/** Sets `TCP_NODELAY` on transports that are TCP connections: one PDU, one segment train. */
+export function _noDelay(transport: object): void {
+  const conn = transport as Partial<Deno.TcpConn>;
+  if (typeof conn.setNoDelay === "function") {
+    try {
+      conn.setNoDelay(true);
+    } catch { /* Not a TCP socket after all, or already closed. */ }
+  }
 }

@@ -18,7 +18,7 @@ import {
   type SopClassExtendedNegotiation,
   type UserIdentityRequest,
 } from "../pdu/mod.ts";
-import { _abortOnSignal, _resolve, type _Resolved } from "./_options.ts";
+import { _abortOnSignal, _noDelay, _resolve, type _Resolved } from "./_options.ts";
 import { _UpperLayer } from "./_upper_layer.ts";
 import { _createAssociation, type Association } from "./association.ts";
 import {
@@ -153,6 +153,7 @@ export async function acceptAssociation(
     events: options.events,
     onReleaseRequest: options.onReleaseRequest,
   });
+  _noDelay(transport);
   ul.accept(transport);
   _abortOnSignal(ul, options.signal);
   let rq: AssociateRqPdu;

@@ -17,7 +17,14 @@ import {
   type SopClassExtendedNegotiation,
   type UserIdentityRequest,
 } from "../pdu/mod.ts";
-import { _abortOnSignal, _checkAeTitle, _resolve, type _Resolved } from "./_options.ts";
+import {
+  _abortOnSignal,
+  _checkAeTitle,
+  _noDelay,
+  _resolve,
+  type _Resolved,
+  _signalError,
+} from "./_options.ts";
 import type { AssociationOptions } from "./options.ts";
 import type { Transport } from "./transport.ts";
 import { _UpperLayer } from "./_upper_layer.ts";
@@ -182,6 +189,7 @@ export function requestAssociation(
   transport: Transport,
   options: RequestAssociationOptions,
 ): Promise<Association> {
+  _noDelay(transport);
   return establish(() => Promise.resolve(transport), options);
 }
 
@@ -191,7 +199,7 @@ async function establish(
 ): Promise<Association> {
   const settings = _resolve(options);
   const rq = buildRequest(options, settings);
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) throw _signalError(options.signal);
   const ul = new _UpperLayer({
     ...settings,
     requestor: true,

@@ -135,10 +135,23 @@ Deno.test("an AbortSignal aborts an established association", async () => {
 });
 
 Deno.test("connect() with an aborted signal rejects before connecting", async () => {
-  await assertRejects(
-    () =>
-      connect(HOST, closedPort(), { presentationContexts: CONTEXTS, signal: AbortSignal.abort() }),
-  );
+  const reason = new Error("not now");
+  const error = await connect(HOST, closedPort(), {
+    presentationContexts: CONTEXTS,
+    signal: AbortSignal.abort(reason),
+  }).catch((e) => e);
+  assert(error instanceof AssociationAbortedError);
+  assertEquals([error.origin, error.cause], ["local", reason]);
+});
+
+Deno.test("acceptAssociation() with an aborted signal closes the transport without answering", async () => {
+  const [a, b] = pipePair();
+  const peer = new RawPeer(a);
+  const error = await acceptAssociation(b, { signal: AbortSignal.abort() }).catch((e) => e);
+  assert(error instanceof AssociationAbortedError);
+  assertEquals(error.origin, "local");
+  assertEquals(await peer.next(), "end");
+  await peer.destroy();
 });
 
 Deno.test("connect() to a port nobody listens on rejects with AssociationAbortedError", async () => {

@@ -6,15 +6,10 @@
 
 import type { RejectResult, RejectSource } from "../pdu/mod.ts";
 
-/**
- * Our Implementation Class UID (PS3.7 D.3.3.2), sent in every A-ASSOCIATE-RQ
- * and -AC unless overridden: a UUID-derived UID under the `2.25` root
- * (PS3.5 §B.2), fixed for this implementation.
- */
-export const IMPLEMENTATION_CLASS_UID = "2.25.269350016562177678917994947634149359415";
-
-/** Our Implementation Version Name (PS3.7 D.3.3.2), at most 16 characters. */
-export const IMPLEMENTATION_VERSION_NAME = "DCMNET_010";
+// Our Implementation Class UID and Version Name (PS3.7 D.3.3.2), sent in
+// every A-ASSOCIATE-RQ and -AC unless overridden: the project's identity,
+// the same as in the Part 10 files it writes.
+export { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../version.ts";
 
 /** The Maximum Length we advertise unless told otherwise (PS3.8 Annex D.1), as DCMTK does. */
 export const DEFAULT_MAX_PDU_LENGTH = 16384;

@@ -23,3 +23,5 @@
 export * from "./options.ts";
 export * from "./echo.ts";
 export * from "./store.ts";
+export * from "./retrieve_operation.ts";
+export * from "./query_retrieve_scu.ts";

@@ -1,0 +1,631 @@
+/**
+ * The Query/Retrieve SCU (PS3.4 Annex C): C-FIND as an async iterable of
+ * identifiers, C-MOVE and C-GET with sub-operation progress, and
+ * `retrieve()`, which uses C-GET when the peer accepts it and otherwise
+ * C-MOVE to a Storage SCP it starts on the fly.
+ *
+ * @module
+ */
+import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
+import {
+  type Dataset,
+  decodeDataset,
+  Identifier,
+  inflateRaw,
+  QUERY_MODELS,
+  type QueryModel,
+} from "../dataset/mod.ts";
+import { transferSyntaxInfo, uidName } from "../dictionary/mod.ts";
+import {
+  DimseChannel,
+  type DimseResponse,
+  DimseStatusError,
+  PRIORITY,
+  STATUS,
+  statusCategory,
+} from "../dimse/mod.ts";
+import { createStoreHandler, type StoreTarget } from "../scp/store_handler.ts";
+import { StorageScp } from "../scp/storage_scp.ts";
+import { _connectOptions, type ScuOptions } from "./options.ts";
+import {
+  RetrieveOperation,
+  type RetrieveProgress,
+  type RetrieveResult,
+} from "./retrieve_operation.ts";
+
+const EXPLICIT_LE = "1.2.840.10008.1.2.1";
+const IMPLICIT_LE = "1.2.840.10008.1.2";
+const UNCOMPRESSED = [EXPLICIT_LE, IMPLICIT_LE];
+const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
+
+/**
+ * Storage SOP classes proposed for C-GET when the needed ones cannot be
+ * found out first: the common image, SR and RT classes.
+ */
+export const COMMON_STORAGE_SOP_CLASSES: readonly string[] = [
+  "1.2.840.10008.5.1.4.1.1.2", // CT
+  "1.2.840.10008.5.1.4.1.1.2.1", // Enhanced CT
+  "1.2.840.10008.5.1.4.1.1.4", // MR
+  "1.2.840.10008.5.1.4.1.1.4.1", // Enhanced MR
+  "1.2.840.10008.5.1.4.1.1.1", // CR
+  "1.2.840.10008.5.1.4.1.1.1.1", // DX presentation
+  "1.2.840.10008.5.1.4.1.1.1.1.1", // DX processing
+  "1.2.840.10008.5.1.4.1.1.1.2", // MG presentation
+  "1.2.840.10008.5.1.4.1.1.1.2.1", // MG processing
+  "1.2.840.10008.5.1.4.1.1.6.1", // US
+  "1.2.840.10008.5.1.4.1.1.3.1", // US multi-frame
+  "1.2.840.10008.5.1.4.1.1.7", // SC
+  "1.2.840.10008.5.1.4.1.1.7.1", // SC multi-frame single bit
+  "1.2.840.10008.5.1.4.1.1.7.2", // SC multi-frame grayscale byte
+  "1.2.840.10008.5.1.4.1.1.7.3", // SC multi-frame grayscale word
+  "1.2.840.10008.5.1.4.1.1.7.4", // SC multi-frame true color
+  "1.2.840.10008.5.1.4.1.1.12.1", // XA
+  "1.2.840.10008.5.1.4.1.1.12.2", // RF
+  "1.2.840.10008.5.1.4.1.1.20", // NM
+  "1.2.840.10008.5.1.4.1.1.128", // PET
+  "1.2.840.10008.5.1.4.1.1.481.1", // RT Image
+  "1.2.840.10008.5.1.4.1.1.481.2", // RT Dose
+  "1.2.840.10008.5.1.4.1.1.481.3", // RT Structure Set
+  "1.2.840.10008.5.1.4.1.1.481.5", // RT Plan
+  "1.2.840.10008.5.1.4.1.1.88.11", // Basic Text SR
+  "1.2.840.10008.5.1.4.1.1.88.22", // Enhanced SR
+  "1.2.840.10008.5.1.4.1.1.88.33", // Comprehensive SR
+  "1.2.840.10008.5.1.4.1.1.104.1", // Encapsulated PDF
+  "1.2.840.10008.5.1.4.1.1.11.1", // Grayscale Softcopy Presentation State
+  "1.2.840.10008.5.1.4.1.1.66.4", // Segmentation
+  "1.2.840.10008.5.1.4.1.1.77.1.6", // VL Whole Slide Microscopy
+  "1.2.840.10008.5.1.4.1.1.9.1.1", // 12-lead ECG
+];
+
+/** Options of {@linkcode QueryRetrieveScu}. */
+export interface QueryRetrieveScuOptions extends ScuOptions {
+  /**
+   * Ask for relational queries (PS3.4 §C.5.1.1.1) by extended negotiation.
+   *
+   * @default {false}
+   */
+  relational?: boolean;
+  /** Receives warnings (warning statuses, peers refusing relational queries...). */
+  onWarning?: (message: string) => void;
+}
+
+/** Options of {@linkcode QueryRetrieveScu.find}. */
+export interface FindOptions {
+  /** Cancels the query: C-CANCEL is sent and the iteration ends. */
+  signal?: AbortSignal;
+  /**
+   * Priority of the request.
+   *
+   * @default {PRIORITY.MEDIUM}
+   */
+  priority?: number;
+}
+
+/** Options of {@linkcode QueryRetrieveScu.move}. */
+export interface MoveOptions extends FindOptions {
+  /** The AE title the peer sends the objects to. */
+  destination: string;
+}
+
+/** Options of {@linkcode QueryRetrieveScu.get} and {@linkcode QueryRetrieveScu.retrieve}. */
+export interface GetOptions extends FindOptions, StoreTarget {
+  /**
+   * Storage SOP classes to negotiate for the objects (SCP role). By default a
+   * C-FIND at IMAGE level finds out the ones needed, falling back to
+   * {@linkcode COMMON_STORAGE_SOP_CLASSES}.
+   */
+  sopClasses?: readonly string[];
+}
+
+/** Options of {@linkcode QueryRetrieveScu.retrieve}. */
+export interface RetrieveOptions extends GetOptions {
+  /**
+   * Address the on-the-fly Storage SCP listens on for C-MOVE.
+   *
+   * @default {"0.0.0.0"}
+   */
+  listenHostname?: string;
+  /**
+   * Port for the on-the-fly Storage SCP; the peer must know our AE title at
+   * this port as a move destination.
+   *
+   * @default {0} (any free port)
+   */
+  listenPort?: number;
+}
+
+interface Pooled {
+  association: Association;
+  channel: DimseChannel;
+  busy: boolean;
+}
+
+function identifierBytes(response: DimseResponse): Promise<Uint8Array> | Uint8Array | undefined {
+  if (response.dataset === undefined) return undefined;
+  return transferSyntaxInfo(response.transferSyntax)?.deflated
+    ? inflateRaw(response.dataset)
+    : response.dataset;
+}
+
+async function decodeIdentifier(response: DimseResponse): Promise<Dataset | undefined> {
+  const bytes = await identifierBytes(response);
+  if (bytes === undefined) return undefined;
+  const deflated = transferSyntaxInfo(response.transferSyntax)?.deflated;
+  return decodeDataset(bytes, { transferSyntax: deflated ? EXPLICIT_LE : response.transferSyntax });
+}
+
+function progressOf(response: DimseResponse): RetrieveProgress {
+  const c = response.command;
+  return {
+    status: c.status ?? 0,
+    remaining: c.remaining,
+    completed: c.completed ?? 0,
+    failed: c.failed ?? 0,
+    warning: c.warning ?? 0,
+  };
+}
+
+/**
+ * A Query/Retrieve SCU for one peer. Associations are opened on demand and
+ * reused; an operation started while another runs (a `move()` inside a
+ * `for await` over `find()`) gets an association of its own, since the
+ * default asynchronous operations window allows one operation at a time.
+ *
+ * @example Find a patient's studies and move each to a Storage SCP (DeCaMino's pattern)
+ * ```ts ignore
+ * import { Identifier, Tag } from "../dataset/mod.ts";
+ * import { QueryRetrieveScu } from "./mod.ts";
+ * await using scu = new QueryRetrieveScu("pacs.example", 104, { calledAeTitle: "PACS" });
+ * const query = new Identifier("STUDY_ROOT", "STUDY").set(Tag.PatientID, "1234").request(Tag.StudyInstanceUID);
+ * for await (const study of scu.find(query)) {
+ *   const move = new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyInstanceUID, study.string(Tag.StudyInstanceUID));
+ *   for await (const p of scu.move(move, { destination: "MYSCP" })) console.log(p.completed, p.remaining);
+ * }
+ * ```
+ */
+export class QueryRetrieveScu implements AsyncDisposable {
+  readonly #hostname: string;
+  readonly #port: number;
+  readonly #options: QueryRetrieveScuOptions;
+  readonly #pool: Pooled[] = [];
+
+  /** Creates the SCU; nothing is opened until the first operation. */
+  constructor(hostname: string, port: number, options: QueryRetrieveScuOptions = {}) {
+    this.#hostname = hostname;
+    this.#port = port;
+    this.#options = options;
+  }
+
+  /** Our AE title. */
+  get aeTitle(): string {
+    return this.#options.callingAeTitle ?? "DCMNET";
+  }
+
+  #queryContexts(): ProposedPresentationContext[] {
+    const out: ProposedPresentationContext[] = [];
+    for (const info of Object.values(QUERY_MODELS)) {
+      for (const uid of [info.find, info.move]) {
+        out.push({ abstractSyntax: uid, transferSyntaxes: UNCOMPRESSED });
+      }
+    }
+    return out;
+  }
+
+  #extendedNegotiation() {
+    if (!this.#options.relational) return {};
+    return {
+      sopClassExtendedNegotiations: Object.values(QUERY_MODELS).map((m) => ({
+        sopClassUid: m.find,
+        serviceClassApplicationInformation: new Uint8Array([1]),
+      })),
+    };
+  }
+
+  /** Takes an idle pooled association for find/move, or opens one. */
+  async #acquire(): Promise<Pooled> {
+    for (const p of this.#pool) {
+      if (!p.busy && p.association.state === "Sta6") {
+        p.busy = true;
+        return p;
+      }
+    }
+    const association = await connect(this.#hostname, this.#port, {
+      ..._connectOptions(this.#options, this.#queryContexts()),
+      ...this.#extendedNegotiation(),
+    });
+    const channel = new DimseChannel(association, this.#channelOptions());
+    const pooled = { association, channel, busy: true };
+    this.#pool.push(pooled);
+    association.closed.then(() => {
+      const i = this.#pool.indexOf(pooled);
+      if (i >= 0) this.#pool.splice(i, 1);
+    });
+    return pooled;
+  }
+
+  #channelOptions() {
+    return {
+      ...(this.#options.dimseTimeout !== undefined
+        ? { dimseTimeout: this.#options.dimseTimeout }
+        : {}),
+      ...(this.#options.onWarning ? { onWarning: this.#options.onWarning } : {}),
+    };
+  }
+
+  #context(association: Association, sopClass: string, what: string): number {
+    const ctx = association.findContext(sopClass);
+    if (!ctx) {
+      throw new DimseStatusError(what, STATUS.SOP_CLASS_NOT_SUPPORTED, {
+        errorComment: `the peer refused ${uidName(sopClass)}`,
+      });
+    }
+    return ctx.id;
+  }
+
+  /**
+   * Sends C-FIND and yields each match as it arrives. Breaking out of the
+   * loop, or aborting `signal`, sends C-CANCEL and waits for the final
+   * response, so the association stays usable.
+   *
+   * @throws {DimseStatusError} on a failure status (warnings go to `onWarning`).
+   */
+  async *find(
+    query: Identifier,
+    options: FindOptions = {},
+  ): AsyncGenerator<Identifier, void, undefined> {
+    options.signal?.throwIfAborted();
+    const pooled = await this.#acquire();
+    const sopClass = QUERY_MODELS[query.model].find;
+    let finished = false;
+    let contextId = 0;
+    let messageId = 0;
+    const responses = (() => {
+      contextId = this.#context(pooled.association, sopClass, "C-FIND");
+      const it = pooled.channel.request(contextId, {
+        type: "C-FIND-RQ",
+        hasDataset: true,
+        affectedSopClassUid: sopClass,
+        priority: options.priority ?? PRIORITY.MEDIUM,
+      }, query);
+      return it;
+    })();
+    const onAbort = () => void pooled.channel.cancel(contextId, messageId).catch(() => {});
+    try {
+      for (;;) {
+        const next = responses.next();
+        if (messageId === 0) {
+          // The request is on its way once next() has started: its ID is the last one given.
+          messageId = pooled.channel.lastMessageId;
+          options.signal?.addEventListener("abort", onAbort, { once: true });
+        }
+        const r = await next;
+        if (r.done) break;
+        const status = r.value.command.status ?? 0;
+        const category = statusCategory(status);
+        if (category === "pending") {
+          const ds = await decodeIdentifier(r.value);
+          if (ds === undefined) {
+            this.#options.onWarning?.("C-FIND pending response without an identifier");
+            continue;
+          }
+          if (options.signal?.aborted) continue; // draining after C-CANCEL
+          yield Identifier.from(query.model, ds);
+          continue;
+        }
+        finished = true;
+        if (category === "failure") {
+          throw new DimseStatusError("C-FIND", status, {
+            ...(r.value.command.errorComment ? { errorComment: r.value.command.errorComment } : {}),
+          });
+        }
+        if (category === "warning") {
+          this.#options.onWarning?.(`C-FIND ended with warning ${status.toString(16)}`);
+        }
+      }
+      finished = true;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      if (!finished) {
+        // Broken off by the caller: cancel and drain to the final response (PS3.4 C.4.1.3.3).
+        try {
+          await pooled.channel.cancel(contextId, messageId);
+          for await (const _ of responses) { /* drain */ }
+        } catch {
+          await pooled.association.abort().catch(() => {});
+        }
+      }
+      pooled.busy = false;
+    }
+  }
+
+  /**
+   * Sends C-MOVE: the peer sends the matching objects to `destination`.
+   * Iterate for progress; await for the result.
+   */
+  move(query: Identifier, options: MoveOptions): RetrieveOperation {
+    return new RetrieveOperation(async (progress) => {
+      const pooled = await this.#acquire();
+      try {
+        const sopClass = QUERY_MODELS[query.model].move;
+        const contextId = this.#context(pooled.association, sopClass, "C-MOVE");
+        return await this.#retrieve(
+          "C-MOVE",
+          pooled.channel,
+          contextId,
+          {
+            type: "C-MOVE-RQ",
+            hasDataset: true,
+            affectedSopClassUid: sopClass,
+            priority: options.priority ?? PRIORITY.MEDIUM,
+            moveDestination: options.destination,
+          },
+          query,
+          options.signal,
+          progress,
+          [],
+        );
+      } finally {
+        pooled.busy = false;
+      }
+    });
+  }
+
+  async #retrieve(
+    method: "C-MOVE" | "C-GET",
+    channel: DimseChannel,
+    contextId: number,
+    command: Parameters<DimseChannel["request"]>[1],
+    query: Identifier,
+    signal: AbortSignal | undefined,
+    progress: (p: RetrieveProgress) => void,
+    received: string[],
+  ): Promise<RetrieveResult> {
+    signal?.throwIfAborted();
+    const responses = channel.request(contextId, command, query);
+    let messageId = 0;
+    const onAbort = () => void channel.cancel(contextId, messageId).catch(() => {});
+    let last: RetrieveProgress | undefined;
+    let failed: string[] = [];
+    let comment: string | undefined;
+    try {
+      for (;;) {
+        const next = responses.next();
+        if (messageId === 0) {
+          messageId = channel.lastMessageId;
+          signal?.addEventListener("abort", onAbort, { once: true });
+        }
+        const r = await next;
+        if (r.done) break;
+        last = progressOf(r.value);
+        comment = r.value.command.errorComment;
+        if (statusCategory(last.status) !== "pending") {
+          const ds = await decodeIdentifier(r.value).catch(() => undefined);
+          failed = ds?.strings(FAILED_SOP_INSTANCE_UID_LIST) ?? [];
+        }
+        progress(last);
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+    if (!last) {
+      throw new DimseStatusError(method, STATUS.PROCESSING_FAILURE, {
+        errorComment: "no response",
+      });
+    }
+    if (statusCategory(last.status) === "failure") {
+      throw new DimseStatusError(method, last.status, comment ? { errorComment: comment } : {});
+    }
+    return { ...last, failedSopInstanceUids: failed, received, method };
+  }
+
+  /** The storage SOP classes a C-GET needs: asked for by C-FIND at IMAGE level when possible. */
+  async #neededClasses(query: Identifier): Promise<string[]> {
+    try {
+      const q = new Identifier(query.model, "IMAGE");
+      for (const el of query) if (el.tag !== 0x00080052) q.setElement(el);
+      q.request(0x00080016);
+      const classes = new Set<string>();
+      for await (const id of this.find(q)) {
+        const c = id.string(0x00080016);
+        if (c) classes.add(c);
+      }
+      if (classes.size > 0) return [...classes];
+    } catch {
+      // The peer may not support C-FIND at IMAGE level: fall back below.
+    }
+    return [...COMMON_STORAGE_SOP_CLASSES];
+  }
+
+  /**
+   * Sends C-GET: the objects come back on the same association, to
+   * `onStore` or into `directory`. Role selection for the storage SOP
+   * classes is negotiated automatically (at most 127 of them).
+   */
+  get(query: Identifier, options: GetOptions): RetrieveOperation {
+    return new RetrieveOperation(async (progress) => {
+      if (!options.onStore && options.directory === undefined) {
+        throw new TypeError("get() needs onStore or directory");
+      }
+      const getClass = QUERY_MODELS[query.model].get;
+      const wanted = (options.sopClasses ?? await this.#neededClasses(query)).slice(0, 127);
+      const contexts: ProposedPresentationContext[] = [
+        { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
+        ...wanted.map((abstractSyntax) => ({
+          abstractSyntax,
+          transferSyntaxes: [
+            EXPLICIT_LE,
+            IMPLICIT_LE,
+            "1.2.840.10008.1.2.2",
+            "1.2.840.10008.1.2.1.99",
+          ],
+          roles: { scu: false, scp: true },
+        })),
+      ];
+      await using association = await connect(
+        this.#hostname,
+        this.#port,
+        _connectOptions(this.#options, contexts),
+      );
+      const refused = wanted.filter((c) =>
+        !association.acceptedContexts.some((a) => a.abstractSyntax === c && a.roles.requestor.scp)
+      );
+      if (refused.length === wanted.length) {
+        throw new DimseStatusError("C-GET", STATUS.SOP_CLASS_NOT_SUPPORTED, {
+          errorComment: `the peer refused the SCP role for every storage class: ${
+            refused.map(uidName).join(", ")
+          }`,
+        });
+      }
+      if (refused.length > 0) {
+        this.#options.onWarning?.(
+          `The peer refused the SCP role for ${refused.map(uidName).join(", ")}`,
+        );
+      }
+      const received: string[] = [];
+      const handler = createStoreHandler({
+        ...options,
+        onStore: options.onStore
+          ? async (object) => {
+            const status = await options.onStore!(object);
+            received.push(object.sopInstanceUid);
+            return status;
+          }
+          : undefined,
+        onStored: (file) => {
+          received.push(file.sopInstanceUid);
+          options.onStored?.(file);
+        },
+      } as StoreTarget, association);
+      const channel = new DimseChannel(association, {
+        ...this.#channelOptions(),
+        handlers: { "C-STORE-RQ": handler },
+      });
+      const contextId = this.#context(association, getClass, "C-GET");
+      const result = await this.#retrieve(
+        "C-GET",
+        channel,
+        contextId,
+        {
+          type: "C-GET-RQ",
+          hasDataset: true,
+          affectedSopClassUid: getClass,
+          priority: options.priority ?? PRIORITY.MEDIUM,
+        },
+        query,
+        options.signal,
+        progress,
+        received,
+      );
+      if (refused.length > 0 && result.failed > 0) {
+        this.#options.onWarning?.(
+          `${result.failed} sub-operations failed; the peer refused the SCP role for ${
+            refused.map(uidName).join(", ")
+          }`,
+        );
+      }
+      await association.release();
+      await channel.closed;
+      return result;
+    });
+  }
+
+  /**
+   * Retrieves the objects a query matches into `directory` (or `onStore`):
+   * by C-GET when the peer accepts it, otherwise by C-MOVE to a Storage SCP
+   * started here for the call, with our AE title as the destination.
+   *
+   * @throws {DimseStatusError} explaining when the peer cannot reach us.
+   */
+  retrieve(query: Identifier, options: RetrieveOptions): RetrieveOperation {
+    return new RetrieveOperation(async (progress) => {
+      const getWorks = await this.#peerAccepts(QUERY_MODELS[query.model].get);
+      if (getWorks) {
+        const op = this.get(query, options);
+        for await (const p of op) progress(p);
+        return await op;
+      }
+      const received: string[] = [];
+      await using scp = new StorageScp({
+        hostname: options.listenHostname ?? "0.0.0.0",
+        port: options.listenPort ?? 0,
+        aeTitle: this.aeTitle,
+        ...(options.onStore
+          ? {
+            onStore: async (o) => {
+              const status = await options.onStore!(o);
+              received.push(o.sopInstanceUid);
+              return status;
+            },
+          }
+          : {}),
+        ...(options.directory !== undefined ? { directory: options.directory } : {}),
+        onStored: (file) => {
+          received.push(file.sopInstanceUid);
+          options.onStored?.(file);
+        },
+      });
+      let result: RetrieveResult;
+      try {
+        const op = this.move(query, {
+          destination: this.aeTitle,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        for await (const p of op) progress(p);
+        result = await op;
+      } catch (e) {
+        if (e instanceof DimseStatusError && e.status === STATUS.MOVE_DESTINATION_UNKNOWN) {
+          throw new DimseStatusError("C-MOVE", e.status, {
+            errorComment:
+              `the peer does not know AE ${this.aeTitle}: add it as a move destination at port ${scp.port} of this host`,
+            cause: e,
+          });
+        }
+        throw e;
+      }
+      if (result.failed > 0 && result.completed === 0 && received.length === 0) {
+        throw new DimseStatusError(
+          "C-MOVE",
+          result.status === 0 ? STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS : result.status,
+          {
+            errorComment:
+              `every sub-operation failed: can the peer reach ${this.aeTitle} at port ${scp.port} of this host?`,
+          },
+        );
+      }
+      return { ...result, received, method: "C-MOVE" };
+    });
+  }
+
+  async #peerAccepts(sopClass: string): Promise<boolean> {
+    try {
+      const association = await connect(
+        this.#hostname,
+        this.#port,
+        _connectOptions(this.#options, [{
+          abstractSyntax: sopClass,
+          transferSyntaxes: UNCOMPRESSED,
+        }]),
+      );
+      const ok = association.findContext(sopClass) !== undefined;
+      await association.release().catch(() => {});
+      return ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Releases every pooled association. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.#pool.splice(0).map(async (p) => {
+        if (p.association.state === "Sta6") await p.association.release().catch(() => {});
+        await p.channel.closed;
+      }),
+    );
+  }
+
+  /** Releases every pooled association. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

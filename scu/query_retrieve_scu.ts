@@ -13,7 +13,6 @@ import {
   Identifier,
   inflateRaw,
   QUERY_MODELS,
-  type QueryModel,
 } from "../dataset/mod.ts";
 import { transferSyntaxInfo, uidName } from "../dictionary/mod.ts";
 import {

@@ -89,6 +89,7 @@ export class _UpperLayer {
   #lastWrite: Promise<void> = Promise.resolve();
   #pData!: ReadableStreamDefaultController<PDataTfPdu>;
   #pDataSpace: PromiseWithResolvers<void> | undefined;
+  #pDataCancelled = false;
   readonly #establishment = deferred<AssociateAcPdu | AssociateRqPdu>();
   readonly #closed = deferred<_Outcome>();
 
@@ -97,6 +98,11 @@ export class _UpperLayer {
     this.pData = new ReadableStream<PDataTfPdu>({
       start: (controller) => void (this.#pData = controller),
       pull: () => this.#releaseBackpressure(),
+      cancel: () => {
+        // The user wants no more P-DATA: drop it from now on, never wait for space.
+        this.#pDataCancelled = true;
+        this.#releaseBackpressure();
+      },
     }, { highWaterMark: 8 });
   }
 
@@ -346,7 +352,8 @@ export class _UpperLayer {
       },
       ended: (cause) => this.dispatch("Evt17", { cause }),
       pause: () => {
-        if ((this.#pData.desiredSize ?? 1) > 0 || this.#state !== "Sta6") return undefined;
+        if (this.#state !== "Sta6" || this.#pDataCancelled) return undefined;
+        if ((this.#pData.desiredSize ?? 1) > 0) return undefined;
         this.#pDataSpace ??= Promise.withResolvers();
         return this.#pDataSpace.promise;
       },

@@ -11,7 +11,12 @@ import type { Association } from "./association.ts";
 import { ASSOCIATION_REJECTIONS } from "./constants.ts";
 import { AssociationAbortedError } from "./errors.ts";
 
-/** Handles one established association; the server waits for it to end afterwards. */
+/**
+ * Handles one established association; the server waits for it to end
+ * afterwards. Read `association.pData` to its end, or cancel it: unread
+ * P-DATA stops the association from reading further PDUs (backpressure),
+ * including the peer's A-RELEASE-RQ.
+ */
 export type AssociationHandler = (association: Association) => void | Promise<void>;
 
 /** Where to listen: an open TCP listener (the server takes it over) or an address. */

@@ -304,3 +304,36 @@ Deno.test("onReleaseRequest lets the acceptor send owed P-DATA before the A-RELE
   assertEquals((await reader.read()).value?.values[0]?.data, new Uint8Array([9])); // AR-6 in Sta7
   await released;
 });
+
+Deno.test("a slow P-DATA consumer gets every PDU in order (backpressure, no loss)", async () => {
+  const [a, b] = pipePair();
+  const [scu, scp] = await Promise.all([
+    requestAssociation(a, { presentationContexts: CONTEXTS }),
+    acceptAssociation(b),
+  ]);
+  const count = 200;
+  const sending = (async () => {
+    for (let i = 0; i < count; i++) await scu.sendPData([pdv([i & 0xff, i >> 8])]);
+    await scu.release();
+  })();
+  let next = 0;
+  for await (const pdu of scp.pData) {
+    const [lo, hi] = pdu.values[0]!.data;
+    assertEquals(lo! | (hi! << 8), next++);
+    await new Promise<void>((resolve) => queueMicrotask(resolve)); // A slow consumer.
+  }
+  assertEquals(next, count);
+  await sending;
+});
+
+Deno.test("cancelling the P-DATA stream drops P-DATA and still lets the association release", async () => {
+  const [a, b] = pipePair();
+  const [scu, scp] = await Promise.all([
+    requestAssociation(a, { presentationContexts: CONTEXTS }),
+    acceptAssociation(b),
+  ]);
+  await scp.pData.cancel();
+  for (let i = 0; i < 50; i++) await scu.sendPData([pdv([i])]);
+  await scu.release();
+  assertEquals(await scp.closed, { how: "released" });
+});

@@ -125,10 +125,10 @@ export class _UpperLayer {
   request(open: (signal: AbortSignal) => Promise<Transport>, rq: AssociateRqPdu): void {
     this.#request = rq;
     this.#opening = open(this.#openAbort.signal).then(
-      (transport) => {
+      async (transport) => {
         if (this.#state !== "Sta4") {
-          transport.writable.abort().catch(() => {});
-          transport.readable.cancel().catch(() => {});
+          // Aborted while connecting (Sta4, AA-2): close what arrived too late.
+          await Promise.allSettled([transport.writable.abort(), transport.readable.cancel()]);
           return;
         }
         this.#attach(transport);

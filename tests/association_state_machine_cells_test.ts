@@ -308,3 +308,23 @@ Deno.test("Sta2 × Evt6 with protocol version 0 performs AE-6 to Sta13 with A-AS
   const outcome = await ul.closed;
   assertEquals(outcome.how, "rejected");
 });
+
+Deno.test("a transport that connects after an abort in Sta4 (AA-2) is closed at once", async () => {
+  const rig = await reach("Sta4");
+  const late = Promise.withResolvers<Transport>();
+  const ul = new _UpperLayer({
+    requestor: true,
+    peer: "late",
+    maxPduLength: 0,
+    artimTimeout: 1000,
+  });
+  ul.request(() => late.promise, associateRq());
+  ul.abort(0, 0, new AssociationAbortedError("changed my mind"));
+  assertEquals(ul.state, "Sta1");
+  late.resolve(rig.ours);
+  assertEquals(await rig.peer.next(), "end");
+  assertEquals((await ul.closed).how, "aborted");
+  rig.connect!(new Error("unused"));
+  await rig.ul.closed;
+  await rig.peer.destroy();
+});

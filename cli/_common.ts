@@ -10,10 +10,15 @@ export const PEER_OPTIONS = {
 } as const;
 
 /** Reads HOST PORT from positionals; throws a usage error otherwise. */
-export function hostPort(positionals: string[], usage: string): { host: string; port: number; rest: string[] } {
+export function hostPort(
+  positionals: string[],
+  usage: string,
+): { host: string; port: number; rest: string[] } {
   const [host, portText, ...rest] = positionals;
   const port = Number(portText);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`usage: ${usage}`);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TypeError(`usage: ${usage}`);
+  }
   return { host, port, rest };
 }
 

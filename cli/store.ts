@@ -12,7 +12,11 @@ const USAGE = "dcm store HOST PORT FILE_OR_DIR... [--aet AE] [--call AE] [--time
 
 /** Runs `dcm store`; returns the exit code (1 when any object failed). */
 export async function store(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: PEER_OPTIONS });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: PEER_OPTIONS,
+  });
   const { host, port, rest } = hostPort(positionals, USAGE);
   if (rest.length === 0) throw new TypeError(`usage: ${USAGE}`);
   const files = await expandPaths(rest);
@@ -23,7 +27,9 @@ export async function store(args: string[]): Promise<number> {
   const summary = await storeScu(host, port, files, {
     callingAeTitle: values.aet,
     calledAeTitle: values.call,
-    ...(timeout !== undefined ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout } : {}),
+    ...(timeout !== undefined
+      ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
+      : {}),
     onResult: (r) => {
       done++;
       bytes += r.bytes;
@@ -42,7 +48,8 @@ export async function store(args: string[]): Promise<number> {
     },
   });
   progress.done();
-  const line = `${summary.completed} stored, ${summary.warning} with warnings, ${summary.failed} failed, ` +
+  const line =
+    `${summary.completed} stored, ${summary.warning} with warnings, ${summary.failed} failed, ` +
     `${(bytes / 1e6).toFixed(1)} MB in ${progress.seconds.toFixed(1)} s`;
   if (values.json) console.log(JSON.stringify({ summary: { ...summary, results: undefined } }));
   else console.log(line);

@@ -22,7 +22,9 @@ export async function storescp(args: string[], signal?: AbortSignal): Promise<nu
     },
   });
   const port = Number(values.port);
-  if (!values.dir || !Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`usage: ${USAGE}`);
+  if (!values.dir || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`usage: ${USAGE}`);
+  }
   await Deno.mkdir(values.dir, { recursive: true });
   const scp = new StorageScp({
     hostname: values.host,
@@ -32,13 +34,22 @@ export async function storescp(args: string[], signal?: AbortSignal): Promise<nu
     onStored: (f) => {
       console.log(
         values.json
-          ? JSON.stringify({ path: f.path, sopClassUid: f.sopClassUid, sopInstanceUid: f.sopInstanceUid, transferSyntax: f.transferSyntax, from: f.callingAeTitle, bytes: f.size })
+          ? JSON.stringify({
+            path: f.path,
+            sopClassUid: f.sopClassUid,
+            sopInstanceUid: f.sopInstanceUid,
+            transferSyntax: f.transferSyntax,
+            from: f.callingAeTitle,
+            bytes: f.size,
+          })
           : `stored ${f.path} (${f.size} bytes from ${f.callingAeTitle})`,
       );
     },
     onError: (e) => console.error(`association failed: ${e instanceof Error ? e.message : e}`),
   });
-  console.error(`storescp ${values.aet} listening on ${values.host}:${scp.port}, writing to ${values.dir}`);
+  console.error(
+    `storescp ${values.aet} listening on ${values.host}:${scp.port}, writing to ${values.dir}`,
+  );
   const stop = Promise.withResolvers<void>();
   signal?.addEventListener("abort", () => stop.resolve(), { once: true });
   const onSignal = () => stop.resolve();

@@ -112,7 +112,7 @@ export class Dataset implements Iterable<DataElement> {
     } else {
       this.#lastTag = tag;
     }
-    if (element.kind === "sequence") for (const item of element.items) item.parent = this;
+    if (element.kind === "sequence") { for (const item of element.items) item.parent = this; }
     this.#elements.set(tag, element);
     return this;
   }
@@ -192,7 +192,10 @@ export class Dataset implements Iterable<DataElement> {
     }
     if (this.#charset === undefined || this.#charsetElement !== el) {
       const onWarning = this.onWarning;
-      this.#charset = new SpecificCharacterSet(this.#rawStrings(el), onWarning ? { onWarning } : {});
+      this.#charset = new SpecificCharacterSet(
+        this.#rawStrings(el),
+        onWarning ? { onWarning } : {},
+      );
       this.#charsetElement = el;
     }
     return this.#charset;
@@ -209,9 +212,12 @@ export class Dataset implements Iterable<DataElement> {
   strings(tag: TagLike): string[] {
     const el = this.get(tag);
     if (el === undefined) return [];
-    if (el.kind === "values") return el.values.map(String);
-    if (el.kind !== "bytes") return [];
     const vr = el.vr;
+    if (el.kind === "values") {
+      // The same values as after encoding and decoding: "" alone is no value.
+      return isTextVr(vr) ? splitText(vr, el.values.map(String).join("\\")) : el.values.map(String);
+    }
+    if (el.kind !== "bytes") return [];
     if (isTextVr(vr)) {
       const text = usesCharset(vr) ? this.characterSet.decode(el.bytes, vr) : decodeAscii(el.bytes);
       return splitText(vr, text);

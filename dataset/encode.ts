@@ -207,11 +207,12 @@ class Writer {
             this.u32(0);
           }
         }
-        this.little = saved;
+        // The delimiter of a UN sequence is in the items' encoding (Implicit VR LE).
         if (undef) {
           this.tag(SEQUENCE_DELIMITATION);
           this.u32(0);
         }
+        this.little = saved;
         return;
       }
     }

@@ -34,7 +34,18 @@ export interface JsonAttribute {
 /** A data set in the DICOM JSON Model: attributes keyed by 8 upper-case hex digits. */
 export type JsonDataset = { [tag: string]: JsonAttribute };
 
-const NUMERIC: ReadonlySet<Vr> = new Set<Vr>(["DS", "FL", "FD", "IS", "SL", "SS", "UL", "US", "SV", "UV"]);
+const NUMERIC: ReadonlySet<Vr> = new Set<Vr>([
+  "DS",
+  "FL",
+  "FD",
+  "IS",
+  "SL",
+  "SS",
+  "UL",
+  "US",
+  "SV",
+  "UV",
+]);
 const BINARY: ReadonlySet<Vr> = new Set<Vr>(["OB", "OD", "OF", "OL", "OV", "OW", "UN"]);
 
 function hex8(tag: number): string {
@@ -77,7 +88,9 @@ function attribute(ds: Dataset, el: DataElement): JsonAttribute {
   const vr = el.vr;
   switch (el.kind) {
     case "sequence":
-      return el.items.length ? { vr: "SQ", Value: el.items.map((i) => toDicomJson(i)) } : { vr: "SQ" };
+      return el.items.length
+        ? { vr: "SQ", Value: el.items.map((i) => toDicomJson(i)) }
+        : { vr: "SQ" };
     case "fragments":
       return { vr, InlineBinary: base64(encapsulated(el)) };
   }
@@ -128,7 +141,11 @@ function attribute(ds: Dataset, el: DataElement): JsonAttribute {
  */
 export function toDicomJson(ds: Dataset): JsonDataset {
   const out: JsonDataset = {};
-  for (const el of ds) out[hex8(el.tag)] = attribute(ds, el);
+  for (const el of ds) {
+    // Group lengths (gggg,0000) are not data: PS3.18 F.2 and dcm2json leave them out.
+    if ((el.tag & 0xffff) === 0) continue;
+    out[hex8(el.tag)] = attribute(ds, el);
+  }
   return out;
 }
 
@@ -143,7 +160,9 @@ export function toDicomJson(ds: Dataset): JsonDataset {
 export function fromDicomJson(json: JsonDataset, parent?: Dataset): Dataset {
   const ds = new Dataset(parent ? { parent } : {});
   for (const [key, attr] of Object.entries(json)) {
-    if (!/^[0-9A-Fa-f]{8}$/.test(key)) throw new TypeError(`Cannot read DICOM JSON key "${key}": not 8 hex digits`);
+    if (!/^[0-9A-Fa-f]{8}$/.test(key)) {
+      throw new TypeError(`Cannot read DICOM JSON key "${key}": not 8 hex digits`);
+    }
     const tag = parseInt(key, 16);
     const vr = attr?.vr;
     if (typeof vr !== "string" || !isVr(vr)) {
@@ -154,15 +173,24 @@ export function fromDicomJson(json: JsonDataset, parent?: Dataset): Dataset {
       continue;
     }
     const values = attr.Value ?? [];
-    if (!Array.isArray(values)) throw new TypeError(`Cannot read DICOM JSON ${formatTag(tag)}: Value is not an array`);
+    if (!Array.isArray(values)) {
+      throw new TypeError(`Cannot read DICOM JSON ${formatTag(tag)}: Value is not an array`);
+    }
     if (vr === "SQ") {
       ds.set(tag, values.map((v) => fromDicomJson(v as JsonDataset, ds)), "SQ");
     } else if (vr === "PN") {
-      ds.set(tag, values.map((v) => {
-        if (v === null) return "";
-        const pn = v as JsonPersonName;
-        return [pn.Alphabetic ?? "", pn.Ideographic ?? "", pn.Phonetic ?? ""].join("=").replace(/=+$/, "");
-      }), vr);
+      ds.set(
+        tag,
+        values.map((v) => {
+          if (v === null) return "";
+          const pn = v as JsonPersonName;
+          return [pn.Alphabetic ?? "", pn.Ideographic ?? "", pn.Phonetic ?? ""].join("=").replace(
+            /=+$/,
+            "",
+          );
+        }),
+        vr,
+      );
     } else if (vr === "AT") {
       ds.set(tag, values.filter((v) => v !== null).map((v) => parseInt(String(v), 16)), vr);
     } else if (BINARY.has(vr)) {
@@ -171,7 +199,11 @@ export function fromDicomJson(json: JsonDataset, parent?: Dataset): Dataset {
       // A binary number has no empty form: a null among the values is left out.
       ds.set(tag, values.filter((v) => v !== null) as (string | number)[], vr);
     } else {
-      ds.set(tag, values.map((v) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : v)), vr);
+      ds.set(
+        tag,
+        values.map((v) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : v)),
+        vr,
+      );
     }
   }
   return ds;

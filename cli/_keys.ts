@@ -1,0 +1,47 @@
+// -k Keyword=value options: building an Identifier like DCMTK's findscu -k.
+import { Identifier, type QueryLevel, type QueryModel } from "../dataset/mod.ts";
+import { parseTag } from "../dictionary/mod.ts";
+
+const MODELS: Record<string, QueryModel> = {
+  study: "STUDY_ROOT",
+  patient: "PATIENT_ROOT",
+  psonly: "PATIENT_STUDY_ONLY",
+};
+
+/** Reads `--model` (study, patient or psonly). */
+export function modelOf(text: string | undefined): QueryModel {
+  const model = MODELS[(text ?? "study").toLowerCase()];
+  if (!model) throw new TypeError(`--model must be study, patient or psonly, not "${text}"`);
+  return model;
+}
+
+/**
+ * Builds an identifier from `-k` options: `Keyword=value` sets a matching
+ * key, `Keyword` (or `Keyword=`) asks for a return key; tags may be given as
+ * `(0010,0020)` or `00100020`. QueryRetrieveLevel is required.
+ */
+export function identifierOf(model: QueryModel, keys: readonly string[]): Identifier {
+  const pairs = keys.map((k) => {
+    const i = k.indexOf("=");
+    return i < 0 ? [k, ""] as const : [k.slice(0, i), k.slice(i + 1)] as const;
+  });
+  const level = pairs.find(([k]) =>
+    k === "QueryRetrieveLevel" || parseTagOrUndefined(k) === 0x00080052
+  )?.[1];
+  if (!level) throw new TypeError("-k QueryRetrieveLevel=PATIENT|STUDY|SERIES|IMAGE is required");
+  const id = new Identifier(model, level.toUpperCase() as QueryLevel);
+  for (const [k, v] of pairs) {
+    const tag = parseTag(k);
+    if (tag === 0x00080052) continue;
+    id.set(tag, v === "" ? null : v.split("\\"));
+  }
+  return id;
+}
+
+function parseTagOrUndefined(text: string): number | undefined {
+  try {
+    return parseTag(text);
+  } catch {
+    return undefined;
+  }
+}

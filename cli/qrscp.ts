@@ -1,0 +1,91 @@
+/**
+ * `dcm qrscp --port P --aet AE --dir ARCHIVE [--dest NAME=HOST:PORT ...] [--db FILE]`:
+ * a Query/Retrieve SCP over a folder. It indexes what is already in the
+ * folder (with a progress bar), accepts C-STORE into it, and logs one line
+ * per association.
+ *
+ * @module
+ */
+import { Archive } from "../archive/mod.ts";
+import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
+import { parseArgs } from "./_args.ts";
+import { Progress } from "./_progress.ts";
+
+const USAGE = "dcm qrscp --port P --dir ARCHIVE [--aet AE] [--dest NAME=HOST:PORT ...] [--db FILE]";
+
+/** Parses `NAME=HOST:PORT`. */
+export function parseDestination(text: string): [string, MoveDestination] {
+  const m = /^([^=]{1,16})=(.+):(\d+)$/.exec(text);
+  if (!m) throw new TypeError(`--dest must be NAME=HOST:PORT, not "${text}"`);
+  return [m[1]!, { hostname: m[2]!, port: Number(m[3]) }];
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let n = 0;
+  for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(".")) continue;
+    if (e.isDirectory) n += await countFiles(`${dir}/${e.name}`);
+    else if (e.isFile) n++;
+  }
+  return n;
+}
+
+/** Runs `dcm qrscp` until SIGINT/SIGTERM (or `signal`). */
+export async function qrscp(args: string[], signal?: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string" },
+      dir: { type: "string" },
+      aet: { type: "string", default: "DCMNET" },
+      host: { type: "string", default: "0.0.0.0" },
+      dest: { type: "string", multiple: true, default: [] as string[] },
+      db: { type: "string", default: ":memory:" },
+    },
+  });
+  const port = Number(values.port);
+  if (!values.dir || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`usage: ${USAGE}`);
+  }
+  await Deno.mkdir(values.dir, { recursive: true });
+  using archive = Archive.open({ database: values.db });
+  const total = await countFiles(values.dir);
+  const progress = new Progress("indexing", total);
+  let done = 0;
+  const { indexed, skipped } = await archive.ingestDirectory(
+    values.dir,
+    () => progress.update(++done),
+  );
+  progress.done();
+  const c = archive.counts();
+  console.error(
+    `indexed ${indexed} files (${skipped} skipped): ${c.patients} patients, ${c.studies} studies, ${c.series} series, ${c.instances} instances`,
+  );
+  const scp = new QueryRetrieveScp({
+    hostname: values.host,
+    port,
+    aeTitle: values.aet,
+    archive,
+    directory: values.dir,
+    destinations: Object.fromEntries(values.dest.map(parseDestination)),
+    onAssociation: (a) => {
+      const accepted = a.acceptedContexts.length;
+      console.log(
+        `association from ${a.callingAeTitle} to ${a.calledAeTitle}: ${accepted} contexts accepted`,
+      );
+      a.closed.then((r) => console.log(`association from ${a.callingAeTitle} ${r.how}`));
+    },
+    onError: (e) => console.error(`association failed: ${e instanceof Error ? e.message : e}`),
+  });
+  console.error(`qrscp ${values.aet} listening on ${values.host}:${scp.port}`);
+  const stop = Promise.withResolvers<void>();
+  signal?.addEventListener("abort", () => stop.resolve(), { once: true });
+  const onSignal = () => stop.resolve();
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  await stop.promise;
+  Deno.removeSignalListener("SIGINT", onSignal);
+  Deno.removeSignalListener("SIGTERM", onSignal);
+  await scp.shutdown();
+  return 0;
+}

@@ -1,0 +1,113 @@
+/**
+ * `dcm find`, `dcm move` and `dcm get`: the Query/Retrieve SCU on the
+ * command line.
+ *
+ * ```sh
+ * dcm find HOST PORT --call AE [--model study|patient|psonly] -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
+ * dcm move HOST PORT --call AE --dest AE -k ...
+ * dcm get  HOST PORT --call AE --dir OUT -k ...
+ * ```
+ *
+ * @module
+ */
+import { toDicomJson } from "../dataset/mod.ts";
+import { keywordOf } from "../dictionary/mod.ts";
+import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
+import { hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
+import { identifierOf, modelOf } from "./_keys.ts";
+import { Progress } from "./_progress.ts";
+
+const OPTIONS = {
+  ...PEER_OPTIONS,
+  model: { type: "string", default: "study" },
+  key: { type: "string", short: "k", multiple: true, default: [] as string[] },
+  dest: { type: "string" },
+  dir: { type: "string" },
+  relational: { type: "boolean", default: false },
+} as const;
+
+function setup(args: string[], usage: string) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
+  const { host, port } = hostPort(positionals, usage);
+  const timeout = timeoutMs(values.timeout);
+  const scu = new QueryRetrieveScu(host, port, {
+    callingAeTitle: values.aet,
+    calledAeTitle: values.call,
+    relational: values.relational,
+    ...(timeout !== undefined
+      ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
+      : {}),
+    onWarning: (m) => console.error(`warning: ${m}`),
+  });
+  const query = identifierOf(modelOf(values.model), values.key);
+  return { values, scu, query };
+}
+
+/** Runs `dcm find`; prints each match (DICOM JSON per line with --json). */
+export async function find(args: string[]): Promise<number> {
+  const { values, scu, query } = setup(
+    args,
+    "dcm find HOST PORT --call AE [--model M] -k Key=value... [--json]",
+  );
+  await using _ = scu;
+  let n = 0;
+  for await (const match of scu.find(query)) {
+    n++;
+    if (values.json) {
+      console.log(JSON.stringify(toDicomJson(match)));
+      continue;
+    }
+    const fields = [...match].filter((e) => e.tag !== 0x00080052 && e.tag !== 0x00080005).map((e) =>
+      `${keywordOf(e.tag) ?? e.tag.toString(16)}=${match.strings(e.tag).join("\\")}`
+    );
+    console.log(`#${n} ${fields.join(" ")}`);
+  }
+  if (!values.json) console.error(`${n} match${n === 1 ? "" : "es"}`);
+  return 0;
+}
+
+async function follow(operation: RetrieveOperation, label: string, json: boolean): Promise<number> {
+  const progress = new Progress(label, 0);
+  for await (const p of operation) {
+    const done = p.completed + p.failed + p.warning;
+    if (json) console.log(JSON.stringify(p));
+    else if (Deno.stderr.isTerminal()) {
+      new Progress(label, done + (p.remaining ?? 0)).update(done, `failed ${p.failed}`);
+    } else console.error(`${label}: ${done}/${done + (p.remaining ?? 0)} done, ${p.failed} failed`);
+  }
+  const result = await operation;
+  progress.done();
+  const line =
+    `${result.method}: ${result.completed} completed, ${result.warning} warnings, ${result.failed} failed`;
+  if (json) console.log(JSON.stringify({ result }));
+  else {console.log(
+      line +
+        (result.failedSopInstanceUids.length
+          ? `\nfailed: ${result.failedSopInstanceUids.join(" ")}`
+          : ""),
+    );}
+  return result.failed > 0 ? 1 : 0;
+}
+
+/** Runs `dcm move`. */
+export async function move(args: string[]): Promise<number> {
+  const { values, scu, query } = setup(
+    args,
+    "dcm move HOST PORT --call AE --dest AE -k Key=value...",
+  );
+  await using _ = scu;
+  if (!values.dest) throw new TypeError("dcm move needs --dest AE (the AE title to send to)");
+  return await follow(scu.move(query, { destination: values.dest }), "move", values.json);
+}
+
+/** Runs `dcm get`. */
+export async function get(args: string[]): Promise<number> {
+  const { values, scu, query } = setup(
+    args,
+    "dcm get HOST PORT --call AE --dir OUT -k Key=value...",
+  );
+  await using _ = scu;
+  if (!values.dir) throw new TypeError("dcm get needs --dir OUT");
+  await Deno.mkdir(values.dir, { recursive: true });
+  return await follow(scu.get(query, { directory: values.dir }), "get", values.json);
+}

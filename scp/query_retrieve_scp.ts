@@ -90,6 +90,15 @@ for (
   }
 }
 
+/** Transfer syntaxes of the storage contexts, most preferred first. */
+const GET_TRANSFER_SYNTAXES: readonly string[] = [
+  "1.2.840.10008.1.2.1",
+  "1.2.840.10008.1.2",
+  ...DEFAULT_STORAGE_TRANSFER_SYNTAXES.filter((t) =>
+    t !== "1.2.840.10008.1.2.1" && t !== "1.2.840.10008.1.2"
+  ),
+];
+
 /** A failure the handlers answer with a status instead of a pending stream. */
 class QueryFailure extends Error {
   constructor(readonly status: number, message: string) {
@@ -446,7 +455,9 @@ export class QueryRetrieveScp extends ServiceProvider {
     for (const abstractSyntax of storageClasses) {
       supported.push({
         abstractSyntax,
-        transferSyntaxes: DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+        // As a C-GET sender we prefer what needs no conversion of native
+        // files; compressed objects still find their own syntax if proposed.
+        transferSyntaxes: GET_TRANSFER_SYNTAXES,
         requestorRoles: { scu: options.directory !== undefined, scp: true },
       });
     }

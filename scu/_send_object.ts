@@ -2,7 +2,7 @@
 // C-STORE, converting between uncompressed transfer syntaxes when the peer
 // refused the object's own. Shared by store() and the C-GET / C-MOVE SCP.
 import type { Association, NegotiatedPresentationContext } from "../association/mod.ts";
-import { type Dataset, encodeDataset, readPart10 } from "../dataset/mod.ts";
+import { type Dataset, deflateRaw, encodeDataset, readPart10 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import type { OutgoingDataset } from "../dimse/mod.ts";
 
@@ -65,10 +65,10 @@ export async function prepareObject(
       size: undefined,
     };
   }
-  const convertible = UNCOMPRESSED.includes(ts) || transferSyntaxInfo(ts)?.deflated === true;
-  const target = convertible
-    ? candidates.find((c) => UNCOMPRESSED.includes(c.transferSyntax ?? ""))
-    : undefined;
+  // Native data converts to any uncompressed syntax, deflated included (PS3.5 §A.5).
+  const native = (uid: string) =>
+    UNCOMPRESSED.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
+  const target = native(ts) ? candidates.find((c) => native(c.transferSyntax ?? "")) : undefined;
   if (!target) {
     const offered = association.presentationContexts.filter((c) => c.abstractSyntax === sop);
     const why = offered.length === 0
@@ -79,7 +79,8 @@ export async function prepareObject(
     throw new Error(`Cannot send ${object.name} (${sop}, ${ts}): ${why}`);
   }
   const dataset = object.dataset ?? (await readPart10(await Deno.readFile(object.path!))).dataset;
-  const bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
+  let bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
+  if (transferSyntaxInfo(target.transferSyntax!)?.deflated) bytes = await deflateRaw(bytes);
   return {
     contextId: target.id,
     transferSyntax: target.transferSyntax!,

@@ -401,7 +401,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
           const ds = await decodeIdentifier(r.value).catch(() => undefined);
           failed = ds?.strings(FAILED_SOP_INSTANCE_UID_LIST) ?? [];
         }
-        progress(last);
+        if (statusCategory(last.status) !== "failure") progress(last);
       }
     } finally {
       signal?.removeEventListener("abort", onAbort);

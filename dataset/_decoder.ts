@@ -109,7 +109,9 @@ export class Decoder {
   /** Decodes the element at `pos` into `ds`; returns the position after it. */
   element(ds: Dataset, pos: number, limit: number, depth: number): number {
     if (pos + 8 > limit) {
-      if (limit < this.bytes.length) this.fail("Cannot decode an element header past its item", pos);
+      if (limit < this.bytes.length) {
+        this.fail("Cannot decode an element header past its item", pos);
+      }
       this.truncated("an element header", pos, pos + 8);
     }
     const v = this.view;
@@ -144,7 +146,14 @@ export class Decoder {
 
     if (length === UNDEFINED) {
       if (vr === "SQ" || vr === "UN" || (!this.explicit && tag !== PIXEL_DATA)) {
-        return this.sequence(ds, tag, vr === "SQ" || this.explicit ? vr : "SQ", start, undefined, depth);
+        return this.sequence(
+          ds,
+          tag,
+          vr === "SQ" || this.explicit ? vr : "SQ",
+          start,
+          undefined,
+          depth,
+        );
       }
       if (vr === "OB" || vr === "OW" || tag === PIXEL_DATA) {
         return this.fragments(ds, tag, vr, start);
@@ -190,7 +199,10 @@ export class Decoder {
     depth: number,
   ): number {
     if (depth >= this.maxDepth) {
-      this.fail(`Cannot decode ${formatTag(tag)}: sequences nested deeper than ${this.maxDepth}`, pos);
+      this.fail(
+        `Cannot decode ${formatTag(tag)}: sequences nested deeper than ${this.maxDepth}`,
+        pos,
+      );
     }
     const saved = { explicit: this.explicit, little: this.little };
     if (vr === "UN") {
@@ -216,14 +228,19 @@ export class Decoder {
           break;
         }
         if (itemTag !== ITEM) {
-          this.fail(`Cannot decode ${formatTag(tag)}: expected an item, found ${formatTag(itemTag)}`, pos);
+          this.fail(
+            `Cannot decode ${formatTag(tag)}: expected an item, found ${formatTag(itemTag)}`,
+            pos,
+          );
         }
         const item = new Dataset({ parent: ds });
         if (itemLength === UNDEFINED) {
           pos = this.elements(item, pos + 8, undefined, depth + 1);
         } else {
           let itemEnd = pos + 8 + itemLength;
-          if (itemEnd > limit && this.#clamp(`An item of ${formatTag(tag)}`, limit)) itemEnd = limit;
+          if (itemEnd > limit && this.#clamp(`An item of ${formatTag(tag)}`, limit)) {
+            itemEnd = limit;
+          }
           if (itemEnd > limit) {
             if (limit < this.bytes.length) {
               this.fail(
@@ -253,7 +270,9 @@ export class Decoder {
     let offsetTable: Uint8Array | undefined;
     const fragments: Uint8Array[] = [];
     for (;;) {
-      if (pos + 8 > this.bytes.length) this.truncated(`a fragment of ${formatTag(tag)}`, pos, pos + 8);
+      if (pos + 8 > this.bytes.length) {
+        this.truncated(`a fragment of ${formatTag(tag)}`, pos, pos + 8);
+      }
       const itemTag = this.tagAt(pos);
       const length = this.view.getUint32(pos + 4, this.little);
       if (itemTag === SEQUENCE_DELIMITATION) {
@@ -261,7 +280,10 @@ export class Decoder {
         break;
       }
       if (itemTag !== ITEM) {
-        this.fail(`Cannot decode ${formatTag(tag)}: expected a fragment, found ${formatTag(itemTag)}`, pos);
+        this.fail(
+          `Cannot decode ${formatTag(tag)}: expected a fragment, found ${formatTag(itemTag)}`,
+          pos,
+        );
       }
       if (length === UNDEFINED) this.fail(`Cannot decode a fragment of undefined length`, pos);
       const next = pos + 8 + length;
@@ -293,4 +315,3 @@ function swap(bytes: Uint8Array, size: number): Uint8Array {
   out.set(bytes.subarray(whole), whole);
   return out;
 }
-

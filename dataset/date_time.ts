@@ -65,7 +65,9 @@ export function formatDate(date: DicomDate | Date): string {
   const d = date instanceof Date
     ? { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() }
     : date;
-  return `${String(d.year).padStart(4, "0")}${String(d.month).padStart(2, "0")}${String(d.day).padStart(2, "0")}`;
+  return `${String(d.year).padStart(4, "0")}${String(d.month).padStart(2, "0")}${
+    String(d.day).padStart(2, "0")
+  }`;
 }
 
 /**
@@ -101,7 +103,9 @@ export function formatTime(time: DicomTime): string {
  * @throws {SyntaxError} when the text is not a valid date time.
  */
 export function parseDateTime(text: string): DicomDateTime {
-  const m = /^(\d{4})(\d{2})?(\d{2})?(\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,6})?)?)?)?([+-]\d{4})?$/.exec(text.trim());
+  const m = /^(\d{4})(\d{2})?(\d{2})?(\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,6})?)?)?)?([+-]\d{4})?$/.exec(
+    text.trim(),
+  );
   if (!m) bad("DT", text);
   const dt: DicomDateTime = { year: Number(m[1]) };
   if (m[2] !== undefined) dt.month = Number(m[2]);

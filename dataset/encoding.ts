@@ -31,4 +31,3 @@ export function encodingOf(transferSyntaxUid: string): Encoding {
   if (!info.explicitVr) return IMPLICIT_LITTLE;
   return info.littleEndian ? EXPLICIT_LITTLE : EXPLICIT_BIG;
 }
-

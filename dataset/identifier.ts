@@ -72,7 +72,9 @@ export class Identifier extends Dataset {
     const info = QUERY_MODELS[model];
     if (info === undefined) throw new RangeError(`Unknown query model "${model}"`);
     if (!(info.levels as readonly string[]).includes(level)) {
-      throw new RangeError(`The ${model} model has no ${level} level (it has ${info.levels.join(", ")})`);
+      throw new RangeError(
+        `The ${model} model has no ${level} level (it has ${info.levels.join(", ")})`,
+      );
     }
     this.model = model;
     super.set(QUERY_RETRIEVE_LEVEL, level, "CS");
@@ -99,8 +101,12 @@ export class Identifier extends Dataset {
    * the model it belongs to, copying its elements.
    */
   static from(model: QueryModel, dataset: Dataset): Identifier {
-    const level = (dataset.string(QUERY_RETRIEVE_LEVEL) ?? QUERY_MODELS[model].levels[0]) as QueryLevel;
-    const id = new Identifier(model, QUERY_MODELS[model].levels.includes(level as never) ? level : QUERY_MODELS[model].levels[0]);
+    const level =
+      (dataset.string(QUERY_RETRIEVE_LEVEL) ?? QUERY_MODELS[model].levels[0]) as QueryLevel;
+    const id = new Identifier(
+      model,
+      QUERY_MODELS[model].levels.includes(level as never) ? level : QUERY_MODELS[model].levels[0],
+    );
     for (const el of dataset) id.setElement(el);
     id.parent = dataset.parent;
     return id;

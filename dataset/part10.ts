@@ -96,7 +96,9 @@ export function decodePart10Header(
     pos = 132;
   } else if (isDicm(bytes, 0)) {
     pos = 4;
-  } else if (bytes.length < 132 && bytes.length >= 8 && bytes.every((b, i) => i >= 128 || b === 0)) {
+  } else if (
+    bytes.length < 132 && bytes.length >= 8 && bytes.every((b, i) => i >= 128 || b === 0)
+  ) {
     throw new DicomDecodeError("Cannot decode a Part 10 file: it ends inside the preamble", 0, {
       truncated: true,
       needed: 132,
@@ -145,11 +147,15 @@ export function decodePart10(bytes: Uint8Array, options: DecodePart10Options = {
     dataset = decodeDataset(rest, { ...options, transferSyntax: header.transferSyntax });
   } catch (e) {
     if (!(e instanceof DicomDecodeError)) throw e;
-    throw new DicomDecodeError(e.message.replace(/ \(at byte \d+\)$/, ""), e.offset + header.datasetOffset, {
-      truncated: e.truncated,
-      ...(e.needed === undefined ? {} : { needed: e.needed + header.datasetOffset }),
-      cause: e,
-    });
+    throw new DicomDecodeError(
+      e.message.replace(/ \(at byte \d+\)$/, ""),
+      e.offset + header.datasetOffset,
+      {
+        truncated: e.truncated,
+        ...(e.needed === undefined ? {} : { needed: e.needed + header.datasetOffset }),
+        cause: e,
+      },
+    );
   }
   return {
     preamble: header.preamble,
@@ -181,7 +187,10 @@ export interface FileMetaOptions {
  *
  * @throws {TypeError} when the SOP Class or Instance UID is neither given nor in the data set.
  */
-export function createFileMeta(dataset: Dataset | undefined, options: FileMetaOptions = {}): Dataset {
+export function createFileMeta(
+  dataset: Dataset | undefined,
+  options: FileMetaOptions = {},
+): Dataset {
   const sopClass = options.sopClassUid ?? dataset?.string(0x00080016);
   const sopInstance = options.sopInstanceUid ?? dataset?.string(0x00080018);
   if (!sopClass || !sopInstance) {

@@ -90,7 +90,9 @@ export async function readPart10(
         if (header.datasetOffset === queue.buffered && !queue.done) throw new RangeError("more");
         break;
       } catch (e) {
-        if (queue.done || !(e instanceof DicomDecodeError && e.truncated || e instanceof RangeError)) {
+        if (
+          queue.done || !(e instanceof DicomDecodeError && e.truncated || e instanceof RangeError)
+        ) {
           throw e;
         }
         want = Math.max(want * 2, e instanceof DicomDecodeError ? e.needed ?? 0 : 0);
@@ -146,7 +148,6 @@ export async function readPart10(
         const needed = (e.needed ?? 0) - (base + queue.consumed);
         await queue.fill(Math.max(needed, queue.buffered + 1));
         continue; // at the end of the stream, decoding again throws the error
-
       }
       queue.consume(pos);
       if (stopped) {
@@ -168,7 +169,10 @@ export type WritePart10Options = FileMetaOptions;
  * Encodes a Part 10 file in any transfer syntax, deflating the data set for
  * Deflated Explicit VR Little Endian (PS3.5 §A.5) with `CompressionStream`.
  */
-export async function writePart10(dataset: Dataset, options: WritePart10Options = {}): Promise<Uint8Array> {
+export async function writePart10(
+  dataset: Dataset,
+  options: WritePart10Options = {},
+): Promise<Uint8Array> {
   const ts = options.transferSyntax ?? "1.2.840.10008.1.2.1";
   const head = encodeFileMeta(createFileMeta(dataset, options));
   let body = encodeDataset(dataset, { transferSyntax: ts });

@@ -24,7 +24,7 @@ import type { PDataTfPdu, Pdu, PresentationDataValue } from "./types.ts";
  * 128 KiB) yet small enough that a hostile header cannot make a receiver
  * allocate gigabytes.
  */
-export const DEFAULT_MAX_PDU_LENGTH: number = 16 * 1024 * 1024;
+export const DEFAULT_DECODE_MAX_PDU_LENGTH: number = 16 * 1024 * 1024;
 
 /**
  * Default of {@linkcode DecodePduOptions.maxAssociatePduLength}: 1 MiB,
@@ -42,7 +42,7 @@ export interface DecodePduOptions {
    * with a {@linkcode PduDecodeError} of code `"oversize"` as soon as the
    * 6-byte header is seen, before the body is buffered.
    *
-   * @default {DEFAULT_MAX_PDU_LENGTH}
+   * @default {DEFAULT_DECODE_MAX_PDU_LENGTH}
    */
   maxPduLength?: number;
   /**
@@ -182,7 +182,7 @@ function checkLength(
       );
       break;
     case "P-DATA-TF":
-      max = limit(options.maxPduLength, DEFAULT_MAX_PDU_LENGTH, "maxPduLength");
+      max = limit(options.maxPduLength, DEFAULT_DECODE_MAX_PDU_LENGTH, "maxPduLength");
       break;
     default:
       // PS3.8 Tables 9-21, 9-24, 9-25, 9-26: "fixed value of 00000004H".

@@ -13,6 +13,7 @@ import {
   serveAssociations,
   type SupportedAbstractSyntax,
   type UserIdentityPolicy,
+  VERIFICATION_SOP_CLASS,
 } from "../association/mod.ts";
 import type { SopClassExtendedNegotiation } from "../pdu/mod.ts";
 import {
@@ -21,9 +22,6 @@ import {
   type RequestHandler,
   type RequestType,
 } from "../dimse/mod.ts";
-
-/** The Verification SOP Class (PS3.4 Annex A). */
-export const VERIFICATION_SOP_CLASS = "1.2.840.10008.1.1";
 
 /** Options shared by every service provider. */
 export interface ServiceProviderOptions {

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "./_assert.ts";
 import { assertMalformed, hex } from "./pdu_helpers.ts";
-import { decodePdu, DEFAULT_MAX_PDU_LENGTH, encodePdu } from "../pdu/mod.ts";
+import { decodePdu, DEFAULT_DECODE_MAX_PDU_LENGTH, encodePdu } from "../pdu/mod.ts";
 
 /** A minimal valid A-ASSOCIATE-RQ body, to break one field at a time. */
 function request(): Uint8Array {
@@ -160,7 +160,7 @@ Deno.test("decodePdu() rejects a PDU longer than maxPduLength from its header", 
   assertEquals(decodePdu(header, 0, { maxPduLength: 0 }), { complete: false, needed: 16391 });
   const huge = hex("04 00 ff ff ff ff");
   assertThrows(() => decodePdu(huge), /exceeds the limit of 16777216/);
-  assertEquals(DEFAULT_MAX_PDU_LENGTH, 16777216);
+  assertEquals(DEFAULT_DECODE_MAX_PDU_LENGTH, 16777216);
 });
 
 Deno.test("decodePdu() applies maxAssociatePduLength to A-ASSOCIATE-RQ and -AC", async () => {

@@ -153,6 +153,11 @@ async function decodeIdentifier(response: DimseResponse): Promise<Dataset | unde
   return decodeDataset(bytes, { transferSyntax: deflated ? EXPLICIT_LE : response.transferSyntax });
 }
 
+/** A status as PS3.7 writes it, e.g. "B000". */
+function hex(status: number): string {
+  return status.toString(16).toUpperCase().padStart(4, "0");
+}
+
 function progressOf(response: DimseResponse): RetrieveProgress {
   const c = response.command;
   return {
@@ -274,34 +279,42 @@ export class QueryRetrieveScu implements AsyncDisposable {
   ): AsyncGenerator<Identifier, void, undefined> {
     options.signal?.throwIfAborted();
     const pooled = await this.#acquire();
-    const sopClass = QUERY_MODELS[query.model].find;
     let finished = false;
     let contextId = 0;
     let messageId = 0;
-    const responses = (() => {
+    let responses: AsyncGenerator<DimseResponse, void, undefined> | undefined;
+    let warnedOptionalKeys = false;
+    const onAbort = () => void pooled.channel.cancel(contextId, messageId).catch(() => {});
+    try {
+      const sopClass = QUERY_MODELS[query.model].find;
       contextId = this.#context(pooled.association, sopClass, "C-FIND");
-      const it = pooled.channel.request(contextId, {
+      responses = pooled.channel.request(contextId, {
         type: "C-FIND-RQ",
         hasDataset: true,
         affectedSopClassUid: sopClass,
         priority: options.priority ?? PRIORITY.MEDIUM,
       }, query);
-      return it;
-    })();
-    const onAbort = () => void pooled.channel.cancel(contextId, messageId).catch(() => {});
-    try {
       for (;;) {
         const next = responses.next();
         if (messageId === 0) {
           // The request is on its way once next() has started: its ID is the last one given.
           messageId = pooled.channel.lastMessageId;
           options.signal?.addEventListener("abort", onAbort, { once: true });
+          // Aborted while the association was being opened: cancel at once.
+          if (options.signal?.aborted) onAbort();
         }
         const r = await next;
         if (r.done) break;
         const status = r.value.command.status ?? 0;
         const category = statusCategory(status);
         if (category === "pending") {
+          if (status === STATUS.PENDING_WITH_WARNINGS && !warnedOptionalKeys) {
+            // PS3.4 C.4.1.1.4: matches go on, but some optional keys were not supported.
+            warnedOptionalKeys = true;
+            this.#options.onWarning?.(
+              "C-FIND pending with warning FF01: the peer does not support one or more optional keys of the query",
+            );
+          }
           const ds = await decodeIdentifier(r.value);
           if (ds === undefined) {
             this.#options.onWarning?.("C-FIND pending response without an identifier");
@@ -318,13 +331,13 @@ export class QueryRetrieveScu implements AsyncDisposable {
           });
         }
         if (category === "warning") {
-          this.#options.onWarning?.(`C-FIND ended with warning ${status.toString(16)}`);
+          this.#options.onWarning?.(`C-FIND ended with warning ${hex(status)}`);
         }
       }
       finished = true;
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
-      if (!finished) {
+      if (!finished && responses !== undefined) {
         // Broken off by the caller: cancel and drain to the final response (PS3.4 C.4.1.3.3).
         try {
           await pooled.channel.cancel(contextId, messageId);
@@ -413,6 +426,13 @@ export class QueryRetrieveScu implements AsyncDisposable {
     }
     if (statusCategory(last.status) === "failure") {
       throw new DimseStatusError(method, last.status, comment ? { errorComment: comment } : {});
+    }
+    if (statusCategory(last.status) === "warning") {
+      this.#options.onWarning?.(
+        `${method} ended with warning ${hex(last.status)}: ${last.completed} completed, ` +
+          `${last.warning} with warnings, ${last.failed} failed` +
+          (failed.length > 0 ? ` (${failed.join(", ")})` : "") + (comment ? `: ${comment}` : ""),
+      );
     }
     return { ...last, failedSopInstanceUids: failed, received, method };
   }
@@ -576,6 +596,19 @@ export class QueryRetrieveScu implements AsyncDisposable {
           throw new DimseStatusError("C-MOVE", e.status, {
             errorComment:
               `the peer does not know AE ${this.aeTitle}: add it as a move destination at port ${scp.port} of this host`,
+            cause: e,
+          });
+        }
+        if (
+          e instanceof DimseStatusError && e.status === STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS &&
+          received.length === 0
+        ) {
+          // PS3.4 C.4.2.1.5: the peer could not perform the sub-operations, which for a
+          // destination it knows mostly means it could not connect to it.
+          throw new DimseStatusError("C-MOVE", e.status, {
+            errorComment: `${
+              e.errorComment ? `${e.errorComment}; ` : ""
+            }can the peer reach ${this.aeTitle} at port ${scp.port} of this host?`,
             cause: e,
           });
         }

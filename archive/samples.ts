@@ -127,7 +127,7 @@ export function* generateSampleStudies(options: SampleStudiesOptions = {}): Gene
             .set("AccessionNumber", `A${p + 1}${s + 1}`)
             .set("Modality", modality)
             .set("ReferringPhysicianName", "Referrer^Rita")
-            .set("StudyDescription", `${modality === "CT" ? "Chest" : "Head"} study ${s + 1}`)
+            .set("StudyDescription", `${s % 2 === 0 ? "Chest" : "Head"} study ${s + 1}`)
             .set("SeriesDescription", `${modality} series ${r + 1}`)
             .set("PatientName", name)
             .set("PatientID", patientId)

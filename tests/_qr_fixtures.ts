@@ -5,7 +5,7 @@
  * @module
  */
 import { generateSampleStudies, type SampleStudiesOptions } from "../archive/mod.ts";
-import { encodePart10 } from "../dataset/mod.ts";
+import { type Dataset, decodePart10, decodePart10Header, encodePart10 } from "../dataset/mod.ts";
 
 /** The loopback address every Q/R test uses. */
 export const HOST = "127.0.0.1";
@@ -120,14 +120,6 @@ export interface DcmqrscpOptions {
   aeTitle?: string;
   /** Move destinations: AE title → port on 127.0.0.1 (HostTable entries). */
   destinations?: Readonly<Record<string, number>>;
-  /**
-   * Fork one process per association (dcmqrscp's default). Off, dcmqrscp
-   * serves associations one after the other in one process, so disposing
-   * of it leaves nothing behind.
-   *
-   * @default {false}
-   */
-  fork?: boolean;
   /** More command line options (e.g. `["-XF"]`, `["--disable-get"]`). */
   args?: readonly string[];
   /**
@@ -184,9 +176,9 @@ function config(
     "VendorTable END",
     "",
     "AETable BEGIN",
-    // Access RW, quota far above the corpus (dcmqrscp deletes the oldest
+    // Access RW, the largest quota dcmqrscp takes (it deletes the oldest
     // studies past it), any peer.
-    `${aeTitle} ${storageArea} RW (10000, 1024mb) ANY`,
+    `${aeTitle} ${storageArea} RW (500, 1024mb) ANY`,
     "AETable END",
     "",
   ].join("\n");
@@ -230,7 +222,8 @@ export async function startDcmqrscp(
   await Deno.writeTextFile(cfg, config(port, aeTitle, storageArea, options.destinations ?? {}));
   const child = new Deno.Command("dcmqrscp", {
     args: [
-      ...(options.fork ? [] : ["--single-process"]),
+      // One process per association (its default): with --single-process
+      // dcmqrscp 3.6.7 exits after the first association.
       ...(options.args ?? []),
       "-c",
       cfg,
@@ -267,4 +260,71 @@ export async function startDcmqrscp(
     output: () => text,
     [Symbol.asyncDispose]: dispose,
   };
+}
+
+/** The data set bytes of a Part 10 file: what follows its meta information group. */
+export async function datasetBytesOf(path: string): Promise<Uint8Array> {
+  const bytes = await Deno.readFile(path);
+  return bytes.subarray(decodePart10Header(bytes).datasetOffset);
+}
+
+/** Every file under `dir`, recursively, sorted. */
+export function filesUnder(dir: string): string[] {
+  return listFiles(dir);
+}
+
+/** What a findscu run gave. */
+export interface FindscuResult {
+  /** The identifiers of the pending responses, in the order they came. */
+  readonly identifiers: Dataset[];
+  /** findscu's log (stderr), at the verbosity asked for in `args`. */
+  readonly log: string;
+  /** Its exit code. */
+  readonly code: number;
+}
+
+/**
+ * Runs DCMTK's findscu against 127.0.0.1:`port` with `-k` keys and extra
+ * options (`-P`, `-S`, `--cancel 3`, `-v`...), extracting each response
+ * identifier to a file (`-X -od`) and reading them back.
+ */
+export async function findscu(
+  port: number,
+  calledAeTitle: string,
+  keys: readonly string[],
+  args: readonly string[] = [],
+): Promise<FindscuResult> {
+  const out = await Deno.makeTempDir({ prefix: "findscu_" });
+  try {
+    const run = await new Deno.Command("findscu", {
+      args: [
+        ...args,
+        "-X",
+        "-od",
+        out,
+        "-aet",
+        "FINDSCU",
+        "-aec",
+        calledAeTitle,
+        ...keys.flatMap((k) => ["-k", k]),
+        HOST,
+        String(port),
+      ],
+      env: { ...DCMTK_ENV },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const identifiers = await Promise.all(
+      listFiles(out).map(async (p) => decodePart10(await Deno.readFile(p)).dataset),
+    );
+    const decoder = new TextDecoder();
+    return {
+      identifiers,
+      log: decoder.decode(run.stderr) + decoder.decode(run.stdout),
+      code: run.code,
+    };
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
 }

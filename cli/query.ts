@@ -40,28 +40,45 @@ function setup(args: string[], usage: string) {
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   const query = identifierOf(modelOf(values.model), values.key);
-  return { values, scu, query };
+  return { values, scu, query, host, port };
+}
+
+/**
+ * Says where a peer that could not be reached (or that aborted) is, with
+ * the system's reason: "127.0.0.1:104: Cannot open the transport connection
+ * (Connection refused)".
+ */
+async function explained<T>(host: string, port: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof Error) || e.name !== "AssociationAbortedError") throw e;
+    const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
+    throw new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
+  }
 }
 
 /** Runs `dcm find`; prints each match (DICOM JSON per line with --json). */
 export async function find(args: string[]): Promise<number> {
-  const { values, scu, query } = setup(
+  const { values, scu, query, host, port } = setup(
     args,
     "dcm find HOST PORT --call AE [--model M] -k Key=value... [--json]",
   );
   await using _ = scu;
   let n = 0;
-  for await (const match of scu.find(query)) {
-    n++;
-    if (values.json) {
-      console.log(JSON.stringify(toDicomJson(match)));
-      continue;
+  await explained(host, port, async () => {
+    for await (const match of scu.find(query)) {
+      n++;
+      if (values.json) {
+        console.log(JSON.stringify(toDicomJson(match)));
+        continue;
+      }
+      const fields = [...match].filter((e) => e.tag !== 0x00080052 && e.tag !== 0x00080005).map((
+        e,
+      ) => `${keywordOf(e.tag) ?? e.tag.toString(16)}=${match.strings(e.tag).join("\\")}`);
+      console.log(`#${n} ${fields.join(" ")}`);
     }
-    const fields = [...match].filter((e) => e.tag !== 0x00080052 && e.tag !== 0x00080005).map((e) =>
-      `${keywordOf(e.tag) ?? e.tag.toString(16)}=${match.strings(e.tag).join("\\")}`
-    );
-    console.log(`#${n} ${fields.join(" ")}`);
-  }
+  });
   if (!values.json) console.error(`${n} match${n === 1 ? "" : "es"}`);
   return 0;
 }
@@ -91,23 +108,33 @@ async function follow(operation: RetrieveOperation, label: string, json: boolean
 
 /** Runs `dcm move`. */
 export async function move(args: string[]): Promise<number> {
-  const { values, scu, query } = setup(
+  const { values, scu, query, host, port } = setup(
     args,
     "dcm move HOST PORT --call AE --dest AE -k Key=value...",
   );
   await using _ = scu;
   if (!values.dest) throw new TypeError("dcm move needs --dest AE (the AE title to send to)");
-  return await follow(scu.move(query, { destination: values.dest }), "move", values.json);
+  const destination = values.dest;
+  return await explained(
+    host,
+    port,
+    () => follow(scu.move(query, { destination }), "move", values.json),
+  );
 }
 
 /** Runs `dcm get`. */
 export async function get(args: string[]): Promise<number> {
-  const { values, scu, query } = setup(
+  const { values, scu, query, host, port } = setup(
     args,
     "dcm get HOST PORT --call AE --dir OUT -k Key=value...",
   );
   await using _ = scu;
   if (!values.dir) throw new TypeError("dcm get needs --dir OUT");
-  await Deno.mkdir(values.dir, { recursive: true });
-  return await follow(scu.get(query, { directory: values.dir }), "get", values.json);
+  const directory = values.dir;
+  await Deno.mkdir(directory, { recursive: true });
+  return await explained(
+    host,
+    port,
+    () => follow(scu.get(query, { directory }), "get", values.json),
+  );
 }

@@ -23,13 +23,24 @@ export async function echo(args: string[]): Promise<number> {
     ...(timeout !== undefined
       ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
       : {}),
+  }).catch((e: unknown) => {
+    throw unreachable(host, port, e);
   });
   if (values.json) {
     console.log(
       JSON.stringify({ host, port, status: result.status, milliseconds: result.milliseconds }),
     );
-  } else {console.log(
+  } else {
+    console.log(
       `C-ECHO ${values.call}@${host}:${port}: success in ${result.milliseconds.toFixed(1)} ms`,
-    );}
+    );
+  }
   return 0;
+}
+
+/** The error to report when the peer cannot be reached: where, and the system's reason. */
+function unreachable(host: string, port: number, e: unknown): Error {
+  if (!(e instanceof Error) || e.name !== "AssociationAbortedError") return e as Error;
+  const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
+  return new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
 }

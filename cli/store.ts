@@ -46,6 +46,8 @@ export async function store(args: string[]): Promise<number> {
       }
       progress.update(done);
     },
+  }).catch((e: unknown) => {
+    throw unreachable(host, port, e);
   });
   progress.done();
   const line =
@@ -54,4 +56,11 @@ export async function store(args: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify({ summary: { ...summary, results: undefined } }));
   else console.log(line);
   return summary.failed > 0 ? 1 : 0;
+}
+
+/** The error to report when the peer cannot be reached: where, and the system's reason. */
+function unreachable(host: string, port: number, e: unknown): Error {
+  if (!(e instanceof Error) || e.name !== "AssociationAbortedError") return e as Error;
+  const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
+  return new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
 }

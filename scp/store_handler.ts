@@ -84,21 +84,33 @@ export interface StoreTarget {
 }
 
 /**
+ * The most data set bytes held back while looking for SOP Instance UID
+ * (0008,0018); past it the object goes on unchecked (the elements before that
+ * one are normally a few hundred bytes).
+ */
+const HEADER_CHECK_LIMIT = 65536;
+
+/**
  * Checks that the data set is for the instance the command names: reads the
  * header up to SOP Instance UID (0008,0018) and compares (PS3.4 B.2.3 A900).
+ * Bytes are held back until that element has arrived whole, the data set
+ * ends, or {@linkcode HEADER_CHECK_LIMIT} is reached.
  */
 function headerCheck(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array> {
   let prefix: Uint8Array | undefined = new Uint8Array(0);
   const verify = (final: boolean) => {
+    const giveUp = prefix!.length > HEADER_CHECK_LIMIT;
     let ds: Dataset;
     try {
       ds = decodeDataset(prefix!, { transferSyntax: facts.transferSyntax, stopBefore: 0x00080019 });
     } catch (e) {
-      if (e instanceof DicomDecodeError && e.truncated && !final) return false;
+      if (e instanceof DicomDecodeError && e.truncated && !final) return giveUp;
       throw e;
     }
     const cls = ds.string(0x00080016);
     const inst = ds.string(0x00080018);
+    // Bytes so far that end between two elements before (0008,0018) prove nothing yet.
+    if (inst === undefined && !final && !giveUp) return false;
     if (
       (cls !== undefined && cls !== facts.sopClassUid) ||
       (inst !== undefined && inst !== facts.sopInstanceUid)

@@ -8,7 +8,13 @@
  * @module
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
-import { Dataset, encodeDataset, readPart10 } from "../dataset/mod.ts";
+import {
+  Dataset,
+  decodePart10Header,
+  DicomDecodeError,
+  encodeDataset,
+  readPart10,
+} from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { DimseChannel, type OutgoingDataset, PRIORITY, statusCategory } from "../dimse/mod.ts";
 import { _connectOptions, type ScuOptions } from "./options.ts";
@@ -148,6 +154,31 @@ function batches(bySop: Map<string, ProposedPresentationContext[]>): string[][] 
   return out;
 }
 
+/**
+ * Where the data set starts in a Part 10 file (after the preamble and the
+ * meta information, PS3.10 §7.1), reading only the head of the file.
+ */
+async function datasetOffset(file: Deno.FsFile): Promise<number> {
+  for (let want = 4096;; want *= 2) {
+    const head = new Uint8Array(want);
+    await file.seek(0, Deno.SeekMode.Start);
+    let length = 0;
+    while (length < want) {
+      const n = await file.read(head.subarray(length));
+      if (n === null) break;
+      length += n;
+    }
+    const complete = length < want;
+    try {
+      const { datasetOffset } = decodePart10Header(head.subarray(0, length));
+      // The meta group ends where an element of another group starts, or at the end of the file.
+      if (datasetOffset < length || complete) return datasetOffset;
+    } catch (e) {
+      if (complete || !(e instanceof DicomDecodeError && e.truncated)) throw e;
+    }
+  }
+}
+
 /** Picks the accepted context and the bytes to send for an item, converting when needed. */
 async function prepare(
   association: Association,
@@ -162,9 +193,15 @@ async function prepare(
     if (item.source instanceof Dataset) {
       return { contextId: own.id, transferSyntax: ts, data: item.source };
     }
+    // The data set bytes as they are on disk: a deflated one stays deflated.
     const file = await Deno.open(item.source);
-    const { rest } = await readPart10(file.readable, { stopBefore: 0 });
-    return { contextId: own.id, transferSyntax: ts, data: rest ?? new Uint8Array(0) };
+    try {
+      await file.seek(await datasetOffset(file), Deno.SeekMode.Start);
+    } catch (e) {
+      file.close();
+      throw e;
+    }
+    return { contextId: own.id, transferSyntax: ts, data: file.readable };
   }
   // The peer refused the file's own syntax: convert between uncompressed ones (and from deflate).
   const convertible = isUncompressed(ts) || transferSyntaxInfo(ts)?.deflated === true;
@@ -253,17 +290,28 @@ export async function store(
     for (const item of todo) {
       options.signal?.throwIfAborted();
       let sent: { transferSyntax: string } | undefined;
+      let data: OutgoingDataset | undefined;
       try {
         const prepared = await prepare(association, item);
         sent = prepared;
         let counted = prepared.size ?? 0;
-        let data = prepared.data;
+        data = prepared.data;
         if (data instanceof ReadableStream) {
+          const deflated = transferSyntaxInfo(prepared.transferSyntax)?.deflated === true;
           data = data.pipeThrough(
             new TransformStream({
               transform(chunk, controller) {
                 counted += chunk.length;
                 controller.enqueue(chunk);
+              },
+              flush(controller) {
+                // Data sets are even-length, and DCMTK aborts on an odd PDV
+                // ("Odd Fragment Length"); a deflated one that some writer
+                // left odd gets the trailing zero byte DCMTK and pydicom add.
+                if (deflated && counted % 2 === 1) {
+                  controller.enqueue(new Uint8Array(1));
+                  counted++;
+                }
               },
             }),
           );
@@ -302,6 +350,8 @@ export async function store(
           bytes: counted,
         });
       } catch (e) {
+        // A file stream the failed send did not finish still holds the file open.
+        if (data instanceof ReadableStream) await data.cancel().catch(() => {});
         const error = e instanceof Error ? e : new Error(String(e));
         report(item, { status: undefined, error, transferSyntax: sent?.transferSyntax, bytes: 0 });
         if (association.state !== "Sta6") break; // the association ended: the rest of the group fails below

@@ -77,6 +77,9 @@ const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
 const EXPLICIT_LE = "1.2.840.10008.1.2.1";
 const IMPLICIT_LE = "1.2.840.10008.1.2";
 
+/** SOP Instance UID and Instance Number: the IMAGE level keys (PS3.4 Table C.6-4). */
+const IMAGE_KEYS: ReadonlySet<number> = new Set([UNIQUE_KEYS.IMAGE, 0x00200013]);
+
 /** Every Q/R SOP class with its model and operation. */
 const QR_CLASSES = new Map<string, { model: QueryModel; operation: "find" | "move" | "get" }>();
 for (
@@ -140,8 +143,12 @@ function checkIdentifier(model: QueryModel, identifier: Dataset, relational: boo
   if (!relational) {
     for (const el of identifier) {
       const l = levelOf(el.tag);
-      // Keys below the query level are not allowed in a hierarchical query (PS3.4 §C.4.1.3.1).
-      if (l !== "IMAGE" && levelDepth(l) > depth) {
+      // Keys below the query level are not allowed in a hierarchical query
+      // (PS3.4 §C.4.1.3.1). Attributes we do not know count as instance
+      // attributes; of those, only the IMAGE level keys of Table C.6-4 that
+      // no other level has are refused, so unknown keys stay return keys.
+      if (l === "IMAGE" && !IMAGE_KEYS.has(el.tag)) continue;
+      if (levelDepth(l) > depth) {
         throw new QueryFailure(
           STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
           `A ${l} level key is below the ${level} level`,
@@ -196,21 +203,74 @@ function responseFor(query: Dataset, record: Dataset, level: QueryLevel, aeTitle
   return out;
 }
 
-/** Finds the records an identifier matches, lazily. */
+function isDerived(tag: number): boolean {
+  return tag >>> 16 === 0x0020 && (tag & 0xffff) >= 0x1200 && (tag & 0xffff) <= 0x1209 ||
+    tag === 0x00080061 || tag === 0x00080062;
+}
+
+/**
+ * Splits a relational query's keys (PS3.4 §C.4.1.2.2.2) into those of the
+ * query level and above, and the matching keys of the levels below with the
+ * deepest of those levels (`undefined` when there are none).
+ */
+function splitRelational(
+  identifier: Dataset,
+  level: QueryLevel,
+): { here: Dataset; below: Dataset; deepest: QueryLevel | undefined } {
+  const here = new Dataset();
+  const below = new Dataset();
+  let deepest: QueryLevel | undefined;
+  for (const el of identifier) {
+    const l = levelOf(el.tag);
+    const emptyKey = el.kind !== "sequence" && identifier.strings(el.tag).every((v) => v === "");
+    if (levelDepth(l) <= levelDepth(level) || emptyKey || isDerived(el.tag)) {
+      here.setElement(el);
+      continue;
+    }
+    below.setElement(el);
+    if (deepest === undefined || levelDepth(l) > levelDepth(deepest)) deepest = l;
+  }
+  return { here, below, deepest };
+}
+
+/**
+ * Finds the records an identifier matches, lazily. In a relational query,
+ * a record matches keys of lower levels when one of the entities below it
+ * does (PS3.4 §C.4.1.2.2.2).
+ */
 function* search(
   archive: Archive,
   identifier: Dataset,
   level: QueryLevel,
+  relational = false,
 ): Generator<{ dataset: Dataset; key: number }> {
-  const derivedWanted = [...identifier].some((el) =>
-    el.tag >>> 16 === 0x0020 && (el.tag & 0xffff) >= 0x1200 && (el.tag & 0xffff) <= 0x1209 ||
-    el.tag === 0x00080061 || el.tag === 0x00080062
-  );
+  const derivedWanted = [...identifier].some((el) => isDerived(el.tag));
+  const { here, below, deepest } = relational
+    ? splitRelational(identifier, level)
+    : { here: identifier, below: undefined, deepest: undefined };
   for (const record of archive.records(level, uniqueKeys(identifier))) {
     if (derivedWanted) {
       for (const el of archive.derived(level, record.key)) record.dataset.setElement(el);
     }
-    if (matches(identifier, record.dataset)) yield record;
+    if (!matches(here, record.dataset)) continue;
+    if (deepest !== undefined && below !== undefined) {
+      // The record's own unique key (and those above it) narrow the entities below.
+      const narrow: Partial<Record<QueryLevel, string[]>> = { ...uniqueKeys(below) };
+      for (const l of ["PATIENT", "STUDY", "SERIES"] as const) {
+        if (levelDepth(l) > levelDepth(level)) break;
+        const v = record.dataset.string(UNIQUE_KEYS[l]);
+        if (v !== undefined) narrow[l] = [v];
+      }
+      let found = false;
+      for (const child of archive.records(deepest, narrow)) {
+        if (matches(below, child.dataset)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) continue;
+    }
+    yield record;
   }
 }
 
@@ -258,7 +318,8 @@ export class QueryRetrieveScp extends ServiceProvider {
 
     const find: RequestHandler = (request, context) =>
       answer(request, context, async (identifier, level) => {
-        for (const record of search(archive, identifier, level)) {
+        const relational = isRelational(context.channel.association, request.abstractSyntax);
+        for (const record of search(archive, identifier, level, relational)) {
           if (context.signal.aborted) return context.respond({ status: STATUS.CANCEL });
           await context.respond(
             { status: STATUS.PENDING },

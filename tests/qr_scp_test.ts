@@ -1,0 +1,461 @@
+/**
+ * The Query/Retrieve SCP (issue 5) on loopback, given what a careful SCU
+ * never sends: keys at the wrong level, unknown levels, malformed ranges,
+ * unknown or unreachable move destinations, destinations that fail halfway,
+ * archived files that went missing, C-GET for classes the SCU did not take
+ * the SCP role for. And C-STORE into the archive, found by the next C-FIND.
+ */
+import { connect } from "../association/mod.ts";
+import { Archive, generateSampleStudies } from "../archive/mod.ts";
+import {
+  type Dataset,
+  decodeDataset,
+  Identifier,
+  QUERY_MODELS,
+  type QueryModel,
+} from "../dataset/mod.ts";
+import { Tag } from "../dictionary/mod.ts";
+import { type Command, DimseChannel, DimseStatusError, STATUS } from "../dimse/mod.ts";
+import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
+import { QueryRetrieveScu, store } from "../scu/mod.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
+
+const EXPLICIT_LE = "1.2.840.10008.1.2.1";
+const CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2";
+const MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
+const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
+
+/** An archive of 2 patients × 2 studies × 2 series (CT, MR) × 5 instances on disk, served. */
+interface Served extends AsyncDisposable {
+  readonly dir: string;
+  readonly files: readonly SampleFile[];
+  readonly archive: Archive;
+  readonly scp: QueryRetrieveScp;
+}
+
+async function serve(options: Partial<QueryRetrieveScpOptions> = {}): Promise<Served> {
+  const dir = await Deno.makeTempDir({ prefix: "qr_scp_" });
+  const files = await writeSampleCorpus(`${dir}/archive`, {
+    patients: 2,
+    studiesPerPatient: 2,
+    seriesPerStudy: 2,
+    instancesPerSeries: 5,
+  });
+  const archive = Archive.open();
+  await archive.ingestDirectory(`${dir}/archive`);
+  const scp = new QueryRetrieveScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "QRSCP",
+    archive,
+    ...options,
+  });
+  return {
+    dir,
+    files,
+    archive,
+    scp,
+    async [Symbol.asyncDispose]() {
+      await scp.shutdown();
+      archive.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** A response as the raw requestor sees it: command and decoded identifier. */
+interface RawResponse {
+  readonly command: Command;
+  readonly identifier: Dataset | undefined;
+}
+
+/**
+ * Sends one Q/R request over a fresh association and collects every
+ * response: for what QueryRetrieveScu does not show (identifiers of final
+ * responses, levels it would refuse to build).
+ */
+async function request(
+  port: number,
+  model: QueryModel,
+  operation: "find" | "move" | "get",
+  identifier: Dataset,
+  extra: Partial<Command> = {},
+): Promise<RawResponse[]> {
+  const sopClass = QUERY_MODELS[model][operation];
+  await using association = await connect(HOST, port, {
+    callingAeTitle: "RAWSCU",
+    calledAeTitle: "QRSCP",
+    presentationContexts: [{ abstractSyntax: sopClass, transferSyntaxes: [EXPLICIT_LE] }],
+  });
+  const channel = new DimseChannel(association);
+  const out: RawResponse[] = [];
+  const type = `C-${operation.toUpperCase()}-RQ` as "C-FIND-RQ";
+  for await (
+    const r of channel.request(association.findContext(sopClass)!.id, {
+      type,
+      hasDataset: true,
+      affectedSopClassUid: sopClass,
+      priority: 0,
+      ...extra,
+    } as Command, identifier)
+  ) {
+    out.push({
+      command: r.command,
+      identifier: r.dataset
+        ? decodeDataset(r.dataset, { transferSyntax: r.transferSyntax })
+        : undefined,
+    });
+  }
+  await association.release();
+  await channel.closed;
+  return out;
+}
+
+function final(responses: RawResponse[]): RawResponse {
+  return responses.at(-1)!;
+}
+
+async function statusOf(promise: Promise<unknown>): Promise<number> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof DimseStatusError) return e.status;
+    throw e;
+  }
+  throw new Error("expected a failure status");
+}
+
+async function drain(find: AsyncIterable<unknown>): Promise<number> {
+  let n = 0;
+  for await (const _ of find) n++;
+  return n;
+}
+
+// ---- C-FIND: identifiers the SCP refuses ----
+
+Deno.test("C-FIND with a SERIES key (Modality) in a hierarchical STUDY query is refused with A900", async () => {
+  await using served = await serve();
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const query = new Identifier("STUDY_ROOT", "STUDY").set(Tag.Modality, "CT")
+    .request(Tag.StudyInstanceUID);
+  assertEquals(await statusOf(drain(scu.find(query))), STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS);
+});
+
+Deno.test("C-FIND with an IMAGE unique key (SOPInstanceUID) in a hierarchical SERIES query is refused with A900", async () => {
+  await using served = await serve();
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const query = new Identifier("STUDY_ROOT", "SERIES")
+    .set(Tag.StudyInstanceUID, served.files[0]!.studyInstanceUid)
+    .set(Tag.SOPInstanceUID, served.files[0]!.sopInstanceUid)
+    .request(Tag.SeriesInstanceUID);
+  assertEquals(await statusOf(drain(scu.find(query))), STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS);
+});
+
+Deno.test("C-FIND with a SERIES key in a STUDY query is answered when relational queries were negotiated", async () => {
+  await using served = await serve();
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, {
+    calledAeTitle: "QRSCP",
+    relational: true,
+  });
+  const query = new Identifier("STUDY_ROOT", "STUDY").set(Tag.Modality, "CT")
+    .request(Tag.StudyInstanceUID);
+  assertEquals(await drain(scu.find(query)), 4);
+});
+
+Deno.test("a relational PATIENT query matches patients through keys of their studies and series (PS3.4 C.4.1.2.2.2)", async () => {
+  await using served = await serve();
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, {
+    calledAeTitle: "QRSCP",
+    relational: true,
+  });
+  const ids = async (keys: [number, string][]) => {
+    const q = new Identifier("PATIENT_ROOT", "PATIENT").request(Tag.PatientID);
+    for (const [tag, value] of keys) q.set(tag, value);
+    const out: string[] = [];
+    for await (const m of scu.find(q)) out.push(m.string(Tag.PatientID)!);
+    return out.sort();
+  };
+  // Studies are dated 2024-01-01 and 2024-02-01 (patient 1234), 2024-03-01 and 2024-04-01.
+  const other = served.files.at(-1)!.patientId;
+  assertEquals(await ids([[Tag.StudyDate, "20240301-"]]), [other]);
+  assertEquals(await ids([[Tag.StudyDate, "20240101"], [Tag.Modality, "MR"]]), ["1234"]);
+  assertEquals(await ids([[Tag.Modality, "MR"]]), ["1234", other].sort());
+  assertEquals(await ids([[Tag.Modality, "US"]]), []);
+  assertEquals(
+    await ids([[Tag.SOPInstanceUID, served.files.at(-1)!.sopInstanceUid]]),
+    [other],
+  );
+});
+
+Deno.test("C-FIND with an unknown Query/Retrieve Level is refused with A900", async () => {
+  await using served = await serve();
+  const query = new Identifier("STUDY_ROOT", "STUDY").set(Tag.QueryRetrieveLevel, "FOO");
+  const responses = await request(served.scp.port, "STUDY_ROOT", "find", query);
+  assertEquals(responses.length, 1);
+  assertEquals(final(responses).command.status, STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS);
+  assertMatch(final(responses).command.errorComment ?? "", /FOO/);
+});
+
+Deno.test("C-FIND at PATIENT level in the Study Root model (which has no such level) is refused with A900", async () => {
+  await using served = await serve();
+  const query = new Identifier("PATIENT_ROOT", "PATIENT").request(Tag.PatientID);
+  const responses = await request(served.scp.port, "STUDY_ROOT", "find", query);
+  assertEquals(final(responses).command.status, STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS);
+});
+
+Deno.test("C-FIND without Query/Retrieve Level is refused with A900", async () => {
+  await using served = await serve();
+  const query = new Identifier("STUDY_ROOT", "STUDY").request(Tag.StudyInstanceUID);
+  query.delete(Tag.QueryRetrieveLevel);
+  const responses = await request(served.scp.port, "STUDY_ROOT", "find", query);
+  assertEquals(final(responses).command.status, STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS);
+});
+
+// PS3.4 C.4.1.1.4 (C-FIND statuses): A900 is "Identifier does not match SOP
+// Class" (keys or levels the model does not have); a key of the model whose
+// value cannot be interpreted is C000-CFFF "Unable to process".
+for (const value of ["2024-01-01", "20240101-20240201-20240301", "2024XX01", "20241301x"]) {
+  Deno.test(`C-FIND with a malformed date range StudyDate=${value} is answered C000 (unable to process)`, async () => {
+    await using served = await serve();
+    await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+    const query = new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyDate, value)
+      .request(Tag.StudyInstanceUID);
+    assertEquals(await statusOf(drain(scu.find(query))), STATUS.CANNOT_UNDERSTAND);
+  });
+}
+
+Deno.test("C-FIND with a malformed time StudyTime=25h is answered C000 and the association goes on", async () => {
+  await using served = await serve();
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const bad = new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyTime, "25h")
+    .request(Tag.StudyInstanceUID);
+  assertEquals(await statusOf(drain(scu.find(bad))), STATUS.CANNOT_UNDERSTAND);
+  const good = new Identifier("STUDY_ROOT", "STUDY").request(Tag.StudyInstanceUID);
+  assertEquals(await drain(scu.find(good)), 4);
+});
+
+// ---- C-MOVE: destinations ----
+
+function studyQuery(study: string): Identifier {
+  return new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyInstanceUID, study);
+}
+
+Deno.test("C-MOVE to an unknown destination is answered A801", async () => {
+  await using served = await serve({ destinations: {} });
+  const responses = await request(
+    served.scp.port,
+    "STUDY_ROOT",
+    "move",
+    studyQuery(served.files[0]!.studyInstanceUid),
+    { moveDestination: "NOBODY" },
+  );
+  assertEquals(responses.length, 1);
+  assertEquals(final(responses).command.status, STATUS.MOVE_DESTINATION_UNKNOWN);
+});
+
+Deno.test("C-MOVE to an unreachable destination fails every sub-operation and lists every instance as failed", async () => {
+  const closed = freePort();
+  await using served = await serve({
+    destinations: { DEAD: { hostname: HOST, port: closed } },
+  });
+  const study = served.files[0]!.studyInstanceUid;
+  const uids = served.files.filter((f) => f.studyInstanceUid === study).map((f) =>
+    f.sopInstanceUid
+  );
+  const responses = await request(
+    served.scp.port,
+    "STUDY_ROOT",
+    "move",
+    studyQuery(study),
+    { moveDestination: "DEAD" },
+  );
+  const last = final(responses);
+  assertEquals(last.command.status, STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS); // A702
+  assertEquals(last.command.completed ?? 0, 0);
+  assertEquals(last.command.failed, uids.length);
+  assertEquals(last.identifier?.strings(FAILED_SOP_INSTANCE_UID_LIST).sort(), uids.sort());
+});
+
+Deno.test("C-MOVE to a destination that refuses objects after 4 ends B000 with the failed count and list", async () => {
+  let n = 0;
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "FLAKY",
+    onStore: async (object) => {
+      await object.dataset.cancel();
+      if (++n > 4) throw new Error("disk full");
+    },
+  });
+  await using served = await serve({
+    destinations: { FLAKY: { hostname: HOST, port: destination.port } },
+  });
+  const study = served.files[0]!.studyInstanceUid;
+  const responses = await request(served.scp.port, "STUDY_ROOT", "move", studyQuery(study), {
+    moveDestination: "FLAKY",
+  });
+  const last = final(responses);
+  assertEquals(last.command.status, STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES);
+  assertEquals(last.command.completed, 4);
+  assertEquals(last.command.failed, 6);
+  assertEquals(last.identifier?.strings(FAILED_SOP_INSTANCE_UID_LIST).length, 6);
+  // Pending responses count the sub-operations down (PS3.4 C.4.2.1.5).
+  const pending = responses.slice(0, -1).map((r) => r.command.remaining);
+  assertEquals(pending, [...pending].sort((a, b) => b! - a!));
+});
+
+Deno.test("C-MOVE to a destination that aborts the association after 3 objects ends B000; the rest are failed and listed", async () => {
+  let n = 0;
+  const received: string[] = [];
+  const associations: { abort(): Promise<void> }[] = [];
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "ABORTS",
+    onAssociation: (a) => void associations.push(a),
+    onStore: async (object) => {
+      await object.dataset.cancel();
+      if (++n === 4) await associations.at(-1)!.abort();
+      else received.push(object.sopInstanceUid);
+    },
+  });
+  await using served = await serve({
+    destinations: { ABORTS: { hostname: HOST, port: destination.port } },
+  });
+  const study = served.files[0]!.studyInstanceUid;
+  const all = served.files.filter((f) => f.studyInstanceUid === study).map((f) => f.sopInstanceUid);
+  const responses = await request(served.scp.port, "STUDY_ROOT", "move", studyQuery(study), {
+    moveDestination: "ABORTS",
+  });
+  const last = final(responses);
+  assertEquals(last.command.status, STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES);
+  assertEquals(last.command.completed, 3);
+  assertEquals(last.command.failed, all.length - 3);
+  const failed = last.identifier?.strings(FAILED_SOP_INSTANCE_UID_LIST) ?? [];
+  assertEquals(received.length, 3);
+  assertEquals(failed.sort(), all.filter((uid) => !received.includes(uid)).sort());
+});
+
+// ---- missing files, refused roles ----
+
+Deno.test("C-GET with an archived file gone fails that sub-operation only; the others arrive and the archive is intact", async () => {
+  await using served = await serve();
+  const study = served.files[0]!.studyInstanceUid;
+  const inStudy = served.files.filter((f) => f.studyInstanceUid === study);
+  const gone = inStudy[3]!;
+  await Deno.remove(gone.path);
+  const before = served.archive.counts();
+  const out = `${served.dir}/got`;
+  await Deno.mkdir(out);
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const result = await scu.get(studyQuery(study), {
+    directory: out,
+    sopClasses: [CT_IMAGE_STORAGE, MR_IMAGE_STORAGE],
+  });
+  assertEquals(result.status, STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES);
+  assertEquals(result.completed, inStudy.length - 1);
+  assertEquals(result.failed, 1);
+  assertEquals(result.failedSopInstanceUids, [gone.sopInstanceUid]);
+  assertEquals(result.received.length, inStudy.length - 1);
+  assertEquals(served.archive.counts(), before);
+  // The next retrieve of another instance of the study still works.
+  const again = await scu.get(
+    new Identifier("STUDY_ROOT", "IMAGE").set(Tag.StudyInstanceUID, study)
+      .set(Tag.SeriesInstanceUID, inStudy[0]!.seriesInstanceUid)
+      .set(Tag.SOPInstanceUID, inStudy[0]!.sopInstanceUid),
+    { directory: out, sopClasses: [CT_IMAGE_STORAGE] },
+  );
+  assertEquals(again.completed, 1);
+});
+
+Deno.test("C-MOVE with an archived file gone fails that sub-operation only; the others arrive", async () => {
+  const received: string[] = [];
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "DEST",
+    onStore: async (object) => {
+      await object.dataset.cancel();
+      received.push(object.sopInstanceUid);
+    },
+  });
+  await using served = await serve({
+    destinations: { DEST: { hostname: HOST, port: destination.port } },
+  });
+  const study = served.files[0]!.studyInstanceUid;
+  const inStudy = served.files.filter((f) => f.studyInstanceUid === study);
+  const gone = inStudy[7]!;
+  await Deno.remove(gone.path);
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const result = await scu.move(studyQuery(study), { destination: "DEST" });
+  assertEquals(result.status, STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES);
+  assertEquals(result.completed, inStudy.length - 1);
+  assertEquals(result.failed, 1);
+  assertEquals(result.failedSopInstanceUids, [gone.sopInstanceUid]);
+  assertEquals(
+    received.sort(),
+    inStudy.filter((f) => f !== gone).map((f) => f.sopInstanceUid).sort(),
+  );
+  assertEquals(served.archive.counts().instances, served.files.length);
+});
+
+Deno.test("C-GET fails the sub-operations of a SOP class the SCU did not take the SCP role for (PS3.4 C.4.3.3)", async () => {
+  await using served = await serve();
+  const study = served.files[0]!.studyInstanceUid;
+  const inStudy = served.files.filter((f) => f.studyInstanceUid === study);
+  const mr = inStudy.filter((f) => f.sopClassUid === MR_IMAGE_STORAGE).map((f) => f.sopInstanceUid);
+  const out = `${served.dir}/got`;
+  await Deno.mkdir(out);
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const result = await scu.get(studyQuery(study), {
+    directory: out,
+    sopClasses: [CT_IMAGE_STORAGE],
+  });
+  assertEquals(result.status, STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES);
+  assertEquals(result.completed, inStudy.length - mr.length);
+  assertEquals(result.failed, mr.length);
+  assertEquals([...result.failedSopInstanceUids].sort(), mr.sort());
+});
+
+// ---- C-STORE into the archive ----
+
+Deno.test("an object C-STOREd into the QR SCP's directory is found by the next C-FIND, and its file is there", async () => {
+  const incoming = await Deno.makeTempDir({ prefix: "qr_scp_incoming_" });
+  try {
+    const stored: string[] = [];
+    await using served = await serve({
+      directory: incoming,
+      onStored: (i) => void stored.push(i.path),
+    });
+    const [object] = generateSampleStudies({
+      patients: 1,
+      studiesPerPatient: 1,
+      seriesPerStudy: 1,
+      instancesPerSeries: 1,
+    });
+    const uid = object!.string(Tag.SOPInstanceUID)!;
+    const study = object!.string(Tag.StudyInstanceUID)!;
+    const summary = await store(HOST, served.scp.port, [object!], { calledAeTitle: "QRSCP" });
+    assertEquals(summary.completed, 1, summary.results[0]?.error?.message);
+    await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+    const found = [];
+    for await (
+      const m of scu.find(
+        new Identifier("STUDY_ROOT", "IMAGE").set(Tag.StudyInstanceUID, study)
+          .request(Tag.SeriesInstanceUID, Tag.SOPInstanceUID),
+      )
+    ) found.push(m.string(Tag.SOPInstanceUID));
+    assertEquals(found, [uid]);
+    // The patient (ID 1234) is the archive's: one more study under it.
+    const studies = await drain(
+      scu.find(new Identifier("PATIENT_ROOT", "STUDY").set(Tag.PatientID, "1234")),
+    );
+    assertEquals(studies, 3);
+    assertEquals(stored.length, 1);
+    assert(stored[0]!.startsWith(incoming), stored[0]);
+    assert((await Deno.stat(stored[0]!)).isFile);
+  } finally {
+    await Deno.remove(incoming, { recursive: true });
+  }
+});

@@ -1,0 +1,198 @@
+// `dcm storescp`, `dcm echo` and `dcm store` as a user runs them: real
+// processes through the real entry point, on the loopback interface (issue 4).
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { PYDICOM_DATA } from "./_peers.ts";
+import { filesIn, freePort, HOST, withDeadline } from "./_storage_corpus.ts";
+
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+const FILES = `${PYDICOM_DATA}test_files`;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function dcm(...args: string[]): Promise<Run> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let n = 0;
+  for await (const e of Deno.readDir(dir)) {
+    n += e.isDirectory ? await countFiles(`${dir}/${e.name}`) : e.isFile ? 1 : 0;
+  }
+  return n;
+}
+
+function lines(text: string): string[] {
+  return text.split("\n").filter((l) => l !== "");
+}
+
+/** Reads a text stream line by line, keeping every line. */
+class LineReader {
+  readonly lines: string[] = [];
+  readonly done: Promise<void>;
+  #ended = false;
+  #waiters: (() => void)[] = [];
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.done = (async () => {
+      let rest = "";
+      try {
+        for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+          const parts = (rest + chunk).split("\n");
+          rest = parts.pop()!;
+          this.lines.push(...parts);
+          this.#wake();
+        }
+        if (rest !== "") this.lines.push(rest);
+      } finally {
+        this.#ended = true;
+        this.#wake();
+      }
+    })();
+  }
+
+  #wake(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** The first line matching `pattern`, as soon as it is there. */
+  async find(pattern: RegExp): Promise<RegExpMatchArray> {
+    for (;;) {
+      for (const line of this.lines) {
+        const m = line.match(pattern);
+        if (m) return m;
+      }
+      if (this.#ended) throw new Error(`no line matches ${pattern}: ${this.lines.join(" | ")}`);
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+}
+
+/** `dcm storescp` running in a child process, stopped with SIGTERM. */
+class StorescpProcess implements AsyncDisposable {
+  readonly #child: Deno.ChildProcess;
+  readonly stdout: LineReader;
+  readonly stderr: LineReader;
+  port = 0;
+
+  constructor(dir: string) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "storescp", "--host", HOST, "--port", "0", "--dir", dir],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.stdout = new LineReader(this.#child.stdout);
+    this.stderr = new LineReader(this.#child.stderr);
+  }
+
+  /** Waits for "listening on HOST:PORT" on stderr and takes the port from it. */
+  async listening(): Promise<number> {
+    const m = await withDeadline(
+      this.stderr.find(/listening on [\d.]+:(\d+)/),
+      30_000,
+      "dcm storescp to listen",
+    );
+    this.port = Number(m[1]);
+    return this.port;
+  }
+
+  /** Sends SIGTERM and returns the exit code once the output is read. */
+  async stop(): Promise<number> {
+    try {
+      this.#child.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
+    const { code } = await this.#child.status;
+    await Promise.all([this.stdout.done, this.stderr.done]);
+    return code;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+Deno.test("dcm storescp receives what dcm store sends, dcm echo verifies it, and SIGTERM ends it with exit 0", async (t) => {
+  const out = await Deno.makeTempDir({ prefix: "dcm_cli_storage_" });
+  try {
+    await using scp = new StorescpProcess(out);
+    const port = String(await scp.listening());
+    let sent = 0;
+
+    await t.step("dcm echo exits 0 with a success line", async () => {
+      const r = await dcm("echo", HOST, port);
+      assertEquals(r.code, 0, r.stderr);
+      assertMatch(r.stdout, /^C-ECHO .*success in [\d.]+ ms\n$/);
+    });
+
+    await t.step("dcm store sends files and folders and prints one summary line", async () => {
+      const folder = `${FILES}/dicomdirtests/98892001`;
+      const expected = 1 + await countFiles(folder);
+      const r = await dcm("store", HOST, port, `${FILES}/CT_small.dcm`, folder);
+      assertEquals(r.code, 0, r.stderr);
+      const [summary, ...more] = lines(r.stdout);
+      assertEquals(more, []);
+      assertMatch(
+        summary!,
+        new RegExp(`^${expected} stored, 0 with warnings, 0 failed, [\\d.]+ MB in [\\d.]+ s$`),
+      );
+      sent += expected;
+    });
+
+    await t.step(
+      "dcm store --json prints one JSON object per line: each result, then the summary",
+      async () => {
+        const files = [`${FILES}/MR_small.dcm`, `${FILES}/rtdose.dcm`];
+        const r = await dcm("store", "--json", HOST, port, ...files);
+        assertEquals(r.code, 0, r.stderr);
+        const objects = lines(r.stdout).map((l) => JSON.parse(l));
+        assertEquals(objects.length, files.length + 1);
+        assertEquals(objects.slice(0, -1).map((o) => [o.file, o.status]), files.map((f) => [f, 0]));
+        assert(objects.every((o, i) => i === files.length || typeof o.sopInstanceUid === "string"));
+        assertEquals(objects.at(-1), { summary: { completed: 2, warning: 0, failed: 0 } });
+        sent += files.length;
+      },
+    );
+
+    await t.step("dcm store exits 1 when the peer refuses an object, and says why", async () => {
+      const r = await dcm("store", HOST, port, `${FILES}/rtplan_truncated.dcm`);
+      assertEquals(r.code, 1);
+      assertMatch(r.stderr, /failed: .*rtplan_truncated\.dcm: C-STORE failed with status c000/);
+      assertMatch(r.stdout, /^0 stored, 0 with warnings, 1 failed/);
+    });
+
+    await t.step(
+      "dcm storescp printed one line per stored object and exits 0 on SIGTERM",
+      async () => {
+        assertEquals(await scp.stop(), 0);
+        const stored = scp.stdout.lines.filter((l) => l !== "");
+        assertEquals(stored.length, sent, stored.join("\n"));
+        for (const line of stored) assertMatch(line, /^stored .+\.dcm \(\d+ bytes from DCMNET\)$/);
+        assertEquals((await filesIn(out, { all: true })).length, sent);
+      },
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("dcm store to a closed port exits non-zero with a one-line error naming the peer", async () => {
+  const port = String(freePort());
+  const r = await dcm("store", HOST, port, `${FILES}/CT_small.dcm`);
+  assert(r.code !== 0);
+  const errors = lines(r.stderr);
+  assertEquals(errors.length, 1, r.stderr);
+  assertMatch(errors[0]!, new RegExp(`^dcm store: ${HOST.replaceAll(".", "\\.")}:${port}: `));
+});

@@ -1,0 +1,472 @@
+// The Storage SCP against misbehaving and demanding service users, over the
+// loopback interface (no DCMTK): aborts mid-object, truncated and mismatched
+// data sets, broken command sets, handler failures, unusable folders,
+// concurrency, the association limit and a graceful shutdown (issue 4).
+import {
+  type Association,
+  AssociationRejectedError,
+  connect,
+  type ProposedPresentationContext,
+} from "../association/mod.ts";
+import { Dataset, DicomDecodeError, encodeDataset } from "../dataset/mod.ts";
+import {
+  type Command,
+  DimseChannel,
+  DimseStatusError,
+  encodeCommand,
+  type OutgoingDataset,
+} from "../dimse/mod.ts";
+import {
+  defaultFileName,
+  type IncomingObject,
+  StorageScp,
+  type StorageScpOptions,
+  writePart10Atomically,
+} from "../scp/mod.ts";
+import { store } from "../scu/mod.ts";
+import { assert, assertEquals } from "./_assert.ts";
+import {
+  CT_IMAGE_STORAGE,
+  ctDataset,
+  EXPLICIT_LE,
+  filesIn,
+  HOST,
+  randomUid,
+  RawScu,
+  watchForFile,
+  withDeadline,
+} from "./_storage_corpus.ts";
+
+const VERIFICATION = "1.2.840.10008.1.1";
+const MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
+const CT_CONTEXT: ProposedPresentationContext = {
+  abstractSyntax: CT_IMAGE_STORAGE,
+  transferSyntaxes: [EXPLICIT_LE],
+};
+const ECHO_CONTEXT: ProposedPresentationContext = {
+  abstractSyntax: VERIFICATION,
+  transferSyntaxes: [EXPLICIT_LE],
+};
+/** Long enough for anything here to finish on a loaded CI machine; only a hang reaches it. */
+const DEADLINE = 15_000;
+
+function startScp(options: Omit<StorageScpOptions, "hostname" | "port">): StorageScp {
+  return new StorageScp({ hostname: HOST, port: 0, ...options });
+}
+
+function associate(
+  scp: StorageScp,
+  contexts: ProposedPresentationContext[] = [CT_CONTEXT, ECHO_CONTEXT],
+): Promise<Association> {
+  return connect(HOST, scp.port, { presentationContexts: contexts });
+}
+
+function contextId(association: Association, abstractSyntax: string): number {
+  const context = association.findContext(abstractSyntax);
+  assert(context, `no accepted context for ${abstractSyntax}`);
+  return context.id;
+}
+
+/** Sends one request on a DimseChannel and returns its final response. */
+async function request(
+  channel: DimseChannel,
+  contextId: number,
+  command: Omit<Command, "messageId">,
+  dataset?: OutgoingDataset,
+): Promise<Command> {
+  let last: Command | undefined;
+  for await (const response of channel.request(contextId, command, dataset)) {
+    last = response.command;
+  }
+  assert(last, "no response");
+  return last;
+}
+
+function cStore(
+  sopInstanceUid: string,
+  sopClassUid = CT_IMAGE_STORAGE,
+): Omit<Command, "messageId"> {
+  return {
+    type: "C-STORE-RQ",
+    hasDataset: true,
+    affectedSopClassUid: sopClassUid,
+    affectedSopInstanceUid: sopInstanceUid,
+    priority: 0,
+  };
+}
+
+function hex(status: number | undefined): string {
+  return status === undefined ? "none" : status.toString(16).padStart(4, "0").toUpperCase();
+}
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "dcm_storage_scp_" });
+}
+
+Deno.test("an association aborted in the middle of a large object leaves no file and no temporary file, and the SCP goes on storing", async () => {
+  const dir = await tempDir();
+  try {
+    const scp = startScp({ directory: dir });
+    try {
+      const uid = randomUid();
+      const bytes = encodeDataset(ctDataset(uid, 8 << 20));
+      const association = await associate(scp);
+      const raw = new RawScu(association);
+      const ctx = contextId(association, CT_IMAGE_STORAGE);
+      const temp = watchForFile(dir, /\.partial$/);
+      try {
+        await raw.send(ctx, encodeCommand({ ...cStore(uid), messageId: 1 }));
+        await raw.sendData(ctx, bytes.subarray(0, 3 * 60_000), false);
+        // The SCP has begun writing the object when its temporary file appears.
+        await withDeadline(temp.created, DEADLINE, "the temporary file");
+      } finally {
+        temp.stop();
+      }
+      await association.abort();
+
+      const next = randomUid();
+      const summary = await store(HOST, scp.port, [ctDataset(next, 1024)]);
+      assertEquals(summary.completed, 1, summary.results[0]?.error?.message);
+    } finally {
+      // Waits for every association, the aborted one's handler included.
+      await withDeadline(scp.shutdown(), DEADLINE, "shutdown after the abort");
+    }
+    const left = (await filesIn(dir, { all: true })).map((p) => p.slice(dir.length + 1));
+    assertEquals(left.length, 1, `files left: ${left.join(", ")}`);
+    assert(!left[0]!.startsWith("."), `a temporary file was left: ${left[0]}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a truncated data set (last fragment flagged, bytes missing) is answered C000 and not stored", async () => {
+  const dir = await tempDir();
+  try {
+    await using scp = startScp({ directory: dir });
+    await using association = await associate(scp);
+    const channel = new DimseChannel(association);
+    const uid = randomUid();
+    const bytes = encodeDataset(ctDataset(uid, 4096));
+    const rsp = await request(
+      channel,
+      contextId(association, CT_IMAGE_STORAGE),
+      cStore(uid),
+      bytes.subarray(0, bytes.length - 100),
+    );
+    assertEquals(hex(rsp.status), "C000");
+    assertEquals(await filesIn(dir, { all: true }), []);
+    await association.release();
+    await channel.closed;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a data set whose SOP Instance UID differs from the command's is answered A900 and not stored", async () => {
+  const dir = await tempDir();
+  try {
+    await using scp = startScp({ directory: dir });
+    await using association = await associate(scp);
+    const channel = new DimseChannel(association);
+    const rsp = await request(
+      channel,
+      contextId(association, CT_IMAGE_STORAGE),
+      cStore(randomUid()),
+      encodeDataset(ctDataset(randomUid(), 64)),
+    );
+    assertEquals(hex(rsp.status), "A900");
+    assertEquals(await filesIn(dir, { all: true }), []);
+    await association.release();
+    await channel.closed;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a SOP Instance UID mismatch is found when a fragment ends right before (0008,0018)", async () => {
+  const dir = await tempDir();
+  try {
+    await using scp = startScp({ directory: dir });
+    const association = await associate(scp);
+    const raw = new RawScu(association);
+    const ctx = contextId(association, CT_IMAGE_STORAGE);
+    const bytes = encodeDataset(ctDataset(randomUid(), 64));
+    // Explicit VR LE: (0008,0018) starts with 08 00 18 00 "UI".
+    const at = bytes.findIndex((_, i) =>
+      bytes[i] === 0x08 && bytes[i + 1] === 0 && bytes[i + 2] === 0x18 && bytes[i + 3] === 0 &&
+      bytes[i + 4] === 0x55 && bytes[i + 5] === 0x49
+    );
+    assert(at > 0);
+    await raw.send(ctx, encodeCommand({ ...cStore(randomUid()), messageId: 1 }));
+    await raw.sendData(ctx, bytes.subarray(0, at), false);
+    await raw.sendData(ctx, bytes.subarray(at), true);
+    const rsp = await withDeadline(raw.response(), DEADLINE, "the C-STORE-RSP");
+    await raw.release();
+    assertEquals(hex(rsp.status), "A900");
+    assertEquals(await filesIn(dir, { all: true }), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A C-STORE-RQ command set without Affected SOP Instance UID (0000,1000), built by hand. */
+function storeCommandWithoutInstance(messageId: number): Uint8Array {
+  const body = encodeDataset(
+    new Dataset()
+      .set(0x00000002, CT_IMAGE_STORAGE, "UI")
+      .set(0x00000100, 0x0001, "US")
+      .set(0x00000110, messageId, "US")
+      .set(0x00000700, 0, "US")
+      .set(0x00000800, 0x0001, "US"),
+    { transferSyntax: "1.2.840.10008.1.2" },
+  );
+  const out = new Uint8Array(12 + body.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(4, 4, true); // (0000,0000) UL, implicit VR: length 4
+  view.setUint32(8, body.length, true);
+  out.set(body, 12);
+  return out;
+}
+
+// KNOWN BUG (dimse/channel.ts, #badCommand with #receive and #handle): the
+// channel answers the bad command with a failure, then collects its data set
+// and hands it to #deliver as if it were a valid C-STORE-RQ. The handler runs
+// with a Uint8Array where a stream belongs and no SOP Instance UID, fails, and
+// a second C-STORE-RSP for the same message is sent; then #handle's `finally`
+// calls `request.dataset.cancel()`, which a Uint8Array lacks, and the
+// rejection of the handler task (only `.finally()`-chained in #deliver) is
+// unhandled, which ends a Deno process: one malformed command set takes the
+// whole SCP down. The data set of a rejected command must be discarded, and
+// handler tasks must never reject unhandled.
+Deno.test("a C-STORE-RQ lacking Affected SOP Instance UID gets one failure response, not an abort, and the association goes on", async () => {
+  const dir = await tempDir();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (event: PromiseRejectionEvent) => {
+    event.preventDefault(); // keeps this test file running to report it
+    unhandled.push(event.reason);
+  };
+  globalThis.addEventListener("unhandledrejection", onUnhandled);
+  try {
+    const scp = startScp({ directory: dir });
+    const association = await associate(scp);
+    const responses: Command[] = [];
+    const good = randomUid();
+    try {
+      const raw = new RawScu(association);
+      const ctx = contextId(association, CT_IMAGE_STORAGE);
+      await raw.send(
+        ctx,
+        storeCommandWithoutInstance(7),
+        encodeDataset(ctDataset(randomUid(), 64)),
+      );
+      responses.push(await withDeadline(raw.response(), DEADLINE, "the failure response"));
+      // The next message on the same association is handled too.
+      await raw.send(
+        ctx,
+        encodeCommand({ ...cStore(good), messageId: 8 }),
+        encodeDataset(ctDataset(good, 64)),
+      );
+      while (responses.at(-1)?.messageIdBeingRespondedTo !== 8 && responses.length < 4) {
+        responses.push(await withDeadline(raw.response(), DEADLINE, "the response to message 8"));
+      }
+      await raw.release();
+    } finally {
+      await association.abort(); // nothing more if released
+      await withDeadline(scp.shutdown(), DEADLINE, "shutdown");
+    }
+    const [failure] = responses;
+    assertEquals(failure?.type, "C-STORE-RSP");
+    assertEquals(failure?.messageIdBeingRespondedTo, 7);
+    assert(/^(C|A9|01)/.test(hex(failure?.status)), `status ${hex(failure?.status)}`);
+    const answered = responses.map((r) => `${r.messageIdBeingRespondedTo}:${hex(r.status)}`);
+    assertEquals(
+      answered.slice(1),
+      ["8:0000"],
+      `the bad message must be answered once and the next one stored; responses: ${answered}`,
+    );
+    assertEquals((await filesIn(dir)).map((p) => p.slice(dir.length + 1)), [`${good}.dcm`]);
+    assertEquals(unhandled.length, 0, `the SCP left a rejection unhandled: ${unhandled}`);
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a C-STORE-RQ whose SOP class is not the presentation context's is answered 0122 and not stored", async () => {
+  const dir = await tempDir();
+  try {
+    await using scp = startScp({ directory: dir });
+    await using association = await associate(scp);
+    const channel = new DimseChannel(association);
+    const uid = randomUid();
+    const mr = ctDataset(uid, 64).set(0x00080016, MR_IMAGE_STORAGE);
+    const rsp = await request(
+      channel,
+      contextId(association, CT_IMAGE_STORAGE),
+      cStore(uid, MR_IMAGE_STORAGE),
+      encodeDataset(mr),
+    );
+    assertEquals(hex(rsp.status), "0122");
+    assertEquals(await filesIn(dir, { all: true }), []);
+    await association.release();
+    await channel.closed;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("onStore failures become statuses: C000 for DicomDecodeError, A700 for other errors, a DimseStatusError's own; a returned warning B000 reaches the SCU", async () => {
+  const outcomes: Record<string, () => number | void> = {
+    decode: () => {
+      throw new DicomDecodeError("Cannot decode the test's data set", 12);
+    },
+    other: () => {
+      throw new Error("disk on fire");
+    },
+    status: () => {
+      throw new DimseStatusError("C-STORE", 0xa7f1, { errorComment: "quota exceeded" });
+    },
+    warning: () => 0xb000,
+    success: () => {},
+  };
+  const uids = Object.keys(outcomes).map(() => randomUid());
+  const byUid = new Map(Object.values(outcomes).map((fn, i) => [uids[i]!, fn]));
+  await using scp = startScp({
+    onStore: async (object: IncomingObject) => {
+      await object.readDataset();
+      return byUid.get(object.sopInstanceUid)!();
+    },
+  });
+  const summary = await store(HOST, scp.port, uids.map((uid) => ctDataset(uid, 64)));
+  assertEquals(summary.results.map((r) => hex(r.status)), ["C000", "A700", "A7F1", "B000", "0000"]);
+  assertEquals([summary.completed, summary.warning, summary.failed], [1, 1, 3]);
+});
+
+for (
+  const [what, makeDir] of [
+    ["does not exist", (tmp: string) => Promise.resolve(`${tmp}/missing`)],
+    ["is a file, not a folder", async (tmp: string) => {
+      await Deno.writeTextFile(`${tmp}/file`, "not a folder");
+      return `${tmp}/file`;
+    }],
+  ] as const
+) {
+  Deno.test(`a store into a directory that ${what} is answered A700 and the association goes on`, async () => {
+    const tmp = await tempDir();
+    try {
+      await using scp = startScp({ directory: await makeDir(tmp) });
+      await using association = await associate(scp);
+      const channel = new DimseChannel(association);
+      const ctx = contextId(association, CT_IMAGE_STORAGE);
+      for (let i = 0; i < 2; i++) {
+        const uid = randomUid();
+        const rsp = await request(channel, ctx, cStore(uid), encodeDataset(ctDataset(uid, 64)));
+        assertEquals(hex(rsp.status), "A700");
+      }
+      const echo = await request(channel, contextId(association, VERIFICATION), {
+        type: "C-ECHO-RQ",
+        hasDataset: false,
+        affectedSopClassUid: VERIFICATION,
+      });
+      assertEquals(hex(echo.status), "0000");
+      await association.release();
+      await channel.closed;
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  });
+}
+
+Deno.test("four associations storing at the same time all succeed", async () => {
+  const dir = await tempDir();
+  try {
+    const ASSOCIATIONS = 4;
+    const PER_ASSOCIATION = 3;
+    let inFlight = 0;
+    let most = 0;
+    const together = Promise.withResolvers<void>();
+    await using scp = startScp({
+      // Each object is written by the SCP's own atomic writer, once four are
+      // being received at once: the stores overlap by construction.
+      onStore: async (object) => {
+        most = Math.max(most, ++inFlight);
+        if (most >= ASSOCIATIONS) together.resolve();
+        try {
+          await withDeadline(
+            together.promise,
+            DEADLINE,
+            `${ASSOCIATIONS} stores at once (most ${most})`,
+          );
+          await writePart10Atomically(`${dir}/${defaultFileName(object)}`, object, object.dataset);
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    const batches = Array.from(
+      { length: ASSOCIATIONS },
+      () => Array.from({ length: PER_ASSOCIATION }, () => ctDataset(randomUid(), 256 << 10)),
+    );
+    const summaries = await Promise.all(batches.map((b) => store(HOST, scp.port, b)));
+    for (const s of summaries) {
+      assertEquals(s.completed, PER_ASSOCIATION, s.results.find((r) => r.error)?.error?.message);
+    }
+    assert(most >= ASSOCIATIONS, `at most ${most} stores were in progress at once`);
+    const expected = batches.flat().map((ds) => `${ds.string(0x00080018)}.dcm`).sort();
+    assertEquals((await filesIn(dir, { all: true })).map((p) => p.slice(dir.length + 1)), expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("maxAssociations: 1 rejects a second concurrent association as transient (local limit exceeded)", async () => {
+  await using scp = startScp({ maxAssociations: 1, onStore: () => {} });
+  await using first = await associate(scp);
+  const rejection = await associate(scp).then(async (second) => {
+    await second.release();
+    return undefined;
+  }, (e: unknown) => e);
+  assert(rejection instanceof AssociationRejectedError, `got ${rejection}`);
+  assertEquals([rejection.result, rejection.source, rejection.reason], [2, 3, 2]);
+  await first.release();
+});
+
+Deno.test("shutdown() waits for an in-flight store: the object is written and success is answered", async () => {
+  const dir = await tempDir();
+  try {
+    const scp = startScp({ directory: dir });
+    let down: Promise<void> | undefined;
+    try {
+      const association = await associate(scp);
+      const raw = new RawScu(association);
+      const ctx = contextId(association, CT_IMAGE_STORAGE);
+      const uid = randomUid();
+      const bytes = encodeDataset(ctDataset(uid, 2 << 20));
+      const half = bytes.length >> 1;
+      const temp = watchForFile(dir, /\.partial$/);
+      try {
+        await raw.send(ctx, encodeCommand({ ...cStore(uid), messageId: 1 }));
+        await raw.sendData(ctx, bytes.subarray(0, half), false);
+        await withDeadline(temp.created, DEADLINE, "the temporary file");
+      } finally {
+        temp.stop();
+      }
+      let finished = false;
+      down = scp.shutdown();
+      down.then(() => finished = true, () => finished = true);
+      await raw.sendData(ctx, bytes.subarray(half), true);
+      const rsp = await withDeadline(raw.response(), DEADLINE, "the C-STORE-RSP");
+      assertEquals(hex(rsp.status), "0000");
+      assert(!finished, "shutdown() finished while an association was still open");
+      assertEquals((await filesIn(dir, { all: true })).map((p) => p.slice(dir.length + 1)), [
+        `${uid}.dcm`,
+      ]);
+      await raw.release();
+      await withDeadline(down, DEADLINE, "shutdown after the release");
+    } finally {
+      await (down ?? scp.shutdown());
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -188,11 +188,19 @@ export class Archive implements Disposable {
         ).run(studyPk, seriesInstanceUid, dataset.string(0x00080060) ?? null, blob(levels.SERIES))
           .lastInsertRowid,
       );
+      const previous = db.prepare("SELECT series_pk FROM instances WHERE sop_uid = ?").get(
+        sopInstanceUid,
+      ) as Row | undefined;
       db.prepare(
         `INSERT INTO instances (series_pk, sop_uid, sop_class, transfer_syntax, path, attrs) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (sop_uid) DO UPDATE SET series_pk = excluded.series_pk, sop_class = excluded.sop_class,
            transfer_syntax = excluded.transfer_syntax, path = excluded.path, attrs = excluded.attrs`,
       ).run(seriesPk, sopInstanceUid, sopClassUid, transferSyntax, path, blob(levels.IMAGE));
+      // An instance re-indexed into another series leaves no empty series,
+      // study or patient behind for C-FIND to report.
+      if (previous && Number(previous["series_pk"]) !== seriesPk) {
+        this.#prune(Number(previous["series_pk"]));
+      }
       db.exec("COMMIT");
     } catch (e) {
       db.exec("ROLLBACK");
@@ -208,6 +216,26 @@ export class Archive implements Disposable {
     };
   }
 
+  /** Deletes a series without instances, then its study and patient if they are left empty. */
+  #prune(seriesPk: number): void {
+    const db = this.#db;
+    const series = db.prepare(
+      "SELECT se.study_pk, st.patient_pk FROM series se JOIN studies st ON st.pk = se.study_pk WHERE se.pk = ?",
+    ).get(seriesPk) as Row | undefined;
+    if (!series) return;
+    db.prepare(
+      "DELETE FROM series WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM instances WHERE series_pk = ?)",
+    ).run(seriesPk, seriesPk);
+    const studyPk = Number(series["study_pk"]);
+    db.prepare(
+      "DELETE FROM studies WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM series WHERE study_pk = ?)",
+    ).run(studyPk, studyPk);
+    const patientPk = Number(series["patient_pk"]);
+    db.prepare(
+      "DELETE FROM patients WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM studies WHERE patient_pk = ?)",
+    ).run(patientPk, patientPk);
+  }
+
   /** Reads a Part 10 file's header (not its pixel data) and indexes it. */
   async ingestFile(path: string): Promise<ArchivedInstance> {
     using file = await Deno.open(path);
@@ -219,8 +247,9 @@ export class Archive implements Disposable {
   }
 
   /**
-   * Indexes every file under a folder (recursively), skipping what is not
-   * DICOM. Reports each file to `onFile`; returns the counts.
+   * Indexes every file under a folder (recursively, in name order, so that
+   * instances keep a stable order), skipping what is not DICOM and hidden
+   * files. Reports each file to `onFile`; returns the counts.
    */
   async ingestDirectory(
     directory: string,
@@ -228,7 +257,10 @@ export class Archive implements Disposable {
   ): Promise<{ indexed: number; skipped: number }> {
     let indexed = 0, skipped = 0;
     const walk = async (dir: string): Promise<void> => {
-      for await (const e of Deno.readDir(dir)) {
+      const entries: Deno.DirEntry[] = [];
+      for await (const e of Deno.readDir(dir)) entries.push(e);
+      entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+      for (const e of entries) {
         if (e.name.startsWith(".")) continue; // temporary files of the writer, hidden files
         const p = `${dir}/${e.name}`;
         if (e.isDirectory) await walk(p);

@@ -8,13 +8,14 @@
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
 import {
-  type Dataset,
+  Dataset,
   decodeDataset,
   Identifier,
   inflateRaw,
   QUERY_MODELS,
+  type QueryLevel,
 } from "../dataset/mod.ts";
-import { transferSyntaxInfo, uidName } from "../dictionary/mod.ts";
+import { STORAGE_SOP_CLASSES, transferSyntaxInfo, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
   type DimseResponse,
@@ -36,10 +37,22 @@ const EXPLICIT_LE = "1.2.840.10008.1.2.1";
 const IMPLICIT_LE = "1.2.840.10008.1.2";
 const UNCOMPRESSED = [EXPLICIT_LE, IMPLICIT_LE];
 const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
+const QUERY_RETRIEVE_LEVEL = 0x00080052;
+const SOP_CLASS_UID = 0x00080016;
+/** The unique key of each level (PS3.4 §C.6.1.1, §C.6.2.1). */
+const UNIQUE_KEYS: { readonly [L in QueryLevel]: number } = {
+  PATIENT: 0x00100020,
+  STUDY: 0x0020000d,
+  SERIES: 0x0020000e,
+  IMAGE: 0x00080018,
+};
+
+/** The most C-FINDs get() makes to find out the storage SOP classes it needs. */
+export const MAX_CLASS_QUERIES = 200;
 
 /**
- * Storage SOP classes proposed for C-GET when the needed ones cannot be
- * found out first: the common image, SR and RT classes.
+ * Storage SOP classes proposed first for C-GET when the needed ones cannot
+ * be found out: the common image, SR, document and RT classes.
  */
 export const COMMON_STORAGE_SOP_CLASSES: readonly string[] = [
   "1.2.840.10008.5.1.4.1.1.2", // CT
@@ -74,7 +87,27 @@ export const COMMON_STORAGE_SOP_CLASSES: readonly string[] = [
   "1.2.840.10008.5.1.4.1.1.66.4", // Segmentation
   "1.2.840.10008.5.1.4.1.1.77.1.6", // VL Whole Slide Microscopy
   "1.2.840.10008.5.1.4.1.1.9.1.1", // 12-lead ECG
+  "1.2.840.10008.5.1.4.1.1.88.59", // Key Object Selection Document
+  "1.2.840.10008.5.1.4.1.1.88.67", // X-Ray Radiation Dose SR
+  "1.2.840.10008.5.1.4.1.1.88.50", // Mammography CAD SR
+  "1.2.840.10008.5.1.4.1.1.12.1.1", // Enhanced XA
+  "1.2.840.10008.5.1.4.1.1.13.1.3", // Breast Tomosynthesis
+  "1.2.840.10008.5.1.4.1.1.128.1", // Legacy Converted Enhanced PET
+  "1.2.840.10008.5.1.4.1.1.77.1.4", // VL Photographic
+  "1.2.840.10008.5.1.4.1.1.66", // Raw Data
+  "1.2.840.10008.5.1.4.1.1.66.1", // Spatial Registration
+  "1.2.840.10008.5.1.4.1.1.104.2", // Encapsulated CDA
 ];
+
+/**
+ * What get() proposes when it cannot find out the classes it needs: the
+ * common ones, then the other current storage classes of the registry, up to
+ * the 127 contexts left beside the C-GET one.
+ */
+function fallbackStorageClasses(found: Iterable<string>): string[] {
+  return [...new Set([...found, ...COMMON_STORAGE_SOP_CLASSES, ...STORAGE_SOP_CLASSES])]
+    .slice(0, 127);
+}
 
 /** Options of {@linkcode QueryRetrieveScu}. */
 export interface QueryRetrieveScuOptions extends ScuOptions {
@@ -109,9 +142,10 @@ export interface MoveOptions extends FindOptions {
 /** Options of {@linkcode QueryRetrieveScu.get} and {@linkcode QueryRetrieveScu.retrieve}. */
 export interface GetOptions extends FindOptions, StoreTarget {
   /**
-   * Storage SOP classes to negotiate for the objects (SCP role). By default a
-   * C-FIND at IMAGE level finds out the ones needed, falling back to
-   * {@linkcode COMMON_STORAGE_SOP_CLASSES}.
+   * Storage SOP classes to negotiate for the objects (SCP role). By default
+   * C-FINDs down to IMAGE level find out the ones needed, falling back to
+   * {@linkcode COMMON_STORAGE_SOP_CLASSES} and other storage classes, 127 in
+   * all, when the peer does not say.
    */
   sopClasses?: readonly string[];
 }
@@ -437,22 +471,91 @@ export class QueryRetrieveScu implements AsyncDisposable {
     return { ...last, failedSopInstanceUids: failed, received, method };
   }
 
-  /** The storage SOP classes a C-GET needs: asked for by C-FIND at IMAGE level when possible. */
-  async #neededClasses(query: Identifier): Promise<string[]> {
-    try {
-      const q = new Identifier(query.model, "IMAGE");
-      for (const el of query) if (el.tag !== 0x00080052) q.setElement(el);
-      q.request(0x00080016);
-      const classes = new Set<string>();
-      for await (const id of this.find(q)) {
-        const c = id.string(0x00080016);
-        if (c) classes.add(c);
-      }
-      if (classes.size > 0) return [...classes];
-    } catch {
-      // The peer may not support C-FIND at IMAGE level: fall back below.
+  /**
+   * The storage SOP classes a C-GET needs, asked for by C-FIND from the
+   * query's level down to IMAGE, one record at a time: a hierarchical query
+   * carries a single unique key for each level above its own (PS3.4
+   * §C.4.1.2.2.1), which strict peers such as DCMTK's dcmqrscp enforce.
+   * Falls back to what was found, {@linkcode COMMON_STORAGE_SOP_CLASSES},
+   * then other storage classes, 127 in all, when the model has no IMAGE
+   * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
+   * does not keep it), or the walk would take more than
+   * {@linkcode MAX_CLASS_QUERIES} queries.
+   */
+  async #neededClasses(
+    query: Identifier,
+    signal: AbortSignal | undefined,
+  ): Promise<{ classes: string[]; guessed: boolean }> {
+    const levels = QUERY_MODELS[query.model].levels as readonly QueryLevel[];
+    const start = levels.indexOf(query.level);
+    const classes = new Set<string>();
+    let unknownClass = false;
+    const fallback = (why: string) => {
+      this.#options.onWarning?.(
+        `C-GET: cannot find out the storage SOP classes needed (${why}); proposing 127 common ones`,
+      );
+      return { classes: fallbackStorageClasses(classes), guessed: true };
+    };
+    if (!levels.includes("IMAGE") || start < 0) {
+      return fallback(`${query.model} has no IMAGE level`);
     }
-    return [...COMMON_STORAGE_SOP_CLASSES];
+    const findOptions = signal ? { signal } : {};
+    let queries = 0;
+    try {
+      // The unique keys of each record found so far, and of the levels above it.
+      let records: Dataset[] = [];
+      for (let depth = start; depth < levels.length; depth++) {
+        const level = levels[depth]!;
+        const requests: Identifier[] = [];
+        if (depth === start) {
+          const q = new Identifier(query.model, level);
+          for (const el of query) if (el.tag !== QUERY_RETRIEVE_LEVEL) q.setElement(el);
+          requests.push(q);
+        } else {
+          for (const record of records) {
+            const q = new Identifier(query.model, level);
+            for (const el of record) q.setElement(el);
+            requests.push(q);
+          }
+        }
+        const next: Dataset[] = [];
+        for (const q of requests) {
+          if (++queries > MAX_CLASS_QUERIES) {
+            return fallback(`more than ${MAX_CLASS_QUERIES} queries needed`);
+          }
+          q.request(UNIQUE_KEYS[level]);
+          if (level === "IMAGE") q.request(SOP_CLASS_UID);
+          for await (const id of this.find(q, findOptions)) {
+            if (level === "IMAGE") {
+              const c = id.string(SOP_CLASS_UID);
+              if (c) classes.add(c);
+              else unknownClass = true;
+              continue;
+            }
+            const keys = new Dataset();
+            for (const l of levels.slice(0, depth + 1)) {
+              const key = id.get(UNIQUE_KEYS[l]) ?? q.get(UNIQUE_KEYS[l]);
+              if (key === undefined || id.strings(UNIQUE_KEYS[l]).length > 1) {
+                throw new DimseStatusError("C-FIND", STATUS.PROCESSING_FAILURE, {
+                  errorComment: `a ${level} match came without a single ${l} unique key`,
+                });
+              }
+              keys.setElement(key);
+            }
+            next.push(keys);
+          }
+        }
+        records = next;
+      }
+    } catch (e) {
+      signal?.throwIfAborted();
+      return fallback(e instanceof Error ? e.message : String(e));
+    }
+    if (unknownClass) return fallback("the peer's C-FIND returns no SOP Class UID");
+    // Nothing matched: the C-GET will have nothing to send, but needs a storage context.
+    return classes.size > 0
+      ? { classes: [...classes], guessed: false }
+      : { classes: [...COMMON_STORAGE_SOP_CLASSES], guessed: true };
   }
 
   /**
@@ -466,7 +569,11 @@ export class QueryRetrieveScu implements AsyncDisposable {
         throw new TypeError("get() needs onStore or directory");
       }
       const getClass = QUERY_MODELS[query.model].get;
-      const wanted = (options.sopClasses ?? await this.#neededClasses(query)).slice(0, 127);
+      const { classes, guessed } = options.sopClasses
+        ? { classes: [...options.sopClasses], guessed: false }
+        : await this.#neededClasses(query, options.signal);
+      if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
+      const wanted = classes.slice(0, 127);
       const contexts: ProposedPresentationContext[] = [
         { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
         ...wanted.map((abstractSyntax) => ({
@@ -495,7 +602,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
           }`,
         });
       }
-      if (refused.length > 0) {
+      if (refused.length > 0 && !guessed) {
         this.#options.onWarning?.(
           `The peer refused the SCP role for ${refused.map(uidName).join(", ")}`,
         );

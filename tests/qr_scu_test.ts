@@ -574,9 +574,12 @@ Deno.test("move() to an unknown destination throws DimseStatusError A801 naming 
   assertEquals(await rejection(() => drain(operation)), error);
 });
 
-Deno.test("get() writes every matching instance into the directory, byte-identical to the archive", async () => {
+Deno.test("get() writes every matching instance into the directory, byte-identical to the archive, proposing just the classes C-FIND found", async () => {
   await using corpus = await openCorpus();
-  await using scp = qrScp(corpus);
+  const proposed: string[][] = [];
+  await using scp = qrScp(corpus, {
+    onAssociation: (a) => proposed.push(a.presentationContexts.map((c) => c.abstractSyntax)),
+  });
   await using out = await tempDir();
   await using scu = new QueryRetrieveScu(HOST, scp.port);
   const instances = uidsOf(corpus.datasets, Tag.PatientID, "1234");
@@ -593,6 +596,15 @@ Deno.test("get() writes every matching instance into the directory, byte-identic
   assertEquals([...result.received].sort(), instances.sort());
   assertProgressCounts(progress, instances.length);
   await assertFilesMatchArchive(out.path, instances, corpus);
+  // C-FINDs down the hierarchy (patient, its studies, their series' images), then the C-GET.
+  assertEquals(
+    proposed.at(-1)?.sort(),
+    [
+      QUERY_MODELS.PATIENT_ROOT.get,
+      CT_IMAGE_STORAGE,
+      "1.2.840.10008.5.1.4.1.1.4",
+    ].sort(),
+  );
 });
 
 Deno.test("get() with storage SOP classes the peer refuses throws naming them; refusing some is a warning", async () => {

@@ -12,6 +12,7 @@ import { Dataset, encodePart10, type QueryModel } from "../dataset/mod.ts";
 import { keywordOf, Uid } from "../dictionary/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu } from "../scu/mod.ts";
+import { DimseStatusError } from "../dimse/mod.ts";
 import { identifierOf } from "../cli/_keys.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { dcmtkIgnore } from "./_peers.ts";
@@ -20,6 +21,7 @@ import {
   type Dcmqrscp,
   filesUnder,
   findscu,
+  freePort,
   HOST,
   type SampleFile,
   startDcmqrscp,
@@ -43,7 +45,13 @@ interface Archive extends AsyncDisposable {
   readonly got: string;
 }
 
-async function startArchive(args: readonly string[] = []): Promise<Archive> {
+/** dcmqrscp's options and move destinations besides our StorageScp. */
+interface ArchiveOptions {
+  readonly args?: readonly string[];
+  readonly destinations?: Readonly<Record<string, number>>;
+}
+
+async function startArchive(options: ArchiveOptions = {}): Promise<Archive> {
   const root = await Deno.makeTempDir({ prefix: "qr_scu_interop_" });
   const corpus = `${root}/corpus`, moved = `${root}/moved`, got = `${root}/got`;
   await Deno.mkdir(moved);
@@ -83,7 +91,10 @@ async function startArchive(args: readonly string[] = []): Promise<Archive> {
   const storage = new StorageScp({ hostname: HOST, port: 0, aeTitle: OUR_AE, directory: moved });
   let dcmqrscp: Dcmqrscp;
   try {
-    dcmqrscp = await startDcmqrscp(corpus, { destinations: { [OUR_AE]: storage.port }, args });
+    dcmqrscp = await startDcmqrscp(corpus, {
+      destinations: { [OUR_AE]: storage.port, ...options.destinations },
+      args: options.args ?? [],
+    });
   } catch (e) {
     await storage.shutdown();
     await Deno.remove(root, { recursive: true });
@@ -331,7 +342,7 @@ Deno.test({
     "find() broken off after 3 results sends C-CANCEL to dcmqrscp, and the association answers the next find",
   ignore: dcmtkIgnore("dcmqrscp"),
   async fn() {
-    const archive = await startArchive(["-v"]);
+    const archive = await startArchive({ args: ["-v"] });
     let disposed = false;
     try {
       {
@@ -369,5 +380,76 @@ Deno.test({
     } finally {
       if (!disposed) await archive[Symbol.asyncDispose]();
     }
+  },
+});
+
+Deno.test({
+  name:
+    "retrieve() falls back to C-MOVE to a Storage SCP of its own when dcmqrscp refuses C-GET, every instance byte for byte",
+  ignore: dcmtkIgnore("dcmqrscp"),
+  async fn() {
+    const listenPort = freePort();
+    await using archive = await startArchive({
+      args: ["--disable-get"],
+      destinations: { RETRIEVER: listenPort },
+    });
+    await using scu = new QueryRetrieveScu(HOST, archive.dcmqrscp.port, {
+      callingAeTitle: "RETRIEVER",
+      calledAeTitle: archive.dcmqrscp.aeTitle,
+    });
+    const patient = archive.files[0]!.patientId;
+    const operation = scu.retrieve(
+      identifierOf("PATIENT_ROOT", ["QueryRetrieveLevel=PATIENT", `PatientID=${patient}`]),
+      { directory: archive.got, listenHostname: HOST, listenPort },
+    );
+    let reports = 0;
+    for await (const _ of operation) reports++;
+    const result = await operation;
+    const expected = archive.files.filter((f) => f.patientId === patient);
+    assert(reports > 0);
+    assertEquals([result.method, result.completed, result.failed], ["C-MOVE", expected.length, 0]);
+    assertEquals([...result.received].sort(), expected.map((f) => f.sopInstanceUid).sort());
+    await assertReceived(archive.got, expected);
+  },
+});
+
+Deno.test({
+  name:
+    "retrieve() from dcmqrscp without C-GET says what to fix: our AE unknown (A801), or our port unreachable (A702)",
+  ignore: dcmtkIgnore("dcmqrscp"),
+  async fn() {
+    const deadPort = freePort();
+    await using archive = await startArchive({
+      args: ["--disable-get"],
+      destinations: { RETRIEVER: deadPort },
+    });
+    const query = () =>
+      identifierOf("STUDY_ROOT", [
+        "QueryRetrieveLevel=STUDY",
+        `StudyInstanceUID=${archive.files[0]!.studyInstanceUid}`,
+      ]);
+    let listenPort = freePort();
+    while (listenPort === deadPort) listenPort = freePort();
+    for (
+      const [aeTitle, status, message] of [
+        ["RETRIEVER", 0xa702, `can the peer reach RETRIEVER at port ${listenPort} of this host\\?`],
+        ["STRANGER", 0xa801, `does not know AE STRANGER: add it .* at port ${listenPort}`],
+      ] as const
+    ) {
+      await using scu = new QueryRetrieveScu(HOST, archive.dcmqrscp.port, {
+        callingAeTitle: aeTitle,
+        calledAeTitle: archive.dcmqrscp.aeTitle,
+      });
+      let error: unknown;
+      try {
+        await scu.retrieve(query(), { directory: archive.got, listenHostname: HOST, listenPort });
+      } catch (e) {
+        error = e;
+      }
+      assert(error instanceof DimseStatusError, String(error));
+      assertEquals(error.status, status);
+      assertMatch(error.message, new RegExp(message));
+    }
+    assertEquals(filesUnder(archive.got), []);
   },
 });

@@ -76,6 +76,7 @@ export async function qrscp(args: string[], signal?: AbortSignal): Promise<numbe
       a.closed.then((r) => console.log(`association from ${a.callingAeTitle} ${r.how}`));
     },
     onError: (e) => console.error(`association failed: ${e instanceof Error ? e.message : e}`),
+    onWarning: (m) => console.error(`warning: ${m}`),
   });
   console.error(`qrscp ${values.aet} listening on ${values.host}:${scp.port}`);
   const stop = Promise.withResolvers<void>();

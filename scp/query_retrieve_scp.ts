@@ -536,7 +536,9 @@ export class QueryRetrieveScp extends ServiceProvider {
             // disk, to be indexed at the next start.
             onWritten: async (file) => {
               try {
-                options.onStored?.(await archive.ingestFile(file.path));
+                // Not inside `onStored?.(…)`: an optional call skips its arguments.
+                const instance = await archive.ingestFile(file.path);
+                options.onStored?.(instance);
               } catch (e) {
                 options.onWarning?.(
                   `Cannot index ${file.path}: ${e instanceof Error ? e.message : e}`,

@@ -18,7 +18,7 @@ import { Tag } from "../dictionary/mod.ts";
 import { type Command, DimseChannel, DimseStatusError, STATUS } from "../dimse/mod.ts";
 import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, store } from "../scu/mod.ts";
-import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
 
 const EXPLICIT_LE = "1.2.840.10008.1.2.1";
@@ -420,42 +420,44 @@ Deno.test("C-GET fails the sub-operations of a SOP class the SCU did not take th
 
 // ---- C-STORE into the archive ----
 
-Deno.test("an object C-STOREd into the QR SCP's directory is found by the next C-FIND, and its file is there", async () => {
-  const incoming = await Deno.makeTempDir({ prefix: "qr_scp_incoming_" });
-  try {
-    const stored: string[] = [];
-    await using served = await serve({
-      directory: incoming,
-      onStored: (i) => void stored.push(i.path),
-    });
-    const [object] = generateSampleStudies({
-      patients: 1,
-      studiesPerPatient: 1,
-      seriesPerStudy: 1,
-      instancesPerSeries: 1,
-    });
-    const uid = object!.string(Tag.SOPInstanceUID)!;
-    const study = object!.string(Tag.StudyInstanceUID)!;
-    const summary = await store(HOST, served.scp.port, [object!], { calledAeTitle: "QRSCP" });
-    assertEquals(summary.completed, 1, summary.results[0]?.error?.message);
-    await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
-    const found = [];
-    for await (
-      const m of scu.find(
-        new Identifier("STUDY_ROOT", "IMAGE").set(Tag.StudyInstanceUID, study)
-          .request(Tag.SeriesInstanceUID, Tag.SOPInstanceUID),
-      )
-    ) found.push(m.string(Tag.SOPInstanceUID));
-    assertEquals(found, [uid]);
-    // The patient (ID 1234) is the archive's: one more study under it.
-    const studies = await drain(
-      scu.find(new Identifier("PATIENT_ROOT", "STUDY").set(Tag.PatientID, "1234")),
-    );
-    assertEquals(studies, 3);
-    assertEquals(stored.length, 1);
-    assert(stored[0]!.startsWith(incoming), stored[0]);
-    assert((await Deno.stat(stored[0]!)).isFile);
-  } finally {
-    await Deno.remove(incoming, { recursive: true });
-  }
-});
+for (const withOnStored of [true, false]) {
+  Deno.test(`an object C-STOREd into the QR SCP's directory is found by the next C-FIND, and its file is there (${withOnStored ? "with" : "without"} onStored)`, async () => {
+    const incoming = await Deno.makeTempDir({ prefix: "qr_scp_incoming_" });
+    try {
+      const stored: string[] = [];
+      await using served = await serve({
+        directory: incoming,
+        ...(withOnStored ? { onStored: (i) => void stored.push(i.path) } : {}),
+      });
+      const [object] = generateSampleStudies({
+        patients: 1,
+        studiesPerPatient: 1,
+        seriesPerStudy: 1,
+        instancesPerSeries: 1,
+      });
+      const uid = object!.string(Tag.SOPInstanceUID)!;
+      const study = object!.string(Tag.StudyInstanceUID)!;
+      const summary = await store(HOST, served.scp.port, [object!], { calledAeTitle: "QRSCP" });
+      assertEquals(summary.completed, 1, summary.results[0]?.error?.message);
+      await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+      const found = [];
+      for await (
+        const m of scu.find(
+          new Identifier("STUDY_ROOT", "IMAGE").set(Tag.StudyInstanceUID, study)
+            .request(Tag.SeriesInstanceUID, Tag.SOPInstanceUID),
+        )
+      ) found.push(m.string(Tag.SOPInstanceUID));
+      assertEquals(found, [uid]);
+      // The patient (ID 1234) is the archive's: one more study under it.
+      const studies = await drain(
+        scu.find(new Identifier("PATIENT_ROOT", "STUDY").set(Tag.PatientID, "1234")),
+      );
+      assertEquals(studies, 3);
+      const files = [...Deno.readDirSync(incoming)].map((e) => e.name);
+      assertEquals(files, [`${uid}.dcm`]);
+      assertEquals(stored, withOnStored ? [`${incoming}/${uid}.dcm`] : []);
+    } finally {
+      await Deno.remove(incoming, { recursive: true });
+    }
+  });
+}

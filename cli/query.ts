@@ -84,25 +84,32 @@ export async function find(args: string[]): Promise<number> {
 }
 
 async function follow(operation: RetrieveOperation, label: string, json: boolean): Promise<number> {
-  const progress = new Progress(label, 0);
+  const tty = !json && Deno.stderr.isTerminal();
+  // One bar, sized by the first report (the total is only known from the peer's counts).
+  let bar: Progress | undefined;
   for await (const p of operation) {
     const done = p.completed + p.failed + p.warning;
+    const total = done + (p.remaining ?? 0);
     if (json) console.log(JSON.stringify(p));
-    else if (Deno.stderr.isTerminal()) {
-      new Progress(label, done + (p.remaining ?? 0)).update(done, `failed ${p.failed}`);
-    } else console.error(`${label}: ${done}/${done + (p.remaining ?? 0)} done, ${p.failed} failed`);
+    else if (tty) (bar ??= new Progress(label, total)).update(done, `failed ${p.failed}`);
+    else console.error(`${label}: ${done}/${total} done, ${p.failed} failed`);
   }
-  const result = await operation;
-  progress.done();
-  const line =
-    `${result.method}: ${result.completed} completed, ${result.warning} warnings, ${result.failed} failed`;
-  if (json) console.log(JSON.stringify({ result }));
-  else {console.log(
-      line +
-        (result.failedSopInstanceUids.length
-          ? `\nfailed: ${result.failedSopInstanceUids.join(" ")}`
-          : ""),
-    );}
+  let result;
+  try {
+    result = await operation;
+  } finally {
+    bar?.done();
+  }
+  if (json) {
+    console.log(JSON.stringify({ result }));
+  } else {
+    const failed = result.failedSopInstanceUids.length
+      ? `\nfailed: ${result.failedSopInstanceUids.join(" ")}`
+      : "";
+    console.log(
+      `${result.method}: ${result.completed} completed, ${result.warning} warnings, ${result.failed} failed${failed}`,
+    );
+  }
   return result.failed > 0 ? 1 : 0;
 }
 

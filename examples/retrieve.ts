@@ -49,7 +49,7 @@ const storageScp = new StorageScp({
 cleanup.push(() => storageScp.shutdown());
 
 let host = values.host ?? "127.0.0.1";
-let port = Number(values.port ?? 0);
+let port = Number(values.port ?? 104);
 if (!values.host) {
   // No archive given: start one, with generated studies.
   const files = await Deno.makeTempDir({ prefix: "archive-" });

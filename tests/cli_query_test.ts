@@ -2,10 +2,12 @@
 // our QueryRetrieveScp over a generated corpus in this process.
 import { Archive } from "../archive/mod.ts";
 import { decodePart10Header } from "../dataset/mod.ts";
+import { DimseStatusError } from "../dimse/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
 
+const MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 
 async function dcm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -47,12 +49,27 @@ async function setup(): Promise<Setup> {
     aeTitle: "DEST",
     directory: moved,
   });
+  // PICKY refuses MR images.
+  const picky = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "PICKY",
+    onStore: async (object) => {
+      await object.dataset.cancel();
+      if (object.sopClassUid === MR_IMAGE_STORAGE) {
+        throw new DimseStatusError("C-STORE", 0xa700, { errorComment: "no MR here" });
+      }
+    },
+  });
   const scp = new QueryRetrieveScp({
     hostname: HOST,
     port: 0,
     aeTitle: "QRSCP",
     archive,
-    destinations: { DEST: { hostname: HOST, port: destination.port } },
+    destinations: {
+      DEST: { hostname: HOST, port: destination.port },
+      PICKY: { hostname: HOST, port: picky.port },
+    },
   });
   return {
     files,
@@ -62,6 +79,7 @@ async function setup(): Promise<Setup> {
     async [Symbol.asyncDispose]() {
       await scp.shutdown();
       await destination.shutdown();
+      await picky.shutdown();
       archive.close();
       await Deno.remove(root, { recursive: true });
     },
@@ -201,6 +219,29 @@ Deno.test("dcm move --json prints progress objects, then the result", async () =
   const result = objects.at(-1).result;
   assertEquals([result.method, result.completed, result.failed], ["C-MOVE", 2, 0]);
   assert(objects.slice(0, -1).every((o) => typeof o.completed === "number"));
+});
+
+Deno.test("dcm move with failed sub-operations exits 1, lists the failed instances and warns", async () => {
+  await using s = await setup();
+  const study = s.files[0]!.studyInstanceUid;
+  const r = await dcm(
+    "move",
+    ...peer(s),
+    "--dest",
+    "PICKY",
+    "-k",
+    "QueryRetrieveLevel=STUDY",
+    "-k",
+    `StudyInstanceUID=${study}`,
+  );
+  assertEquals(r.code, 1, r.stderr);
+  const mr = s.files.filter((f) =>
+    f.studyInstanceUid === study && f.sopClassUid === MR_IMAGE_STORAGE
+  ).map((f) => f.sopInstanceUid);
+  const [line, failed] = r.stdout.trim().split("\n");
+  assertEquals(line, "C-MOVE: 2 completed, 0 warnings, 2 failed");
+  assertEquals(failed?.replace(/^failed: /, "").split(" ").sort(), mr.sort());
+  assertMatch(r.stderr, /^warning: C-MOVE ended with warning B000/m);
 });
 
 Deno.test("dcm move to an unknown destination exits 1 with a one-line error", async () => {

@@ -349,8 +349,13 @@ export class QueryRetrieveScp extends ServiceProvider {
       failedUids: string[],
     ) => {
       const cancelled = context.signal.aborted;
+      // PS3.4 C.4.2.3.1, C.4.3.3.1: Success when every sub-operation
+      // succeeded, Failure when every one failed, Warning otherwise.
+      const allFailed = counts.failed > 0 && counts.completed === 0 && counts.warning === 0;
       const status = cancelled
         ? STATUS.CANCEL
+        : allFailed
+        ? STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS
         : counts.failed > 0 || counts.warning > 0
         ? STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES
         : STATUS.SUCCESS;

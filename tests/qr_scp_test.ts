@@ -116,7 +116,7 @@ function final(responses: RawResponse[]): RawResponse {
   return responses.at(-1)!;
 }
 
-async function statusOf(promise: Promise<unknown>): Promise<number> {
+async function statusOf(promise: PromiseLike<unknown>): Promise<number> {
   try {
     await promise;
   } catch (e) {
@@ -416,6 +416,50 @@ Deno.test("C-GET fails the sub-operations of a SOP class the SCU did not take th
   assertEquals(result.completed, inStudy.length - mr.length);
   assertEquals(result.failed, mr.length);
   assertEquals([...result.failedSopInstanceUids].sort(), mr.sort());
+});
+
+Deno.test("C-GET whose every sub-operation fails (no SCP role for the series' class) ends in Failure A702, listing them all", async () => {
+  await using served = await serve();
+  const mr = served.files.filter((f) => f.sopClassUid === MR_IMAGE_STORAGE);
+  const series = mr[0]!.seriesInstanceUid;
+  const inSeries = mr.filter((f) => f.seriesInstanceUid === series).map((f) => f.sopInstanceUid);
+  const out = `${served.dir}/got`;
+  await Deno.mkdir(out);
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const query = new Identifier("STUDY_ROOT", "SERIES")
+    .set(Tag.StudyInstanceUID, mr[0]!.studyInstanceUid).set(Tag.SeriesInstanceUID, series);
+  // PS3.4 C.4.3.3.1: "Failure if all sub-operations were unsuccessful".
+  const operation = scu.get(query, { directory: out, sopClasses: [CT_IMAGE_STORAGE] });
+  assertEquals(await statusOf(operation), STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS);
+  assertEquals([...Deno.readDirSync(out)].length, 0);
+  assertEquals(inSeries.length, 5);
+});
+
+Deno.test("C-MOVE to a destination that refuses every object ends in Failure A702 with every instance listed", async () => {
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "REFUSES",
+    onStore: async (object) => {
+      await object.dataset.cancel();
+      throw new Error("no");
+    },
+  });
+  await using served = await serve({
+    destinations: { REFUSES: { hostname: HOST, port: destination.port } },
+  });
+  const study = served.files[0]!.studyInstanceUid;
+  const uids = served.files.filter((f) => f.studyInstanceUid === study).map((f) =>
+    f.sopInstanceUid
+  );
+  const responses = await request(served.scp.port, "STUDY_ROOT", "move", studyQuery(study), {
+    moveDestination: "REFUSES",
+  });
+  const last = final(responses);
+  assertEquals(last.command.status, STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS);
+  assertEquals(last.command.completed, 0);
+  assertEquals(last.command.failed, uids.length);
+  assertEquals(last.identifier?.strings(FAILED_SOP_INSTANCE_UID_LIST).sort(), uids.sort());
 });
 
 // ---- C-STORE into the archive ----

@@ -158,10 +158,10 @@ function config(
   storageArea: string,
   destinations: Readonly<Record<string, number>>,
 ): string {
-  // HostTable entries are (AE title, host name, port); the comments in
-  // DCMTK's sample config say a host name, not an address, so "localhost".
+  // HostTable entries are (AE title, host, port); DCMTK 3.6.7 takes an
+  // address there, whatever its sample config's old comment says.
   const hosts = Object.entries(destinations).map(([ae, p], i) =>
-    `dest${i} = (${ae}, localhost, ${p})`
+    `dest${i} = (${ae}, 127.0.0.1, ${p})`
   );
   return [
     `NetworkTCPPort = ${port}`,

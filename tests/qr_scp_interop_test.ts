@@ -63,7 +63,7 @@ function project(identifiers: Dataset[], keys: readonly string[]): string[] {
 
 interface FindCase {
   readonly name: string;
-  readonly model: "-P" | "-S";
+  readonly model: "-P" | "-S" | "-O";
   readonly keys: readonly string[];
   /** How many matches the generated corpus has. */
   readonly expected: number;
@@ -162,6 +162,18 @@ function findCases(files: readonly SampleFile[]): FindCase[] {
       model: "-P",
       keys: ["QueryRetrieveLevel=PATIENT", "PatientName=Nobody*", "PatientID"],
       expected: 0,
+    },
+    {
+      name: "PATIENT level in the Patient/Study Only model",
+      model: "-O",
+      keys: ["QueryRetrieveLevel=PATIENT", "PatientName=*a*", "PatientID", "PatientBirthDate"],
+      expected: 7,
+    },
+    {
+      name: "STUDY level in the Patient/Study Only model, PatientID=1234",
+      model: "-O",
+      keys: ["QueryRetrieveLevel=STUDY", "PatientID=1234", "StudyInstanceUID", "StudyDate"],
+      expected: 2,
     },
     {
       name: "STUDY level in Patient Root, PatientID=1234",
@@ -647,5 +659,51 @@ Deno.test({
     );
     assertEquals(after.code, 0, after.log);
     assertEquals(after.identifiers.length, 20);
+  },
+});
+
+Deno.test({
+  name: "the dcmqrscp fixture moves a study to a destination given as { AE: port }",
+  ignore: dcmtkIgnore("dcmqrscp"),
+  async fn() {
+    await using corpus = await tempDir("qr_corpus_");
+    const files = await writeSampleCorpus(corpus.path, {
+      patients: 1,
+      studiesPerPatient: 2,
+      seriesPerStudy: 1,
+      instancesPerSeries: 3,
+    });
+    const received: string[] = [];
+    await using storage = new StorageScp({
+      hostname: HOST,
+      port: 0,
+      aeTitle: "FIXTURE",
+      onStore: async (object) => {
+        await object.dataset.cancel();
+        received.push(object.sopInstanceUid);
+      },
+    });
+    await using dcmqrscp = await startDcmqrscp(corpus.path, {
+      destinations: { FIXTURE: storage.port },
+    });
+    const study = files[0]!.studyInstanceUid;
+    const moved = await run("movescu", [
+      "-S",
+      "-aec",
+      dcmqrscp.aeTitle,
+      "-aem",
+      "FIXTURE",
+      "-k",
+      "QueryRetrieveLevel=STUDY",
+      "-k",
+      `StudyInstanceUID=${study}`,
+      HOST,
+      String(dcmqrscp.port),
+    ]);
+    assertEquals(moved.code, 0, moved.log);
+    assertEquals(
+      received.sort(),
+      files.filter((f) => f.studyInstanceUid === study).map((f) => f.sopInstanceUid).sort(),
+    );
   },
 });

@@ -48,7 +48,7 @@ const UNIQUE_KEYS: { readonly [L in QueryLevel]: number } = {
 };
 
 /** The most C-FINDs get() makes to find out the storage SOP classes it needs. */
-export const MAX_CLASS_QUERIES = 200;
+const MAX_CLASS_QUERIES = 200;
 
 /**
  * Storage SOP classes proposed first for C-GET when the needed ones cannot
@@ -480,7 +480,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
    * then other storage classes, 127 in all, when the model has no IMAGE
    * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
    * does not keep it), or the walk would take more than
-   * {@linkcode MAX_CLASS_QUERIES} queries.
+   * 200 queries.
    */
   async #neededClasses(
     query: Identifier,

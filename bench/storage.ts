@@ -24,7 +24,7 @@ const count = Number(Deno.args[0] ?? 1000);
  */
 const DCMTK_ENV = { TCP_NODELAY: "1" };
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = l.addr.port;
   l.close();
@@ -71,7 +71,7 @@ async function makeFiles(
 }
 
 async function dcmtkStorescp(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const port = await freePort();
+  const port = freePort();
   const child = new Deno.Command("storescp", {
     args: ["+xa", "-od", dir, String(port)],
     env: DCMTK_ENV,

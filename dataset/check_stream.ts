@@ -33,20 +33,16 @@ export interface DatasetCheckStreamOptions {
 }
 
 /**
- * Passes bytes through unchanged and errors the stream with a
- * {@linkcode DicomDecodeError} as soon as the data set is malformed, or at
- * the end when it is truncated. Deflated data sets pass unchecked.
- *
- * @example
- * ```ts
- * import { DatasetCheckStream } from "./mod.ts";
- * const truncated = new Blob([new Uint8Array([0x10, 0, 0x20, 0, 8, 0, 0, 0, 0x31])]).stream();
- * const check = truncated.pipeThrough(new DatasetCheckStream("1.2.840.10008.1.2"));
- * await new Response(check).arrayBuffer().catch((e) => console.log(e.name)); // DicomDecodeError
- * ```
+ * The structure check of {@linkcode DatasetCheckStream} as a plain object:
+ * feed it the bytes in order with `push()`, then call `finish()`.
  */
-export class DatasetCheckStream extends TransformStream<Uint8Array, Uint8Array> {
-  /** Creates the check for data sets in `transferSyntax`. */
+export class DatasetChecker {
+  /** Checks the next bytes; throws {@linkcode DicomDecodeError} when malformed. */
+  readonly push: (chunk: Uint8Array) => void;
+  /** Checks that the data set ended where an element ends; throws when truncated. */
+  readonly finish: () => void;
+
+  /** Creates a checker for data sets in `transferSyntax`. */
   constructor(transferSyntax: string, options: DatasetCheckStreamOptions = {}) {
     const unchecked = transferSyntaxInfo(transferSyntax)?.deflated === true;
     const enc = encodingOf(transferSyntax);
@@ -131,38 +127,64 @@ export class DatasetCheckStream extends TransformStream<Uint8Array, Uint8Array> 
       } else fail(`Undefined length is not allowed for VR ${vr}`, at);
     };
 
+    this.push = (chunk: Uint8Array): void => {
+      if (unchecked) return;
+      let i = 0;
+      while (i < chunk.length) {
+        if (skip > 0) {
+          const n = Math.min(skip, chunk.length - i);
+          skip -= n;
+          i += n;
+          pos += n;
+          continue;
+        }
+        const explicit = explicitHere();
+        let need = headerLength(explicit);
+        while (have < need && i < chunk.length) {
+          header[have++] = chunk[i++]!;
+          pos++;
+          if (have === 8) need = headerLength(explicit);
+        }
+        if (have < need) break;
+        onHeader(pos - have);
+        have = 0;
+      }
+    };
+    this.finish = (): void => {
+      if (unchecked) return;
+      if (skip > 0 || have > 0) {
+        fail(`The data set is truncated: ${skip || 8 - have} more bytes expected`, pos);
+      }
+      if (stack.length > 0) fail("The data set is truncated inside a sequence or item", pos);
+      header = new Uint8Array(0);
+    };
+  }
+}
+
+/**
+ * Passes bytes through unchanged and errors the stream with a
+ * {@linkcode DicomDecodeError} as soon as the data set is malformed, or at
+ * the end when it is truncated. Deflated data sets pass unchecked.
+ *
+ * @example
+ * ```ts
+ * import { DatasetCheckStream } from "./mod.ts";
+ * const truncated = new Blob([new Uint8Array([0x10, 0, 0x20, 0, 8, 0, 0, 0, 0x31])]).stream();
+ * const check = truncated.pipeThrough(new DatasetCheckStream("1.2.840.10008.1.2"));
+ * await new Response(check).arrayBuffer().catch((e) => console.log(e.name)); // DicomDecodeError
+ * ```
+ */
+export class DatasetCheckStream extends TransformStream<Uint8Array, Uint8Array> {
+  /** Creates the check for data sets in `transferSyntax`. */
+  constructor(transferSyntax: string, options: DatasetCheckStreamOptions = {}) {
+    const checker = new DatasetChecker(transferSyntax, options);
     super({
       transform(chunk, controller) {
-        if (unchecked) return controller.enqueue(chunk);
-        let i = 0;
-        while (i < chunk.length) {
-          if (skip > 0) {
-            const n = Math.min(skip, chunk.length - i);
-            skip -= n;
-            i += n;
-            pos += n;
-            continue;
-          }
-          const explicit = explicitHere();
-          let need = headerLength(explicit);
-          while (have < need && i < chunk.length) {
-            header[have++] = chunk[i++]!;
-            pos++;
-            if (have === 8) need = headerLength(explicit);
-          }
-          if (have < need) break;
-          onHeader(pos - have);
-          have = 0;
-        }
+        checker.push(chunk);
         controller.enqueue(chunk);
       },
       flush() {
-        if (unchecked) return;
-        if (skip > 0 || have > 0) {
-          fail(`The data set is truncated: ${skip || 8 - have} more bytes expected`, pos);
-        }
-        if (stack.length > 0) fail("The data set is truncated inside a sequence or item", pos);
-        header = new Uint8Array(0);
+        checker.finish();
       },
     });
   }

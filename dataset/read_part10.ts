@@ -176,11 +176,23 @@ export async function writePart10(
   const ts = options.transferSyntax ?? "1.2.840.10008.1.2.1";
   const head = encodeFileMeta(createFileMeta(dataset, options));
   let body = encodeDataset(dataset, { transferSyntax: ts });
-  if (transferSyntaxInfo(ts)?.deflated) body = await deflateRaw(body);
+  if (transferSyntaxInfo(ts)?.deflated) body = await deflateDataset(body);
   const out = new Uint8Array(head.length + body.length);
   out.set(head);
   out.set(body, head.length);
   return out;
+}
+
+/**
+ * Deflates an encoded data set for Deflated Explicit VR Little Endian (PS3.5
+ * §A.5): raw DEFLATE, padded with one NUL byte to an even length.
+ */
+export async function deflateDataset(bytes: Uint8Array): Promise<Uint8Array> {
+  const deflated = await deflateRaw(bytes);
+  if ((deflated.length & 1) === 0) return deflated;
+  const padded = new Uint8Array(deflated.length + 1);
+  padded.set(deflated);
+  return padded;
 }
 
 /** Deflates bytes as raw DEFLATE (RFC 1951), the form PS3.5 §A.5 uses. */

@@ -9,7 +9,7 @@
 import type { Association } from "../association/mod.ts";
 import type { PresentationDataValue } from "../pdu/mod.ts";
 import { Dataset, encodeDataset } from "../dataset/mod.ts";
-import { deflateRaw } from "../dataset/mod.ts";
+import { deflateDataset } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import {
   type Command,
@@ -114,6 +114,8 @@ interface Assembly {
   streamClosed?: boolean;
   space?: PromiseWithResolvers<void>;
   collect?: Uint8Array[];
+  /** The data set of a request already answered with a failure: dropped as it arrives. */
+  discard?: boolean;
 }
 
 interface Waiter {
@@ -205,7 +207,7 @@ export class DimseChannel {
     if (dataset instanceof Dataset) {
       const transferSyntax = context.transferSyntax!;
       bytes = encodeDataset(dataset, { transferSyntax });
-      if (transferSyntaxInfo(transferSyntax)?.deflated) bytes = await deflateRaw(bytes);
+      if (transferSyntaxInfo(transferSyntax)?.deflated) bytes = await deflateDataset(bytes);
     } else if (dataset instanceof Uint8Array) {
       bytes = dataset;
     }
@@ -230,7 +232,14 @@ export class DimseChannel {
       for (const pdv of fragmentBytes(bytes, contextId, false, max)) await add(pdv);
     } else if (dataset instanceof ReadableStream) {
       await flush();
-      for await (const pdv of fragmentStream(dataset, contextId, max)) await assoc.sendPData([pdv]);
+      // Keep a few PDUs in flight: writes stay in order (one writer), and the
+      // next fragment is prepared while the previous one is on its way.
+      const inFlight: Promise<void>[] = [];
+      for await (const pdv of fragmentStream(dataset, contextId, max)) {
+        inFlight.push(assoc.sendPData([pdv]));
+        if (inFlight.length >= 8) await inFlight.shift();
+      }
+      await Promise.all(inFlight);
     }
     await flush();
   }
@@ -258,7 +267,8 @@ export class DimseChannel {
         wake?.();
       },
       fail: (e) => {
-        failure = e;
+        // A timeout recorded first stays the reason (the abort it causes fails every waiter).
+        failure ??= e;
         wake?.();
       },
     });
@@ -390,7 +400,9 @@ export class DimseChannel {
     if (cur?.command === undefined) {
       return this.#protocolError("A data set fragment arrived before its command set");
     }
-    if (cur.collect) {
+    if (cur.discard) {
+      // Nothing to keep.
+    } else if (cur.collect) {
       cur.collect.push(pdv.data);
       cur.length += pdv.data.length;
     } else if (cur.stream && !cur.streamClosed) {
@@ -403,6 +415,7 @@ export class DimseChannel {
     }
     if (pdv.isLastFragment) {
       this.#current = undefined;
+      if (cur.discard) return;
       if (cur.collect) {
         this.#deliver(cur.contextId, cur.command, concat(cur.collect, cur.length));
       } else if (cur.stream && !cur.streamClosed) {
@@ -422,7 +435,7 @@ export class DimseChannel {
       // Answer a request we cannot accept with a failure instead of aborting (PS3.7 §C.5.4).
       this.#options.onWarning?.(error.message);
       cur.command = { type: p.type, hasDataset: p.hasDataset ?? false, messageId: p.messageId };
-      if (p.hasDataset) cur.collect = [];
+      if (p.hasDataset) cur.discard = true;
       else this.#current = undefined;
       return this.send(cur.contextId, {
         type: p.type.replace("-RQ", "-RSP") as CommandType,
@@ -473,7 +486,9 @@ export class DimseChannel {
     };
     const task = this.#handle(request);
     this.#handlers.add(task);
-    task.finally(() => this.#handlers.delete(task));
+    // #handle answers every failure itself; nothing may escape as an unhandled rejection.
+    task.catch((e) => this.#options.onWarning?.(`${command.type} handler task failed: ${e}`))
+      .finally(() => this.#handlers.delete(task));
   }
 
   async #handle(request: IncomingRequest): Promise<void> {

@@ -20,6 +20,9 @@ export interface ObjectFacts {
   readonly sourceAeTitle?: string;
 }
 
+/** Bytes gathered before each write to the file. */
+const WRITE_BUFFER = 1 << 20;
+
 /** Characters allowed in a file name made from a UID. */
 function safeName(uid: string): string {
   const name = uid.replace(/[^0-9A-Za-z._-]/g, "_");
@@ -57,11 +60,26 @@ export async function writePart10Atomically(
   const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
   try {
     try {
-      await writeAll(file, meta);
+      // Coalesce PDV-sized chunks into few large writes: a small object is
+      // written (meta information included) in a single call.
+      let buffer = new Uint8Array(WRITE_BUFFER);
+      buffer.set(meta);
+      let filled = meta.length;
       for await (const chunk of dataset) {
-        await writeAll(file, chunk);
         written += chunk.length;
+        if (filled + chunk.length > buffer.length) {
+          await writeAll(file, buffer.subarray(0, filled));
+          filled = 0;
+          if (chunk.length >= buffer.length) {
+            await writeAll(file, chunk);
+            continue;
+          }
+        }
+        buffer.set(chunk, filled);
+        filled += chunk.length;
       }
+      await writeAll(file, buffer.subarray(0, filled));
+      buffer = new Uint8Array(0);
       await file.sync();
     } finally {
       file.close();

@@ -10,7 +10,7 @@
 import {
   createFileMeta,
   type Dataset,
-  DatasetCheckStream,
+  DatasetChecker,
   decodeDataset,
   DicomDecodeError,
   encodeFileMeta,
@@ -91,13 +91,17 @@ export interface StoreTarget {
 const HEADER_CHECK_LIMIT = 65536;
 
 /**
- * Checks that the data set is for the instance the command names: reads the
- * header up to SOP Instance UID (0008,0018) and compares (PS3.4 B.2.3 A900).
+ * Checks the data set's structure as it passes ({@linkcode DatasetChecker}),
+ * and that it is for the instance the command names: reads the header up to
+ * SOP Instance UID (0008,0018) and compares (PS3.4 B.2.3 A900).
  * Bytes are held back until that element has arrived whole, the data set
  * ends, or {@linkcode HEADER_CHECK_LIMIT} is reached.
  */
-function headerCheck(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array> {
-  let prefix: Uint8Array | undefined = new Uint8Array(0);
+function checked(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array> {
+  const structure = new DatasetChecker(facts.transferSyntax);
+  // The header check reads undeflated bytes only.
+  const deflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true;
+  let prefix: Uint8Array | undefined = deflated ? undefined : new Uint8Array(0);
   const verify = (final: boolean) => {
     const giveUp = prefix!.length > HEADER_CHECK_LIMIT;
     let ds: Dataset;
@@ -124,6 +128,7 @@ function headerCheck(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array
   const held: Uint8Array[] = [];
   return new TransformStream({
     transform(chunk, controller) {
+      structure.push(chunk);
       if (prefix === undefined) return controller.enqueue(chunk);
       const joined = new Uint8Array(prefix.length + chunk.length);
       joined.set(prefix);
@@ -137,6 +142,7 @@ function headerCheck(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array
       }
     },
     flush(controller) {
+      structure.finish();
       if (prefix === undefined) return;
       verify(true);
       for (const c of held) controller.enqueue(c);
@@ -164,11 +170,10 @@ export function createStoreHandler(
       transferSyntax: request.transferSyntax,
       sourceAeTitle: association.callingAeTitle,
     };
-    let raw = request.dataset ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
-    if (!transferSyntaxInfo(request.transferSyntax)?.deflated) {
-      raw = raw.pipeThrough(headerCheck(facts));
-    }
-    const dataset = raw.pipeThrough(new DatasetCheckStream(request.transferSyntax));
+    // One pass checks the structure (truncation, bad lengths) and, before any
+    // byte goes on, that the header names the command's SOP instance.
+    const raw = request.dataset ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
+    const dataset = raw.pipeThrough(checked(facts));
     let status: number;
     let stored: StoredFile | undefined;
     let comment: string | undefined;

@@ -2,7 +2,7 @@
 // C-STORE, converting between uncompressed transfer syntaxes when the peer
 // refused the object's own. Shared by store() and the C-GET / C-MOVE SCP.
 import type { Association, NegotiatedPresentationContext } from "../association/mod.ts";
-import { type Dataset, deflateRaw, encodeDataset, readPart10 } from "../dataset/mod.ts";
+import { type Dataset, deflateDataset, encodeDataset, readPart10 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import type { OutgoingDataset } from "../dimse/mod.ts";
 
@@ -80,7 +80,7 @@ export async function prepareObject(
   }
   const dataset = object.dataset ?? (await readPart10(await Deno.readFile(object.path!))).dataset;
   let bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
-  if (transferSyntaxInfo(target.transferSyntax!)?.deflated) bytes = await deflateRaw(bytes);
+  if (transferSyntaxInfo(target.transferSyntax!)?.deflated) bytes = await deflateDataset(bytes);
   return {
     contextId: target.id,
     transferSyntax: target.transferSyntax!,

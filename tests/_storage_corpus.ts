@@ -138,14 +138,7 @@ export async function buildStorageCorpus(dir: string, minimum = 500): Promise<Co
     const sopInstanceUid = randomUid();
     seed.dataset.set(SOP_INSTANCE_UID, sopInstanceUid);
     const path = `${dir}/${String(i).padStart(4, "0")}.dcm`;
-    let bytes = await writePart10(seed.dataset, { transferSyntax });
-    if (transferSyntax === DEFLATED_LE && bytes.length % 2 === 1) {
-      // PS3.5 §A.5 pads a deflated data set to even length; writePart10()
-      // does not yet (see the test "writePart10() pads a deflated data set").
-      const padded = new Uint8Array(bytes.length + 1);
-      padded.set(bytes);
-      bytes = padded;
-    }
+    const bytes = await writePart10(seed.dataset, { transferSyntax });
     await Deno.writeFile(path, bytes);
     objects.push({
       path,

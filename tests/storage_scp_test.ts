@@ -228,16 +228,6 @@ function storeCommandWithoutInstance(messageId: number): Uint8Array {
   return out;
 }
 
-// KNOWN BUG (dimse/channel.ts, #badCommand with #receive and #handle): the
-// channel answers the bad command with a failure, then collects its data set
-// and hands it to #deliver as if it were a valid C-STORE-RQ. The handler runs
-// with a Uint8Array where a stream belongs and no SOP Instance UID, fails, and
-// a second C-STORE-RSP for the same message is sent; then #handle's `finally`
-// calls `request.dataset.cancel()`, which a Uint8Array lacks, and the
-// rejection of the handler task (only `.finally()`-chained in #deliver) is
-// unhandled, which ends a Deno process: one malformed command set takes the
-// whole SCP down. The data set of a rejected command must be discarded, and
-// handler tasks must never reject unhandled.
 Deno.test("a C-STORE-RQ lacking Affected SOP Instance UID gets one failure response, not an abort, and the association goes on", async () => {
   const dir = await tempDir();
   const unhandled: unknown[] = [];

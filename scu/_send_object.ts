@@ -2,7 +2,14 @@
 // C-STORE, converting between uncompressed transfer syntaxes when the peer
 // refused the object's own. Shared by store() and the C-GET / C-MOVE SCP.
 import type { Association, NegotiatedPresentationContext } from "../association/mod.ts";
-import { type Dataset, deflateDataset, encodeDataset, readPart10 } from "../dataset/mod.ts";
+import {
+  type Dataset,
+  decodePart10Header,
+  deflateDataset,
+  DicomDecodeError,
+  encodeDataset,
+  readPart10,
+} from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import type { OutgoingDataset } from "../dimse/mod.ts";
 
@@ -35,6 +42,62 @@ export interface PreparedObject {
 }
 
 /**
+ * Where the data set of a Part 10 file starts (after the preamble and meta
+ * information, PS3.10 §7.1), reading only the head of the file.
+ */
+async function datasetOffset(file: Deno.FsFile): Promise<number> {
+  for (let want = 4096;; want *= 2) {
+    const head = new Uint8Array(want);
+    await file.seek(0, Deno.SeekMode.Start);
+    let length = 0;
+    while (length < want) {
+      const n = await file.read(head.subarray(length));
+      if (n === null) break;
+      length += n;
+    }
+    const complete = length < want;
+    try {
+      const { datasetOffset } = decodePart10Header(head.subarray(0, length));
+      // The meta group ends where an element of another group starts, or at the end of the file.
+      if (datasetOffset < length || complete) return datasetOffset;
+    } catch (e) {
+      if (complete || !(e instanceof DicomDecodeError && e.truncated)) throw e;
+    }
+  }
+}
+
+/**
+ * The data set bytes of a file as they are on disk (a deflated one stays
+ * deflated), streamed. A deflated data set some writer left odd gets the
+ * trailing NUL of PS3.5 §A.5: DCMTK aborts on an odd PDV.
+ */
+async function openDataset(
+  path: string,
+  transferSyntax: string,
+): Promise<ReadableStream<Uint8Array>> {
+  const file = await Deno.open(path);
+  try {
+    await file.seek(await datasetOffset(file), Deno.SeekMode.Start);
+  } catch (e) {
+    file.close();
+    throw e;
+  }
+  if (!transferSyntaxInfo(transferSyntax)?.deflated) return file.readable;
+  let length = 0;
+  return file.readable.pipeThrough(
+    new TransformStream({
+      transform(chunk, controller) {
+        length += chunk.length;
+        controller.enqueue(chunk);
+      },
+      flush(controller) {
+        if (length % 2 === 1) controller.enqueue(new Uint8Array(1));
+      },
+    }),
+  );
+}
+
+/**
  * Picks the accepted context for an object (its own transfer syntax first,
  * else an uncompressed one to convert to) among those `usable` allows, and
  * opens its data.
@@ -56,12 +119,10 @@ export async function prepareObject(
     if (object.dataset) {
       return { contextId: own.id, transferSyntax: ts, data: object.dataset, size: undefined };
     }
-    const file = await Deno.open(object.path!);
-    const { rest } = await readPart10(file.readable, { stopBefore: 0 });
     return {
       contextId: own.id,
       transferSyntax: ts,
-      data: rest ?? new Uint8Array(0),
+      data: await openDataset(object.path!, ts),
       size: undefined,
     };
   }

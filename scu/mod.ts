@@ -25,3 +25,4 @@ export * from "./echo.ts";
 export * from "./store.ts";
 export * from "./retrieve_operation.ts";
 export * from "./query_retrieve_scu.ts";
+export * from "./storage_classes.ts";

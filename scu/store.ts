@@ -7,22 +7,14 @@
  *
  * @module
  */
-import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
-import {
-  Dataset,
-  decodePart10Header,
-  DicomDecodeError,
-  encodeDataset,
-  readPart10,
-} from "../dataset/mod.ts";
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { connect, type ProposedPresentationContext } from "../association/mod.ts";
+import { Dataset, readPart10 } from "../dataset/mod.ts";
 import { DimseChannel, type OutgoingDataset, PRIORITY, statusCategory } from "../dimse/mod.ts";
 import { _connectOptions, type ScuOptions } from "./options.ts";
+import { prepareObject } from "./_send_object.ts";
 
 const EXPLICIT_LE = "1.2.840.10008.1.2.1";
 const IMPLICIT_LE = "1.2.840.10008.1.2";
-const EXPLICIT_BE = "1.2.840.10008.1.2.2";
-const UNCOMPRESSED = [EXPLICIT_LE, IMPLICIT_LE, EXPLICIT_BE];
 const MAX_CONTEXTS = 128;
 
 /** Something to send: a file path or a data set (with SOP Class and Instance UIDs). */
@@ -80,10 +72,6 @@ interface Item {
   sopInstanceUid?: string | undefined;
   transferSyntax?: string | undefined;
   error?: Error | undefined;
-}
-
-function isUncompressed(ts: string): boolean {
-  return UNCOMPRESSED.includes(ts);
 }
 
 async function scan(item: Item): Promise<void> {
@@ -155,81 +143,6 @@ function batches(bySop: Map<string, ProposedPresentationContext[]>): string[][] 
 }
 
 /**
- * Where the data set starts in a Part 10 file (after the preamble and the
- * meta information, PS3.10 §7.1), reading only the head of the file.
- */
-async function datasetOffset(file: Deno.FsFile): Promise<number> {
-  for (let want = 4096;; want *= 2) {
-    const head = new Uint8Array(want);
-    await file.seek(0, Deno.SeekMode.Start);
-    let length = 0;
-    while (length < want) {
-      const n = await file.read(head.subarray(length));
-      if (n === null) break;
-      length += n;
-    }
-    const complete = length < want;
-    try {
-      const { datasetOffset } = decodePart10Header(head.subarray(0, length));
-      // The meta group ends where an element of another group starts, or at the end of the file.
-      if (datasetOffset < length || complete) return datasetOffset;
-    } catch (e) {
-      if (complete || !(e instanceof DicomDecodeError && e.truncated)) throw e;
-    }
-  }
-}
-
-/** Picks the accepted context and the bytes to send for an item, converting when needed. */
-async function prepare(
-  association: Association,
-  item: Item,
-): Promise<
-  { contextId: number; transferSyntax: string; data: OutgoingDataset; size?: number | undefined }
-> {
-  const sop = item.sopClassUid!;
-  const ts = item.transferSyntax!;
-  const own = association.findContext(sop, ts);
-  if (own) {
-    if (item.source instanceof Dataset) {
-      return { contextId: own.id, transferSyntax: ts, data: item.source };
-    }
-    // The data set bytes as they are on disk: a deflated one stays deflated.
-    const file = await Deno.open(item.source);
-    try {
-      await file.seek(await datasetOffset(file), Deno.SeekMode.Start);
-    } catch (e) {
-      file.close();
-      throw e;
-    }
-    return { contextId: own.id, transferSyntax: ts, data: file.readable };
-  }
-  // The peer refused the file's own syntax: convert between uncompressed ones (and from deflate).
-  const convertible = isUncompressed(ts) || transferSyntaxInfo(ts)?.deflated === true;
-  const target = convertible
-    ? association.acceptedContexts.find((c) =>
-      c.abstractSyntax === sop && isUncompressed(c.transferSyntax ?? "")
-    )
-    : undefined;
-  if (!target) {
-    const offered = association.presentationContexts.filter((c) => c.abstractSyntax === sop);
-    const why = offered.length === 0
-      ? "no context was proposed"
-      : "the peer refused every context proposed for it";
-    throw new Error(`Cannot send ${item.name} (${ts}): ${why}`);
-  }
-  const dataset = item.source instanceof Dataset
-    ? item.source
-    : (await readPart10(await Deno.readFile(item.source))).dataset;
-  const bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
-  return {
-    contextId: target.id,
-    transferSyntax: target.transferSyntax!,
-    data: bytes,
-    size: bytes.length,
-  };
-}
-
-/**
  * Sends files and data sets to a Storage SCP.
  *
  * @example Send a folder's files, printing progress
@@ -292,26 +205,21 @@ export async function store(
       let sent: { transferSyntax: string } | undefined;
       let data: OutgoingDataset | undefined;
       try {
-        const prepared = await prepare(association, item);
+        const prepared = await prepareObject(association, {
+          name: item.name,
+          sopClassUid: item.sopClassUid!,
+          transferSyntax: item.transferSyntax!,
+          ...(item.source instanceof Dataset ? { dataset: item.source } : { path: item.source }),
+        });
         sent = prepared;
         let counted = prepared.size ?? 0;
         data = prepared.data;
         if (data instanceof ReadableStream) {
-          const deflated = transferSyntaxInfo(prepared.transferSyntax)?.deflated === true;
           data = data.pipeThrough(
             new TransformStream({
               transform(chunk, controller) {
                 counted += chunk.length;
                 controller.enqueue(chunk);
-              },
-              flush(controller) {
-                // Data sets are even-length, and DCMTK aborts on an odd PDV
-                // ("Odd Fragment Length"); a deflated one that some writer
-                // left odd gets the trailing zero byte DCMTK and pydicom add.
-                if (deflated && counted % 2 === 1) {
-                  controller.enqueue(new Uint8Array(1));
-                  counted++;
-                }
               },
             }),
           );

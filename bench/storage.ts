@@ -121,15 +121,27 @@ async function run(label: string, n: number, size: number): Promise<void> {
     const oursDir = `${root}/ours`;
     await Deno.mkdir(oursDir);
     let oursRecv: number;
+    let oursFast: number;
     {
       await using scp = new StorageScp({ hostname: "127.0.0.1", port: 0, directory: oursDir });
       oursRecv = await storescu(scp.port, files);
+    }
+    {
+      // Without fsync, as DCMTK's storescp writes: the same work minus durability.
+      await using scp = new StorageScp({
+        hostname: "127.0.0.1",
+        port: 0,
+        directory: oursDir,
+        durable: false,
+      });
+      oursFast = await storescu(scp.port, files);
     }
     const theirDir = `${root}/theirs`;
     await Deno.mkdir(theirDir);
     const dcmtk = await dcmtkStorescp(theirDir);
     const theirsRecv = await storescu(dcmtk.port, files);
-    console.log(line("  receive (storescu ->)", oursRecv, theirsRecv, mb, files.length));
+    console.log(line("  receive (storescu ->), fsync", oursRecv, theirsRecv, mb, files.length));
+    console.log(line("  receive (storescu ->), no fsync", oursFast, theirsRecv, mb, files.length));
 
     // Sending: ours -> storescp vs storescu -> storescp (same receiver).
     const t = performance.now();

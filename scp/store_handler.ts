@@ -72,6 +72,13 @@ export interface StoreTarget {
   onStore?: StoreHandler;
   /** Folder to write `<SOPInstanceUID>.dcm` files into, atomically. */
   directory?: string;
+  /**
+   * Flush each file and its folder to the disk before answering success
+   * (see {@linkcode WriteOptions.durable}).
+   *
+   * @default {true}
+   */
+  durable?: boolean;
   /** Names the file of an object in `directory`. */
   fileName?: (object: ObjectFacts) => string;
   /** Told about each file written to `directory`, after the success status is decided. */
@@ -97,7 +104,10 @@ const HEADER_CHECK_LIMIT = 65536;
  * Bytes are held back until that element has arrived whole, the data set
  * ends, or {@linkcode HEADER_CHECK_LIMIT} is reached.
  */
-function checked(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array> {
+function checked(
+  source: ReadableStream<Uint8Array>,
+  facts: ObjectFacts,
+): ReadableStream<Uint8Array> {
   const structure = new DatasetChecker(facts.transferSyntax);
   // The header check reads undeflated bytes only.
   const deflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true;
@@ -126,28 +136,41 @@ function checked(facts: ObjectFacts): TransformStream<Uint8Array, Uint8Array> {
     return true;
   };
   const held: Uint8Array[] = [];
-  return new TransformStream({
-    transform(chunk, controller) {
-      structure.push(chunk);
-      if (prefix === undefined) return controller.enqueue(chunk);
-      const joined = new Uint8Array(prefix.length + chunk.length);
-      joined.set(prefix);
-      joined.set(chunk, prefix.length);
-      prefix = joined;
-      held.push(chunk);
-      if (verify(false)) {
-        for (const c of held) controller.enqueue(c);
-        held.length = 0;
-        prefix = undefined;
+  // A pull-through stream rather than pipeThrough(): one read, check and
+  // enqueue per chunk, without the pipe machinery's extra promise hops.
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const { value: chunk, done } = await reader.read();
+        if (done) {
+          structure.finish();
+          if (prefix !== undefined) {
+            verify(true);
+            for (const c of held) controller.enqueue(c);
+          }
+          controller.close();
+          return;
+        }
+        structure.push(chunk);
+        if (prefix === undefined) return controller.enqueue(chunk);
+        const joined = new Uint8Array(prefix.length + chunk.length);
+        joined.set(prefix);
+        joined.set(chunk, prefix.length);
+        prefix = joined;
+        held.push(chunk);
+        if (verify(false)) {
+          for (const c of held) controller.enqueue(c);
+          held.length = 0;
+          prefix = undefined;
+          return;
+        }
       }
     },
-    flush(controller) {
-      structure.finish();
-      if (prefix === undefined) return;
-      verify(true);
-      for (const c of held) controller.enqueue(c);
+    cancel(reason) {
+      return reader.cancel(reason);
     },
-  });
+  }, { highWaterMark: 0 });
 }
 
 /** The status an error of a store becomes (PS3.4 Table B.2-1). */
@@ -173,7 +196,7 @@ export function createStoreHandler(
     // One pass checks the structure (truncation, bad lengths) and, before any
     // byte goes on, that the header names the command's SOP instance.
     const raw = request.dataset ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
-    const dataset = raw.pipeThrough(checked(facts));
+    const dataset = checked(raw, facts);
     let status: number;
     let stored: StoredFile | undefined;
     let comment: string | undefined;
@@ -202,7 +225,9 @@ export function createStoreHandler(
       } else if (target.directory !== undefined) {
         const name = (target.fileName ?? defaultFileName)(facts);
         const path = `${target.directory}/${name}`;
-        const size = await writePart10Atomically(path, facts, dataset);
+        const size = await writePart10Atomically(path, facts, dataset, {
+          durable: target.durable ?? true,
+        });
         stored = { ...facts, path, size, callingAeTitle: association.callingAeTitle };
         status = STATUS.SUCCESS;
         await Promise.resolve(target.onWritten?.(stored)).catch(() => {});

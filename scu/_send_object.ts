@@ -41,6 +41,17 @@ export interface PreparedObject {
   readonly size: number | undefined;
 }
 
+/** Files up to this size are read whole rather than streamed. */
+const SMALL_FILE = 1 << 20;
+
+/** A deflated data set some writer left odd gets the trailing NUL of PS3.5 §A.5. */
+function padDeflated(body: Uint8Array, transferSyntax: string): Uint8Array {
+  if ((body.length & 1) === 0 || !transferSyntaxInfo(transferSyntax)?.deflated) return body;
+  const padded = new Uint8Array(body.length + 1);
+  padded.set(body);
+  return padded;
+}
+
 /**
  * Where the data set of a Part 10 file starts (after the preamble and meta
  * information, PS3.10 §7.1), reading only the head of the file.
@@ -119,10 +130,18 @@ export async function prepareObject(
     if (object.dataset) {
       return { contextId: own.id, transferSyntax: ts, data: object.dataset, size: undefined };
     }
+    const path = object.path!;
+    // A small file is read whole (two operations) and sent from memory, so
+    // that its command and data set can share one PDU and one write.
+    if ((await Deno.stat(path)).size <= SMALL_FILE) {
+      const bytes = await Deno.readFile(path);
+      const body = padDeflated(bytes.subarray(decodePart10Header(bytes).datasetOffset), ts);
+      return { contextId: own.id, transferSyntax: ts, data: body, size: body.length };
+    }
     return {
       contextId: own.id,
       transferSyntax: ts,
-      data: await openDataset(object.path!, ts),
+      data: await openDataset(path, ts),
       size: undefined,
     };
   }

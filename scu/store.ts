@@ -8,7 +8,7 @@
  * @module
  */
 import { connect, type ProposedPresentationContext } from "../association/mod.ts";
-import { Dataset, readPart10 } from "../dataset/mod.ts";
+import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/mod.ts";
 import { DimseChannel, type OutgoingDataset, PRIORITY, statusCategory } from "../dimse/mod.ts";
 import { _connectOptions, type ScuOptions } from "./options.ts";
 import { prepareObject } from "./_send_object.ts";
@@ -74,6 +74,32 @@ interface Item {
   error?: Error | undefined;
 }
 
+/**
+ * Reads a file's meta information and data set up to SOP Instance UID: from
+ * its first 64 KiB when they hold it (one read), else as a stream.
+ */
+async function readHeader(path: string): Promise<Part10File> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(HEADER_READ);
+  let length = 0;
+  for (let n: number | null = 0; n !== null && length < head.length; length += n ?? 0) {
+    n = await file.read(head.subarray(length));
+  }
+  try {
+    const read = decodePart10(head.subarray(0, length), { stopBefore: 0x00080019 });
+    // A full buffer that ended between elements before (0008,0018) proves nothing.
+    if (length < head.length || read.dataset.has(0x00080018)) return read;
+  } catch {
+    // Deflated, or a header longer than the first read: the streaming reader copes.
+  }
+  await file.seek(0, Deno.SeekMode.Start);
+  const read = await readPart10(file.readable, { stopBefore: 0x00080019 });
+  await read.rest?.cancel();
+  return read;
+}
+
+const HEADER_READ = 1 << 16;
+
 async function scan(item: Item): Promise<void> {
   try {
     if (item.source instanceof Dataset) {
@@ -81,11 +107,7 @@ async function scan(item: Item): Promise<void> {
       item.sopInstanceUid = item.source.string(0x00080018);
       item.transferSyntax = EXPLICIT_LE;
     } else {
-      using file = await Deno.open(item.source);
-      const { meta, dataset, transferSyntax, rest } = await readPart10(file.readable, {
-        stopBefore: 0x00080019,
-      });
-      await rest?.cancel();
+      const { meta, dataset, transferSyntax } = await readHeader(item.source);
       // The command must name what the data set says it is (PS3.4 B.2.3); the
       // meta information is only a fallback.
       item.sopClassUid = dataset.string(0x00080016) ?? meta.string(0x00020002);

@@ -222,17 +222,26 @@ export async function store(
       association,
       options.dimseTimeout === undefined ? {} : { dimseTimeout: options.dimseTimeout },
     );
-    for (const item of todo) {
+    const prepare = (item: Item) => {
+      const p = prepareObject(association, {
+        name: item.name,
+        sopClassUid: item.sopClassUid!,
+        transferSyntax: item.transferSyntax!,
+        ...(item.source instanceof Dataset ? { dataset: item.source } : { path: item.source }),
+      });
+      p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
+      return p;
+    };
+    // The next object is read from disk while the peer answers the current one.
+    let next = todo.length > 0 ? prepare(todo[0]!) : undefined;
+    for (const [i, item] of todo.entries()) {
       options.signal?.throwIfAborted();
       let sent: { transferSyntax: string } | undefined;
       let data: OutgoingDataset | undefined;
+      const current = next!;
+      next = i + 1 < todo.length ? prepare(todo[i + 1]!) : undefined;
       try {
-        const prepared = await prepareObject(association, {
-          name: item.name,
-          sopClassUid: item.sopClassUid!,
-          transferSyntax: item.transferSyntax!,
-          ...(item.source instanceof Dataset ? { dataset: item.source } : { path: item.source }),
-        });
+        const prepared = await current;
         sent = prepared;
         let counted = prepared.size ?? 0;
         data = prepared.data;
@@ -287,6 +296,9 @@ export async function store(
         if (association.state !== "Sta6") break; // the association ended: the rest of the group fails below
       }
     }
+    // An object read ahead but never sent still holds its file open.
+    const unsent = await next?.catch(() => undefined);
+    if (unsent?.data instanceof ReadableStream) await unsent.data.cancel().catch(() => {});
     for (const item of todo) {
       if (!results[item.index]) {
         report(item, {

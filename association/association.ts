@@ -82,6 +82,7 @@ export class Association implements AsyncDisposable {
 
   readonly #ul: _UpperLayer;
   readonly #facts: _AssociationFacts;
+  #accepted: readonly NegotiatedPresentationContext[] | undefined;
 
   private constructor(ul: _UpperLayer, facts: _AssociationFacts) {
     this.#ul = ul;
@@ -110,7 +111,7 @@ export class Association implements AsyncDisposable {
 
   /** The accepted presentation contexts (result 0), each with its transfer syntax. */
   get acceptedContexts(): readonly NegotiatedPresentationContext[] {
-    return this.#facts.presentationContexts.filter((c) => c.result === 0);
+    return this.#accepted ??= this.#facts.presentationContexts.filter((c) => c.result === 0);
   }
 
   /**

@@ -30,4 +30,35 @@ export function timeoutMs(text: string | undefined): number | undefined {
   return s * 1000;
 }
 
+/**
+ * Runs `run`, saying where a peer that could not be reached (or that
+ * aborted) is, with the system's reason: "127.0.0.1:104: Cannot open the
+ * transport connection (Connection refused)".
+ */
+export async function explained<T>(host: string, port: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (!(e instanceof Error) || e.name !== "AssociationAbortedError") throw e;
+    const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
+    throw new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
+  }
+}
+
+/** Resolves on SIGINT, SIGTERM or `signal`: how the servers of the CLI end. */
+export async function untilStopped(signal?: AbortSignal): Promise<void> {
+  const stop = Promise.withResolvers<void>();
+  const onSignal = () => stop.resolve();
+  signal?.addEventListener("abort", onSignal, { once: true });
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    await stop.promise;
+  } finally {
+    signal?.removeEventListener("abort", onSignal);
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
 export { parseArgs };

@@ -4,7 +4,7 @@
  * @module
  */
 import { echo as echoScu } from "../scu/mod.ts";
-import { hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
+import { explained, hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
 
 const USAGE = "dcm echo HOST PORT [--aet AE] [--call AE] [--timeout S] [--json]";
 
@@ -17,15 +17,14 @@ export async function echo(args: string[]): Promise<number> {
   });
   const { host, port } = hostPort(positionals, USAGE);
   const timeout = timeoutMs(values.timeout);
-  const result = await echoScu(host, port, {
-    callingAeTitle: values.aet,
-    calledAeTitle: values.call,
-    ...(timeout !== undefined
-      ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
-      : {}),
-  }).catch((e: unknown) => {
-    throw unreachable(host, port, e);
-  });
+  const result = await explained(host, port, () =>
+    echoScu(host, port, {
+      callingAeTitle: values.aet,
+      calledAeTitle: values.call,
+      ...(timeout !== undefined
+        ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
+        : {}),
+    }));
   if (values.json) {
     console.log(
       JSON.stringify({ host, port, status: result.status, milliseconds: result.milliseconds }),
@@ -36,11 +35,4 @@ export async function echo(args: string[]): Promise<number> {
     );
   }
   return 0;
-}
-
-/** The error to report when the peer cannot be reached: where, and the system's reason. */
-function unreachable(host: string, port: number, e: unknown): Error {
-  if (!(e instanceof Error) || e.name !== "AssociationAbortedError") return e as Error;
-  const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
-  return new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
 }

@@ -8,7 +8,7 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
-import { parseArgs } from "./_args.ts";
+import { parseArgs, untilStopped } from "./_common.ts";
 import { Progress } from "./_progress.ts";
 
 const USAGE = "dcm qrscp --port P --dir ARCHIVE [--aet AE] [--dest NAME=HOST:PORT ...] [--db FILE]";
@@ -79,14 +79,7 @@ export async function qrscp(args: string[], signal?: AbortSignal): Promise<numbe
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   console.error(`qrscp ${values.aet} listening on ${values.host}:${scp.port}`);
-  const stop = Promise.withResolvers<void>();
-  signal?.addEventListener("abort", () => stop.resolve(), { once: true });
-  const onSignal = () => stop.resolve();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  await stop.promise;
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
+  await untilStopped(signal);
   await scp.shutdown();
   return 0;
 }

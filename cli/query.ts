@@ -13,7 +13,7 @@
 import { toDicomJson } from "../dataset/mod.ts";
 import { keywordOf } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
-import { hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
+import { explained, hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
 import { identifierOf, modelOf } from "./_keys.ts";
 import { Progress } from "./_progress.ts";
 
@@ -41,21 +41,6 @@ function setup(args: string[], usage: string) {
   });
   const query = identifierOf(modelOf(values.model), values.key);
   return { values, scu, query, host, port };
-}
-
-/**
- * Says where a peer that could not be reached (or that aborted) is, with
- * the system's reason: "127.0.0.1:104: Cannot open the transport connection
- * (Connection refused)".
- */
-async function explained<T>(host: string, port: number, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (e) {
-    if (!(e instanceof Error) || e.name !== "AssociationAbortedError") throw e;
-    const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
-    throw new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
-  }
 }
 
 /** Runs `dcm find`; prints each match (DICOM JSON per line with --json). */

@@ -5,7 +5,7 @@
  * @module
  */
 import { expandPaths, store as storeScu } from "../scu/mod.ts";
-import { hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
+import { explained, hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
 import { Progress } from "./_progress.ts";
 
 const USAGE = "dcm store HOST PORT FILE_OR_DIR... [--aet AE] [--call AE] [--timeout S] [--json]";
@@ -24,31 +24,30 @@ export async function store(args: string[]): Promise<number> {
   let done = 0;
   let bytes = 0;
   const timeout = timeoutMs(values.timeout);
-  const summary = await storeScu(host, port, files, {
-    callingAeTitle: values.aet,
-    calledAeTitle: values.call,
-    ...(timeout !== undefined
-      ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
-      : {}),
-    onResult: (r) => {
-      done++;
-      bytes += r.bytes;
-      if (values.json) {
-        console.log(JSON.stringify({
-          file: r.source,
-          sopInstanceUid: r.sopInstanceUid,
-          status: r.status,
-          error: r.error?.message,
-        }));
-      } else if (r.error) {
-        progress.done();
-        console.error(`failed: ${r.source}: ${r.error.message}`);
-      }
-      progress.update(done);
-    },
-  }).catch((e: unknown) => {
-    throw unreachable(host, port, e);
-  });
+  const summary = await explained(host, port, () =>
+    storeScu(host, port, files, {
+      callingAeTitle: values.aet,
+      calledAeTitle: values.call,
+      ...(timeout !== undefined
+        ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
+        : {}),
+      onResult: (r) => {
+        done++;
+        bytes += r.bytes;
+        if (values.json) {
+          console.log(JSON.stringify({
+            file: r.source,
+            sopInstanceUid: r.sopInstanceUid,
+            status: r.status,
+            error: r.error?.message,
+          }));
+        } else if (r.error) {
+          progress.done();
+          console.error(`failed: ${r.source}: ${r.error.message}`);
+        }
+        progress.update(done);
+      },
+    }));
   progress.done();
   const line =
     `${summary.completed} stored, ${summary.warning} with warnings, ${summary.failed} failed, ` +
@@ -56,11 +55,4 @@ export async function store(args: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify({ summary: { ...summary, results: undefined } }));
   else console.log(line);
   return summary.failed > 0 ? 1 : 0;
-}
-
-/** The error to report when the peer cannot be reached: where, and the system's reason. */
-function unreachable(host: string, port: number, e: unknown): Error {
-  if (!(e instanceof Error) || e.name !== "AssociationAbortedError") return e as Error;
-  const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
-  return new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
 }

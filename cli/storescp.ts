@@ -5,7 +5,7 @@
  * @module
  */
 import { StorageScp } from "../scp/mod.ts";
-import { parseArgs } from "./_args.ts";
+import { parseArgs, untilStopped } from "./_common.ts";
 
 const USAGE = "dcm storescp --port P --dir OUT [--aet AE] [--host H] [--json]";
 
@@ -50,14 +50,7 @@ export async function storescp(args: string[], signal?: AbortSignal): Promise<nu
   console.error(
     `storescp ${values.aet} listening on ${values.host}:${scp.port}, writing to ${values.dir}`,
   );
-  const stop = Promise.withResolvers<void>();
-  signal?.addEventListener("abort", () => stop.resolve(), { once: true });
-  const onSignal = () => stop.resolve();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  await stop.promise;
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
+  await untilStopped(signal);
   await scp.shutdown();
   return 0;
 }

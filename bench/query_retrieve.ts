@@ -24,6 +24,12 @@ import {
 
 const REPEAT = 50;
 
+/**
+ * Whether our side fsyncs each received file before answering (our default).
+ * DCMTK does not; `--no-fsync` measures both sides doing the same work.
+ */
+const DURABLE = !Deno.args.includes("--no-fsync");
+
 async function dcmtk(tool: string, args: string[]): Promise<number> {
   const start = performance.now();
   const out = await new Deno.Command(tool, {
@@ -63,7 +69,10 @@ try {
     0,
   );
   const mb = corpusBytes / 1e6;
-  console.log(`corpus: ${files.length} instances, ${mb.toFixed(1)} MB, served by DCMTK dcmqrscp`);
+  console.log(
+    `corpus: ${files.length} instances, ${mb.toFixed(1)} MB, served by DCMTK dcmqrscp; ` +
+      `our side ${DURABLE ? "fsyncs each file" : "does not fsync (--no-fsync), as DCMTK"}`,
+  );
 
   const ourScpPort = freePort();
   const moveScuPort = freePort();
@@ -182,6 +191,7 @@ try {
     for (const id of patients) {
       await scu.get(new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id), {
         directory: getOurs,
+        durable: DURABLE,
         sopClasses: [...new Set(files.map((f) => f.sopClassUid))],
       });
     }

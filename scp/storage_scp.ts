@@ -32,14 +32,16 @@ export interface StorageScpOptions extends ServiceProviderOptions, StoreTarget {
 
 /**
  * What a Storage SCP accepts by default, most preferred first: every
- * encapsulated (compressed) syntax, stored as received; deflate; then the
- * uncompressed ones.
+ * encapsulated (compressed) syntax, stored as received, so that a sender
+ * proposing one need not decompress; then the uncompressed ones; deflate
+ * last, since choosing it would make a sender of uncompressed objects
+ * compress every one of them.
  */
 export const DEFAULT_STORAGE_TRANSFER_SYNTAXES: readonly string[] = [
   ...TRANSFER_SYNTAXES.filter((t) => t.encapsulated && !t.retired).map((t) => t.uid),
-  "1.2.840.10008.1.2.1.99",
   "1.2.840.10008.1.2.1",
   "1.2.840.10008.1.2",
+  "1.2.840.10008.1.2.1.99",
   "1.2.840.10008.1.2.2",
 ];
 

@@ -10,6 +10,7 @@ import { hasLongHeader, isVr, type Vr, wordSize } from "./vr.ts";
 /** Options the decoder takes. */
 export interface DecoderOptions {
   maxDepth?: number;
+  strict?: boolean;
   onWarning?: (message: string) => void;
 }
 
@@ -54,6 +55,7 @@ export class Decoder {
   explicit: boolean;
   little: boolean;
   readonly maxDepth: number;
+  readonly strict: boolean;
   readonly onWarning: ((message: string) => void) | undefined;
   /**
    * Whether `bytes` is the whole input. Then a sequence or item whose defined
@@ -69,6 +71,7 @@ export class Decoder {
     this.explicit = encoding.explicitVr;
     this.little = encoding.littleEndian;
     this.maxDepth = options.maxDepth ?? 64;
+    this.strict = options.strict ?? false;
     this.onWarning = options.onWarning;
   }
 
@@ -173,7 +176,12 @@ export class Decoder {
       }
       this.truncated(`${formatTag(tag)} (${vr}, length ${length})`, pos, next);
     }
-    if (length & 1) this.onWarning?.(`${formatTag(tag)} (${vr}) has odd length ${length}`);
+    if (length & 1) {
+      // PS3.5 §7.1.1: value lengths are even. Real files break this; strict mode refuses them.
+      const message = `${formatTag(tag)} (${vr}) has odd length ${length}`;
+      if (this.strict) this.fail(`Cannot decode ${message}`, pos);
+      this.onWarning?.(message);
+    }
     if (vr === "SQ") return this.sequence(ds, tag, vr, start, next, depth);
     let bytes = this.bytes.subarray(start, next);
     if (!this.little) bytes = swap(bytes, wordSize(vr));

@@ -28,6 +28,13 @@ export interface DecodeDatasetOptions {
    * @default {64}
    */
   maxDepth?: number;
+  /**
+   * Refuse what PS3.5 forbids but real files contain (odd value lengths)
+   * with a DicomDecodeError, instead of a warning.
+   *
+   * @default {false}
+   */
+  strict?: boolean;
   /** Receives warnings about recoverable oddities (odd lengths, unknown VR codes read as UN). */
   onWarning?: (message: string) => void;
 }

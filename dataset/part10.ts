@@ -36,6 +36,12 @@ export interface DecodePart10Options {
    * @default {64}
    */
   maxDepth?: number;
+  /**
+   * Refuse odd value lengths with a DicomDecodeError instead of a warning.
+   *
+   * @default {false}
+   */
+  strict?: boolean;
   /** Receives warnings about recoverable oddities. */
   onWarning?: (message: string) => void;
 }

@@ -284,3 +284,14 @@ Deno.test("decodeDataset() refuses a deflated transfer syntax with a pointer to 
     TypeError,
   );
 });
+
+Deno.test("decodeDataset() warns about an odd value length, and refuses it in strict mode (PS3.5 §7.1.1)", () => {
+  const src = bytes([0x10, 0x00, 0x20, 0x00], "LO", [3, 0], "ABC");
+  const warnings: string[] = [];
+  const ds = decodeDataset(src, { transferSyntax: EXPLICIT, onWarning: (m) => warnings.push(m) });
+  assertEquals(ds.string(Tag.PatientID), "ABC");
+  assertEquals(warnings.length, 1);
+  const e = decodeError(() => decodeDataset(src, { transferSyntax: EXPLICIT, strict: true }));
+  assertEquals(e.offset, 0);
+  assert(/odd length 3/.test(e.message), e.message);
+});

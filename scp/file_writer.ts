@@ -20,8 +20,85 @@ export interface ObjectFacts {
   readonly sourceAeTitle?: string;
 }
 
+/** An open, empty temporary file. */
+export interface TempFile {
+  /** Its path. */
+  readonly path: string;
+  /** The open file. */
+  readonly file: Deno.FsFile;
+}
+
+/** The hidden folder, inside the target folder, where temporary files live until renamed. */
+export const INCOMING_FOLDER = ".incoming";
+
+/**
+ * Temporary files created ahead of need in `<directory>/.incoming`: creating
+ * a file costs more than writing a small object on common file systems, so a
+ * Storage SCP takes one ready to write when a C-STORE begins, and a
+ * replacement is created while the next object arrives. Renaming into the
+ * target folder stays atomic (same file system). `close()` removes the
+ * spares; after a crash they are only hidden `.partial` files.
+ */
+export class TempFilePool implements AsyncDisposable {
+  readonly #dir: string;
+  readonly #spares: Promise<TempFile>[] = [];
+  readonly #size: number;
+  #closed = false;
+
+  /** A pool for `directory`, keeping `size` files ready once first used. */
+  constructor(directory: string, size = 2) {
+    this.#dir = `${directory}/${INCOMING_FOLDER}`;
+    this.#size = size;
+    try {
+      Deno.mkdirSync(this.#dir);
+    } catch {
+      // Exists already, or the target folder is missing: take() reports that.
+    }
+  }
+
+  /** A temporary file to write; throws what creating it threw (e.g. a missing folder). */
+  take(): Promise<TempFile> {
+    if (this.#closed) return Promise.reject(new Error("The temporary file pool is closed"));
+    const next = this.#spares.shift() ?? this.#create();
+    while (this.#spares.length < this.#size) {
+      const spare = this.#create();
+      spare.catch(() => {}); // a failure shows when the spare is taken
+      this.#spares.push(spare);
+    }
+    return next;
+  }
+
+  async #create(): Promise<TempFile> {
+    // Not recursive: a target folder that does not exist is an error, not created.
+    await Deno.mkdir(this.#dir).catch((e) => {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    });
+    const path = `${this.#dir}/${crypto.randomUUID()}.partial`;
+    return { path, file: await Deno.open(path, { write: true, createNew: true, mode: 0o644 }) };
+  }
+
+  /** Closes and removes the spare files, and the folder when empty. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const spare of this.#spares.splice(0)) {
+      const t = await spare.catch(() => undefined);
+      if (!t) continue;
+      t.file.close();
+      await Deno.remove(t.path).catch(() => {});
+    }
+    await Deno.remove(this.#dir).catch(() => {}); // only if empty
+  }
+
+  /** Same as {@linkcode TempFilePool.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
 /** Options of {@linkcode writePart10Atomically}. */
 export interface WriteOptions {
+  /** Where to take the temporary file from; by default one is created next to `path`. */
+  temp?: TempFilePool;
   /**
    * Flush the file and its folder to the disk (fsync) before returning, so
    * that a crash right after cannot lose an object reported stored. Turning
@@ -63,7 +140,6 @@ export async function writePart10Atomically(
   const durable = options.durable ?? true;
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
-  const temp = `${dir}/.${path.slice(slash + 1)}.${crypto.randomUUID()}.partial`;
   const meta = encodeFileMeta(createFileMeta(undefined, {
     sopClassUid: facts.sopClassUid,
     sopInstanceUid: facts.sopInstanceUid,
@@ -71,7 +147,14 @@ export async function writePart10Atomically(
     ...(facts.sourceAeTitle ? { sourceAeTitle: facts.sourceAeTitle } : {}),
   }));
   let written = 0;
-  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+  let temp: string;
+  let file: Deno.FsFile;
+  if (options.temp) {
+    ({ path: temp, file } = await options.temp.take());
+  } else {
+    temp = `${dir}/.${path.slice(slash + 1)}.${crypto.randomUUID()}.partial`;
+    file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
+  }
   try {
     try {
       // Coalesce PDV-sized chunks into few large writes: a small object is

@@ -12,6 +12,7 @@ import {
 } from "../dictionary/mod.ts";
 import { ServiceProvider, type ServiceProviderOptions } from "./service_provider.ts";
 import { createStoreHandler, type StoreTarget } from "./store_handler.ts";
+import { TempFilePool } from "./file_writer.ts";
 import type { RequestHandler } from "../dimse/mod.ts";
 
 /** Options of {@linkcode StorageScp}. */
@@ -67,11 +68,14 @@ export class StorageScp extends ServiceProvider {
       [...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES];
     const transferSyntaxes = options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES;
     const byAssociation = new WeakMap<object, RequestHandler>();
+    const temp = options.directory !== undefined && options.onStore === undefined
+      ? new TempFilePool(options.directory)
+      : undefined;
     const store: RequestHandler = (request, context) => {
       const association = context.channel.association;
       let handler = byAssociation.get(association);
       if (!handler) {
-        handler = createStoreHandler(options, association);
+        handler = createStoreHandler(options, association, temp);
         byAssociation.set(association, handler);
       }
       return handler(request, context);
@@ -83,5 +87,14 @@ export class StorageScp extends ServiceProvider {
       })),
       handlers: { "C-STORE-RQ": store },
     }, options);
+    this.#temp = temp;
+  }
+
+  readonly #temp: TempFilePool | undefined;
+
+  /** Stops accepting, waits for the stores in flight, then removes the spare temporary files. */
+  override async shutdown(options: { abort?: boolean } = {}): Promise<void> {
+    await super.shutdown(options);
+    await this.#temp?.close();
   }
 }

@@ -24,7 +24,12 @@ import {
   type RequestHandler,
   STATUS,
 } from "../dimse/mod.ts";
-import { defaultFileName, type ObjectFacts, writePart10Atomically } from "./file_writer.ts";
+import {
+  defaultFileName,
+  type ObjectFacts,
+  type TempFilePool,
+  writePart10Atomically,
+} from "./file_writer.ts";
 
 /** An object arriving by C-STORE: the command's facts and the data set as a stream. */
 export interface IncomingObject extends ObjectFacts {
@@ -180,10 +185,14 @@ export function storeFailureStatus(error: unknown): number {
   return STATUS.OUT_OF_RESOURCES;
 }
 
-/** Builds the C-STORE-RQ handler for a store target. */
+/**
+ * Builds the C-STORE-RQ handler for a store target; `temp` supplies
+ * temporary files created ahead of need (see {@linkcode TempFilePool}).
+ */
 export function createStoreHandler(
   target: StoreTarget,
   association: { callingAeTitle: string; calledAeTitle: string },
+  temp?: TempFilePool,
 ): RequestHandler {
   return async (request: IncomingRequest, context: RequestContext) => {
     const c = request.command;
@@ -227,6 +236,7 @@ export function createStoreHandler(
         const path = `${target.directory}/${name}`;
         const size = await writePart10Atomically(path, facts, dataset, {
           durable: target.durable ?? true,
+          ...(temp ? { temp } : {}),
         });
         stored = { ...facts, path, size, callingAeTitle: association.callingAeTitle };
         status = STATUS.SUCCESS;

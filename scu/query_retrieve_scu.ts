@@ -18,6 +18,7 @@ import {
   statusCategory,
 } from "../dimse/mod.ts";
 import { createStoreHandler, type StoreTarget } from "../scp/store_handler.ts";
+import { TempFilePool } from "../scp/file_writer.ts";
 import { StorageScp } from "../scp/storage_scp.ts";
 import { _connectOptions, type ScuOptions } from "./options.ts";
 import { decodeIdentifier, hex, progressOf } from "./_responses.ts";
@@ -514,20 +515,28 @@ export class QueryRetrieveScu implements AsyncDisposable {
         );
       }
       const received: string[] = [];
-      const handler = createStoreHandler({
-        ...options,
-        onStore: options.onStore
-          ? async (object) => {
-            const status = await options.onStore!(object);
-            received.push(object.sopInstanceUid);
-            return status;
-          }
-          : undefined,
-        onStored: (file) => {
-          received.push(file.sopInstanceUid);
-          options.onStored?.(file);
-        },
-      } as StoreTarget, association);
+      // Temporary files created ahead (see TempFilePool), removed when done.
+      await using temp = options.onStore || options.directory === undefined
+        ? undefined
+        : new TempFilePool(options.directory);
+      const handler = createStoreHandler(
+        {
+          ...options,
+          onStore: options.onStore
+            ? async (object) => {
+              const status = await options.onStore!(object);
+              received.push(object.sopInstanceUid);
+              return status;
+            }
+            : undefined,
+          onStored: (file) => {
+            received.push(file.sopInstanceUid);
+            options.onStored?.(file);
+          },
+        } as StoreTarget,
+        association,
+        temp,
+      );
       const channel = new DimseChannel(association, {
         ...this.#channelOptions(),
         handlers: { "C-STORE-RQ": handler },

@@ -350,7 +350,8 @@ export function watchForFile(
   dir: string,
   pattern: RegExp,
 ): { created: Promise<string>; stop: () => void } {
-  const watcher = Deno.watchFs(dir, { recursive: false });
+  // Recursive: a Storage SCP keeps its temporary files in <dir>/.incoming.
+  const watcher = Deno.watchFs(dir, { recursive: true });
   const created = (async () => {
     for await (const event of watcher) {
       const path = event.paths.find((p) => pattern.test(p.slice(p.lastIndexOf("/") + 1)));

@@ -75,7 +75,10 @@ export interface StoredFile extends ObjectFacts {
 export interface StoreTarget {
   /** Receives each object; takes precedence over `directory`. */
   onStore?: StoreHandler;
-  /** Folder to write `<SOPInstanceUID>.dcm` files into, atomically. */
+  /**
+   * Folder to write `<SOPInstanceUID>.dcm` files into, atomically; the
+   * temporary files of writes in progress live in its hidden `.incoming` folder.
+   */
   directory?: string;
   /**
    * Flush each file and its folder to the disk before answering success

@@ -79,7 +79,7 @@ export async function readPart10(
     // arrive; only the warnings of the attempt that succeeds are reported.
     let header;
     const headerWarnings: string[] = [];
-    for (let want = 1024;;) {
+    for (let want = 1024;; want *= 2) {
       await queue.fill(want);
       headerWarnings.length = 0;
       try {
@@ -87,15 +87,11 @@ export async function readPart10(
           ...options,
           onWarning: (m) => headerWarnings.push(m),
         });
-        if (header.datasetOffset === queue.buffered && !queue.done) throw new RangeError("more");
-        break;
+        // A meta group that ends exactly where the bytes do may go on: read more first.
+        if (header.datasetOffset < queue.buffered || queue.done) break;
       } catch (e) {
-        if (
-          queue.done || !(e instanceof DicomDecodeError && e.truncated || e instanceof RangeError)
-        ) {
-          throw e;
-        }
-        want = Math.max(want * 2, e instanceof DicomDecodeError ? e.needed ?? 0 : 0);
+        if (queue.done || !(e instanceof DicomDecodeError && e.truncated)) throw e;
+        want = Math.max(want, e.needed ?? 0);
       }
     }
     for (const m of headerWarnings) options.onWarning?.(m);

@@ -77,9 +77,24 @@ export class TempFilePool implements AsyncDisposable {
     return { path, file: await Deno.open(path, { write: true, createNew: true, mode: 0o644 }) };
   }
 
+  #target: Promise<Deno.FsFile | undefined> | undefined;
+
+  /**
+   * Makes renames into the target folder durable (fsync of the folder),
+   * through a handle kept open for the pool's life.
+   */
+  async syncTarget(): Promise<void> {
+    this.#target ??= Deno.open(this.#dir.slice(0, -INCOMING_FOLDER.length - 1), { read: true })
+      .catch(() => undefined);
+    const dir = await this.#target;
+    await dir?.sync().catch(() => {}); // not supported everywhere; the rename is atomic anyway
+  }
+
   /** Closes and removes the spare files, and the folder when empty. */
   async close(): Promise<void> {
     this.#closed = true;
+    (await this.#target)?.close();
+    this.#target = undefined;
     for (const spare of this.#spares.splice(0)) {
       const t = await spare.catch(() => undefined);
       if (!t) continue;
@@ -181,7 +196,7 @@ export async function writePart10Atomically(
     await Deno.remove(temp).catch(() => {});
     throw e;
   }
-  if (durable) await syncDirectory(dir);
+  if (durable) await (options.temp ? options.temp.syncTarget() : syncDirectory(dir));
   return written;
 }
 

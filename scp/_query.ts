@@ -1,0 +1,240 @@
+// Query/Retrieve SCP internals: identifier checks, matching and response
+// identifiers (PS3.4 C.4.1, C.6). Used by query_retrieve_scp.ts.
+import type { Association } from "../association/mod.ts";
+import {
+  type DataElement,
+  Dataset,
+  decodeDataset,
+  inflateRaw,
+  QUERY_MODELS,
+  type QueryLevel,
+  type QueryModel,
+} from "../dataset/mod.ts";
+import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { type IncomingRequest, STATUS } from "../dimse/mod.ts";
+import {
+  type Archive,
+  levelDepth,
+  levelOf,
+  matches,
+  MatchingKeyError,
+  UNIQUE_KEYS,
+  validateQuery,
+} from "../archive/mod.ts";
+import { DEFAULT_STORAGE_TRANSFER_SYNTAXES } from "./storage_scp.ts";
+
+export const LEVEL = 0x00080052;
+export const SPECIFIC_CHARACTER_SET = 0x00080005;
+export const RETRIEVE_AE_TITLE = 0x00080054;
+export const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
+export const EXPLICIT_LE = "1.2.840.10008.1.2.1";
+export const IMPLICIT_LE = "1.2.840.10008.1.2";
+
+/** SOP Instance UID and Instance Number: the IMAGE level keys (PS3.4 Table C.6-4). */
+export const IMAGE_KEYS: ReadonlySet<number> = new Set([UNIQUE_KEYS.IMAGE, 0x00200013]);
+
+/** Every Q/R SOP class with its model and operation. */
+export const QR_CLASSES = new Map<
+  string,
+  { model: QueryModel; operation: "find" | "move" | "get" }
+>();
+for (
+  const [model, info] of Object.entries(QUERY_MODELS) as [
+    QueryModel,
+    typeof QUERY_MODELS[QueryModel],
+  ][]
+) {
+  for (const operation of ["find", "move", "get"] as const) {
+    QR_CLASSES.set(info[operation], { model, operation });
+  }
+}
+
+/** Transfer syntaxes of the storage contexts, most preferred first. */
+export const GET_TRANSFER_SYNTAXES: readonly string[] = [
+  "1.2.840.10008.1.2.1",
+  "1.2.840.10008.1.2",
+  ...DEFAULT_STORAGE_TRANSFER_SYNTAXES.filter((t) =>
+    t !== "1.2.840.10008.1.2.1" && t !== "1.2.840.10008.1.2"
+  ),
+];
+
+/** A failure the handlers answer with a status instead of a pending stream. */
+export class QueryFailure extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export async function readIdentifier(request: IncomingRequest): Promise<Dataset> {
+  if (!request.dataset) {
+    throw new QueryFailure(STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, "No identifier");
+  }
+  let bytes: Uint8Array = new Uint8Array(await new Response(request.dataset).arrayBuffer());
+  if (transferSyntaxInfo(request.transferSyntax)?.deflated) bytes = await inflateRaw(bytes);
+  try {
+    return decodeDataset(bytes, {
+      transferSyntax: transferSyntaxInfo(request.transferSyntax)?.deflated
+        ? EXPLICIT_LE
+        : request.transferSyntax,
+    });
+  } catch (e) {
+    throw new QueryFailure(
+      STATUS.CANNOT_UNDERSTAND,
+      `Cannot decode the identifier: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** Checks the level and the keys of an identifier against the model (PS3.4 §C.4.1.2.1, §C.6). */
+export function checkIdentifier(
+  model: QueryModel,
+  identifier: Dataset,
+  relational: boolean,
+): QueryLevel {
+  const level = identifier.string(LEVEL);
+  const levels = QUERY_MODELS[model].levels as readonly string[];
+  if (level === undefined || !levels.includes(level)) {
+    throw new QueryFailure(
+      STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+      `Query/Retrieve Level "${level ?? ""}" is not one of ${levels.join(", ")}`,
+    );
+  }
+  const depth = levelDepth(level as QueryLevel);
+  if (!relational) {
+    for (const el of identifier) {
+      const l = levelOf(el.tag);
+      // Keys below the query level are not allowed in a hierarchical query
+      // (PS3.4 §C.4.1.3.1). Attributes we do not know count as instance
+      // attributes; of those, only the IMAGE level keys of Table C.6-4 that
+      // no other level has are refused, so unknown keys stay return keys.
+      if (l === "IMAGE" && !IMAGE_KEYS.has(el.tag)) continue;
+      if (levelDepth(l) > depth) {
+        throw new QueryFailure(
+          STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+          `A ${l} level key is below the ${level} level`,
+        );
+      }
+    }
+  }
+  try {
+    validateQuery(identifier);
+  } catch (e) {
+    if (e instanceof MatchingKeyError) throw new QueryFailure(STATUS.CANNOT_UNDERSTAND, e.message);
+    throw e;
+  }
+  return level as QueryLevel;
+}
+
+/** The UID (or patient ID) lists that narrow the search before matching. */
+export function uniqueKeys(identifier: Dataset): Partial<Record<QueryLevel, string[]>> {
+  const out: Partial<Record<QueryLevel, string[]>> = {};
+  for (const level of ["PATIENT", "STUDY", "SERIES", "IMAGE"] as const) {
+    const values = identifier.strings(UNIQUE_KEYS[level]).filter((v) => v !== "");
+    if (values.length > 0 && !values.some((v) => /[*?]/.test(v))) out[level] = values;
+  }
+  return out;
+}
+
+export function isRelational(association: Association, sopClass: string): boolean {
+  const answer = association.sopClassExtendedNegotiations.find((n) => n.sopClassUid === sopClass);
+  return answer?.serviceClassApplicationInformation[0] === 1;
+}
+
+/** Builds a response identifier: each requested key from the record, or empty (PS3.4 §C.4.1.1.3.2). */
+export function responseFor(
+  query: Dataset,
+  record: Dataset,
+  level: QueryLevel,
+  aeTitle: string,
+): Dataset {
+  const out = new Dataset();
+  const charset = record.get(SPECIFIC_CHARACTER_SET);
+  if (charset) out.setElement(charset);
+  for (const key of query) {
+    if (key.tag === SPECIFIC_CHARACTER_SET || (key.tag & 0xffff) === 0) continue;
+    if (key.tag === LEVEL) {
+      out.set(LEVEL, level, "CS");
+      continue;
+    }
+    if (key.tag === RETRIEVE_AE_TITLE) {
+      out.set(RETRIEVE_AE_TITLE, aeTitle, "AE");
+      continue;
+    }
+    const have: DataElement | undefined = record.get(key.tag);
+    if (have) out.setElement(have);
+    else if (key.kind === "sequence") out.set(key.tag, [], "SQ");
+    else out.set(key.tag, null, key.vr);
+  }
+  return out;
+}
+
+export function isDerived(tag: number): boolean {
+  return tag >>> 16 === 0x0020 && (tag & 0xffff) >= 0x1200 && (tag & 0xffff) <= 0x1209 ||
+    tag === 0x00080061 || tag === 0x00080062;
+}
+
+/**
+ * Splits a relational query's keys (PS3.4 §C.4.1.2.2.2) into those of the
+ * query level and above, and the matching keys of the levels below with the
+ * deepest of those levels (`undefined` when there are none).
+ */
+export function splitRelational(
+  identifier: Dataset,
+  level: QueryLevel,
+): { here: Dataset; below: Dataset; deepest: QueryLevel | undefined } {
+  const here = new Dataset();
+  const below = new Dataset();
+  let deepest: QueryLevel | undefined;
+  for (const el of identifier) {
+    const l = levelOf(el.tag);
+    const emptyKey = el.kind !== "sequence" && identifier.strings(el.tag).every((v) => v === "");
+    if (levelDepth(l) <= levelDepth(level) || emptyKey || isDerived(el.tag)) {
+      here.setElement(el);
+      continue;
+    }
+    below.setElement(el);
+    if (deepest === undefined || levelDepth(l) > levelDepth(deepest)) deepest = l;
+  }
+  return { here, below, deepest };
+}
+
+/**
+ * Finds the records an identifier matches, lazily. In a relational query,
+ * a record matches keys of lower levels when one of the entities below it
+ * does (PS3.4 §C.4.1.2.2.2).
+ */
+export function* search(
+  archive: Archive,
+  identifier: Dataset,
+  level: QueryLevel,
+  relational = false,
+): Generator<{ dataset: Dataset; key: number }> {
+  const derivedWanted = [...identifier].some((el) => isDerived(el.tag));
+  const { here, below, deepest } = relational
+    ? splitRelational(identifier, level)
+    : { here: identifier, below: undefined, deepest: undefined };
+  for (const record of archive.records(level, uniqueKeys(identifier))) {
+    if (derivedWanted) {
+      for (const el of archive.derived(level, record.key)) record.dataset.setElement(el);
+    }
+    if (!matches(here, record.dataset)) continue;
+    if (deepest !== undefined && below !== undefined) {
+      // The record's own unique key (and those above it) narrow the entities below.
+      const narrow: Partial<Record<QueryLevel, string[]>> = { ...uniqueKeys(below) };
+      for (const l of ["PATIENT", "STUDY", "SERIES"] as const) {
+        if (levelDepth(l) > levelDepth(level)) break;
+        const v = record.dataset.string(UNIQUE_KEYS[l]);
+        if (v !== undefined) narrow[l] = [v];
+      }
+      let found = false;
+      for (const child of archive.records(deepest, narrow)) {
+        if (matches(below, child.dataset)) {
+          found = true;
+          break;
+        }
+      }
+      if (!found) continue;
+    }
+    yield record;
+  }
+}

@@ -125,11 +125,3 @@ export function levelOf(tag: number): QueryLevel {
 export function levelDepth(level: QueryLevel): number {
   return ["PATIENT", "STUDY", "SERIES", "IMAGE"].indexOf(level);
 }
-
-/** The unique key of each level (PS3.4 §C.6.1.1, §C.6.2.1). */
-export const UNIQUE_KEYS: { readonly [L in QueryLevel]: number } = {
-  PATIENT: 0x00100020,
-  STUDY: 0x0020000d,
-  SERIES: 0x0020000e,
-  IMAGE: 0x00080018,
-};

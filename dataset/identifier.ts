@@ -43,6 +43,14 @@ export type QueryLevel = "PATIENT" | "STUDY" | "SERIES" | "IMAGE";
 
 const QUERY_RETRIEVE_LEVEL = 0x00080052;
 
+/** The unique key of each level (PS3.4 §C.6.1.1, §C.6.2.1). */
+export const UNIQUE_KEYS: { readonly [L in QueryLevel]: number } = {
+  PATIENT: 0x00100020,
+  STUDY: 0x0020000d,
+  SERIES: 0x0020000e,
+  IMAGE: 0x00080018,
+};
+
 /**
  * A query: a data set that knows its information model and level. Keys with
  * a value are matching keys; keys set empty are return keys (PS3.4 §C.2.2.1).

@@ -9,6 +9,7 @@ import {
   QUERY_MODELS,
   type QueryLevel,
   type QueryModel,
+  UNIQUE_KEYS,
 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { type IncomingRequest, STATUS } from "../dimse/mod.ts";
@@ -18,7 +19,6 @@ import {
   levelOf,
   matches,
   MatchingKeyError,
-  UNIQUE_KEYS,
   validateQuery,
 } from "../archive/mod.ts";
 import { DEFAULT_STORAGE_TRANSFER_SYNTAXES } from "./storage_scp.ts";

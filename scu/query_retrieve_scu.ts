@@ -7,7 +7,7 @@
  * @module
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
-import { Dataset, Identifier, QUERY_MODELS, type QueryLevel } from "../dataset/mod.ts";
+import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
 import { uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
@@ -22,7 +22,7 @@ import { TempFilePool } from "../scp/file_writer.ts";
 import { StorageScp } from "../scp/storage_scp.ts";
 import { _connectOptions, type ScuOptions } from "./options.ts";
 import { decodeIdentifier, hex, progressOf } from "./_responses.ts";
-import { COMMON_STORAGE_SOP_CLASSES, fallbackStorageClasses } from "./storage_classes.ts";
+import { findNeededClasses } from "./_needed_classes.ts";
 import {
   RetrieveOperation,
   type RetrieveProgress,
@@ -33,19 +33,6 @@ const EXPLICIT_LE = "1.2.840.10008.1.2.1";
 const IMPLICIT_LE = "1.2.840.10008.1.2";
 const UNCOMPRESSED = [EXPLICIT_LE, IMPLICIT_LE];
 const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
-const QUERY_RETRIEVE_LEVEL = 0x00080052;
-const SOP_CLASS_UID = 0x00080016;
-/** The unique key of each level (PS3.4 §C.6.1.1, §C.6.2.1). */
-const UNIQUE_KEYS: { readonly [L in QueryLevel]: number } = {
-  PATIENT: 0x00100020,
-  STUDY: 0x0020000d,
-  SERIES: 0x0020000e,
-  IMAGE: 0x00080018,
-};
-
-/** The most C-FINDs get() makes to find out the storage SOP classes it needs. */
-const MAX_CLASS_QUERIES = 200;
-
 /** Options of {@linkcode QueryRetrieveScu}. */
 export interface QueryRetrieveScuOptions extends ScuOptions {
   /**
@@ -379,93 +366,6 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * The storage SOP classes a C-GET needs, asked for by C-FIND from the
-   * query's level down to IMAGE, one record at a time: a hierarchical query
-   * carries a single unique key for each level above its own (PS3.4
-   * §C.4.1.2.2.1), which strict peers such as DCMTK's dcmqrscp enforce.
-   * Falls back to what was found, {@linkcode COMMON_STORAGE_SOP_CLASSES},
-   * then other storage classes, 127 in all, when the model has no IMAGE
-   * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
-   * does not keep it), or the walk would take more than
-   * 200 queries.
-   */
-  async #neededClasses(
-    query: Identifier,
-    signal: AbortSignal | undefined,
-  ): Promise<{ classes: string[]; guessed: boolean }> {
-    const levels = QUERY_MODELS[query.model].levels as readonly QueryLevel[];
-    const start = levels.indexOf(query.level);
-    const classes = new Set<string>();
-    let unknownClass = false;
-    const fallback = (why: string) => {
-      this.#options.onWarning?.(
-        `C-GET: cannot find out the storage SOP classes needed (${why}); proposing 127 common ones`,
-      );
-      return { classes: fallbackStorageClasses(classes), guessed: true };
-    };
-    if (!levels.includes("IMAGE") || start < 0) {
-      return fallback(`${query.model} has no IMAGE level`);
-    }
-    const findOptions = signal ? { signal } : {};
-    let queries = 0;
-    try {
-      // The unique keys of each record found so far, and of the levels above it.
-      let records: Dataset[] = [];
-      for (let depth = start; depth < levels.length; depth++) {
-        const level = levels[depth]!;
-        const requests: Identifier[] = [];
-        if (depth === start) {
-          const q = new Identifier(query.model, level);
-          for (const el of query) if (el.tag !== QUERY_RETRIEVE_LEVEL) q.setElement(el);
-          requests.push(q);
-        } else {
-          for (const record of records) {
-            const q = new Identifier(query.model, level);
-            for (const el of record) q.setElement(el);
-            requests.push(q);
-          }
-        }
-        const next: Dataset[] = [];
-        for (const q of requests) {
-          if (++queries > MAX_CLASS_QUERIES) {
-            return fallback(`more than ${MAX_CLASS_QUERIES} queries needed`);
-          }
-          q.request(UNIQUE_KEYS[level]);
-          if (level === "IMAGE") q.request(SOP_CLASS_UID);
-          for await (const id of this.find(q, findOptions)) {
-            if (level === "IMAGE") {
-              const c = id.string(SOP_CLASS_UID);
-              if (c) classes.add(c);
-              else unknownClass = true;
-              continue;
-            }
-            const keys = new Dataset();
-            for (const l of levels.slice(0, depth + 1)) {
-              const key = id.get(UNIQUE_KEYS[l]) ?? q.get(UNIQUE_KEYS[l]);
-              if (key === undefined || id.strings(UNIQUE_KEYS[l]).length > 1) {
-                throw new DimseStatusError("C-FIND", STATUS.PROCESSING_FAILURE, {
-                  errorComment: `a ${level} match came without a single ${l} unique key`,
-                });
-              }
-              keys.setElement(key);
-            }
-            next.push(keys);
-          }
-        }
-        records = next;
-      }
-    } catch (e) {
-      signal?.throwIfAborted();
-      return fallback(e instanceof Error ? e.message : String(e));
-    }
-    if (unknownClass) return fallback("the peer's C-FIND returns no SOP Class UID");
-    // Nothing matched: the C-GET will have nothing to send, but needs a storage context.
-    return classes.size > 0
-      ? { classes: [...classes], guessed: false }
-      : { classes: [...COMMON_STORAGE_SOP_CLASSES], guessed: true };
-  }
-
-  /**
    * Sends C-GET: the objects come back on the same association, to
    * `onStore` or into `directory`. Role selection for the storage SOP
    * classes is negotiated automatically (at most 127 of them).
@@ -478,7 +378,12 @@ export class QueryRetrieveScu implements AsyncDisposable {
       const getClass = QUERY_MODELS[query.model].get;
       const { classes, guessed } = options.sopClasses
         ? { classes: [...options.sopClasses], guessed: false }
-        : await this.#neededClasses(query, options.signal);
+        : await findNeededClasses(
+          (q, o) => this.find(q, o),
+          query,
+          options.signal,
+          this.#options.onWarning,
+        );
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
       const wanted = classes.slice(0, 127);
       const contexts: ProposedPresentationContext[] = [

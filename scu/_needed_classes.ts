@@ -1,0 +1,100 @@
+// Finding out the storage SOP classes a C-GET needs (PS3.4 C.4.3: the SCU
+// takes the SCP role for each), by C-FIND down to IMAGE level.
+import { Dataset, Identifier, QUERY_MODELS, type QueryLevel, UNIQUE_KEYS } from "../dataset/mod.ts";
+import { DimseStatusError, STATUS } from "../dimse/mod.ts";
+import { COMMON_STORAGE_SOP_CLASSES, fallbackStorageClasses } from "./storage_classes.ts";
+
+const QUERY_RETRIEVE_LEVEL = 0x00080052;
+const SOP_CLASS_UID = 0x00080016;
+
+/** The most C-FINDs get() makes to find out the storage SOP classes it needs. */
+const MAX_CLASS_QUERIES = 200;
+
+/**
+ * The storage SOP classes a C-GET needs, asked for by C-FIND from the
+ * query's level down to IMAGE, one record at a time: a hierarchical query
+ * carries a single unique key for each level above its own (PS3.4
+ * §C.4.1.2.2.1), which strict peers such as DCMTK's dcmqrscp enforce.
+ * Falls back to what was found, {@linkcode COMMON_STORAGE_SOP_CLASSES},
+ * then other storage classes, 127 in all, when the model has no IMAGE
+ * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
+ * does not keep it), or the walk would take more than
+ * 200 queries.
+ */
+export async function findNeededClasses(
+  find: (query: Identifier, options: { signal?: AbortSignal }) => AsyncIterable<Identifier>,
+  query: Identifier,
+  signal: AbortSignal | undefined,
+  onWarning: ((message: string) => void) | undefined,
+): Promise<{ classes: string[]; guessed: boolean }> {
+  const levels = QUERY_MODELS[query.model].levels as readonly QueryLevel[];
+  const start = levels.indexOf(query.level);
+  const classes = new Set<string>();
+  let unknownClass = false;
+  const fallback = (why: string) => {
+    onWarning?.(
+      `C-GET: cannot find out the storage SOP classes needed (${why}); proposing 127 common ones`,
+    );
+    return { classes: fallbackStorageClasses(classes), guessed: true };
+  };
+  if (!levels.includes("IMAGE") || start < 0) {
+    return fallback(`${query.model} has no IMAGE level`);
+  }
+  const findOptions = signal ? { signal } : {};
+  let queries = 0;
+  try {
+    // The unique keys of each record found so far, and of the levels above it.
+    let records: Dataset[] = [];
+    for (let depth = start; depth < levels.length; depth++) {
+      const level = levels[depth]!;
+      const requests: Identifier[] = [];
+      if (depth === start) {
+        const q = new Identifier(query.model, level);
+        for (const el of query) if (el.tag !== QUERY_RETRIEVE_LEVEL) q.setElement(el);
+        requests.push(q);
+      } else {
+        for (const record of records) {
+          const q = new Identifier(query.model, level);
+          for (const el of record) q.setElement(el);
+          requests.push(q);
+        }
+      }
+      const next: Dataset[] = [];
+      for (const q of requests) {
+        if (++queries > MAX_CLASS_QUERIES) {
+          return fallback(`more than ${MAX_CLASS_QUERIES} queries needed`);
+        }
+        q.request(UNIQUE_KEYS[level]);
+        if (level === "IMAGE") q.request(SOP_CLASS_UID);
+        for await (const id of find(q, findOptions)) {
+          if (level === "IMAGE") {
+            const c = id.string(SOP_CLASS_UID);
+            if (c) classes.add(c);
+            else unknownClass = true;
+            continue;
+          }
+          const keys = new Dataset();
+          for (const l of levels.slice(0, depth + 1)) {
+            const key = id.get(UNIQUE_KEYS[l]) ?? q.get(UNIQUE_KEYS[l]);
+            if (key === undefined || id.strings(UNIQUE_KEYS[l]).length > 1) {
+              throw new DimseStatusError("C-FIND", STATUS.PROCESSING_FAILURE, {
+                errorComment: `a ${level} match came without a single ${l} unique key`,
+              });
+            }
+            keys.setElement(key);
+          }
+          next.push(keys);
+        }
+      }
+      records = next;
+    }
+  } catch (e) {
+    signal?.throwIfAborted();
+    return fallback(e instanceof Error ? e.message : String(e));
+  }
+  if (unknownClass) return fallback("the peer's C-FIND returns no SOP Class UID");
+  // Nothing matched: the C-GET will have nothing to send, but needs a storage context.
+  return classes.size > 0
+    ? { classes: [...classes], guessed: false }
+    : { classes: [...COMMON_STORAGE_SOP_CLASSES], guessed: true };
+}

@@ -4,10 +4,14 @@
  * generated corpus:
  *
  * - C-FIND: responses/s over repeated STUDY-level queries on one association;
- * - C-MOVE: MB/s of every instance to a Storage SCP of the SCU's side;
+ * - C-MOVE: MB/s of every instance to a Storage SCP of the SCU's side
+ *   (ours: our StorageScp; DCMTK's: movescu with storescp as destination);
  * - C-GET: MB/s of every instance into a folder.
  *
- * Run: `deno run -A bench/query_retrieve.ts`.
+ * Each measurement runs ROUNDS times, ours and DCMTK's alternating, and the
+ * median ratio is reported: single runs on a shared machine vary by ±20%.
+ *
+ * Run: `deno run -A bench/query_retrieve.ts [--no-fsync]`.
  *
  * @module
  */
@@ -23,6 +27,7 @@ import {
 } from "../tests/_qr_fixtures.ts";
 
 const REPEAT = 50;
+const ROUNDS = 3;
 
 /**
  * Whether our side fsyncs each received file before answering (our default).
@@ -44,19 +49,52 @@ async function dcmtk(tool: string, args: string[]): Promise<number> {
   return performance.now() - start;
 }
 
-function ratio(label: string, unit: string, ours: number, theirs: number): string {
-  return `${label.padEnd(28)} ours ${ours.toFixed(1).padStart(9)} ${unit}   DCMTK ${
-    theirs.toFixed(1).padStart(9)
-  } ${unit}   ratio ${(ours / theirs).toFixed(2)}x`;
-}
-
 async function dirBytes(dir: string): Promise<number> {
   let n = 0;
   for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(".")) continue;
     const p = `${dir}/${e.name}`;
     n += e.isDirectory ? await dirBytes(p) : (await Deno.stat(p)).size;
   }
   return n;
+}
+
+async function freshDir(path: string): Promise<string> {
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+  await Deno.mkdir(path, { recursive: true });
+  return path;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs both sides ROUNDS times, alternating who goes first; prints medians. */
+async function compare(
+  label: string,
+  unit: string,
+  ours: () => Promise<number>,
+  theirs: () => Promise<number>,
+): Promise<void> {
+  const o: number[] = [];
+  const t: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const [a, b] = round % 2 === 0
+      ? [await ours(), await theirs()]
+      : [await theirs(), await ours()].reverse() as [number, number];
+    o.push(a);
+    t.push(b);
+    ratios.push(a / b);
+  }
+  console.log(
+    `${label.padEnd(28)} ours ${median(o).toFixed(1).padStart(8)} ${unit}   DCMTK ${
+      median(t).toFixed(1).padStart(8)
+    } ${unit}   median ratio ${median(ratios).toFixed(2)}x  (rounds: ${
+      ratios.map((r) => r.toFixed(2)).join(", ")
+    })`,
+  );
 }
 
 const root = await Deno.makeTempDir({ prefix: "bench-qr-" });
@@ -64,99 +102,128 @@ try {
   const corpus = `${root}/corpus`;
   await Deno.mkdir(corpus);
   const files = await writeSampleCorpus(corpus, { patients: 10, imageSize: 256 });
-  const corpusBytes = (await Promise.all(files.map((f) => Deno.stat(f.path)))).reduce(
+  const bytes = (await Promise.all(files.map((f) => Deno.stat(f.path)))).reduce(
     (n, s) => n + s.size,
     0,
   );
-  const mb = corpusBytes / 1e6;
   console.log(
-    `corpus: ${files.length} instances, ${mb.toFixed(1)} MB, served by DCMTK dcmqrscp; ` +
+    `corpus: ${files.length} instances, ${
+      (bytes / 1e6).toFixed(1)
+    } MB, served by DCMTK dcmqrscp; ` +
       `our side ${DURABLE ? "fsyncs each file" : "does not fsync (--no-fsync), as DCMTK"}`,
   );
-
+  const patients = [...new Set(files.map((f) => f.patientId))];
+  const classes = [...new Set(files.map((f) => f.sopClassUid))];
   const ourScpPort = freePort();
   const moveScuPort = freePort();
   await using qr = await startDcmqrscp(corpus, {
     destinations: { OURSCP: ourScpPort, MOVESCU: moveScuPort },
   });
   const peer = ["-aec", qr.aeTitle, "127.0.0.1", String(qr.port)];
+  const patientQuery = (id: string) =>
+    new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id);
 
   // C-FIND: REPEAT study-level queries, each matching every study.
   const query = new Identifier("STUDY_ROOT", "STUDY").set("PatientID", "*")
     .request("StudyInstanceUID", "StudyDate", "PatientName");
-  let responses = 0;
-  const findStart = performance.now();
-  {
+  let perQuery = 0;
+  await compare(`C-FIND (x ${REPEAT})`, "rsp/s", async () => {
+    let responses = 0;
+    const start = performance.now();
     await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
     for (let i = 0; i < REPEAT; i++) for await (const _ of scu.find(query)) responses++;
-  }
-  const oursFind = responses / ((performance.now() - findStart) / 1000);
-  const findscuMs = await dcmtk("findscu", [
-    "-S",
-    "--repeat",
-    String(REPEAT),
-    "-k",
-    "QueryRetrieveLevel=STUDY",
-    "-k",
-    "PatientID=*",
-    "-k",
-    "StudyInstanceUID",
-    "-k",
-    "StudyDate",
-    "-k",
-    "PatientName",
-    ...peer,
-  ]);
-  const theirsFind = responses / (findscuMs / 1000);
-  console.log(
-    ratio(`C-FIND (${responses / REPEAT} matches x ${REPEAT})`, "rsp/s", oursFind, theirsFind),
-  );
+    perQuery = responses / REPEAT;
+    return responses / ((performance.now() - start) / 1000);
+  }, async () => {
+    const ms = await dcmtk("findscu", [
+      "-S",
+      "--repeat",
+      String(REPEAT),
+      "-k",
+      "QueryRetrieveLevel=STUDY",
+      "-k",
+      "PatientID=*",
+      "-k",
+      "StudyInstanceUID",
+      "-k",
+      "StudyDate",
+      "-k",
+      "PatientName",
+      ...peer,
+    ]);
+    return perQuery * REPEAT / (ms / 1000);
+  });
 
-  // C-MOVE of everything, patient by patient (one C-MOVE per patient).
-  const patients = [...new Set(files.map((f) => f.patientId))];
-  const oursDir = `${root}/moved-ours`;
-  await Deno.mkdir(oursDir);
-  let moveMs: number;
-  {
-    await using scp = new StorageScp({
+  // C-MOVE of everything, one C-MOVE per patient.
+  await compare("C-MOVE, all instances", "MB/s", async () => {
+    const dir = await freshDir(`${root}/moved-ours`);
+    await using _scp = new StorageScp({
       hostname: "127.0.0.1",
       port: ourScpPort,
       aeTitle: "OURSCP",
-      directory: oursDir,
+      directory: dir,
+      durable: DURABLE,
     });
     await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, {
       calledAeTitle: qr.aeTitle,
       callingAeTitle: "OURSCP",
     });
     const start = performance.now();
-    for (const id of patients) {
-      await scu.move(new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id), {
-        destination: "OURSCP",
-      });
+    for (const id of patients) await scu.move(patientQuery(id), { destination: "OURSCP" });
+    const ms = performance.now() - start;
+    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+  }, async () => {
+    // movescu's own receiver (+P) is much slower here than storescp, so
+    // DCMTK is measured at its best: movescu with storescp as destination.
+    const dir = await freshDir(`${root}/moved-dcmtk`);
+    const storescp = new Deno.Command("storescp", {
+      args: ["+xa", "-od", dir, String(moveScuPort)],
+      env: DCMTK_ENV,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await waitForListener(moveScuPort, storescp.status);
+    let ms = 0;
+    try {
+      for (const id of patients) {
+        ms += await dcmtk("movescu", [
+          "-P",
+          "-aet",
+          "MOVESCU",
+          "-aem",
+          "MOVESCU",
+          "-k",
+          "QueryRetrieveLevel=PATIENT",
+          "-k",
+          `PatientID=${id}`,
+          ...peer,
+        ]);
+      }
+    } finally {
+      storescp.kill("SIGTERM");
+      await storescp.status;
     }
-    moveMs = performance.now() - start;
-    void scp;
-  }
-  const theirDir = `${root}/moved-dcmtk`;
-  await Deno.mkdir(theirDir);
-  // movescu's own receiver (+P) is much slower here than DCMTK's storescp, so
-  // DCMTK's side is measured at its best: movescu with storescp as destination.
-  const storescp = new Deno.Command("storescp", {
-    args: ["+xa", "-od", theirDir, String(moveScuPort)],
-    env: DCMTK_ENV,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await waitForListener(moveScuPort, storescp.status);
-  let movescuMs = 0;
-  try {
+    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+  });
+
+  // C-GET of everything, one C-GET per patient.
+  await compare("C-GET, all instances", "MB/s", async () => {
+    const dir = await freshDir(`${root}/get-ours`);
+    await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
+    const start = performance.now();
     for (const id of patients) {
-      movescuMs += await dcmtk("movescu", [
+      await scu.get(patientQuery(id), { directory: dir, durable: DURABLE, sopClasses: classes });
+    }
+    const ms = performance.now() - start;
+    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+  }, async () => {
+    const dir = await freshDir(`${root}/get-dcmtk`);
+    let ms = 0;
+    for (const id of patients) {
+      ms += await dcmtk("getscu", [
         "-P",
-        "-aet",
-        "MOVESCU",
-        "-aem",
-        "MOVESCU",
+        "-od",
+        dir,
         "-k",
         "QueryRetrieveLevel=PATIENT",
         "-k",
@@ -164,60 +231,8 @@ try {
         ...peer,
       ]);
     }
-  } finally {
-    storescp.kill("SIGTERM");
-    await storescp.status;
-  }
-  const movedOurs = await dirBytes(oursDir) / 1e6;
-  const movedTheirs = await dirBytes(theirDir) / 1e6;
-  console.log(
-    ratio(
-      "C-MOVE, all instances",
-      "MB/s",
-      movedOurs / (moveMs / 1000),
-      movedTheirs / (movescuMs / 1000),
-    ),
-  );
-
-  // C-GET of everything, patient by patient.
-  const getOurs = `${root}/get-ours`;
-  const getTheirs = `${root}/get-dcmtk`;
-  await Deno.mkdir(getOurs);
-  await Deno.mkdir(getTheirs);
-  let getMs: number;
-  {
-    await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
-    const start = performance.now();
-    for (const id of patients) {
-      await scu.get(new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id), {
-        directory: getOurs,
-        durable: DURABLE,
-        sopClasses: [...new Set(files.map((f) => f.sopClassUid))],
-      });
-    }
-    getMs = performance.now() - start;
-  }
-  let getscuMs = 0;
-  for (const id of patients) {
-    getscuMs += await dcmtk("getscu", [
-      "-P",
-      "-od",
-      getTheirs,
-      "-k",
-      "QueryRetrieveLevel=PATIENT",
-      "-k",
-      `PatientID=${id}`,
-      ...peer,
-    ]);
-  }
-  console.log(
-    ratio(
-      "C-GET, all instances",
-      "MB/s",
-      (await dirBytes(getOurs)) / 1e6 / (getMs / 1000),
-      (await dirBytes(getTheirs)) / 1e6 / (getscuMs / 1000),
-    ),
-  );
+    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+  });
 } finally {
   await Deno.remove(root, { recursive: true });
 }

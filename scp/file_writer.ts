@@ -44,6 +44,7 @@ export class TempFilePool implements AsyncDisposable {
   readonly #spares: Promise<TempFile>[] = [];
   readonly #size: number;
   #closed = false;
+  #made: Promise<void> | undefined;
 
   /** A pool for `directory`, keeping `size` files ready once first used. */
   constructor(directory: string, size = 2) {
@@ -51,8 +52,10 @@ export class TempFilePool implements AsyncDisposable {
     this.#size = size;
     try {
       Deno.mkdirSync(this.#dir);
-    } catch {
+      this.#made = Promise.resolve();
+    } catch (e) {
       // Exists already, or the target folder is missing: take() reports that.
+      if (e instanceof Deno.errors.AlreadyExists) this.#made = Promise.resolve();
     }
   }
 
@@ -70,9 +73,13 @@ export class TempFilePool implements AsyncDisposable {
 
   async #create(): Promise<TempFile> {
     // Not recursive: a target folder that does not exist is an error, not created.
-    await Deno.mkdir(this.#dir).catch((e) => {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    this.#made ??= Deno.mkdir(this.#dir).catch((e) => {
+      if (!(e instanceof Deno.errors.AlreadyExists)) {
+        this.#made = undefined; // try again next time
+        throw e;
+      }
     });
+    await this.#made;
     const path = `${this.#dir}/${crypto.randomUUID()}.partial`;
     return { path, file: await Deno.open(path, { write: true, createNew: true, mode: 0o644 }) };
   }

@@ -253,17 +253,27 @@ export class QueryRetrieveScp extends ServiceProvider {
         const counts = { completed: 0, failed: 0, warning: 0, remaining: instances.length };
         const failedUids: string[] = [];
         const channel = context.channel;
-        for (const inst of instances) {
+        // PS3.4 C.4.3.1: sub-operations only on contexts where the SCU took the SCP role.
+        const prepare = (inst: ArchivedInstance) => {
+          const p = prepareObject(channel.association, {
+            name: inst.sopInstanceUid,
+            sopClassUid: inst.sopClassUid,
+            transferSyntax: inst.transferSyntax,
+            path: inst.path,
+          }, (c) => c.roles.requestor.scp);
+          p.catch(() => {}); // awaited below
+          return p;
+        };
+        let ended = false;
+        // The next object is read from disk while the SCU stores the current one.
+        let next = instances.length > 0 ? prepare(instances[0]!) : undefined;
+        for (const [i, inst] of instances.entries()) {
           if (context.signal.aborted) break;
           counts.remaining--;
+          const current = next!;
+          next = i + 1 < instances.length ? prepare(instances[i + 1]!) : undefined;
           try {
-            // PS3.4 C.4.3.1: sub-operations only on contexts where the SCU took the SCP role.
-            const prepared = await prepareObject(channel.association, {
-              name: inst.sopInstanceUid,
-              sopClassUid: inst.sopClassUid,
-              transferSyntax: inst.transferSyntax,
-              path: inst.path,
-            }, (c) => c.roles.requestor.scp);
+            const prepared = await current;
             let status = -1;
             for await (
               const r of channel.request(prepared.contextId, {
@@ -286,11 +296,17 @@ export class QueryRetrieveScp extends ServiceProvider {
             );
             counts.failed++;
             failedUids.push(inst.sopInstanceUid);
-            if (channel.association.state !== "Sta6") return; // the association ended
+            if (channel.association.state !== "Sta6") {
+              ended = true; // the association ended: nobody to answer
+              break;
+            }
           }
           if (counts.remaining > 0) await context.respond({ status: STATUS.PENDING, ...counts });
         }
-        await finish(context, counts, failedUids);
+        // An object read ahead but not sent (cancelled) still holds its file open.
+        const unsent = await next?.catch(() => undefined);
+        if (unsent?.data instanceof ReadableStream) await unsent.data.cancel().catch(() => {});
+        if (!ended) await finish(context, counts, failedUids);
       });
 
     const handlers: Record<string, RequestHandler> = {};

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { encodePdu, type Pdu, PduDecodeError } from "../pdu/mod.ts";
-import { _PduFramer } from "./_framing.ts";
+import { encodePdu, type Pdu, PduDecodeError, PduFramer } from "../pdu/mod.ts";
 import type { Transport } from "./transport.ts";
 
 /** What a {@linkcode _Connection} reports. */
@@ -43,7 +42,7 @@ export class _Connection {
     this.#handlers = handlers;
     this.#writer = transport.writable.getWriter();
     this.#reader = transport.readable.getReader();
-    this.#reading = this.#read(new _PduFramer(maxPduLength));
+    this.#reading = this.#read(new PduFramer({ maxPduLength }));
   }
 
   /**
@@ -85,7 +84,7 @@ export class _Connection {
     this.#handlers.ended(cause);
   }
 
-  async #read(framer: _PduFramer): Promise<void> {
+  async #read(framer: PduFramer): Promise<void> {
     let framing = true;
     let cause: unknown;
     try {
@@ -93,19 +92,12 @@ export class _Connection {
         const { value, done } = await this.#reader.read();
         if (done || this.#closing !== undefined) break;
         if (!framing) continue; // After invalid bytes the stream cannot be framed again.
-        framer.push(value);
-        for (;;) {
-          let pdu: Pdu | undefined;
-          try {
-            pdu = framer.next();
-          } catch (error) {
-            if (!(error instanceof PduDecodeError)) throw error;
-            framing = false;
-            this.#handlers.invalid(error);
-            break;
-          }
-          if (pdu === undefined) break;
-          this.#handlers.pdu(pdu);
+        try {
+          framer.push(value, (pdu) => this.#handlers.pdu(pdu));
+        } catch (error) {
+          if (!(error instanceof PduDecodeError)) throw error;
+          framing = false;
+          this.#handlers.invalid(error);
         }
         const pause = this.#handlers.pause();
         if (pause !== undefined) await pause;

@@ -51,6 +51,7 @@ export * from "./constants.ts";
 export * from "./decode.ts";
 export * from "./decoder_stream.ts";
 export * from "./describe.ts";
+export * from "./framer.ts";
 export * from "./encode.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";

@@ -5,7 +5,7 @@ import { Dataset } from "./dataset.ts";
 import type { DataElement } from "./element.ts";
 import type { Encoding } from "./encoding.ts";
 import { DicomDecodeError } from "./errors.ts";
-import { hasLongHeader, isVr, type Vr, wordSize } from "./vr.ts";
+import { hasLongHeader, resolveDictionaryVr, type Vr, VRS, wordSize } from "./vr.ts";
 
 /** Options the decoder takes. */
 export interface DecoderOptions {
@@ -21,25 +21,16 @@ const PIXEL_DATA = 0x7fe00010;
 const UNDEFINED = 0xffffffff;
 
 // Two VR bytes as one 16-bit key (first byte high) -> Vr.
-const VR_BY_CODE = new Map<number, Vr>();
-for (
-  const vr of [
-    "AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV",
-  ][0]!.split(" ")
-) {
-  VR_BY_CODE.set((vr.charCodeAt(0) << 8) | vr.charCodeAt(1), vr as Vr);
-}
+const VR_BY_CODE = new Map<number, Vr>(
+  VRS.map((vr) => [(vr.charCodeAt(0) << 8) | vr.charCodeAt(1), vr]),
+);
 
-/** The VR a tag has in Implicit VR data: the dictionary's, with ambiguities resolved (PS3.5 Annex A.1). */
+/** The VR a tag has in Implicit VR data: the dictionary's, with ambiguities resolved. */
 function implicitVr(tag: number, ds: Dataset): Vr {
   if ((tag & 0xffff) === 0) return "UL";
   const info = lookupElement(tag);
   if (info === undefined) return "UN";
-  const vr = info.vr;
-  if (isVr(vr)) return vr;
-  if (vr.startsWith("US or SS")) return ds.number(0x00280103) === 1 ? "SS" : "US";
-  if (vr === "OB or OW" || vr === "US or OW") return "OW";
-  return vr.slice(0, 2) as Vr;
+  return resolveDictionaryVr(info.vr, ds.number(0x00280103), "OW");
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { formatTag, lookupElement, tagForKeyword } from "../dictionary/mod.ts";
 import type { DataElement, FragmentsElement, PrimitiveValue } from "./element.ts";
-import { isTextVr, isVr, usesCharset, type Vr, wordSize } from "./vr.ts";
+import { isTextVr, resolveDictionaryVr, usesCharset, type Vr, wordSize } from "./vr.ts";
 import { SpecificCharacterSet } from "./charset.ts";
 import { decodeAscii, decodeBigInts, decodeNumbers, splitText, toText } from "./_values.ts";
 
@@ -159,15 +159,11 @@ export class Dataset implements Iterable<DataElement> {
       if (value instanceof Uint8Array) return "UN";
       throw new TypeError(`Cannot set ${formatTag(tag)}: no VR in the dictionary, give one`);
     }
-    const vr = info.vr;
-    if (isVr(vr)) return vr;
-    // Ambiguous dictionary VRs (PS3.5 Annex A.1 notes): "US or SS" follows Pixel
-    // Representation; "OB or OW" is OW unless given bytes, as Implicit VR LE requires.
-    if (vr.startsWith("US or SS")) {
-      return this.number(PIXEL_REPRESENTATION) === 1 ? "SS" : "US";
-    }
-    if (vr === "OB or OW") return value instanceof Uint8Array ? "OB" : "OW";
-    return vr.slice(0, 2) as Vr;
+    return resolveDictionaryVr(
+      info.vr,
+      this.number(PIXEL_REPRESENTATION),
+      value instanceof Uint8Array ? "OB" : undefined,
+    );
   }
 
   /** Iterates over the elements in ascending tag order. */

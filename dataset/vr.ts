@@ -157,3 +157,21 @@ export function wordSize(vr: Vr): number {
 export function paddingByte(vr: Vr): number {
   return TEXT.has(vr) && vr !== "UI" ? 0x20 : 0x00;
 }
+
+/**
+ * The VR to use for a dictionary VR that names several (PS3.5 Annex A.1
+ * notes, PS3.6 "US or SS", "OB or OW", "US or OW"...): "US or SS" follows
+ * Pixel Representation (1: SS); for the others `binary` says which word VR
+ * bytes take (Implicit VR LE requires OW), and without it the numeric one.
+ */
+export function resolveDictionaryVr(
+  vr: string,
+  pixelRepresentation: number | undefined,
+  binary: "OB" | "OW" | undefined,
+): Vr {
+  if (isVr(vr)) return vr;
+  if (vr.startsWith("US or SS")) return pixelRepresentation === 1 ? "SS" : "US";
+  if (vr === "OB or OW") return binary ?? "OW";
+  if (vr === "US or OW") return binary ? "OW" : "US";
+  return vr.slice(0, 2) as Vr;
+}

@@ -1,6 +1,7 @@
 // A queue of chunks read from a ReadableStream, giving contiguous views of the
 // unconsumed bytes. Concatenates only when a caller needs bytes that span
-// chunks, and only up to the bytes asked for.
+// chunks.
+import { concatBytes } from "./bytes.ts";
 
 export class ByteQueue {
   #chunks: Uint8Array[] = [];
@@ -35,15 +36,7 @@ export class ByteQueue {
   /** A contiguous view of all buffered bytes. */
   peek(): Uint8Array {
     if (this.#chunks.length === 0) return new Uint8Array(0);
-    if (this.#chunks.length > 1) {
-      const all = new Uint8Array(this.#buffered);
-      let p = 0;
-      for (const c of this.#chunks) {
-        all.set(c, p);
-        p += c.length;
-      }
-      this.#chunks = [all];
-    }
+    if (this.#chunks.length > 1) this.#chunks = [concatBytes(this.#chunks, this.#buffered)];
     return this.#chunks[0]!;
   }
 

@@ -33,3 +33,4 @@ export * from "./identifier.ts";
 export * from "./date_time.ts";
 export * from "./person_name.ts";
 export * from "./check_stream.ts";
+export * from "./bytes.ts";

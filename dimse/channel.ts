@@ -8,8 +8,7 @@
  */
 import type { Association } from "../association/mod.ts";
 import type { PresentationDataValue } from "../pdu/mod.ts";
-import { Dataset, encodeDataset } from "../dataset/mod.ts";
-import { deflateDataset } from "../dataset/mod.ts";
+import { concatBytes, Dataset, deflateDataset, encodeDataset } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import {
   type Command,
@@ -126,17 +125,6 @@ interface Waiter {
 /** Statuses a handler failure maps to, per service (PS3.4 B.2.3, C.4; PS3.7 §10.1). */
 function failureStatus(type: CommandType): number {
   return type.startsWith("N-") ? STATUS.PROCESSING_FAILURE : STATUS.CANNOT_UNDERSTAND;
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
 }
 
 /**
@@ -369,7 +357,7 @@ export class DimseChannel {
       if (!pdv.isLastFragment) return;
       let command: Command;
       try {
-        command = decodeCommand(concat(cur.chunks, cur.length));
+        command = decodeCommand(concatBytes(cur.chunks, cur.length));
       } catch (e) {
         if (!(e instanceof CommandSetError)) throw e;
         return this.#badCommand(cur, e, ctx);
@@ -417,7 +405,7 @@ export class DimseChannel {
       this.#current = undefined;
       if (cur.discard) return;
       if (cur.collect) {
-        this.#deliver(cur.contextId, cur.command, concat(cur.collect, cur.length));
+        this.#deliver(cur.contextId, cur.command, concatBytes(cur.collect, cur.length));
       } else if (cur.stream && !cur.streamClosed) {
         cur.streamClosed = true;
         cur.stream.close();

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { createFileMeta, encodeFileMeta } from "../dataset/mod.ts";
+import { concatBytes, createFileMeta, encodeFileMeta } from "../dataset/mod.ts";
 
 /** What {@linkcode writePart10Atomically} needs to know about the object. */
 export interface ObjectFacts {
@@ -188,12 +188,12 @@ export async function writePart10Atomically(
         pending.push(chunk);
         size += chunk.length;
         if (size >= WRITE_BUFFER) {
-          await writeAll(file, concat(pending, size));
+          await writeAll(file, concatBytes(pending, size));
           pending = [];
           size = 0;
         }
       }
-      if (size > 0) await writeAll(file, concat(pending, size));
+      if (size > 0) await writeAll(file, concatBytes(pending, size));
       if (durable) await file.sync();
     } finally {
       file.close();
@@ -205,17 +205,6 @@ export async function writePart10Atomically(
   }
   if (durable) await (options.temp ? options.temp.syncTarget() : syncDirectory(dir));
   return written;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

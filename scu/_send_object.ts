@@ -27,6 +27,8 @@ export interface SendableObject {
   readonly path?: string | undefined;
   /** the data set to encode. */
   readonly dataset?: Dataset | undefined;
+  /** The file's size, when already known (saves a stat). */
+  readonly size?: number | undefined;
 }
 
 /** What to send on which context. */
@@ -133,7 +135,7 @@ export async function prepareObject(
     const path = object.path!;
     // A small file is read whole (two operations) and sent from memory, so
     // that its command and data set can share one PDU and one write.
-    if ((await Deno.stat(path)).size <= SMALL_FILE) {
+    if ((object.size ?? (await Deno.stat(path)).size) <= SMALL_FILE) {
       const bytes = await Deno.readFile(path);
       const body = padDeflated(bytes.subarray(decodePart10Header(bytes).datasetOffset), ts);
       return { contextId: own.id, transferSyntax: ts, data: body, size: body.length };

@@ -71,6 +71,8 @@ interface Item {
   sopClassUid?: string | undefined;
   sopInstanceUid?: string | undefined;
   transferSyntax?: string | undefined;
+  /** File size, when the header scan read the whole file. */
+  size?: number | undefined;
   error?: Error | undefined;
 }
 
@@ -78,7 +80,7 @@ interface Item {
  * Reads a file's meta information and data set up to SOP Instance UID: from
  * its first 64 KiB when they hold it (one read), else as a stream.
  */
-async function readHeader(path: string): Promise<Part10File> {
+async function readHeader(path: string): Promise<Part10File & { size: number | undefined }> {
   using file = await Deno.open(path);
   const head = new Uint8Array(HEADER_READ);
   let length = 0;
@@ -88,14 +90,15 @@ async function readHeader(path: string): Promise<Part10File> {
   try {
     const read = decodePart10(head.subarray(0, length), { stopBefore: 0x00080019 });
     // A full buffer that ended between elements before (0008,0018) proves nothing.
-    if (length < head.length || read.dataset.has(0x00080018)) return read;
+    const size = length < head.length ? length : undefined; // the whole file was read
+    if (size !== undefined || read.dataset.has(0x00080018)) return { ...read, size };
   } catch {
     // Deflated, or a header longer than the first read: the streaming reader copes.
   }
   await file.seek(0, Deno.SeekMode.Start);
   const read = await readPart10(file.readable, { stopBefore: 0x00080019 });
   await read.rest?.cancel();
-  return read;
+  return { ...read, size: undefined };
 }
 
 const HEADER_READ = 1 << 16;
@@ -107,7 +110,8 @@ async function scan(item: Item): Promise<void> {
       item.sopInstanceUid = item.source.string(0x00080018);
       item.transferSyntax = EXPLICIT_LE;
     } else {
-      const { meta, dataset, transferSyntax } = await readHeader(item.source);
+      const { meta, dataset, transferSyntax, size } = await readHeader(item.source);
+      item.size = size;
       // The command must name what the data set says it is (PS3.4 B.2.3); the
       // meta information is only a fallback.
       item.sopClassUid = dataset.string(0x00080016) ?? meta.string(0x00020002);
@@ -227,7 +231,9 @@ export async function store(
         name: item.name,
         sopClassUid: item.sopClassUid!,
         transferSyntax: item.transferSyntax!,
-        ...(item.source instanceof Dataset ? { dataset: item.source } : { path: item.source }),
+        ...(item.source instanceof Dataset
+          ? { dataset: item.source }
+          : { path: item.source, size: item.size }),
       });
       p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
       return p;

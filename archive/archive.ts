@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Uid } from "../dictionary/mod.ts";
 import { DatabaseSync } from "node:sqlite";
 import {
   Dataset,
@@ -49,7 +50,6 @@ export interface ArchiveRecord {
   readonly key: number;
 }
 
-const EXPLICIT_LE = "1.2.840.10008.1.2.1";
 const SPECIFIC_CHARACTER_SET = 0x00080005;
 
 const SCHEMA = `
@@ -90,12 +90,12 @@ function split(ds: Dataset): Record<QueryLevel, Dataset> {
 }
 
 function blob(ds: Dataset): Uint8Array {
-  return encodeDataset(ds, { transferSyntax: EXPLICIT_LE });
+  return encodeDataset(ds, { transferSyntax: Uid.ExplicitVRLittleEndian });
 }
 
 /** Decodes a stored level blob. */
 export function _decodeLevel(bytes: Uint8Array): Dataset {
-  return decodeDataset(bytes, { transferSyntax: EXPLICIT_LE });
+  return decodeDataset(bytes, { transferSyntax: Uid.ExplicitVRLittleEndian });
 }
 
 type Row = Record<string, unknown>;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../version.ts";
 import { Dataset } from "./dataset.ts";
 import { decodeDataset } from "./decode.ts";
@@ -58,9 +58,6 @@ export interface Part10Header {
   readonly datasetOffset: number;
 }
 
-const IMPLICIT_LE = "1.2.840.10008.1.2";
-const EXPLICIT_LE = "1.2.840.10008.1.2.1";
-const EXPLICIT_BE = "1.2.840.10008.1.2.2";
 const TRANSFER_SYNTAX_UID = 0x00020010;
 
 function isDicm(bytes: Uint8Array, at: number): boolean {
@@ -78,12 +75,12 @@ function isUpper(c: number | undefined): boolean {
  * bytes 4–5 are a VR, big endian when the group reads small that way.
  */
 export function detectTransferSyntax(bytes: Uint8Array, offset = 0): string {
-  if (bytes.length - offset < 8) return IMPLICIT_LE;
+  if (bytes.length - offset < 8) return Uid.ImplicitVRLittleEndian;
   const le = bytes[offset]! | (bytes[offset + 1]! << 8);
   const be = (bytes[offset]! << 8) | bytes[offset + 1]!;
   const explicit = isUpper(bytes[offset + 4]) && isUpper(bytes[offset + 5]);
-  if (be < le && be !== 0 && be <= 0x7fe0 && explicit) return EXPLICIT_BE;
-  return explicit ? EXPLICIT_LE : IMPLICIT_LE;
+  if (be < le && be !== 0 && be <= 0x7fe0 && explicit) return Uid.ExplicitVRBigEndian;
+  return explicit ? Uid.ExplicitVRLittleEndian : Uid.ImplicitVRLittleEndian;
 }
 
 /**
@@ -208,7 +205,7 @@ export function createFileMeta(
     .set(0x00020001, new Uint8Array([0, 1]), "OB")
     .set(0x00020002, sopClass, "UI")
     .set(0x00020003, sopInstance, "UI")
-    .set(0x00020010, options.transferSyntax ?? EXPLICIT_LE, "UI")
+    .set(0x00020010, options.transferSyntax ?? Uid.ExplicitVRLittleEndian, "UI")
     .set(0x00020012, IMPLEMENTATION_CLASS_UID, "UI")
     .set(0x00020013, IMPLEMENTATION_VERSION_NAME, "SH");
   if (options.sourceAeTitle !== undefined) meta.set(0x00020016, options.sourceAeTitle, "AE");
@@ -220,7 +217,7 @@ export function createFileMeta(
  * (0002,0000). The data set follows in the meta group's transfer syntax.
  */
 export function encodeFileMeta(meta: Dataset, preamble?: Uint8Array): Uint8Array {
-  const body = encodeDataset(meta, { transferSyntax: EXPLICIT_LE });
+  const body = encodeDataset(meta, { transferSyntax: Uid.ExplicitVRLittleEndian });
   const out = new Uint8Array(132 + 12 + body.length);
   if (preamble) out.set(preamble.subarray(0, 128));
   out.set([0x44, 0x49, 0x43, 0x4d], 128);
@@ -238,7 +235,7 @@ export function encodeFileMeta(meta: Dataset, preamble?: Uint8Array): Uint8Array
  * @throws {TypeError} for a deflated transfer syntax or missing SOP UIDs.
  */
 export function encodePart10(dataset: Dataset, options: FileMetaOptions = {}): Uint8Array {
-  const ts = options.transferSyntax ?? EXPLICIT_LE;
+  const ts = options.transferSyntax ?? Uid.ExplicitVRLittleEndian;
   if (transferSyntaxInfo(ts)?.deflated) {
     throw new TypeError(`Cannot encode ${ts} synchronously: use writePart10()`);
   }
@@ -252,7 +249,7 @@ export function encodePart10(dataset: Dataset, options: FileMetaOptions = {}): U
 
 /** The implicit and explicit little endian and big endian UIDs, for callers that convert. */
 export const UNCOMPRESSED_TRANSFER_SYNTAXES: readonly string[] = [
-  IMPLICIT_LE,
-  EXPLICIT_LE,
-  EXPLICIT_BE,
+  Uid.ImplicitVRLittleEndian,
+  Uid.ExplicitVRLittleEndian,
+  Uid.ExplicitVRBigEndian,
 ];

@@ -11,7 +11,7 @@ import {
   type QueryModel,
   UNIQUE_KEYS,
 } from "../dataset/mod.ts";
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { type IncomingRequest, STATUS } from "../dimse/mod.ts";
 import {
   type Archive,
@@ -27,8 +27,6 @@ export const LEVEL = 0x00080052;
 export const SPECIFIC_CHARACTER_SET = 0x00080005;
 export const RETRIEVE_AE_TITLE = 0x00080054;
 export const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
-export const EXPLICIT_LE = "1.2.840.10008.1.2.1";
-export const IMPLICIT_LE = "1.2.840.10008.1.2";
 
 /** SOP Instance UID and Instance Number: the IMAGE level keys (PS3.4 Table C.6-4). */
 export const IMAGE_KEYS: ReadonlySet<number> = new Set([UNIQUE_KEYS.IMAGE, 0x00200013]);
@@ -74,7 +72,7 @@ export async function readIdentifier(request: IncomingRequest): Promise<Dataset>
   try {
     return decodeDataset(bytes, {
       transferSyntax: transferSyntaxInfo(request.transferSyntax)?.deflated
-        ? EXPLICIT_LE
+        ? Uid.ExplicitVRLittleEndian
         : request.transferSyntax,
     });
   } catch (e) {

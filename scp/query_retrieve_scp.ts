@@ -21,7 +21,7 @@ import { store } from "../scu/store.ts";
 import { prepareObject } from "../scu/_send_object.ts";
 import { ServiceProvider, type ServiceProviderOptions } from "./service_provider.ts";
 import { createStoreHandler } from "./store_handler.ts";
-import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES } from "../dictionary/mod.ts";
+import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
 
 /** A C-MOVE destination: where the AE title of a Move Destination lives. */
 export interface MoveDestination {
@@ -53,10 +53,8 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
 }
 import {
   checkIdentifier,
-  EXPLICIT_LE,
   FAILED_SOP_INSTANCE_UID_LIST,
   GET_TRANSFER_SYNTAXES,
-  IMPLICIT_LE,
   isRelational,
   QR_CLASSES,
   QueryFailure,
@@ -84,8 +82,8 @@ export class QueryRetrieveScp extends ServiceProvider {
     const aeTitle = options.aeTitle ?? "DCMNET";
     const destinations = options.destinations ?? {};
     const transferSyntaxes = [
-      EXPLICIT_LE,
-      IMPLICIT_LE,
+      Uid.ExplicitVRLittleEndian,
+      Uid.ImplicitVRLittleEndian,
       "1.2.840.10008.1.2.1.99",
       "1.2.840.10008.1.2.2",
     ];

@@ -1,10 +1,8 @@
 // Reading C-FIND/C-MOVE/C-GET responses: identifiers and sub-operation counts.
 import { type Dataset, decodeDataset, inflateRaw } from "../dataset/mod.ts";
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import type { DimseResponse } from "../dimse/mod.ts";
 import type { RetrieveProgress } from "./retrieve_operation.ts";
-
-const EXPLICIT_LE = "1.2.840.10008.1.2.1";
 
 function identifierBytes(response: DimseResponse): Promise<Uint8Array> | Uint8Array | undefined {
   if (response.dataset === undefined) return undefined;
@@ -17,7 +15,9 @@ export async function decodeIdentifier(response: DimseResponse): Promise<Dataset
   const bytes = await identifierBytes(response);
   if (bytes === undefined) return undefined;
   const deflated = transferSyntaxInfo(response.transferSyntax)?.deflated;
-  return decodeDataset(bytes, { transferSyntax: deflated ? EXPLICIT_LE : response.transferSyntax });
+  return decodeDataset(bytes, {
+    transferSyntax: deflated ? Uid.ExplicitVRLittleEndian : response.transferSyntax,
+  });
 }
 
 /** A status as PS3.7 writes it, e.g. "B000". */

@@ -8,7 +8,7 @@
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
 import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
-import { uidName } from "../dictionary/mod.ts";
+import { Uid, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
   type DimseResponse,
@@ -29,9 +29,7 @@ import {
   type RetrieveResult,
 } from "./retrieve_operation.ts";
 
-const EXPLICIT_LE = "1.2.840.10008.1.2.1";
-const IMPLICIT_LE = "1.2.840.10008.1.2";
-const UNCOMPRESSED = [EXPLICIT_LE, IMPLICIT_LE];
+const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
 const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
 /** Options of {@linkcode QueryRetrieveScu}. */
 export interface QueryRetrieveScuOptions extends ScuOptions {
@@ -391,8 +389,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
         ...wanted.map((abstractSyntax) => ({
           abstractSyntax,
           transferSyntaxes: [
-            EXPLICIT_LE,
-            IMPLICIT_LE,
+            Uid.ExplicitVRLittleEndian,
+            Uid.ImplicitVRLittleEndian,
             "1.2.840.10008.1.2.2",
             "1.2.840.10008.1.2.1.99",
           ],

@@ -7,14 +7,13 @@
  *
  * @module
  */
+import { Uid } from "../dictionary/mod.ts";
 import { connect, type ProposedPresentationContext } from "../association/mod.ts";
 import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/mod.ts";
 import { DimseChannel, type OutgoingDataset, PRIORITY, statusCategory } from "../dimse/mod.ts";
 import { _connectOptions, type ScuOptions } from "./options.ts";
 import { prepareObject } from "./_send_object.ts";
 
-const EXPLICIT_LE = "1.2.840.10008.1.2.1";
-const IMPLICIT_LE = "1.2.840.10008.1.2";
 const MAX_CONTEXTS = 128;
 
 /** Something to send: a file path or a data set (with SOP Class and Instance UIDs). */
@@ -108,7 +107,7 @@ async function scan(item: Item): Promise<void> {
     if (item.source instanceof Dataset) {
       item.sopClassUid = item.source.string(0x00080016);
       item.sopInstanceUid = item.source.string(0x00080018);
-      item.transferSyntax = EXPLICIT_LE;
+      item.transferSyntax = Uid.ExplicitVRLittleEndian;
     } else {
       const { meta, dataset, transferSyntax, size } = await readHeader(item.source);
       item.size = size;
@@ -143,8 +142,11 @@ function contextsFor(items: Item[]): Map<string, ProposedPresentationContext[]> 
     }
   }
   for (const [sop, list] of bySop) {
-    if (list.some((c) => c.transferSyntaxes[0] !== EXPLICIT_LE)) {
-      list.push({ abstractSyntax: sop, transferSyntaxes: [EXPLICIT_LE, IMPLICIT_LE] });
+    if (list.some((c) => c.transferSyntaxes[0] !== Uid.ExplicitVRLittleEndian)) {
+      list.push({
+        abstractSyntax: sop,
+        transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
+      });
     }
   }
   return bySop;

@@ -100,25 +100,29 @@ export const DERIVED_ATTRIBUTES = {
   SOPClassesInStudy: 0x00080062,
 } as const;
 
+/** The level each derived attribute describes. */
+const DERIVED_LEVELS: ReadonlyMap<number, QueryLevel> = new Map<number, QueryLevel>([
+  [DERIVED_ATTRIBUTES.NumberOfPatientRelatedStudies, "PATIENT"],
+  [DERIVED_ATTRIBUTES.NumberOfPatientRelatedSeries, "PATIENT"],
+  [DERIVED_ATTRIBUTES.NumberOfPatientRelatedInstances, "PATIENT"],
+  [DERIVED_ATTRIBUTES.NumberOfStudyRelatedSeries, "STUDY"],
+  [DERIVED_ATTRIBUTES.NumberOfStudyRelatedInstances, "STUDY"],
+  [DERIVED_ATTRIBUTES.ModalitiesInStudy, "STUDY"],
+  [DERIVED_ATTRIBUTES.SOPClassesInStudy, "STUDY"],
+  [DERIVED_ATTRIBUTES.NumberOfSeriesRelatedInstances, "SERIES"],
+]);
+
+/** Reports whether the archive computes an attribute rather than storing it. */
+export function isDerivedAttribute(tag: number): boolean {
+  return DERIVED_LEVELS.has(tag);
+}
+
 /** The level an attribute belongs to; derived attributes belong to the level they describe. */
 export function levelOf(tag: number): QueryLevel {
   if (PATIENT_ATTRIBUTES.has(tag)) return "PATIENT";
   if (STUDY_ATTRIBUTES.has(tag)) return "STUDY";
   if (SERIES_ATTRIBUTES.has(tag)) return "SERIES";
-  switch (tag) {
-    case 0x00201200:
-    case 0x00201202:
-    case 0x00201204:
-      return "PATIENT";
-    case 0x00201206:
-    case 0x00201208:
-    case 0x00080061:
-    case 0x00080062:
-      return "STUDY";
-    case 0x00201209:
-      return "SERIES";
-  }
-  return "IMAGE";
+  return DERIVED_LEVELS.get(tag) ?? "IMAGE";
 }
 
 /** The depth of a level: PATIENT 0 … IMAGE 3. */

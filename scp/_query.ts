@@ -15,6 +15,7 @@ import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { type IncomingRequest, STATUS } from "../dimse/mod.ts";
 import {
   type Archive,
+  isDerivedAttribute,
   levelDepth,
   levelOf,
   matches,
@@ -166,11 +167,6 @@ export function responseFor(
   return out;
 }
 
-export function isDerived(tag: number): boolean {
-  return tag >>> 16 === 0x0020 && (tag & 0xffff) >= 0x1200 && (tag & 0xffff) <= 0x1209 ||
-    tag === 0x00080061 || tag === 0x00080062;
-}
-
 /**
  * Splits a relational query's keys (PS3.4 §C.4.1.2.2.2) into those of the
  * query level and above, and the matching keys of the levels below with the
@@ -186,7 +182,7 @@ export function splitRelational(
   for (const el of identifier) {
     const l = levelOf(el.tag);
     const emptyKey = el.kind !== "sequence" && identifier.strings(el.tag).every((v) => v === "");
-    if (levelDepth(l) <= levelDepth(level) || emptyKey || isDerived(el.tag)) {
+    if (levelDepth(l) <= levelDepth(level) || emptyKey || isDerivedAttribute(el.tag)) {
       here.setElement(el);
       continue;
     }
@@ -207,7 +203,7 @@ export function* search(
   level: QueryLevel,
   relational = false,
 ): Generator<{ dataset: Dataset; key: number }> {
-  const derivedWanted = [...identifier].some((el) => isDerived(el.tag));
+  const derivedWanted = [...identifier].some((el) => isDerivedAttribute(el.tag));
   const { here, below, deepest } = relational
     ? splitRelational(identifier, level)
     : { here: identifier, below: undefined, deepest: undefined };

@@ -9,11 +9,10 @@ import {
   DicomDecodeError,
   encodeDataset,
   readPart10,
+  UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import type { OutgoingDataset } from "../dimse/mod.ts";
-
-const UNCOMPRESSED = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2", "1.2.840.10008.1.2.2"];
 
 /** An object to send: a file or a data set, with the facts read from it. */
 export interface SendableObject {
@@ -149,7 +148,7 @@ export async function prepareObject(
   }
   // Native data converts to any uncompressed syntax, deflated included (PS3.5 §A.5).
   const native = (uid: string) =>
-    UNCOMPRESSED.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
+    UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
   const target = native(ts) ? candidates.find((c) => native(c.transferSyntax ?? "")) : undefined;
   if (!target) {
     const offered = association.presentationContexts.filter((c) => c.abstractSyntax === sop);

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import type { Association } from "../association/mod.ts";
 import type { PresentationDataValue } from "../pdu/mod.ts";
 import { concatBytes, Dataset, deflateDataset, encodeDataset } from "../dataset/mod.ts";
@@ -499,6 +500,10 @@ export class DimseChannel {
         hasDataset: dataset !== undefined,
         messageIdBeingRespondedTo: messageId,
       }, dataset);
+      // A write can complete without an event loop turn: a handler streaming
+      // pending responses would then keep the association's reader from
+      // seeing a C-CANCEL until the socket buffer fills. Let it read.
+      if (!final) await new Promise((resolve) => setImmediate(resolve));
     };
     try {
       const sopClass = command.affectedSopClassUid ?? command.requestedSopClassUid;

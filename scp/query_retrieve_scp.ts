@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { setImmediate } from "node:timers";
 import type { SupportedAbstractSyntax } from "../association/mod.ts";
 import { Dataset, type QueryLevel, type QueryModel } from "../dataset/mod.ts";
 import {
@@ -109,10 +108,6 @@ export class QueryRetrieveScp extends ServiceProvider {
       answer(request, context, async (identifier, level) => {
         const relational = isRelational(context.channel.association, request.abstractSyntax);
         for (const record of search(archive, identifier, level, relational)) {
-          // Sending resolves without an event loop turn, so without this the
-          // association's reader would not see a C-CANCEL until the socket
-          // buffer fills (thousands of responses later).
-          await new Promise((resolve) => setImmediate(resolve));
           if (context.signal.aborted) return context.respond({ status: STATUS.CANCEL });
           await context.respond(
             { status: STATUS.PENDING },

@@ -9,6 +9,30 @@ export const PEER_OPTIONS = {
   json: { type: "boolean", default: false },
 } as const;
 
+/** The options every server command accepts: where to listen, who we are, which folder. */
+export const SERVER_OPTIONS = {
+  port: { type: "string" },
+  dir: { type: "string" },
+  aet: { type: "string", default: "DCMNET" },
+  host: { type: "string", default: "0.0.0.0" },
+} as const;
+
+/**
+ * Checks `--port` (0 for any free one) and `--dir` of a server command and
+ * creates the folder; throws a usage error otherwise.
+ */
+export async function serverPortAndDir(
+  values: { port?: string | undefined; dir?: string | undefined },
+  usage: string,
+): Promise<{ port: number; dir: string }> {
+  const port = Number(values.port);
+  if (!values.dir || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TypeError(`usage: ${usage}`);
+  }
+  await Deno.mkdir(values.dir, { recursive: true });
+  return { port, dir: values.dir };
+}
+
 /** Reads HOST PORT from positionals; throws a usage error otherwise. */
 export function hostPort(
   positionals: string[],

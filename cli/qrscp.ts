@@ -8,7 +8,7 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
-import { parseArgs, untilStopped } from "./_common.ts";
+import { parseArgs, SERVER_OPTIONS, serverPortAndDir, untilStopped } from "./_common.ts";
 import { Progress } from "./_progress.ts";
 
 const USAGE = "dcm qrscp --port P --dir ARCHIVE [--aet AE] [--dest NAME=HOST:PORT ...] [--db FILE]";
@@ -35,25 +35,18 @@ export async function qrscp(args: string[], signal?: AbortSignal): Promise<numbe
   const { values } = parseArgs({
     args,
     options: {
-      port: { type: "string" },
-      dir: { type: "string" },
-      aet: { type: "string", default: "DCMNET" },
-      host: { type: "string", default: "0.0.0.0" },
+      ...SERVER_OPTIONS,
       dest: { type: "string", multiple: true, default: [] as string[] },
       db: { type: "string", default: ":memory:" },
     },
   });
-  const port = Number(values.port);
-  if (!values.dir || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`usage: ${USAGE}`);
-  }
-  await Deno.mkdir(values.dir, { recursive: true });
+  const { port, dir } = await serverPortAndDir(values, USAGE);
   using archive = Archive.open({ database: values.db });
-  const total = await countFiles(values.dir);
+  const total = await countFiles(dir);
   const progress = new Progress("indexing", total);
   let done = 0;
   const { indexed, skipped } = await archive.ingestDirectory(
-    values.dir,
+    dir,
     () => progress.update(++done),
   );
   progress.done();
@@ -66,7 +59,7 @@ export async function qrscp(args: string[], signal?: AbortSignal): Promise<numbe
     port,
     aeTitle: values.aet,
     archive,
-    directory: values.dir,
+    directory: dir,
     destinations: Object.fromEntries(values.dest.map(parseDestination)),
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;

@@ -5,7 +5,7 @@
  * @module
  */
 import { StorageScp } from "../scp/mod.ts";
-import { parseArgs, untilStopped } from "./_common.ts";
+import { parseArgs, SERVER_OPTIONS, serverPortAndDir, untilStopped } from "./_common.ts";
 
 const USAGE = "dcm storescp --port P --dir OUT [--aet AE] [--host H] [--json]";
 
@@ -14,23 +14,16 @@ export async function storescp(args: string[], signal?: AbortSignal): Promise<nu
   const { values } = parseArgs({
     args,
     options: {
-      port: { type: "string" },
-      dir: { type: "string" },
-      aet: { type: "string", default: "DCMNET" },
-      host: { type: "string", default: "0.0.0.0" },
+      ...SERVER_OPTIONS,
       json: { type: "boolean", default: false },
     },
   });
-  const port = Number(values.port);
-  if (!values.dir || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`usage: ${USAGE}`);
-  }
-  await Deno.mkdir(values.dir, { recursive: true });
+  const { port, dir } = await serverPortAndDir(values, USAGE);
   const scp = new StorageScp({
     hostname: values.host,
     port,
     aeTitle: values.aet,
-    directory: values.dir,
+    directory: dir,
     onStored: (f) => {
       console.log(
         values.json
@@ -48,7 +41,7 @@ export async function storescp(args: string[], signal?: AbortSignal): Promise<nu
     onError: (e) => console.error(`association failed: ${e instanceof Error ? e.message : e}`),
   });
   console.error(
-    `storescp ${values.aet} listening on ${values.host}:${scp.port}, writing to ${values.dir}`,
+    `storescp ${values.aet} listening on ${values.host}:${scp.port}, writing to ${dir}`,
   );
   await untilStopped(signal);
   await scp.shutdown();

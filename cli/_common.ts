@@ -1,4 +1,5 @@
 // Options shared by the commands that call a peer: HOST PORT --aet --call.
+import type { Durability } from "../scp/mod.ts";
 import { parseArgs } from "./_args.ts";
 
 /** The options every networking command accepts. */
@@ -44,6 +45,22 @@ export function hostPort(
     throw new TypeError(`usage: ${usage}`);
   }
   return { host, port, rest };
+}
+
+const FSYNC: Record<string, Durability> = { each: true, deferred: "deferred", off: false };
+
+/**
+ * `--fsync each|deferred|off` as a {@linkcode Durability}: flush each file
+ * before its success, flush in the background before the command ends, or
+ * never; `fallback` when absent.
+ */
+export function durabilityOf(text: string | undefined, fallback: Durability): Durability {
+  if (text === undefined) return fallback;
+  const durability = FSYNC[text];
+  if (durability === undefined) {
+    throw new TypeError(`--fsync must be each, deferred or off, not "${text}"`);
+  }
+  return durability;
 }
 
 /** Milliseconds from a `--timeout` in seconds. */

@@ -41,9 +41,11 @@ commands:
   echo HOST PORT                          C-ECHO a peer
   store HOST PORT FILE_OR_DIR...          C-STORE files to a peer, with progress
   storescp --port P --dir OUT             receive objects into OUT/<SOPInstanceUID>.dcm
+                                          (--fsync each|deferred|off, default each)
   find HOST PORT -k Key=value...          C-FIND (--model study|patient|psonly, --json: one object a line)
   move HOST PORT --dest AE -k Key=value   C-MOVE to AE, with progress
   get HOST PORT --dir OUT -k Key=value    C-GET into OUT, with progress
+                                          (--fsync deferred|each|off, default deferred)
   qrscp --port P --dir ARCHIVE            Query/Retrieve SCP over a folder (--dest NAME=HOST:PORT ...)
 
 common options: --aet AE (ours, default DCMNET), --call AE (the peer's, default ANY-SCP),

@@ -5,7 +5,7 @@
  * ```sh
  * dcm find HOST PORT --call AE [--model study|patient|psonly] -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * dcm move HOST PORT --call AE --dest AE -k ...
- * dcm get  HOST PORT --call AE --dir OUT -k ...
+ * dcm get  HOST PORT --call AE --dir OUT [--fsync deferred|each|off] -k ...
  * ```
  *
  * @module
@@ -13,7 +13,14 @@
 import { toDicomJson } from "../dataset/mod.ts";
 import { keywordOf } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
-import { explained, hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
+import {
+  durabilityOf,
+  explained,
+  hostPort,
+  parseArgs,
+  PEER_OPTIONS,
+  timeoutMs,
+} from "./_common.ts";
 import { identifierOf, modelOf } from "./_keys.ts";
 import { Progress } from "./_progress.ts";
 
@@ -23,6 +30,7 @@ const OPTIONS = {
   key: { type: "string", short: "k", multiple: true, default: [] as string[] },
   dest: { type: "string" },
   dir: { type: "string" },
+  fsync: { type: "string" },
   relational: { type: "boolean", default: false },
 } as const;
 
@@ -123,10 +131,11 @@ export async function get(args: string[]): Promise<number> {
   await using _ = scu;
   if (!values.dir) throw new TypeError("dcm get needs --dir OUT");
   const directory = values.dir;
+  const durable = durabilityOf(values.fsync, "deferred");
   await Deno.mkdir(directory, { recursive: true });
   return await explained(
     host,
     port,
-    () => follow(scu.get(query, { directory }), "get", values.json),
+    () => follow(scu.get(query, { directory, durable }), "get", values.json),
   );
 }

@@ -4,6 +4,13 @@
  * (no re-encoding), fsync, then rename. A crash or error leaves no partial
  * file under the final name (PS3.10 §7 for the file layout).
  *
+ * When the flush to the disk happens is the caller's choice
+ * ({@linkcode Durability}): before the write returns (a Storage SCP's
+ * default, since a sender may delete its copy once told it is stored), in
+ * the background with a {@linkcode DeferredSync} that the caller awaits at
+ * the end of an operation (a retrieval, whose source keeps its copies), or
+ * never.
+ *
  * @module
  */
 import { concatBytes, createFileMeta, encodeFileMeta } from "../dataset/mod.ts";
@@ -117,18 +124,155 @@ export class TempFilePool implements AsyncDisposable {
   }
 }
 
+/**
+ * When a written file is flushed to the disk (fsync of the file, then of its
+ * folder after the rename):
+ *
+ * - `true`: before the write completes, so that a crash right after cannot
+ *   lose an object reported stored. What a Storage SCP must do for senders
+ *   that delete their copy once told it is stored (modalities).
+ * - `"deferred"`: in the background, several files at a time, each renamed
+ *   into place once flushed; {@linkcode DeferredSync.flush} waits for all of
+ *   them. For retrievals (C-GET, or C-MOVE to ourselves), whose source keeps
+ *   its copies: the operation completes only once every file is on the disk,
+ *   without one disk round trip per object.
+ * - `false`: never; the operating system writes the files back when it
+ *   likes, as DCMTK's storescp does.
+ */
+export type Durability = boolean | "deferred";
+
 /** Options of {@linkcode writePart10Atomically}. */
 export interface WriteOptions {
   /** Where to take the temporary file from; by default one is created next to `path`. */
   temp?: TempFilePool;
   /**
-   * Flush the file and its folder to the disk (fsync) before returning, so
-   * that a crash right after cannot lose an object reported stored. Turning
-   * it off trades that guarantee for speed, as DCMTK's storescp does.
+   * When the file is flushed to the disk ({@linkcode Durability}); `"deferred"` needs `sync`.
    *
    * @default {true}
    */
-  durable?: boolean;
+  durable?: Durability;
+  /** Flushes and places the file in the background when `durable` is `"deferred"`. */
+  sync?: DeferredSync;
+  /**
+   * With `durable: "deferred"`: called with the data set size once the file
+   * is in place, and awaited by {@linkcode DeferredSync.flush}.
+   */
+  onPlaced?: (size: number) => void | Promise<void>;
+}
+
+/** What {@linkcode writePart10Atomically} wrote. */
+export interface WrittenFile {
+  /** Data set bytes written (after the meta information). */
+  readonly size: number;
+  /**
+   * Settles once the file is under its final name (and flushed, if durable):
+   * at once unless the write was deferred. Rejects if the deferred flush or
+   * rename failed.
+   */
+  readonly placed: Promise<void>;
+}
+
+/**
+ * Flushes written files to the disk in the background, many at a time (the
+ * file system then commits them together), renames each into place once its
+ * data is on the disk, and flushes the folders when asked: group commit.
+ * {@linkcode DeferredSync.flush} (or disposal) waits for all of it and
+ * reports any failure, so that an operation can complete only once its files
+ * are durable.
+ *
+ * @example
+ * ```ts
+ * import { DeferredSync } from "./mod.ts";
+ * await using sync = new DeferredSync();
+ * // writePart10Atomically(path, facts, stream, { durable: "deferred", sync }) ...
+ * await sync.flush();
+ * ```
+ */
+export class DeferredSync implements AsyncDisposable {
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #dirs = new Set<string>();
+  readonly #limit: number;
+  #failures: unknown[] = [];
+
+  /** `limit`: the most files being flushed at once; adding more waits for one to finish. */
+  constructor(options: { limit?: number } = {}) {
+    this.#limit = Math.max(1, options.limit ?? 64);
+  }
+
+  /** Files written whose flush or rename is not finished. */
+  get pending(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Takes over an open, fully written temporary file: flushes its data,
+   * closes it, renames `temp` to `path`, then calls `then` (awaited by
+   * {@linkcode DeferredSync.flush}). Waits first while `limit` files are in
+   * flight. The returned `placed` settles when all that is done.
+   */
+  async add(
+    file: Deno.FsFile,
+    temp: string,
+    path: string,
+    then?: () => void | Promise<void>,
+  ): Promise<{ placed: Promise<void> }> {
+    while (this.#inFlight.size >= this.#limit) await Promise.race(this.#inFlight);
+    const placed = (async () => {
+      try {
+        try {
+          await file.syncData();
+        } finally {
+          file.close();
+        }
+        await Deno.rename(temp, path);
+      } catch (e) {
+        await Deno.remove(temp).catch(() => {});
+        throw e;
+      }
+      this.#dirs.add(parentOf(path));
+    })();
+    const tracked: Promise<void> = placed.then(then).then(
+      () => {},
+      (e) => void this.#failures.push(e),
+    ).finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+    placed.catch(() => {}); // also reported by flush()
+    return { placed };
+  }
+
+  /**
+   * Waits until every file added is flushed and in place, then flushes their
+   * folders so the renames are durable too.
+   *
+   * @throws {Error} if any file could not be flushed or renamed (its
+   * temporary file is removed); the first failure is the `cause`.
+   */
+  async flush(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    const dirs = [...this.#dirs];
+    this.#dirs.clear();
+    await Promise.all(dirs.map(syncDirectory));
+    const failures = this.#failures;
+    if (failures.length === 0) return;
+    this.#failures = [];
+    const first = failures[0];
+    throw new Error(
+      `${failures.length} written file(s) could not be flushed to the disk: ${
+        first instanceof Error ? first.message : String(first)
+      }`,
+      { cause: first },
+    );
+  }
+
+  /** Same as {@linkcode DeferredSync.flush}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.flush();
+  }
+}
+
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash >= 0 ? path.slice(0, slash) || "/" : ".";
 }
 
 /** Bytes gathered before each write to the file. */
@@ -149,19 +293,23 @@ export function defaultFileName(facts: ObjectFacts): string {
 }
 
 /**
- * Streams `dataset` into `path` as a Part 10 file, atomically. Returns the
- * number of data set bytes written. On any error the temporary file is
- * removed and the error rethrown; `path` is then untouched.
+ * Streams `dataset` into `path` as a Part 10 file, atomically. On any error
+ * the temporary file is removed and the error rethrown; `path` is then
+ * untouched. With `durable: "deferred"` it returns once the bytes are
+ * written, and `placed` tells when the file is flushed and under `path`.
  */
 export async function writePart10Atomically(
   path: string,
   facts: ObjectFacts,
   dataset: ReadableStream<Uint8Array>,
   options: WriteOptions = {},
-): Promise<number> {
+): Promise<WrittenFile> {
   const durable = options.durable ?? true;
+  if (durable === "deferred" && !options.sync) {
+    throw new TypeError('durable: "deferred" needs a DeferredSync (the sync option)');
+  }
+  const dir = parentOf(path);
   const slash = path.lastIndexOf("/");
-  const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
   const meta = encodeFileMeta(createFileMeta(undefined, {
     sopClassUid: facts.sopClassUid,
     sopInstanceUid: facts.sopInstanceUid,
@@ -177,6 +325,7 @@ export async function writePart10Atomically(
     temp = `${dir}/.${path.slice(slash + 1)}.${crypto.randomUUID()}.partial`;
     file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
   }
+  let handedOver = false;
   try {
     try {
       // Coalesce PDV-sized chunks into few large writes: a small object is
@@ -194,17 +343,27 @@ export async function writePart10Atomically(
         }
       }
       if (size > 0) await writeAll(file, concatBytes(pending, size));
-      if (durable) await file.sync();
+      if (durable === "deferred") {
+        handedOver = true;
+        const { placed } = await options.sync!.add(
+          file,
+          temp,
+          path,
+          options.onPlaced && (() => options.onPlaced!(written)),
+        );
+        return { size: written, placed };
+      }
+      if (durable) await file.syncData();
     } finally {
-      file.close();
+      if (!handedOver) file.close();
     }
     await Deno.rename(temp, path);
   } catch (e) {
-    await Deno.remove(temp).catch(() => {});
+    if (!handedOver) await Deno.remove(temp).catch(() => {});
     throw e;
   }
   if (durable) await (options.temp ? options.temp.syncTarget() : syncDirectory(dir));
-  return written;
+  return { size: written, placed: Promise.resolve() };
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

@@ -12,7 +12,7 @@ import {
 } from "../dictionary/mod.ts";
 import { ServiceProvider, type ServiceProviderOptions } from "./service_provider.ts";
 import { createStoreHandler, type StoreTarget } from "./store_handler.ts";
-import { TempFilePool } from "./file_writer.ts";
+import { DeferredSync, TempFilePool } from "./file_writer.ts";
 import type { RequestHandler } from "../dimse/mod.ts";
 
 /** Options of {@linkcode StorageScp}. */
@@ -68,14 +68,17 @@ export class StorageScp extends ServiceProvider {
       [...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES];
     const transferSyntaxes = options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES;
     const byAssociation = new WeakMap<object, RequestHandler>();
-    const temp = options.directory !== undefined && options.onStore === undefined
-      ? new TempFilePool(options.directory)
-      : undefined;
+    const files = options.directory !== undefined && options.onStore === undefined;
+    const temp = files ? new TempFilePool(options.directory!) : undefined;
+    const sync = files && options.durable === "deferred" ? new DeferredSync() : undefined;
     const store: RequestHandler = (request, context) => {
       const association = context.channel.association;
       let handler = byAssociation.get(association);
       if (!handler) {
-        handler = createStoreHandler(options, association, temp);
+        handler = createStoreHandler(options, association, {
+          ...(temp ? { temp } : {}),
+          ...(sync ? { sync } : {}),
+        });
         byAssociation.set(association, handler);
       }
       return handler(request, context);
@@ -88,13 +91,34 @@ export class StorageScp extends ServiceProvider {
       handlers: { "C-STORE-RQ": store },
     }, options);
     this.#temp = temp;
+    this.#sync = sync;
   }
 
   readonly #temp: TempFilePool | undefined;
+  readonly #sync: DeferredSync | undefined;
 
-  /** Stops accepting, waits for the stores in flight, then removes the spare temporary files. */
+  /**
+   * With `durable: "deferred"`, waits until every file reported stored so
+   * far is flushed to the disk and in place; at once otherwise.
+   *
+   * @throws {Error} if a file could not be flushed or renamed.
+   */
+  async flush(): Promise<void> {
+    await this.#sync?.flush();
+  }
+
+  /**
+   * Stops accepting, waits for the stores in flight and (deferred) their
+   * flush, then removes the spare temporary files.
+   *
+   * @throws {Error} if a deferred file could not be flushed.
+   */
   override async shutdown(options: { abort?: boolean } = {}): Promise<void> {
     await super.shutdown(options);
-    await this.#temp?.close();
+    try {
+      await this.#sync?.flush();
+    } finally {
+      await this.#temp?.close();
+    }
   }
 }

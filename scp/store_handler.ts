@@ -26,6 +26,8 @@ import {
 } from "../dimse/mod.ts";
 import {
   defaultFileName,
+  type DeferredSync,
+  type Durability,
   type ObjectFacts,
   type TempFilePool,
   writePart10Atomically,
@@ -81,21 +83,35 @@ export interface StoreTarget {
    */
   directory?: string;
   /**
-   * Flush each file and its folder to the disk before answering success
-   * (see {@linkcode WriteOptions.durable}).
+   * When each file is flushed to the disk ({@linkcode Durability}): `true`
+   * before success is answered; `"deferred"` in the background, success
+   * being answered once the bytes are written, with the owner's `flush()`
+   * waiting for the disk; `false` never.
    *
    * @default {true}
    */
-  durable?: boolean;
+  durable?: Durability;
   /** Names the file of an object in `directory`. */
   fileName?: (object: ObjectFacts) => string;
-  /** Told about each file written to `directory`, after the success status is decided. */
+  /**
+   * Told about each file written to `directory`, once it is under its name:
+   * after the success status is decided (and, when deferred, after the flush).
+   */
   onStored?: (file: StoredFile) => void;
   /**
    * Awaited after a file is written to `directory` and before success is
-   * answered, e.g. to index it; its errors do not fail the store.
+   * answered, e.g. to index it (when deferred: after the flush, success
+   * having been answered); its errors do not fail the store.
    */
   onWritten?: (file: StoredFile) => void | Promise<void>;
+}
+
+/** What a store handler writing files shares with its owner. */
+export interface StoreResources {
+  /** Temporary files created ahead of need. */
+  temp?: TempFilePool;
+  /** Needed when the target's `durable` is `"deferred"`: the owner flushes it. */
+  sync?: DeferredSync;
 }
 
 /**
@@ -189,14 +205,20 @@ export function storeFailureStatus(error: unknown): number {
 }
 
 /**
- * Builds the C-STORE-RQ handler for a store target; `temp` supplies
- * temporary files created ahead of need (see {@linkcode TempFilePool}).
+ * Builds the C-STORE-RQ handler for a store target; `resources.temp`
+ * supplies temporary files created ahead of need (see
+ * {@linkcode TempFilePool}), `resources.sync` flushes deferred files.
  */
 export function createStoreHandler(
   target: StoreTarget,
   association: { callingAeTitle: string; calledAeTitle: string },
-  temp?: TempFilePool,
+  resources: StoreResources = {},
 ): RequestHandler {
+  const { temp, sync } = resources;
+  const durable = target.durable ?? true;
+  if (durable === "deferred" && target.directory !== undefined && !target.onStore && !sync) {
+    throw new TypeError('durable: "deferred" needs a DeferredSync to flush the files');
+  }
   return async (request: IncomingRequest, context: RequestContext) => {
     const c = request.command;
     const facts: ObjectFacts = {
@@ -237,13 +259,28 @@ export function createStoreHandler(
       } else if (target.directory !== undefined) {
         const name = (target.fileName ?? defaultFileName)(facts);
         const path = `${target.directory}/${name}`;
-        const size = await writePart10Atomically(path, facts, dataset, {
-          durable: target.durable ?? true,
-          ...(temp ? { temp } : {}),
+        const file = (size: number): StoredFile => ({
+          ...facts,
+          path,
+          size,
+          callingAeTitle: association.callingAeTitle,
         });
-        stored = { ...facts, path, size, callingAeTitle: association.callingAeTitle };
+        const { size } = await writePart10Atomically(path, facts, dataset, {
+          durable,
+          ...(temp ? { temp } : {}),
+          ...(sync ? { sync } : {}),
+          // Deferred: the file is in place only later, and is reported then.
+          onPlaced: async (size) => {
+            const placed = file(size);
+            await Promise.resolve(target.onWritten?.(placed)).catch(() => {});
+            target.onStored?.(placed);
+          },
+        });
+        if (durable !== "deferred") {
+          stored = file(size);
+          await Promise.resolve(target.onWritten?.(stored)).catch(() => {});
+        }
         status = STATUS.SUCCESS;
-        await Promise.resolve(target.onWritten?.(stored)).catch(() => {});
       } else {
         throw new TypeError("A store target needs onStore or directory");
       }

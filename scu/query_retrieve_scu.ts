@@ -18,7 +18,7 @@ import {
   statusCategory,
 } from "../dimse/mod.ts";
 import { createStoreHandler, type StoreTarget } from "../scp/store_handler.ts";
-import { TempFilePool } from "../scp/file_writer.ts";
+import { DeferredSync, type Durability, TempFilePool } from "../scp/file_writer.ts";
 import { StorageScp } from "../scp/storage_scp.ts";
 import { _connectOptions, type ScuOptions } from "./options.ts";
 import { decodeIdentifier, hex, progressOf } from "./_responses.ts";
@@ -70,6 +70,17 @@ export interface GetOptions extends FindOptions, StoreTarget {
    * all, when the peer does not say.
    */
   sopClasses?: readonly string[];
+  /**
+   * When the files written to `directory` are flushed to the disk
+   * ({@linkcode Durability}). By default in the background, many at a time,
+   * and the operation resolves only once every file is on the disk: the
+   * archive keeps its copies, so one disk round trip per object before each
+   * success would only slow the retrieval. `true` flushes each file before
+   * its success is answered.
+   *
+   * @default {"deferred"}
+   */
+  durable?: Durability;
 }
 
 /** Options of {@linkcode QueryRetrieveScu.retrieve}. */
@@ -419,12 +430,14 @@ export class QueryRetrieveScu implements AsyncDisposable {
       }
       const received: string[] = [];
       // Temporary files created ahead (see TempFilePool), removed when done.
-      await using temp = options.onStore || options.directory === undefined
-        ? undefined
-        : new TempFilePool(options.directory);
+      const files = !options.onStore && options.directory !== undefined;
+      await using temp = files ? new TempFilePool(options.directory!) : undefined;
+      const durable = options.durable ?? "deferred";
+      const sync = files && durable === "deferred" ? new DeferredSync() : undefined;
       const handler = createStoreHandler(
         {
           ...options,
+          durable,
           onStore: options.onStore
             ? async (object) => {
               const status = await options.onStore!(object);
@@ -438,28 +451,37 @@ export class QueryRetrieveScu implements AsyncDisposable {
           },
         } as StoreTarget,
         association,
-        temp,
+        { ...(temp ? { temp } : {}), ...(sync ? { sync } : {}) },
       );
       const channel = new DimseChannel(association, {
         ...this.#channelOptions(),
         handlers: { "C-STORE-RQ": handler },
       });
       const contextId = this.#context(association, getClass, "C-GET");
-      const result = await this.#retrieve(
-        "C-GET",
-        channel,
-        contextId,
-        {
-          type: "C-GET-RQ",
-          hasDataset: true,
-          affectedSopClassUid: getClass,
-          priority: options.priority ?? PRIORITY.MEDIUM,
-        },
-        query,
-        options.signal,
-        progress,
-        received,
-      );
+      let result: RetrieveResult;
+      try {
+        result = await this.#retrieve(
+          "C-GET",
+          channel,
+          contextId,
+          {
+            type: "C-GET-RQ",
+            hasDataset: true,
+            affectedSopClassUid: getClass,
+            priority: options.priority ?? PRIORITY.MEDIUM,
+          },
+          query,
+          options.signal,
+          progress,
+          received,
+        );
+      } catch (e) {
+        // The objects received so far are kept, on the disk; the retrieval's error wins.
+        await sync?.flush().catch(() => {});
+        throw e;
+      }
+      // Every file answered stored is on the disk before the operation ends.
+      await sync?.flush();
       if (refused.length > 0 && result.failed > 0) {
         this.#options.onWarning?.(
           `${result.failed} sub-operations failed; the peer refused the SCP role for ${
@@ -503,6 +525,9 @@ export class QueryRetrieveScu implements AsyncDisposable {
           }
           : {}),
         ...(options.directory !== undefined ? { directory: options.directory } : {}),
+        durable: options.durable ?? "deferred",
+        ...(options.fileName ? { fileName: options.fileName } : {}),
+        ...(options.onWritten ? { onWritten: options.onWritten } : {}),
         onStored: (file) => {
           received.push(file.sopInstanceUid);
           options.onStored?.(file);
@@ -516,6 +541,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
         });
         for await (const p of op) progress(p);
         result = await op;
+        // Every file answered stored is on the disk before the operation ends.
+        await scp.flush();
       } catch (e) {
         if (e instanceof DimseStatusError && e.status === STATUS.MOVE_DESTINATION_UNKNOWN) {
           throw new DimseStatusError("C-MOVE", e.status, {

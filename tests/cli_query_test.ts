@@ -201,6 +201,18 @@ Deno.test("dcm get --dir writes the matches into the folder, byte-identical to t
   await assertReceived(s.out, s.files.filter((f) => f.patientId === "1234"));
 });
 
+Deno.test("dcm get --fsync each flushes every file before its success and gets the same files; --fsync with another word is a usage error", async () => {
+  await using s = await setup();
+  const args = ["--model", "patient", "-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=1234"];
+  const r = await dcm("get", ...peer(s), "--dir", s.out, "--fsync", "each", ...args);
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.stdout, "C-GET: 8 completed, 0 warnings, 0 failed\n");
+  await assertReceived(s.out, s.files.filter((f) => f.patientId === "1234"));
+  const bad = await dcm("get", ...peer(s), "--dir", s.out, "--fsync", "sometimes", ...args);
+  assertEquals(bad.code, 1);
+  assertEquals(bad.stderr, 'dcm get: --fsync must be each, deferred or off, not "sometimes"\n');
+});
+
 Deno.test("dcm move --json prints progress objects, then the result", async () => {
   await using s = await setup();
   const r = await dcm(

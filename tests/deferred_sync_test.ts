@@ -1,0 +1,176 @@
+// Deferred (group-commit) durability: files written with durable: "deferred"
+// are flushed and renamed into place in the background, flush() waits for all
+// of them and reports failures, and the Storage SCP and the C-GET SCU use it
+// so that their operation ends only once every file is on the disk.
+import { encodeDataset } from "../dataset/mod.ts";
+import {
+  createStoreHandler,
+  DeferredSync,
+  INCOMING_FOLDER,
+  type ObjectFacts,
+  StorageScp,
+  TempFilePool,
+  writePart10Atomically,
+} from "../scp/mod.ts";
+import { store } from "../scu/mod.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import {
+  CT_IMAGE_STORAGE,
+  ctDataset,
+  EXPLICIT_LE,
+  filesIn,
+  HOST,
+  randomUid,
+} from "./_storage_corpus.ts";
+
+function facts(uid: string): ObjectFacts {
+  return { sopClassUid: CT_IMAGE_STORAGE, sopInstanceUid: uid, transferSyntax: EXPLICIT_LE };
+}
+
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+async function names(dir: string): Promise<string[]> {
+  const all: string[] = [];
+  for await (const e of Deno.readDir(dir)) all.push(e.name);
+  return all.sort();
+}
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_deferred_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a deferred write returns before the file is in place; `placed` and flush() put it there, complete, and leave no temporary file", async () => {
+  await withDir(async (dir) => {
+    await using pool = new TempFilePool(dir);
+    const sync = new DeferredSync();
+    const uid = randomUid();
+    const body = encodeDataset(ctDataset(uid, 4096), { transferSyntax: EXPLICIT_LE });
+    const path = `${dir}/${uid}.dcm`;
+    let placedSize = -1;
+    const written = await writePart10Atomically(path, facts(uid), streamOf(body), {
+      durable: "deferred",
+      sync,
+      temp: pool,
+      onPlaced: (size) => void (placedSize = size),
+    });
+    // The flush is an operation of its own; it cannot have finished yet.
+    assertEquals(written.size, body.length);
+    assertEquals(sync.pending, 1);
+    assert(!(await exists(path)), "the file is under its name before it was flushed");
+    await written.placed;
+    assertEquals(placedSize, body.length);
+    await sync.flush();
+    assertEquals(sync.pending, 0);
+    const file = await Deno.readFile(path);
+    assertEquals(file.subarray(file.length - body.length), body);
+    await pool.close();
+    assertEquals(await names(dir), [`${uid}.dcm`]);
+  });
+});
+
+Deno.test("DeferredSync keeps at most `limit` files in flight: adding one more waits", async () => {
+  await withDir(async (dir) => {
+    const sync = new DeferredSync({ limit: 2 });
+    let most = 0;
+    for (let i = 0; i < 12; i++) {
+      const uid = randomUid();
+      await writePart10Atomically(
+        `${dir}/${uid}.dcm`,
+        facts(uid),
+        streamOf(encodeDataset(ctDataset(uid))),
+        { durable: "deferred", sync },
+      );
+      most = Math.max(most, sync.pending);
+    }
+    assert(most <= 2, `${most} files were in flight`);
+    await sync.flush();
+    assertEquals((await filesIn(dir)).length, 12);
+  });
+});
+
+Deno.test("a deferred file that cannot be placed makes flush() throw with the count and the cause, and its temporary file is removed", async () => {
+  await withDir(async (dir) => {
+    const pool = new TempFilePool(dir);
+    const sync = new DeferredSync();
+    const good = randomUid();
+    const bad = randomUid();
+    await writePart10Atomically(`${dir}/${good}.dcm`, facts(good), streamOf(new Uint8Array(8)), {
+      durable: "deferred",
+      sync,
+      temp: pool,
+    });
+    // The folder it is renamed into does not exist: the rename fails after success would be answered.
+    const lost = await writePart10Atomically(
+      `${dir}/missing/${bad}.dcm`,
+      facts(bad),
+      streamOf(new Uint8Array(8)),
+      { durable: "deferred", sync, temp: pool },
+    );
+    await assertRejects(lost.placed, Deno.errors.NotFound);
+    const error = await sync.flush().then(() => undefined, (e: unknown) => e);
+    assert(error instanceof Error, `flush() resolved: ${error}`);
+    assert(error.message.startsWith("1 written file(s) could not be flushed"), error.message);
+    assert(error.cause instanceof Deno.errors.NotFound, String(error.cause));
+    // The failure is reported once; the good file is in place.
+    await sync.flush();
+    await pool.close();
+    assertEquals(await names(dir), [`${good}.dcm`]);
+  });
+});
+
+Deno.test('durable: "deferred" needs a DeferredSync: writePart10Atomically and StorageScp\'s handler say so', async () => {
+  await assertRejects(
+    writePart10Atomically("/nonexistent/x.dcm", facts("1.2"), streamOf(new Uint8Array(0)), {
+      durable: "deferred",
+    }),
+    TypeError,
+  );
+  assertThrows(
+    () =>
+      createStoreHandler({ directory: "/nonexistent", durable: "deferred" }, {
+        callingAeTitle: "A",
+        calledAeTitle: "B",
+      }),
+    TypeError,
+  );
+});
+
+Deno.test('a StorageScp with durable: "deferred" answers success, and flush() puts every file in place and reports each to onStored', async () => {
+  await withDir(async (dir) => {
+    const reported: string[] = [];
+    await using scp = new StorageScp({
+      hostname: HOST,
+      port: 0,
+      directory: dir,
+      durable: "deferred",
+      onStored: (file) => reported.push(file.sopInstanceUid),
+    });
+    const datasets = Array.from({ length: 30 }, () => ctDataset(randomUid(), 2048));
+    const summary = await store(HOST, scp.port, datasets);
+    assertEquals(summary.completed, 30);
+    await scp.flush();
+    const uids = datasets.map((d) => d.string(0x00080018)!).sort();
+    assertEquals(reported.sort(), uids);
+    assertEquals(
+      (await filesIn(dir)).map((p) => p.slice(dir.length + 1)),
+      uids.map((u) => `${u}.dcm`),
+    );
+    assertEquals(await names(`${dir}/${INCOMING_FOLDER}`).then((n) => n.length), 2); // the spares only
+  });
+});

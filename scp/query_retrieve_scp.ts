@@ -137,8 +137,11 @@ export class QueryRetrieveScp extends ServiceProvider {
       failedUids: string[],
     ) => {
       const cancelled = context.signal.aborted;
-      // PS3.4 C.4.2.3.1, C.4.3.3.1: Success when every sub-operation
-      // succeeded, Failure when every one failed, Warning otherwise.
+      // PS3.4 C.4.2.2.1 and C.4.3.2.1 (how the SCU reads the final status):
+      // Success when every sub-operation succeeded; Warning when some
+      // succeeded and some failed or warned, or all warned; "Failure or
+      // Refused" when all were unsuccessful, for which we send A702 (Refused:
+      // Out of Resources, unable to perform sub-operations).
       const allFailed = counts.failed > 0 && counts.completed === 0 && counts.warning === 0;
       const status = cancelled
         ? STATUS.CANCEL

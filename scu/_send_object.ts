@@ -42,8 +42,15 @@ export interface PreparedObject {
   readonly size: number | undefined;
 }
 
-/** Files up to this size are read whole rather than streamed. */
-const SMALL_FILE = 1 << 20;
+/**
+ * Files up to this size are read whole (one read) rather than streamed:
+ * each read is an operation with its own latency, and a C-STORE waits for
+ * its data set's last byte.
+ */
+const SMALL_FILE = 8 << 20;
+
+/** Bytes per read when a larger file is streamed; two reads are kept ahead. */
+const READ_CHUNK = 1 << 20;
 
 /** A deflated data set some writer left odd gets the trailing NUL of PS3.5 §A.5. */
 function padDeflated(body: Uint8Array, transferSyntax: string): Uint8Array {
@@ -94,9 +101,34 @@ async function openDataset(
     file.close();
     throw e;
   }
-  if (!transferSyntaxInfo(transferSyntax)?.deflated) return file.readable;
+  // Large reads, two kept ahead (FsFile.readable reads 64 KiB at a time).
+  const readable = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const chunk = new Uint8Array(READ_CHUNK);
+      let n = 0;
+      try {
+        while (n < READ_CHUNK) {
+          const got = await file.read(chunk.subarray(n));
+          if (got === null) break;
+          n += got;
+        }
+      } catch (e) {
+        file.close();
+        throw e;
+      }
+      if (n > 0) controller.enqueue(chunk.subarray(0, n));
+      if (n < READ_CHUNK) {
+        file.close();
+        controller.close();
+      }
+    },
+    cancel() {
+      file.close();
+    },
+  }, { highWaterMark: 2 });
+  if (!transferSyntaxInfo(transferSyntax)?.deflated) return readable;
   let length = 0;
-  return file.readable.pipeThrough(
+  return readable.pipeThrough(
     new TransformStream({
       transform(chunk, controller) {
         length += chunk.length;

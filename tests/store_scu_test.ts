@@ -1,9 +1,11 @@
-// store(): presentation contexts beyond one association's 128 (PS3.8 §9.3.2.2).
+// store(): presentation contexts beyond one association's 128 (PS3.8 §9.3.2.2),
+// and files read whole or streamed.
 import { assert, assertEquals } from "./_assert.ts";
-import { Dataset } from "../dataset/mod.ts";
+import { Dataset, decodePart10Header, encodePart10 } from "../dataset/mod.ts";
 import { STORAGE_SOP_CLASSES } from "../dictionary/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
+import { ctDataset, sameBytes } from "./_storage_corpus.ts";
 
 Deno.test("store() spreads more than 128 SOP classes over further associations and stores every object", async () => {
   const classes = STORAGE_SOP_CLASSES.slice(0, 140);
@@ -23,4 +25,43 @@ Deno.test("store() spreads more than 128 SOP classes over further associations a
   assertEquals(summary.completed, 140);
   assertEquals(received.size, 140);
   assert(associations >= 2, `${associations} association(s) for 140 SOP classes`);
+});
+
+Deno.test("store() sends files small enough to read whole and larger ones streamed in chunks, each data set byte for byte", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_store_scu_" });
+  try {
+    // 9 MiB is past the size read whole (8 MiB) and not a multiple of the 1 MiB read chunk;
+    // 2 MiB exactly is a multiple of it.
+    const sizes = [1000, 2 << 20, 9 << 20];
+    const files: string[] = [];
+    const expected = new Map<string, Uint8Array>();
+    for (const [i, size] of sizes.entries()) {
+      const uid = `2.25.${7000 + i}`;
+      const ds = ctDataset(uid, size);
+      const file = encodePart10(ds);
+      const path = `${dir}/${i}.dcm`;
+      await Deno.writeFile(path, file);
+      files.push(path);
+      expected.set(uid, file.subarray(decodePart10Header(file).datasetOffset));
+    }
+    const received = new Map<string, Uint8Array>();
+    await using scp = new StorageScp({
+      hostname: "127.0.0.1",
+      port: 0,
+      onStore: async (object) => {
+        received.set(
+          object.sopInstanceUid,
+          new Uint8Array(await new Response(object.dataset).arrayBuffer()),
+        );
+      },
+    });
+    const summary = await store("127.0.0.1", scp.port, files);
+    assertEquals(summary.failed, 0, summary.results.find((r) => r.error)?.error?.message);
+    assertEquals([...received.keys()].sort(), [...expected.keys()].sort());
+    for (const [uid, body] of expected) {
+      assert(sameBytes(received.get(uid)!, body), `${uid}: the data set differs from the file's`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

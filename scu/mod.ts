@@ -24,5 +24,6 @@ export * from "./options.ts";
 export * from "./echo.ts";
 export * from "./store.ts";
 export * from "./retrieve_operation.ts";
+export * from "./query_retrieve_options.ts";
 export * from "./query_retrieve_scu.ts";
 export * from "./storage_classes.ts";

@@ -18,88 +18,21 @@ import {
   statusCategory,
 } from "../dimse/mod.ts";
 import { createStoreHandler, type StoreTarget } from "../scp/store_handler.ts";
-import { DeferredSync, type Durability, TempFilePool } from "../scp/file_writer.ts";
-import { StorageScp } from "../scp/storage_scp.ts";
-import { _connectOptions, type ScuOptions } from "./options.ts";
-import { decodeIdentifier, hex, progressOf } from "./_responses.ts";
+import { DeferredSync, TempFilePool } from "../scp/file_writer.ts";
+import { retrieveByMove } from "./_retrieve_by_move.ts";
+import { _connectOptions } from "./options.ts";
+import type {
+  FindOptions,
+  GetOptions,
+  MoveOptions,
+  QueryRetrieveScuOptions,
+  RetrieveOptions,
+} from "./query_retrieve_options.ts";
+import { decodeIdentifier, followRetrieve, hex } from "./_responses.ts";
 import { findNeededClasses } from "./_needed_classes.ts";
-import {
-  RetrieveOperation,
-  type RetrieveProgress,
-  type RetrieveResult,
-} from "./retrieve_operation.ts";
+import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
 
 const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
-const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
-/** Options of {@linkcode QueryRetrieveScu}. */
-export interface QueryRetrieveScuOptions extends ScuOptions {
-  /**
-   * Ask for relational queries (PS3.4 §C.5.1.1.1) by extended negotiation.
-   *
-   * @default {false}
-   */
-  relational?: boolean;
-  /** Receives warnings (warning statuses, peers refusing relational queries...). */
-  onWarning?: (message: string) => void;
-}
-
-/** Options of {@linkcode QueryRetrieveScu.find}. */
-export interface FindOptions {
-  /** Cancels the query: C-CANCEL is sent and the iteration ends. */
-  signal?: AbortSignal;
-  /**
-   * Priority of the request.
-   *
-   * @default {PRIORITY.MEDIUM}
-   */
-  priority?: number;
-}
-
-/** Options of {@linkcode QueryRetrieveScu.move}. */
-export interface MoveOptions extends FindOptions {
-  /** The AE title the peer sends the objects to. */
-  destination: string;
-}
-
-/** Options of {@linkcode QueryRetrieveScu.get} and {@linkcode QueryRetrieveScu.retrieve}. */
-export interface GetOptions extends FindOptions, StoreTarget {
-  /**
-   * Storage SOP classes to negotiate for the objects (SCP role). By default
-   * C-FINDs down to IMAGE level find out the ones needed, falling back to
-   * {@linkcode COMMON_STORAGE_SOP_CLASSES} and other storage classes, 127 in
-   * all, when the peer does not say.
-   */
-  sopClasses?: readonly string[];
-  /**
-   * When the files written to `directory` are flushed to the disk
-   * ({@linkcode Durability}). By default in the background, many at a time,
-   * and the operation resolves only once every file is on the disk: the
-   * archive keeps its copies, so one disk round trip per object before each
-   * success would only slow the retrieval. `true` flushes each file before
-   * its success is answered.
-   *
-   * @default {"deferred"}
-   */
-  durable?: Durability;
-}
-
-/** Options of {@linkcode QueryRetrieveScu.retrieve}. */
-export interface RetrieveOptions extends GetOptions {
-  /**
-   * Address the on-the-fly Storage SCP listens on for C-MOVE.
-   *
-   * @default {"0.0.0.0"}
-   */
-  listenHostname?: string;
-  /**
-   * Port for the on-the-fly Storage SCP; the peer must know our AE title at
-   * this port as a move destination.
-   *
-   * @default {0} (any free port)
-   */
-  listenPort?: number;
-}
-
 interface Pooled {
   association: Association;
   channel: DimseChannel;
@@ -297,7 +230,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       try {
         const sopClass = QUERY_MODELS[query.model].move;
         const contextId = this.#context(pooled.association, sopClass, "C-MOVE");
-        return await this.#retrieve(
+        return await followRetrieve(
           "C-MOVE",
           pooled.channel,
           contextId,
@@ -312,66 +245,12 @@ export class QueryRetrieveScu implements AsyncDisposable {
           options.signal,
           progress,
           [],
+          this.#options.onWarning,
         );
       } finally {
         pooled.busy = false;
       }
     });
-  }
-
-  async #retrieve(
-    method: "C-MOVE" | "C-GET",
-    channel: DimseChannel,
-    contextId: number,
-    command: Parameters<DimseChannel["request"]>[1],
-    query: Identifier,
-    signal: AbortSignal | undefined,
-    progress: (p: RetrieveProgress) => void,
-    received: string[],
-  ): Promise<RetrieveResult> {
-    signal?.throwIfAborted();
-    const responses = channel.request(contextId, command, query);
-    let messageId = 0;
-    const onAbort = () => void channel.cancel(contextId, messageId).catch(() => {});
-    let last: RetrieveProgress | undefined;
-    let failed: string[] = [];
-    let comment: string | undefined;
-    try {
-      for (;;) {
-        const next = responses.next();
-        if (messageId === 0) {
-          messageId = channel.lastMessageId;
-          signal?.addEventListener("abort", onAbort, { once: true });
-        }
-        const r = await next;
-        if (r.done) break;
-        last = progressOf(r.value);
-        comment = r.value.command.errorComment;
-        if (statusCategory(last.status) !== "pending") {
-          const ds = await decodeIdentifier(r.value).catch(() => undefined);
-          failed = ds?.strings(FAILED_SOP_INSTANCE_UID_LIST) ?? [];
-        }
-        if (statusCategory(last.status) !== "failure") progress(last);
-      }
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-    }
-    if (!last) {
-      throw new DimseStatusError(method, STATUS.PROCESSING_FAILURE, {
-        errorComment: "no response",
-      });
-    }
-    if (statusCategory(last.status) === "failure") {
-      throw new DimseStatusError(method, last.status, comment ? { errorComment: comment } : {});
-    }
-    if (statusCategory(last.status) === "warning") {
-      this.#options.onWarning?.(
-        `${method} ended with warning ${hex(last.status)}: ${last.completed} completed, ` +
-          `${last.warning} with warnings, ${last.failed} failed` +
-          (failed.length > 0 ? ` (${failed.join(", ")})` : "") + (comment ? `: ${comment}` : ""),
-      );
-    }
-    return { ...last, failedSopInstanceUids: failed, received, method };
   }
 
   /**
@@ -460,7 +339,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       const contextId = this.#context(association, getClass, "C-GET");
       let result: RetrieveResult;
       try {
-        result = await this.#retrieve(
+        result = await followRetrieve(
           "C-GET",
           channel,
           contextId,
@@ -474,6 +353,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
           options.signal,
           progress,
           received,
+          this.#options.onWarning,
         );
       } catch (e) {
         // The objects received so far are kept, on the disk; the retrieval's error wins.
@@ -510,73 +390,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         for await (const p of op) progress(p);
         return await op;
       }
-      const received: string[] = [];
-      await using scp = new StorageScp({
-        hostname: options.listenHostname ?? "0.0.0.0",
-        port: options.listenPort ?? 0,
-        aeTitle: this.aeTitle,
-        ...(options.onStore
-          ? {
-            onStore: async (o) => {
-              const status = await options.onStore!(o);
-              received.push(o.sopInstanceUid);
-              return status;
-            },
-          }
-          : {}),
-        ...(options.directory !== undefined ? { directory: options.directory } : {}),
-        durable: options.durable ?? "deferred",
-        ...(options.fileName ? { fileName: options.fileName } : {}),
-        ...(options.onWritten ? { onWritten: options.onWritten } : {}),
-        onStored: (file) => {
-          received.push(file.sopInstanceUid);
-          options.onStored?.(file);
-        },
-      });
-      let result: RetrieveResult;
-      try {
-        const op = this.move(query, {
-          destination: this.aeTitle,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-        for await (const p of op) progress(p);
-        result = await op;
-        // Every file answered stored is on the disk before the operation ends.
-        await scp.flush();
-      } catch (e) {
-        if (e instanceof DimseStatusError && e.status === STATUS.MOVE_DESTINATION_UNKNOWN) {
-          throw new DimseStatusError("C-MOVE", e.status, {
-            errorComment:
-              `the peer does not know AE ${this.aeTitle}: add it as a move destination at port ${scp.port} of this host`,
-            cause: e,
-          });
-        }
-        if (
-          e instanceof DimseStatusError && e.status === STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS &&
-          received.length === 0
-        ) {
-          // PS3.4 C.4.2.1.5: the peer could not perform the sub-operations, which for a
-          // destination it knows mostly means it could not connect to it.
-          throw new DimseStatusError("C-MOVE", e.status, {
-            errorComment: `${
-              e.errorComment ? `${e.errorComment}; ` : ""
-            }can the peer reach ${this.aeTitle} at port ${scp.port} of this host?`,
-            cause: e,
-          });
-        }
-        throw e;
-      }
-      if (result.failed > 0 && result.completed === 0 && received.length === 0) {
-        throw new DimseStatusError(
-          "C-MOVE",
-          result.status === 0 ? STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS : result.status,
-          {
-            errorComment:
-              `every sub-operation failed: can the peer reach ${this.aeTitle} at port ${scp.port} of this host?`,
-          },
-        );
-      }
-      return { ...result, received, method: "C-MOVE" };
+      return await retrieveByMove(this, query, options, progress);
     });
   }
 

@@ -1,0 +1,101 @@
+/**
+ * `retrieve()` by C-MOVE: a Storage SCP started for the call receives the
+ * objects, with our AE title as the move destination, and the errors a peer
+ * that cannot reach us produces are explained.
+ *
+ * @module
+ */
+import type { Identifier } from "../dataset/mod.ts";
+import { DimseStatusError, STATUS } from "../dimse/mod.ts";
+import { StorageScp } from "../scp/storage_scp.ts";
+import type { MoveOptions, RetrieveOptions } from "./query_retrieve_options.ts";
+import type { RetrieveOperation, RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";
+
+/** What {@linkcode retrieveByMove} needs of the SCU. */
+export interface _MovingScu {
+  readonly aeTitle: string;
+  move(query: Identifier, options: MoveOptions): RetrieveOperation;
+}
+
+/**
+ * Moves what `query` matches to a Storage SCP started here (on
+ * `options.listenHostname`/`listenPort`) and returns once every object is
+ * stored, flushed to the disk as `options.durable` says.
+ *
+ * @throws {DimseStatusError} saying how to fix it when the peer does not
+ * know our AE title (A801) or could not reach us (A702, or every sub-operation failed).
+ */
+export async function retrieveByMove(
+  scu: _MovingScu,
+  query: Identifier,
+  options: RetrieveOptions,
+  progress: (p: RetrieveProgress) => void,
+): Promise<RetrieveResult> {
+  const received: string[] = [];
+  await using scp = new StorageScp({
+    hostname: options.listenHostname ?? "0.0.0.0",
+    port: options.listenPort ?? 0,
+    aeTitle: scu.aeTitle,
+    ...(options.onStore
+      ? {
+        onStore: async (o) => {
+          const status = await options.onStore!(o);
+          received.push(o.sopInstanceUid);
+          return status;
+        },
+      }
+      : {}),
+    ...(options.directory !== undefined ? { directory: options.directory } : {}),
+    durable: options.durable ?? "deferred",
+    ...(options.fileName ? { fileName: options.fileName } : {}),
+    ...(options.onWritten ? { onWritten: options.onWritten } : {}),
+    onStored: (file) => {
+      received.push(file.sopInstanceUid);
+      options.onStored?.(file);
+    },
+  });
+  let result: RetrieveResult;
+  try {
+    const op = scu.move(query, {
+      destination: scu.aeTitle,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const p of op) progress(p);
+    result = await op;
+    // Every file answered stored is on the disk before the operation ends.
+    await scp.flush();
+  } catch (e) {
+    if (e instanceof DimseStatusError && e.status === STATUS.MOVE_DESTINATION_UNKNOWN) {
+      throw new DimseStatusError("C-MOVE", e.status, {
+        errorComment:
+          `the peer does not know AE ${scu.aeTitle}: add it as a move destination at port ${scp.port} of this host`,
+        cause: e,
+      });
+    }
+    if (
+      e instanceof DimseStatusError && e.status === STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS &&
+      received.length === 0
+    ) {
+      // PS3.4 C.4.2.1.5: the peer could not perform the sub-operations, which for a
+      // destination it knows mostly means it could not connect to it.
+      throw new DimseStatusError("C-MOVE", e.status, {
+        errorComment: `${
+          e.errorComment ? `${e.errorComment}; ` : ""
+        }can the peer reach ${scu.aeTitle} at port ${scp.port} of this host?`,
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  if (result.failed > 0 && result.completed === 0 && received.length === 0) {
+    throw new DimseStatusError(
+      "C-MOVE",
+      result.status === 0 ? STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS : result.status,
+      {
+        errorComment:
+          `every sub-operation failed: can the peer reach ${scu.aeTitle} at port ${scp.port} of this host?`,
+      },
+    );
+  }
+  return { ...result, received, method: "C-MOVE" };
+}

@@ -1,0 +1,78 @@
+/**
+ * Options of the Query/Retrieve SCU ({@linkcode QueryRetrieveScu}) and of
+ * its operations.
+ *
+ * @module
+ */
+import type { Durability } from "../scp/file_writer.ts";
+import type { StoreTarget } from "../scp/store_handler.ts";
+import type { ScuOptions } from "./options.ts";
+
+/** Options of {@linkcode QueryRetrieveScu}. */
+export interface QueryRetrieveScuOptions extends ScuOptions {
+  /**
+   * Ask for relational queries (PS3.4 §C.5.1.1.1) by extended negotiation.
+   *
+   * @default {false}
+   */
+  relational?: boolean;
+  /** Receives warnings (warning statuses, peers refusing relational queries...). */
+  onWarning?: (message: string) => void;
+}
+
+/** Options of {@linkcode QueryRetrieveScu.find}. */
+export interface FindOptions {
+  /** Cancels the query: C-CANCEL is sent and the iteration ends. */
+  signal?: AbortSignal;
+  /**
+   * Priority of the request.
+   *
+   * @default {PRIORITY.MEDIUM}
+   */
+  priority?: number;
+}
+
+/** Options of {@linkcode QueryRetrieveScu.move}. */
+export interface MoveOptions extends FindOptions {
+  /** The AE title the peer sends the objects to. */
+  destination: string;
+}
+
+/** Options of {@linkcode QueryRetrieveScu.get} and {@linkcode QueryRetrieveScu.retrieve}. */
+export interface GetOptions extends FindOptions, StoreTarget {
+  /**
+   * Storage SOP classes to negotiate for the objects (SCP role). By default
+   * C-FINDs down to IMAGE level find out the ones needed, falling back to
+   * {@linkcode COMMON_STORAGE_SOP_CLASSES} and other storage classes, 127 in
+   * all, when the peer does not say.
+   */
+  sopClasses?: readonly string[];
+  /**
+   * When the files written to `directory` are flushed to the disk
+   * ({@linkcode Durability}). By default in the background, many at a time,
+   * and the operation resolves only once every file is on the disk: the
+   * archive keeps its copies, so one disk round trip per object before each
+   * success would only slow the retrieval. `true` flushes each file before
+   * its success is answered.
+   *
+   * @default {"deferred"}
+   */
+  durable?: Durability;
+}
+
+/** Options of {@linkcode QueryRetrieveScu.retrieve}. */
+export interface RetrieveOptions extends GetOptions {
+  /**
+   * Address the on-the-fly Storage SCP listens on for C-MOVE.
+   *
+   * @default {"0.0.0.0"}
+   */
+  listenHostname?: string;
+  /**
+   * Port for the on-the-fly Storage SCP; the peer must know our AE title at
+   * this port as a move destination.
+   *
+   * @default {0} (any free port)
+   */
+  listenPort?: number;
+}

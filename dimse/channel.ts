@@ -2,80 +2,32 @@
  * A DIMSE channel over one association (PS3.7 §7–§8): reassembles incoming
  * messages from PDVs, routes requests to handlers by command and responses
  * to the waiting request by Message ID Being Responded To, and sends
- * messages fragmented under the peer's Maximum Length, never interleaved.
+ * messages ({@linkcode _sendMessage}) one after another, never interleaved.
  *
  * @module
  */
 import { setImmediate } from "node:timers";
 import type { Association } from "../association/mod.ts";
 import type { PresentationDataValue } from "../pdu/mod.ts";
-import { concatBytes, Dataset, deflateDataset, encodeDataset } from "../dataset/mod.ts";
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { concatBytes } from "../dataset/mod.ts";
 import {
   type Command,
   CommandSetError,
   type CommandType,
   decodeCommand,
-  encodeCommand,
   isRequest,
 } from "./command.ts";
-import { fragmentBytes, fragmentLength, fragmentStream } from "./fragment.ts";
 import { STATUS, statusCategory } from "./status.ts";
+import { _sendMessage } from "./_send.ts";
+import type {
+  DimseResponse,
+  IncomingRequest,
+  OutgoingDataset,
+  RequestHandler,
+  RequestType,
+  ResponseFields,
+} from "./messages.ts";
 import { DimseTimeoutError } from "./errors.ts";
-
-/** What every incoming message carries besides its data set. */
-export interface DimseMessage {
-  /** The presentation context it came on. */
-  readonly presentationContextId: number;
-  /** The context's abstract syntax (SOP class). */
-  readonly abstractSyntax: string;
-  /** The context's transfer syntax: the data set's encoding. */
-  readonly transferSyntax: string;
-  /** The command set. */
-  readonly command: Command;
-}
-
-/** A request as it arrives: its data set, if any, streams in with back-pressure. */
-export interface IncomingRequest extends DimseMessage {
-  /** The data set bytes in `transferSyntax` as they arrive; `undefined` when none. */
-  readonly dataset: ReadableStream<Uint8Array> | undefined;
-}
-
-/** A response to one of our requests, with its (small) data set whole. */
-export interface DimseResponse extends DimseMessage {
-  /** The data set bytes in `transferSyntax`; `undefined` when none. */
-  readonly dataset: Uint8Array | undefined;
-}
-
-/** A data set to send: bytes already in the context's transfer syntax, a stream of them, or a Dataset. */
-export type OutgoingDataset = Uint8Array | ReadableStream<Uint8Array> | Dataset;
-
-/** The fields a handler gives for a response; type and message IDs are filled in. */
-export type ResponseFields = Omit<Command, "type" | "hasDataset" | "messageIdBeingRespondedTo"> & {
-  readonly status: number;
-};
-
-/** What a request handler gets besides the request. */
-export interface RequestContext {
-  /** The channel, e.g. to send sub-operations on the same association (C-GET). */
-  readonly channel: DimseChannel;
-  /** Aborted when the peer sends C-CANCEL-RQ for this request or the association ends. */
-  readonly signal: AbortSignal;
-  /** Sends a response to this request; call it once per pending response and once for the final one. */
-  respond(fields: ResponseFields, dataset?: OutgoingDataset): Promise<void>;
-}
-
-/**
- * Handles one request. It answers through `context.respond()`; if it returns
- * without a final response, or throws, the channel sends a failure status.
- */
-export type RequestHandler = (
-  request: IncomingRequest,
-  context: RequestContext,
-) => void | Promise<void>;
-
-/** Request types a handler can be registered for. */
-export type RequestType = Exclude<CommandType, `${string}-RSP` | "C-CANCEL-RQ">;
 
 /** Options of {@linkcode DimseChannel}. */
 export interface DimseChannelOptions {
@@ -173,64 +125,11 @@ export class DimseChannel {
    * are sent one after another, never interleaved (PS3.7 §8.1).
    */
   send(presentationContextId: number, command: Command, dataset?: OutgoingDataset): Promise<void> {
-    const run = this.#sendChain.then(() => this.#write(presentationContextId, command, dataset));
+    const run = this.#sendChain.then(() =>
+      _sendMessage(this.association, presentationContextId, command, dataset)
+    );
     this.#sendChain = run.catch(() => {});
     return run;
-  }
-
-  async #write(
-    contextId: number,
-    command: Command,
-    dataset: OutgoingDataset | undefined,
-  ): Promise<void> {
-    const assoc = this.association;
-    const context = assoc.context(contextId);
-    if (context === undefined) {
-      throw new RangeError(
-        `Cannot send ${command.type}: presentation context ${contextId} was not accepted`,
-      );
-    }
-    const max = fragmentLength(assoc.maxPdvDataLength);
-    const pduRoom = assoc.peerMaxPduLength === 0 ? max + 6 : assoc.peerMaxPduLength;
-    let bytes: Uint8Array | undefined;
-    if (dataset instanceof Dataset) {
-      const transferSyntax = context.transferSyntax!;
-      bytes = encodeDataset(dataset, { transferSyntax });
-      if (transferSyntaxInfo(transferSyntax)?.deflated) bytes = await deflateDataset(bytes);
-    } else if (dataset instanceof Uint8Array) {
-      bytes = dataset;
-    }
-    // Pack whole PDVs into PDUs up to the peer's Maximum Length: a small
-    // message (command and data set) goes out in one PDU and one write.
-    let batch: PresentationDataValue[] = [];
-    let size = 0;
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const values = batch;
-      batch = [];
-      size = 0;
-      await assoc.sendPData(values);
-    };
-    const add = async (pdv: PresentationDataValue) => {
-      if (batch.length > 0 && size + 6 + pdv.data.length > pduRoom) await flush();
-      batch.push(pdv);
-      size += 6 + pdv.data.length;
-    };
-    for (const pdv of fragmentBytes(encodeCommand(command), contextId, true, max)) await add(pdv);
-    if (bytes !== undefined) {
-      for (const pdv of fragmentBytes(bytes, contextId, false, max)) await add(pdv);
-    } else if (dataset instanceof ReadableStream) {
-      await flush();
-      // Keep a few PDUs in flight: writes stay in order (one writer), and the
-      // next fragment is prepared while the previous one is on its way.
-      const inFlight: Promise<void>[] = [];
-      for await (const pdv of fragmentStream(dataset, contextId, max)) {
-        inFlight.push(assoc.sendPData([pdv]));
-        if (inFlight.length >= 8) await inFlight.shift();
-      }
-      await Promise.all(inFlight);
-    }
-    await flush();
   }
 
   /**

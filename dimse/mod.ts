@@ -22,4 +22,5 @@ export * from "./command.ts";
 export * from "./status.ts";
 export * from "./errors.ts";
 export * from "./fragment.ts";
+export * from "./messages.ts";
 export * from "./channel.ts";

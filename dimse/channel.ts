@@ -4,6 +4,13 @@
  * to the waiting request by Message ID Being Responded To, and sends
  * messages ({@linkcode _sendMessage}) one after another, never interleaved.
  *
+ * The channel is the one part of `dimse/` that is not a pure codec: it drives
+ * an association, so it uses the event loop's timers for two things no codec
+ * needs, the DIMSE timeout (PS3.7 leaves it to implementations) and a turn
+ * of the event loop between pending responses (see `#handle`). The codecs
+ * beside it (`command.ts`, `status.ts`, `fragment.ts`) touch neither timers
+ * nor I/O.
+ *
  * @module
  */
 import { setImmediate } from "node:timers";

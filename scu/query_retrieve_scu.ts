@@ -37,6 +37,8 @@ interface Pooled {
   association: Association;
   channel: DimseChannel;
   busy: boolean;
+  /** Query models already checked for relational queries on this association. */
+  relationalChecked?: Set<string>;
 }
 
 /**
@@ -117,6 +119,28 @@ export class QueryRetrieveScu implements AsyncDisposable {
     return pooled;
   }
 
+  /**
+   * Asked for relational queries, warns once per association and model when
+   * the peer did not grant them (PS3.4 C.5.1.1.1: its answer to our 56H
+   * item): the query is then hierarchical, and keys below its level are
+   * refused or ignored.
+   */
+  #checkRelational(pooled: Pooled, sopClass: string): void {
+    if (!this.#options.relational) return;
+    pooled.relationalChecked ??= new Set();
+    if (pooled.relationalChecked.has(sopClass)) return;
+    pooled.relationalChecked.add(sopClass);
+    const answer = pooled.association.sopClassExtendedNegotiations.find((n) =>
+      n.sopClassUid === sopClass
+    );
+    if (answer?.serviceClassApplicationInformation[0] !== 1) {
+      this.#options.onWarning?.(
+        `The peer did not accept relational queries for ${uidName(sopClass)}: ` +
+          "queries there are hierarchical",
+      );
+    }
+  }
+
   #channelOptions() {
     return {
       ...(this.#options.dimseTimeout !== undefined
@@ -158,6 +182,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
     try {
       const sopClass = QUERY_MODELS[query.model].find;
       contextId = this.#context(pooled.association, sopClass, "C-FIND");
+      this.#checkRelational(pooled, sopClass);
       responses = pooled.channel.request(contextId, {
         type: "C-FIND-RQ",
         hasDataset: true,

@@ -257,6 +257,32 @@ Deno.test({
 
 Deno.test({
   name:
+    "find() asking for relational queries from dcmqrscp, which does not grant them, warns once and queries hierarchically",
+  ignore: dcmtkIgnore("dcmqrscp"),
+  async fn() {
+    await using archive = await startArchive();
+    const warnings: string[] = [];
+    await using scu = new QueryRetrieveScu(HOST, archive.dcmqrscp.port, {
+      callingAeTitle: OUR_AE,
+      calledAeTitle: archive.dcmqrscp.aeTitle,
+      relational: true,
+      onWarning: (m) => warnings.push(m),
+    });
+    const studies = new Set(archive.files.map((f) => f.studyInstanceUid));
+    for (let i = 0; i < 2; i++) {
+      let found = 0;
+      for await (const _ of scu.find(identifierOf("STUDY_ROOT", ["QueryRetrieveLevel=STUDY"]))) {
+        found++;
+      }
+      assertEquals(found, studies.size);
+    }
+    assertEquals(warnings.length, 1, warnings.join("\n"));
+    assertMatch(warnings[0]!, /did not accept relational queries for Study Root/);
+  },
+});
+
+Deno.test({
+  name:
     "move() has dcmqrscp send a study and a patient to our StorageScp, every instance byte for byte",
   ignore: dcmtkIgnore("dcmqrscp"),
   async fn() {

@@ -482,6 +482,30 @@ Deno.test("find() reports FF01 pending (optional keys not supported) through onW
   assertMatch(warnings[0]!, /FF01/);
 });
 
+Deno.test("find() skips a pending response without an identifier, says so through onWarning, and yields the others", async () => {
+  await using peer = dimsePeer([STUDY_FIND], {
+    "C-FIND-RQ": async (request, context) => {
+      await readIdentifier(request);
+      await context.respond(
+        { status: STATUS.PENDING },
+        new Dataset().set(Tag.QueryRetrieveLevel, "STUDY").set(Tag.PatientID, "A"),
+      );
+      await context.respond({ status: STATUS.PENDING }); // no identifier: a broken peer
+      await context.respond(
+        { status: STATUS.PENDING },
+        new Dataset().set(Tag.QueryRetrieveLevel, "STUDY").set(Tag.PatientID, "B"),
+      );
+      await context.respond({ status: STATUS.SUCCESS });
+    },
+  });
+  const warnings: string[] = [];
+  await using scu = new QueryRetrieveScu(HOST, peer.port, { onWarning: (m) => warnings.push(m) });
+  const got: string[] = [];
+  for await (const match of scu.find(studyQuery())) got.push(match.string(Tag.PatientID)!);
+  assertEquals(got, ["A", "B"]);
+  assertEquals(warnings, ["C-FIND pending response without an identifier"]);
+});
+
 Deno.test("find() in a model the peer refused throws 0122 naming the model, and the association stays usable", async () => {
   const log: FindLog[] = [];
   await using peer = dimsePeer([STUDY_FIND], { "C-FIND-RQ": countingFind(log) });

@@ -15,7 +15,7 @@
  * the folder before each success. `--no-fsync` measures ours without fsync,
  * the same work as DCMTK.
  *
- * Each measurement runs ROUNDS times, ours and DCMTK's alternating, and the
+ * Each measurement runs 5 times, ours and DCMTK's alternating, and the
  * median ratio is reported: single runs on a shared machine vary by ±20%.
  *
  * Run: `deno run -A bench/query_retrieve.ts [--no-fsync]`.
@@ -25,6 +25,7 @@
 import { Identifier } from "../dataset/mod.ts";
 import { type Durability, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu } from "../scu/mod.ts";
+import { compare, dcmtk, dirBytes, freshDir } from "./_compare.ts";
 import {
   DCMTK_ENV,
   freePort,
@@ -34,7 +35,6 @@ import {
 } from "../tests/_qr_fixtures.ts";
 
 const REPEAT = 50;
-const ROUNDS = 5;
 
 /** Our durabilities measured (see the module comment). */
 const DURABILITIES: readonly Durability[] = Deno.args.includes("--no-fsync")
@@ -46,68 +46,6 @@ const DURABILITY_LABEL = new Map<Durability, string>([
   [true, "fsync each file"],
   [false, "no fsync"],
 ]);
-
-async function dcmtk(tool: string, args: string[]): Promise<number> {
-  const start = performance.now();
-  const out = await new Deno.Command(tool, {
-    args,
-    env: DCMTK_ENV,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`${tool} failed: ${new TextDecoder().decode(out.stderr).slice(0, 400)}`);
-  }
-  return performance.now() - start;
-}
-
-async function dirBytes(dir: string): Promise<number> {
-  let n = 0;
-  for await (const e of Deno.readDir(dir)) {
-    if (e.name.startsWith(".")) continue;
-    const p = `${dir}/${e.name}`;
-    n += e.isDirectory ? await dirBytes(p) : (await Deno.stat(p)).size;
-  }
-  return n;
-}
-
-async function freshDir(path: string): Promise<string> {
-  await Deno.remove(path, { recursive: true }).catch(() => {});
-  await Deno.mkdir(path, { recursive: true });
-  return path;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-/** Runs both sides ROUNDS times, alternating who goes first; prints medians. */
-async function compare(
-  label: string,
-  unit: string,
-  ours: () => Promise<number>,
-  theirs: () => Promise<number>,
-): Promise<void> {
-  const o: number[] = [];
-  const t: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const [a, b] = round % 2 === 0
-      ? [await ours(), await theirs()]
-      : [await theirs(), await ours()].reverse() as [number, number];
-    o.push(a);
-    t.push(b);
-    ratios.push(a / b);
-  }
-  console.log(
-    `${label.padEnd(36)} ours ${median(o).toFixed(1).padStart(8)} ${unit}   DCMTK ${
-      median(t).toFixed(1).padStart(8)
-    } ${unit}   median ratio ${median(ratios).toFixed(2)}x  (rounds: ${
-      ratios.map((r) => r.toFixed(2)).join(", ")
-    })`,
-  );
-}
 
 const root = await Deno.makeTempDir({ prefix: "bench-qr-" });
 try {

@@ -13,6 +13,9 @@ import { type Command, encodeCommand } from "./command.ts";
 import { fragmentBytes, fragmentLength, fragmentStream } from "./fragment.ts";
 import type { OutgoingDataset } from "./messages.ts";
 
+/** PDU bytes of one message handed to the association before their writes finish. */
+const IN_FLIGHT_BYTES = 1 << 20;
+
 /**
  * Sends `command` and its data set, if any, on presentation context
  * `contextId`; the caller keeps messages from interleaving.
@@ -42,7 +45,18 @@ export async function _sendMessage(
     bytes = dataset;
   }
   // Pack whole PDVs into PDUs up to the peer's Maximum Length: a small
-  // message (command and data set) goes out in one PDU and one write.
+  // message (command and data set) goes out in one PDU and one write. Up to
+  // IN_FLIGHT_BYTES of PDUs are handed to the association without waiting
+  // for each write to finish: writes stay in order (one writer), and the next
+  // fragment is prepared while the previous ones are on their way.
+  const window = Math.max(2, Math.ceil(IN_FLIGHT_BYTES / pduRoom));
+  const inFlight: Promise<void>[] = [];
+  const sendPdu = async (values: PresentationDataValue[]) => {
+    const write = assoc.sendPData(values);
+    write.catch(() => {}); // awaited below
+    inFlight.push(write);
+    if (inFlight.length >= window) await inFlight.shift();
+  };
   let batch: PresentationDataValue[] = [];
   let size = 0;
   const flush = async () => {
@@ -50,26 +64,26 @@ export async function _sendMessage(
     const values = batch;
     batch = [];
     size = 0;
-    await assoc.sendPData(values);
+    await sendPdu(values);
   };
   const add = async (pdv: PresentationDataValue) => {
     if (batch.length > 0 && size + 6 + pdv.data.length > pduRoom) await flush();
     batch.push(pdv);
     size += 6 + pdv.data.length;
   };
-  for (const pdv of fragmentBytes(encodeCommand(command), contextId, true, max)) await add(pdv);
-  if (bytes !== undefined) {
-    for (const pdv of fragmentBytes(bytes, contextId, false, max)) await add(pdv);
-  } else if (dataset instanceof ReadableStream) {
-    await flush();
-    // Keep a few PDUs in flight: writes stay in order (one writer), and the
-    // next fragment is prepared while the previous one is on its way.
-    const inFlight: Promise<void>[] = [];
-    for await (const pdv of fragmentStream(dataset, contextId, max)) {
-      inFlight.push(assoc.sendPData([pdv]));
-      if (inFlight.length >= 8) await inFlight.shift();
+  try {
+    for (const pdv of fragmentBytes(encodeCommand(command), contextId, true, max)) await add(pdv);
+    if (bytes !== undefined) {
+      for (const pdv of fragmentBytes(bytes, contextId, false, max)) await add(pdv);
+    } else if (dataset instanceof ReadableStream) {
+      await flush();
+      for await (const pdv of fragmentStream(dataset, contextId, max)) await sendPdu([pdv]);
     }
-    await Promise.all(inFlight);
+    await flush();
+  } finally {
+    // Every write handed over settles before the message counts as sent.
+    await Promise.allSettled(inFlight);
   }
-  await flush();
+  // The first failed write is the message's failure.
+  for (const write of inFlight) await write;
 }

@@ -191,6 +191,7 @@ export interface WrittenFile {
 export class DeferredSync implements AsyncDisposable {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #dirs = new Set<string>();
+  readonly #byPath = new Map<string, Promise<void>>();
   readonly #limit: number;
   #failures: unknown[] = [];
 
@@ -217,6 +218,9 @@ export class DeferredSync implements AsyncDisposable {
     then?: () => void | Promise<void>,
   ): Promise<{ placed: Promise<void> }> {
     while (this.#inFlight.size >= this.#limit) await Promise.race(this.#inFlight);
+    // A later write of the same path (an object sent again) is placed after
+    // the earlier one, whichever flush finishes first.
+    const earlier = this.#byPath.get(path);
     const placed = (async () => {
       try {
         try {
@@ -224,6 +228,7 @@ export class DeferredSync implements AsyncDisposable {
         } finally {
           file.close();
         }
+        await earlier?.catch(() => {});
         await Deno.rename(temp, path);
       } catch (e) {
         await Deno.remove(temp).catch(() => {});
@@ -231,6 +236,10 @@ export class DeferredSync implements AsyncDisposable {
       }
       this.#dirs.add(parentOf(path));
     })();
+    this.#byPath.set(path, placed);
+    placed.catch(() => {}).finally(() => {
+      if (this.#byPath.get(path) === placed) this.#byPath.delete(path);
+    });
     const tracked: Promise<void> = placed.then(then).then(
       () => {},
       (e) => void this.#failures.push(e),

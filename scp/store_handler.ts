@@ -273,7 +273,11 @@ export function createStoreHandler(
           onPlaced: async (size) => {
             const placed = file(size);
             await Promise.resolve(target.onWritten?.(placed)).catch(() => {});
-            target.onStored?.(placed);
+            try {
+              target.onStored?.(placed);
+            } catch {
+              // The file is stored and was answered so: a callback's failure is not a flush failure.
+            }
           },
         });
         if (durable !== "deferred") {

@@ -174,3 +174,39 @@ Deno.test('a StorageScp with durable: "deferred" answers success, and flush() pu
     assertEquals(await names(`${dir}/${INCOMING_FOLDER}`).then((n) => n.length), 2); // the spares only
   });
 });
+
+Deno.test("a throwing onStored does not make a deferred flush fail: the files are in place", async () => {
+  await withDir(async (dir) => {
+    await using scp = new StorageScp({
+      hostname: HOST,
+      port: 0,
+      directory: dir,
+      durable: "deferred",
+      onStored: () => {
+        throw new Error("a callback bug");
+      },
+    });
+    const datasets = Array.from({ length: 3 }, () => ctDataset(randomUid()));
+    assertEquals((await store(HOST, scp.port, datasets)).completed, 3);
+    await scp.flush();
+    assertEquals((await filesIn(dir)).length, 3);
+  });
+});
+
+Deno.test("two deferred writes of the same path are placed in the order they were written", async () => {
+  await withDir(async (dir) => {
+    const sync = new DeferredSync();
+    const uid = randomUid();
+    const path = `${dir}/${uid}.dcm`;
+    // The first is large (slower to flush), the second small: the second must still win.
+    const first = encodeDataset(ctDataset(uid, 8 << 20));
+    const second = encodeDataset(ctDataset(uid, 16));
+    for (const body of [first, second]) {
+      await writePart10Atomically(path, facts(uid), streamOf(body), { durable: "deferred", sync });
+    }
+    await sync.flush();
+    const file = await Deno.readFile(path);
+    assertEquals(file.subarray(file.length - second.length), second);
+    assertEquals(await names(dir), [`${uid}.dcm`]);
+  });
+});

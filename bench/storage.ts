@@ -5,7 +5,11 @@
  *   DCMTK's `storescp`;
  * - sending: our `store()` to DCMTK's `storescp`, and DCMTK's `storescu`.
  *
- * Files are generated (small CT images, and a few large ones). Run:
+ * Files are generated (small CT images, and a few large ones). Each
+ * comparison runs 3 rounds, alternating who goes first, and reports the
+ * median ratio. Our receiving side is measured with fsync of each file
+ * (`StorageScp`'s default) and without (what storescp does); the sending
+ * side against a storescp that discards what it receives. Run:
  * `deno run -A bench/storage.ts [N]`.
  *
  * @module
@@ -14,8 +18,10 @@ import { generateSampleStudies } from "../archive/mod.ts";
 import { encodePart10 } from "../dataset/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
+import { compare, freshDir } from "./_compare.ts";
 
 const count = Number(Deno.args[0] ?? 1000);
+const ROUNDS = 3;
 
 /**
  * DCMTK as Debian builds it leaves Nagle's algorithm on unless TCP_NODELAY=1
@@ -70,10 +76,13 @@ async function makeFiles(
   return { files, bytes };
 }
 
-async function dcmtkStorescp(dir: string): Promise<{ port: number; stop: () => Promise<void> }> {
+/** DCMTK's storescp writing into `dir`, or discarding what it receives (`--ignore`). */
+async function dcmtkStorescp(
+  dir: string | undefined,
+): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = freePort();
   const child = new Deno.Command("storescp", {
-    args: ["+xa", "-od", dir, String(port)],
+    args: [...(dir === undefined ? ["--ignore"] : ["+xa", "-od", dir]), String(port)],
     env: DCMTK_ENV,
     stdout: "null",
     stderr: "null",
@@ -100,12 +109,10 @@ async function storescu(port: number, files: string[]): Promise<number> {
   return performance.now() - start;
 }
 
-function line(label: string, ours: number, theirs: number, mb: number, n: number): string {
-  return `${label.padEnd(36)} ours ${(ours / 1000).toFixed(2).padStart(6)} s (${
-    (mb / (ours / 1000)).toFixed(1)
-  } MB/s, ${(n / (ours / 1000)).toFixed(0)} obj/s)   DCMTK ${
-    (theirs / 1000).toFixed(2).padStart(6)
-  } s   speed ratio ${(theirs / ours).toFixed(2)}x`;
+/** A folder of its own for each round's received files. */
+let rounds = 0;
+async function roundDir(root: string): Promise<string> {
+  return await freshDir(`${root}/round-${rounds++}`);
 }
 
 async function run(label: string, n: number, size: number): Promise<void> {
@@ -116,41 +123,53 @@ async function run(label: string, n: number, size: number): Promise<void> {
     const { files, bytes } = await makeFiles(src, n, size);
     const mb = bytes / 1e6;
     console.log(`${label}: ${files.length} files, ${mb.toFixed(1)} MB`);
+    const rate = (ms: number) => files.length / (ms / 1000);
 
-    // Receiving: storescu -> ours, storescu -> storescp.
-    const oursDir = `${root}/ours`;
-    await Deno.mkdir(oursDir);
-    let oursRecv: number;
-    let oursFast: number;
-    {
-      await using scp = new StorageScp({ hostname: "127.0.0.1", port: 0, directory: oursDir });
-      oursRecv = await storescu(scp.port, files);
+    // Receiving: storescu -> ours, storescu -> storescp, each into a fresh folder.
+    const theirsReceive = async () => {
+      const dcmtk = await dcmtkStorescp(await roundDir(root));
+      try {
+        return rate(await storescu(dcmtk.port, files));
+      } finally {
+        await dcmtk.stop();
+      }
+    };
+    for (const durable of [true, false]) {
+      await compare(
+        `  receive (storescu ->), ${durable ? "fsync each" : "no fsync"}`,
+        "obj/s",
+        async () => {
+          await using scp = new StorageScp({
+            hostname: "127.0.0.1",
+            port: 0,
+            directory: await roundDir(root),
+            durable,
+          });
+          return rate(await storescu(scp.port, files));
+        },
+        theirsReceive,
+        ROUNDS,
+      );
     }
-    {
-      // Without fsync, as DCMTK's storescp writes: the same work minus durability.
-      await using scp = new StorageScp({
-        hostname: "127.0.0.1",
-        port: 0,
-        directory: oursDir,
-        durable: false,
-      });
-      oursFast = await storescu(scp.port, files);
-    }
-    const theirDir = `${root}/theirs`;
-    await Deno.mkdir(theirDir);
-    const dcmtk = await dcmtkStorescp(theirDir);
-    const theirsRecv = await storescu(dcmtk.port, files);
-    console.log(line("  receive (storescu ->), fsync", oursRecv, theirsRecv, mb, files.length));
-    console.log(line("  receive (storescu ->), no fsync", oursFast, theirsRecv, mb, files.length));
 
-    // Sending: ours -> storescp vs storescu -> storescp (same receiver).
-    const t = performance.now();
-    const summary = await store("127.0.0.1", dcmtk.port, files);
-    const oursSend = performance.now() - t;
-    if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
-    const theirsSend = await storescu(dcmtk.port, files);
-    await dcmtk.stop();
-    console.log(line("  send (-> storescp)", oursSend, theirsSend, mb, files.length));
+    // Sending: ours -> storescp vs storescu -> storescp (the same receiver, discarding).
+    const dcmtk = await dcmtkStorescp(undefined);
+    try {
+      await compare(
+        "  send (-> storescp --ignore)",
+        "obj/s",
+        async () => {
+          const t = performance.now();
+          const summary = await store("127.0.0.1", dcmtk.port, files);
+          if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
+          return rate(performance.now() - t);
+        },
+        async () => rate(await storescu(dcmtk.port, files)),
+        ROUNDS,
+      );
+    } finally {
+      await dcmtk.stop();
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Dataset, decodeDataset, DicomDecodeError, encodeDataset } from "../dataset/mod.ts";
+import { type Dataset, decodeDataset, DicomDecodeError } from "../dataset/mod.ts";
 import type { Vr } from "../dataset/mod.ts";
 
 /** Command Field (0000,0100) values (PS3.7 Annex E, Table E.1-1). */
@@ -253,21 +253,96 @@ function describeMissing(command: Partial<Command>, names: string[]): string {
 export function encodeCommand(command: Command): Uint8Array {
   const lacking = missing(command).filter((n) => !n.includes("data set"));
   if (lacking.length > 0) throw new TypeError(`Cannot encode ${describeMissing(command, lacking)}`);
-  const ds = new Dataset()
-    .set(0x00000100, COMMAND_FIELD[command.type], "US")
-    .set(0x00000800, command.hasDataset ? DATASET_PRESENT : NO_DATASET, "US");
-  for (const [name, [tag, vr]] of Object.entries(COMMAND_ELEMENTS)) {
-    const value = command[name as CommandFieldName];
+  // Each element is written directly (all are group 0000, Implicit VR LE:
+  // tag, 4-byte length, value): sized first, then one allocation.
+  const values: [number, Uint8Array | number][] = [];
+  let size = 12; // (0000,0000) UL
+  for (const [name, tag, vr] of ENCODE_ORDER) {
+    const value = name === COMMAND_FIELD_NAME
+      ? COMMAND_FIELD[command.type]
+      : name === DATASET_TYPE_NAME
+      ? (command.hasDataset ? DATASET_PRESENT : NO_DATASET)
+      : command[name];
     if (value === undefined) continue;
-    ds.set(tag, Array.isArray(value) ? [...value] : value as string | number, vr);
+    let bytes: Uint8Array | number;
+    if (vr === "US") {
+      bytes = checkUs(name, value as number);
+      size += 10;
+    } else if (vr === "AT") {
+      const tags = value as readonly number[];
+      bytes = new Uint8Array(tags.length * 4);
+      const view = new DataView(bytes.buffer);
+      tags.forEach((t, i) => {
+        if (!Number.isInteger(t) || t < 0 || t > 0xffffffff) {
+          throw new RangeError(`Cannot encode ${name}: ${t} is not a tag`);
+        }
+        // PS3.5 §6.2: AT is group then element, each 16 bits.
+        view.setUint16(i * 4, t >>> 16, true);
+        view.setUint16(i * 4 + 2, t & 0xffff, true);
+      });
+      size += 8 + bytes.length;
+    } else {
+      bytes = textBytes(String(value), vr === "UI" ? 0x00 : 0x20);
+      size += 8 + bytes.length;
+    }
+    values.push([tag, bytes]);
   }
-  const body = encodeDataset(ds, { transferSyntax: "1.2.840.10008.1.2" });
-  const out = new Uint8Array(12 + body.length);
+  const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  // (0000,0000) UL, implicit: tag, 4-byte length 4, value = bytes after it.
   view.setUint32(4, 4, true);
-  view.setUint32(8, body.length, true);
-  out.set(body, 12);
+  view.setUint32(8, size - 12, true);
+  let at = 12;
+  for (const [tag, value] of values) {
+    view.setUint16(at, tag >>> 16, true);
+    view.setUint16(at + 2, tag & 0xffff, true);
+    if (typeof value === "number") {
+      view.setUint32(at + 4, 2, true);
+      view.setUint16(at + 8, value, true);
+      at += 10;
+    } else {
+      view.setUint32(at + 4, value.length, true);
+      out.set(value, at + 8);
+      at += 8 + value.length;
+    }
+  }
+  return out;
+}
+
+const COMMAND_FIELD_NAME = "commandField";
+const DATASET_TYPE_NAME = "commandDataSetType";
+
+/** Every element a command set may hold, in tag order (PS3.5 §7.1: ascending). */
+const ENCODE_ORDER: readonly (readonly [
+  CommandFieldName | typeof COMMAND_FIELD_NAME | typeof DATASET_TYPE_NAME,
+  number,
+  Vr,
+])[] = [
+  [COMMAND_FIELD_NAME, 0x00000100, "US"] as const,
+  [DATASET_TYPE_NAME, 0x00000800, "US"] as const,
+  ...Object.entries(COMMAND_ELEMENTS).map(([name, [tag, vr]]) =>
+    [name as CommandFieldName, tag, vr] as const
+  ),
+].sort((a, b) => a[1] - b[1]);
+
+function checkUs(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw new RangeError(`Cannot encode ${name}: ${value} is not a US value (0-65535)`);
+  }
+  return value;
+}
+
+/**
+ * A text value in the default repertoire (command sets have no Specific
+ * Character Set; characters beyond Latin-1 become "?"), padded to even
+ * length with `pad` (NUL for UI, space otherwise; PS3.5 §6.2).
+ */
+function textBytes(text: string, pad: number): Uint8Array {
+  const out = new Uint8Array(text.length + (text.length & 1));
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    out[i] = c > 0xff ? 0x3f : c;
+  }
+  if (text.length & 1) out[text.length] = pad;
   return out;
 }
 

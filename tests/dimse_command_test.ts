@@ -1,8 +1,11 @@
 // DIMSE command sets (PS3.7 §9.3, Annex E), checked against DCMTK's own bytes.
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { decodePdu, type PDataTfPdu } from "../pdu/mod.ts";
+import { Dataset, encodeDataset } from "../dataset/mod.ts";
 import {
   type Command,
+  COMMAND_ELEMENTS,
+  COMMAND_FIELD,
   CommandSetError,
   decodeCommand,
   describeStatus,
@@ -158,4 +161,106 @@ Deno.test("fragmentStream() re-chunks any chunking into exact fragments and flag
     empty.push(pdv);
   }
   assertEquals(empty.map((p) => [p.data.length, p.isLastFragment]), [[0, true]]);
+});
+
+/**
+ * The command set a general-purpose Implicit VR LE encoder writes: every
+ * field as a data element in tag order, (0000,0000) first (PS3.7 §6.3.1).
+ */
+function referenceEncoding(command: Command): Uint8Array {
+  const ds = new Dataset()
+    .set(0x00000100, COMMAND_FIELD[command.type], "US")
+    .set(0x00000800, command.hasDataset ? 0x0001 : 0x0101, "US");
+  for (const [name, [tag, vr]] of Object.entries(COMMAND_ELEMENTS)) {
+    const value = (command as unknown as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    ds.set(tag, Array.isArray(value) ? [...value] : value as string | number, vr);
+  }
+  const body = encodeDataset(ds, { transferSyntax: "1.2.840.10008.1.2" });
+  const group = new Dataset().set(0x00000000, body.length, "UL");
+  const head = encodeDataset(group, { transferSyntax: "1.2.840.10008.1.2" });
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+Deno.test("encodeCommand() writes what a general Implicit VR LE encoder writes, for every field and odd and even lengths", () => {
+  const commands: Command[] = [
+    {
+      type: "C-ECHO-RQ",
+      hasDataset: false,
+      messageId: 1,
+      affectedSopClassUid: "1.2.840.10008.1.1",
+    },
+    {
+      type: "C-STORE-RQ",
+      hasDataset: true,
+      messageId: 65535,
+      affectedSopClassUid: "1.2.840.10008.5.1.4.1.1.2",
+      affectedSopInstanceUid: "1.2.3.44",
+      priority: 2,
+      moveOriginatorAeTitle: "MOVER",
+      moveOriginatorMessageId: 7,
+    },
+    {
+      type: "C-MOVE-RSP",
+      hasDataset: true,
+      messageIdBeingRespondedTo: 3,
+      affectedSopClassUid: "1.2.840.10008.5.1.4.1.2.2.2",
+      status: 0xb000,
+      remaining: 0,
+      completed: 10,
+      failed: 2,
+      warning: 1,
+      errorComment: "odd",
+      offendingElements: [0x00100010, 0x00080018],
+    },
+    {
+      type: "C-MOVE-RQ",
+      hasDataset: true,
+      messageId: 2,
+      affectedSopClassUid: "1.2",
+      priority: 0,
+      moveDestination: "DEST",
+    },
+    {
+      type: "N-ACTION-RQ",
+      hasDataset: true,
+      messageId: 9,
+      requestedSopClassUid: "1.2.840.10008.1.20.1",
+      requestedSopInstanceUid: "1.2.840.10008.1.20.1.1",
+      actionTypeId: 1,
+    },
+    {
+      type: "N-GET-RSP",
+      hasDataset: false,
+      messageIdBeingRespondedTo: 4,
+      status: 0x0107,
+      errorId: 5,
+      attributeIdentifierList: [0x00100020],
+      eventTypeId: 2,
+      affectedSopInstanceUid: "1.23",
+    },
+    { type: "C-CANCEL-RQ", hasDataset: false, messageIdBeingRespondedTo: 12 },
+  ];
+  for (const command of commands) {
+    assertEquals(encodeCommand(command), referenceEncoding(command), command.type);
+    assertEquals(decodeCommand(encodeCommand(command)), command);
+  }
+});
+
+Deno.test("encodeCommand() refuses a US field out of range with a RangeError naming it", () => {
+  for (const messageId of [65536, -1, 1.5]) {
+    assertThrows(
+      () =>
+        encodeCommand({
+          type: "C-ECHO-RQ",
+          hasDataset: false,
+          messageId,
+          affectedSopClassUid: "1.2",
+        }),
+      RangeError,
+    );
+  }
 });

@@ -83,8 +83,13 @@ async function readHeader(path: string): Promise<Part10File & { size: number | u
   using file = await Deno.open(path);
   const head = new Uint8Array(HEADER_READ);
   let length = 0;
-  for (let n: number | null = 0; n !== null && length < head.length; length += n ?? 0) {
-    n = await file.read(head.subarray(length));
+  let short = false;
+  while (!short && length < head.length) {
+    const n = await file.read(head.subarray(length));
+    // A regular file's read comes back short only at its end: no second
+    // read to see end of file (the size is a hint either way, see prepareObject).
+    short = n === null || n < head.length - length;
+    length += n ?? 0;
   }
   try {
     const read = decodePart10(head.subarray(0, length), { stopBefore: 0x00080019 });

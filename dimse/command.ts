@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { type Dataset, decodeDataset, DicomDecodeError } from "../dataset/mod.ts";
 import type { Vr } from "../dataset/mod.ts";
 
 /** Command Field (0000,0100) values (PS3.7 Annex E, Table E.1-1). */
@@ -352,34 +351,58 @@ function textBytes(text: string, pad: number): Uint8Array {
  * @throws {CommandSetError} for malformed bytes, an unknown command field or a missing field.
  */
 export function decodeCommand(bytes: Uint8Array): Command {
-  let ds: Dataset;
-  try {
-    ds = decodeDataset(bytes, { transferSyntax: "1.2.840.10008.1.2" });
-  } catch (e) {
-    if (!(e instanceof DicomDecodeError)) throw e;
-    throw new CommandSetError(`Cannot decode a command set: ${e.message}`, { cause: e });
-  }
-  const field = ds.number(0x00000100);
-  const type = field === undefined ? undefined : TYPE_BY_FIELD.get(field);
+  // Implicit VR LE elements of group 0000, read directly: tag, 4-byte
+  // length, value (PS3.5 §7.1.3); the VR of each field is known.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const partial: { -readonly [K in keyof Command]?: Command[K] } = {};
-  if (type !== undefined) partial.type = type;
-  partial.hasDataset = ds.number(0x00000800) !== NO_DATASET;
-  for (const [name, [tag, vr]] of Object.entries(COMMAND_ELEMENTS)) {
-    if (!ds.has(tag)) continue;
-    const key = name as CommandFieldName;
-    try {
-      if (vr === "AT") (partial as Record<string, unknown>)[key] = ds.numbers(tag);
-      else if (vr === "US") {
-        const n = ds.number(tag);
-        if (n !== undefined) (partial as Record<string, unknown>)[key] = n;
+  let field: number | undefined;
+  let datasetType: number | undefined;
+  const malformed = (message: string) =>
+    new CommandSetError(`Cannot decode a command set: ${message}`, { partial });
+  for (let at = 0; at < bytes.length;) {
+    if (bytes.length - at < 8) {
+      throw malformed(`an element header at offset ${at} needs 8 bytes, ${bytes.length - at} left`);
+    }
+    const tag = ((view.getUint16(at, true) << 16) | view.getUint16(at + 2, true)) >>> 0;
+    const length = view.getUint32(at + 4, true);
+    if (length === 0xffffffff) {
+      throw malformed(`element ${tagText(tag)} at offset ${at} has an undefined length`);
+    }
+    if (length > bytes.length - at - 8) {
+      throw malformed(
+        `element ${tagText(tag)} at offset ${at} has length ${length}, but ${
+          bytes.length - at - 8
+        } bytes are left`,
+      );
+    }
+    const value = bytes.subarray(at + 8, at + 8 + length);
+    at += 8 + length;
+    if (tag === 0x00000100) field = firstUs(value);
+    else if (tag === 0x00000800) datasetType = firstUs(value);
+    else {
+      const known = FIELD_BY_TAG.get(tag);
+      if (known === undefined) continue;
+      const [name, vr] = known;
+      const out = partial as Record<string, unknown>;
+      if (vr === "US") {
+        const n = firstUs(value);
+        if (n !== undefined) out[name] = n;
+      } else if (vr === "AT") {
+        const tags: number[] = [];
+        for (let i = 0; i + 4 <= value.length; i += 4) {
+          const v = new DataView(value.buffer, value.byteOffset + i, 4);
+          tags.push(((v.getUint16(0, true) << 16) | v.getUint16(2, true)) >>> 0);
+        }
+        out[name] = tags;
       } else {
-        const s = ds.string(tag);
-        if (s !== undefined) (partial as Record<string, unknown>)[key] = s;
+        const s = firstText(vr, value);
+        if (s !== undefined) out[name] = s;
       }
-    } catch (e) {
-      throw new CommandSetError(`Cannot read ${name} of a command set`, { cause: e, partial });
     }
   }
+  const type = field === undefined ? undefined : TYPE_BY_FIELD.get(field);
+  if (type !== undefined) partial.type = type;
+  partial.hasDataset = datasetType !== NO_DATASET;
   if (type === undefined) {
     throw new CommandSetError(
       field === undefined
@@ -397,6 +420,39 @@ export function decodeCommand(bytes: Uint8Array): Command {
     });
   }
   return partial as Command;
+}
+
+/** Each field by its tag. */
+const FIELD_BY_TAG: ReadonlyMap<number, readonly [CommandFieldName, Vr]> = new Map(
+  Object.entries(COMMAND_ELEMENTS).map((
+    [name, [tag, vr]],
+  ) => [tag, [name as CommandFieldName, vr]]),
+);
+
+function tagText(tag: number): string {
+  const hex = (n: number) => n.toString(16).padStart(4, "0").toUpperCase();
+  return `(${hex(tag >>> 16)},${hex(tag & 0xffff)})`;
+}
+
+/** The first value of a US element, if it has one. */
+function firstUs(value: Uint8Array): number | undefined {
+  return value.length < 2 ? undefined : value[0]! | (value[1]! << 8);
+}
+
+/**
+ * The first value of a text element (UI, AE, LO: multi-valued, PS3.5 §6.4),
+ * without its padding (PS3.5 Table 6.2-1: NUL after a UI, spaces around the
+ * others); `undefined` when the element has no value.
+ */
+function firstText(vr: Vr, value: Uint8Array): string | undefined {
+  if (value.length === 0) return undefined;
+  let text = "";
+  for (let i = 0; i < value.length; i++) text += String.fromCharCode(value[i]!);
+  const parts = text.split("\\");
+  const first = vr === "UI"
+    ? parts[0]!.replace(/[\0 ]+$/, "").replace(/^ +/, "")
+    : parts[0]!.replace(/^ +|[ \0]+$/g, "");
+  return parts.length === 1 && first === "" ? undefined : first;
 }
 
 /** Reports whether a command type is a request (its Command Field has bit 15 clear). */

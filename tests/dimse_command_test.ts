@@ -1,7 +1,7 @@
 // DIMSE command sets (PS3.7 §9.3, Annex E), checked against DCMTK's own bytes.
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { decodePdu, type PDataTfPdu } from "../pdu/mod.ts";
-import { Dataset, encodeDataset } from "../dataset/mod.ts";
+import { Dataset, decodeDataset, encodeDataset } from "../dataset/mod.ts";
 import {
   type Command,
   COMMAND_ELEMENTS,
@@ -13,6 +13,7 @@ import {
   encodeCommand,
   fragmentBytes,
   fragmentStream,
+  REQUIRED_FIELDS,
   statusCategory,
 } from "../dimse/mod.ts";
 
@@ -263,4 +264,96 @@ Deno.test("encodeCommand() refuses a US field out of range with a RangeError nam
       RangeError,
     );
   }
+});
+
+/**
+ * How a general Implicit VR LE decoder reads a command set: the data set's
+ * elements by the dictionary's VRs, first values, trimmed (PS3.5 §6.2).
+ * `undefined` when it cannot be decoded, or only leniently (a warning: it
+ * reads an element that overruns the input to the end, as DCMTK does with
+ * files, where a command set decoder refuses it).
+ */
+function referenceDecoding(bytes: Uint8Array): Partial<Command> | undefined {
+  let ds: Dataset;
+  let lenient = false;
+  try {
+    ds = decodeDataset(bytes, {
+      transferSyntax: "1.2.840.10008.1.2",
+      onWarning: () => lenient = true,
+    });
+  } catch {
+    return undefined;
+  }
+  if (lenient) return undefined;
+  const out: Record<string, unknown> = {};
+  const field = ds.number(0x00000100);
+  const type = Object.entries(COMMAND_FIELD).find(([, v]) => v === field)?.[0];
+  if (type !== undefined) out["type"] = type;
+  out["hasDataset"] = ds.number(0x00000800) !== 0x0101;
+  for (const [name, [tag, vr]] of Object.entries(COMMAND_ELEMENTS)) {
+    if (!ds.has(tag)) continue;
+    if (vr === "AT") out[name] = ds.numbers(tag);
+    else if (vr === "US") {
+      const n = ds.number(tag);
+      if (n !== undefined) out[name] = n;
+    } else {
+      const s = ds.string(tag);
+      if (s !== undefined) out[name] = s;
+    }
+  }
+  return out as Partial<Command>;
+}
+
+Deno.test("decodeCommand() reads what a general decoder reads from 2000 mutated command sets, and fails with CommandSetError where it fails", () => {
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; // integer product: all 32 bits kept
+    return Math.floor(seed / 2 ** 32 * n); // the high bits: an LCG's low bits repeat quickly
+  };
+  const types = Object.keys(COMMAND_FIELD) as Command["type"][];
+  let compared = 0;
+  let intactDecoded = 0;
+  const text = (n: number) =>
+    Array.from({ length: n }, () => " 1.2A\\\u00e9\0"[random(8)]).join("");
+  for (let i = 0; i < 2000; i++) {
+    const type = types[random(types.length)]!;
+    const command: Record<string, unknown> = {
+      type,
+      hasDataset: REQUIRED_FIELDS[type].dataset ?? random(2) === 0,
+    };
+    for (const [name, [, vr]] of Object.entries(COMMAND_ELEMENTS)) {
+      // Required fields always, others one time in two.
+      const required = REQUIRED_FIELDS[command["type"] as Command["type"]]
+        .fields as readonly string[];
+      if (!required.includes(name) && random(2) === 0) continue;
+      command[name] = vr === "US"
+        ? random(65536)
+        : vr === "AT"
+        ? Array.from({ length: random(3) }, () => random(0xffffffff))
+        : required.includes(name)
+        ? `1.${random(1000)}` // a value the field can hold
+        : text(random(9)); // padding, backslashes, Latin-1, nothing
+    }
+    let bytes = encodeCommand(command as unknown as Command);
+    const intact = random(4) !== 0;
+    if (!intact) {
+      bytes = bytes.slice(0, random(2) === 0 ? random(bytes.length + 1) : bytes.length);
+      for (let flips = 1 + random(3); flips > 0; flips--) bytes[random(bytes.length)] = random(256);
+    }
+    const expected = referenceDecoding(bytes);
+    let got: Partial<Command>;
+    try {
+      got = decodeCommand(bytes);
+    } catch (e) {
+      assert(e instanceof CommandSetError, String(e));
+      // Where the general decoder reads it, the failure is a missing or unknown field.
+      if (expected !== undefined) assertEquals(e.partial, expected, e.message);
+      continue;
+    }
+    assertEquals(got, expected);
+    compared++;
+    if (intact) intactDecoded++;
+  }
+  assert(compared > 1000, `only ${compared} command sets decoded`);
+  assert(intactDecoded > 1000, `only ${intactDecoded} intact command sets decoded`);
 });

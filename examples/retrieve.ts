@@ -38,12 +38,15 @@ const out = await Deno.makeTempDir({ prefix: "retrieve-" });
 const cleanup: (() => Promise<void>)[] = [];
 
 // Our Storage SCP: where C-MOVE sends the objects (DeCaMino: new StorageSCP(o -> ...).start()).
+// The archive keeps its copies, so files are flushed to disk in the background,
+// many at a time, and flush() below waits for them before the summary.
 let received = 0;
 const storageScp = new StorageScp({
   hostname: values.host ? "0.0.0.0" : "127.0.0.1",
   port: Number(values["port-in"]),
   aeTitle: values.aet,
   directory: out,
+  durable: "deferred",
   onStored: () => void received++,
 });
 cleanup.push(() => storageScp.shutdown());
@@ -133,6 +136,7 @@ try {
     totalFailed += result.failed;
   }
 
+  await storageScp.flush(); // every file on disk, and counted
   console.log(
     `\nSummary: ${studies} studies found for patient ${values.patient}; ${totalCompleted} instances moved, ` +
       `${totalFailed} failed; ${received} files received in ${out}`,

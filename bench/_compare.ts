@@ -76,3 +76,65 @@ export async function compare(
     })`,
   );
 }
+
+/** The study-level query both benchmarks repeat: every study, three return keys. */
+export const FIND_KEYS: readonly string[] = [
+  "QueryRetrieveLevel=STUDY",
+  "PatientID=*",
+  "StudyInstanceUID",
+  "StudyDate",
+  "PatientName",
+];
+
+/** `findscu --repeat N` with {@linkcode FIND_KEYS} against `peer` (`-aec AE host port`); ms. */
+export function findscu(peer: readonly string[], repeat: number): Promise<number> {
+  return dcmtk("findscu", [
+    "-S",
+    "--repeat",
+    String(repeat),
+    ...FIND_KEYS.flatMap((k) => ["-k", k]),
+    ...peer,
+  ]);
+}
+
+/** One run of a DCMTK retrieve tool per patient (PATIENT level), against `peer`; total ms. */
+async function perPatient(
+  tool: string,
+  args: readonly string[],
+  peer: readonly string[],
+  patients: readonly string[],
+): Promise<number> {
+  let ms = 0;
+  for (const id of patients) {
+    ms += await dcmtk(tool, [
+      "-P",
+      ...args,
+      "-k",
+      "QueryRetrieveLevel=PATIENT",
+      "-k",
+      `PatientID=${id}`,
+      ...peer,
+    ]);
+  }
+  return ms;
+}
+
+/** One `movescu` per patient to `destination`, against `peer`; total ms. */
+export function movescuPatients(
+  peer: readonly string[],
+  patients: readonly string[],
+  destination: string,
+  callingAeTitle?: string,
+): Promise<number> {
+  const us = callingAeTitle ? ["-aet", callingAeTitle] : [];
+  return perPatient("movescu", [...us, "-aem", destination], peer, patients);
+}
+
+/** One `getscu` per patient into `dir`, against `peer`; total ms. */
+export function getscuPatients(
+  peer: readonly string[],
+  patients: readonly string[],
+  dir: string,
+): Promise<number> {
+  return perPatient("getscu", ["-od", dir], peer, patients);
+}

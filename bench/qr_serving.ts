@@ -16,7 +16,14 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { QueryRetrieveScp } from "../scp/mod.ts";
-import { compare, dcmtk, dirBytes, freshDir } from "./_compare.ts";
+import {
+  compare,
+  dirBytes,
+  findscu,
+  freshDir,
+  getscuPatients,
+  movescuPatients,
+} from "./_compare.ts";
 import {
   DCMTK_ENV,
   freePort,
@@ -73,22 +80,7 @@ try {
 
     const matches = new Set(files.map((f) => f.studyInstanceUid)).size;
     const find = (server: string[]) => async () => {
-      const ms = await dcmtk("findscu", [
-        "-S",
-        "--repeat",
-        String(REPEAT),
-        "-k",
-        "QueryRetrieveLevel=STUDY",
-        "-k",
-        "PatientID=*",
-        "-k",
-        "StudyInstanceUID",
-        "-k",
-        "StudyDate",
-        "-k",
-        "PatientName",
-        ...server,
-      ]);
+      const ms = await findscu(server, REPEAT);
       return matches * REPEAT / (ms / 1000);
     };
     await compare(
@@ -99,19 +91,7 @@ try {
     );
 
     const move = (server: string[]) => async () => {
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcmtk("movescu", [
-          "-P",
-          "-aem",
-          "STORESCP",
-          "-k",
-          "QueryRetrieveLevel=PATIENT",
-          "-k",
-          `PatientID=${id}`,
-          ...server,
-        ]);
-      }
+      const ms = await movescuPatients(server, patients, "STORESCP");
       return bytes / 1e6 / (ms / 1000);
     };
     await compare(
@@ -123,19 +103,7 @@ try {
 
     const get = (server: string[], dir: string) => async () => {
       await freshDir(dir);
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcmtk("getscu", [
-          "-P",
-          "-od",
-          dir,
-          "-k",
-          "QueryRetrieveLevel=PATIENT",
-          "-k",
-          `PatientID=${id}`,
-          ...server,
-        ]);
-      }
+      const ms = await getscuPatients(server, patients, dir);
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     };
     await compare(

@@ -25,7 +25,14 @@
 import { Identifier } from "../dataset/mod.ts";
 import { type Durability, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu } from "../scu/mod.ts";
-import { compare, dcmtk, dirBytes, freshDir } from "./_compare.ts";
+import {
+  compare,
+  dirBytes,
+  findscu,
+  freshDir,
+  getscuPatients,
+  movescuPatients,
+} from "./_compare.ts";
 import {
   DCMTK_ENV,
   freePort,
@@ -85,22 +92,7 @@ try {
     perQuery = responses / REPEAT;
     return responses / ((performance.now() - start) / 1000);
   }, async () => {
-    const ms = await dcmtk("findscu", [
-      "-S",
-      "--repeat",
-      String(REPEAT),
-      "-k",
-      "QueryRetrieveLevel=STUDY",
-      "-k",
-      "PatientID=*",
-      "-k",
-      "StudyInstanceUID",
-      "-k",
-      "StudyDate",
-      "-k",
-      "PatientName",
-      ...peer,
-    ]);
+    const ms = await findscu(peer, REPEAT);
     return perQuery * REPEAT / (ms / 1000);
   });
 
@@ -137,20 +129,7 @@ try {
       await waitForListener(moveScuPort, storescp.status);
       let ms = 0;
       try {
-        for (const id of patients) {
-          ms += await dcmtk("movescu", [
-            "-P",
-            "-aet",
-            "MOVESCU",
-            "-aem",
-            "MOVESCU",
-            "-k",
-            "QueryRetrieveLevel=PATIENT",
-            "-k",
-            `PatientID=${id}`,
-            ...peer,
-          ]);
-        }
+        ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
       } finally {
         storescp.kill("SIGTERM");
         await storescp.status;
@@ -170,19 +149,7 @@ try {
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     }, async () => {
       const dir = await freshDir(`${root}/get-dcmtk`);
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcmtk("getscu", [
-          "-P",
-          "-od",
-          dir,
-          "-k",
-          "QueryRetrieveLevel=PATIENT",
-          "-k",
-          `PatientID=${id}`,
-          ...peer,
-        ]);
-      }
+      const ms = await getscuPatients(peer, patients, dir);
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     });
   }

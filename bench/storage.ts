@@ -176,4 +176,5 @@ async function run(label: string, n: number, size: number): Promise<void> {
 }
 
 await run("small objects (16x16 CT)", count, 16);
+await run("CT-sized objects (256x256 CT, 132 KB)", Math.max(10, Math.floor(count / 2.5)), 256);
 await run("large objects (1024x1024 CT, 2 MB)", Math.max(10, Math.floor(count / 20)), 1024);

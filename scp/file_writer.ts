@@ -66,16 +66,29 @@ export class TempFilePool implements AsyncDisposable {
     }
   }
 
-  /** A temporary file to write; throws what creating it threw (e.g. a missing folder). */
+  /**
+   * A temporary file to write; throws what creating it threw (e.g. a
+   * missing folder). Call {@linkcode TempFilePool.refill} once the file is
+   * written.
+   */
   take(): Promise<TempFile> {
     if (this.#closed) return Promise.reject(new Error("The temporary file pool is closed"));
-    const next = this.#spares.shift() ?? this.#create();
-    while (this.#spares.length < this.#size) {
+    return this.#spares.shift() ?? this.#create();
+  }
+
+  /**
+   * Creates spares up to the pool's size, in the background. Called after a
+   * file is written rather than when it is taken: a file created while
+   * another is being written makes that write wait (both need the file
+   * system's journal), whereas after it the creation overlaps the wait for
+   * the next object.
+   */
+  refill(): void {
+    while (!this.#closed && this.#spares.length < this.#size) {
       const spare = this.#create();
       spare.catch(() => {}); // a failure shows when the spare is taken
       this.#spares.push(spare);
     }
-    return next;
   }
 
   async #create(): Promise<TempFile> {
@@ -360,6 +373,7 @@ export async function writePart10Atomically(
           path,
           options.onPlaced && (() => options.onPlaced!(written)),
         );
+        options.temp?.refill();
         return { size: written, placed };
       }
       if (durable) await file.syncData();
@@ -369,9 +383,11 @@ export async function writePart10Atomically(
     await Deno.rename(temp, path);
   } catch (e) {
     if (!handedOver) await Deno.remove(temp).catch(() => {});
+    options.temp?.refill();
     throw e;
   }
   if (durable) await (options.temp ? options.temp.syncTarget() : syncDirectory(dir));
+  options.temp?.refill();
   return { size: written, placed: Promise.resolve() };
 }
 

@@ -11,7 +11,6 @@ import {
   createFileMeta,
   type Dataset,
   DatasetChecker,
-  decodeDataset,
   DicomDecodeError,
   encodeFileMeta,
   readPart10,
@@ -24,6 +23,8 @@ import {
   type RequestHandler,
   STATUS,
 } from "../dimse/mod.ts";
+import { checkDeflatedFile } from "./_check_deflated.ts";
+import { headerMatches } from "./_header_check.ts";
 import {
   defaultFileName,
   type DeferredSync,
@@ -47,8 +48,10 @@ export interface IncomingObject extends ObjectFacts {
   readonly moveOriginatorMessageId: number | undefined;
   /**
    * The data set bytes as received, in `transferSyntax`, checked as they
-   * pass: the stream errors if they are malformed or truncated. Read it or
-   * call {@linkcode IncomingObject.readDataset}, once.
+   * pass: the stream errors if they are malformed or truncated. A deflated
+   * data set passes as received, unchecked (`readDataset()` inflates and
+   * decodes it, and fails on a bad one). Read it or call
+   * {@linkcode IncomingObject.readDataset}, once.
    */
   readonly dataset: ReadableStream<Uint8Array>;
   /** Reads the whole data set and decodes it (deflate included). */
@@ -115,18 +118,13 @@ export interface StoreResources {
 }
 
 /**
- * The most data set bytes held back while looking for SOP Instance UID
- * (0008,0018); past it the object goes on unchecked (the elements before that
- * one are normally a few hundred bytes).
- */
-const HEADER_CHECK_LIMIT = 65536;
-
-/**
  * Checks the data set's structure as it passes ({@linkcode DatasetChecker}),
  * and that it is for the instance the command names: reads the header up to
  * SOP Instance UID (0008,0018) and compares (PS3.4 B.2.3 A900).
  * Bytes are held back until that element has arrived whole, the data set
- * ends, or {@linkcode HEADER_CHECK_LIMIT} is reached.
+ * ends, or 64 KiB came without it (`HEADER_CHECK_LIMIT`). A deflated data set
+ * passes unchecked here; the file writer checks it once written
+ * ({@linkcode checkDeflatedFile}).
  */
 function checked(
   source: ReadableStream<Uint8Array>,
@@ -136,29 +134,7 @@ function checked(
   // The header check reads undeflated bytes only.
   const deflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true;
   let prefix: Uint8Array | undefined = deflated ? undefined : new Uint8Array(0);
-  const verify = (final: boolean) => {
-    const giveUp = prefix!.length > HEADER_CHECK_LIMIT;
-    let ds: Dataset;
-    try {
-      ds = decodeDataset(prefix!, { transferSyntax: facts.transferSyntax, stopBefore: 0x00080019 });
-    } catch (e) {
-      if (e instanceof DicomDecodeError && e.truncated && !final) return giveUp;
-      throw e;
-    }
-    const cls = ds.string(0x00080016);
-    const inst = ds.string(0x00080018);
-    // Bytes so far that end between two elements before (0008,0018) prove nothing yet.
-    if (inst === undefined && !final && !giveUp) return false;
-    if (
-      (cls !== undefined && cls !== facts.sopClassUid) ||
-      (inst !== undefined && inst !== facts.sopInstanceUid)
-    ) {
-      throw new DimseStatusError("C-STORE", STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, {
-        errorComment: "SOP Class/Instance UID differ from the command's",
-      });
-    }
-    return true;
-  };
+  const verify = (final: boolean) => headerMatches(prefix!, facts.transferSyntax, facts, final);
   const held: Uint8Array[] = [];
   // A pull-through stream rather than pipeThrough(): one read, check and
   // enqueue per chunk, without the pipe machinery's extra promise hops.
@@ -265,8 +241,13 @@ export function createStoreHandler(
           size,
           callingAeTitle: association.callingAeTitle,
         });
+        const deflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true;
         const { size } = await writePart10Atomically(path, facts, dataset, {
           durable,
+          // Not checked as it passed (see checked()): checked once written.
+          ...(deflated
+            ? { verify: (temp: string, at: number) => checkDeflatedFile(temp, at, facts) }
+            : {}),
           ...(temp ? { temp } : {}),
           ...(sync ? { sync } : {}),
           // Deferred: the file is in place only later, and is reported then.

@@ -8,7 +8,13 @@ import {
   connect,
   type ProposedPresentationContext,
 } from "../association/mod.ts";
-import { Dataset, DicomDecodeError, encodeDataset } from "../dataset/mod.ts";
+import {
+  concatBytes,
+  Dataset,
+  deflateDataset,
+  DicomDecodeError,
+  encodeDataset,
+} from "../dataset/mod.ts";
 import {
   type Command,
   DimseChannel,
@@ -28,6 +34,7 @@ import { assert, assertEquals } from "./_assert.ts";
 import {
   CT_IMAGE_STORAGE,
   ctDataset,
+  DEFLATED_LE,
   EXPLICIT_LE,
   filesIn,
   HOST,
@@ -456,6 +463,70 @@ Deno.test("shutdown() waits for an in-flight store: the object is written and su
     } finally {
       await (down ?? scp.shutdown());
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// ---- deflated data sets (PS3.5 A.5), checked once written: inflated as a stream ----
+
+const DEFLATED_CONTEXT: ProposedPresentationContext = {
+  abstractSyntax: CT_IMAGE_STORAGE,
+  transferSyntaxes: [DEFLATED_LE],
+};
+
+/** Sends one C-STORE on a deflated context and returns the response status, in hex. */
+async function storeDeflated(scp: StorageScp, uid: string, body: Uint8Array): Promise<string> {
+  await using association = await associate(scp, [DEFLATED_CONTEXT]);
+  const channel = new DimseChannel(association);
+  const rsp = await request(channel, contextId(association, CT_IMAGE_STORAGE), cStore(uid), body);
+  await association.release();
+  await channel.closed;
+  return hex(rsp.status);
+}
+
+Deno.test("a deflated data set is stored as received, also with bytes after the end of its DEFLATE stream", async () => {
+  const dir = await tempDir();
+  try {
+    await using scp = startScp({ directory: dir });
+    const uid = randomUid();
+    const body = await deflateDataset(encodeDataset(ctDataset(uid, 4096)));
+    assertEquals(await storeDeflated(scp, uid, body), "0000");
+    const file = await Deno.readFile(`${dir}/${uid}.dcm`);
+    assertEquals(file.subarray(file.length - body.length), body);
+    // Two stray bytes after the stream (some writers pad further): tolerated, as DCMTK does.
+    const other = randomUid();
+    const padded = concatBytes([
+      await deflateDataset(encodeDataset(ctDataset(other, 64))),
+      new Uint8Array(2),
+    ]);
+    assertEquals(await storeDeflated(scp, other, padded), "0000");
+    assertEquals((await filesIn(dir)).length, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a truncated deflated data set is answered C000 and not stored", async () => {
+  const dir = await tempDir();
+  try {
+    await using scp = startScp({ directory: dir });
+    const uid = randomUid();
+    const body = await deflateDataset(encodeDataset(ctDataset(uid, 65536)));
+    assertEquals(await storeDeflated(scp, uid, body.subarray(0, (body.length >> 1) & ~1)), "C000");
+    assertEquals(await filesIn(dir, { all: true }), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a deflated data set whose SOP Instance UID differs from the command's is answered A900 and not stored", async () => {
+  const dir = await tempDir();
+  try {
+    await using scp = startScp({ directory: dir });
+    const body = await deflateDataset(encodeDataset(ctDataset(randomUid(), 64)));
+    assertEquals(await storeDeflated(scp, randomUid(), body), "A900");
+    assertEquals(await filesIn(dir, { all: true }), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

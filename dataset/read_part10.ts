@@ -20,6 +20,9 @@ import {
   type Part10File,
 } from "./part10.ts";
 import { ByteQueue } from "./_byte_queue.ts";
+import { inflateRawBytes, inflateRawStream } from "./_inflate.ts";
+
+export { inflateRawStream };
 
 /** Options of {@linkcode readPart10}. */
 export interface ReadPart10Options extends DecodePart10Options {
@@ -98,12 +101,8 @@ export async function readPart10(
     queue.consume(header.datasetOffset);
     const base = queue.consumed;
     if (transferSyntaxInfo(header.transferSyntax)?.deflated) {
-      // The deflated data set is inflated whole: some writers leave bytes after
-      // the end of the DEFLATE stream, which DecompressionStream rejects, and
-      // only a complete input lets inflateRaw() find the real end.
-      const compressed = new Uint8Array(await new Response(queue.rest()).arrayBuffer());
-      const inflated = await inflateRaw(compressed, options.onWarning);
-      queue = new ByteQueue(new Blob([inflated as Uint8Array<ArrayBuffer>]).stream().getReader());
+      // Inflated as it is read, in bounded memory (PS3.5 §A.5).
+      queue = new ByteQueue(inflateRawStream(queue.rest(), options.onWarning).getReader());
     }
     const dataset = new Dataset(options.onWarning ? { onWarning: options.onWarning } : {});
     const encoding = encodingOf(header.transferSyntax);
@@ -199,39 +198,16 @@ export async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-async function inflateOnce(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-    new DecompressionStream("deflate-raw"),
-  );
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** How many trailing bytes after a DEFLATE stream {@linkcode inflateRaw} tolerates. */
-const MAX_TRAILING = 64;
-
 /**
  * Inflates raw DEFLATE bytes (RFC 1951). Bytes after the end of the DEFLATE
- * stream (up to 64, as some writers leave) are dropped with a warning.
+ * stream (up to 64, as some writers leave) are dropped with a warning; see
+ * {@linkcode inflateRawStream} to inflate a stream.
  *
- * @throws {DicomDecodeError} when the bytes are not a DEFLATE stream.
+ * @throws {DicomDecodeError} when the bytes are not a complete DEFLATE stream.
  */
-export async function inflateRaw(
+export function inflateRaw(
   bytes: Uint8Array,
   onWarning?: (message: string) => void,
 ): Promise<Uint8Array> {
-  let first: unknown;
-  for (let trim = 0; trim <= Math.min(MAX_TRAILING, bytes.length); trim++) {
-    try {
-      const out = await inflateOnce(bytes.subarray(0, bytes.length - trim));
-      if (trim > 0) onWarning?.(`Ignored ${trim} bytes after the end of the deflated data set`);
-      return out;
-    } catch (e) {
-      first ??= e;
-    }
-  }
-  throw new DicomDecodeError(
-    `Cannot inflate the deflated data set: ${(first as Error).message}`,
-    0,
-    { cause: first },
-  );
+  return inflateRawBytes(bytes, onWarning);
 }

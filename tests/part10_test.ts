@@ -1,11 +1,13 @@
 // Part 10 files: meta information (PS3.10 §7.1), streaming reads, deflate.
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 import {
+  concatBytes,
   Dataset,
   decodePart10,
   DicomDecodeError,
   encodeDataset,
   encodePart10,
+  inflateRaw,
   readPart10,
   writePart10,
 } from "../dataset/mod.ts";
@@ -78,6 +80,60 @@ Deno.test("writePart10() deflates and readPart10() inflates Deflated Explicit VR
   assertEquals(file.transferSyntax, Uid.DeflatedExplicitVRLittleEndian);
   assertEquals(file.dataset.string(Tag.PatientName), "Doe^Jane");
   assertEquals(file.dataset.items(Tag.ReferencedImageSequence).length, 1);
+});
+
+Deno.test("readPart10() refuses a deflated data set whose DEFLATE stream is cut short, even where what inflates looks whole", async () => {
+  const bytes = await writePart10(sample(), { transferSyntax: Uid.DeflatedExplicitVRLittleEndian });
+  // The last bytes of a DEFLATE stream end its final block: without them the
+  // data set may still inflate completely, but the file is truncated. (Two
+  // bytes at least: the last may be the NUL that pads the stream to even length.)
+  for (const cut of [2, 3, 8, bytes.length >> 2]) {
+    await assertRejects(
+      () => readPart10(chunked(bytes.subarray(0, bytes.length - cut), 7)),
+      DicomDecodeError,
+      `cut ${cut}`,
+    );
+  }
+  await assertRejects(() => inflateRaw(bytes.subarray(0, bytes.length - 2)), DicomDecodeError);
+});
+
+Deno.test("readPart10() reads a deflated data set followed by stray bytes, with a warning; more than 64 are an error", async () => {
+  const bytes = await writePart10(sample(), { transferSyntax: Uid.DeflatedExplicitVRLittleEndian });
+  const warnings: string[] = [];
+  const padded = concatBytes([bytes, new Uint8Array(6)]);
+  const file = await readPart10(chunked(padded, 5), { onWarning: (m) => warnings.push(m) });
+  assertEquals(file.dataset.string(Tag.PatientName), "Doe^Jane");
+  assert(warnings.some((w) => /[67] bytes after the end/.test(w)), warnings.join("\n"));
+  await assertRejects(
+    () => readPart10(chunked(concatBytes([bytes, new Uint8Array(100)]), 5)),
+    DicomDecodeError,
+  );
+});
+
+Deno.test("readPart10() inflates a deflated data set as it reads: stopping before Pixel Data reads only the start of a 16 MB file", async () => {
+  // Pixel data that does not compress, so that the file is as large as its data set.
+  const pixels = new Uint8Array(16 << 20);
+  let seed = 1;
+  for (let i = 0; i < pixels.length; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    pixels[i] = seed >>> 24;
+  }
+  const bytes = await writePart10(sample().set(Tag.PixelData, pixels, "OB"), {
+    transferSyntax: Uid.DeflatedExplicitVRLittleEndian,
+  });
+  let pulled = 0;
+  const source = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (pulled >= bytes.length) return controller.close();
+      const n = Math.min(4096, bytes.length - pulled);
+      controller.enqueue(bytes.slice(pulled, pulled + n));
+      pulled += n;
+    },
+  }, { highWaterMark: 0 });
+  const file = await readPart10(source, { stopBefore: Tag.PixelData });
+  assertEquals(file.dataset.string(Tag.PatientName), "Doe^Jane");
+  assert(pulled < 1 << 20, `${pulled} of ${bytes.length} bytes read to stop before Pixel Data`);
+  await file.rest?.cancel();
 });
 
 Deno.test("readPart10() gives the same data set for any chunk size", async () => {

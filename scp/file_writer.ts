@@ -171,12 +171,6 @@ export interface WriteOptions {
    * is in place, and awaited by {@linkcode DeferredSync.flush}.
    */
   onPlaced?: (size: number) => void | Promise<void>;
-  /**
-   * Called once every byte is written, before the file is flushed or
-   * placed, with the temporary file and where its data set starts: what it
-   * throws fails the write (e.g. a deflated data set that does not inflate).
-   */
-  verify?: (temp: string, datasetOffset: number) => Promise<void>;
 }
 
 /** What {@linkcode writePart10Atomically} wrote. */
@@ -371,7 +365,6 @@ export async function writePart10Atomically(
         }
       }
       if (size > 0) await writeAll(file, concatBytes(pending, size));
-      await options.verify?.(temp, meta.length);
       if (durable === "deferred") {
         handedOver = true;
         const { placed } = await options.sync!.add(

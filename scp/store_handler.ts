@@ -23,7 +23,7 @@ import {
   type RequestHandler,
   STATUS,
 } from "../dimse/mod.ts";
-import { checkDeflatedFile } from "./_check_deflated.ts";
+import { DeflatedChecker } from "./_deflated_check.ts";
 import { headerMatches } from "./_header_check.ts";
 import {
   defaultFileName,
@@ -48,9 +48,8 @@ export interface IncomingObject extends ObjectFacts {
   readonly moveOriginatorMessageId: number | undefined;
   /**
    * The data set bytes as received, in `transferSyntax`, checked as they
-   * pass: the stream errors if they are malformed or truncated. A deflated
-   * data set passes as received, unchecked (`readDataset()` inflates and
-   * decodes it, and fails on a bad one). Read it or call
+   * pass: the stream errors if they are malformed or truncated (a deflated
+   * data set is checked inflated, and passes as received). Read it or call
    * {@linkcode IncomingObject.readDataset}, once.
    */
   readonly dataset: ReadableStream<Uint8Array>;
@@ -123,17 +122,19 @@ export interface StoreResources {
  * SOP Instance UID (0008,0018) and compares (PS3.4 B.2.3 A900).
  * Bytes are held back until that element has arrived whole, the data set
  * ends, or 64 KiB came without it (`HEADER_CHECK_LIMIT`). A deflated data set
- * passes unchecked here; the file writer checks it once written
- * ({@linkcode checkDeflatedFile}).
+ * passes as it comes, inflated on the side ({@linkcode DeflatedChecker}):
+ * the stream errors at its end if the check failed.
  */
 function checked(
   source: ReadableStream<Uint8Array>,
   facts: ObjectFacts,
 ): ReadableStream<Uint8Array> {
   const structure = new DatasetChecker(facts.transferSyntax);
-  // The header check reads undeflated bytes only.
-  const deflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true;
-  let prefix: Uint8Array | undefined = deflated ? undefined : new Uint8Array(0);
+  // A deflated data set is checked inflated, on the side, as its bytes pass.
+  const inflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true
+    ? new DeflatedChecker(facts)
+    : undefined;
+  let prefix: Uint8Array | undefined = inflated ? undefined : new Uint8Array(0);
   const verify = (final: boolean) => headerMatches(prefix!, facts.transferSyntax, facts, final);
   const held: Uint8Array[] = [];
   // A pull-through stream rather than pipeThrough(): one read, check and
@@ -145,6 +146,7 @@ function checked(
         const { value: chunk, done } = await reader.read();
         if (done) {
           structure.finish();
+          await inflated?.finish();
           if (prefix !== undefined) {
             verify(true);
             for (const c of held) controller.enqueue(c);
@@ -153,6 +155,7 @@ function checked(
           return;
         }
         structure.push(chunk);
+        await inflated?.push(chunk);
         if (prefix === undefined) return controller.enqueue(chunk);
         const joined = new Uint8Array(prefix.length + chunk.length);
         joined.set(prefix);
@@ -168,6 +171,7 @@ function checked(
       }
     },
     cancel(reason) {
+      inflated?.cancel();
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
@@ -241,13 +245,8 @@ export function createStoreHandler(
           size,
           callingAeTitle: association.callingAeTitle,
         });
-        const deflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true;
         const { size } = await writePart10Atomically(path, facts, dataset, {
           durable,
-          // Not checked as it passed (see checked()): checked once written.
-          ...(deflated
-            ? { verify: (temp: string, at: number) => checkDeflatedFile(temp, at, facts) }
-            : {}),
           ...(temp ? { temp } : {}),
           ...(sync ? { sync } : {}),
           // Deferred: the file is in place only later, and is reported then.

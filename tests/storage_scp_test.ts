@@ -531,3 +531,22 @@ Deno.test("a deflated data set whose SOP Instance UID differs from the command's
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an onStore handler reading a truncated deflated data set sees its stream fail, and C000 is answered", async () => {
+  let failure: unknown;
+  await using scp = startScp({
+    onStore: async (object) => {
+      try {
+        for await (const _ of object.dataset) { /* read to the end */ }
+      } catch (e) {
+        failure = e;
+        throw e;
+      }
+    },
+  });
+  const uid = randomUid();
+  const body = await deflateDataset(encodeDataset(ctDataset(uid, 65536)));
+  assertEquals(await storeDeflated(scp, uid, body.subarray(0, body.length - 4)), "C000");
+  assert(failure instanceof DicomDecodeError, String(failure));
+  assertEquals(await storeDeflated(scp, uid, body), "0000");
+});

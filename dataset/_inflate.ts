@@ -12,6 +12,7 @@
  * @module
  */
 import { createInflateRaw } from "node:zlib";
+import { concatBytes } from "./bytes.ts";
 import { DicomDecodeError } from "./errors.ts";
 
 /** How many bytes after the end of a DEFLATE stream are tolerated (with a warning). */
@@ -117,11 +118,5 @@ export async function inflateRawBytes(
     chunks.push(chunk);
     length += chunk.length;
   }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks, length);
 }

@@ -85,9 +85,9 @@ class StorescpProcess implements AsyncDisposable {
   readonly stderr: LineReader;
   port = 0;
 
-  constructor(dir: string) {
+  constructor(dir: string, extra: string[] = []) {
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "storescp", "--host", HOST, "--port", "0", "--dir", dir],
+      args: ["run", "-A", MAIN, "storescp", "--host", HOST, "--port", "0", "--dir", dir, ...extra],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -183,6 +183,23 @@ Deno.test("dcm storescp receives what dcm store sends, dcm echo verifies it, and
         assertEquals((await filesIn(out, { all: true })).length, sent);
       },
     );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("dcm storescp --fsync deferred stores every object, each file in place and printed by the time SIGTERM ends it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "dcm_cli_storage_" });
+  try {
+    await using scp = new StorescpProcess(out, ["--fsync", "deferred"]);
+    const port = String(await scp.listening());
+    const folder = `${FILES}/dicomdirtests/98892001`;
+    const r = await dcm("store", HOST, port, folder);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await scp.stop(), 0);
+    const stored = scp.stdout.lines.filter((l) => l !== "");
+    assertEquals(stored.length, await countFiles(folder));
+    assertEquals((await filesIn(out)).length, stored.length);
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -16,7 +16,7 @@ import {
   statusCategory,
 } from "../dimse/mod.ts";
 import type { Archive, ArchivedInstance } from "../archive/mod.ts";
-import { store } from "../scu/store.ts";
+import { type KnownFile, store } from "../scu/store.ts";
 import { prepareObject } from "../scu/_send_object.ts";
 import { ServiceProvider, type ServiceProviderOptions } from "./service_provider.ts";
 import { createStoreHandler } from "./store_handler.ts";
@@ -163,6 +163,13 @@ export class QueryRetrieveScp extends ServiceProvider {
       await context.respond(fields, identifier);
     };
 
+    const knownFile = (i: ArchivedInstance): KnownFile => ({
+      path: i.path,
+      sopClassUid: i.sopClassUid,
+      sopInstanceUid: i.sopInstanceUid,
+      transferSyntax: i.transferSyntax,
+    });
+
     const move: RequestHandler = (request, context) =>
       answer(request, context, async (identifier, level) => {
         const destinationAe = request.command.moveDestination!;
@@ -186,7 +193,8 @@ export class QueryRetrieveScp extends ServiceProvider {
         const reported = new Set<string>();
         const results = await Promise.allSettled(
           chunks.map((chunk) =>
-            store(destination.hostname, destination.port, chunk.map((i) => i.path), {
+            // The archive knows each file's facts: no header is read again.
+            store(destination.hostname, destination.port, chunk.map(knownFile), {
               callingAeTitle: aeTitle,
               calledAeTitle: destinationAe,
               signal: context.signal,

@@ -16,8 +16,30 @@ import { prepareObject } from "./_send_object.ts";
 
 const MAX_CONTEXTS = 128;
 
-/** Something to send: a file path or a data set (with SOP Class and Instance UIDs). */
-export type StoreSource = string | Dataset;
+/**
+ * A Part 10 file whose facts are already known (from an index, say): sent
+ * without reading its header first. They must be right: a peer refuses a
+ * data set that is not the instance its C-STORE-RQ names (A900).
+ */
+export interface KnownFile {
+  /** The file. */
+  readonly path: string;
+  /** Its SOP Class UID. */
+  readonly sopClassUid: string;
+  /** Its SOP Instance UID. */
+  readonly sopInstanceUid: string;
+  /** The transfer syntax of its data set (its meta information's). */
+  readonly transferSyntax: string;
+  /** Its size in bytes, if known. */
+  readonly size?: number;
+}
+
+/**
+ * Something to send: a file path (its header is read for its SOP class,
+ * instance and transfer syntax), a {@linkcode KnownFile}, or a data set
+ * (with SOP Class and Instance UIDs).
+ */
+export type StoreSource = string | KnownFile | Dataset;
 
 /** The outcome of one object. */
 export interface StoreResult {
@@ -113,6 +135,13 @@ async function scan(item: Item): Promise<void> {
       item.sopClassUid = item.source.string(0x00080016);
       item.sopInstanceUid = item.source.string(0x00080018);
       item.transferSyntax = Uid.ExplicitVRLittleEndian;
+    } else if (typeof item.source !== "string") {
+      ({
+        sopClassUid: item.sopClassUid,
+        sopInstanceUid: item.sopInstanceUid,
+        transferSyntax: item.transferSyntax,
+        size: item.size,
+      } = item.source);
     } else {
       const { meta, dataset, transferSyntax, size } = await readHeader(item.source);
       item.size = size;
@@ -199,7 +228,11 @@ export async function store(
   const items: Item[] = [...sources].map((source, index) => ({
     index,
     source,
-    name: typeof source === "string" ? source : `dataset #${index + 1}`,
+    name: typeof source === "string"
+      ? source
+      : source instanceof Dataset
+      ? `dataset #${index + 1}`
+      : source.path,
   }));
   // Scan headers a few at a time: SOP class, instance and transfer syntax.
   for (let i = 0; i < items.length; i += 16) await Promise.all(items.slice(i, i + 16).map(scan));
@@ -238,9 +271,10 @@ export async function store(
         name: item.name,
         sopClassUid: item.sopClassUid!,
         transferSyntax: item.transferSyntax!,
-        ...(item.source instanceof Dataset
-          ? { dataset: item.source }
-          : { path: item.source, size: item.size }),
+        ...(item.source instanceof Dataset ? { dataset: item.source } : {
+          path: typeof item.source === "string" ? item.source : item.source.path,
+          size: item.size,
+        }),
       });
       p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
       return p;

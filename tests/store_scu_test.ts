@@ -5,7 +5,7 @@ import { Dataset, decodePart10Header, encodePart10 } from "../dataset/mod.ts";
 import { STORAGE_SOP_CLASSES } from "../dictionary/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
-import { ctDataset, sameBytes } from "./_storage_corpus.ts";
+import { CT_IMAGE_STORAGE, ctDataset, sameBytes } from "./_storage_corpus.ts";
 
 Deno.test("store() spreads more than 128 SOP classes over further associations and stores every object", async () => {
   const classes = STORAGE_SOP_CLASSES.slice(0, 140);
@@ -61,6 +61,36 @@ Deno.test("store() sends files small enough to read whole and larger ones stream
     for (const [uid, body] of expected) {
       assert(sameBytes(received.get(uid)!, body), `${uid}: the data set differs from the file's`);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store() sends a KnownFile with the facts it is given, without reading its header: right facts store it, wrong ones get A900 from the peer", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_store_scu_" });
+  try {
+    const uid = "2.25.8001";
+    const file = encodePart10(ctDataset(uid, 512));
+    const path = `${dir}/a.dcm`;
+    await Deno.writeFile(path, file);
+    const received: Uint8Array[] = [];
+    await using scp = new StorageScp({
+      hostname: "127.0.0.1",
+      port: 0,
+      onStore: async (o) =>
+        void received.push(new Uint8Array(await new Response(o.dataset).arrayBuffer())),
+    });
+    const facts = {
+      path,
+      sopClassUid: CT_IMAGE_STORAGE,
+      sopInstanceUid: uid,
+      transferSyntax: "1.2.840.10008.1.2.1",
+    };
+    const ok = await store("127.0.0.1", scp.port, [facts]);
+    assertEquals([ok.completed, ok.results[0]!.source], [1, path]);
+    assert(sameBytes(received[0]!, file.subarray(decodePart10Header(file).datasetOffset)));
+    const wrong = await store("127.0.0.1", scp.port, [{ ...facts, sopInstanceUid: "2.25.8002" }]);
+    assertEquals(wrong.results[0]!.status, 0xa900);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

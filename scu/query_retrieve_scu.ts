@@ -385,8 +385,6 @@ export class QueryRetrieveScu implements AsyncDisposable {
         await sync?.flush().catch(() => {});
         throw e;
       }
-      // Every file answered stored is on the disk before the operation ends.
-      await sync?.flush();
       if (refused.length > 0 && result.failed > 0) {
         this.#options.onWarning?.(
           `${result.failed} sub-operations failed; the peer refused the SCP role for ${
@@ -394,8 +392,14 @@ export class QueryRetrieveScu implements AsyncDisposable {
           }`,
         );
       }
-      await association.release();
-      await channel.closed;
+      // The peer is let go first; every file answered stored is on the disk
+      // before the operation ends.
+      const released = association.release().then(() => channel.closed);
+      try {
+        await sync?.flush();
+      } finally {
+        await released;
+      }
       return result;
     });
   }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { createInflateRaw } from "node:zlib";
+import type { InflateRaw } from "node:zlib";
 import { concatBytes } from "./bytes.ts";
 import { DicomDecodeError } from "./errors.ts";
 
@@ -28,18 +28,12 @@ export function inflateRawStream(
   source: ReadableStream<Uint8Array>,
   onWarning?: (message: string) => void,
 ): ReadableStream<Uint8Array> {
-  const zlib = createInflateRaw();
+  // node:zlib is loaded on first use: importing it costs about 5 MiB and
+  // 20 ms that a program reading no deflated data set should not pay.
+  let zlib!: InflateRaw;
+  let ended!: Promise<void>;
   const reader = source.getReader();
   const output: Uint8Array[] = [];
-  // Node hands out Buffers; callers get plain views of the same bytes.
-  zlib.on("data", (chunk: Uint8Array) => {
-    output.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  });
-  const ended = new Promise<void>((resolve, reject) => {
-    zlib.on("end", resolve);
-    zlib.on("error", reject);
-  });
-  ended.catch(() => {}); // awaited once the input is written
   let input = 0;
   let last = -1;
   let inputDone = false;
@@ -56,6 +50,18 @@ export function inflateRawStream(
       zlib.write(piece, (e?: Error | null) => (e ? reject(e) : resolve()))
     );
   return new ReadableStream<Uint8Array>({
+    async start() {
+      zlib = (await loadZlib()).createInflateRaw();
+      // Node hands out Buffers; callers get plain views of the same bytes.
+      zlib.on("data", (chunk: Uint8Array) => {
+        output.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      });
+      ended = new Promise<void>((resolve, reject) => {
+        zlib.on("end", resolve);
+        zlib.on("error", reject);
+      });
+      ended.catch(() => {}); // awaited once the input is written
+    },
     async pull(controller) {
       try {
         while (output.length === 0 && !inputDone) {
@@ -97,6 +103,11 @@ export function inflateRawStream(
       await reader.cancel(reason).catch(() => {});
     },
   }, { highWaterMark: 0 });
+}
+
+let zlibModule: Promise<typeof import("node:zlib")> | undefined;
+function loadZlib(): Promise<typeof import("node:zlib")> {
+  return zlibModule ??= import("node:zlib");
 }
 
 /** Compressed bytes handed to zlib at a time. */

@@ -193,12 +193,23 @@ export interface WrittenFile {
  * reports any failure, so that an operation can complete only once its files
  * are durable.
  *
- * @example
+ * @example Write files without waiting for the disk, then wait for all of them at once
  * ```ts
- * import { DeferredSync } from "./mod.ts";
- * await using sync = new DeferredSync();
- * // writePart10Atomically(path, facts, stream, { durable: "deferred", sync }) ...
- * await sync.flush();
+ * import { DeferredSync, writePart10Atomically } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const sync = new DeferredSync();
+ * for (const uid of ["2.25.1", "2.25.2"]) {
+ *   const facts = {
+ *     sopClassUid: "1.2.840.10008.5.1.4.1.1.7",
+ *     sopInstanceUid: uid,
+ *     transferSyntax: "1.2.840.10008.1.2.1",
+ *   };
+ *   const dataset = ReadableStream.from([new Uint8Array(0)]);
+ *   await writePart10Atomically(`${dir}/${uid}.dcm`, facts, dataset, { durable: "deferred", sync });
+ * }
+ * await sync.flush(); // both files flushed, in place, and their folder flushed
+ * console.log((await Deno.stat(`${dir}/2.25.2.dcm`)).isFile); // true
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class DeferredSync implements AsyncDisposable {

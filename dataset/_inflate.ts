@@ -19,10 +19,20 @@ import { DicomDecodeError } from "./errors.ts";
 export const MAX_TRAILING_BYTES = 64;
 
 /**
- * Inflates `source`. The stream errors with {@linkcode DicomDecodeError}
- * when the bytes are not a complete DEFLATE stream, or when more than
- * {@linkcode MAX_TRAILING_BYTES} follow its end; fewer are ignored, with a
- * warning unless they are the single NUL of PS3.5 §A.5's even-length padding.
+ * Inflates `source`, raw DEFLATE (RFC 1951) as in a Deflated Explicit VR
+ * Little Endian data set, as it is read: compressed bytes are taken only as
+ * the output is used. The stream errors with {@linkcode DicomDecodeError}
+ * when the bytes are not a complete DEFLATE stream, or when more than 64
+ * follow its end; fewer are ignored, with a warning unless they are the
+ * single NUL of PS3.5 §A.5's even-length padding.
+ *
+ * @example
+ * ```ts
+ * import { deflateRaw, inflateRawStream } from "./mod.ts";
+ * const deflated = await deflateRaw(new TextEncoder().encode("hello"));
+ * const inflated = inflateRawStream(ReadableStream.from([deflated]));
+ * console.log(await new Response(inflated).text()); // "hello"
+ * ```
  */
 export function inflateRawStream(
   source: ReadableStream<Uint8Array>,

@@ -139,7 +139,8 @@ try {
   await storageScp.flush(); // every file on disk, and counted
   console.log(
     `\nSummary: ${studies} studies found for patient ${values.patient}; ${totalCompleted} instances moved, ` +
-      `${totalFailed} failed; ${received} files received in ${out}`,
+      `${totalFailed} failed; ${received} files received in ${out}` +
+      (values.host ? "" : " (a temporary folder, removed on exit)"),
   );
   if (studies === 0 || totalFailed > 0) Deno.exitCode = 1;
 } finally {

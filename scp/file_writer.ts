@@ -44,7 +44,8 @@ export const INCOMING_FOLDER = ".incoming";
  * Storage SCP takes one ready to write when a C-STORE begins, and a
  * replacement is created while the next object arrives. Renaming into the
  * target folder stays atomic (same file system). `close()` removes the
- * spares; after a crash they are only hidden `.partial` files.
+ * spares; after a crash they are only hidden `.partial` files, which the
+ * next pool on the folder removes once they are a day old.
  */
 export class TempFilePool implements AsyncDisposable {
   readonly #dir: string;
@@ -52,8 +53,13 @@ export class TempFilePool implements AsyncDisposable {
   readonly #size: number;
   #closed = false;
   #made: Promise<void> | undefined;
+  #swept: Promise<void> = Promise.resolve();
 
-  /** A pool for `directory`, keeping `size` files ready once first used. */
+  /**
+   * A pool for `directory`, keeping `size` files ready once first used.
+   * Temporary files a crash left in its `.incoming` folder are removed in the
+   * background once a day old (younger ones may be another process's).
+   */
   constructor(directory: string, size = 2) {
     this.#dir = `${directory}/${INCOMING_FOLDER}`;
     this.#size = size;
@@ -62,7 +68,10 @@ export class TempFilePool implements AsyncDisposable {
       this.#made = Promise.resolve();
     } catch (e) {
       // Exists already, or the target folder is missing: take() reports that.
-      if (e instanceof Deno.errors.AlreadyExists) this.#made = Promise.resolve();
+      if (e instanceof Deno.errors.AlreadyExists) {
+        this.#made = Promise.resolve();
+        this.#swept = removeStale(this.#dir, STALE_AFTER_MS);
+      }
     }
   }
 
@@ -120,6 +129,7 @@ export class TempFilePool implements AsyncDisposable {
   /** Closes and removes the spare files, and the folder when empty. */
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#swept;
     (await this.#target)?.close();
     this.#target = undefined;
     for (const spare of this.#spares.splice(0)) {
@@ -153,6 +163,24 @@ export class TempFilePool implements AsyncDisposable {
  *   likes, as DCMTK's storescp does.
  */
 export type Durability = boolean | "deferred";
+
+/** How old a temporary file left in `.incoming` must be before a pool removes it. */
+const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+/** Removes the `.partial` files in `dir` not modified for `ms`; never throws. */
+async function removeStale(dir: string, ms: number): Promise<void> {
+  try {
+    const now = Date.now();
+    for await (const entry of Deno.readDir(dir)) {
+      if (!entry.isFile || !entry.name.endsWith(".partial")) continue;
+      const path = `${dir}/${entry.name}`;
+      const info = await Deno.stat(path).catch(() => undefined);
+      if (info?.mtime && now - info.mtime.getTime() > ms) await Deno.remove(path).catch(() => {});
+    }
+  } catch {
+    // An unreadable folder: nothing to clean here; writing reports the problem.
+  }
+}
 
 /** Options of {@linkcode writePart10Atomically}. */
 export interface WriteOptions {

@@ -210,3 +210,18 @@ Deno.test("two deferred writes of the same path are placed in the order they wer
     assertEquals(await names(dir), [`${uid}.dcm`]);
   });
 });
+
+Deno.test("a TempFilePool removes the temporary files a crash left in .incoming once they are a day old, and keeps younger ones", async () => {
+  await withDir(async (dir) => {
+    await Deno.mkdir(`${dir}/${INCOMING_FOLDER}`);
+    const old = `${dir}/${INCOMING_FOLDER}/old.partial`;
+    const young = `${dir}/${INCOMING_FOLDER}/young.partial`;
+    await Deno.writeFile(old, new Uint8Array(10));
+    await Deno.writeFile(young, new Uint8Array(10));
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    await Deno.utime(old, twoDaysAgo, twoDaysAgo);
+    const pool = new TempFilePool(dir);
+    await pool.close(); // waits for the clean-up
+    assertEquals(await names(`${dir}/${INCOMING_FOLDER}`), ["young.partial"]);
+  });
+});

@@ -6,6 +6,16 @@
  * @module
  */
 import type { Vr } from "../dataset/mod.ts";
+// The value codecs of the data set layer: one set of padding and trimming rules (PS3.5 §6.2).
+import {
+  decodeAscii,
+  decodeNumbers,
+  encodeAscii,
+  encodeNumbers,
+  padEven,
+  splitText,
+} from "../dataset/_values.ts";
+import { formatTag } from "../dictionary/mod.ts";
 
 /** Command Field (0000,0100) values (PS3.7 Annex E, Table E.1-1). */
 export const COMMAND_FIELD = {
@@ -226,7 +236,7 @@ function describeMissing(command: Partial<Command>, names: string[]): string {
   return `${command.type} lacks ${
     names.map((n) => {
       const el = COMMAND_ELEMENTS[n as CommandFieldName];
-      return el ? `${n} (0000,${(el[0] & 0xffff).toString(16).padStart(4, "0").toUpperCase()})` : n;
+      return el ? `${n} ${formatTag(el[0])}` : n;
     }).join(", ")
   }`;
 }
@@ -254,7 +264,7 @@ export function encodeCommand(command: Command): Uint8Array {
   if (lacking.length > 0) throw new TypeError(`Cannot encode ${describeMissing(command, lacking)}`);
   // Each element is written directly (all are group 0000, Implicit VR LE:
   // tag, 4-byte length, value): sized first, then one allocation.
-  const values: [number, Uint8Array | number][] = [];
+  const values: [number, Uint8Array][] = [];
   let size = 12; // (0000,0000) UL
   for (const [name, tag, vr] of ENCODE_ORDER) {
     const value = name === COMMAND_FIELD_NAME
@@ -263,28 +273,12 @@ export function encodeCommand(command: Command): Uint8Array {
       ? (command.hasDataset ? DATASET_PRESENT : NO_DATASET)
       : command[name];
     if (value === undefined) continue;
-    let bytes: Uint8Array | number;
-    if (vr === "US") {
-      bytes = checkUs(name, value as number);
-      size += 10;
-    } else if (vr === "AT") {
-      const tags = value as readonly number[];
-      bytes = new Uint8Array(tags.length * 4);
-      const view = new DataView(bytes.buffer);
-      tags.forEach((t, i) => {
-        if (!Number.isInteger(t) || t < 0 || t > 0xffffffff) {
-          throw new RangeError(`Cannot encode ${name}: ${t} is not a tag`);
-        }
-        // PS3.5 §6.2: AT is group then element, each 16 bits.
-        view.setUint16(i * 4, t >>> 16, true);
-        view.setUint16(i * 4 + 2, t & 0xffff, true);
-      });
-      size += 8 + bytes.length;
-    } else {
-      bytes = textBytes(String(value), vr === "UI" ? 0x00 : 0x20);
-      size += 8 + bytes.length;
-    }
+    // Command sets have no Specific Character Set: text is the default repertoire.
+    const bytes = vr === "US" || vr === "AT"
+      ? encodeNumbers(vr, Array.isArray(value) ? value : [value as number])
+      : padEven(vr, encodeAscii(String(value)));
     values.push([tag, bytes]);
+    size += 8 + bytes.length;
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -294,15 +288,9 @@ export function encodeCommand(command: Command): Uint8Array {
   for (const [tag, value] of values) {
     view.setUint16(at, tag >>> 16, true);
     view.setUint16(at + 2, tag & 0xffff, true);
-    if (typeof value === "number") {
-      view.setUint32(at + 4, 2, true);
-      view.setUint16(at + 8, value, true);
-      at += 10;
-    } else {
-      view.setUint32(at + 4, value.length, true);
-      out.set(value, at + 8);
-      at += 8 + value.length;
-    }
+    view.setUint32(at + 4, value.length, true);
+    out.set(value, at + 8);
+    at += 8 + value.length;
   }
   return out;
 }
@@ -322,28 +310,6 @@ const ENCODE_ORDER: readonly (readonly [
     [name as CommandFieldName, tag, vr] as const
   ),
 ].sort((a, b) => a[1] - b[1]);
-
-function checkUs(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
-    throw new RangeError(`Cannot encode ${name}: ${value} is not a US value (0-65535)`);
-  }
-  return value;
-}
-
-/**
- * A text value in the default repertoire (command sets have no Specific
- * Character Set; characters beyond Latin-1 become "?"), padded to even
- * length with `pad` (NUL for UI, space otherwise; PS3.5 §6.2).
- */
-function textBytes(text: string, pad: number): Uint8Array {
-  const out = new Uint8Array(text.length + (text.length & 1));
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    out[i] = c > 0xff ? 0x3f : c;
-  }
-  if (text.length & 1) out[text.length] = pad;
-  return out;
-}
 
 /**
  * Decodes a command set and checks the fields its type requires.
@@ -366,38 +332,31 @@ export function decodeCommand(bytes: Uint8Array): Command {
     const tag = ((view.getUint16(at, true) << 16) | view.getUint16(at + 2, true)) >>> 0;
     const length = view.getUint32(at + 4, true);
     if (length === 0xffffffff) {
-      throw malformed(`element ${tagText(tag)} at offset ${at} has an undefined length`);
+      throw malformed(`element ${formatTag(tag)} at offset ${at} has an undefined length`);
     }
     if (length > bytes.length - at - 8) {
       throw malformed(
-        `element ${tagText(tag)} at offset ${at} has length ${length}, but ${
+        `element ${formatTag(tag)} at offset ${at} has length ${length}, but ${
           bytes.length - at - 8
         } bytes are left`,
       );
     }
     const value = bytes.subarray(at + 8, at + 8 + length);
     at += 8 + length;
-    if (tag === 0x00000100) field = firstUs(value);
-    else if (tag === 0x00000800) datasetType = firstUs(value);
+    if (tag === 0x00000100) field = decodeNumbers("US", value)[0];
+    else if (tag === 0x00000800) datasetType = decodeNumbers("US", value)[0];
     else {
       const known = FIELD_BY_TAG.get(tag);
       if (known === undefined) continue;
       const [name, vr] = known;
       const out = partial as Record<string, unknown>;
-      if (vr === "US") {
-        const n = firstUs(value);
-        if (n !== undefined) out[name] = n;
-      } else if (vr === "AT") {
-        const tags: number[] = [];
-        for (let i = 0; i + 4 <= value.length; i += 4) {
-          const v = new DataView(value.buffer, value.byteOffset + i, 4);
-          tags.push(((v.getUint16(0, true) << 16) | v.getUint16(2, true)) >>> 0);
-        }
-        out[name] = tags;
-      } else {
-        const s = firstText(vr, value);
-        if (s !== undefined) out[name] = s;
-      }
+      // First values, as a data set's getters give them (PS3.5 §6.2 trimming).
+      const first = vr === "AT"
+        ? decodeNumbers(vr, value)
+        : vr === "US"
+        ? decodeNumbers(vr, value)[0]
+        : splitText(vr, decodeAscii(value))[0];
+      if (first !== undefined) out[name] = first;
     }
   }
   const type = field === undefined ? undefined : TYPE_BY_FIELD.get(field);
@@ -428,32 +387,6 @@ const FIELD_BY_TAG: ReadonlyMap<number, readonly [CommandFieldName, Vr]> = new M
     [name, [tag, vr]],
   ) => [tag, [name as CommandFieldName, vr]]),
 );
-
-function tagText(tag: number): string {
-  const hex = (n: number) => n.toString(16).padStart(4, "0").toUpperCase();
-  return `(${hex(tag >>> 16)},${hex(tag & 0xffff)})`;
-}
-
-/** The first value of a US element, if it has one. */
-function firstUs(value: Uint8Array): number | undefined {
-  return value.length < 2 ? undefined : value[0]! | (value[1]! << 8);
-}
-
-/**
- * The first value of a text element (UI, AE, LO: multi-valued, PS3.5 §6.4),
- * without its padding (PS3.5 Table 6.2-1: NUL after a UI, spaces around the
- * others); `undefined` when the element has no value.
- */
-function firstText(vr: Vr, value: Uint8Array): string | undefined {
-  if (value.length === 0) return undefined;
-  let text = "";
-  for (let i = 0; i < value.length; i++) text += String.fromCharCode(value[i]!);
-  const parts = text.split("\\");
-  const first = vr === "UI"
-    ? parts[0]!.replace(/[\0 ]+$/, "").replace(/^ +/, "")
-    : parts[0]!.replace(/^ +|[ \0]+$/g, "");
-  return parts.length === 1 && first === "" ? undefined : first;
-}
 
 /** Reports whether a command type is a request (its Command Field has bit 15 clear). */
 export function isRequest(type: CommandType): boolean {

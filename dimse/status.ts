@@ -106,13 +106,18 @@ const GENERAL: ReadonlyMap<number, string> = new Map([
   [0xb007, "Warning: data set does not match SOP class"],
 ]);
 
+/** A status as PS3.7 writes it: four upper-case hexadecimal digits, e.g. `"A801"`. */
+export function formatStatus(status: number): string {
+  return status.toString(16).toUpperCase().padStart(4, "0");
+}
+
 /**
  * A human-readable meaning of a status code, e.g. `"Refused: move destination
  * unknown (A801)"`. Ranges reserved by PS3.4 (A7xx out of resources, A9xx
  * data set mismatch, Cxxx cannot understand) are named as such.
  */
 export function describeStatus(status: number): string {
-  const hex = status.toString(16).toUpperCase().padStart(4, "0");
+  const hex = formatStatus(status);
   const known = GENERAL.get(status);
   if (known) return `${known} (${hex})`;
   if ((status & 0xff00) === 0xa700) return `Refused: out of resources (${hex})`;

@@ -134,6 +134,11 @@ export function uniqueKeys(identifier: Dataset): Partial<Record<QueryLevel, stri
   return out;
 }
 
+/**
+ * Whether relational queries (or retrieval) were agreed for `sopClass` on
+ * `association`: byte 0 of the accepted SOP Class Extended Negotiation is 1
+ * (PS3.4 C.5.1.1.1). Read the same way by the SCP and the SCU.
+ */
 export function isRelational(association: Association, sopClass: string): boolean {
   const answer = association.sopClassExtendedNegotiations.find((n) => n.sopClassUid === sopClass);
   return answer?.serviceClassApplicationInformation[0] === 1;

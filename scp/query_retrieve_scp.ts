@@ -9,6 +9,7 @@
 import type { SupportedAbstractSyntax } from "../association/mod.ts";
 import { Dataset, type QueryLevel, type QueryModel } from "../dataset/mod.ts";
 import {
+  describeStatus,
   type IncomingRequest,
   type RequestContext,
   type RequestHandler,
@@ -289,7 +290,7 @@ export class QueryRetrieveScp extends ServiceProvider {
               }, prepared.data)
             ) status = r.command.status ?? 0;
             const category = statusCategory(status);
-            if (category === "failure") throw new Error(`status ${status.toString(16)}`);
+            if (category === "failure") throw new Error(describeStatus(status));
             if (category === "warning") counts.warning++;
             else counts.completed++;
           } catch (e) {

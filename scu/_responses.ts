@@ -1,11 +1,11 @@
 // Reading C-FIND/C-MOVE/C-GET responses: identifiers and sub-operation counts.
-import { type Dataset, decodeDataset, inflateRaw } from "../dataset/mod.ts";
+import { type Dataset, decodeDataset, type Identifier, inflateRaw } from "../dataset/mod.ts";
 import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
-import type { Identifier } from "../dataset/mod.ts";
 import {
   type DimseChannel,
   type DimseResponse,
   DimseStatusError,
+  formatStatus,
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
@@ -27,11 +27,6 @@ export async function decodeIdentifier(response: DimseResponse): Promise<Dataset
   return decodeDataset(bytes, {
     transferSyntax: deflated ? Uid.ExplicitVRLittleEndian : response.transferSyntax,
   });
-}
-
-/** A status as PS3.7 writes it, e.g. "B000". */
-export function hex(status: number): string {
-  return status.toString(16).toUpperCase().padStart(4, "0");
 }
 
 export function progressOf(response: DimseResponse): RetrieveProgress {
@@ -99,7 +94,7 @@ export async function followRetrieve(
   }
   if (statusCategory(last.status) === "warning") {
     onWarning?.(
-      `${method} ended with warning ${hex(last.status)}: ${last.completed} completed, ` +
+      `${method} ended with warning ${formatStatus(last.status)}: ${last.completed} completed, ` +
         `${last.warning} with warnings, ${last.failed} failed` +
         (failed.length > 0 ? ` (${failed.join(", ")})` : "") + (comment ? `: ${comment}` : ""),
     );

@@ -13,12 +13,14 @@ import {
   DimseChannel,
   type DimseResponse,
   DimseStatusError,
+  formatStatus,
   PRIORITY,
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
 import { createStoreHandler, type StoreTarget } from "../scp/store_handler.ts";
 import { DeferredSync, TempFilePool } from "../scp/file_writer.ts";
+import { isRelational } from "../scp/_query.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
 import { _connectOptions } from "./options.ts";
 import type {
@@ -28,7 +30,7 @@ import type {
   QueryRetrieveScuOptions,
   RetrieveOptions,
 } from "./query_retrieve_options.ts";
-import { decodeIdentifier, followRetrieve, hex } from "./_responses.ts";
+import { decodeIdentifier, followRetrieve } from "./_responses.ts";
 import { findNeededClasses } from "./_needed_classes.ts";
 import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
 
@@ -130,10 +132,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
     pooled.relationalChecked ??= new Set();
     if (pooled.relationalChecked.has(sopClass)) return;
     pooled.relationalChecked.add(sopClass);
-    const answer = pooled.association.sopClassExtendedNegotiations.find((n) =>
-      n.sopClassUid === sopClass
-    );
-    if (answer?.serviceClassApplicationInformation[0] !== 1) {
+    if (!isRelational(pooled.association, sopClass)) {
       this.#options.onWarning?.(
         `The peer did not accept relational queries for ${uidName(sopClass)}: ` +
           "queries there are hierarchical",
@@ -226,7 +225,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
           });
         }
         if (category === "warning") {
-          this.#options.onWarning?.(`C-FIND ended with warning ${hex(status)}`);
+          this.#options.onWarning?.(`C-FIND ended with warning ${formatStatus(status)}`);
         }
       }
       finished = true;

@@ -24,13 +24,8 @@ import {
   getscuPatients,
   movescuPatients,
 } from "./_compare.ts";
-import {
-  DCMTK_ENV,
-  freePort,
-  startDcmqrscp,
-  waitForListener,
-  writeSampleCorpus,
-} from "../tests/_qr_fixtures.ts";
+import { startDcmqrscp, writeSampleCorpus } from "../tests/_qr_fixtures.ts";
+import { DcmtkServer } from "../tests/_storage_corpus.ts";
 
 const REPEAT = 50;
 
@@ -50,72 +45,59 @@ try {
   const patients = [...new Set(files.map((f) => f.patientId))];
 
   // One storescp receives every C-MOVE, whichever server sends.
-  const storescpPort = freePort();
-  const received = `${root}/received`;
-  await Deno.mkdir(received);
-  const storescp = new Deno.Command("storescp", {
-    args: ["--ignore", String(storescpPort)],
-    env: DCMTK_ENV,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  try {
-    await waitForListener(storescpPort, storescp.status);
-    const destinations = { STORESCP: { hostname: "127.0.0.1", port: storescpPort } };
-    await using theirs = await startDcmqrscp(corpus, { destinations: { STORESCP: storescpPort } });
-    using archive = Archive.open();
-    for (const f of files) await archive.ingestFile(f.path);
-    await using ours = new QueryRetrieveScp({
-      hostname: "127.0.0.1",
-      port: 0,
-      aeTitle: "OURQR",
-      archive,
-      destinations,
-    });
-    const peer = (port: number, aeTitle: string) => ["-aec", aeTitle, "127.0.0.1", String(port)];
-    const servers = {
-      ours: peer(ours.port, "OURQR"),
-      theirs: peer(theirs.port, theirs.aeTitle),
-    };
+  await using storescp = await DcmtkServer.start("storescp", (port) => ["--ignore", String(port)]);
+  const storescpPort = storescp.port;
+  const destinations = { STORESCP: { hostname: "127.0.0.1", port: storescpPort } };
+  await using theirs = await startDcmqrscp(corpus, { destinations: { STORESCP: storescpPort } });
+  using archive = Archive.open();
+  for (const f of files) await archive.ingestFile(f.path);
+  await using ours = new QueryRetrieveScp({
+    hostname: "127.0.0.1",
+    port: 0,
+    aeTitle: "OURQR",
+    archive,
+    destinations,
+  });
+  const peer = (port: number, aeTitle: string) => ["-aec", aeTitle, "127.0.0.1", String(port)];
+  const servers = {
+    ours: peer(ours.port, "OURQR"),
+    theirs: peer(theirs.port, theirs.aeTitle),
+  };
 
-    const matches = new Set(files.map((f) => f.studyInstanceUid)).size;
-    const find = (server: string[]) => async () => {
-      const ms = await findscu(server, REPEAT);
-      return matches * REPEAT / (ms / 1000);
-    };
-    await compare(
-      `C-FIND served (findscu x ${REPEAT})`,
-      "rsp/s",
-      find(servers.ours),
-      find(servers.theirs),
-    );
+  const matches = new Set(files.map((f) => f.studyInstanceUid)).size;
+  const find = (server: string[]) => async () => {
+    const ms = await findscu(server, REPEAT);
+    return matches * REPEAT / (ms / 1000);
+  };
+  await compare(
+    `C-FIND served (findscu x ${REPEAT})`,
+    "rsp/s",
+    find(servers.ours),
+    find(servers.theirs),
+  );
 
-    const move = (server: string[]) => async () => {
-      const ms = await movescuPatients(server, patients, "STORESCP");
-      return bytes / 1e6 / (ms / 1000);
-    };
-    await compare(
-      "C-MOVE served (movescu -> storescp)",
-      "MB/s",
-      move(servers.ours),
-      move(servers.theirs),
-    );
+  const move = (server: string[]) => async () => {
+    const ms = await movescuPatients(server, patients, "STORESCP");
+    return bytes / 1e6 / (ms / 1000);
+  };
+  await compare(
+    "C-MOVE served (movescu -> storescp)",
+    "MB/s",
+    move(servers.ours),
+    move(servers.theirs),
+  );
 
-    const get = (server: string[], dir: string) => async () => {
-      await freshDir(dir);
-      const ms = await getscuPatients(server, patients, dir);
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-    };
-    await compare(
-      "C-GET served (getscu)",
-      "MB/s",
-      get(servers.ours, `${root}/got-ours`),
-      get(servers.theirs, `${root}/got-theirs`),
-    );
-  } finally {
-    storescp.kill("SIGTERM");
-    await storescp.status;
-  }
+  const get = (server: string[], dir: string) => async () => {
+    await freshDir(dir);
+    const ms = await getscuPatients(server, patients, dir);
+    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+  };
+  await compare(
+    "C-GET served (getscu)",
+    "MB/s",
+    get(servers.ours, `${root}/got-ours`),
+    get(servers.theirs, `${root}/got-theirs`),
+  );
 } finally {
   await Deno.remove(root, { recursive: true });
 }

@@ -33,13 +33,8 @@ import {
   getscuPatients,
   movescuPatients,
 } from "./_compare.ts";
-import {
-  DCMTK_ENV,
-  freePort,
-  startDcmqrscp,
-  waitForListener,
-  writeSampleCorpus,
-} from "../tests/_qr_fixtures.ts";
+import { freePort, startDcmqrscp, writeSampleCorpus } from "../tests/_qr_fixtures.ts";
+import { DcmtkServer } from "../tests/_storage_corpus.ts";
 
 const REPEAT = 50;
 
@@ -120,20 +115,12 @@ try {
       // movescu's own receiver (+P) is much slower here than storescp, so
       // DCMTK is measured at its best: movescu with storescp as destination.
       const dir = await freshDir(`${root}/moved-dcmtk`);
-      const storescp = new Deno.Command("storescp", {
-        args: ["+xa", "-od", dir, String(moveScuPort)],
-        env: DCMTK_ENV,
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      await waitForListener(moveScuPort, storescp.status);
-      let ms = 0;
-      try {
-        ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
-      } finally {
-        storescp.kill("SIGTERM");
-        await storescp.status;
-      }
+      await using _storescp = await DcmtkServer.start(
+        "storescp",
+        (port) => ["+xa", "-od", dir, String(port)],
+        moveScuPort,
+      );
+      const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     });
 

@@ -18,36 +18,11 @@ import { generateSampleStudies } from "../archive/mod.ts";
 import { encodePart10 } from "../dataset/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
-import { compare, freshDir } from "./_compare.ts";
+import { compare, dcmtk, freshDir } from "./_compare.ts";
+import { DcmtkServer } from "../tests/_storage_corpus.ts";
 
 const count = Number(Deno.args[0] ?? 1000);
 const ROUNDS = 3;
-
-/**
- * DCMTK as Debian builds it leaves Nagle's algorithm on unless TCP_NODELAY=1
- * is in its environment (dcmnet/libsrc/dulfsm.cc); with it on, each small
- * C-STORE waits for a delayed ACK (~40 ms). We measure DCMTK at its best.
- */
-const DCMTK_ENV = { TCP_NODELAY: "1" };
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
 
 async function makeFiles(
   dir: string,
@@ -77,36 +52,16 @@ async function makeFiles(
 }
 
 /** DCMTK's storescp writing into `dir`, or discarding what it receives (`--ignore`). */
-async function dcmtkStorescp(
-  dir: string | undefined,
-): Promise<{ port: number; stop: () => Promise<void> }> {
-  const port = freePort();
-  const child = new Deno.Command("storescp", {
-    args: [...(dir === undefined ? ["--ignore"] : ["+xa", "-od", dir]), String(port)],
-    env: DCMTK_ENV,
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await waitForPort(port);
-  return {
-    port,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await child.status;
-    },
-  };
+function dcmtkStorescp(dir: string | undefined): Promise<DcmtkServer> {
+  return DcmtkServer.start(
+    "storescp",
+    (port) => [...(dir === undefined ? ["--ignore"] : ["+xa", "-od", dir]), String(port)],
+  );
 }
 
-async function storescu(port: number, files: string[]): Promise<number> {
-  const start = performance.now();
-  const out = await new Deno.Command("storescu", {
-    args: ["-R", "127.0.0.1", String(port), ...files],
-    env: DCMTK_ENV,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return performance.now() - start;
+/** DCMTK's storescu sending `files` to `port`; its wall time in ms. */
+function storescu(port: number, files: string[]): Promise<number> {
+  return dcmtk("storescu", ["-R", "127.0.0.1", String(port), ...files]);
 }
 
 /** A folder of its own for each round's received files. */
@@ -127,12 +82,8 @@ async function run(label: string, n: number, size: number): Promise<void> {
 
     // Receiving: storescu -> ours, storescu -> storescp, each into a fresh folder.
     const theirsReceive = async () => {
-      const dcmtk = await dcmtkStorescp(await roundDir(root));
-      try {
-        return rate(await storescu(dcmtk.port, files));
-      } finally {
-        await dcmtk.stop();
-      }
+      await using storescp = await dcmtkStorescp(await roundDir(root));
+      return rate(await storescu(storescp.port, files));
     };
     for (const durable of [true, false]) {
       await compare(
@@ -153,23 +104,19 @@ async function run(label: string, n: number, size: number): Promise<void> {
     }
 
     // Sending: ours -> storescp vs storescu -> storescp (the same receiver, discarding).
-    const dcmtk = await dcmtkStorescp(undefined);
-    try {
-      await compare(
-        "  send (-> storescp --ignore)",
-        "obj/s",
-        async () => {
-          const t = performance.now();
-          const summary = await store("127.0.0.1", dcmtk.port, files);
-          if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
-          return rate(performance.now() - t);
-        },
-        async () => rate(await storescu(dcmtk.port, files)),
-        ROUNDS,
-      );
-    } finally {
-      await dcmtk.stop();
-    }
+    await using storescp = await dcmtkStorescp(undefined);
+    await compare(
+      "  send (-> storescp --ignore)",
+      "obj/s",
+      async () => {
+        const t = performance.now();
+        const summary = await store("127.0.0.1", storescp.port, files);
+        if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
+        return rate(performance.now() - t);
+      },
+      async () => rate(await storescu(storescp.port, files)),
+      ROUNDS,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -7,14 +7,10 @@
 import { generateSampleStudies, type SampleStudiesOptions } from "../archive/mod.ts";
 import { type Dataset, decodePart10, decodePart10Header, encodePart10 } from "../dataset/mod.ts";
 
-/** The loopback address every Q/R test uses. */
-export const HOST = "127.0.0.1";
+import { DCMTK_ENV, freePort, HOST, waitForListener } from "./_storage_corpus.ts";
 
-/**
- * DCMTK leaves Nagle's algorithm on unless TCP_NODELAY=1 is in its
- * environment; with it on, each DIMSE message waits for a delayed ACK.
- */
-export const DCMTK_ENV: Readonly<Record<string, string>> = { TCP_NODELAY: "1" };
+// One copy of the loopback and process helpers, shared with the storage tests.
+export { DCMTK_ENV, freePort, HOST, waitForListener };
 
 /** One file of a sample corpus. */
 export interface SampleFile {
@@ -76,38 +72,6 @@ export async function writeSampleCorpus(
     out.push({ path, ...file });
   }
   return out;
-}
-
-/** A port nothing listens on right now: bound on port 0, read, closed. */
-export function freePort(): number {
-  using listener = Deno.listen({ hostname: HOST, port: 0 });
-  return listener.addr.port;
-}
-
-/**
- * Waits until something accepts TCP connections on `port`, retrying the
- * connection (the connection decides, the back-off only spaces the tries);
- * fails when `exited` settles first or after `timeout` ms.
- */
-export async function waitForListener(
-  port: number,
-  exited: Promise<unknown>,
-  timeout = 10_000,
-): Promise<void> {
-  let gone = false;
-  exited.then(() => gone = true, () => gone = true);
-  const deadline = Date.now() + timeout;
-  for (let delay = 5;; delay = Math.min(delay * 2, 100)) {
-    if (gone) throw new Error(`the server on port ${port} exited before it accepted connections`);
-    try {
-      const conn = await Deno.connect({ hostname: HOST, port });
-      conn.close();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`nothing accepts connections on port ${port}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
 }
 
 /** Options of {@linkcode startDcmqrscp}. */

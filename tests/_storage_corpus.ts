@@ -268,9 +268,15 @@ export class DcmtkServer implements AsyncDisposable {
     this.#stderr = new Response(child.stderr).text();
   }
 
-  /** Starts `name` with `args(port)` on a free port and waits until it accepts connections. */
-  static async start(name: string, args: (port: number) => string[]): Promise<DcmtkServer> {
-    const port = freePort();
+  /**
+   * Starts `name` with `args(port)` on `port` (by default a free one) and
+   * waits until it accepts connections.
+   */
+  static async start(
+    name: string,
+    args: (port: number) => string[],
+    port: number = freePort(),
+  ): Promise<DcmtkServer> {
     const child = new Deno.Command(name, {
       args: args(port),
       env: DCMTK_ENV,

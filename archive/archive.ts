@@ -6,7 +6,7 @@
  * @module
  */
 import { Uid } from "../dictionary/mod.ts";
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import {
   Dataset,
   decodeDataset,
@@ -114,6 +114,7 @@ type Row = Record<string, unknown>;
  */
 export class Archive implements Disposable {
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -158,40 +159,28 @@ export class Archive implements Disposable {
     const db = this.#db;
     db.exec("BEGIN");
     try {
-      const patient = db.prepare("SELECT pk FROM patients WHERE patient_id = ? AND issuer = ?").get(
-        patientId,
-        issuer,
-      ) as Row | undefined;
-      const patientPk = patient ? Number(patient["pk"]) : Number(
-        db.prepare("INSERT INTO patients (patient_id, issuer, attrs) VALUES (?, ?, ?)").run(
-          patientId,
-          issuer,
-          blob(levels.PATIENT),
-        ).lastInsertRowid,
+      const patientPk = this.#pk(
+        "SELECT pk FROM patients WHERE patient_id = ? AND issuer = ?",
+        [patientId, issuer],
+        "INSERT INTO patients (patient_id, issuer, attrs) VALUES (?, ?, ?)",
+        [patientId, issuer, blob(levels.PATIENT)],
       );
-      const study = db.prepare("SELECT pk FROM studies WHERE study_uid = ?").get(
-        studyInstanceUid,
-      ) as Row | undefined;
-      const studyPk = study ? Number(study["pk"]) : Number(
-        db.prepare("INSERT INTO studies (patient_pk, study_uid, attrs) VALUES (?, ?, ?)").run(
-          patientPk,
-          studyInstanceUid,
-          blob(levels.STUDY),
-        ).lastInsertRowid,
+      const studyPk = this.#pk(
+        "SELECT pk FROM studies WHERE study_uid = ?",
+        [studyInstanceUid],
+        "INSERT INTO studies (patient_pk, study_uid, attrs) VALUES (?, ?, ?)",
+        [patientPk, studyInstanceUid, blob(levels.STUDY)],
       );
-      const series = db.prepare("SELECT pk FROM series WHERE series_uid = ?").get(
-        seriesInstanceUid,
-      ) as Row | undefined;
-      const seriesPk = series ? Number(series["pk"]) : Number(
-        db.prepare(
-          "INSERT INTO series (study_pk, series_uid, modality, attrs) VALUES (?, ?, ?, ?)",
-        ).run(studyPk, seriesInstanceUid, dataset.string(0x00080060) ?? null, blob(levels.SERIES))
-          .lastInsertRowid,
+      const seriesPk = this.#pk(
+        "SELECT pk FROM series WHERE series_uid = ?",
+        [seriesInstanceUid],
+        "INSERT INTO series (study_pk, series_uid, modality, attrs) VALUES (?, ?, ?, ?)",
+        [studyPk, seriesInstanceUid, dataset.string(0x00080060) ?? null, blob(levels.SERIES)],
       );
-      const previous = db.prepare("SELECT series_pk FROM instances WHERE sop_uid = ?").get(
+      const previous = this.#statement("SELECT series_pk FROM instances WHERE sop_uid = ?").get(
         sopInstanceUid,
       ) as Row | undefined;
-      db.prepare(
+      this.#statement(
         `INSERT INTO instances (series_pk, sop_uid, sop_class, transfer_syntax, path, attrs) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (sop_uid) DO UPDATE SET series_pk = excluded.series_pk, sop_class = excluded.sop_class,
            transfer_syntax = excluded.transfer_syntax, path = excluded.path, attrs = excluded.attrs`,
@@ -216,22 +205,44 @@ export class Archive implements Disposable {
     };
   }
 
+  /** A prepared statement, prepared once per archive: indexing runs a few per instance. */
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** The primary key of the row `select` finds, or of the row `insert` adds when there is none. */
+  #pk(
+    select: string,
+    selectArgs: SQLInputValue[],
+    insert: string,
+    insertArgs: SQLInputValue[],
+  ): number {
+    const row = this.#statement(select).get(...selectArgs) as Row | undefined;
+    return row
+      ? Number(row["pk"])
+      : Number(this.#statement(insert).run(...insertArgs).lastInsertRowid);
+  }
+
   /** Deletes a series without instances, then its study and patient if they are left empty. */
   #prune(seriesPk: number): void {
-    const db = this.#db;
-    const series = db.prepare(
+    const series = this.#statement(
       "SELECT se.study_pk, st.patient_pk FROM series se JOIN studies st ON st.pk = se.study_pk WHERE se.pk = ?",
     ).get(seriesPk) as Row | undefined;
     if (!series) return;
-    db.prepare(
+    this.#statement(
       "DELETE FROM series WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM instances WHERE series_pk = ?)",
     ).run(seriesPk, seriesPk);
     const studyPk = Number(series["study_pk"]);
-    db.prepare(
+    this.#statement(
       "DELETE FROM studies WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM series WHERE study_pk = ?)",
     ).run(studyPk, studyPk);
     const patientPk = Number(series["patient_pk"]);
-    db.prepare(
+    this.#statement(
       "DELETE FROM patients WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM studies WHERE patient_pk = ?)",
     ).run(patientPk, patientPk);
   }

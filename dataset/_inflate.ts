@@ -16,7 +16,7 @@ import { concatBytes } from "./bytes.ts";
 import { DicomDecodeError } from "./errors.ts";
 
 /** How many bytes after the end of a DEFLATE stream are tolerated (with a warning). */
-export const MAX_TRAILING_BYTES = 64;
+const MAX_TRAILING_BYTES = 64;
 
 /**
  * Inflates `source`, raw DEFLATE (RFC 1951) as in a Deflated Explicit VR
@@ -124,11 +124,13 @@ function loadZlib(): Promise<typeof import("node:zlib")> {
 const INPUT_PIECE = 16384;
 
 /**
- * Inflates raw DEFLATE bytes whole (see {@linkcode inflateRawStream}).
+ * Inflates raw DEFLATE bytes (RFC 1951) whole. Bytes after the end of the
+ * DEFLATE stream (up to 64, as some writers leave) are dropped with a
+ * warning; see {@linkcode inflateRawStream} to inflate a stream.
  *
- * @throws {DicomDecodeError} when they are not a complete DEFLATE stream.
+ * @throws {DicomDecodeError} when the bytes are not a complete DEFLATE stream.
  */
-export async function inflateRawBytes(
+export async function inflateRaw(
   bytes: Uint8Array,
   onWarning?: (message: string) => void,
 ): Promise<Uint8Array> {

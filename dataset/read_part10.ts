@@ -20,9 +20,9 @@ import {
   type Part10File,
 } from "./part10.ts";
 import { ByteQueue } from "./_byte_queue.ts";
-import { inflateRawBytes, inflateRawStream } from "./_inflate.ts";
+import { inflateRawStream } from "./_inflate.ts";
 
-export { inflateRawStream };
+export { inflateRaw, inflateRawStream } from "./_inflate.ts";
 
 /** Options of {@linkcode readPart10}. */
 export interface ReadPart10Options extends DecodePart10Options {
@@ -196,18 +196,4 @@ export async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
     new CompressionStream("deflate-raw"),
   );
   return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/**
- * Inflates raw DEFLATE bytes (RFC 1951). Bytes after the end of the DEFLATE
- * stream (up to 64, as some writers leave) are dropped with a warning; see
- * {@linkcode inflateRawStream} to inflate a stream.
- *
- * @throws {DicomDecodeError} when the bytes are not a complete DEFLATE stream.
- */
-export function inflateRaw(
-  bytes: Uint8Array,
-  onWarning?: (message: string) => void,
-): Promise<Uint8Array> {
-  return inflateRawBytes(bytes, onWarning);
 }

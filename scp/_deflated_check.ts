@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { DatasetChecker, inflateRawStream } from "../dataset/mod.ts";
+import { concatBytes, DatasetChecker, inflateRawStream } from "../dataset/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
 import { headerMatches } from "./_header_check.ts";
 import type { ObjectFacts } from "./file_writer.ts";
@@ -26,9 +26,7 @@ export class DeflatedChecker {
       for await (const chunk of inflateRawStream(pipe.readable)) {
         structure.push(chunk);
         if (head !== undefined) {
-          const joined: Uint8Array = new Uint8Array(head.length + chunk.length);
-          joined.set(head);
-          joined.set(chunk, head.length);
+          const joined: Uint8Array = head.length === 0 ? chunk : concatBytes([head, chunk]);
           head = headerMatches(joined, Uid.ExplicitVRLittleEndian, facts, false)
             ? undefined
             : joined;

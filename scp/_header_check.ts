@@ -13,12 +13,12 @@ import type { ObjectFacts } from "./file_writer.ts";
  * (0008,0018); past it the object goes on unchecked (the elements before that
  * one are normally a few hundred bytes).
  */
-export const HEADER_CHECK_LIMIT = 65536;
+const HEADER_CHECK_LIMIT = 65536;
 
 /**
  * Compares the header in `prefix` (the data set's first bytes, in
  * `transferSyntax`) with `facts`. Returns `true` once decided (they match,
- * or more than {@linkcode HEADER_CHECK_LIMIT} bytes came without an answer),
+ * or more than `HEADER_CHECK_LIMIT` bytes came without an answer),
  * `false` when more bytes are needed; with `final`, `prefix` is all there is.
  *
  * @throws {DimseStatusError} A900 when the UIDs differ.

@@ -370,7 +370,6 @@ export async function writePart10Atomically(
     throw new TypeError('durable: "deferred" needs a DeferredSync (the sync option)');
   }
   const dir = parentOf(path);
-  const slash = path.lastIndexOf("/");
   const meta = encodeFileMeta(createFileMeta(undefined, {
     sopClassUid: facts.sopClassUid,
     sopInstanceUid: facts.sopInstanceUid,
@@ -383,7 +382,7 @@ export async function writePart10Atomically(
   if (options.temp) {
     ({ path: temp, file } = await options.temp.take());
   } else {
-    temp = `${dir}/.${path.slice(slash + 1)}.${crypto.randomUUID()}.partial`;
+    temp = `${dir}/.${path.slice(path.lastIndexOf("/") + 1)}.${crypto.randomUUID()}.partial`;
     file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
   }
   let handedOver = false;
@@ -412,7 +411,6 @@ export async function writePart10Atomically(
           path,
           options.onPlaced && (() => options.onPlaced!(written)),
         );
-        options.temp?.refill();
         return { size: written, placed };
       }
       if (durable) await file.syncData();
@@ -420,13 +418,14 @@ export async function writePart10Atomically(
       if (!handedOver) file.close();
     }
     await Deno.rename(temp, path);
+    if (durable) await (options.temp ? options.temp.syncTarget() : syncDirectory(dir));
   } catch (e) {
     if (!handedOver) await Deno.remove(temp).catch(() => {});
-    options.temp?.refill();
     throw e;
+  } finally {
+    // Spares are created once this file is written, not during (see TempFilePool.refill).
+    options.temp?.refill();
   }
-  if (durable) await (options.temp ? options.temp.syncTarget() : syncDirectory(dir));
-  options.temp?.refill();
   return { size: written, placed: Promise.resolve() };
 }
 

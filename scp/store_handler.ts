@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  concatBytes,
   createFileMeta,
   type Dataset,
   DatasetChecker,
@@ -157,10 +158,8 @@ function checked(
         structure.push(chunk);
         await inflated?.push(chunk);
         if (prefix === undefined) return controller.enqueue(chunk);
-        const joined = new Uint8Array(prefix.length + chunk.length);
-        joined.set(prefix);
-        joined.set(chunk, prefix.length);
-        prefix = joined;
+        // The header is nearly always in the first chunk: joined (copied) only when it is not.
+        prefix = prefix.length === 0 ? chunk : concatBytes([prefix, chunk]);
         held.push(chunk);
         if (verify(false)) {
           for (const c of held) controller.enqueue(c);

@@ -225,3 +225,62 @@ Deno.test("a TempFilePool removes the temporary files a crash left in .incoming 
     assertEquals(await names(`${dir}/${INCOMING_FOLDER}`), ["young.partial"]);
   });
 });
+
+/**
+ * A written temporary file whose flush finishes only when `flushed()` is
+ * called: the order in which flushes end is the test's, not the disk's.
+ */
+async function heldFile(path: string, bytes: Uint8Array) {
+  await Deno.writeFile(path, bytes);
+  const done = Promise.withResolvers<void>();
+  let closed = false;
+  const file = {
+    syncData: () => done.promise,
+    close: () => void (closed = true),
+  } as unknown as Deno.FsFile;
+  return { file, flushed: () => done.resolve(), closed: () => closed };
+}
+
+Deno.test("DeferredSync.add() waits while `limit` flushes are unfinished, and goes on when one ends", async () => {
+  await withDir(async (dir) => {
+    const sync = new DeferredSync({ limit: 2 });
+    const held = await Promise.all(
+      [0, 1, 2].map((i) => heldFile(`${dir}/${i}.partial`, new Uint8Array([i]))),
+    );
+    await sync.add(held[0]!.file, `${dir}/0.partial`, `${dir}/0.dcm`);
+    await sync.add(held[1]!.file, `${dir}/1.partial`, `${dir}/1.dcm`);
+    let added = false;
+    const third = sync.add(held[2]!.file, `${dir}/2.partial`, `${dir}/2.dcm`).then(() =>
+      added = true
+    );
+    await Deno.stat(dir); // an event loop turn: the third add() had its chance
+    assert(!added, "a third file was taken while two were being flushed");
+    assertEquals(sync.pending, 2);
+    held[0]!.flushed();
+    await third;
+    assertEquals(sync.pending, 2);
+    held[1]!.flushed();
+    held[2]!.flushed();
+    await sync.flush();
+    assert(held.every((h) => h.closed()), "every file is closed once flushed");
+    assertEquals(await names(dir), ["0.dcm", "1.dcm", "2.dcm"]);
+  });
+});
+
+Deno.test("a later write of the same path is placed after an earlier one whose flush ends last", async () => {
+  await withDir(async (dir) => {
+    const sync = new DeferredSync();
+    const path = `${dir}/x.dcm`;
+    const earlier = await heldFile(`${dir}/a.partial`, new Uint8Array([1]));
+    const later = await heldFile(`${dir}/b.partial`, new Uint8Array([2]));
+    const first = await sync.add(earlier.file, `${dir}/a.partial`, path);
+    const second = await sync.add(later.file, `${dir}/b.partial`, path);
+    later.flushed(); // the later one is on the disk first...
+    await Deno.stat(dir);
+    assert(!(await exists(path)), "the later write was placed before the earlier one");
+    earlier.flushed(); // ...but is placed only after the earlier one
+    await Promise.all([first.placed, second.placed]);
+    await sync.flush();
+    assertEquals([...await Deno.readFile(path)], [2]);
+  });
+});

@@ -8,6 +8,7 @@
 import type { Identifier } from "../dataset/mod.ts";
 import { DimseStatusError, STATUS } from "../dimse/mod.ts";
 import { StorageScp } from "../scp/storage_scp.ts";
+import { receivingTarget } from "./_receiving.ts";
 import type { MoveOptions, RetrieveOptions } from "./query_retrieve_options.ts";
 import type { RetrieveOperation, RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";
 
@@ -36,23 +37,7 @@ export async function retrieveByMove(
     hostname: options.listenHostname ?? "0.0.0.0",
     port: options.listenPort ?? 0,
     aeTitle: scu.aeTitle,
-    ...(options.onStore
-      ? {
-        onStore: async (o) => {
-          const status = await options.onStore!(o);
-          received.push(o.sopInstanceUid);
-          return status;
-        },
-      }
-      : {}),
-    ...(options.directory !== undefined ? { directory: options.directory } : {}),
-    durable: options.durable ?? "deferred",
-    ...(options.fileName ? { fileName: options.fileName } : {}),
-    ...(options.onWritten ? { onWritten: options.onWritten } : {}),
-    onStored: (file) => {
-      received.push(file.sopInstanceUid);
-      options.onStored?.(file);
-    },
+    ...receivingTarget(options, received),
   });
   let result: RetrieveResult;
   try {

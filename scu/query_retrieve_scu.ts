@@ -18,7 +18,8 @@ import {
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
-import { createStoreHandler, type StoreTarget } from "../scp/store_handler.ts";
+import { createStoreHandler } from "../scp/store_handler.ts";
+import { receivingTarget } from "./_receiving.ts";
 import { DeferredSync, TempFilePool } from "../scp/file_writer.ts";
 import { isRelational } from "../scp/_query.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
@@ -332,30 +333,15 @@ export class QueryRetrieveScu implements AsyncDisposable {
         );
       }
       const received: string[] = [];
+      const target = receivingTarget(options, received);
       // Temporary files created ahead (see TempFilePool), removed when done.
-      const files = !options.onStore && options.directory !== undefined;
-      await using temp = files ? new TempFilePool(options.directory!) : undefined;
-      const durable = options.durable ?? "deferred";
-      const sync = files && durable === "deferred" ? new DeferredSync() : undefined;
-      const handler = createStoreHandler(
-        {
-          ...options,
-          durable,
-          onStore: options.onStore
-            ? async (object) => {
-              const status = await options.onStore!(object);
-              received.push(object.sopInstanceUid);
-              return status;
-            }
-            : undefined,
-          onStored: (file) => {
-            received.push(file.sopInstanceUid);
-            options.onStored?.(file);
-          },
-        } as StoreTarget,
-        association,
-        { ...(temp ? { temp } : {}), ...(sync ? { sync } : {}) },
-      );
+      const files = !target.onStore && target.directory !== undefined;
+      await using temp = files ? new TempFilePool(target.directory!) : undefined;
+      const sync = files && target.durable === "deferred" ? new DeferredSync() : undefined;
+      const handler = createStoreHandler(target, association, {
+        ...(temp ? { temp } : {}),
+        ...(sync ? { sync } : {}),
+      });
       const channel = new DimseChannel(association, {
         ...this.#channelOptions(),
         handlers: { "C-STORE-RQ": handler },

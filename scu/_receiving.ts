@@ -1,0 +1,34 @@
+/**
+ * Where a retrieval's objects go: the caller's store target, recording the
+ * SOP Instance UID of each object received, with retrievals' default
+ * durability (`"deferred"`: the source keeps its copies). Shared by C-GET and
+ * the C-MOVE of `retrieve()`.
+ *
+ * @module
+ */
+import type { StoreTarget } from "../scp/store_handler.ts";
+import type { GetOptions } from "./query_retrieve_options.ts";
+
+/** `options`' store target; each object received is pushed onto `received`. */
+export function receivingTarget(options: GetOptions, received: string[]): StoreTarget {
+  const { onStore, onStored } = options;
+  return {
+    ...(options.directory !== undefined ? { directory: options.directory } : {}),
+    ...(options.fileName ? { fileName: options.fileName } : {}),
+    ...(options.onWritten ? { onWritten: options.onWritten } : {}),
+    durable: options.durable ?? "deferred",
+    ...(onStore
+      ? {
+        onStore: async (object) => {
+          const status = await onStore(object);
+          received.push(object.sopInstanceUid);
+          return status;
+        },
+      }
+      : {}),
+    onStored: (file) => {
+      received.push(file.sopInstanceUid);
+      onStored?.(file);
+    },
+  };
+}

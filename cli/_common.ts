@@ -1,5 +1,5 @@
 // Options shared by the commands that call a peer: HOST PORT --aet --call.
-import type { Durability } from "../scp/mod.ts";
+import type { Durability } from "../service/mod.ts";
 import { parseArgs } from "./_args.ts";
 
 /** The options every networking command accepts. */

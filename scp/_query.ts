@@ -1,18 +1,19 @@
 // Query/Retrieve SCP internals: identifier checks, matching and response
 // identifiers (PS3.4 C.4.1, C.6). Used by query_retrieve_scp.ts.
-import type { Association } from "../association/mod.ts";
 import {
   type DataElement,
   Dataset,
-  decodeDataset,
-  inflateRaw,
   QUERY_MODELS,
   type QueryLevel,
   type QueryModel,
   UNIQUE_KEYS,
 } from "../dataset/mod.ts";
-import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
-import { type IncomingRequest, STATUS } from "../dimse/mod.ts";
+import {
+  type IncomingRequest,
+  type RequestContext,
+  type RequestHandler,
+  STATUS,
+} from "../dimse/mod.ts";
 import {
   type Archive,
   isDerivedAttribute,
@@ -22,7 +23,8 @@ import {
   MatchingKeyError,
   validateQuery,
 } from "../archive/mod.ts";
-import { DEFAULT_STORAGE_TRANSFER_SYNTAXES } from "./storage_scp.ts";
+import type { ArchivedInstance } from "../archive/mod.ts";
+import { DEFAULT_STORAGE_TRANSFER_SYNTAXES, isRelational, readIdentifier } from "../service/mod.ts";
 
 export const LEVEL = 0x00080052;
 export const SPECIFIC_CHARACTER_SET = 0x00080005;
@@ -64,18 +66,13 @@ export class QueryFailure extends Error {
   }
 }
 
-export async function readIdentifier(request: IncomingRequest): Promise<Dataset> {
+/** Reads a request's identifier; what is not one is answered with a status. */
+export async function identifierOf(request: IncomingRequest): Promise<Dataset> {
   if (!request.dataset) {
     throw new QueryFailure(STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, "No identifier");
   }
-  let bytes: Uint8Array = new Uint8Array(await new Response(request.dataset).arrayBuffer());
-  if (transferSyntaxInfo(request.transferSyntax)?.deflated) bytes = await inflateRaw(bytes);
   try {
-    return decodeDataset(bytes, {
-      transferSyntax: transferSyntaxInfo(request.transferSyntax)?.deflated
-        ? Uid.ExplicitVRLittleEndian
-        : request.transferSyntax,
-    });
+    return await readIdentifier(request.dataset, request.transferSyntax);
   } catch (e) {
     throw new QueryFailure(
       STATUS.CANNOT_UNDERSTAND,
@@ -132,16 +129,6 @@ export function uniqueKeys(identifier: Dataset): Partial<Record<QueryLevel, stri
     if (values.length > 0 && !values.some((v) => /[*?]/.test(v))) out[level] = values;
   }
   return out;
-}
-
-/**
- * Whether relational queries (or retrieval) were agreed for `sopClass` on
- * `association`: byte 0 of the accepted SOP Class Extended Negotiation is 1
- * (PS3.4 C.5.1.1.1). Read the same way by the SCP and the SCU.
- */
-export function isRelational(association: Association, sopClass: string): boolean {
-  const answer = association.sopClassExtendedNegotiations.find((n) => n.sopClassUid === sopClass);
-  return answer?.serviceClassApplicationInformation[0] === 1;
 }
 
 /** Builds a response identifier: each requested key from the record, or empty (PS3.4 §C.4.1.1.3.2). */
@@ -236,4 +223,96 @@ export function* search(
     }
     yield record;
   }
+}
+
+/** What a Q/R service does with a request whose identifier passed the checks. */
+export type QueryRun = (
+  identifier: Dataset,
+  level: QueryLevel,
+  relational: boolean,
+  request: IncomingRequest,
+  context: RequestContext,
+) => Promise<void>;
+
+/**
+ * A request handler for one Q/R operation: refuses a SOP class of another
+ * operation, reads and checks the identifier, runs `run`, and answers a
+ * {@linkcode QueryFailure} with its status.
+ */
+export function queryHandler(operation: "find" | "move" | "get", run: QueryRun): RequestHandler {
+  return async (request, context) => {
+    const cls = QR_CLASSES.get(request.abstractSyntax);
+    if (!cls || cls.operation !== operation) {
+      return context.respond({ status: STATUS.SOP_CLASS_NOT_SUPPORTED });
+    }
+    try {
+      const identifier = await identifierOf(request);
+      const relational = isRelational(context.channel.association, request.abstractSyntax);
+      const level = checkIdentifier(cls.model, identifier, relational);
+      await run(identifier, level, relational, request, context);
+    } catch (e) {
+      if (!(e instanceof QueryFailure)) throw e;
+      await context.respond({ status: e.status, errorComment: e.message.slice(0, 64) });
+    }
+  };
+}
+
+/** The instances under the records an identifier matches, each once. */
+export function instancesFor(
+  archive: Archive,
+  identifier: Dataset,
+  level: QueryLevel,
+): ArchivedInstance[] {
+  const seen = new Set<string>();
+  const out: ArchivedInstance[] = [];
+  for (const record of search(archive, identifier, level)) {
+    for (const i of archive.instances(level, record.key)) {
+      if (!seen.has(i.sopInstanceUid)) {
+        seen.add(i.sopInstanceUid);
+        out.push(i);
+      }
+    }
+  }
+  return out;
+}
+
+/** Sub-operation counts of a C-MOVE or C-GET (PS3.7 Table 9.1-3 / 9.1-4). */
+export interface SubOperationCounts {
+  completed: number;
+  failed: number;
+  warning: number;
+  remaining: number;
+}
+
+/** Sends the final response of a C-MOVE or C-GET. */
+export async function finishRetrieve(
+  context: RequestContext,
+  counts: SubOperationCounts,
+  failedUids: string[],
+): Promise<void> {
+  const cancelled = context.signal.aborted;
+  // PS3.4 C.4.2.2.1 and C.4.3.2.1 (how the SCU reads the final status):
+  // Success when every sub-operation succeeded; Warning when some
+  // succeeded and some failed or warned, or all warned; "Failure or
+  // Refused" when all were unsuccessful, for which we send A702 (Refused:
+  // Out of Resources, unable to perform sub-operations).
+  const allFailed = counts.failed > 0 && counts.completed === 0 && counts.warning === 0;
+  const status = cancelled
+    ? STATUS.CANCEL
+    : allFailed
+    ? STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS
+    : counts.failed > 0 || counts.warning > 0
+    ? STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES
+    : STATUS.SUCCESS;
+  const fields = {
+    status,
+    completed: counts.completed,
+    failed: counts.failed,
+    warning: counts.warning,
+    ...(cancelled ? { remaining: counts.remaining } : {}),
+  };
+  const identifier = failedUids.length > 0
+    ? new Dataset().set(FAILED_SOP_INSTANCE_UID_LIST, failedUids, "UI")
+    : undefined;
+  await context.respond(fields, identifier);
 }

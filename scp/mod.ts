@@ -1,7 +1,10 @@
 /**
- * Service class providers on `Deno.listen`: the Storage SCP, and the
- * building blocks for others (a service provider base, the C-STORE handler,
- * atomic Part 10 file writing).
+ * Service class providers on `Deno.listen`: the Storage SCP and the
+ * Query/Retrieve SCP, and the Q/R services each of them is made of
+ * ({@linkcode FindService}, {@linkcode MoveService}, {@linkcode GetService})
+ * for a provider of your own. The building blocks they share with the SCU
+ * side (the service provider, the C-STORE handler, atomic Part 10 file
+ * writing) live in `@dcm/net/service`.
  *
  * @example A Storage SCP that prints what it receives
  * ```ts
@@ -18,8 +21,18 @@
  *
  * @module
  */
-export * from "./service_provider.ts";
-export * from "./file_writer.ts";
-export * from "./store_handler.ts";
 export * from "./storage_scp.ts";
+export * from "./find_service.ts";
+export * from "./move_service.ts";
+export * from "./get_service.ts";
 export * from "./query_retrieve_scp.ts";
+export {
+  type Durability,
+  type IncomingObject,
+  type ObjectFacts,
+  ServiceProvider,
+  type ServiceProviderOptions,
+  type StoredFile,
+  type StoreHandler,
+  type StoreTarget,
+} from "../service/mod.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { StoreTarget } from "../scp/store_handler.ts";
+import type { StoreTarget } from "../service/mod.ts";
 import type { GetOptions } from "./query_retrieve_options.ts";
 
 /** `options`' store target; each object received is pushed onto `received`. */

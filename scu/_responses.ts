@@ -1,6 +1,6 @@
 // Reading C-FIND/C-MOVE/C-GET responses: identifiers and sub-operation counts.
-import { type Dataset, decodeDataset, type Identifier, inflateRaw } from "../dataset/mod.ts";
-import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
+import type { Dataset, Identifier } from "../dataset/mod.ts";
+import { readIdentifier } from "../service/mod.ts";
 import {
   type DimseChannel,
   type DimseResponse,
@@ -13,20 +13,10 @@ import type { RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";
 
 const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
 
-function identifierBytes(response: DimseResponse): Promise<Uint8Array> | Uint8Array | undefined {
-  if (response.dataset === undefined) return undefined;
-  return transferSyntaxInfo(response.transferSyntax)?.deflated
-    ? inflateRaw(response.dataset)
-    : response.dataset;
-}
-
-export async function decodeIdentifier(response: DimseResponse): Promise<Dataset | undefined> {
-  const bytes = await identifierBytes(response);
-  if (bytes === undefined) return undefined;
-  const deflated = transferSyntaxInfo(response.transferSyntax)?.deflated;
-  return decodeDataset(bytes, {
-    transferSyntax: deflated ? Uid.ExplicitVRLittleEndian : response.transferSyntax,
-  });
+/** The identifier of a response, if it has one. */
+export function decodeIdentifier(response: DimseResponse): Promise<Dataset | undefined> {
+  if (response.dataset === undefined) return Promise.resolve(undefined);
+  return readIdentifier(response.dataset, response.transferSyntax);
 }
 
 export function progressOf(response: DimseResponse): RetrieveProgress {

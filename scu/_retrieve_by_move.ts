@@ -7,7 +7,12 @@
  */
 import type { Identifier } from "../dataset/mod.ts";
 import { DimseStatusError, STATUS } from "../dimse/mod.ts";
-import { StorageScp } from "../scp/storage_scp.ts";
+import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES } from "../dictionary/mod.ts";
+import {
+  DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+  ServiceProvider,
+  StoreService,
+} from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
 import type { MoveOptions, RetrieveOptions } from "./query_retrieve_options.ts";
 import type { RetrieveOperation, RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";
@@ -33,11 +38,20 @@ export async function retrieveByMove(
   progress: (p: RetrieveProgress) => void,
 ): Promise<RetrieveResult> {
   const received: string[] = [];
-  await using scp = new StorageScp({
+  // A Storage SCP of our own for the call: the move destination.
+  await using storage = new StoreService(receivingTarget(options, received));
+  await using scp = new ServiceProvider({
+    supportedAbstractSyntaxes: [...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES].map((
+      abstractSyntax,
+    ) => ({
+      abstractSyntax,
+      transferSyntaxes: DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+    })),
+    handlers: { "C-STORE-RQ": storage.handler },
+  }, {
     hostname: options.listenHostname ?? "0.0.0.0",
     port: options.listenPort ?? 0,
     aeTitle: scu.aeTitle,
-    ...receivingTarget(options, received),
   });
   let result: RetrieveResult;
   try {
@@ -48,7 +62,7 @@ export async function retrieveByMove(
     for await (const p of op) progress(p);
     result = await op;
     // Every file answered stored is on the disk before the operation ends.
-    await scp.flush();
+    await storage.flush();
   } catch (e) {
     if (e instanceof DimseStatusError && e.status === STATUS.MOVE_DESTINATION_UNKNOWN) {
       throw new DimseStatusError("C-MOVE", e.status, {

@@ -5,7 +5,7 @@
  */
 import { connect } from "../association/mod.ts";
 import { DimseChannel, DimseStatusError, statusCategory } from "../dimse/mod.ts";
-import { _connectOptions, type ScuOptions } from "./options.ts";
+import { connectOptionsFor, type ScuOptions } from "../service/mod.ts";
 
 const VERIFICATION = "1.2.840.10008.1.1";
 
@@ -37,7 +37,7 @@ export async function echo(
   await using association = await connect(
     hostname,
     port,
-    _connectOptions(options, [{
+    connectOptionsFor(options, [{
       abstractSyntax: VERIFICATION,
       transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"],
     }]),

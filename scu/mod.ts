@@ -1,12 +1,13 @@
 /**
- * Service class users: C-ECHO and C-STORE (Query/Retrieve to come), each
- * opening its own association.
+ * Service class users, each opening its own associations: C-ECHO
+ * ({@linkcode echo}), C-STORE ({@linkcode store}, from `@dcm/net/service`,
+ * where the C-MOVE SCP sends with it too) and the Query/Retrieve SCU
+ * ({@linkcode QueryRetrieveScu}: find, move, get, retrieve).
  *
  * @example Echo, then store a data set, against a Storage SCP started here
  * ```ts
  * import { echo, store } from "./mod.ts";
- * import { StorageScp } from "../scp/mod.ts";
- * import { Dataset } from "../dataset/mod.ts";
+ * import { Dataset, StorageScp } from "../mod.ts";
  *
  * await using scp = new StorageScp({ hostname: "127.0.0.1", port: 0, onStore: () => {} });
  * await echo("127.0.0.1", scp.port);
@@ -20,9 +21,17 @@
  *
  * @module
  */
-export * from "./options.ts";
+export {
+  expandPaths,
+  type KnownFile,
+  type ScuOptions,
+  store,
+  type StoreOptions,
+  type StoreResult,
+  type StoreSource,
+  type StoreSummary,
+} from "../service/mod.ts";
 export * from "./echo.ts";
-export * from "./store.ts";
 export * from "./retrieve_operation.ts";
 export * from "./query_retrieve_options.ts";
 export * from "./query_retrieve_scu.ts";

@@ -4,9 +4,7 @@
  *
  * @module
  */
-import type { Durability } from "../scp/file_writer.ts";
-import type { StoreTarget } from "../scp/store_handler.ts";
-import type { ScuOptions } from "./options.ts";
+import type { Durability, ScuOptions, StoreTarget } from "../service/mod.ts";
 
 /** Options of {@linkcode QueryRetrieveScu}. */
 export interface QueryRetrieveScuOptions extends ScuOptions {

@@ -18,12 +18,9 @@ import {
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
-import { createStoreHandler } from "../scp/store_handler.ts";
+import { connectOptionsFor, isRelational, StoreService } from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
-import { DeferredSync, TempFilePool } from "../scp/file_writer.ts";
-import { isRelational } from "../scp/_query.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
-import { _connectOptions } from "./options.ts";
 import type {
   FindOptions,
   GetOptions,
@@ -109,7 +106,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       }
     }
     const association = await connect(this.#hostname, this.#port, {
-      ..._connectOptions(this.#options, this.#queryContexts()),
+      ...connectOptionsFor(this.#options, this.#queryContexts()),
       ...this.#extendedNegotiation(),
     });
     const channel = new DimseChannel(association, this.#channelOptions());
@@ -315,7 +312,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       await using association = await connect(
         this.#hostname,
         this.#port,
-        _connectOptions(this.#options, contexts),
+        connectOptionsFor(this.#options, contexts),
       );
       const refused = wanted.filter((c) =>
         !association.acceptedContexts.some((a) => a.abstractSyntax === c && a.roles.requestor.scp)
@@ -333,18 +330,11 @@ export class QueryRetrieveScu implements AsyncDisposable {
         );
       }
       const received: string[] = [];
-      const target = receivingTarget(options, received);
       // Temporary files created ahead (see TempFilePool), removed when done.
-      const files = !target.onStore && target.directory !== undefined;
-      await using temp = files ? new TempFilePool(target.directory!) : undefined;
-      const sync = files && target.durable === "deferred" ? new DeferredSync() : undefined;
-      const handler = createStoreHandler(target, association, {
-        ...(temp ? { temp } : {}),
-        ...(sync ? { sync } : {}),
-      });
+      await using storage = new StoreService(receivingTarget(options, received));
       const channel = new DimseChannel(association, {
         ...this.#channelOptions(),
-        handlers: { "C-STORE-RQ": handler },
+        handlers: { "C-STORE-RQ": storage.handler },
       });
       const contextId = this.#context(association, getClass, "C-GET");
       let result: RetrieveResult;
@@ -367,7 +357,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         );
       } catch (e) {
         // The objects received so far are kept, on the disk; the retrieval's error wins.
-        await sync?.flush().catch(() => {});
+        await storage.flush().catch(() => {});
         throw e;
       }
       if (refused.length > 0 && result.failed > 0) {
@@ -381,7 +371,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       // before the operation ends.
       const released = association.release().then(() => channel.closed);
       try {
-        await sync?.flush();
+        await storage.flush();
       } finally {
         await released;
       }
@@ -413,7 +403,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       const association = await connect(
         this.#hostname,
         this.#port,
-        _connectOptions(this.#options, [{
+        connectOptionsFor(this.#options, [{
           abstractSyntax: sopClass,
           transferSyntaxes: UNCOMPRESSED,
         }]),

@@ -169,7 +169,7 @@ Deno.test("dcm storescp receives what dcm store sends, dcm echo verifies it, and
     await t.step("dcm store exits 1 when the peer refuses an object, and says why", async () => {
       const r = await dcm("store", HOST, port, `${FILES}/rtplan_truncated.dcm`);
       assertEquals(r.code, 1);
-      assertMatch(r.stderr, /failed: .*rtplan_truncated\.dcm: C-STORE failed with status c000/);
+      assertMatch(r.stderr, /failed: .*rtplan_truncated\.dcm: C-STORE failed with status C000/);
       assertMatch(r.stdout, /^0 stored, 0 with warnings, 1 failed/);
     });
 

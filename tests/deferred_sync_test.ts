@@ -3,15 +3,15 @@
 // of them and reports failures, and the Storage SCP and the C-GET SCU use it
 // so that their operation ends only once every file is on the disk.
 import { encodeDataset } from "../dataset/mod.ts";
+import { StorageScp } from "../scp/mod.ts";
 import {
   createStoreHandler,
   DeferredSync,
   INCOMING_FOLDER,
   type ObjectFacts,
-  StorageScp,
   TempFilePool,
   writePart10Atomically,
-} from "../scp/mod.ts";
+} from "../service/mod.ts";
 import { store } from "../scu/mod.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
 import {

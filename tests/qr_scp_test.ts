@@ -500,7 +500,10 @@ for (const withOnStored of [true, false]) {
         scu.find(new Identifier("PATIENT_ROOT", "STUDY").set(Tag.PatientID, "1234")),
       );
       assertEquals(studies, 3);
-      const files = [...Deno.readDirSync(incoming)].map((e) => e.name);
+      // Besides the hidden folder of temporary files created ahead of need.
+      const files = [...Deno.readDirSync(incoming)].map((e) => e.name).filter((n) =>
+        !n.startsWith(".")
+      );
       assertEquals(files, [`${uid}.dcm`]);
       assertEquals(stored, withOnStored ? [`${incoming}/${uid}.dcm`] : []);
     } finally {

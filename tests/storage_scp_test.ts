@@ -22,13 +22,8 @@ import {
   encodeCommand,
   type OutgoingDataset,
 } from "../dimse/mod.ts";
-import {
-  defaultFileName,
-  type IncomingObject,
-  StorageScp,
-  type StorageScpOptions,
-  writePart10Atomically,
-} from "../scp/mod.ts";
+import { type IncomingObject, StorageScp, type StorageScpOptions } from "../scp/mod.ts";
+import { defaultFileName, writePart10Atomically } from "../service/mod.ts";
 import { store } from "../scu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import {

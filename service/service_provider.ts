@@ -23,6 +23,9 @@ import {
   type RequestType,
 } from "../dimse/mod.ts";
 
+/** The port a service provider listens on by default: the registered DICOM port. */
+export const DEFAULT_PORT = 11112;
+
 /** Options shared by every service provider. */
 export interface ServiceProviderOptions {
   /**
@@ -47,7 +50,10 @@ export interface ServiceProviderOptions {
   /**
    * TCP port; 0 picks a free one, see `port` after construction.
    *
-   * @default {104}
+   * The default is the registered DICOM port 11112 (PS3.15 and IANA), not
+   * 104, which needs root on most systems.
+   *
+   * @default {11112}
    */
   port?: number;
   /**
@@ -116,7 +122,7 @@ export class ServiceProvider implements AsyncDisposable {
       return userPolicy?.(info);
     };
     this.#server = serveAssociations(
-      { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? 104 },
+      { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? DEFAULT_PORT },
       async (association) => {
         options.onAssociation?.(association);
         const channel = new DimseChannel(association, channelOptions);

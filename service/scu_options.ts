@@ -51,8 +51,17 @@ export interface ScuOptions {
   signal?: AbortSignal;
 }
 
-/** The association options an SCU call derives from its options. */
-export function _connectOptions(
+/**
+ * The association options an SCU call derives from its options.
+ *
+ * @example Connect options with our defaults
+ * ```ts
+ * import { connectOptionsFor } from "./mod.ts";
+ * const options = connectOptionsFor({ calledAeTitle: "PACS" }, []);
+ * console.log(options.callingAeTitle, options.calledAeTitle); // DCMNET PACS
+ * ```
+ */
+export function connectOptionsFor(
   options: ScuOptions,
   presentationContexts: ConnectOptions["presentationContexts"],
 ): ConnectOptions {

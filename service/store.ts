@@ -10,9 +10,9 @@
 import { Uid } from "../dictionary/mod.ts";
 import { connect, type ProposedPresentationContext } from "../association/mod.ts";
 import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/mod.ts";
-import { DimseChannel, type OutgoingDataset, PRIORITY, statusCategory } from "../dimse/mod.ts";
-import { _connectOptions, type ScuOptions } from "./options.ts";
-import { prepareObject } from "./_send_object.ts";
+import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
+import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
+import { sendObjects } from "./send_object.ts";
 
 const MAX_CONTEXTS = 128;
 
@@ -261,91 +261,45 @@ export async function store(
     const todo = items.filter((i) => !i.error && classes.has(i.sopClassUid!));
     const contexts = group.flatMap((sop) => bySop.get(sop)!);
     options.signal?.throwIfAborted();
-    await using association = await connect(hostname, port, _connectOptions(options, contexts));
+    await using association = await connect(hostname, port, connectOptionsFor(options, contexts));
     const channel = new DimseChannel(
       association,
       options.dimseTimeout === undefined ? {} : { dimseTimeout: options.dimseTimeout },
     );
-    const prepare = (item: Item) => {
-      const p = prepareObject(association, {
-        name: item.name,
-        sopClassUid: item.sopClassUid!,
-        transferSyntax: item.transferSyntax!,
-        ...(item.source instanceof Dataset ? { dataset: item.source } : {
-          path: typeof item.source === "string" ? item.source : item.source.path,
-          size: item.size,
-        }),
-      });
-      p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
-      return p;
-    };
-    // The next object is read from disk while the peer answers the current one.
-    let next = todo.length > 0 ? prepare(todo[0]!) : undefined;
-    for (const [i, item] of todo.entries()) {
-      options.signal?.throwIfAborted();
-      let sent: { transferSyntax: string } | undefined;
-      let data: OutgoingDataset | undefined;
-      const current = next!;
-      next = i + 1 < todo.length ? prepare(todo[i + 1]!) : undefined;
-      try {
-        const prepared = await current;
-        sent = prepared;
-        let counted = prepared.size ?? 0;
-        data = prepared.data;
-        if (data instanceof ReadableStream) {
-          data = data.pipeThrough(
-            new TransformStream({
-              transform(chunk, controller) {
-                counted += chunk.length;
-                controller.enqueue(chunk);
-              },
-            }),
-          );
-        }
-        let status = -1;
-        let comment: string | undefined;
-        for await (
-          const response of channel.request(prepared.contextId, {
-            type: "C-STORE-RQ",
-            hasDataset: true,
-            affectedSopClassUid: item.sopClassUid!,
-            affectedSopInstanceUid: item.sopInstanceUid!,
-            priority: options.priority ?? PRIORITY.MEDIUM,
-            ...(options.moveOriginator
-              ? {
-                moveOriginatorAeTitle: options.moveOriginator.aeTitle,
-                moveOriginatorMessageId: options.moveOriginator.messageId,
-              }
-              : {}),
-          }, data)
-        ) {
-          status = response.command.status ?? 0;
-          comment = response.command.errorComment;
-        }
-        const failed = statusCategory(status) === "failure";
-        report(item, {
-          status,
-          error: failed
+    const objects = todo.map((item) => ({
+      item,
+      name: item.name,
+      sopClassUid: item.sopClassUid!,
+      sopInstanceUid: item.sopInstanceUid!,
+      transferSyntax: item.transferSyntax!,
+      ...(item.source instanceof Dataset ? { dataset: item.source } : {
+        path: typeof item.source === "string" ? item.source : item.source.path,
+        size: item.size,
+      }),
+    }));
+    for await (
+      const [{ item }, sent] of sendObjects(channel, objects, {
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
+        ...(options.moveOriginator ? { moveOriginator: options.moveOriginator } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      })
+    ) {
+      const failed = sent.status !== undefined && statusCategory(sent.status) === "failure";
+      report(item, {
+        status: sent.status,
+        error: sent.error ??
+          (failed
             ? new Error(
-              `C-STORE failed with status ${status.toString(16).padStart(4, "0")}${
-                comment ? `: ${comment}` : ""
+              `C-STORE failed with status ${formatStatus(sent.status!)}${
+                sent.errorComment ? `: ${sent.errorComment}` : ""
               }`,
             )
-            : undefined,
-          transferSyntax: prepared.transferSyntax,
-          bytes: counted,
-        });
-      } catch (e) {
-        // A file stream the failed send did not finish still holds the file open.
-        if (data instanceof ReadableStream) await data.cancel().catch(() => {});
-        const error = e instanceof Error ? e : new Error(String(e));
-        report(item, { status: undefined, error, transferSyntax: sent?.transferSyntax, bytes: 0 });
-        if (association.state !== "Sta6") break; // the association ended: the rest of the group fails below
-      }
+            : undefined),
+        transferSyntax: sent.transferSyntax,
+        bytes: sent.bytes,
+      });
     }
-    // An object read ahead but never sent still holds its file open.
-    const unsent = await next?.catch(() => undefined);
-    if (unsent?.data instanceof ReadableStream) await unsent.data.cancel().catch(() => {});
+    options.signal?.throwIfAborted();
     for (const item of todo) {
       if (!results[item.index]) {
         report(item, {

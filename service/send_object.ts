@@ -1,6 +1,12 @@
-// Choosing the presentation context and the bytes for one object to send by
-// C-STORE, converting between uncompressed transfer syntaxes when the peer
-// refused the object's own. Shared by store() and the C-GET / C-MOVE SCP.
+/**
+ * Sending objects by C-STORE (PS3.4 Annex B) on an association: choosing
+ * the presentation context and the bytes for each, converting between
+ * uncompressed transfer syntaxes when the peer refused the object's own,
+ * and the read-ahead send loop. Shared by `store()` and the C-GET / C-MOVE
+ * SCP.
+ *
+ * @module
+ */
 import type { Association, NegotiatedPresentationContext } from "../association/mod.ts";
 import {
   type Dataset,
@@ -12,7 +18,7 @@ import {
   UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
-import type { OutgoingDataset } from "../dimse/mod.ts";
+import { type DimseChannel, type OutgoingDataset, PRIORITY } from "../dimse/mod.ts";
 
 /** An object to send: a file or a data set, with the facts read from it. */
 export interface SendableObject {
@@ -200,4 +206,165 @@ export async function prepareObject(
     data: bytes,
     size: bytes.length,
   };
+}
+
+/** An object for {@linkcode sendObjects}: what to send and which instance it is. */
+export interface OutgoingObject extends SendableObject {
+  /** SOP Instance UID, named in the C-STORE-RQ. */
+  readonly sopInstanceUid: string;
+}
+
+/** Options of {@linkcode sendObjects}. */
+export interface SendObjectsOptions {
+  /**
+   * Priority of the C-STORE requests.
+   *
+   * @default {PRIORITY.MEDIUM}
+   */
+  priority?: number;
+  /** Move Originator AE Title and Message ID, when sending C-MOVE sub-operations. */
+  moveOriginator?: { aeTitle: string; messageId: number };
+  /** The accepted contexts that may be used (C-GET: those where the requestor took the SCP role). */
+  usable?: (context: NegotiatedPresentationContext) => boolean;
+  /** Stops before the next object. */
+  signal?: AbortSignal;
+}
+
+/** The outcome of one C-STORE sub-operation sent by {@linkcode sendObjects}. */
+export interface SentObject {
+  /** The C-STORE-RSP status, when there was a response. */
+  readonly status: number | undefined;
+  /** The response's Error Comment, if any. */
+  readonly errorComment: string | undefined;
+  /** Why no response came: the object could not be prepared or the send failed. */
+  readonly error: Error | undefined;
+  /** The transfer syntax it was sent in, once chosen. */
+  readonly transferSyntax: string | undefined;
+  /** Data set bytes sent. */
+  readonly bytes: number;
+}
+
+/**
+ * Sends objects by C-STORE on `channel`, one at a time, reading the next one
+ * from disk while the peer answers the current one, and yields each outcome
+ * in order. Stops early when `signal` aborts or the association ends; the
+ * objects not yielded were not sent.
+ *
+ * @example Send one data set to a Storage SCP started here
+ * ```ts
+ * import { sendObjects, StoreService, ServiceProvider } from "./mod.ts";
+ * import { connect } from "../association/mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ * import { DimseChannel } from "../dimse/mod.ts";
+ * import { Tag, Uid } from "../dictionary/mod.ts";
+ *
+ * await using storage = new StoreService({ onStore: async (o) => void await o.readDataset() });
+ * await using scp = new ServiceProvider({
+ *   supportedAbstractSyntaxes: [{
+ *     abstractSyntax: Uid.SecondaryCaptureImageStorage,
+ *     transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+ *   }],
+ *   handlers: { "C-STORE-RQ": storage.handler },
+ * }, { hostname: "127.0.0.1", port: 0 });
+ * await using association = await connect("127.0.0.1", scp.port, {
+ *   presentationContexts: [{
+ *     abstractSyntax: Uid.SecondaryCaptureImageStorage,
+ *     transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+ *   }],
+ * });
+ * const channel = new DimseChannel(association);
+ * const dataset = new Dataset()
+ *   .set(Tag.SOPClassUID, Uid.SecondaryCaptureImageStorage)
+ *   .set(Tag.SOPInstanceUID, "2.25.5");
+ * for await (const [, sent] of sendObjects(channel, [{
+ *   name: "2.25.5",
+ *   sopClassUid: Uid.SecondaryCaptureImageStorage,
+ *   sopInstanceUid: "2.25.5",
+ *   transferSyntax: Uid.ExplicitVRLittleEndian,
+ *   dataset,
+ * }])) console.log(sent.status); // 0
+ * await association.release();
+ * ```
+ */
+export async function* sendObjects<T extends OutgoingObject>(
+  channel: DimseChannel,
+  objects: readonly T[],
+  options: SendObjectsOptions = {},
+): AsyncGenerator<[T, SentObject], void, undefined> {
+  const association = channel.association;
+  const prepare = (object: T) => {
+    const p = prepareObject(association, object, options.usable);
+    p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
+    return p;
+  };
+  // The next object is read from disk while the peer answers the current one.
+  let next = objects.length > 0 ? prepare(objects[0]!) : undefined;
+  try {
+    for (const [i, object] of objects.entries()) {
+      if (options.signal?.aborted) return;
+      const current = next!;
+      next = i + 1 < objects.length ? prepare(objects[i + 1]!) : undefined;
+      let prepared: PreparedObject | undefined;
+      let data: OutgoingDataset | undefined;
+      let outcome: SentObject;
+      try {
+        prepared = await current;
+        let counted = prepared.size ?? 0;
+        data = prepared.data;
+        if (data instanceof ReadableStream) {
+          data = data.pipeThrough(
+            new TransformStream({
+              transform(chunk, controller) {
+                counted += chunk.length;
+                controller.enqueue(chunk);
+              },
+            }),
+          );
+        }
+        let status: number | undefined;
+        let errorComment: string | undefined;
+        for await (
+          const response of channel.request(prepared.contextId, {
+            type: "C-STORE-RQ",
+            hasDataset: true,
+            affectedSopClassUid: object.sopClassUid,
+            affectedSopInstanceUid: object.sopInstanceUid,
+            priority: options.priority ?? PRIORITY.MEDIUM,
+            ...(options.moveOriginator
+              ? {
+                moveOriginatorAeTitle: options.moveOriginator.aeTitle,
+                moveOriginatorMessageId: options.moveOriginator.messageId,
+              }
+              : {}),
+          }, data)
+        ) {
+          status = response.command.status ?? 0;
+          errorComment = response.command.errorComment;
+        }
+        outcome = {
+          status,
+          errorComment,
+          error: undefined,
+          transferSyntax: prepared.transferSyntax,
+          bytes: counted,
+        };
+      } catch (e) {
+        // A file stream the failed send did not finish still holds the file open.
+        if (data instanceof ReadableStream) await data.cancel().catch(() => {});
+        outcome = {
+          status: undefined,
+          errorComment: undefined,
+          error: e instanceof Error ? e : new Error(String(e)),
+          transferSyntax: prepared?.transferSyntax,
+          bytes: 0,
+        };
+      }
+      yield [object, outcome];
+      if (outcome.error && association.state !== "Sta6") return; // nobody to send the rest to
+    }
+  } finally {
+    // An object read ahead but never sent still holds its file open.
+    const unsent = await next?.catch(() => undefined);
+    if (unsent?.data instanceof ReadableStream) await unsent.data.cancel().catch(() => {});
+  }
 }

@@ -1,0 +1,164 @@
+/**
+ * C-MOVE as a provider (PS3.4 C.4.2) over an {@linkcode Archive}, as one
+ * unit: the matching instances go by C-STORE to the move destination, on
+ * associations of their own.
+ *
+ * @module
+ */
+import type { Archive, ArchivedInstance } from "../archive/mod.ts";
+import { Dataset } from "../dataset/mod.ts";
+import { type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
+import { type KnownFile, store } from "../service/mod.ts";
+import {
+  FAILED_SOP_INSTANCE_UID_LIST,
+  finishRetrieve,
+  instancesFor,
+  QueryFailure,
+  queryHandler,
+} from "./_query.ts";
+
+/** A C-MOVE destination: where the AE title of a Move Destination lives. */
+export interface MoveDestination {
+  /** Host name or address. */
+  readonly hostname: string;
+  /** TCP port. */
+  readonly port: number;
+}
+
+/** Options of {@linkcode MoveService}. */
+export interface MoveServiceOptions {
+  /**
+   * Our AE title, the Calling AE Title of the sub-operations' associations.
+   *
+   * @default {"DCMNET"}
+   */
+  aeTitle?: string;
+  /** C-MOVE destinations by AE title; an unknown one is answered A801. */
+  destinations?: Readonly<Record<string, MoveDestination>>;
+  /**
+   * Concurrent associations a C-MOVE uses to send its sub-operations.
+   *
+   * @default {1}
+   */
+  parallelism?: number;
+}
+
+const knownFile = (i: ArchivedInstance): KnownFile => ({
+  path: i.path,
+  sopClassUid: i.sopClassUid,
+  sopInstanceUid: i.sopInstanceUid,
+  transferSyntax: i.transferSyntax,
+});
+
+/**
+ * Answers C-MOVE requests from an archive: each matching instance is sent
+ * by C-STORE to the destination's address, with a pending response after
+ * each; a destination that cannot be reached is answered A702.
+ *
+ * @example Answer C-MOVE on a DIMSE channel of your own
+ * ```ts
+ * import { MoveService } from "./mod.ts";
+ * import { Archive } from "../archive/mod.ts";
+ *
+ * using archive = Archive.open();
+ * const move = new MoveService(archive, {
+ *   destinations: { VIEWER: { hostname: "127.0.0.1", port: 11113 } },
+ * });
+ * // give move.handler as the "C-MOVE-RQ" handler of a DimseChannel or ServiceProvider
+ * console.log(typeof move.handler); // "function"
+ * ```
+ */
+export class MoveService {
+  /** The C-MOVE-RQ handler. */
+  readonly handler: RequestHandler;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param archive What to send from.
+   * @param options The options.
+   */
+  constructor(archive: Archive, options: MoveServiceOptions = {}) {
+    const aeTitle = options.aeTitle ?? "DCMNET";
+    const destinations = options.destinations ?? {};
+    const parallel = Math.max(1, options.parallelism ?? 1);
+    this.handler = queryHandler("move", async (identifier, level, _, request, context) => {
+      const destinationAe = request.command.moveDestination!;
+      const destination = destinations[destinationAe];
+      if (!destination) {
+        throw new QueryFailure(
+          STATUS.MOVE_DESTINATION_UNKNOWN,
+          `Unknown move destination ${destinationAe}`,
+        );
+      }
+      const instances = instancesFor(archive, identifier, level);
+      const counts = { completed: 0, failed: 0, warning: 0, remaining: instances.length };
+      const failedUids: string[] = [];
+      const chunks: ArchivedInstance[][] = Array.from({
+        length: Math.min(parallel, instances.length),
+      }, () => []);
+      instances.forEach((inst, i) => chunks[i % chunks.length]!.push(inst));
+      let pending = Promise.resolve();
+      const association = context.channel.association;
+      const reported = new Set<string>();
+      const results = await Promise.allSettled(
+        chunks.map((chunk) =>
+          // The archive knows each file's facts: no header is read again.
+          store(destination.hostname, destination.port, chunk.map(knownFile), {
+            callingAeTitle: aeTitle,
+            calledAeTitle: destinationAe,
+            signal: context.signal,
+            moveOriginator: {
+              aeTitle: association.callingAeTitle,
+              messageId: request.command.messageId!,
+            },
+            onResult: (r, index) => {
+              const uid = chunk[index]!.sopInstanceUid;
+              reported.add(uid);
+              counts.remaining--;
+              if (r.error) {
+                counts.failed++;
+                failedUids.push(uid);
+              } else if (statusCategory(r.status ?? 0) === "warning") counts.warning++;
+              else counts.completed++;
+              const snapshot = { ...counts };
+              pending = pending.then(() =>
+                context.signal.aborted
+                  ? undefined
+                  : context.respond({ status: STATUS.PENDING, ...snapshot })
+              ).catch(() => {});
+            },
+          })
+        ),
+      );
+      await pending;
+      const failure = results.find((r) => r.status === "rejected") as
+        | PromiseRejectedResult
+        | undefined;
+      if (failure && !context.signal.aborted) {
+        // Sub-operations an association that failed never reached count as failed.
+        for (const inst of instances) {
+          if (reported.has(inst.sopInstanceUid)) continue;
+          counts.failed++;
+          counts.remaining--;
+          failedUids.push(inst.sopInstanceUid);
+        }
+        if (counts.completed === 0 && counts.warning === 0) {
+          // The destination could not be reached or refused us (PS3.4 C.4.2.1.5).
+          const reason = failure.reason instanceof Error
+            ? failure.reason.message
+            : String(failure.reason);
+          await context.respond({
+            status: STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS,
+            errorComment: `Cannot reach ${destinationAe}: ${reason}`.slice(0, 64),
+            completed: 0,
+            failed: counts.failed,
+            warning: 0,
+          }, new Dataset().set(FAILED_SOP_INSTANCE_UID_LIST, failedUids, "UI"));
+          return;
+        }
+      }
+      await finishRetrieve(context, counts, failedUids);
+    });
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The Storage Service Class as a provider (PS3.4 Annex B), as one unit: the
+ * C-STORE-RQ handler of each association, the temporary files created ahead
+ * of need and, for deferred durability, the group commit they share. The
+ * Storage SCP, the Query/Retrieve SCP's C-STORE, a C-GET SCU (which receives
+ * on its own association) and `retrieve()`'s C-MOVE destination are each
+ * built on one.
+ *
+ * @module
+ */
+import { TRANSFER_SYNTAXES, Uid } from "../dictionary/mod.ts";
+import type { RequestHandler } from "../dimse/mod.ts";
+import { DeferredSync, TempFilePool } from "./file_writer.ts";
+import { createStoreHandler, type StoreTarget } from "./store_handler.ts";
+
+/**
+ * What a Storage SCP accepts by default, most preferred first: every
+ * encapsulated (compressed) syntax, stored as received, so that a sender
+ * proposing one need not decompress; then the uncompressed ones; deflate
+ * last, since choosing it would make a sender of uncompressed objects
+ * compress every one of them.
+ */
+export const DEFAULT_STORAGE_TRANSFER_SYNTAXES: readonly string[] = [
+  ...TRANSFER_SYNTAXES.filter((t) => t.encapsulated && !t.retired).map((t) => t.uid),
+  Uid.ExplicitVRLittleEndian,
+  Uid.ImplicitVRLittleEndian,
+  Uid.DeflatedExplicitVRLittleEndian,
+  Uid.ExplicitVRBigEndian,
+];
+
+/**
+ * Receives C-STORE requests into a {@linkcode StoreTarget}: a handler of
+ * yours, or files in a folder. One instance serves any number of
+ * associations; dispose of it (or call {@linkcode StoreService.close}) when
+ * they have ended.
+ *
+ * @example Receive into a folder on one association, then flush
+ * ```ts
+ * import { StoreService } from "./mod.ts";
+ *
+ * const directory = await Deno.makeTempDir();
+ * {
+ *   await using service = new StoreService({ directory, durable: "deferred" });
+ *   // give service.handler as the "C-STORE-RQ" handler of a DimseChannel or
+ *   // a ServiceProvider, then:
+ *   await service.flush();
+ * }
+ * await Deno.remove(directory, { recursive: true });
+ * ```
+ */
+export class StoreService implements AsyncDisposable {
+  readonly #target: StoreTarget;
+  readonly #temp: TempFilePool | undefined;
+  readonly #sync: DeferredSync | undefined;
+  readonly #byAssociation = new WeakMap<object, RequestHandler>();
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param target Where the objects go.
+   * @throws {TypeError} when `target` has neither `onStore` nor `directory`.
+   */
+  constructor(target: StoreTarget) {
+    if (target.onStore === undefined && target.directory === undefined) {
+      throw new TypeError("A store target needs onStore or directory");
+    }
+    this.#target = target;
+    const files = target.onStore === undefined && target.directory !== undefined;
+    this.#temp = files ? new TempFilePool(target.directory!) : undefined;
+    this.#sync = files && target.durable === "deferred" ? new DeferredSync() : undefined;
+  }
+
+  /** The C-STORE-RQ handler: give it to a channel or a service provider. */
+  readonly handler: RequestHandler = (request, context) => {
+    const association = context.channel.association;
+    let handler = this.#byAssociation.get(association);
+    if (!handler) {
+      handler = createStoreHandler(this.#target, association, {
+        ...(this.#temp ? { temp: this.#temp } : {}),
+        ...(this.#sync ? { sync: this.#sync } : {}),
+      });
+      this.#byAssociation.set(association, handler);
+    }
+    return handler(request, context);
+  };
+
+  /**
+   * With `durable: "deferred"`, waits until every file reported stored so
+   * far is flushed to the disk and in place; at once otherwise.
+   *
+   * @throws {Error} if a file could not be flushed or renamed.
+   */
+  async flush(): Promise<void> {
+    await this.#sync?.flush();
+  }
+
+  /**
+   * Flushes (deferred durability), then removes the spare temporary files.
+   * Call it once the associations it serves have ended.
+   *
+   * @throws {Error} if a deferred file could not be flushed.
+   */
+  async close(): Promise<void> {
+    try {
+      await this.#sync?.flush();
+    } finally {
+      await this.#temp?.close();
+    }
+  }
+
+  /** Same as {@linkcode StoreService.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

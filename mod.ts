@@ -1,18 +1,21 @@
 /**
  * `@dcm/net`: DICOM networking for Deno, with nothing to install but Deno.
  *
- * The layers, each importable on its own:
- * - `@dcm/net/dictionary`: the PS3.6 data dictionary and UID registry (`Tag.PatientID`).
+ * This root module names what a user of the services needs: the SCU and
+ * SCP classes, `echo` and `store`, their options and results, `Dataset`,
+ * `Identifier`, `Tag`, `Uid` and the errors. The layers below, each
+ * importable on its own, hold the rest:
+ * - `@dcm/net/dictionary`: the PS3.6 data dictionary and UID registry.
  * - `@dcm/net/dataset`: data sets and Part 10 files to and from bytes,
  *   character sets, DICOM JSON, query identifiers.
  * - `@dcm/net/pdu`: the PS3.8 Upper Layer PDUs to and from bytes.
  * - `@dcm/net/association`: negotiation and the PS3.8 state machine.
  * - `@dcm/net/dimse`: command sets, statuses, message exchange.
- * - `@dcm/net/scu`: echo, store, and the Query/Retrieve SCU.
- * - `@dcm/net/scp`: the Storage and Query/Retrieve SCPs.
  * - `@dcm/net/archive`: the embedded archive the Q/R SCP serves.
- *
- * This module re-exports all of them.
+ * - `@dcm/net/service`: what both roles are built from (the service
+ *   provider, receiving and sending objects).
+ * - `@dcm/net/scu`, `@dcm/net/scp`: the service users and providers, with
+ *   the Q/R services as units of their own.
  *
  * @example Receive an object with a Storage SCP and send it with the SCU
  * ```ts
@@ -34,12 +37,63 @@
  *
  * @module
  */
-export * from "./version.ts";
-export * from "./dictionary/mod.ts";
-export * from "./dataset/mod.ts";
-export * from "./pdu/mod.ts";
-export * from "./association/mod.ts";
-export * from "./dimse/mod.ts";
-export * from "./archive/mod.ts";
-export * from "./scu/mod.ts";
-export * from "./scp/mod.ts";
+export { DicomError } from "./errors.ts";
+export { Tag, Uid, uidName } from "./dictionary/mod.ts";
+export {
+  type DataElement,
+  Dataset,
+  decodePart10,
+  DicomDecodeError,
+  encodePart10,
+  Identifier,
+  type Part10File,
+  type QueryLevel,
+  type QueryModel,
+  readPart10,
+  writePart10,
+} from "./dataset/mod.ts";
+export { AssociationAbortedError, AssociationRejectedError } from "./association/mod.ts";
+export {
+  describeStatus,
+  DimseStatusError,
+  DimseTimeoutError,
+  PRIORITY,
+  STATUS,
+} from "./dimse/mod.ts";
+export { Archive, type ArchivedInstance, type ArchiveOptions } from "./archive/mod.ts";
+export {
+  type Durability,
+  type IncomingObject,
+  type ObjectFacts,
+  type ServiceProviderOptions,
+  type StoredFile,
+  type StoreHandler,
+  type StoreTarget,
+} from "./service/mod.ts";
+export {
+  echo,
+  type EchoResult,
+  type FindOptions,
+  type GetOptions,
+  type KnownFile,
+  type MoveOptions,
+  QueryRetrieveScu,
+  type QueryRetrieveScuOptions,
+  RetrieveOperation,
+  type RetrieveOptions,
+  type RetrieveProgress,
+  type RetrieveResult,
+  type ScuOptions,
+  store,
+  type StoreOptions,
+  type StoreResult,
+  type StoreSource,
+  type StoreSummary,
+} from "./scu/mod.ts";
+export {
+  type MoveDestination,
+  QueryRetrieveScp,
+  type QueryRetrieveScpOptions,
+  StorageScp,
+  type StorageScpOptions,
+} from "./scp/mod.ts";

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DicomError } from "../errors.ts";
 import type { DataElement, Dataset } from "../dataset/mod.ts";
 import { parseRange } from "../dataset/mod.ts";
 
@@ -24,7 +25,7 @@ const NOT_MATCHED: ReadonlySet<number> = new Set([
 const WILDCARD_VRS = new Set(["AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"]);
 
 /** A malformed matching key: the SCP answers A900 or C000 with this message. */
-export class MatchingKeyError extends TypeError {
+export class MatchingKeyError extends DicomError {
   /** Creates the error. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

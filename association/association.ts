@@ -17,7 +17,7 @@ import {
   type UserIdentityRequest,
 } from "../pdu/mod.ts";
 import type { _UpperLayer } from "./_upper_layer.ts";
-import { AssociationAbortedError } from "./errors.ts";
+import { AssociationAbortedError, AssociationStateError } from "./errors.ts";
 import type { NegotiatedPresentationContext } from "./negotiation.ts";
 import type { State } from "./state_machine.ts";
 
@@ -247,7 +247,7 @@ export class Association implements AsyncDisposable {
     try {
       await this.#ul.sendPData({ type: "P-DATA-TF", values });
     } catch (error) {
-      if (!(error instanceof Error) || error.name === "AssociationStateError") throw error;
+      if (!(error instanceof Error) || error instanceof AssociationStateError) throw error;
       throw new AssociationAbortedError("Cannot send P-DATA: the transport failed", {
         cause: error,
       });

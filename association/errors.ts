@@ -5,6 +5,7 @@
  * @module
  */
 
+import { DicomError } from "../errors.ts";
 import type { AbortSource, RejectResult, RejectSource } from "../pdu/mod.ts";
 import type { State } from "./state_machine.ts";
 
@@ -22,7 +23,7 @@ import type { State } from "./state_machine.ts";
  * deepEqual(error.message, "Association rejected (transient) by the service-provider (presentation): local-limit-exceeded");
  * ```
  */
-export class AssociationRejectedError extends Error {
+export class AssociationRejectedError extends DicomError {
   /** Result: 1 rejected-permanent, 2 rejected-transient. */
   readonly result: RejectResult;
   /** Source: 1 service-user, 2 service-provider (ACSE), 3 service-provider (presentation). */
@@ -127,7 +128,7 @@ export interface AssociationAbortedErrorOptions extends ErrorOptions {
  * deepEqual([error.origin, error.source, error.reason], ["peer", 2, 2]);
  * ```
  */
-export class AssociationAbortedError extends Error {
+export class AssociationAbortedError extends DicomError {
   /** Abort source (PS3.8 Table 9-26): 0 service-user, 2 service-provider. */
   readonly source: AbortSource;
   /** Reason/Diag. (PS3.8 Table 9-26), significant when `source` is 2. */
@@ -164,7 +165,7 @@ export class AssociationAbortedError extends Error {
  * deepEqual(error.message, "Cannot send P-DATA in Sta7 (Awaiting A-RELEASE-RP PDU)");
  * ```
  */
-export class AssociationStateError extends Error {
+export class AssociationStateError extends DicomError {
   /** The state the association was in. */
   readonly state: State;
 

@@ -1,4 +1,5 @@
 // Options shared by the commands that call a peer: HOST PORT --aet --call.
+import { AssociationAbortedError } from "../association/mod.ts";
 import type { Durability } from "../service/mod.ts";
 import { parseArgs } from "./_args.ts";
 
@@ -80,7 +81,7 @@ export async function explained<T>(host: string, port: number, run: () => Promis
   try {
     return await run();
   } catch (e) {
-    if (!(e instanceof Error) || e.name !== "AssociationAbortedError") throw e;
+    if (!(e instanceof AssociationAbortedError)) throw e;
     const why = e.cause instanceof Error ? ` (${e.cause.message})` : "";
     throw new Error(`${host}:${port}: ${e.message}${why}`, { cause: e });
   }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { DicomError } from "../errors.ts";
+
 /** Options of {@linkcode DicomDecodeError}. */
 export interface DicomDecodeErrorOptions extends ErrorOptions {
   /**
@@ -35,7 +37,7 @@ export interface DicomDecodeErrorOptions extends ErrorOptions {
  * }
  * ```
  */
-export class DicomDecodeError extends SyntaxError {
+export class DicomDecodeError extends DicomError {
   /** Byte offset of the problem, counted from the start of the input. */
   readonly offset: number;
   /** True when the input ended early rather than being malformed. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DicomError } from "../errors.ts";
 import type { Vr } from "../dataset/mod.ts";
 // The value codecs of the data set layer: one set of padding and trimming rules (PS3.5 §6.2).
 import {
@@ -211,7 +212,7 @@ export interface CommandSetErrorOptions extends ErrorOptions {
  * holds what could be read (often the type and Message ID), so that an SCP
  * can answer with a failure status instead of aborting.
  */
-export class CommandSetError extends SyntaxError {
+export class CommandSetError extends DicomError {
   /** What could be read of the command set. */
   readonly partial: Partial<Command>;
   /** Creates the error. */

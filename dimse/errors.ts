@@ -4,8 +4,10 @@
  * @module
  */
 
+import { DicomError } from "../errors.ts";
+
 /** No response arrived within the DIMSE timeout; the association was aborted. */
-export class DimseTimeoutError extends Error {
+export class DimseTimeoutError extends DicomError {
   /** Creates the error. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { DicomError } from "../errors.ts";
+
 /** The category of a status (PS3.7 §C.1). */
 export type StatusCategory = "success" | "pending" | "warning" | "cancel" | "failure";
 
@@ -146,7 +148,7 @@ export interface DimseStatusErrorOptions extends ErrorOptions {
  * console.log(e.message); // "C-MOVE failed: Refused: move destination unknown (A801)"
  * ```
  */
-export class DimseStatusError extends Error {
+export class DimseStatusError extends DicomError {
   /** The status code. */
   readonly status: number;
   /** The peer's Error Comment, if any. */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { DicomError } from "../errors.ts";
+
 /**
  * Why a PDU could not be decoded, so that the association layer can choose
  * its answer (PS3.8 §9.3.1 and Table 9-26):
@@ -56,7 +58,7 @@ export interface PduDecodeErrorOptions extends ErrorOptions {
  * }
  * ```
  */
-export class PduDecodeError extends SyntaxError {
+export class PduDecodeError extends DicomError {
   /** Offset, in the bytes given to the decoder, of the field found to be wrong. */
   readonly offset: number;
   /** What kind of problem it is. */

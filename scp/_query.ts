@@ -1,5 +1,6 @@
 // Query/Retrieve SCP internals: identifier checks, matching and response
 // identifiers (PS3.4 C.4.1, C.6). Used by query_retrieve_scp.ts.
+import { DicomError } from "../errors.ts";
 import {
   type DataElement,
   Dataset,
@@ -60,7 +61,7 @@ export const GET_TRANSFER_SYNTAXES: readonly string[] = [
 ];
 
 /** A failure the handlers answer with a status instead of a pending stream. */
-export class QueryFailure extends Error {
+export class QueryFailure extends DicomError {
   constructor(readonly status: number, message: string) {
     super(message);
   }

@@ -2,6 +2,7 @@
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import { decodeDataset, DicomDecodeError, encodeDataset } from "../dataset/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
+import { DicomError } from "../errors.ts";
 
 const IMPLICIT = "1.2.840.10008.1.2";
 const EXPLICIT = "1.2.840.10008.1.2.1";
@@ -187,7 +188,7 @@ Deno.test("decodeDataset() rejects a value length beyond the remaining bytes wit
   );
   assertEquals(e.offset, 8);
   assert(e.truncated);
-  assert(e instanceof SyntaxError);
+  assert(e instanceof DicomError);
 });
 
 Deno.test("decodeDataset() rejects an unknown VR code in explicit VR", () => {

@@ -7,6 +7,7 @@
  */
 
 import { assert, assertEquals, assertRejects, assertThrows } from "./_assert.ts";
+import { DicomError } from "../errors.ts";
 import {
   decodePdu,
   type DecodePduOptions,
@@ -115,7 +116,7 @@ export async function assertMalformed(
 ): Promise<void> {
   const check = (error: unknown) => {
     assert(error instanceof PduDecodeError, `not a PduDecodeError: ${error}`);
-    assert(error instanceof SyntaxError);
+    assert(error instanceof DicomError);
     assertEquals(error.name, "PduDecodeError");
     assert(expected.message.test(error.message), `unexpected message: ${error.message}`);
     assertEquals(error.code, expected.code ?? "malformed");

@@ -14,7 +14,7 @@
 import { Dataset, decodePart10, encodePart10 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 
-const CORPUS = new URL("../../shared/testdata/pydicom/test_files/", import.meta.url).pathname;
+const CORPUS = new URL("../tests/data/pydicom/test_files/", import.meta.url).pathname;
 const quiet = { log: console.log, warn: console.warn, error: console.error };
 
 // dcmjs logs through loggers that bind the console's methods when it loads:

@@ -52,6 +52,5 @@ export async function runDcmtk(name: string, args: string[]): Promise<string> {
   return text;
 }
 
-/** Absolute path of the shared pydicom test corpus (`../shared/testdata/pydicom`). */
-export const PYDICOM_DATA: string = new URL("../../shared/testdata/pydicom/", import.meta.url)
-  .pathname;
+/** Absolute path of pydicom's test corpus, copied into `tests/data/pydicom/` (see its README). */
+export const PYDICOM_DATA: string = new URL("./data/pydicom/", import.meta.url).pathname;

@@ -231,7 +231,7 @@ Deno.test("decode() reads PS3.5 Example I.3-1's form: KS X 1001 designated at th
 
 // --- pydicom's character set corpus, checked against DCMTK -------------------
 
-const CORPUS = new URL("../../shared/testdata/pydicom/charset_files/", import.meta.url);
+const CORPUS = new URL("./data/pydicom/charset_files/", import.meta.url);
 
 /** The value of the first `tag` element with `vr`, explicit or implicit VR little endian. */
 function findValue(file: Uint8Array, group: number, element: number, vr: string, from = 132) {

@@ -15,10 +15,8 @@
  */
 
 const OUT = new URL("../tests/fixtures/pdu/", import.meta.url);
-const DICOM_FILE = new URL(
-  "../../shared/testdata/pydicom/test_files/MR_small.dcm",
-  import.meta.url,
-).pathname;
+const DICOM_FILE = new URL("../tests/data/pydicom/test_files/MR_small.dcm", import.meta.url)
+  .pathname;
 
 /** A capture: how to run storescp and which SCU command to point at the proxy. */
 interface Scenario {

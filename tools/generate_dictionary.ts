@@ -1,11 +1,13 @@
 /**
  * Generates the data dictionary under `dictionary/` from the DICOM standard's
- * tables in `../shared/dicom-standard/` (PS3.6 Table 6-1 and PS3.7 Annex E in
- * `elements.json`, PS3.6 Table A-1 in `uids.json`).
+ * tables in `tools/dicom-standard/` (PS3.6 Table 6-1 and PS3.7 Annex E in
+ * `elements.json`, PS3.6 Table A-1 in `uids.json`; `SOURCE.md` says where
+ * they come from).
  *
  * Run it from the repository root with `deno task gen`. The output is already
  * formatted as `deno fmt` would format it, so the task needs no `--allow-run`.
- * Only the generated TypeScript is committed, never the JSON.
+ * Both the JSON input and the generated TypeScript are committed; CI
+ * (`.ci/run`) regenerates the dictionary and fails if `dictionary/` changes.
  *
  * The generator fails, rather than guess, when the tables hold something it
  * does not know how to classify (a new transfer syntax, a keyword that is not
@@ -16,7 +18,7 @@
 
 import { keywordFromName } from "../dictionary/_keyword_from_name.ts";
 
-const SOURCE_DIR = new URL("../../shared/dicom-standard/", import.meta.url);
+const SOURCE_DIR = new URL("./dicom-standard/", import.meta.url);
 const OUT_DIR = new URL("../dictionary/", import.meta.url);
 const LINE_WIDTH = 100;
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
+import { Tag, transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../version.ts";
 import { Dataset } from "./dataset.ts";
 import { decodeDataset } from "./decode.ts";
@@ -58,7 +58,8 @@ export interface Part10Header {
   readonly datasetOffset: number;
 }
 
-const TRANSFER_SYNTAX_UID = 0x00020010;
+/** Group 0002, the File Meta Information (PS3.10 §7.1). */
+const META_GROUP = Tag.FileMetaInformationGroupLength >>> 16;
 
 function isDicm(bytes: Uint8Array, at: number): boolean {
   return bytes[at] === 0x44 && bytes[at + 1] === 0x49 && bytes[at + 2] === 0x43 &&
@@ -79,7 +80,7 @@ export function detectTransferSyntax(bytes: Uint8Array, offset = 0): string {
   const le = bytes[offset]! | (bytes[offset + 1]! << 8);
   const be = (bytes[offset]! << 8) | bytes[offset + 1]!;
   const explicit = isUpper(bytes[offset + 4]) && isUpper(bytes[offset + 5]);
-  if (be < le && be !== 0 && be <= 0x7fe0 && explicit) return Uid.ExplicitVRBigEndian;
+  if (be < le && be !== 0 && be <= Tag.PixelData >>> 16 && explicit) return Uid.ExplicitVRBigEndian;
   return explicit ? Uid.ExplicitVRLittleEndian : Uid.ImplicitVRLittleEndian;
 }
 
@@ -113,14 +114,14 @@ export function decodePart10Header(
     // while the group is 0002 rather than trusting (0002,0000), which some
     // writers get wrong or leave out.
     const decoder = new Decoder(bytes, EXPLICIT_LITTLE, 0, options);
-    while (pos + 2 <= bytes.length && (bytes[pos]! | (bytes[pos + 1]! << 8)) === 0x0002) {
+    while (pos + 2 <= bytes.length && (bytes[pos]! | (bytes[pos + 1]! << 8)) === META_GROUP) {
       pos = decoder.element(meta, pos, bytes.length, 0);
     }
     if (pos + 2 > bytes.length && pos < bytes.length) {
       decoder.truncated("the meta information group", pos, pos + 8);
     }
   }
-  let ts = meta.string(TRANSFER_SYNTAX_UID);
+  let ts = meta.string(Tag.TransferSyntaxUID);
   if (ts === undefined || ts === "") {
     ts = detectTransferSyntax(bytes, pos);
     options.onWarning?.(`No transfer syntax in the meta information: detected ${ts}`);
@@ -194,21 +195,23 @@ export function createFileMeta(
   dataset: Dataset | undefined,
   options: FileMetaOptions = {},
 ): Dataset {
-  const sopClass = options.sopClassUid ?? dataset?.string(0x00080016);
-  const sopInstance = options.sopInstanceUid ?? dataset?.string(0x00080018);
+  const sopClass = options.sopClassUid ?? dataset?.string(Tag.SOPClassUID);
+  const sopInstance = options.sopInstanceUid ?? dataset?.string(Tag.SOPInstanceUID);
   if (!sopClass || !sopInstance) {
     throw new TypeError(
       "Cannot build file meta information: SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are needed",
     );
   }
   const meta = new Dataset()
-    .set(0x00020001, new Uint8Array([0, 1]), "OB")
-    .set(0x00020002, sopClass, "UI")
-    .set(0x00020003, sopInstance, "UI")
-    .set(0x00020010, options.transferSyntax ?? Uid.ExplicitVRLittleEndian, "UI")
-    .set(0x00020012, IMPLEMENTATION_CLASS_UID, "UI")
-    .set(0x00020013, IMPLEMENTATION_VERSION_NAME, "SH");
-  if (options.sourceAeTitle !== undefined) meta.set(0x00020016, options.sourceAeTitle, "AE");
+    .set(Tag.FileMetaInformationVersion, new Uint8Array([0, 1]), "OB")
+    .set(Tag.MediaStorageSOPClassUID, sopClass, "UI")
+    .set(Tag.MediaStorageSOPInstanceUID, sopInstance, "UI")
+    .set(Tag.TransferSyntaxUID, options.transferSyntax ?? Uid.ExplicitVRLittleEndian, "UI")
+    .set(Tag.ImplementationClassUID, IMPLEMENTATION_CLASS_UID, "UI")
+    .set(Tag.ImplementationVersionName, IMPLEMENTATION_VERSION_NAME, "SH");
+  if (options.sourceAeTitle !== undefined) {
+    meta.set(Tag.SourceApplicationEntityTitle, options.sourceAeTitle, "AE");
+  }
   return meta;
 }
 

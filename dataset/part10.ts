@@ -61,9 +61,17 @@ export interface Part10Header {
 /** Group 0002, the File Meta Information (PS3.10 §7.1). */
 const META_GROUP = Tag.FileMetaInformationGroupLength >>> 16;
 
+/** The File Preamble's length (PS3.10 §7.1). */
+const PREAMBLE_LENGTH = 128;
+
+/** The DICOM Prefix after the preamble, "DICM" (PS3.10 §7.1). */
+const DICM = new Uint8Array([0x44, 0x49, 0x43, 0x4d]);
+
+/** Where the meta group starts in a file with a preamble: 132. */
+const META_OFFSET = PREAMBLE_LENGTH + DICM.length;
+
 function isDicm(bytes: Uint8Array, at: number): boolean {
-  return bytes[at] === 0x44 && bytes[at + 1] === 0x49 && bytes[at + 2] === 0x43 &&
-    bytes[at + 3] === 0x4d;
+  return DICM.every((b, i) => bytes[at + i] === b);
 }
 
 function isUpper(c: number | undefined): boolean {
@@ -95,17 +103,18 @@ export function decodePart10Header(
 ): Part10Header {
   let pos = 0;
   let preamble: Uint8Array | undefined;
-  if (bytes.length >= 132 && isDicm(bytes, 128)) {
-    preamble = bytes.subarray(0, 128);
-    pos = 132;
+  if (bytes.length >= META_OFFSET && isDicm(bytes, PREAMBLE_LENGTH)) {
+    preamble = bytes.subarray(0, PREAMBLE_LENGTH);
+    pos = META_OFFSET;
   } else if (isDicm(bytes, 0)) {
-    pos = 4;
+    pos = DICM.length;
   } else if (
-    bytes.length < 132 && bytes.length >= 8 && bytes.every((b, i) => i >= 128 || b === 0)
+    bytes.length < META_OFFSET && bytes.length >= 8 &&
+    bytes.every((b, i) => i >= PREAMBLE_LENGTH || b === 0)
   ) {
     throw new DicomDecodeError("Cannot decode a Part 10 file: it ends inside the preamble", 0, {
       truncated: true,
-      needed: 132,
+      needed: META_OFFSET,
     });
   }
   const meta = new Dataset();
@@ -220,14 +229,18 @@ export function createFileMeta(
  * (0002,0000). The data set follows in the meta group's transfer syntax.
  */
 export function encodeFileMeta(meta: Dataset, preamble?: Uint8Array): Uint8Array {
-  const body = encodeDataset(meta, { transferSyntax: Uid.ExplicitVRLittleEndian });
-  const out = new Uint8Array(132 + 12 + body.length);
-  if (preamble) out.set(preamble.subarray(0, 128));
-  out.set([0x44, 0x49, 0x43, 0x4d], 128);
-  // (0002,0000) UL, 4 bytes: the length of the rest of the group.
-  out.set([0x02, 0x00, 0x00, 0x00, 0x55, 0x4c, 0x04, 0x00], 132);
-  new DataView(out.buffer).setUint32(140, body.length, true);
-  out.set(body, 144);
+  const explicitLittle = { transferSyntax: Uid.ExplicitVRLittleEndian };
+  const body = encodeDataset(meta, explicitLittle);
+  // (0002,0000) UL: the length of the rest of the group.
+  const groupLength = encodeDataset(
+    new Dataset().set(Tag.FileMetaInformationGroupLength, body.length, "UL"),
+    explicitLittle,
+  );
+  const out = new Uint8Array(META_OFFSET + groupLength.length + body.length);
+  if (preamble) out.set(preamble.subarray(0, PREAMBLE_LENGTH));
+  out.set(DICM, PREAMBLE_LENGTH);
+  out.set(groupLength, META_OFFSET);
+  out.set(body, META_OFFSET + groupLength.length);
   return out;
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Uid } from "../dictionary/mod.ts";
+import { Tag, Uid } from "../dictionary/mod.ts";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import {
   Dataset,
@@ -50,7 +50,12 @@ export interface ArchiveRecord {
   readonly key: number;
 }
 
-const SPECIFIC_CHARACTER_SET = 0x00080005;
+/**
+ * (7FE0,0000), the start of the group where PS3.6 puts Pixel Data and the
+ * other bulk pixel elements (Extended Offset Table, Float and Double Float
+ * Pixel Data): the archive indexes what comes before and no bulk data.
+ */
+const PIXEL_DATA_GROUP_START = 0x7fe0_0000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS patients (
@@ -79,9 +84,9 @@ function split(ds: Dataset): Record<QueryLevel, Dataset> {
     SERIES: new Dataset(),
     IMAGE: new Dataset(),
   };
-  const charset = ds.get(SPECIFIC_CHARACTER_SET);
+  const charset = ds.get(Tag.SpecificCharacterSet);
   for (const el of ds) {
-    if (el.tag >= 0x7fe00000 || (el.tag & 0xffff) === 0) continue; // no pixel data, no group lengths
+    if (el.tag >= PIXEL_DATA_GROUP_START || (el.tag & 0xffff) === 0) continue; // no pixel data, no group lengths
     out[levelOf(el.tag)].setElement(el);
   }
   // Each level keeps the character set its text is encoded in.
@@ -149,12 +154,12 @@ export class Archive implements Disposable {
       if (!v) throw new TypeError(`Cannot index ${path}: it has no ${name}`);
       return v;
     };
-    const sopInstanceUid = need(0x00080018, "SOP Instance UID");
-    const sopClassUid = need(0x00080016, "SOP Class UID");
-    const studyInstanceUid = need(0x0020000d, "Study Instance UID");
-    const seriesInstanceUid = need(0x0020000e, "Series Instance UID");
-    const patientId = dataset.string(0x00100020) ?? "";
-    const issuer = dataset.string(0x00100021) ?? "";
+    const sopInstanceUid = need(Tag.SOPInstanceUID, "SOP Instance UID");
+    const sopClassUid = need(Tag.SOPClassUID, "SOP Class UID");
+    const studyInstanceUid = need(Tag.StudyInstanceUID, "Study Instance UID");
+    const seriesInstanceUid = need(Tag.SeriesInstanceUID, "Series Instance UID");
+    const patientId = dataset.string(Tag.PatientID) ?? "";
+    const issuer = dataset.string(Tag.IssuerOfPatientID) ?? "";
     const levels = split(dataset);
     const db = this.#db;
     db.exec("BEGIN");
@@ -175,7 +180,7 @@ export class Archive implements Disposable {
         "SELECT pk FROM series WHERE series_uid = ?",
         [seriesInstanceUid],
         "INSERT INTO series (study_pk, series_uid, modality, attrs) VALUES (?, ?, ?, ?)",
-        [studyPk, seriesInstanceUid, dataset.string(0x00080060) ?? null, blob(levels.SERIES)],
+        [studyPk, seriesInstanceUid, dataset.string(Tag.Modality) ?? null, blob(levels.SERIES)],
       );
       const previous = this.#statement("SELECT series_pk FROM instances WHERE sop_uid = ?").get(
         sopInstanceUid,
@@ -251,7 +256,7 @@ export class Archive implements Disposable {
   async ingestFile(path: string): Promise<ArchivedInstance> {
     using file = await Deno.open(path);
     const { dataset, transferSyntax, rest } = await readPart10(file.readable, {
-      stopBefore: 0x7fe00000,
+      stopBefore: PIXEL_DATA_GROUP_START,
     });
     await rest?.cancel();
     return this.index(dataset, path, transferSyntax);
@@ -357,46 +362,58 @@ export class Archive implements Disposable {
     const list = (sql: string) => (db.prepare(sql).all(key) as Row[]).map((r) => String(r["v"]));
     const ds = new Dataset();
     if (level === "PATIENT") {
-      ds.set(0x00201200, one("SELECT count(*) AS n FROM studies WHERE patient_pk = ?"), "IS");
       ds.set(
-        0x00201202,
+        Tag.NumberOfPatientRelatedStudies,
+        one("SELECT count(*) AS n FROM studies WHERE patient_pk = ?"),
+        "IS",
+      );
+      ds.set(
+        Tag.NumberOfPatientRelatedSeries,
         one(
           "SELECT count(*) AS n FROM series se JOIN studies st ON st.pk = se.study_pk WHERE st.patient_pk = ?",
         ),
         "IS",
       );
       ds.set(
-        0x00201204,
+        Tag.NumberOfPatientRelatedInstances,
         one(
           "SELECT count(*) AS n FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk WHERE st.patient_pk = ?",
         ),
         "IS",
       );
     } else if (level === "STUDY") {
-      ds.set(0x00201206, one("SELECT count(*) AS n FROM series WHERE study_pk = ?"), "IS");
       ds.set(
-        0x00201208,
+        Tag.NumberOfStudyRelatedSeries,
+        one("SELECT count(*) AS n FROM series WHERE study_pk = ?"),
+        "IS",
+      );
+      ds.set(
+        Tag.NumberOfStudyRelatedInstances,
         one(
           "SELECT count(*) AS n FROM instances i JOIN series se ON se.pk = i.series_pk WHERE se.study_pk = ?",
         ),
         "IS",
       );
       ds.set(
-        0x00080061,
+        Tag.ModalitiesInStudy,
         list(
           "SELECT DISTINCT modality AS v FROM series WHERE study_pk = ? AND modality IS NOT NULL ORDER BY v",
         ),
         "CS",
       );
       ds.set(
-        0x00080062,
+        Tag.SOPClassesInStudy,
         list(
           "SELECT DISTINCT i.sop_class AS v FROM instances i JOIN series se ON se.pk = i.series_pk WHERE se.study_pk = ? ORDER BY v",
         ),
         "UI",
       );
     } else if (level === "SERIES") {
-      ds.set(0x00201209, one("SELECT count(*) AS n FROM instances WHERE series_pk = ?"), "IS");
+      ds.set(
+        Tag.NumberOfSeriesRelatedInstances,
+        one("SELECT count(*) AS n FROM instances WHERE series_pk = ?"),
+        "IS",
+      );
     }
     return ds;
   }

@@ -8,17 +8,18 @@
 import { DicomError } from "../errors.ts";
 import type { DataElement, Dataset } from "../dataset/mod.ts";
 import { parseRange } from "../dataset/mod.ts";
+import { Tag } from "../dictionary/mod.ts";
 
 /** Query keys that are not matched against records (PS3.4 §C.4.1.1.3.1). */
 const NOT_MATCHED: ReadonlySet<number> = new Set([
-  0x00080005, // Specific Character Set
-  0x00080052, // Query/Retrieve Level
-  0x00080054, // Retrieve AE Title
-  0x00080056, // Instance Availability
-  0x00088000, // (not used)
-  0x00080053, // Query/Retrieve View
-  0x00080058, // Failed SOP Instance UID List
-  0x00081190, // Retrieve URL
+  Tag.SpecificCharacterSet,
+  Tag.QueryRetrieveLevel,
+  Tag.RetrieveAETitle,
+  Tag.InstanceAvailability,
+  0x0008_8000, // not in PS3.6 (2024d, retired included); kept as the first version had it
+  Tag.QueryRetrieveView,
+  Tag.FailedSOPInstanceUIDList,
+  Tag.RetrieveURL,
 ]);
 
 /** VRs for which "*" and "?" are wildcards (PS3.4 §C.2.2.2.4). */

@@ -6,6 +6,7 @@
  * @module
  */
 import { Dataset } from "../dataset/mod.ts";
+import { Uid } from "../dictionary/mod.ts";
 
 /** Options of {@linkcode generateSampleStudies}. */
 export interface SampleStudiesOptions {
@@ -74,8 +75,6 @@ const GIVEN = [
   "Freja",
   "Chidi",
 ];
-const CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2";
-const MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
 
 function root(): string {
   const hex = crypto.randomUUID().replace(/-/g, "");
@@ -119,7 +118,7 @@ export function* generateSampleStudies(options: SampleStudiesOptions = {}): Gene
           yield new Dataset()
             .set("SpecificCharacterSet", "ISO_IR 192")
             .set("ImageType", ["ORIGINAL", "PRIMARY", "AXIAL"])
-            .set("SOPClassUID", modality === "CT" ? CT_IMAGE_STORAGE : MR_IMAGE_STORAGE)
+            .set("SOPClassUID", modality === "CT" ? Uid.CTImageStorage : Uid.MRImageStorage)
             .set("SOPInstanceUID", `${seriesUid}.${i + 1}`)
             .set("StudyDate", studyDate)
             .set("SeriesDate", studyDate)

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { ABORT_REASON, ABORT_SOURCE } from "../pdu/mod.ts";
 import type { _UpperLayer } from "./_upper_layer.ts";
 import {
   DEFAULT_MAX_PDU_LENGTH,
@@ -80,7 +81,8 @@ export function _checkAeTitle(title: string, name: string): string {
  */
 export function _abortOnSignal(ul: _UpperLayer, signal: AbortSignal | undefined): void {
   if (signal === undefined) return;
-  const onAbort = () => ul.abort(0, 0, _signalError(signal));
+  const onAbort = () =>
+    ul.abort(ABORT_SOURCE.SERVICE_USER, ABORT_REASON.REASON_NOT_SPECIFIED, _signalError(signal));
   if (signal.aborted) return onAbort();
   signal.addEventListener("abort", onAbort, { once: true });
   ul.closed.then(() => signal.removeEventListener("abort", onAbort));
@@ -90,7 +92,7 @@ export function _abortOnSignal(ul: _UpperLayer, signal: AbortSignal | undefined)
 export function _signalError(signal: AbortSignal): AssociationAbortedError {
   return new AssociationAbortedError("Aborted by the signal", {
     origin: "local",
-    source: 0,
+    source: ABORT_SOURCE.SERVICE_USER,
     cause: signal.reason,
   });
 }

@@ -7,6 +7,7 @@
 
 import {
   ABORT_REASON,
+  ABORT_SOURCE,
   type AbortPdu,
   type AbortSource,
   type AssociateAcPdu,
@@ -14,6 +15,7 @@ import {
   type Pdu,
   type PduDecodeError,
 } from "../pdu/mod.ts";
+import { ASSOCIATION_REJECTIONS } from "./constants.ts";
 import { AssociationAbortedError, AssociationRejectedError } from "./errors.ts";
 import type { State, StateMachineEvent } from "./state_machine.ts";
 
@@ -42,9 +44,7 @@ export interface _Payload {
 /** A-ASSOCIATE-RJ for a request without protocol version 1 (PS3.8 Table 9-21: 1, 2, 2). */
 export const _PROTOCOL_VERSION_REJECTION: AssociateRjPdu = {
   type: "A-ASSOCIATE-RJ",
-  result: 1,
-  source: 2,
-  reason: 2,
+  ...ASSOCIATION_REJECTIONS.PROTOCOL_VERSION_NOT_SUPPORTED,
 };
 
 /** The error for an A-ASSOCIATE-RJ, received or sent. */
@@ -66,7 +66,12 @@ export function _providerError(
   reason: number,
   cause?: unknown,
 ): AssociationAbortedError {
-  return new AssociationAbortedError(message, { origin: "provider", source: 2, reason, cause });
+  return new AssociationAbortedError(message, {
+    origin: "provider",
+    source: ABORT_SOURCE.SERVICE_PROVIDER,
+    reason,
+    cause,
+  });
 }
 
 /**
@@ -98,11 +103,19 @@ export function _aa2Error(
   if (event === "Evt16") return _peerAbortError(p.pdu as AbortPdu);
   if (event === "Evt15") return p.abort!.error;
   const timeout = new DOMException("ARTIM timer expired", "TimeoutError");
-  return _providerError(`ARTIM timer expired in ${state} (PS3.8 §9.1.5)`, 0, timeout);
+  return _providerError(
+    `ARTIM timer expired in ${state} (PS3.8 §9.1.5)`,
+    ABORT_REASON.REASON_NOT_SPECIFIED,
+    timeout,
+  );
 }
 
 /** The error for a local timeout: a local abort with a `TimeoutError` as its cause. */
 export function _timeoutError(what: string, ms: number): AssociationAbortedError {
   const cause = new DOMException(`No ${what} within ${ms} ms`, "TimeoutError");
-  return new AssociationAbortedError(cause.message, { origin: "local", source: 0, cause });
+  return new AssociationAbortedError(cause.message, {
+    origin: "local",
+    source: ABORT_SOURCE.SERVICE_USER,
+    cause,
+  });
 }

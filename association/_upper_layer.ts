@@ -11,14 +11,16 @@
  * @module
  */
 
-import type {
-  AbortPdu,
-  AbortSource,
-  AssociateAcPdu,
-  AssociateRjPdu,
-  AssociateRqPdu,
-  PDataTfPdu,
-  Pdu,
+import {
+  ABORT_REASON,
+  ABORT_SOURCE,
+  type AbortPdu,
+  type AbortSource,
+  type AssociateAcPdu,
+  type AssociateRjPdu,
+  type AssociateRqPdu,
+  type PDataTfPdu,
+  type Pdu,
 } from "../pdu/mod.ts";
 import { _Connection } from "./_connection.ts";
 import {
@@ -282,7 +284,11 @@ export class _UpperLayer {
       case "AR-9":
         return this.#send({ type: "A-RELEASE-RP" });
       case "AA-1": // Service-user source: a local abort, or a PDU before A-ASSOCIATE-RQ.
-        this.#send({ type: "A-ABORT", source: p.abort?.source ?? 0, reason: p.abort?.reason ?? 0 });
+        this.#send({
+          type: "A-ABORT",
+          source: p.abort?.source ?? ABORT_SOURCE.SERVICE_USER,
+          reason: p.abort?.reason ?? ABORT_REASON.REASON_NOT_SPECIFIED,
+        });
         this.#end({
           how: "aborted",
           error: p.abort?.error ?? _invalidPduError(this.#state, event, p),
@@ -301,20 +307,31 @@ export class _UpperLayer {
         const message = this.#state === "Sta4"
           ? "Cannot open the transport connection"
           : "Transport connection closed by the peer (A-P-ABORT)";
-        return this.#end({ how: "aborted", error: _providerError(message, 0, p.cause) });
+        return this.#end({
+          how: "aborted",
+          error: _providerError(message, ABORT_REASON.REASON_NOT_SPECIFIED, p.cause),
+        });
       }
       case "AA-5":
         this.#stopTimer("artim");
         return this.#end({
           how: "aborted",
-          error: _providerError("Transport connection closed before A-ASSOCIATE-RQ", 0, p.cause),
+          error: _providerError(
+            "Transport connection closed before A-ASSOCIATE-RQ",
+            ABORT_REASON.REASON_NOT_SPECIFIED,
+            p.cause,
+          ),
         });
       case "AA-6": // Ignore PDU.
         return;
       case "AA-7":
       case "AA-8": {
         const error = _invalidPduError(this.#state, event, p);
-        this.#send({ type: "A-ABORT", source: 2, reason: error.reason as AbortPdu["reason"] });
+        this.#send({
+          type: "A-ABORT",
+          source: ABORT_SOURCE.SERVICE_PROVIDER,
+          reason: error.reason,
+        });
         if (action === "AA-7") return;
         this.#end({ how: "aborted", error });
         return this.#startArtim();
@@ -324,7 +341,11 @@ export class _UpperLayer {
 
   /** A local timeout is a local abort: Evt15 with a TimeoutError as the cause. */
   #timeout(what: string, ms: number): void {
-    this.abort(0, 0, _timeoutError(what, ms));
+    this.abort(
+      ABORT_SOURCE.SERVICE_USER,
+      ABORT_REASON.REASON_NOT_SPECIFIED,
+      _timeoutError(what, ms),
+    );
   }
 
   /** Issues the A-RELEASE response primitive (Evt14) once the user's hook has settled. */

@@ -8,12 +8,14 @@
  * @module
  */
 
+import { Uid } from "../dictionary/mod.ts";
 import {
   type AssociateAcPdu,
   type AssociateRjPdu,
   type AssociateRqPdu,
   type AsynchronousOperationsWindow,
   DICOM_APPLICATION_CONTEXT_NAME,
+  PRESENTATION_CONTEXT_RESULT,
   PROTOCOL_VERSION,
   type SopClassExtendedNegotiation,
   type UserIdentityRequest,
@@ -21,13 +23,7 @@ import {
 import { _abortOnSignal, _noDelay, _resolve, type _Resolved } from "./_options.ts";
 import { _UpperLayer } from "./_upper_layer.ts";
 import { _createAssociation, type Association } from "./association.ts";
-import {
-  ASSOCIATION_REJECTIONS,
-  type AssociationRejection,
-  EXPLICIT_VR_LITTLE_ENDIAN,
-  IMPLICIT_VR_LITTLE_ENDIAN,
-  VERIFICATION_SOP_CLASS,
-} from "./constants.ts";
+import { ASSOCIATION_REJECTIONS, type AssociationRejection } from "./constants.ts";
 import {
   DEFAULT_ASYNCHRONOUS_OPERATIONS_WINDOW,
   negotiateAsynchronousOperationsWindow,
@@ -79,7 +75,7 @@ export interface AcceptAssociationOptions extends AssociationOptions {
    * The abstract syntaxes accepted, each with its transfer syntaxes in order
    * of preference and the roles a requestor may take.
    *
-   * @default {[{ abstractSyntax: VERIFICATION_SOP_CLASS, transferSyntaxes: [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN] }]}
+   * @default {[{ abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian] }]}
    */
   readonly supportedAbstractSyntaxes?: readonly SupportedAbstractSyntax[];
   /** Who may associate, by called and calling AE title and address; everyone by default. */
@@ -109,8 +105,8 @@ export interface AcceptAssociationOptions extends AssociationOptions {
 }
 
 const DEFAULT_SUPPORTED: readonly SupportedAbstractSyntax[] = [{
-  abstractSyntax: VERIFICATION_SOP_CLASS,
-  transferSyntaxes: [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN],
+  abstractSyntax: Uid.Verification,
+  transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
 }];
 
 /**
@@ -130,12 +126,13 @@ const DEFAULT_SUPPORTED: readonly SupportedAbstractSyntax[] = [{
  *
  * @example Accept Verification on one connection
  * ```ts ignore
- * import { acceptAssociation } from "@dcm/net/association";
+ * import { acceptAssociation, ASSOCIATION_REJECTIONS } from "@dcm/net/association";
  *
  * using listener = Deno.listen({ port: 11112 });
  * const conn = await listener.accept();
  * await using association = await acceptAssociation(conn, {
- *   accessControl: (rq) => rq.calledAeTitle === "MY-SCP" ? undefined : { result: 1, source: 1, reason: 7 },
+ *   accessControl: (rq) =>
+ *     rq.calledAeTitle === "MY-SCP" ? undefined : ASSOCIATION_REJECTIONS.CALLED_AE_TITLE_NOT_RECOGNIZED,
  * });
  * for await (const pdu of association.pData) console.log(pdu.values.length);
  * ```
@@ -239,7 +236,9 @@ async function decide(
     options.asynchronousOperationsWindow ?? DEFAULT_ASYNCHRONOUS_OPERATIONS_WINDOW,
   );
   const accepted = new Set(
-    negotiated.contexts.filter((c) => c.result === 0).map((c) => c.abstractSyntax),
+    negotiated.contexts.filter((c) => c.result === PRESENTATION_CONTEXT_RESULT.ACCEPTANCE).map((
+      c,
+    ) => c.abstractSyntax),
   );
   const extended: SopClassExtendedNegotiation[] = [];
   for (const item of user.sopClassExtendedNegotiations ?? []) {

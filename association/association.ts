@@ -6,6 +6,8 @@
  */
 
 import {
+  ABORT_REASON,
+  ABORT_SOURCE,
   type AbortSource,
   type AssociateAcPdu,
   type AssociateRqPdu,
@@ -60,16 +62,18 @@ export function _createAssociation(ul: _UpperLayer, facts: _AssociationFacts): A
  * @example Associate, look at the outcome, release
  * ```ts
  * import { acceptAssociation, connect } from "@dcm/net/association";
+ * import { Uid } from "@dcm/net/dictionary";
  * import { deepEqual } from "node:assert/strict";
  *
- * const VERIFICATION = "1.2.840.10008.1.1";
  * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const accepted = listener.accept().then((conn) => acceptAssociation(conn));
  * await using association = await connect("127.0.0.1", listener.addr.port, {
- *   presentationContexts: [{ abstractSyntax: VERIFICATION, transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ *   presentationContexts: [
+ *     { abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
+ *   ],
  * });
  * await using peer = await accepted;
- * deepEqual(association.acceptedContexts.map((c) => c.abstractSyntax), [VERIFICATION]);
+ * deepEqual(association.acceptedContexts.map((c) => c.abstractSyntax), [Uid.Verification]);
  * deepEqual(peer.callingAeTitle, "DCMNET");
  * await association.release();
  * deepEqual((await peer.closed).how, "released");
@@ -275,7 +279,10 @@ export class Association implements AsyncDisposable {
    * @param source The A-ABORT source: 0 service-user (default) or 2 service-provider.
    * @param reason The A-ABORT reason, significant with source 2 (default 0).
    */
-  async abort(source: AbortSource = 0, reason = 0): Promise<void> {
+  async abort(
+    source: AbortSource = ABORT_SOURCE.SERVICE_USER,
+    reason: number = ABORT_REASON.REASON_NOT_SPECIFIED,
+  ): Promise<void> {
     const error = new AssociationAbortedError("Aborted by the local user", {
       origin: "local",
       source,

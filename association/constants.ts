@@ -4,7 +4,14 @@
  * @module
  */
 
-import type { RejectResult, RejectSource } from "../pdu/mod.ts";
+import { Uid } from "../dictionary/mod.ts";
+import {
+  REJECT_REASON,
+  REJECT_RESULT,
+  REJECT_SOURCE,
+  type RejectResult,
+  type RejectSource,
+} from "../pdu/mod.ts";
 
 // Our Implementation Class UID and Version Name (PS3.7 D.3.3.2), sent in
 // every A-ASSOCIATE-RQ and -AC unless overridden: the project's identity,
@@ -17,14 +24,28 @@ export const DEFAULT_MAX_PDU_LENGTH = 16384;
 /** The default ARTIM, association and release timeout, in milliseconds. */
 export const DEFAULT_TIMEOUT = 30_000;
 
-/** Verification SOP Class UID (PS3.4 Annex A), the one abstract syntax every DICOM AE supports. */
-export const VERIFICATION_SOP_CLASS = "1.2.840.10008.1.1";
+/**
+ * Verification SOP Class UID (PS3.4 Annex A), the one abstract syntax every DICOM AE supports.
+ *
+ * @deprecated Use `Uid.Verification` from the dictionary.
+ */
+export const VERIFICATION_SOP_CLASS: typeof Uid.Verification = Uid.Verification;
 
-/** Implicit VR Little Endian, the default transfer syntax (PS3.5 §10.1). */
-export const IMPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2";
+/**
+ * Implicit VR Little Endian, the default transfer syntax (PS3.5 §10.1).
+ *
+ * @deprecated Use `Uid.ImplicitVRLittleEndian` from the dictionary.
+ */
+export const IMPLICIT_VR_LITTLE_ENDIAN: typeof Uid.ImplicitVRLittleEndian =
+  Uid.ImplicitVRLittleEndian;
 
-/** Explicit VR Little Endian (PS3.5 §10.2). */
-export const EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1";
+/**
+ * Explicit VR Little Endian (PS3.5 §10.2).
+ *
+ * @deprecated Use `Uid.ExplicitVRLittleEndian` from the dictionary.
+ */
+export const EXPLICIT_VR_LITTLE_ENDIAN: typeof Uid.ExplicitVRLittleEndian =
+  Uid.ExplicitVRLittleEndian;
 
 /** An A-ASSOCIATE-RJ's three codes (PS3.8 Table 9-21). */
 export interface AssociationRejection {
@@ -52,17 +73,45 @@ export interface AssociationRejection {
  */
 export const ASSOCIATION_REJECTIONS = {
   /** Permanent, service-user, reason 1 (no-reason-given). */
-  NO_REASON_GIVEN: { result: 1, source: 1, reason: 1 },
+  NO_REASON_GIVEN: {
+    result: REJECT_RESULT.REJECTED_PERMANENT,
+    source: REJECT_SOURCE.SERVICE_USER,
+    reason: REJECT_REASON.SERVICE_USER.NO_REASON_GIVEN,
+  },
   /** Permanent, service-user, reason 2 (application-context-name-not-supported). */
-  APPLICATION_CONTEXT_NAME_NOT_SUPPORTED: { result: 1, source: 1, reason: 2 },
+  APPLICATION_CONTEXT_NAME_NOT_SUPPORTED: {
+    result: REJECT_RESULT.REJECTED_PERMANENT,
+    source: REJECT_SOURCE.SERVICE_USER,
+    reason: REJECT_REASON.SERVICE_USER.APPLICATION_CONTEXT_NAME_NOT_SUPPORTED,
+  },
   /** Permanent, service-user, reason 3 (calling-AE-title-not-recognized). */
-  CALLING_AE_TITLE_NOT_RECOGNIZED: { result: 1, source: 1, reason: 3 },
+  CALLING_AE_TITLE_NOT_RECOGNIZED: {
+    result: REJECT_RESULT.REJECTED_PERMANENT,
+    source: REJECT_SOURCE.SERVICE_USER,
+    reason: REJECT_REASON.SERVICE_USER.CALLING_AE_TITLE_NOT_RECOGNIZED,
+  },
   /** Permanent, service-user, reason 7 (called-AE-title-not-recognized). */
-  CALLED_AE_TITLE_NOT_RECOGNIZED: { result: 1, source: 1, reason: 7 },
+  CALLED_AE_TITLE_NOT_RECOGNIZED: {
+    result: REJECT_RESULT.REJECTED_PERMANENT,
+    source: REJECT_SOURCE.SERVICE_USER,
+    reason: REJECT_REASON.SERVICE_USER.CALLED_AE_TITLE_NOT_RECOGNIZED,
+  },
   /** Permanent, service-provider (ACSE), reason 2 (protocol-version-not-supported). */
-  PROTOCOL_VERSION_NOT_SUPPORTED: { result: 1, source: 2, reason: 2 },
+  PROTOCOL_VERSION_NOT_SUPPORTED: {
+    result: REJECT_RESULT.REJECTED_PERMANENT,
+    source: REJECT_SOURCE.SERVICE_PROVIDER_ACSE,
+    reason: REJECT_REASON.SERVICE_PROVIDER_ACSE.PROTOCOL_VERSION_NOT_SUPPORTED,
+  },
   /** Transient, service-provider (presentation), reason 1 (temporary-congestion). */
-  TEMPORARY_CONGESTION: { result: 2, source: 3, reason: 1 },
+  TEMPORARY_CONGESTION: {
+    result: REJECT_RESULT.REJECTED_TRANSIENT,
+    source: REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION,
+    reason: REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.TEMPORARY_CONGESTION,
+  },
   /** Transient, service-provider (presentation), reason 2 (local-limit-exceeded). */
-  LOCAL_LIMIT_EXCEEDED: { result: 2, source: 3, reason: 2 },
+  LOCAL_LIMIT_EXCEEDED: {
+    result: REJECT_RESULT.REJECTED_TRANSIENT,
+    source: REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION,
+    reason: REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.LOCAL_LIMIT_EXCEEDED,
+  },
 } as const satisfies Record<string, AssociationRejection>;

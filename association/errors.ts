@@ -6,7 +6,16 @@
  */
 
 import { DicomError } from "../errors.ts";
-import type { AbortSource, RejectResult, RejectSource } from "../pdu/mod.ts";
+import {
+  ABORT_REASON,
+  ABORT_SOURCE,
+  type AbortSource,
+  REJECT_REASON,
+  REJECT_RESULT,
+  REJECT_SOURCE,
+  type RejectResult,
+  type RejectSource,
+} from "../pdu/mod.ts";
 import type { State } from "./state_machine.ts";
 
 /**
@@ -41,9 +50,9 @@ export class AssociationRejectedError extends DicomError {
    */
   constructor(result: RejectResult, source: RejectSource, reason: number, options?: ErrorOptions) {
     super(
-      `Association rejected (${result === 1 ? "permanent" : "transient"}) by ${
-        describeRejectSource(source)
-      }: ${describeRejectReason(source, reason)}`,
+      `Association rejected (${
+        result === REJECT_RESULT.REJECTED_PERMANENT ? "permanent" : "transient"
+      }) by ${describeRejectSource(source)}: ${describeRejectReason(source, reason)}`,
       options,
     );
     this.name = "AssociationRejectedError";
@@ -53,32 +62,38 @@ export class AssociationRejectedError extends DicomError {
   }
 }
 
+const REJECT_SOURCE_TEXT: Readonly<Record<number, string>> = {
+  [REJECT_SOURCE.SERVICE_USER]: "the service-user",
+  [REJECT_SOURCE.SERVICE_PROVIDER_ACSE]: "the service-provider (ACSE)",
+  [REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION]: "the service-provider (presentation)",
+} satisfies Record<RejectSource, string>;
+
 function describeRejectSource(source: number): string {
-  switch (source) {
-    case 1:
-      return "the service-user";
-    case 2:
-      return "the service-provider (ACSE)";
-    case 3:
-      return "the service-provider (presentation)";
-    default:
-      return `source ${source}`;
-  }
+  return REJECT_SOURCE_TEXT[source] ?? `source ${source}`;
 }
 
-const REJECT_REASON_TEXT: Readonly<Record<string, string>> = {
-  "1/1": "no-reason-given",
-  "1/2": "application-context-name-not-supported",
-  "1/3": "calling-AE-title-not-recognized",
-  "1/7": "called-AE-title-not-recognized",
-  "2/1": "no-reason-given",
-  "2/2": "protocol-version-not-supported",
-  "3/1": "temporary-congestion",
-  "3/2": "local-limit-exceeded",
+/** PS3.8 Table 9-21 byte 10, by source. */
+const REJECT_REASON_TEXT: Readonly<Record<number, Readonly<Record<number, string>>>> = {
+  [REJECT_SOURCE.SERVICE_USER]: {
+    [REJECT_REASON.SERVICE_USER.NO_REASON_GIVEN]: "no-reason-given",
+    [REJECT_REASON.SERVICE_USER.APPLICATION_CONTEXT_NAME_NOT_SUPPORTED]:
+      "application-context-name-not-supported",
+    [REJECT_REASON.SERVICE_USER.CALLING_AE_TITLE_NOT_RECOGNIZED]: "calling-AE-title-not-recognized",
+    [REJECT_REASON.SERVICE_USER.CALLED_AE_TITLE_NOT_RECOGNIZED]: "called-AE-title-not-recognized",
+  },
+  [REJECT_SOURCE.SERVICE_PROVIDER_ACSE]: {
+    [REJECT_REASON.SERVICE_PROVIDER_ACSE.NO_REASON_GIVEN]: "no-reason-given",
+    [REJECT_REASON.SERVICE_PROVIDER_ACSE.PROTOCOL_VERSION_NOT_SUPPORTED]:
+      "protocol-version-not-supported",
+  },
+  [REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION]: {
+    [REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.TEMPORARY_CONGESTION]: "temporary-congestion",
+    [REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.LOCAL_LIMIT_EXCEEDED]: "local-limit-exceeded",
+  },
 };
 
 function describeRejectReason(source: number, reason: number): string {
-  return REJECT_REASON_TEXT[`${source}/${reason}`] ?? `reserved reason ${reason}`;
+  return REJECT_REASON_TEXT[source]?.[reason] ?? `reserved reason ${reason}`;
 }
 
 /** Where an abort came from, as seen by the local entity. */
@@ -145,8 +160,8 @@ export class AssociationAbortedError extends DicomError {
   constructor(message: string, options: AssociationAbortedErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "AssociationAbortedError";
-    this.source = options.source ?? 2;
-    this.reason = options.reason ?? 0;
+    this.source = options.source ?? ABORT_SOURCE.SERVICE_PROVIDER;
+    this.reason = options.reason ?? ABORT_REASON.REASON_NOT_SPECIFIED;
     this.origin = options.origin ?? "provider";
   }
 }

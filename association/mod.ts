@@ -23,10 +23,10 @@
  * @example Request and accept an association on the loopback interface
  * ```ts
  * import { connect, serveAssociations } from "@dcm/net/association";
+ * import { Uid } from "@dcm/net/dictionary";
  * import { deepEqual } from "node:assert/strict";
  *
- * const VERIFICATION = "1.2.840.10008.1.1";
- * const IMPLICIT_VR_LE = "1.2.840.10008.1.2";
+ * const { Verification: VERIFICATION, ImplicitVRLittleEndian: IMPLICIT_VR_LE } = Uid;
  *
  * await using server = serveAssociations({ hostname: "127.0.0.1", port: 0 }, async (association) => {
  *   for await (const pdu of association.pData) {

@@ -10,6 +10,7 @@
 
 import {
   type AsynchronousOperationsWindow,
+  MAX_PRESENTATION_CONTEXT_ID,
   PRESENTATION_CONTEXT_RESULT,
   type PresentationContextAc,
   type PresentationContextResult,
@@ -111,19 +112,26 @@ function rolesOf(requestor: Roles): NegotiatedRoles {
  * @example Accept Verification with the acceptor's preferred transfer syntax
  * ```ts
  * import { negotiatePresentationContexts } from "@dcm/net/association";
+ * import { Uid } from "@dcm/net/dictionary";
+ * import { PRESENTATION_CONTEXT_RESULT } from "@dcm/net/pdu";
  * import { deepEqual } from "node:assert/strict";
  *
+ * const { ImplicitVRLittleEndian: implicit, ExplicitVRLittleEndian: explicit } = Uid;
  * const answer = negotiatePresentationContexts(
  *   [
- *     { id: 1, abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"] },
- *     { id: 3, abstractSyntax: "1.2.3.4", transferSyntaxes: ["1.2.840.10008.1.2"] },
+ *     { id: 1, abstractSyntax: Uid.Verification, transferSyntaxes: [implicit, explicit] },
+ *     { id: 3, abstractSyntax: "1.2.3.4", transferSyntaxes: [implicit] },
  *   ],
  *   [],
- *   [{ abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"] }],
+ *   [{ abstractSyntax: Uid.Verification, transferSyntaxes: [explicit, implicit] }],
  * );
  * deepEqual(answer.items, [
- *   { id: 1, result: 0, transferSyntax: "1.2.840.10008.1.2.1" },
- *   { id: 3, result: 3, transferSyntax: "1.2.840.10008.1.2" },
+ *   { id: 1, result: PRESENTATION_CONTEXT_RESULT.ACCEPTANCE, transferSyntax: explicit },
+ *   {
+ *     id: 3,
+ *     result: PRESENTATION_CONTEXT_RESULT.ABSTRACT_SYNTAX_NOT_SUPPORTED,
+ *     transferSyntax: implicit,
+ *   },
  * ]);
  * ```
  */
@@ -156,7 +164,7 @@ export function negotiatePresentationContexts(
         roles: DEFAULT_ROLES,
       });
     };
-    const validId = pc.id % 2 === 1 && pc.id <= 255 && !seen.has(pc.id);
+    const validId = pc.id % 2 === 1 && pc.id <= MAX_PRESENTATION_CONTEXT_ID && !seen.has(pc.id);
     seen.add(pc.id);
     if (!validId || pc.transferSyntaxes.length === 0) {
       reject(PRESENTATION_CONTEXT_RESULT.NO_REASON);
@@ -219,15 +227,16 @@ export function negotiatePresentationContexts(
  * @example Read an answer
  * ```ts
  * import { readPresentationContextAnswer } from "@dcm/net/association";
+ * import { Uid } from "@dcm/net/dictionary";
  * import { deepEqual } from "node:assert/strict";
  *
  * const [context] = readPresentationContextAnswer(
- *   [{ id: 1, abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ *   [{ id: 1, abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] }],
  *   [],
- *   [{ id: 1, result: 0, transferSyntax: "1.2.840.10008.1.2" }],
+ *   [{ id: 1, result: 0, transferSyntax: Uid.ImplicitVRLittleEndian }],
  *   [],
  * );
- * deepEqual(context?.transferSyntax, "1.2.840.10008.1.2");
+ * deepEqual(context?.transferSyntax, Uid.ImplicitVRLittleEndian);
  * deepEqual(context?.roles.requestor, { scu: true, scp: false });
  * ```
  */

@@ -11,6 +11,7 @@ import {
   type AssociateRqPdu,
   type AsynchronousOperationsWindow,
   DICOM_APPLICATION_CONTEXT_NAME,
+  MAX_PRESENTATION_CONTEXTS,
   PROTOCOL_VERSION,
   type RoleSelection,
   type SopClassCommonExtendedNegotiation,
@@ -126,10 +127,13 @@ export interface ConnectOptions extends Omit<RequestAssociationOptions, "peer"> 
  * @example Verify connectivity with a DICOM peer
  * ```ts ignore
  * import { connect } from "@dcm/net/association";
+ * import { Uid } from "@dcm/net/dictionary";
  *
  * await using association = await connect("pacs.example.org", 104, {
  *   calledAeTitle: "PACS",
- *   presentationContexts: [{ abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ *   presentationContexts: [
+ *     { abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
+ *   ],
  * });
  * console.log(association.acceptedContexts);
  * ```
@@ -178,10 +182,13 @@ export function connect(
  * @example Associate over an already open connection
  * ```ts ignore
  * import { requestAssociation } from "@dcm/net/association";
+ * import { Uid } from "@dcm/net/dictionary";
  *
  * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 11112 });
  * await using association = await requestAssociation(conn, {
- *   presentationContexts: [{ abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ *   presentationContexts: [
+ *     { abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
+ *   ],
  * });
  * ```
  */
@@ -246,9 +253,9 @@ function bytesOf(value: string | Uint8Array | undefined): Uint8Array {
 /** Builds the A-ASSOCIATE-RQ PDU (PS3.8 §9.3.2) from the options. */
 function buildRequest(options: RequestAssociationOptions, settings: _Resolved): AssociateRqPdu {
   const contexts = options.presentationContexts;
-  if (contexts.length === 0 || contexts.length > 128) {
+  if (contexts.length === 0 || contexts.length > MAX_PRESENTATION_CONTEXTS) {
     throw new RangeError(
-      `Cannot request an association: ${contexts.length} presentation contexts (1–128 allowed)`,
+      `Cannot request an association: ${contexts.length} presentation contexts (1–${MAX_PRESENTATION_CONTEXTS} allowed)`,
     );
   }
   const roles = new Map<string, RoleSelection>();

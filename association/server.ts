@@ -62,6 +62,7 @@ export interface ShutdownOptions {
  * @example Serve Verification on an ephemeral port
  * ```ts
  * import { connect, serveAssociations } from "@dcm/net/association";
+ * import { Uid } from "@dcm/net/dictionary";
  *
  * await using server = serveAssociations({ hostname: "127.0.0.1", port: 0 }, async (association) => {
  *   for await (const _pdu of association.pData) {
@@ -69,7 +70,9 @@ export interface ShutdownOptions {
  *   }
  * });
  * await using association = await connect("127.0.0.1", server.addr.port, {
- *   presentationContexts: [{ abstractSyntax: "1.2.840.10008.1.1", transferSyntaxes: ["1.2.840.10008.1.2"] }],
+ *   presentationContexts: [
+ *     { abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
+ *   ],
  * });
  * await association.release();
  * ```

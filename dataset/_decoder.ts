@@ -1,8 +1,8 @@
 // The data set decoder proper (PS3.5 §7). Internal: decodeDataset(),
 // decodePart10() and readPart10() drive it.
-import { formatTag, lookupElement } from "../dictionary/mod.ts";
+import { formatTag, lookupElement, Tag } from "../dictionary/mod.ts";
 import { Dataset } from "./dataset.ts";
-import type { DataElement } from "./element.ts";
+import { type DataElement, UNDEFINED_LENGTH } from "./element.ts";
 import type { Encoding } from "./encoding.ts";
 import { DicomDecodeError } from "./errors.ts";
 import { hasLongHeader, resolveDictionaryVr, type Vr, VRS, wordSize } from "./vr.ts";
@@ -14,11 +14,8 @@ export interface DecoderOptions {
   onWarning?: (message: string) => void;
 }
 
-const ITEM = 0xfffee000;
-const ITEM_DELIMITATION = 0xfffee00d;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
-const PIXEL_DATA = 0x7fe00010;
-const UNDEFINED = 0xffffffff;
+/** Group FFFE: Item, Item Delimitation Item and Sequence Delimitation Item (PS3.5 §7.5). */
+const ITEM_GROUP = Tag.Item >>> 16;
 
 // Two VR bytes as one 16-bit key (first byte high) -> Vr.
 const VR_BY_CODE = new Map<number, Vr>(
@@ -30,7 +27,7 @@ function implicitVr(tag: number, ds: Dataset): Vr {
   if ((tag & 0xffff) === 0) return "UL";
   const info = lookupElement(tag);
   if (info === undefined) return "UN";
-  return resolveDictionaryVr(info.vr, ds.number(0x00280103), "OW");
+  return resolveDictionaryVr(info.vr, ds.number(Tag.PixelRepresentation), "OW");
 }
 
 /**
@@ -91,7 +88,7 @@ export class Decoder {
   elements(ds: Dataset, pos: number, end: number | undefined, depth: number): number {
     const limit = end ?? this.bytes.length;
     while (pos < limit) {
-      if (end === undefined && pos + 8 <= limit && this.tagAt(pos) === ITEM_DELIMITATION) {
+      if (end === undefined && pos + 8 <= limit && this.tagAt(pos) === Tag.ItemDelimitationItem) {
         return pos + 8;
       }
       pos = this.element(ds, pos, limit, depth);
@@ -110,7 +107,7 @@ export class Decoder {
     }
     const v = this.view;
     const tag = this.tagAt(pos);
-    if (tag >>> 16 === 0xfffe) {
+    if (tag >>> 16 === ITEM_GROUP) {
       this.fail(`Cannot decode ${formatTag(tag)}: an item tag outside a sequence`, pos);
     }
     let vr: Vr;
@@ -138,8 +135,8 @@ export class Decoder {
       start = pos + 8;
     }
 
-    if (length === UNDEFINED) {
-      if (vr === "SQ" || vr === "UN" || (!this.explicit && tag !== PIXEL_DATA)) {
+    if (length === UNDEFINED_LENGTH) {
+      if (vr === "SQ" || vr === "UN" || (!this.explicit && tag !== Tag.PixelData)) {
         return this.sequence(
           ds,
           tag,
@@ -149,7 +146,7 @@ export class Decoder {
           depth,
         );
       }
-      if (vr === "OB" || vr === "OW" || tag === PIXEL_DATA) {
+      if (vr === "OB" || vr === "OW" || tag === Tag.PixelData) {
         return this.fragments(ds, tag, vr, start);
       }
       this.fail(`Cannot decode ${formatTag(tag)} (${vr}): undefined length is not allowed`, pos);
@@ -222,18 +219,18 @@ export class Decoder {
         }
         const itemTag = this.tagAt(pos);
         const itemLength = this.view.getUint32(pos + 4, this.little);
-        if (itemTag === SEQUENCE_DELIMITATION && end === undefined) {
+        if (itemTag === Tag.SequenceDelimitationItem && end === undefined) {
           pos += 8;
           break;
         }
-        if (itemTag !== ITEM) {
+        if (itemTag !== Tag.Item) {
           this.fail(
             `Cannot decode ${formatTag(tag)}: expected an item, found ${formatTag(itemTag)}`,
             pos,
           );
         }
         const item = new Dataset({ parent: ds });
-        if (itemLength === UNDEFINED) {
+        if (itemLength === UNDEFINED_LENGTH) {
           pos = this.elements(item, pos + 8, undefined, depth + 1);
         } else {
           let itemEnd = pos + 8 + itemLength;
@@ -274,17 +271,19 @@ export class Decoder {
       }
       const itemTag = this.tagAt(pos);
       const length = this.view.getUint32(pos + 4, this.little);
-      if (itemTag === SEQUENCE_DELIMITATION) {
+      if (itemTag === Tag.SequenceDelimitationItem) {
         pos += 8;
         break;
       }
-      if (itemTag !== ITEM) {
+      if (itemTag !== Tag.Item) {
         this.fail(
           `Cannot decode ${formatTag(tag)}: expected a fragment, found ${formatTag(itemTag)}`,
           pos,
         );
       }
-      if (length === UNDEFINED) this.fail(`Cannot decode a fragment of undefined length`, pos);
+      if (length === UNDEFINED_LENGTH) {
+        this.fail(`Cannot decode a fragment of undefined length`, pos);
+      }
       const next = pos + 8 + length;
       if (next > this.bytes.length) this.truncated(`a fragment of ${formatTag(tag)}`, pos, next);
       const value = this.bytes.subarray(pos + 8, next);

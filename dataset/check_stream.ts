@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { Tag, transferSyntaxInfo } from "../dictionary/mod.ts";
+import { UNDEFINED_LENGTH } from "./element.ts";
 import { encodingOf } from "./encoding.ts";
 import { DicomDecodeError } from "./errors.ts";
 import { hasLongHeader, isVr, type Vr } from "./vr.ts";
@@ -17,10 +18,8 @@ type Frame =
   | { kind: "item"; explicit: boolean } // undefined-length item: elements or delimiter
   | { kind: "fragments" }; // encapsulated pixel data: items or delimiter
 
-const ITEM = 0xfffee000;
-const ITEM_DELIMITATION = 0xfffee00d;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
-const UNDEFINED = 0xffffffff;
+/** Group FFFE: Item, Item Delimitation Item and Sequence Delimitation Item (PS3.5 §7.5). */
+const ITEM_GROUP = Tag.Item >>> 16;
 
 /** Options of {@linkcode DatasetCheckStream}. */
 export interface DatasetCheckStreamOptions {
@@ -68,7 +67,7 @@ export class DatasetChecker {
     const headerLength = (explicit: boolean): number => {
       if (have < 8) return 8;
       const tag = ((u16(header, 0, little) << 16) | u16(header, 2, little)) >>> 0;
-      if (!explicit || tag >>> 16 === 0xfffe) return 8;
+      if (!explicit || tag >>> 16 === ITEM_GROUP) return 8;
       const vr = String.fromCharCode(header[4]!, header[5]!);
       return isVr(vr) && hasLongHeader(vr) ? 12 : 8;
     };
@@ -86,14 +85,14 @@ export class DatasetChecker {
       const tag = ((u16(header, 0, le) << 16) | u16(header, 2, le)) >>> 0;
       if (top?.kind === "sequence" || top?.kind === "fragments") {
         const length = u32(header, 4, le);
-        if (tag === SEQUENCE_DELIMITATION) return void stack.pop();
-        if (tag !== ITEM) {
+        if (tag === Tag.SequenceDelimitationItem) return void stack.pop();
+        if (tag !== Tag.Item) {
           fail(
             `Expected an item, found (${(tag >>> 16).toString(16)},${(tag & 0xffff).toString(16)})`,
             at,
           );
         }
-        if (length === UNDEFINED) {
+        if (length === UNDEFINED_LENGTH) {
           if (top.kind === "fragments") fail("A fragment of undefined length", at);
           if (stack.length >= maxDepth) fail(`Sequences nested deeper than ${maxDepth}`, at);
           stack.push({ kind: "item", explicit: (top as { explicit: boolean }).explicit });
@@ -102,8 +101,8 @@ export class DatasetChecker {
         }
         return;
       }
-      if (tag === ITEM_DELIMITATION && top?.kind === "item") return void stack.pop();
-      if (tag >>> 16 === 0xfffe) fail("An item tag outside a sequence", at);
+      if (tag === Tag.ItemDelimitationItem && top?.kind === "item") return void stack.pop();
+      if (tag >>> 16 === ITEM_GROUP) fail("An item tag outside a sequence", at);
       const explicit = top ? (top as { explicit: boolean }).explicit : enc.explicitVr;
       let vr: Vr | undefined;
       let length: number;
@@ -115,7 +114,7 @@ export class DatasetChecker {
       } else {
         length = u32(header, 4, le);
       }
-      if (length !== UNDEFINED) {
+      if (length !== UNDEFINED_LENGTH) {
         skip = length;
         return;
       }
@@ -168,9 +167,10 @@ export class DatasetChecker {
  *
  * @example
  * ```ts
+ * import { Uid } from "@dcm/net/dictionary";
  * import { DatasetCheckStream } from "./mod.ts";
  * const truncated = new Blob([new Uint8Array([0x10, 0, 0x20, 0, 8, 0, 0, 0, 0x31])]).stream();
- * const check = truncated.pipeThrough(new DatasetCheckStream("1.2.840.10008.1.2"));
+ * const check = truncated.pipeThrough(new DatasetCheckStream(Uid.ImplicitVRLittleEndian));
  * await new Response(check).arrayBuffer().catch((e) => console.log(e.name)); // DicomDecodeError
  * ```
  */

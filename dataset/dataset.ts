@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatTag, lookupElement, tagForKeyword } from "../dictionary/mod.ts";
+import { formatTag, lookupElement, Tag, tagForKeyword } from "../dictionary/mod.ts";
 import type { DataElement, FragmentsElement, PrimitiveValue } from "./element.ts";
 import { isTextVr, resolveDictionaryVr, usesCharset, type Vr, wordSize } from "./vr.ts";
 import { SpecificCharacterSet } from "./charset.ts";
@@ -50,9 +50,6 @@ export function resolveTag(tag: TagLike): number {
   if (t === undefined) throw new TypeError(`Cannot find the keyword "${tag}" in the dictionary`);
   return t;
 }
-
-const SPECIFIC_CHARACTER_SET = 0x00080005;
-const PIXEL_REPRESENTATION = 0x00280103;
 
 /**
  * A DICOM data set: elements by tag, iterated in ascending tag order.
@@ -161,7 +158,7 @@ export class Dataset implements Iterable<DataElement> {
     }
     return resolveDictionaryVr(
       info.vr,
-      this.number(PIXEL_REPRESENTATION),
+      this.number(Tag.PixelRepresentation),
       value instanceof Uint8Array ? "OB" : undefined,
     );
   }
@@ -182,7 +179,7 @@ export class Dataset implements Iterable<DataElement> {
 
   /** The Specific Character Set in effect here: this data set's (0008,0005), else its parent's. */
   get characterSet(): SpecificCharacterSet {
-    const el = this.#elements.get(SPECIFIC_CHARACTER_SET);
+    const el = this.#elements.get(Tag.SpecificCharacterSet);
     if (el === undefined) {
       return this.parent?.characterSet ?? (this.#charset ??= new SpecificCharacterSet(undefined));
     }
@@ -276,7 +273,7 @@ export class Dataset implements Iterable<DataElement> {
   }
 
   /** The fragments of encapsulated pixel data, or `undefined`. */
-  fragments(tag: TagLike = 0x7fe00010): FragmentsElement | undefined {
+  fragments(tag: TagLike = Tag.PixelData): FragmentsElement | undefined {
     const el = this.get(tag);
     return el?.kind === "fragments" ? el : undefined;
   }

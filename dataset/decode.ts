@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { Dataset } from "./dataset.ts";
 import { encodingOf } from "./encoding.ts";
 import { Decoder } from "./_decoder.ts";
@@ -53,7 +53,7 @@ export interface DecodeDatasetOptions {
  * @throws {DicomDecodeError} for malformed or truncated bytes, with the offset.
  */
 export function decodeDataset(bytes: Uint8Array, options: DecodeDatasetOptions = {}): Dataset {
-  const ts = options.transferSyntax ?? "1.2.840.10008.1.2";
+  const ts = options.transferSyntax ?? Uid.ImplicitVRLittleEndian;
   if (transferSyntaxInfo(ts)?.deflated) {
     throw new TypeError(`Cannot decode ${ts} synchronously: inflate it first, or use readPart10()`);
   }

@@ -11,6 +11,13 @@
 import type { Vr } from "./vr.ts";
 import type { Dataset } from "./dataset.ts";
 
+/**
+ * The Value Length FFFFFFFFH: undefined length, for sequences, items and
+ * encapsulated pixel data that end with a delimitation item instead
+ * (PS3.5 §7.1.1, §7.5).
+ */
+export const UNDEFINED_LENGTH = 0xffff_ffff;
+
 /** A primitive value of a data element: text, a number, or a 64-bit integer. */
 export type PrimitiveValue = string | number | bigint;
 

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { formatTag, transferSyntaxInfo } from "../dictionary/mod.ts";
+import { formatTag, Tag, transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import type { Dataset } from "./dataset.ts";
-import type { DataElement } from "./element.ts";
+import { type DataElement, UNDEFINED_LENGTH } from "./element.ts";
 import { type Encoding, encodingOf } from "./encoding.ts";
 import { hasLongHeader, isTextVr, usesCharset, type Vr, wordSize } from "./vr.ts";
 import { encodeAscii, encodeNumbers, padEven } from "./_values.ts";
@@ -29,11 +29,6 @@ export interface EncodeDatasetOptions {
    */
   sequenceLength?: "preserve" | "undefined" | "defined";
 }
-
-const UNDEFINED = 0xffffffff;
-const ITEM = 0xfffee000;
-const ITEM_DELIMITATION = 0xfffee00d;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
 
 /**
  * Group length elements (gggg,0000) of data set groups are retired (PS3.5
@@ -183,33 +178,38 @@ class Writer {
         return this.value(el.vr, bytes);
       }
       case "fragments": {
-        this.header(el.tag, el.vr, UNDEFINED, explicit);
+        this.header(el.tag, el.vr, UNDEFINED_LENGTH, explicit);
         for (const f of [el.offsetTable, ...el.fragments]) {
-          this.tag(ITEM);
+          this.tag(Tag.Item);
           this.u32(f.length + (f.length & 1));
           this.value("OB", f);
         }
-        this.tag(SEQUENCE_DELIMITATION);
+        this.tag(Tag.SequenceDelimitationItem);
         return this.u32(0);
       }
       case "sequence": {
         const unknown = el.vr === "UN";
         const undef = this.sizer.undefinedLength(el) || unknown;
-        this.header(el.tag, el.vr, undef ? UNDEFINED : this.sizer.lengths.get(el)!, explicit);
+        this.header(
+          el.tag,
+          el.vr,
+          undef ? UNDEFINED_LENGTH : this.sizer.lengths.get(el)!,
+          explicit,
+        );
         const saved = this.little;
         if (unknown) this.little = true;
         for (const item of el.items) {
-          this.tag(ITEM);
-          this.u32(undef ? UNDEFINED : this.sizer.lengths.get(item)!);
+          this.tag(Tag.Item);
+          this.u32(undef ? UNDEFINED_LENGTH : this.sizer.lengths.get(item)!);
           this.dataset(item, unknown ? false : explicit);
           if (undef) {
-            this.tag(ITEM_DELIMITATION);
+            this.tag(Tag.ItemDelimitationItem);
             this.u32(0);
           }
         }
         // The delimiter of a UN sequence is in the items' encoding (Implicit VR LE).
         if (undef) {
-          this.tag(SEQUENCE_DELIMITATION);
+          this.tag(Tag.SequenceDelimitationItem);
           this.u32(0);
         }
         this.little = saved;
@@ -232,9 +232,9 @@ class Writer {
  * @throws {RangeError} when a value does not fit its VR.
  */
 export function encodeDataset(ds: Dataset, options: EncodeDatasetOptions = {}): Uint8Array {
-  const ts = options.transferSyntax ?? "1.2.840.10008.1.2.1";
+  const ts = options.transferSyntax ?? Uid.ExplicitVRLittleEndian;
   const encoding = transferSyntaxInfo(ts)?.deflated
-    ? encodingOf("1.2.840.10008.1.2.1")
+    ? encodingOf(Uid.ExplicitVRLittleEndian)
     : encodingOf(ts);
   const sizer = new Sizer(encoding, options.sequenceLength ?? "preserve");
   const size = sizer.dataset(ds, encoding.explicitVr);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Tag, Uid } from "../dictionary/mod.ts";
 import { Dataset, type SetValue, type TagLike } from "./dataset.ts";
 import type { Vr } from "./vr.ts";
 
@@ -14,23 +15,23 @@ import type { Vr } from "./vr.ts";
 export const QUERY_MODELS = {
   /** Patient Root (PS3.4 §C.6.1). */
   PATIENT_ROOT: {
-    find: "1.2.840.10008.5.1.4.1.2.1.1",
-    move: "1.2.840.10008.5.1.4.1.2.1.2",
-    get: "1.2.840.10008.5.1.4.1.2.1.3",
+    find: Uid.PatientRootQueryRetrieveInformationModelFind,
+    move: Uid.PatientRootQueryRetrieveInformationModelMove,
+    get: Uid.PatientRootQueryRetrieveInformationModelGet,
     levels: ["PATIENT", "STUDY", "SERIES", "IMAGE"],
   },
   /** Study Root (PS3.4 §C.6.2). */
   STUDY_ROOT: {
-    find: "1.2.840.10008.5.1.4.1.2.2.1",
-    move: "1.2.840.10008.5.1.4.1.2.2.2",
-    get: "1.2.840.10008.5.1.4.1.2.2.3",
+    find: Uid.StudyRootQueryRetrieveInformationModelFind,
+    move: Uid.StudyRootQueryRetrieveInformationModelMove,
+    get: Uid.StudyRootQueryRetrieveInformationModelGet,
     levels: ["STUDY", "SERIES", "IMAGE"],
   },
   /** Patient/Study Only (PS3.4 §C.6.3, retired), still served by old archives. */
   PATIENT_STUDY_ONLY: {
-    find: "1.2.840.10008.5.1.4.1.2.3.1",
-    move: "1.2.840.10008.5.1.4.1.2.3.2",
-    get: "1.2.840.10008.5.1.4.1.2.3.3",
+    find: Uid.PatientStudyOnlyQueryRetrieveInformationModelFind,
+    move: Uid.PatientStudyOnlyQueryRetrieveInformationModelMove,
+    get: Uid.PatientStudyOnlyQueryRetrieveInformationModelGet,
     levels: ["PATIENT", "STUDY"],
   },
 } as const;
@@ -41,14 +42,12 @@ export type QueryModel = keyof typeof QUERY_MODELS;
 /** A Query/Retrieve Level (0008,0052) value (PS3.4 §C.6.1.1). */
 export type QueryLevel = "PATIENT" | "STUDY" | "SERIES" | "IMAGE";
 
-const QUERY_RETRIEVE_LEVEL = 0x00080052;
-
 /** The unique key of each level (PS3.4 §C.6.1.1, §C.6.2.1). */
 export const UNIQUE_KEYS: { readonly [L in QueryLevel]: number } = {
-  PATIENT: 0x00100020,
-  STUDY: 0x0020000d,
-  SERIES: 0x0020000e,
-  IMAGE: 0x00080018,
+  PATIENT: Tag.PatientID,
+  STUDY: Tag.StudyInstanceUID,
+  SERIES: Tag.SeriesInstanceUID,
+  IMAGE: Tag.SOPInstanceUID,
 };
 
 /**
@@ -85,12 +84,12 @@ export class Identifier extends Dataset {
       );
     }
     this.model = model;
-    super.set(QUERY_RETRIEVE_LEVEL, level, "CS");
+    super.set(Tag.QueryRetrieveLevel, level, "CS");
   }
 
   /** The Query/Retrieve Level. */
   get level(): QueryLevel {
-    return this.string(QUERY_RETRIEVE_LEVEL) as QueryLevel;
+    return this.string(Tag.QueryRetrieveLevel) as QueryLevel;
   }
 
   /** Sets a matching key (or, with `null`/`undefined`, a return key). Numbers are accepted for text VRs. */
@@ -110,7 +109,7 @@ export class Identifier extends Dataset {
    */
   static from(model: QueryModel, dataset: Dataset): Identifier {
     const level =
-      (dataset.string(QUERY_RETRIEVE_LEVEL) ?? QUERY_MODELS[model].levels[0]) as QueryLevel;
+      (dataset.string(Tag.QueryRetrieveLevel) ?? QUERY_MODELS[model].levels[0]) as QueryLevel;
     const id = new Identifier(
       model,
       QUERY_MODELS[model].levels.includes(level as never) ? level : QUERY_MODELS[model].levels[0],

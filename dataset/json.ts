@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatTag } from "../dictionary/mod.ts";
+import { formatTag, Tag } from "../dictionary/mod.ts";
 import { Dataset } from "./dataset.ts";
 import type { DataElement } from "./element.ts";
 import { isTextVr, isVr, type Vr } from "./vr.ts";
@@ -73,14 +73,18 @@ function encapsulated(el: DataElement & { kind: "fragments" }): Uint8Array {
   const size = parts.reduce((n, p) => n + 8 + p.length + (p.length & 1), 8);
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
+  const tag = (at: number, t: number) => {
+    v.setUint16(at, t >>> 16, true);
+    v.setUint16(at + 2, t & 0xffff, true);
+  };
   let pos = 0;
   for (const p of parts) {
-    v.setUint32(pos, 0xe000fffe, true);
+    tag(pos, Tag.Item);
     v.setUint32(pos + 4, p.length + (p.length & 1), true);
     out.set(p, pos + 8);
     pos += 8 + p.length + (p.length & 1);
   }
-  v.setUint32(pos, 0xe0ddfffe, true);
+  tag(pos, Tag.SequenceDelimitationItem);
   return out;
 }
 

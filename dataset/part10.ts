@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
+import { Tag, transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from "../version.ts";
 import { Dataset } from "./dataset.ts";
 import { decodeDataset } from "./decode.ts";
@@ -58,11 +58,20 @@ export interface Part10Header {
   readonly datasetOffset: number;
 }
 
-const TRANSFER_SYNTAX_UID = 0x00020010;
+/** Group 0002, the File Meta Information (PS3.10 §7.1). */
+const META_GROUP = Tag.FileMetaInformationGroupLength >>> 16;
+
+/** The File Preamble's length (PS3.10 §7.1). */
+const PREAMBLE_LENGTH = 128;
+
+/** The DICOM Prefix after the preamble, "DICM" (PS3.10 §7.1). */
+const DICM = new Uint8Array([0x44, 0x49, 0x43, 0x4d]);
+
+/** Where the meta group starts in a file with a preamble: 132. */
+const META_OFFSET = PREAMBLE_LENGTH + DICM.length;
 
 function isDicm(bytes: Uint8Array, at: number): boolean {
-  return bytes[at] === 0x44 && bytes[at + 1] === 0x49 && bytes[at + 2] === 0x43 &&
-    bytes[at + 3] === 0x4d;
+  return DICM.every((b, i) => bytes[at + i] === b);
 }
 
 function isUpper(c: number | undefined): boolean {
@@ -79,7 +88,7 @@ export function detectTransferSyntax(bytes: Uint8Array, offset = 0): string {
   const le = bytes[offset]! | (bytes[offset + 1]! << 8);
   const be = (bytes[offset]! << 8) | bytes[offset + 1]!;
   const explicit = isUpper(bytes[offset + 4]) && isUpper(bytes[offset + 5]);
-  if (be < le && be !== 0 && be <= 0x7fe0 && explicit) return Uid.ExplicitVRBigEndian;
+  if (be < le && be !== 0 && be <= Tag.PixelData >>> 16 && explicit) return Uid.ExplicitVRBigEndian;
   return explicit ? Uid.ExplicitVRLittleEndian : Uid.ImplicitVRLittleEndian;
 }
 
@@ -94,17 +103,18 @@ export function decodePart10Header(
 ): Part10Header {
   let pos = 0;
   let preamble: Uint8Array | undefined;
-  if (bytes.length >= 132 && isDicm(bytes, 128)) {
-    preamble = bytes.subarray(0, 128);
-    pos = 132;
+  if (bytes.length >= META_OFFSET && isDicm(bytes, PREAMBLE_LENGTH)) {
+    preamble = bytes.subarray(0, PREAMBLE_LENGTH);
+    pos = META_OFFSET;
   } else if (isDicm(bytes, 0)) {
-    pos = 4;
+    pos = DICM.length;
   } else if (
-    bytes.length < 132 && bytes.length >= 8 && bytes.every((b, i) => i >= 128 || b === 0)
+    bytes.length < META_OFFSET && bytes.length >= 8 &&
+    bytes.every((b, i) => i >= PREAMBLE_LENGTH || b === 0)
   ) {
     throw new DicomDecodeError("Cannot decode a Part 10 file: it ends inside the preamble", 0, {
       truncated: true,
-      needed: 132,
+      needed: META_OFFSET,
     });
   }
   const meta = new Dataset();
@@ -113,14 +123,14 @@ export function decodePart10Header(
     // while the group is 0002 rather than trusting (0002,0000), which some
     // writers get wrong or leave out.
     const decoder = new Decoder(bytes, EXPLICIT_LITTLE, 0, options);
-    while (pos + 2 <= bytes.length && (bytes[pos]! | (bytes[pos + 1]! << 8)) === 0x0002) {
+    while (pos + 2 <= bytes.length && (bytes[pos]! | (bytes[pos + 1]! << 8)) === META_GROUP) {
       pos = decoder.element(meta, pos, bytes.length, 0);
     }
     if (pos + 2 > bytes.length && pos < bytes.length) {
       decoder.truncated("the meta information group", pos, pos + 8);
     }
   }
-  let ts = meta.string(TRANSFER_SYNTAX_UID);
+  let ts = meta.string(Tag.TransferSyntaxUID);
   if (ts === undefined || ts === "") {
     ts = detectTransferSyntax(bytes, pos);
     options.onWarning?.(`No transfer syntax in the meta information: detected ${ts}`);
@@ -194,21 +204,23 @@ export function createFileMeta(
   dataset: Dataset | undefined,
   options: FileMetaOptions = {},
 ): Dataset {
-  const sopClass = options.sopClassUid ?? dataset?.string(0x00080016);
-  const sopInstance = options.sopInstanceUid ?? dataset?.string(0x00080018);
+  const sopClass = options.sopClassUid ?? dataset?.string(Tag.SOPClassUID);
+  const sopInstance = options.sopInstanceUid ?? dataset?.string(Tag.SOPInstanceUID);
   if (!sopClass || !sopInstance) {
     throw new TypeError(
       "Cannot build file meta information: SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are needed",
     );
   }
   const meta = new Dataset()
-    .set(0x00020001, new Uint8Array([0, 1]), "OB")
-    .set(0x00020002, sopClass, "UI")
-    .set(0x00020003, sopInstance, "UI")
-    .set(0x00020010, options.transferSyntax ?? Uid.ExplicitVRLittleEndian, "UI")
-    .set(0x00020012, IMPLEMENTATION_CLASS_UID, "UI")
-    .set(0x00020013, IMPLEMENTATION_VERSION_NAME, "SH");
-  if (options.sourceAeTitle !== undefined) meta.set(0x00020016, options.sourceAeTitle, "AE");
+    .set(Tag.FileMetaInformationVersion, new Uint8Array([0, 1]), "OB")
+    .set(Tag.MediaStorageSOPClassUID, sopClass, "UI")
+    .set(Tag.MediaStorageSOPInstanceUID, sopInstance, "UI")
+    .set(Tag.TransferSyntaxUID, options.transferSyntax ?? Uid.ExplicitVRLittleEndian, "UI")
+    .set(Tag.ImplementationClassUID, IMPLEMENTATION_CLASS_UID, "UI")
+    .set(Tag.ImplementationVersionName, IMPLEMENTATION_VERSION_NAME, "SH");
+  if (options.sourceAeTitle !== undefined) {
+    meta.set(Tag.SourceApplicationEntityTitle, options.sourceAeTitle, "AE");
+  }
   return meta;
 }
 
@@ -217,14 +229,18 @@ export function createFileMeta(
  * (0002,0000). The data set follows in the meta group's transfer syntax.
  */
 export function encodeFileMeta(meta: Dataset, preamble?: Uint8Array): Uint8Array {
-  const body = encodeDataset(meta, { transferSyntax: Uid.ExplicitVRLittleEndian });
-  const out = new Uint8Array(132 + 12 + body.length);
-  if (preamble) out.set(preamble.subarray(0, 128));
-  out.set([0x44, 0x49, 0x43, 0x4d], 128);
-  // (0002,0000) UL, 4 bytes: the length of the rest of the group.
-  out.set([0x02, 0x00, 0x00, 0x00, 0x55, 0x4c, 0x04, 0x00], 132);
-  new DataView(out.buffer).setUint32(140, body.length, true);
-  out.set(body, 144);
+  const explicitLittle = { transferSyntax: Uid.ExplicitVRLittleEndian };
+  const body = encodeDataset(meta, explicitLittle);
+  // (0002,0000) UL: the length of the rest of the group.
+  const groupLength = encodeDataset(
+    new Dataset().set(Tag.FileMetaInformationGroupLength, body.length, "UL"),
+    explicitLittle,
+  );
+  const out = new Uint8Array(META_OFFSET + groupLength.length + body.length);
+  if (preamble) out.set(preamble.subarray(0, PREAMBLE_LENGTH));
+  out.set(DICM, PREAMBLE_LENGTH);
+  out.set(groupLength, META_OFFSET);
+  out.set(body, META_OFFSET + groupLength.length);
   return out;
 }
 

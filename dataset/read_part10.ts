@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { Dataset } from "./dataset.ts";
 import { encodingOf } from "./encoding.ts";
 import { Decoder } from "./_decoder.ts";
@@ -168,7 +168,7 @@ export async function writePart10(
   dataset: Dataset,
   options: WritePart10Options = {},
 ): Promise<Uint8Array> {
-  const ts = options.transferSyntax ?? "1.2.840.10008.1.2.1";
+  const ts = options.transferSyntax ?? Uid.ExplicitVRLittleEndian;
   const head = encodeFileMeta(createFileMeta(dataset, options));
   let body = encodeDataset(dataset, { transferSyntax: ts });
   if (transferSyntaxInfo(ts)?.deflated) body = await deflateDataset(body);

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Association } from "../association/mod.ts";
-import type { PresentationDataValue } from "../pdu/mod.ts";
+import { PDV_HEADER_LENGTH, type PresentationDataValue } from "../pdu/mod.ts";
 import { Dataset, deflateDataset, encodeDataset } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { type Command, encodeCommand } from "./command.ts";
@@ -35,7 +35,7 @@ export async function _sendMessage(
     );
   }
   const max = fragmentLength(assoc.maxPdvDataLength);
-  const pduRoom = assoc.peerMaxPduLength === 0 ? max + 6 : assoc.peerMaxPduLength;
+  const pduRoom = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
   let bytes: Uint8Array | undefined;
   if (dataset instanceof Dataset) {
     const transferSyntax = context.transferSyntax!;
@@ -67,9 +67,9 @@ export async function _sendMessage(
     await sendPdu(values);
   };
   const add = async (pdv: PresentationDataValue) => {
-    if (batch.length > 0 && size + 6 + pdv.data.length > pduRoom) await flush();
+    if (batch.length > 0 && size + PDV_HEADER_LENGTH + pdv.data.length > pduRoom) await flush();
     batch.push(pdv);
-    size += 6 + pdv.data.length;
+    size += PDV_HEADER_LENGTH + pdv.data.length;
   };
   try {
     for (const pdv of fragmentBytes(encodeCommand(command), contextId, true, max)) await add(pdv);

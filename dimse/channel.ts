@@ -15,7 +15,12 @@
  */
 import { setImmediate } from "node:timers";
 import type { Association } from "../association/mod.ts";
-import type { PresentationDataValue } from "../pdu/mod.ts";
+import {
+  ABORT_REASON,
+  ABORT_SOURCE,
+  type AbortReason,
+  type PresentationDataValue,
+} from "../pdu/mod.ts";
 import { concatBytes } from "../dataset/mod.ts";
 import {
   type Command,
@@ -35,6 +40,9 @@ import type {
   ResponseFields,
 } from "./messages.ts";
 import { DimseTimeoutError } from "./errors.ts";
+
+/** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
+const DEFAULT_MAX_COMMAND_LENGTH = 65536;
 
 /** Options of {@linkcode DimseChannel}. */
 export interface DimseChannelOptions {
@@ -180,7 +188,10 @@ export class DimseChannel {
           wake = undefined;
           if (queue.length === 0 && failure === undefined) {
             failure = new DimseTimeoutError(`No response to ${command.type} within ${timeout} ms`);
-            await this.association.abort(2, 0);
+            await this.association.abort(
+              ABORT_SOURCE.SERVICE_PROVIDER,
+              ABORT_REASON.REASON_NOT_SPECIFIED,
+            );
           }
         }
         const response = queue.shift();
@@ -228,11 +239,23 @@ export class DimseChannel {
     }
   }
 
-  async #protocolError(message: string): Promise<never> {
+  /**
+   * Aborts the association as the service-provider for a PDV the channel
+   * cannot take (PS3.8 §9.3.5.1 and Annex E; the reasons of Table 9-26):
+   *
+   * - `UNEXPECTED_PDU_PARAMETER` (5): a well-formed PDV where the message in
+   *   progress allows none like it, by its message control header or its
+   *   context: a data set fragment before its command set, a command fragment
+   *   inside a data set, a PDV of another context in the middle of a message
+   *   (Annex E.1: one context per message, fragments in order, messages never
+   *   interleaved).
+   * - `INVALID_PDU_PARAMETER_VALUE` (6): a value wrong in itself: a
+   *   Presentation-context-ID that names no accepted context, a command set
+   *   longer than `maxCommandLength` or one that cannot be decoded.
+   */
+  async #protocolError(message: string, reason: AbortReason): Promise<never> {
     this.#options.onWarning?.(message);
-    // PS3.8 §9.3.5: a PDV that breaks the message structure is an unexpected
-    // PDU parameter: A-ABORT by the service-provider, reason 6.
-    await this.association.abort(2, 6);
+    await this.association.abort(ABORT_SOURCE.SERVICE_PROVIDER, reason);
     throw new CommandSetError(message);
   }
 
@@ -241,24 +264,31 @@ export class DimseChannel {
     if (ctx === undefined) {
       return this.#protocolError(
         `A PDV used presentation context ${pdv.presentationContextId}, which was not accepted`,
+        ABORT_REASON.INVALID_PDU_PARAMETER_VALUE,
       );
     }
     let cur = this.#current;
     if (cur !== undefined && cur.contextId !== pdv.presentationContextId) {
       return this.#protocolError(
         `A PDV for context ${pdv.presentationContextId} interleaved a message on context ${cur.contextId}`,
+        ABORT_REASON.UNEXPECTED_PDU_PARAMETER,
       );
     }
     if (pdv.isCommand) {
       if (cur?.command !== undefined) {
-        return this.#protocolError("A command fragment arrived in the middle of a data set");
+        return this.#protocolError(
+          "A command fragment arrived in the middle of a data set",
+          ABORT_REASON.UNEXPECTED_PDU_PARAMETER,
+        );
       }
       cur ??= this.#current = { contextId: pdv.presentationContextId, chunks: [], length: 0 };
       cur.chunks.push(pdv.data);
       cur.length += pdv.data.length;
-      if (cur.length > (this.#options.maxCommandLength ?? 65536)) {
+      const maxCommandLength = this.#options.maxCommandLength ?? DEFAULT_MAX_COMMAND_LENGTH;
+      if (cur.length > maxCommandLength) {
         return this.#protocolError(
-          `A command set exceeded ${this.#options.maxCommandLength ?? 65536} bytes`,
+          `A command set exceeded ${maxCommandLength} bytes`,
+          ABORT_REASON.INVALID_PDU_PARAMETER_VALUE,
         );
       }
       if (!pdv.isLastFragment) return;
@@ -293,7 +323,10 @@ export class DimseChannel {
       return;
     }
     if (cur?.command === undefined) {
-      return this.#protocolError("A data set fragment arrived before its command set");
+      return this.#protocolError(
+        "A data set fragment arrived before its command set",
+        ABORT_REASON.UNEXPECTED_PDU_PARAMETER,
+      );
     }
     if (cur.discard) {
       // Nothing to keep.
@@ -343,7 +376,7 @@ export class DimseChannel {
           : { affectedSopClassUid: ctx.abstractSyntax }),
       });
     }
-    return this.#protocolError(error.message);
+    return this.#protocolError(error.message, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
   }
 
   #deliver(

@@ -6,7 +6,7 @@
  * @module
  */
 import { DicomError } from "../errors.ts";
-import type { Vr } from "../dataset/mod.ts";
+import { UNDEFINED_LENGTH, type Vr } from "../dataset/mod.ts";
 // The value codecs of the data set layer: one set of padding and trimming rules (PS3.5 §6.2).
 import {
   decodeAscii,
@@ -16,7 +16,7 @@ import {
   padEven,
   splitText,
 } from "../dataset/_values.ts";
-import { formatTag } from "../dictionary/mod.ts";
+import { formatTag, Tag } from "../dictionary/mod.ts";
 
 /** Command Field (0000,0100) values (PS3.7 Annex E, Table E.1-1). */
 export const COMMAND_FIELD = {
@@ -123,27 +123,27 @@ export type CommandFieldName = Exclude<keyof Command, "type" | "hasDataset">;
 
 /** Tag and VR of each command field (PS3.7 Annex E, Table E.1-1). */
 export const COMMAND_ELEMENTS: { readonly [K in CommandFieldName]: readonly [number, Vr] } = {
-  affectedSopClassUid: [0x00000002, "UI"],
-  requestedSopClassUid: [0x00000003, "UI"],
-  messageId: [0x00000110, "US"],
-  messageIdBeingRespondedTo: [0x00000120, "US"],
-  moveDestination: [0x00000600, "AE"],
-  priority: [0x00000700, "US"],
-  status: [0x00000900, "US"],
-  offendingElements: [0x00000901, "AT"],
-  errorComment: [0x00000902, "LO"],
-  errorId: [0x00000903, "US"],
-  affectedSopInstanceUid: [0x00001000, "UI"],
-  requestedSopInstanceUid: [0x00001001, "UI"],
-  eventTypeId: [0x00001002, "US"],
-  attributeIdentifierList: [0x00001005, "AT"],
-  actionTypeId: [0x00001008, "US"],
-  remaining: [0x00001020, "US"],
-  completed: [0x00001021, "US"],
-  failed: [0x00001022, "US"],
-  warning: [0x00001023, "US"],
-  moveOriginatorAeTitle: [0x00001030, "AE"],
-  moveOriginatorMessageId: [0x00001031, "US"],
+  affectedSopClassUid: [Tag.AffectedSOPClassUID, "UI"],
+  requestedSopClassUid: [Tag.RequestedSOPClassUID, "UI"],
+  messageId: [Tag.MessageID, "US"],
+  messageIdBeingRespondedTo: [Tag.MessageIDBeingRespondedTo, "US"],
+  moveDestination: [Tag.MoveDestination, "AE"],
+  priority: [Tag.Priority, "US"],
+  status: [Tag.Status, "US"],
+  offendingElements: [Tag.OffendingElement, "AT"],
+  errorComment: [Tag.ErrorComment, "LO"],
+  errorId: [Tag.ErrorID, "US"],
+  affectedSopInstanceUid: [Tag.AffectedSOPInstanceUID, "UI"],
+  requestedSopInstanceUid: [Tag.RequestedSOPInstanceUID, "UI"],
+  eventTypeId: [Tag.EventTypeID, "US"],
+  attributeIdentifierList: [Tag.AttributeIdentifierList, "AT"],
+  actionTypeId: [Tag.ActionTypeID, "US"],
+  remaining: [Tag.NumberOfRemainingSuboperations, "US"],
+  completed: [Tag.NumberOfCompletedSuboperations, "US"],
+  failed: [Tag.NumberOfFailedSuboperations, "US"],
+  warning: [Tag.NumberOfWarningSuboperations, "US"],
+  moveOriginatorAeTitle: [Tag.MoveOriginatorApplicationEntityTitle, "AE"],
+  moveOriginatorMessageId: [Tag.MoveOriginatorMessageID, "US"],
 };
 
 const RQ = ["messageId"] as const;
@@ -248,12 +248,13 @@ function describeMissing(command: Partial<Command>, names: string[]): string {
  *
  * @example A C-ECHO-RQ
  * ```ts
+ * import { Uid } from "@dcm/net/dictionary";
  * import { encodeCommand } from "./mod.ts";
  * const bytes = encodeCommand({
  *   type: "C-ECHO-RQ",
  *   hasDataset: false,
  *   messageId: 1,
- *   affectedSopClassUid: "1.2.840.10008.1.1",
+ *   affectedSopClassUid: Uid.Verification,
  * });
  * console.log(bytes.length); // 68
  * ```
@@ -283,13 +284,16 @@ export function encodeCommand(command: Command): Uint8Array {
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  view.setUint32(4, 4, true);
+  const header = (at: number, tag: number, length: number) => {
+    view.setUint16(at, tag >>> 16, true);
+    view.setUint16(at + 2, tag & 0xffff, true);
+    view.setUint32(at + 4, length, true);
+  };
+  header(0, Tag.CommandGroupLength, 4);
   view.setUint32(8, size - 12, true);
   let at = 12;
   for (const [tag, value] of values) {
-    view.setUint16(at, tag >>> 16, true);
-    view.setUint16(at + 2, tag & 0xffff, true);
-    view.setUint32(at + 4, value.length, true);
+    header(at, tag, value.length);
     out.set(value, at + 8);
     at += 8 + value.length;
   }
@@ -305,8 +309,8 @@ const ENCODE_ORDER: readonly (readonly [
   number,
   Vr,
 ])[] = [
-  [COMMAND_FIELD_NAME, 0x00000100, "US"] as const,
-  [DATASET_TYPE_NAME, 0x00000800, "US"] as const,
+  [COMMAND_FIELD_NAME, Tag.CommandField, "US"] as const,
+  [DATASET_TYPE_NAME, Tag.CommandDataSetType, "US"] as const,
   ...Object.entries(COMMAND_ELEMENTS).map(([name, [tag, vr]]) =>
     [name as CommandFieldName, tag, vr] as const
   ),
@@ -332,7 +336,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
     }
     const tag = ((view.getUint16(at, true) << 16) | view.getUint16(at + 2, true)) >>> 0;
     const length = view.getUint32(at + 4, true);
-    if (length === 0xffffffff) {
+    if (length === UNDEFINED_LENGTH) {
       throw malformed(`element ${formatTag(tag)} at offset ${at} has an undefined length`);
     }
     if (length > bytes.length - at - 8) {
@@ -344,8 +348,8 @@ export function decodeCommand(bytes: Uint8Array): Command {
     }
     const value = bytes.subarray(at + 8, at + 8 + length);
     at += 8 + length;
-    if (tag === 0x00000100) field = decodeNumbers("US", value)[0];
-    else if (tag === 0x00000800) datasetType = decodeNumbers("US", value)[0];
+    if (tag === Tag.CommandField) field = decodeNumbers("US", value)[0];
+    else if (tag === Tag.CommandDataSetType) datasetType = decodeNumbers("US", value)[0];
     else {
       const known = FIELD_BY_TAG.get(tag);
       if (known === undefined) continue;

@@ -5,13 +5,14 @@
  *
  * @example Encode and decode a C-ECHO-RQ command set
  * ```ts
+ * import { Uid } from "@dcm/net/dictionary";
  * import { decodeCommand, encodeCommand } from "./mod.ts";
  *
  * const bytes = encodeCommand({
  *   type: "C-ECHO-RQ",
  *   hasDataset: false,
  *   messageId: 7,
- *   affectedSopClassUid: "1.2.840.10008.1.1",
+ *   affectedSopClassUid: Uid.Verification,
  * });
  * console.log(decodeCommand(bytes).messageId); // 7
  * ```

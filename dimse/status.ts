@@ -61,9 +61,9 @@ export const STATUS = {
 
 /** Categorises a status code per PS3.7 §C.1–C.5 and PS3.4. */
 export function statusCategory(status: number): StatusCategory {
-  if (status === 0x0000) return "success";
-  if (status === 0xff00 || status === 0xff01) return "pending";
-  if (status === 0xfe00) return "cancel";
+  if (status === STATUS.SUCCESS) return "success";
+  if (status === STATUS.PENDING || status === STATUS.PENDING_WITH_WARNINGS) return "pending";
+  if (status === STATUS.CANCEL) return "cancel";
   // Warnings: PS3.7 §C.3 (0001, Bxxx) and the N-service warnings 0107, 0116.
   if (status === 0x0001 || (status & 0xf000) === 0xb000 || status === 0x0107 || status === 0x0116) {
     return "warning";

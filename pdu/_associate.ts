@@ -21,7 +21,12 @@ import {
   _readUserInformationRq,
   _writeUserInformation,
 } from "./_user_information.ts";
-import { ITEM_TYPE, type PresentationContextResult } from "./constants.ts";
+import {
+  ITEM_TYPE,
+  PRESENTATION_CONTEXT_RESULT,
+  type PresentationContextResult,
+  PROTOCOL_VERSION,
+} from "./constants.ts";
 import type {
   AssociateAcPdu,
   AssociateRqPdu,
@@ -29,6 +34,9 @@ import type {
   PresentationContextRq,
   UnknownItem,
 } from "./types.ts";
+
+/** The Result/Reason codes of PS3.8 Table 9-18; any other is malformed. */
+const CONTEXT_RESULTS: ReadonlySet<number> = new Set(Object.values(PRESENTATION_CONTEXT_RESULT));
 
 /** Bytes of the fixed fields after the PDU header: PS3.8 Table 9-11 bytes 7–74. */
 const FIXED_FIELDS_LENGTH = 68;
@@ -110,7 +118,7 @@ function readFixedFields(r: _Reader, start: number, end: number): FixedFields {
   r.need(start, FIXED_FIELDS_LENGTH, end, "the fixed fields (PDU bytes 7–74)");
   const protocolVersion = r.u16(start);
   // PS3.8 Table 9-11 bytes 7–8: "shall only test that bit 0 is set".
-  if ((protocolVersion & 0x0001) === 0) {
+  if ((protocolVersion & PROTOCOL_VERSION) === 0) {
     r.fail(
       `protocol version ${protocolVersion} does not have bit 0 (version 1) set`,
       start,
@@ -216,7 +224,7 @@ function readContextAc(r: _Reader, start: number, end: number): PresentationCont
   r.need(start, 4, end, "Presentation Context Item (21H)");
   const id = r.u8(start);
   const result = r.u8(start + 2);
-  if (result > 4) {
+  if (!CONTEXT_RESULTS.has(result)) {
     r.fail(`presentation context ${id} has result ${result}, not one of 0–4`, start + 2);
   }
   let transferSyntax: string | undefined;

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { Uid } from "../dictionary/mod.ts";
 
 /**
  * PDU type codes, the first byte of every PDU (PS3.8 §9.3.1, Table 9-11 ...
@@ -88,8 +89,12 @@ export type ItemType = (typeof ITEM_TYPE)[keyof typeof ITEM_TYPE];
 /** The only protocol version of the DICOM Upper Layer: bit 0 of the Protocol-version field (PS3.8 §9.3.2). */
 export const PROTOCOL_VERSION = 0x0001;
 
-/** The DICOM Application Context Name (PS3.7 Annex A.2.1), the only one in use. */
-export const DICOM_APPLICATION_CONTEXT_NAME = "1.2.840.10008.3.1.1.1";
+/**
+ * The DICOM Application Context Name (PS3.7 Annex A.2.1), the only one in use:
+ * `Uid.DICOMApplicationContext` of the dictionary.
+ */
+export const DICOM_APPLICATION_CONTEXT_NAME: typeof Uid.DICOMApplicationContext =
+  Uid.DICOMApplicationContext;
 
 /** Bytes of a PDU header: PDU-type, reserved and the 4-byte PDU-length (PS3.8 §9.3.1). */
 export const PDU_HEADER_LENGTH = 6;
@@ -100,6 +105,39 @@ export const PDU_HEADER_LENGTH = 6;
  * (PS3.8 §9.3.5.1 and Annex E.2).
  */
 export const PDV_HEADER_LENGTH = 6;
+
+/**
+ * Bits of the message control header, the last byte of a PDV's header
+ * (PS3.8 Annex E.2). A bit that is clear means the other case: a data set
+ * fragment, or a fragment that is not the last.
+ *
+ * @example Read a message control header
+ * ```ts
+ * import { MESSAGE_CONTROL_HEADER } from "@dcm/net/pdu";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const header = 0x03;
+ * deepEqual((header & MESSAGE_CONTROL_HEADER.LAST_FRAGMENT) !== 0, true);
+ * ```
+ */
+export const MESSAGE_CONTROL_HEADER = {
+  /** Bit 0 set: the fragment holds command information; clear: data set information. */
+  COMMAND: 0x01,
+  /** Bit 1 set: the last fragment of the command set or data set. */
+  LAST_FRAGMENT: 0x02,
+} as const;
+
+/**
+ * The largest Presentation-context-ID: IDs are odd integers from 1 to 255
+ * (PS3.8 §9.3.2.2, Table 9-13 byte 5; §9.3.5.1, Table 9-23).
+ */
+export const MAX_PRESENTATION_CONTEXT_ID = 255;
+
+/**
+ * The most presentation contexts one association can propose: one for each
+ * odd Presentation-context-ID from 1 to 255 (PS3.8 §9.3.2.2).
+ */
+export const MAX_PRESENTATION_CONTEXTS = 128;
 
 /**
  * Result codes of a presentation context in an A-ASSOCIATE-AC (PS3.8 Table

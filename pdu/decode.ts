@@ -8,10 +8,15 @@
 import { _hex, _Reader } from "./_bytes.ts";
 import { _readAssociateAc, _readAssociateRq } from "./_associate.ts";
 import {
+  ABORT_SOURCE,
   type AbortSource,
+  MESSAGE_CONTROL_HEADER,
   PDU_HEADER_LENGTH,
   PDU_TYPE_CODES,
   type PduType,
+  PDV_HEADER_LENGTH,
+  REJECT_RESULT,
+  REJECT_SOURCE,
   type RejectResult,
   type RejectSource,
 } from "./constants.ts";
@@ -192,6 +197,12 @@ function checkLength(
   if (length > max) r.fail(`PDU length ${length} exceeds the limit of ${max}`, at, "oversize");
 }
 
+// The codes PS3.8 defines; any other value is malformed. A-ABORT's source 1
+// is reserved but defined, so it is accepted.
+const REJECT_RESULTS: ReadonlySet<number> = new Set(Object.values(REJECT_RESULT));
+const REJECT_SOURCES: ReadonlySet<number> = new Set(Object.values(REJECT_SOURCE));
+const ABORT_SOURCES: ReadonlySet<number> = new Set(Object.values(ABORT_SOURCE));
+
 function readBody(r: _Reader, type: PduType, start: number, end: number): Pdu {
   switch (type) {
     case "A-ASSOCIATE-RQ":
@@ -201,8 +212,8 @@ function readBody(r: _Reader, type: PduType, start: number, end: number): Pdu {
     case "A-ASSOCIATE-RJ": { // PS3.8 Table 9-21 bytes 7–10.
       const result = r.u8(start + 1);
       const source = r.u8(start + 2);
-      if (result !== 1 && result !== 2) r.fail(`result ${result} is not 1 or 2`, start + 1);
-      if (source < 1 || source > 3) r.fail(`source ${source} is not 1, 2 or 3`, start + 2);
+      if (!REJECT_RESULTS.has(result)) r.fail(`result ${result} is not 1 or 2`, start + 1);
+      if (!REJECT_SOURCES.has(source)) r.fail(`source ${source} is not 1, 2 or 3`, start + 2);
       return {
         type,
         result: result as RejectResult,
@@ -217,7 +228,7 @@ function readBody(r: _Reader, type: PduType, start: number, end: number): Pdu {
       return { type };
     case "A-ABORT": { // PS3.8 Table 9-26 bytes 7–10.
       const source = r.u8(start + 2);
-      if (source > 2) r.fail(`source ${source} is not 0, 1 or 2`, start + 2);
+      if (!ABORT_SOURCES.has(source)) r.fail(`source ${source} is not 0, 1 or 2`, start + 2);
       return { type, source: source as AbortSource, reason: r.u8(start + 3) };
     }
   }
@@ -241,9 +252,9 @@ function readPresentationDataValues(r: _Reader, start: number, end: number): PDa
     const header = r.u8(at + 5);
     values.push({
       presentationContextId: r.u8(at + 4),
-      isCommand: (header & 0x01) !== 0,
-      isLastFragment: (header & 0x02) !== 0,
-      data: r.bytes.subarray(at + 6, at + 4 + length),
+      isCommand: (header & MESSAGE_CONTROL_HEADER.COMMAND) !== 0,
+      isLastFragment: (header & MESSAGE_CONTROL_HEADER.LAST_FRAGMENT) !== 0,
+      data: r.bytes.subarray(at + PDV_HEADER_LENGTH, at + 4 + length),
     });
     at += 4 + length;
   }

@@ -5,6 +5,20 @@
  * @module
  */
 
+import {
+  ABORT_REASON,
+  ABORT_SOURCE,
+  type AbortReason,
+  type AbortSource,
+  PRESENTATION_CONTEXT_RESULT,
+  type PresentationContextResult,
+  REJECT_REASON,
+  REJECT_RESULT,
+  REJECT_SOURCE,
+  type RejectResult,
+  type RejectSource,
+} from "./constants.ts";
+
 /** The fields of an A-ASSOCIATE-RJ PDU that {@linkcode describeReject} reads. */
 export interface RejectCodes {
   /** Result (PS3.8 Table 9-21 byte 8). */
@@ -24,52 +38,63 @@ export interface AbortCodes {
 }
 
 const REJECT_RESULTS: Readonly<Record<number, string>> = {
-  1: "rejected-permanent",
-  2: "rejected-transient",
-};
+  [REJECT_RESULT.REJECTED_PERMANENT]: "rejected-permanent",
+  [REJECT_RESULT.REJECTED_TRANSIENT]: "rejected-transient",
+} satisfies Record<RejectResult, string>;
 
 const REJECT_SOURCES: Readonly<Record<number, string>> = {
-  1: "the DICOM UL service-user",
-  2: "the DICOM UL service-provider (ACSE related function)",
-  3: "the DICOM UL service-provider (Presentation related function)",
-};
+  [REJECT_SOURCE.SERVICE_USER]: "the DICOM UL service-user",
+  [REJECT_SOURCE.SERVICE_PROVIDER_ACSE]: "the DICOM UL service-provider (ACSE related function)",
+  [REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION]:
+    "the DICOM UL service-provider (Presentation related function)",
+} satisfies Record<RejectSource, string>;
 
 /** PS3.8 Table 9-21 byte 10, by source. */
 const REJECT_REASONS: Readonly<Record<number, Readonly<Record<number, string>>>> = {
-  1: {
-    1: "no-reason-given",
-    2: "application-context-name-not-supported",
-    3: "calling-AE-title-not-recognized",
-    7: "called-AE-title-not-recognized",
+  [REJECT_SOURCE.SERVICE_USER]: {
+    [REJECT_REASON.SERVICE_USER.NO_REASON_GIVEN]: "no-reason-given",
+    [REJECT_REASON.SERVICE_USER.APPLICATION_CONTEXT_NAME_NOT_SUPPORTED]:
+      "application-context-name-not-supported",
+    [REJECT_REASON.SERVICE_USER.CALLING_AE_TITLE_NOT_RECOGNIZED]: "calling-AE-title-not-recognized",
+    [REJECT_REASON.SERVICE_USER.CALLED_AE_TITLE_NOT_RECOGNIZED]: "called-AE-title-not-recognized",
   },
-  2: { 1: "no-reason-given", 2: "protocol-version-not-supported" },
-  3: { 1: "temporary-congestion", 2: "local-limit-exceeded" },
+  [REJECT_SOURCE.SERVICE_PROVIDER_ACSE]: {
+    [REJECT_REASON.SERVICE_PROVIDER_ACSE.NO_REASON_GIVEN]: "no-reason-given",
+    [REJECT_REASON.SERVICE_PROVIDER_ACSE.PROTOCOL_VERSION_NOT_SUPPORTED]:
+      "protocol-version-not-supported",
+  },
+  [REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION]: {
+    [REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.TEMPORARY_CONGESTION]: "temporary-congestion",
+    [REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.LOCAL_LIMIT_EXCEEDED]: "local-limit-exceeded",
+  },
 };
 
 const ABORT_SOURCES: Readonly<Record<number, string>> = {
-  0: "the DICOM UL service-user",
-  1: "a reserved source",
-  2: "the DICOM UL service-provider",
-};
+  [ABORT_SOURCE.SERVICE_USER]: "the DICOM UL service-user",
+  [ABORT_SOURCE.RESERVED]: "a reserved source",
+  [ABORT_SOURCE.SERVICE_PROVIDER]: "the DICOM UL service-provider",
+} satisfies Record<AbortSource, string>;
 
-/** PS3.8 Table 9-26 byte 10, significant when the source is 2. */
+/** PS3.8 Table 9-26 byte 10, significant when the source is the service provider. */
 const ABORT_REASONS: Readonly<Record<number, string>> = {
-  0: "reason-not-specified",
-  1: "unrecognized-PDU",
-  2: "unexpected-PDU",
-  4: "unrecognized-PDU parameter",
-  5: "unexpected-PDU parameter",
-  6: "invalid-PDU-parameter value",
-};
+  [ABORT_REASON.REASON_NOT_SPECIFIED]: "reason-not-specified",
+  [ABORT_REASON.UNRECOGNIZED_PDU]: "unrecognized-PDU",
+  [ABORT_REASON.UNEXPECTED_PDU]: "unexpected-PDU",
+  [ABORT_REASON.UNRECOGNIZED_PDU_PARAMETER]: "unrecognized-PDU parameter",
+  [ABORT_REASON.UNEXPECTED_PDU_PARAMETER]: "unexpected-PDU parameter",
+  [ABORT_REASON.INVALID_PDU_PARAMETER_VALUE]: "invalid-PDU-parameter value",
+} satisfies Record<AbortReason, string>;
 
 /** PS3.8 Table 9-18 byte 7. */
 const CONTEXT_RESULTS: Readonly<Record<number, string>> = {
-  0: "acceptance",
-  1: "user-rejection",
-  2: "no-reason (provider rejection)",
-  3: "abstract-syntax-not-supported (provider rejection)",
-  4: "transfer-syntaxes-not-supported (provider rejection)",
-};
+  [PRESENTATION_CONTEXT_RESULT.ACCEPTANCE]: "acceptance",
+  [PRESENTATION_CONTEXT_RESULT.USER_REJECTION]: "user-rejection",
+  [PRESENTATION_CONTEXT_RESULT.NO_REASON]: "no-reason (provider rejection)",
+  [PRESENTATION_CONTEXT_RESULT.ABSTRACT_SYNTAX_NOT_SUPPORTED]:
+    "abstract-syntax-not-supported (provider rejection)",
+  [PRESENTATION_CONTEXT_RESULT.TRANSFER_SYNTAXES_NOT_SUPPORTED]:
+    "transfer-syntaxes-not-supported (provider rejection)",
+} satisfies Record<PresentationContextResult, string>;
 
 /**
  * Describes why an association was rejected, from the result, source and
@@ -127,7 +152,9 @@ export function describeReject(codes: RejectCodes): string {
 export function describeAbort(codes: AbortCodes): string {
   const { source, reason } = codes;
   const who = ABORT_SOURCES[source] ?? `an unknown source ${source}`;
-  const why = source === 2 ? `: ${ABORT_REASONS[reason] ?? `reserved reason ${reason}`}` : "";
+  const why = source === ABORT_SOURCE.SERVICE_PROVIDER
+    ? `: ${ABORT_REASONS[reason] ?? `reserved reason ${reason}`}`
+    : "";
   return `aborted by ${who}${why} (source ${source}, reason ${reason})`;
 }
 

@@ -6,7 +6,7 @@
 
 import { _encode, type _Writer } from "./_bytes.ts";
 import { _writeAssociate } from "./_associate.ts";
-import { PDU_TYPE_CODES } from "./constants.ts";
+import { MESSAGE_CONTROL_HEADER, PDU_TYPE_CODES } from "./constants.ts";
 import type { PDataTfPdu, Pdu } from "./types.ts";
 
 /**
@@ -100,7 +100,8 @@ function writePresentationDataValues(w: _Writer, pdu: PDataTfPdu): void {
     w.u8(value.presentationContextId, "Presentation-context-ID"); // byte 5
     // Message control header, Annex E.2: bit 0 command, bit 1 last fragment.
     w.u8(
-      (value.isCommand ? 0x01 : 0) | (value.isLastFragment ? 0x02 : 0),
+      (value.isCommand ? MESSAGE_CONTROL_HEADER.COMMAND : 0) |
+        (value.isLastFragment ? MESSAGE_CONTROL_HEADER.LAST_FRAGMENT : 0),
       "message control header",
     );
     w.bytes(value.data);

@@ -25,6 +25,7 @@
  *   encodePdu,
  *   PROTOCOL_VERSION,
  * } from "@dcm/net/pdu";
+ * import { Uid } from "@dcm/net/dictionary";
  * import { deepEqual } from "node:assert/strict";
  *
  * const request: AssociateRqPdu = {
@@ -35,8 +36,8 @@
  *   applicationContext: DICOM_APPLICATION_CONTEXT_NAME,
  *   presentationContexts: [{
  *     id: 1,
- *     abstractSyntax: "1.2.840.10008.1.1", // Verification SOP Class
- *     transferSyntaxes: ["1.2.840.10008.1.2"], // Implicit VR Little Endian
+ *     abstractSyntax: Uid.Verification,
+ *     transferSyntaxes: [Uid.ImplicitVRLittleEndian],
  *   }],
  *   userInformation: { maxPduLength: 16384, implementationClassUid: "1.2.3.4" },
  * };

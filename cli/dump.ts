@@ -11,7 +11,7 @@
 import { pathToFileURL } from "node:url";
 import { type DataElement, type Dataset, type JsonDataset, toDicomJson } from "../dataset/mod.ts";
 import { keywordOf } from "../dictionary/mod.ts";
-import { parseArgs } from "./_args.ts";
+import { defineCommand, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";
 import { type DumpRead, readForDump, type UnreadElement } from "./_dump_reader.ts";
 
@@ -148,24 +148,40 @@ function json(read: DumpRead, path: string, meta: boolean): JsonDataset {
   return out;
 }
 
-/** Runs `dcm dump`; returns the exit code. */
-export async function dump(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean", default: false },
-      meta: { type: "boolean", default: false },
-      "max-read": { type: "string", default: String(DEFAULT_MAX_READ) },
+/** `dcm dump`. */
+export const dump = defineCommand({
+  name: "dump",
+  synopsis: "FILE",
+  summary: "List a DICOM file's elements like dcmdump, or print it as DICOM JSON.",
+  positionals: [1, 1],
+  options: {
+    json: {
+      type: "boolean",
+      default: false,
+      description: "print one DICOM JSON object (PS3.18 Annex F) instead",
     },
-  });
-  const path = positionals[0];
-  if (positionals.length !== 1 || path === undefined) {
-    throw new TypeError("usage: dcm dump FILE [--json] [--meta] [--max-read BYTES]");
-  }
+    meta: {
+      type: "boolean",
+      default: false,
+      description: "with --json, include the File Meta Information (group 0002)",
+    },
+    "max-read": {
+      type: "string",
+      default: String(DEFAULT_MAX_READ),
+      value: "BYTES",
+      description: "longer values are not read, only listed by length (JSON: BulkDataURI)",
+    },
+  },
+  notes: [
+    "A value not read is skipped with a seek, so a file of any size is listed at once. In --json it",
+    'is {"vr":..., "BulkDataURI":"file:///FILE?offset=O&length=L"}: the bytes of its value field',
+    "(for encapsulated Pixel Data: its items and delimiter). A deflated data set is read whole.",
+  ],
+}, async (values, positionals) => {
+  const path = positionals[0]!;
   const maxRead = Number(values["max-read"]);
   if (!Number.isInteger(maxRead) || maxRead < 0) {
-    throw new TypeError(`--max-read must be a number of bytes, not "${values["max-read"]}"`);
+    throw new UsageError(`--max-read must be a number of bytes, not "${values["max-read"]}"`);
   }
   let file: Deno.FsFile;
   let size: number;
@@ -206,4 +222,4 @@ export async function dump(args: string[]): Promise<number> {
   }
   console.log(out.join("\n"));
   return 0;
-}
+});

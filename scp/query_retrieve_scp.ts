@@ -199,6 +199,7 @@ export class QueryRetrieveScp extends ServiceProvider {
               callingAeTitle: aeTitle,
               calledAeTitle: destinationAe,
               signal: context.signal,
+              ...(options.events ? { events: options.events } : {}),
               moveOriginator: {
                 aeTitle: association.callingAeTitle,
                 messageId: request.command.messageId!,

@@ -6,7 +6,7 @@ import {
   type AssociationEventType,
   AssociationRejectedError,
 } from "../association/mod.ts";
-import { lookupElement, uidName } from "../dictionary/mod.ts";
+import { formatTag, lookupElement, uidName } from "../dictionary/mod.ts";
 import { type Command, COMMAND_ELEMENTS, decodeCommand, describeStatus } from "../dimse/mod.ts";
 import {
   type AssociateAcPdu,
@@ -18,7 +18,6 @@ import {
   type Pdu,
   type UserInformationBase,
 } from "../pdu/mod.ts";
-import { formatTag } from "../dictionary/mod.ts";
 
 /** How much `-v`/`-d` asked for. */
 export type LogLevel = "quiet" | "verbose" | "debug";

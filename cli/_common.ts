@@ -1,23 +1,82 @@
-// Options shared by the commands that call a peer: HOST PORT --aet --call.
+// What the commands share: the option tables of peers, servers and
+// association logging, and the checks of their values.
 import { AssociationAbortedError } from "../association/mod.ts";
-import type { Durability } from "../service/mod.ts";
-import { parseArgs } from "./_args.ts";
+import type { Durability, ServiceProviderOptions } from "../scp/mod.ts";
+import type { ScuOptions } from "../scu/mod.ts";
+import { type OptionTable, UsageError } from "./_args.ts";
+import { associationEvents } from "./_log.ts";
 
-/** The options every networking command accepts. */
+/** The options of the commands that call a peer: who we are, who they are, how long to wait. */
 export const PEER_OPTIONS = {
-  aet: { type: "string", default: "DCMNET" },
-  call: { type: "string", default: "ANY-SCP" },
-  timeout: { type: "string" },
-  json: { type: "boolean", default: false },
-} as const;
+  aet: { type: "string", default: "DCMNET", value: "AE", description: "our AE title (calling)" },
+  call: {
+    type: "string",
+    default: "ANY-SCP",
+    value: "AE",
+    description: "the peer's AE title (called)",
+  },
+  timeout: {
+    type: "string",
+    value: "SECONDS",
+    description:
+      "seconds to wait for the connection, the association, each response (default: 30, 30, 60)",
+  },
+  json: {
+    type: "boolean",
+    default: false,
+    description: "machine-readable output: JSON, one a line",
+  },
+} as const satisfies OptionTable;
 
-/** The options every server command accepts: where to listen, who we are, which folder. */
+/** The options of every command that opens associations: logging and our PDU size. */
+export const NETWORK_OPTIONS = {
+  verbose: {
+    type: "boolean",
+    short: "v",
+    default: false,
+    description: "log association events on stderr: requested, accepted (contexts), ended",
+  },
+  debug: {
+    type: "boolean",
+    short: "d",
+    default: false,
+    description: "log as --verbose, and every PDU and DIMSE command set decoded",
+  },
+  "max-pdu": {
+    type: "string",
+    default: "65536",
+    value: "BYTES",
+    description: "the largest P-DATA-TF PDU we receive (0: no limit)",
+  },
+} as const satisfies OptionTable;
+
+/** The options of every server command: where to listen, who we are, which folder. */
 export const SERVER_OPTIONS = {
-  port: { type: "string" },
-  dir: { type: "string" },
-  aet: { type: "string", default: "DCMNET" },
-  host: { type: "string", default: "0.0.0.0" },
-} as const;
+  port: { type: "string", value: "PORT", description: "TCP port to listen on (0: any free one)" },
+  dir: { type: "string", value: "DIR", description: "the folder received objects are written to" },
+  aet: { type: "string", default: "DCMNET", value: "AE", description: "our AE title" },
+  host: {
+    type: "string",
+    default: "0.0.0.0",
+    value: "ADDRESS",
+    description: "address to listen on",
+  },
+} as const satisfies OptionTable;
+
+/**
+ * The association options that {@linkcode NETWORK_OPTIONS} give: `events`
+ * with a logger attached for `-v`/`-d`, and `maxPduLength`.
+ */
+export function networkOptions(
+  values: { verbose: boolean; debug: boolean; "max-pdu": string },
+): Pick<ScuOptions & ServiceProviderOptions, "events" | "maxPduLength"> {
+  const maxPduLength = Number(values["max-pdu"]);
+  if (!Number.isInteger(maxPduLength) || maxPduLength < 0 || maxPduLength > 0xffff_ffff) {
+    throw new UsageError(`--max-pdu must be a number of bytes, not "${values["max-pdu"]}"`);
+  }
+  const events = associationEvents(values.debug ? "debug" : values.verbose ? "verbose" : "quiet");
+  return { maxPduLength, ...(events ? { events } : {}) };
+}
 
 /**
  * Checks `--port` (0 for any free one) and `--dir` of a server command and
@@ -25,25 +84,24 @@ export const SERVER_OPTIONS = {
  */
 export async function serverPortAndDir(
   values: { port?: string | undefined; dir?: string | undefined },
-  usage: string,
 ): Promise<{ port: number; dir: string }> {
+  if (values.port === undefined) throw new UsageError("--port PORT is required");
+  if (!values.dir) throw new UsageError("--dir DIR is required");
   const port = Number(values.port);
-  if (!values.dir || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`usage: ${usage}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be 0 to 65535, not "${values.port}"`);
   }
   await Deno.mkdir(values.dir, { recursive: true });
   return { port, dir: values.dir };
 }
 
 /** Reads HOST PORT from positionals; throws a usage error otherwise. */
-export function hostPort(
-  positionals: string[],
-  usage: string,
-): { host: string; port: number; rest: string[] } {
+export function hostPort(positionals: string[]): { host: string; port: number; rest: string[] } {
   const [host, portText, ...rest] = positionals;
+  if (!host || portText === undefined) throw new UsageError("missing arguments: HOST PORT");
   const port = Number(portText);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new TypeError(`usage: ${usage}`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`PORT must be 1 to 65535, not "${portText}"`);
   }
   return { host, port, rest };
 }
@@ -59,17 +117,20 @@ export function durabilityOf(text: string | undefined, fallback: Durability): Du
   if (text === undefined) return fallback;
   const durability = FSYNC[text];
   if (durability === undefined) {
-    throw new TypeError(`--fsync must be each, deferred or off, not "${text}"`);
+    throw new UsageError(`--fsync must be each, deferred or off, not "${text}"`);
   }
   return durability;
 }
 
-/** Milliseconds from a `--timeout` in seconds. */
-export function timeoutMs(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
+/** The SCU timeouts a `--timeout` in seconds sets: all three, or none. */
+export function timeouts(
+  text: string | undefined,
+): Pick<ScuOptions, "connectTimeout" | "associationTimeout" | "dimseTimeout"> {
+  if (text === undefined) return {};
   const s = Number(text);
-  if (!(s >= 0)) throw new TypeError(`--timeout must be a number of seconds, not "${text}"`);
-  return s * 1000;
+  if (!(s >= 0)) throw new UsageError(`--timeout must be a number of seconds, not "${text}"`);
+  const ms = s * 1000;
+  return { connectTimeout: ms, associationTimeout: ms, dimseTimeout: ms };
 }
 
 /**
@@ -102,5 +163,3 @@ export async function untilStopped(signal?: AbortSignal): Promise<void> {
     Deno.removeSignalListener("SIGTERM", onSignal);
   }
 }
-
-export { parseArgs };

@@ -1,6 +1,7 @@
 // -k Keyword=value options: building an Identifier like DCMTK's findscu -k.
 import { Identifier, type QueryLevel, type QueryModel } from "../dataset/mod.ts";
 import { parseTag } from "../dictionary/mod.ts";
+import { UsageError } from "./_args.ts";
 
 const MODELS: Record<string, QueryModel> = {
   study: "STUDY_ROOT",
@@ -11,7 +12,7 @@ const MODELS: Record<string, QueryModel> = {
 /** Reads `--model` (study, patient or psonly). */
 export function modelOf(text: string | undefined): QueryModel {
   const model = MODELS[(text ?? "study").toLowerCase()];
-  if (!model) throw new TypeError(`--model must be study, patient or psonly, not "${text}"`);
+  if (!model) throw new UsageError(`--model must be study, patient or psonly, not "${text}"`);
   return model;
 }
 
@@ -28,10 +29,15 @@ export function identifierOf(model: QueryModel, keys: readonly string[]): Identi
   const level = pairs.find(([k]) =>
     k === "QueryRetrieveLevel" || parseTagOrUndefined(k) === 0x00080052
   )?.[1];
-  if (!level) throw new TypeError("-k QueryRetrieveLevel=PATIENT|STUDY|SERIES|IMAGE is required");
+  if (!level) throw new UsageError("-k QueryRetrieveLevel=PATIENT|STUDY|SERIES|IMAGE is required");
   const id = new Identifier(model, level.toUpperCase() as QueryLevel);
   for (const [k, v] of pairs) {
-    const tag = parseTag(k);
+    let tag;
+    try {
+      tag = parseTag(k);
+    } catch (e) {
+      throw new UsageError(`-k ${k}: ${e instanceof Error ? e.message : e}`, { cause: e });
+    }
     if (tag === 0x00080052) continue;
     id.set(tag, v === "" ? null : v.split("\\"));
   }

@@ -1,29 +1,35 @@
 /**
- * `dcm echo HOST PORT [--aet AE] [--call AE] [--json]`: C-ECHO a peer.
+ * `dcm echo HOST PORT`: C-ECHO a peer (the Verification service, PS3.4
+ * Annex A), like DCMTK's echoscu.
  *
  * @module
  */
 import { echo as echoScu } from "../scu/mod.ts";
-import { explained, hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
+import { defineCommand } from "./_args.ts";
+import {
+  explained,
+  hostPort,
+  NETWORK_OPTIONS,
+  networkOptions,
+  PEER_OPTIONS,
+  timeouts,
+} from "./_common.ts";
 
-const USAGE = "dcm echo HOST PORT [--aet AE] [--call AE] [--timeout S] [--json]";
-
-/** Runs `dcm echo`; returns the exit code. */
-export async function echo(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: PEER_OPTIONS,
-  });
-  const { host, port } = hostPort(positionals, USAGE);
-  const timeout = timeoutMs(values.timeout);
+/** `dcm echo`. */
+export const echo = defineCommand({
+  name: "echo",
+  synopsis: "HOST PORT",
+  summary: "Send a C-ECHO to a peer and print how long the answer took.",
+  positionals: [2, 2],
+  options: { ...PEER_OPTIONS, ...NETWORK_OPTIONS },
+}, async (values, positionals) => {
+  const { host, port } = hostPort(positionals);
   const result = await explained(host, port, () =>
     echoScu(host, port, {
       callingAeTitle: values.aet,
       calledAeTitle: values.call,
-      ...(timeout !== undefined
-        ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
-        : {}),
+      ...timeouts(values.timeout),
+      ...networkOptions(values),
     }));
   if (values.json) {
     console.log(
@@ -35,4 +41,4 @@ export async function echo(args: string[]): Promise<number> {
     );
   }
   return 0;
-}
+});

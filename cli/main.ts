@@ -1,71 +1,102 @@
 /**
- * `dcm`, the command line of `@dcm/net`:
+ * `dcm`, the command line of `@dcm/net`, for hands used to DCMTK and
+ * pynetdicom: `dcm <command> --help` lists every option of a command with
+ * its default; the network commands take `-v` (association events), `-d`
+ * (every PDU and command set) and `--max-pdu`.
  *
  * ```sh
- * deno task dcm dump FILE [--json] [--meta]
- * deno task dcm echo HOST PORT [--aet AE] [--call AE]
- * deno task dcm store HOST PORT FILE_OR_DIR... [--aet AE] [--call AE]
- * deno task dcm storescp --port P --dir OUT [--aet AE]
- * deno task dcm find HOST PORT --call AE [--model study|patient|psonly] -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
+ * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
+ * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
+ * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
+ * deno task dcm storescp --port P --dir OUT      # storescp
+ * deno task dcm find HOST PORT --call AE -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
- * deno task dcm qrscp --port P --aet AE --dir ARCHIVE [--dest NAME=HOST:PORT ...]
+ * deno task dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...]
+ * deno task dcm --version
  * ```
  *
- * Exit code 0 on success; otherwise non-zero with a one-line error on stderr.
+ * Installed as a command: `deno install -g -A -n dcm cli/main.ts`, then
+ * `dcm --help`.
+ *
+ * Exit code 0 on success; 2 for bad arguments (with the command's usage on
+ * stderr); otherwise 1 with a one-line error on stderr.
  *
  * @module
  */
-import { dump } from "./dump.ts";
-import { echo } from "./echo.ts";
-import { store } from "./store.ts";
-import { storescp } from "./storescp.ts";
-import { find, get, move } from "./query.ts";
-import { qrscp } from "./qrscp.ts";
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, VERSION } from "../version.ts";
+import { type Command, usage as commandUsage, UsageError } from "./_args.ts";
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
-  dump,
-  echo,
-  store,
-  storescp,
-  find,
-  move,
-  get,
-  qrscp,
+/**
+ * The commands, by name, in the order `dcm --help` lists them. Each is
+ * loaded when run, so that `dcm dump` does not load the network layers nor
+ * `dcm echo` the archive.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  dump: async () => (await import("./dump.ts")).dump,
+  echo: async () => (await import("./echo.ts")).echo,
+  store: async () => (await import("./store.ts")).store,
+  storescp: async () => (await import("./storescp.ts")).storescp,
+  find: async () => (await import("./query.ts")).find,
+  move: async () => (await import("./query.ts")).move,
+  get: async () => (await import("./query.ts")).get,
+  qrscp: async () => (await import("./qrscp.ts")).qrscp,
 };
 
-const USAGE = `usage: dcm <command> [options]
+/** Every command, loaded. */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(Object.values(COMMANDS).map((load) => load()));
+}
 
-commands:
-  dump FILE [--json] [--meta]            list a DICOM file's elements, or print it as DICOM JSON
-  echo HOST PORT                          C-ECHO a peer
-  store HOST PORT FILE_OR_DIR...          C-STORE files to a peer, with progress
-  storescp --port P --dir OUT             receive objects into OUT/<SOPInstanceUID>.dcm
-                                          (--fsync each|deferred|off, default each)
-  find HOST PORT -k Key=value...          C-FIND (--model study|patient|psonly, --json: one object a line)
-  move HOST PORT --dest AE -k Key=value   C-MOVE to AE, with progress
-  get HOST PORT --dir OUT -k Key=value    C-GET into OUT, with progress
-                                          (--fsync deferred|each|off, default deferred)
-  qrscp --port P --dir ARCHIVE            Query/Retrieve SCP over a folder (--dest NAME=HOST:PORT ...)
+async function usage(): Promise<string> {
+  const commands = await loadCommands();
+  const width = Math.max(...commands.map((c) => c.spec.name.length)) + 2;
+  return [
+    "usage: dcm <command> [options] [arguments]",
+    "       dcm <command> --help",
+    "       dcm --version",
+    "",
+    "commands:",
+    ...commands.map((c) => `  ${c.spec.name.padEnd(width)}${c.spec.summary}`),
+    "",
+    "The network commands take -v/--verbose (association events on stderr),",
+    "-d/--debug (and every PDU and DIMSE command set) and --max-pdu BYTES.",
+  ].join("\n");
+}
 
-common options: --aet AE (ours, default DCMNET), --call AE (the peer's, default ANY-SCP),
-                --timeout SECONDS, --json (machine-readable output)`;
+/** What `dcm --version` prints. */
+export function versionText(): string {
+  return `dcm ${VERSION} (@dcm/net; Implementation Version Name ${IMPLEMENTATION_VERSION_NAME}, Implementation Class UID ${IMPLEMENTATION_CLASS_UID})`;
+}
 
 /** Runs the command line with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h") {
-    console.log(USAGE);
-    return name === undefined ? 2 : 0;
+  if (name === "--help" || name === "-h" || name === "help") {
+    console.log(await usage());
+    return 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    console.error(`dcm: unknown command "${name}"\n${USAGE}`);
+  if (name === "--version" || name === "-V") {
+    console.log(versionText());
+    return 0;
+  }
+  if (name === undefined) {
+    console.error(await usage());
     return 2;
   }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
+    console.error(`dcm: unknown command "${name}"\n\n${await usage()}`);
+    return 2;
+  }
+  const command = await load();
   try {
-    return await command(rest);
+    return await command.main(rest);
   } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`dcm ${name}: ${e.message}\n\n${commandUsage(command.spec)}`);
+      return 2;
+    }
     console.error(`dcm ${name}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }

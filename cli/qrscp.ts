@@ -1,22 +1,27 @@
 /**
- * `dcm qrscp --port P --aet AE --dir ARCHIVE [--dest NAME=HOST:PORT ...] [--db FILE]`:
- * a Query/Retrieve SCP over a folder. It indexes what is already in the
- * folder (with a progress bar), accepts C-STORE into it, and logs one line
- * per association.
+ * `dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...]`: a
+ * Query/Retrieve SCP over a folder. It indexes what is already in the folder
+ * (with a progress bar), accepts C-STORE into it, and logs one line per
+ * association.
  *
  * @module
  */
 import { Archive } from "../archive/mod.ts";
 import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
-import { parseArgs, SERVER_OPTIONS, serverPortAndDir, untilStopped } from "./_common.ts";
+import { defineCommand, UsageError } from "./_args.ts";
+import {
+  NETWORK_OPTIONS,
+  networkOptions,
+  SERVER_OPTIONS,
+  serverPortAndDir,
+  untilStopped,
+} from "./_common.ts";
 import { Progress } from "./_progress.ts";
-
-const USAGE = "dcm qrscp --port P --dir ARCHIVE [--aet AE] [--dest NAME=HOST:PORT ...] [--db FILE]";
 
 /** Parses `NAME=HOST:PORT`. */
 export function parseDestination(text: string): [string, MoveDestination] {
   const m = /^([^=]{1,16})=(.+):(\d+)$/.exec(text);
-  if (!m) throw new TypeError(`--dest must be NAME=HOST:PORT, not "${text}"`);
+  if (!m) throw new UsageError(`--dest must be NAME=HOST:PORT, not "${text}"`);
   return [m[1]!, { hostname: m[2]!, port: Number(m[3]) }];
 }
 
@@ -30,17 +35,38 @@ async function countFiles(dir: string): Promise<number> {
   return n;
 }
 
-/** Runs `dcm qrscp` until SIGINT/SIGTERM (or `signal`). */
-export async function qrscp(args: string[], signal?: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...SERVER_OPTIONS,
-      dest: { type: "string", multiple: true, default: [] as string[] },
-      db: { type: "string", default: ":memory:" },
+/** `dcm qrscp`: runs until SIGINT/SIGTERM (or `signal`). */
+export const qrscp = defineCommand({
+  name: "qrscp",
+  synopsis: "",
+  summary: "Serve a folder with C-FIND, C-MOVE, C-GET and C-STORE (Query/Retrieve SCP).",
+  positionals: [0, 0],
+  options: {
+    ...SERVER_OPTIONS,
+    dir: {
+      type: "string",
+      value: "ARCHIVE",
+      description: "the folder served: indexed at start, C-STORE writes into it",
     },
-  });
-  const { port, dir } = await serverPortAndDir(values, USAGE);
+    dest: {
+      type: "string",
+      multiple: true,
+      default: [],
+      value: "NAME=HOST:PORT",
+      description: "a C-MOVE destination AE title and its address (repeatable)",
+    },
+    db: {
+      type: "string",
+      default: ":memory:",
+      value: "FILE",
+      description: "the SQLite index file",
+    },
+    ...NETWORK_OPTIONS,
+  },
+}, async (values, _positionals, signal) => {
+  const destinations = Object.fromEntries(values.dest.map(parseDestination));
+  const network = networkOptions(values);
+  const { port, dir } = await serverPortAndDir(values);
   using archive = Archive.open({ database: values.db });
   const total = await countFiles(dir);
   const progress = new Progress("indexing", total);
@@ -60,7 +86,8 @@ export async function qrscp(args: string[], signal?: AbortSignal): Promise<numbe
     aeTitle: values.aet,
     archive,
     directory: dir,
-    destinations: Object.fromEntries(values.dest.map(parseDestination)),
+    destinations,
+    ...network,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;
       console.log(
@@ -75,4 +102,4 @@ export async function qrscp(args: string[], signal?: AbortSignal): Promise<numbe
   await untilStopped(signal);
   await scp.shutdown();
   return 0;
-}
+});

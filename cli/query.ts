@@ -11,52 +11,78 @@
  * @module
  */
 import { toDicomJson } from "../dataset/mod.ts";
-import { keywordOf } from "../dictionary/mod.ts";
+import { keywordOf, Tag } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
+import { defineCommand, UsageError, type Values } from "./_args.ts";
 import {
   durabilityOf,
   explained,
   hostPort,
-  parseArgs,
+  NETWORK_OPTIONS,
+  networkOptions,
   PEER_OPTIONS,
-  timeoutMs,
+  timeouts,
 } from "./_common.ts";
 import { identifierOf, modelOf } from "./_keys.ts";
 import { Progress } from "./_progress.ts";
 
-const OPTIONS = {
+/** The options find, move and get share. */
+const QUERY_OPTIONS = {
   ...PEER_OPTIONS,
-  model: { type: "string", default: "study" },
-  key: { type: "string", short: "k", multiple: true, default: [] as string[] },
-  dest: { type: "string" },
-  dir: { type: "string" },
-  fsync: { type: "string" },
-  relational: { type: "boolean", default: false },
+  model: {
+    type: "string",
+    default: "study",
+    value: "study|patient|psonly",
+    description: "the information model: Study Root, Patient Root, Patient/Study Only",
+  },
+  key: {
+    type: "string",
+    short: "k",
+    multiple: true,
+    default: [],
+    value: "KEY[=VALUE]",
+    description: "a key to match (Keyword=value) or to return (Keyword); tags as (gggg,eeee)",
+  },
+  relational: {
+    type: "boolean",
+    default: false,
+    description: "ask for relational queries and retrievals (extended negotiation)",
+  },
 } as const;
 
-function setup(args: string[], usage: string) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-  const { host, port } = hostPort(positionals, usage);
-  const timeout = timeoutMs(values.timeout);
+const QUERY_NOTES = [
+  "-k QueryRetrieveLevel=PATIENT|STUDY|SERIES|IMAGE is required. Example:",
+] as const;
+
+const KEY_EXAMPLE = "-k QueryRetrieveLevel=STUDY -k PatientID=1234";
+
+/** The options of all three: the query's, then the network's. */
+const FIND_OPTIONS = { ...QUERY_OPTIONS, ...NETWORK_OPTIONS } as const;
+
+function setup(values: Values<typeof FIND_OPTIONS>, positionals: string[]) {
+  const { host, port } = hostPort(positionals);
+  const query = identifierOf(modelOf(values.model), values.key);
   const scu = new QueryRetrieveScu(host, port, {
     callingAeTitle: values.aet,
     calledAeTitle: values.call,
     relational: values.relational,
-    ...(timeout !== undefined
-      ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
-      : {}),
+    ...timeouts(values.timeout),
+    ...networkOptions(values),
     onWarning: (m) => console.error(`warning: ${m}`),
   });
-  const query = identifierOf(modelOf(values.model), values.key);
-  return { values, scu, query, host, port };
+  return { scu, query, host, port };
 }
 
-/** Runs `dcm find`; prints each match (DICOM JSON per line with --json). */
-export async function find(args: string[]): Promise<number> {
-  const { values, scu, query, host, port } = setup(
-    args,
-    "dcm find HOST PORT --call AE [--model M] -k Key=value... [--json]",
-  );
+/** `dcm find`: prints each match (DICOM JSON, one a line, with --json). */
+export const find = defineCommand({
+  name: "find",
+  synopsis: "HOST PORT -k KEY[=VALUE]...",
+  summary: "Query a peer with C-FIND and print each match.",
+  positionals: [2, 2],
+  options: FIND_OPTIONS,
+  notes: [...QUERY_NOTES, `  dcm find HOST PORT --call AE ${KEY_EXAMPLE} -k StudyDate`],
+}, async (values, positionals) => {
+  const { scu, query, host, port } = setup(values, positionals);
   await using _ = scu;
   let n = 0;
   await explained(host, port, async () => {
@@ -66,15 +92,15 @@ export async function find(args: string[]): Promise<number> {
         console.log(JSON.stringify(toDicomJson(match)));
         continue;
       }
-      const fields = [...match].filter((e) => e.tag !== 0x00080052 && e.tag !== 0x00080005).map((
-        e,
-      ) => `${keywordOf(e.tag) ?? e.tag.toString(16)}=${match.strings(e.tag).join("\\")}`);
+      const fields = [...match]
+        .filter((e) => e.tag !== Tag.QueryRetrieveLevel && e.tag !== Tag.SpecificCharacterSet)
+        .map((e) => `${keywordOf(e.tag) ?? e.tag.toString(16)}=${match.strings(e.tag).join("\\")}`);
       console.log(`#${n} ${fields.join(" ")}`);
     }
   });
   if (!values.json) console.error(`${n} match${n === 1 ? "" : "es"}`);
   return 0;
-}
+});
 
 async function follow(operation: RetrieveOperation, label: string, json: boolean): Promise<number> {
   const tty = !json && Deno.stderr.isTerminal();
@@ -106,36 +132,66 @@ async function follow(operation: RetrieveOperation, label: string, json: boolean
   return result.failed > 0 ? 1 : 0;
 }
 
-/** Runs `dcm move`. */
-export async function move(args: string[]): Promise<number> {
-  const { values, scu, query, host, port } = setup(
-    args,
-    "dcm move HOST PORT --call AE --dest AE -k Key=value...",
-  );
-  await using _ = scu;
-  if (!values.dest) throw new TypeError("dcm move needs --dest AE (the AE title to send to)");
+/** `dcm move`: exits 1 when any sub-operation failed. */
+export const move = defineCommand({
+  name: "move",
+  synopsis: "HOST PORT --dest AE -k KEY=VALUE...",
+  summary: "Ask a peer to send the matches to an AE title with C-MOVE, with progress.",
+  positionals: [2, 2],
+  options: {
+    ...QUERY_OPTIONS,
+    dest: {
+      type: "string",
+      value: "AE",
+      description: "the AE title the peer sends to (required; the peer knows its address)",
+    },
+    ...NETWORK_OPTIONS,
+  },
+  notes: [...QUERY_NOTES, `  dcm move HOST PORT --call AE --dest AE ${KEY_EXAMPLE}`],
+}, async (values, positionals) => {
+  if (!values.dest) throw new UsageError("--dest AE is required");
   const destination = values.dest;
+  const { scu, query, host, port } = setup(values, positionals);
+  await using _ = scu;
   return await explained(
     host,
     port,
     () => follow(scu.move(query, { destination }), "move", values.json),
   );
-}
+});
 
-/** Runs `dcm get`. */
-export async function get(args: string[]): Promise<number> {
-  const { values, scu, query, host, port } = setup(
-    args,
-    "dcm get HOST PORT --call AE --dir OUT -k Key=value...",
-  );
-  await using _ = scu;
-  if (!values.dir) throw new TypeError("dcm get needs --dir OUT");
+/** `dcm get`: exits 1 when any sub-operation failed. */
+export const get = defineCommand({
+  name: "get",
+  synopsis: "HOST PORT --dir OUT -k KEY=VALUE...",
+  summary: "Retrieve the matches into a folder with C-GET, with progress.",
+  positionals: [2, 2],
+  options: {
+    ...QUERY_OPTIONS,
+    dir: {
+      type: "string",
+      value: "OUT",
+      description: "the folder objects are written to as <SOPInstanceUID>.dcm (required)",
+    },
+    fsync: {
+      type: "string",
+      default: "deferred",
+      value: "deferred|each|off",
+      description: "flush files in the background, each before answering, or never",
+    },
+    ...NETWORK_OPTIONS,
+  },
+  notes: [...QUERY_NOTES, `  dcm get HOST PORT --call AE --dir OUT ${KEY_EXAMPLE}`],
+}, async (values, positionals) => {
+  if (!values.dir) throw new UsageError("--dir OUT is required");
   const directory = values.dir;
   const durable = durabilityOf(values.fsync, "deferred");
+  const { scu, query, host, port } = setup(values, positionals);
+  await using _ = scu;
   await Deno.mkdir(directory, { recursive: true });
   return await explained(
     host,
     port,
     () => follow(scu.get(query, { directory, durable }), "get", values.json),
   );
-}
+});

@@ -1,36 +1,48 @@
 /**
- * `dcm store HOST PORT FILE_OR_DIR... [--aet AE] [--call AE] [--json]`:
- * C-STORE files to a peer, with a progress bar and a summary.
+ * `dcm store HOST PORT FILE_OR_DIR...`: C-STORE files to a peer, with a
+ * progress bar and a summary, like DCMTK's storescu.
  *
  * @module
  */
 import { expandPaths, store as storeScu } from "../scu/mod.ts";
-import { explained, hostPort, parseArgs, PEER_OPTIONS, timeoutMs } from "./_common.ts";
+import { defineCommand } from "./_args.ts";
+import {
+  explained,
+  hostPort,
+  NETWORK_OPTIONS,
+  networkOptions,
+  PEER_OPTIONS,
+  timeouts,
+} from "./_common.ts";
+import { fileError } from "./_file_error.ts";
 import { Progress } from "./_progress.ts";
 
-const USAGE = "dcm store HOST PORT FILE_OR_DIR... [--aet AE] [--call AE] [--timeout S] [--json]";
-
-/** Runs `dcm store`; returns the exit code (1 when any object failed). */
-export async function store(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: PEER_OPTIONS,
-  });
-  const { host, port, rest } = hostPort(positionals, USAGE);
-  if (rest.length === 0) throw new TypeError(`usage: ${USAGE}`);
-  const files = await expandPaths(rest);
+/** `dcm store`: exits 1 when any object failed. */
+export const store = defineCommand({
+  name: "store",
+  synopsis: "HOST PORT FILE_OR_DIR...",
+  summary: "Send files (folders: every file under them) to a peer with C-STORE.",
+  positionals: [3, Infinity],
+  options: { ...PEER_OPTIONS, ...NETWORK_OPTIONS },
+}, async (values, positionals) => {
+  const { host, port, rest } = hostPort(positionals);
+  const files: string[] = [];
+  for (const path of rest) {
+    try {
+      files.push(...await expandPaths([path]));
+    } catch (e) {
+      throw fileError(path, e);
+    }
+  }
   const progress = new Progress("store", files.length);
   let done = 0;
   let bytes = 0;
-  const timeout = timeoutMs(values.timeout);
   const summary = await explained(host, port, () =>
     storeScu(host, port, files, {
       callingAeTitle: values.aet,
       calledAeTitle: values.call,
-      ...(timeout !== undefined
-        ? { connectTimeout: timeout, associationTimeout: timeout, dimseTimeout: timeout }
-        : {}),
+      ...timeouts(values.timeout),
+      ...networkOptions(values),
       onResult: (r) => {
         done++;
         bytes += r.bytes;
@@ -55,4 +67,4 @@ export async function store(args: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify({ summary: { ...summary, results: undefined } }));
   else console.log(line);
   return summary.failed > 0 ? 1 : 0;
-}
+});

@@ -1,41 +1,54 @@
 /**
- * `dcm storescp --port P [--aet AE] --dir OUT [--json] [--fsync each|deferred|off]`:
- * a Storage SCP that prints one line per stored object, until interrupted.
+ * `dcm storescp --port P --dir OUT`: a Storage SCP that prints one line per
+ * stored object, until interrupted (SIGINT, SIGTERM), like DCMTK's storescp.
  * Each file is flushed to the disk before its success is answered unless
  * `--fsync` says otherwise (`deferred`: in the background, and at the end).
  *
  * @module
  */
 import { StorageScp } from "../scp/mod.ts";
+import { defineCommand } from "./_args.ts";
 import {
   durabilityOf,
-  parseArgs,
+  NETWORK_OPTIONS,
+  networkOptions,
   SERVER_OPTIONS,
   serverPortAndDir,
   untilStopped,
 } from "./_common.ts";
 
-const USAGE =
-  "dcm storescp --port P --dir OUT [--aet AE] [--host H] [--json] [--fsync each|deferred|off]";
-
-/** Runs `dcm storescp`; returns the exit code after SIGINT/SIGTERM. */
-export async function storescp(args: string[], signal?: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      ...SERVER_OPTIONS,
-      json: { type: "boolean", default: false },
-      fsync: { type: "string" },
+/** `dcm storescp`: exits 0 after SIGINT/SIGTERM (or `signal`). */
+export const storescp = defineCommand({
+  name: "storescp",
+  synopsis: "",
+  summary: "Receive objects with C-STORE into DIR/<SOPInstanceUID>.dcm until stopped.",
+  positionals: [0, 0],
+  options: {
+    ...SERVER_OPTIONS,
+    json: {
+      type: "boolean",
+      default: false,
+      description: "one JSON object a line per stored file",
     },
-  });
+    fsync: {
+      type: "string",
+      default: "each",
+      value: "each|deferred|off",
+      description: "flush each file before answering, in the background, or never",
+    },
+    ...NETWORK_OPTIONS,
+  },
+}, async (values, _positionals, signal) => {
   const durable = durabilityOf(values.fsync, true);
-  const { port, dir } = await serverPortAndDir(values, USAGE);
+  const network = networkOptions(values);
+  const { port, dir } = await serverPortAndDir(values);
   const scp = new StorageScp({
     hostname: values.host,
     port,
     aeTitle: values.aet,
     directory: dir,
     durable,
+    ...network,
     onStored: (f) => {
       console.log(
         values.json
@@ -58,4 +71,4 @@ export async function storescp(args: string[], signal?: AbortSignal): Promise<nu
   await untilStopped(signal);
   await scp.shutdown();
   return 0;
-}
+});

@@ -41,6 +41,8 @@ export interface MoveServiceOptions {
    * @default {1}
    */
   parallelism?: number;
+  /** Where the events of the sub-operations' associations go. */
+  events?: EventTarget;
 }
 
 const knownFile = (i: ArchivedInstance): KnownFile => ({
@@ -108,6 +110,7 @@ export class MoveService {
             callingAeTitle: aeTitle,
             calledAeTitle: destinationAe,
             signal: context.signal,
+            ...(options.events ? { events: options.events } : {}),
             moveOriginator: {
               aeTitle: association.callingAeTitle,
               messageId: request.command.messageId!,

@@ -71,6 +71,7 @@ export class QueryRetrieveScp extends ServiceProvider {
       aeTitle,
       ...(options.destinations ? { destinations: options.destinations } : {}),
       ...(options.moveParallelism !== undefined ? { parallelism: options.moveParallelism } : {}),
+      ...(options.events ? { events: options.events } : {}),
     });
     const get = new GetService(archive, options.onWarning ? { onWarning: options.onWarning } : {});
     const handlers: Partial<

@@ -109,7 +109,7 @@ async function run(cmd: string, args: string[], env: Record<string, string> = {}
 
 Deno.test({
   name:
-    "dcm qrscp indexes its folder, answers dcm find and findscu, takes storescu into the folder, moves to --dest, logs each association and exits 0 on SIGTERM",
+    "dcm qrscp indexes its folder, answers dcm find and findscu, takes storescu into the folder, moves to --dest, logs each association (with -v, its C-MOVE's too) and exits 0 on SIGTERM",
   ignore: dcmtkIgnore("storescu"),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "cli_qrscp_" });
@@ -142,6 +142,7 @@ Deno.test({
         `${dir}/archive`,
         "--dest",
         `DEST=${HOST}:${destination.port}`,
+        "-v",
       ]);
       const port = await qrscp.port();
       assertMatch(
@@ -245,6 +246,14 @@ Deno.test({
       assertEquals(opened().length, 5, qrscp.stdout);
       assertMatch(qrscp.stdout, /^association from FINDSCU to QRCLI: \d+ contexts accepted$/m);
       assertMatch(qrscp.stdout, /^association from STORESCU to QRCLI: \d+ contexts accepted$/m);
+      // -v: the associations it accepts, and those of its C-MOVE sub-operations.
+      assertMatch(qrscp.stderr, /^I: association with [\d.]+:\d+ requested: FINDSCU -> QRCLI, /m);
+      const toDestination = `I: association with ${HOST}:${destination.port}`;
+      assertMatch(qrscp.stderr, new RegExp(`^${toDestination} requested: QRCLI -> DEST, `, "m"));
+      await qrscp.until(
+        "the C-MOVE association's release",
+        () => qrscp.stderr.includes(`${toDestination} released`),
+      );
       assertEquals(await qrscp.terminate(), 0);
     } finally {
       await Deno.remove(dir, { recursive: true });

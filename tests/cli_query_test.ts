@@ -209,8 +209,11 @@ Deno.test("dcm get --fsync each flushes every file before its success and gets t
   assertEquals(r.stdout, "C-GET: 8 completed, 0 warnings, 0 failed\n");
   await assertReceived(s.out, s.files.filter((f) => f.patientId === "1234"));
   const bad = await dcm("get", ...peer(s), "--dir", s.out, "--fsync", "sometimes", ...args);
-  assertEquals(bad.code, 1);
-  assertEquals(bad.stderr, 'dcm get: --fsync must be each, deferred or off, not "sometimes"\n');
+  assertEquals(bad.code, 2);
+  assertMatch(
+    bad.stderr,
+    /^dcm get: --fsync must be each, deferred or off, not "sometimes"\n\nusage: dcm get /,
+  );
 });
 
 Deno.test("dcm move --json prints progress objects, then the result", async () => {
@@ -274,7 +277,7 @@ Deno.test("dcm move to an unknown destination exits 1 with a one-line error", as
   assertMatch(r.stderr, /^dcm move: C-MOVE failed: .*\(A801\).*NOBODY\n$/);
 });
 
-Deno.test("dcm find and move exit 1 with a one-line error for a failure status, a missing option or an unreachable peer (saying where)", async () => {
+Deno.test("dcm find and move exit 1 with a one-line error for a failure status or an unreachable peer (saying where), 2 with the usage for a missing option", async () => {
   await using s = await setup();
   const bad = await dcm(
     "find",
@@ -290,11 +293,14 @@ Deno.test("dcm find and move exit 1 with a one-line error for a failure status, 
     /^dcm find: C-FIND failed: .*\(A900\): A SERIES level key is below the STUDY level\n$/,
   );
   const noLevel = await dcm("find", ...peer(s), "-k", "PatientID=1234");
-  assertEquals(noLevel.code, 1);
-  assertMatch(noLevel.stderr, /^dcm find: -k QueryRetrieveLevel=.* is required\n$/);
+  assertEquals(noLevel.code, 2);
+  assertMatch(
+    noLevel.stderr,
+    /^dcm find: -k QueryRetrieveLevel=.* is required\n\nusage: dcm find /,
+  );
   const noDest = await dcm("move", ...peer(s), "-k", "QueryRetrieveLevel=STUDY");
-  assertEquals(noDest.code, 1);
-  assertMatch(noDest.stderr, /^dcm move: dcm move needs --dest/);
+  assertEquals(noDest.code, 2);
+  assertMatch(noDest.stderr, /^dcm move: --dest AE is required\n\nusage: dcm move /);
   const nobody = freePort();
   const gone = await dcm("find", HOST, String(nobody), "-k", "QueryRetrieveLevel=STUDY");
   assertEquals(gone.code, 1);

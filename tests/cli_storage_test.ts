@@ -127,15 +127,27 @@ class StorescpProcess implements AsyncDisposable {
 Deno.test("dcm storescp receives what dcm store sends, dcm echo verifies it, and SIGTERM ends it with exit 0", async (t) => {
   const out = await Deno.makeTempDir({ prefix: "dcm_cli_storage_" });
   try {
-    await using scp = new StorescpProcess(out);
+    await using scp = new StorescpProcess(out, ["-v"]);
     const port = String(await scp.listening());
     let sent = 0;
 
-    await t.step("dcm echo exits 0 with a success line", async () => {
-      const r = await dcm("echo", HOST, port);
-      assertEquals(r.code, 0, r.stderr);
-      assertMatch(r.stdout, /^C-ECHO .*success in [\d.]+ ms\n$/);
-    });
+    await t.step(
+      "dcm echo exits 0 with a success line; storescp -v logs the association",
+      async () => {
+        const r = await dcm("echo", HOST, port);
+        assertEquals(r.code, 0, r.stderr);
+        assertMatch(r.stdout, /^C-ECHO .*success in [\d.]+ ms\n$/);
+        const [, peer] = await scp.stderr.find(
+          /^I: association with (\S+) requested: DCMNET -> ANY-SCP, 1 presentation context$/,
+        );
+        await scp.stderr.find(new RegExp(`^I: association with ${peer} released$`));
+        assert(
+          scp.stderr.lines.includes(
+            "I:   context 1: Verification SOP Class, Explicit VR Little Endian: acceptance",
+          ),
+        );
+      },
+    );
 
     await t.step("dcm store sends files and folders and prints one summary line", async () => {
       const folder = `${FILES}/dicomdirtests/98892001`;

@@ -2,6 +2,7 @@
 // association logging, and the checks of their values.
 import { AssociationAbortedError } from "../association/mod.ts";
 import type { Durability, ServiceProviderOptions } from "../scp/mod.ts";
+import { DEFAULT_PORT } from "../service/mod.ts";
 import type { ScuOptions } from "../scu/mod.ts";
 import { type OptionTable, UsageError } from "./_args.ts";
 import { associationEvents } from "./_log.ts";
@@ -52,7 +53,12 @@ export const NETWORK_OPTIONS = {
 
 /** The options of every server command: where to listen, who we are, which folder. */
 export const SERVER_OPTIONS = {
-  port: { type: "string", value: "PORT", description: "TCP port to listen on (0: any free one)" },
+  port: {
+    type: "string",
+    default: String(DEFAULT_PORT),
+    value: "PORT",
+    description: "TCP port to listen on (0: any free one)",
+  },
   dir: { type: "string", value: "DIR", description: "the folder received objects are written to" },
   aet: { type: "string", default: "DCMNET", value: "AE", description: "our AE title" },
   host: {
@@ -85,7 +91,6 @@ export function networkOptions(
 export async function serverPortAndDir(
   values: { port?: string | undefined; dir?: string | undefined },
 ): Promise<{ port: number; dir: string }> {
-  if (values.port === undefined) throw new UsageError("--port PORT is required");
   if (!values.dir) throw new UsageError("--dir DIR is required");
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

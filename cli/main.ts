@@ -8,11 +8,11 @@
  * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
  * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
- * deno task dcm storescp --port P --dir OUT      # storescp
+ * deno task dcm storescp --dir OUT [--port P]   # storescp, on port 11112 by default
  * deno task dcm find HOST PORT --call AE -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
- * deno task dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...]
+ * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...]
  * deno task dcm --version
  * ```
  *

@@ -102,7 +102,8 @@ Deno.test("missing arguments exit 2 with what is missing and the usage on stderr
     [["echo", "127.0.0.1"], /^dcm echo: missing arguments: expected HOST PORT\n/],
     [["echo", "127.0.0.1", "nope"], /^dcm echo: PORT must be 1 to 65535, not "nope"\n/],
     [["store", "127.0.0.1", "104"], /^dcm store: missing arguments/],
-    [["storescp", "--dir", "/tmp"], /^dcm storescp: --port PORT is required\n/],
+    [["storescp", "--port", "0"], /^dcm storescp: --dir DIR is required\n/],
+    [["storescp", "--port", "x", "--dir", "/tmp"], /^dcm storescp: --port must be 0 to 65535/],
     [["find", "127.0.0.1", "104"], /^dcm find: -k QueryRetrieveLevel=.* is required\n/],
     [
       ["move", "127.0.0.1", "104", "-k", "QueryRetrieveLevel=STUDY"],

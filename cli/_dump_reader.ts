@@ -15,14 +15,11 @@ import {
   isVr,
   type Part10Header,
   resolveDictionaryVr,
+  UNDEFINED_LENGTH,
   type Vr,
 } from "../dataset/mod.ts";
 import { formatTag, lookupElement, Tag, transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 
-const ITEM = 0xfffee000;
-const ITEM_DELIMITATION = 0xfffee00d;
-const SEQUENCE_DELIMITATION = 0xfffee0dd;
-const UNDEFINED = 0xffffffff;
 /** Bytes asked of the file at a time. */
 const CHUNK = 1 << 16;
 /** A run of small elements is decoded once it is this long. */
@@ -286,7 +283,7 @@ class Walker {
       } else {
         length = uint32(src.peek(), at + 4, this.#little);
       }
-      if (length === UNDEFINED) {
+      if (length === UNDEFINED_LENGTH) {
         const encapsulated = this.#explicit ? vr === "OB" || vr === "OW" : tag === Tag.PixelData;
         if (encapsulated) {
           this.#decodeRun();
@@ -381,14 +378,14 @@ class Walker {
       const bytes = src.peek();
       const { explicit, little } = open.at(-1)!;
       const tag = tagAt(bytes, p, little);
-      if (tag === ITEM) {
+      if (tag === Tag.Item) {
         const length = uint32(bytes, p + 4, little);
         p += 8;
-        if (length === UNDEFINED) open.push(open.at(-1)!);
+        if (length === UNDEFINED_LENGTH) open.push(open.at(-1)!);
         else p += length;
         continue;
       }
-      if (tag === ITEM_DELIMITATION || tag === SEQUENCE_DELIMITATION) {
+      if (tag === Tag.ItemDelimitationItem || tag === Tag.SequenceDelimitationItem) {
         p += 8;
         open.pop();
         continue;
@@ -409,7 +406,7 @@ class Walker {
         length = uint32(bytes, p + 4, little);
         p += 8;
       }
-      if (length === UNDEFINED) {
+      if (length === UNDEFINED_LENGTH) {
         const nested = explicit && vr !== "UN";
         open.push({ explicit: nested, little: nested ? little : true });
       } else {
@@ -443,8 +440,8 @@ class Walker {
       const length = uint32(src.peek(), 4, this.#little);
       src.consume(8);
       total += 8;
-      if (itemTag === SEQUENCE_DELIMITATION) break;
-      if (itemTag !== ITEM || length === UNDEFINED) {
+      if (itemTag === Tag.SequenceDelimitationItem) break;
+      if (itemTag !== Tag.Item || length === UNDEFINED_LENGTH) {
         throw new DicomDecodeError(
           `Cannot decode ${formatTag(tag)}: expected an item of defined length, found ${
             formatTag(itemTag)

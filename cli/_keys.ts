@@ -1,6 +1,6 @@
 // -k Keyword=value options: building an Identifier like DCMTK's findscu -k.
 import { Identifier, type QueryLevel, type QueryModel } from "../dataset/mod.ts";
-import { parseTag } from "../dictionary/mod.ts";
+import { parseTag, Tag } from "../dictionary/mod.ts";
 import { UsageError } from "./_args.ts";
 
 const MODELS: Record<string, QueryModel> = {
@@ -27,7 +27,7 @@ export function identifierOf(model: QueryModel, keys: readonly string[]): Identi
     return i < 0 ? [k, ""] as const : [k.slice(0, i), k.slice(i + 1)] as const;
   });
   const level = pairs.find(([k]) =>
-    k === "QueryRetrieveLevel" || parseTagOrUndefined(k) === 0x00080052
+    k === "QueryRetrieveLevel" || parseTagOrUndefined(k) === Tag.QueryRetrieveLevel
   )?.[1];
   if (!level) throw new UsageError("-k QueryRetrieveLevel=PATIENT|STUDY|SERIES|IMAGE is required");
   const id = new Identifier(model, level.toUpperCase() as QueryLevel);
@@ -38,7 +38,7 @@ export function identifierOf(model: QueryModel, keys: readonly string[]): Identi
     } catch (e) {
       throw new UsageError(`-k ${k}: ${e instanceof Error ? e.message : e}`, { cause: e });
     }
-    if (tag === 0x00080052) continue;
+    if (tag === Tag.QueryRetrieveLevel) continue;
     id.set(tag, v === "" ? null : v.split("\\"));
   }
   return id;

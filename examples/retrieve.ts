@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import { Archive, generateSampleStudies } from "../archive/mod.ts";
 import { encodePart10, Identifier } from "../dataset/mod.ts";
-import { Tag } from "../dictionary/mod.ts";
+import { Tag, Uid } from "../dictionary/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu } from "../scu/mod.ts";
 
@@ -68,7 +68,7 @@ if (!values.host) {
   ) {
     const path = `${files}/${ds.string(Tag.SOPInstanceUID)}.dcm`;
     await Deno.writeFile(path, encodePart10(ds));
-    archive.index(ds, path, "1.2.840.10008.1.2.1");
+    archive.index(ds, path, Uid.ExplicitVRLittleEndian);
     count++;
   }
   const qrScp = new QueryRetrieveScp({

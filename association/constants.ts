@@ -4,7 +4,6 @@
  * @module
  */
 
-import { Uid } from "../dictionary/mod.ts";
 import {
   REJECT_REASON,
   REJECT_RESULT,
@@ -23,29 +22,6 @@ export const DEFAULT_MAX_PDU_LENGTH = 16384;
 
 /** The default ARTIM, association and release timeout, in milliseconds. */
 export const DEFAULT_TIMEOUT = 30_000;
-
-/**
- * Verification SOP Class UID (PS3.4 Annex A), the one abstract syntax every DICOM AE supports.
- *
- * @deprecated Use `Uid.Verification` from the dictionary.
- */
-export const VERIFICATION_SOP_CLASS: typeof Uid.Verification = Uid.Verification;
-
-/**
- * Implicit VR Little Endian, the default transfer syntax (PS3.5 §10.1).
- *
- * @deprecated Use `Uid.ImplicitVRLittleEndian` from the dictionary.
- */
-export const IMPLICIT_VR_LITTLE_ENDIAN: typeof Uid.ImplicitVRLittleEndian =
-  Uid.ImplicitVRLittleEndian;
-
-/**
- * Explicit VR Little Endian (PS3.5 §10.2).
- *
- * @deprecated Use `Uid.ExplicitVRLittleEndian` from the dictionary.
- */
-export const EXPLICIT_VR_LITTLE_ENDIAN: typeof Uid.ExplicitVRLittleEndian =
-  Uid.ExplicitVRLittleEndian;
 
 /** An A-ASSOCIATE-RJ's three codes (PS3.8 Table 9-21). */
 export interface AssociationRejection {

@@ -1,5 +1,6 @@
 // Query/Retrieve SCP internals: identifier checks, matching and response
 // identifiers (PS3.4 C.4.1, C.6). Used by query_retrieve_scp.ts.
+import { Tag, Uid } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 import {
   type DataElement,
@@ -27,13 +28,8 @@ import {
 import type { ArchivedInstance } from "../archive/mod.ts";
 import { DEFAULT_STORAGE_TRANSFER_SYNTAXES, isRelational, readIdentifier } from "../service/mod.ts";
 
-export const LEVEL = 0x00080052;
-export const SPECIFIC_CHARACTER_SET = 0x00080005;
-export const RETRIEVE_AE_TITLE = 0x00080054;
-export const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
-
 /** SOP Instance UID and Instance Number: the IMAGE level keys (PS3.4 Table C.6-4). */
-export const IMAGE_KEYS: ReadonlySet<number> = new Set([UNIQUE_KEYS.IMAGE, 0x00200013]);
+export const IMAGE_KEYS: ReadonlySet<number> = new Set([UNIQUE_KEYS.IMAGE, Tag.InstanceNumber]);
 
 /** Every Q/R SOP class with its model and operation. */
 export const QR_CLASSES = new Map<
@@ -53,10 +49,10 @@ for (
 
 /** Transfer syntaxes of the storage contexts, most preferred first. */
 export const GET_TRANSFER_SYNTAXES: readonly string[] = [
-  "1.2.840.10008.1.2.1",
-  "1.2.840.10008.1.2",
+  Uid.ExplicitVRLittleEndian,
+  Uid.ImplicitVRLittleEndian,
   ...DEFAULT_STORAGE_TRANSFER_SYNTAXES.filter((t) =>
-    t !== "1.2.840.10008.1.2.1" && t !== "1.2.840.10008.1.2"
+    t !== Uid.ExplicitVRLittleEndian && t !== Uid.ImplicitVRLittleEndian
   ),
 ];
 
@@ -88,7 +84,7 @@ export function checkIdentifier(
   identifier: Dataset,
   relational: boolean,
 ): QueryLevel {
-  const level = identifier.string(LEVEL);
+  const level = identifier.string(Tag.QueryRetrieveLevel);
   const levels = QUERY_MODELS[model].levels as readonly string[];
   if (level === undefined || !levels.includes(level)) {
     throw new QueryFailure(
@@ -140,16 +136,16 @@ export function responseFor(
   aeTitle: string,
 ): Dataset {
   const out = new Dataset();
-  const charset = record.get(SPECIFIC_CHARACTER_SET);
+  const charset = record.get(Tag.SpecificCharacterSet);
   if (charset) out.setElement(charset);
   for (const key of query) {
-    if (key.tag === SPECIFIC_CHARACTER_SET || (key.tag & 0xffff) === 0) continue;
-    if (key.tag === LEVEL) {
-      out.set(LEVEL, level, "CS");
+    if (key.tag === Tag.SpecificCharacterSet || (key.tag & 0xffff) === 0) continue;
+    if (key.tag === Tag.QueryRetrieveLevel) {
+      out.set(Tag.QueryRetrieveLevel, level, "CS");
       continue;
     }
-    if (key.tag === RETRIEVE_AE_TITLE) {
-      out.set(RETRIEVE_AE_TITLE, aeTitle, "AE");
+    if (key.tag === Tag.RetrieveAETitle) {
+      out.set(Tag.RetrieveAETitle, aeTitle, "AE");
       continue;
     }
     const have: DataElement | undefined = record.get(key.tag);
@@ -313,7 +309,7 @@ export async function finishRetrieve(
     ...(cancelled ? { remaining: counts.remaining } : {}),
   };
   const identifier = failedUids.length > 0
-    ? new Dataset().set(FAILED_SOP_INSTANCE_UID_LIST, failedUids, "UI")
+    ? new Dataset().set(Tag.FailedSOPInstanceUIDList, failedUids, "UI")
     : undefined;
   await context.respond(fields, identifier);
 }

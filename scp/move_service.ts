@@ -5,17 +5,12 @@
  *
  * @module
  */
+import { Tag } from "../dictionary/mod.ts";
 import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { Dataset } from "../dataset/mod.ts";
 import { type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
 import { type KnownFile, store } from "../service/mod.ts";
-import {
-  FAILED_SOP_INSTANCE_UID_LIST,
-  finishRetrieve,
-  instancesFor,
-  QueryFailure,
-  queryHandler,
-} from "./_query.ts";
+import { finishRetrieve, instancesFor, QueryFailure, queryHandler } from "./_query.ts";
 
 /** A C-MOVE destination: where the AE title of a Move Destination lives. */
 export interface MoveDestination {
@@ -157,7 +152,7 @@ export class MoveService {
             completed: 0,
             failed: counts.failed,
             warning: 0,
-          }, new Dataset().set(FAILED_SOP_INSTANCE_UID_LIST, failedUids, "UI"));
+          }, new Dataset().set(Tag.FailedSOPInstanceUIDList, failedUids, "UI"));
           return;
         }
       }

@@ -1,11 +1,9 @@
 // Finding out the storage SOP classes a C-GET needs (PS3.4 C.4.3: the SCU
 // takes the SCP role for each), by C-FIND down to IMAGE level.
+import { Tag } from "../dictionary/mod.ts";
 import { Dataset, Identifier, QUERY_MODELS, type QueryLevel, UNIQUE_KEYS } from "../dataset/mod.ts";
 import { DimseStatusError, STATUS } from "../dimse/mod.ts";
 import { COMMON_STORAGE_SOP_CLASSES, fallbackStorageClasses } from "./storage_classes.ts";
-
-const QUERY_RETRIEVE_LEVEL = 0x00080052;
-const SOP_CLASS_UID = 0x00080016;
 
 /** The most C-FINDs get() makes to find out the storage SOP classes it needs. */
 const MAX_CLASS_QUERIES = 200;
@@ -50,7 +48,7 @@ export async function findNeededClasses(
       const requests: Identifier[] = [];
       if (depth === start) {
         const q = new Identifier(query.model, level);
-        for (const el of query) if (el.tag !== QUERY_RETRIEVE_LEVEL) q.setElement(el);
+        for (const el of query) if (el.tag !== Tag.QueryRetrieveLevel) q.setElement(el);
         requests.push(q);
       } else {
         for (const record of records) {
@@ -65,10 +63,10 @@ export async function findNeededClasses(
           return fallback(`more than ${MAX_CLASS_QUERIES} queries needed`);
         }
         q.request(UNIQUE_KEYS[level]);
-        if (level === "IMAGE") q.request(SOP_CLASS_UID);
+        if (level === "IMAGE") q.request(Tag.SOPClassUID);
         for await (const id of find(q, findOptions)) {
           if (level === "IMAGE") {
-            const c = id.string(SOP_CLASS_UID);
+            const c = id.string(Tag.SOPClassUID);
             if (c) classes.add(c);
             else unknownClass = true;
             continue;

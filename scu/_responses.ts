@@ -1,4 +1,5 @@
 // Reading C-FIND/C-MOVE/C-GET responses: identifiers and sub-operation counts.
+import { Tag } from "../dictionary/mod.ts";
 import type { Dataset, Identifier } from "../dataset/mod.ts";
 import { readIdentifier } from "../service/mod.ts";
 import {
@@ -10,8 +11,6 @@ import {
   statusCategory,
 } from "../dimse/mod.ts";
 import type { RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";
-
-const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
 
 /** The identifier of a response, if it has one. */
 export function decodeIdentifier(response: DimseResponse): Promise<Dataset | undefined> {
@@ -67,7 +66,7 @@ export async function followRetrieve(
       comment = r.value.command.errorComment;
       if (statusCategory(last.status) !== "pending") {
         const ds = await decodeIdentifier(r.value).catch(() => undefined);
-        failed = ds?.strings(FAILED_SOP_INSTANCE_UID_LIST) ?? [];
+        failed = ds?.strings(Tag.FailedSOPInstanceUIDList) ?? [];
       }
       if (statusCategory(last.status) !== "failure") progress(last);
     }

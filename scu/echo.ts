@@ -3,11 +3,10 @@
  *
  * @module
  */
+import { Uid } from "../dictionary/mod.ts";
 import { connect } from "../association/mod.ts";
 import { DimseChannel, DimseStatusError, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "../service/mod.ts";
-
-const VERIFICATION = "1.2.840.10008.1.1";
 
 /** The outcome of {@linkcode echo}. */
 export interface EchoResult {
@@ -38,11 +37,11 @@ export async function echo(
     hostname,
     port,
     connectOptionsFor(options, [{
-      abstractSyntax: VERIFICATION,
-      transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"],
+      abstractSyntax: Uid.Verification,
+      transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
     }]),
   );
-  const context = association.findContext(VERIFICATION);
+  const context = association.findContext(Uid.Verification);
   if (!context) {
     throw new DimseStatusError("C-ECHO", 0x0122, { errorComment: "the peer refused Verification" });
   }
@@ -56,7 +55,7 @@ export async function echo(
     const response of channel.request(context.id, {
       type: "C-ECHO-RQ",
       hasDataset: false,
-      affectedSopClassUid: VERIFICATION,
+      affectedSopClassUid: Uid.Verification,
     })
   ) {
     status = response.command.status ?? 0;

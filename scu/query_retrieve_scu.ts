@@ -18,6 +18,7 @@ import {
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
+import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 import { connectOptionsFor, isRelational, StoreService } from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
@@ -295,7 +296,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
           this.#options.onWarning,
         );
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
-      const wanted = classes.slice(0, 127);
+      // One context is the C-GET one (PS3.8 9.3.2.2: at most 128 in all).
+      const wanted = classes.slice(0, MAX_PRESENTATION_CONTEXTS - 1);
       const contexts: ProposedPresentationContext[] = [
         { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
         ...wanted.map((abstractSyntax) => ({
@@ -303,8 +305,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
           transferSyntaxes: [
             Uid.ExplicitVRLittleEndian,
             Uid.ImplicitVRLittleEndian,
-            "1.2.840.10008.1.2.2",
-            "1.2.840.10008.1.2.1.99",
+            Uid.ExplicitVRBigEndian,
+            Uid.DeflatedExplicitVRLittleEndian,
           ],
           roles: { scu: false, scp: true },
         })),

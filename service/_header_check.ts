@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { Tag } from "../dictionary/mod.ts";
 import { type Dataset, decodeDataset, DicomDecodeError } from "../dataset/mod.ts";
 import { DimseStatusError, STATUS } from "../dimse/mod.ts";
 import type { ObjectFacts } from "./file_writer.ts";
@@ -33,13 +34,13 @@ export function headerMatches(
   const giveUp = prefix.length > HEADER_CHECK_LIMIT;
   let ds: Dataset;
   try {
-    ds = decodeDataset(prefix, { transferSyntax, stopBefore: 0x00080019 });
+    ds = decodeDataset(prefix, { transferSyntax, stopBefore: Tag.SOPInstanceUID + 1 });
   } catch (e) {
     if (e instanceof DicomDecodeError && e.truncated && !final) return giveUp;
     throw e;
   }
-  const cls = ds.string(0x00080016);
-  const inst = ds.string(0x00080018);
+  const cls = ds.string(Tag.SOPClassUID);
+  const inst = ds.string(Tag.SOPInstanceUID);
   // Bytes so far that end between two elements before (0008,0018) prove nothing yet.
   if (inst === undefined && !final && !giveUp) return false;
   if (

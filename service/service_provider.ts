@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Uid } from "../dictionary/mod.ts";
 import {
   type AccessControlPolicy,
   type Association,
@@ -13,7 +14,6 @@ import {
   serveAssociations,
   type SupportedAbstractSyntax,
   type UserIdentityPolicy,
-  VERIFICATION_SOP_CLASS,
 } from "../association/mod.ts";
 import type { SopClassExtendedNegotiation } from "../pdu/mod.ts";
 import {
@@ -131,8 +131,8 @@ export class ServiceProvider implements AsyncDisposable {
       {
         supportedAbstractSyntaxes: [
           {
-            abstractSyntax: VERIFICATION_SOP_CLASS,
-            transferSyntaxes: ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"],
+            abstractSyntax: Uid.Verification,
+            transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
           },
           ...definition.supportedAbstractSyntaxes,
         ],

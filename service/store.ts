@@ -7,14 +7,13 @@
  *
  * @module
  */
-import { Uid } from "../dictionary/mod.ts";
+import { Tag, Uid } from "../dictionary/mod.ts";
 import { connect, type ProposedPresentationContext } from "../association/mod.ts";
+import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
 import { sendObjects } from "./send_object.ts";
-
-const MAX_CONTEXTS = 128;
 
 /**
  * A Part 10 file whose facts are already known (from an index, say): sent
@@ -114,15 +113,15 @@ async function readHeader(path: string): Promise<Part10File & { size: number | u
     length += n ?? 0;
   }
   try {
-    const read = decodePart10(head.subarray(0, length), { stopBefore: 0x00080019 });
+    const read = decodePart10(head.subarray(0, length), { stopBefore: Tag.SOPInstanceUID + 1 });
     // A full buffer that ended between elements before (0008,0018) proves nothing.
     const size = length < head.length ? length : undefined; // the whole file was read
-    if (size !== undefined || read.dataset.has(0x00080018)) return { ...read, size };
+    if (size !== undefined || read.dataset.has(Tag.SOPInstanceUID)) return { ...read, size };
   } catch {
     // Deflated, or a header longer than the first read: the streaming reader copes.
   }
   await file.seek(0, Deno.SeekMode.Start);
-  const read = await readPart10(file.readable, { stopBefore: 0x00080019 });
+  const read = await readPart10(file.readable, { stopBefore: Tag.SOPInstanceUID + 1 });
   await read.rest?.cancel();
   return { ...read, size: undefined };
 }
@@ -132,8 +131,8 @@ const HEADER_READ = 1 << 16;
 async function scan(item: Item): Promise<void> {
   try {
     if (item.source instanceof Dataset) {
-      item.sopClassUid = item.source.string(0x00080016);
-      item.sopInstanceUid = item.source.string(0x00080018);
+      item.sopClassUid = item.source.string(Tag.SOPClassUID);
+      item.sopInstanceUid = item.source.string(Tag.SOPInstanceUID);
       item.transferSyntax = Uid.ExplicitVRLittleEndian;
     } else if (typeof item.source !== "string") {
       ({
@@ -147,8 +146,10 @@ async function scan(item: Item): Promise<void> {
       item.size = size;
       // The command must name what the data set says it is (PS3.4 B.2.3); the
       // meta information is only a fallback.
-      item.sopClassUid = dataset.string(0x00080016) ?? meta.string(0x00020002);
-      item.sopInstanceUid = dataset.string(0x00080018) ?? meta.string(0x00020003);
+      item.sopClassUid = dataset.string(Tag.SOPClassUID) ??
+        meta.string(Tag.MediaStorageSOPClassUID);
+      item.sopInstanceUid = dataset.string(Tag.SOPInstanceUID) ??
+        meta.string(Tag.MediaStorageSOPInstanceUID);
       item.transferSyntax = transferSyntax;
     }
     if (!item.sopClassUid || !item.sopInstanceUid) {
@@ -192,7 +193,7 @@ function batches(bySop: Map<string, ProposedPresentationContext[]>): string[][] 
   let current: string[] = [];
   let count = 0;
   for (const [sop, contexts] of bySop) {
-    if (count + contexts.length > MAX_CONTEXTS && current.length > 0) {
+    if (count + contexts.length > MAX_PRESENTATION_CONTEXTS && current.length > 0) {
       out.push(current);
       current = [];
       count = 0;

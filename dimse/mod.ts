@@ -19,6 +19,7 @@
  * @module
  */
 export * from "./command.ts";
+export * from "./command_sets.ts";
 export * from "./status.ts";
 export * from "./errors.ts";
 export * from "./fragment.ts";

@@ -11,9 +11,9 @@ import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
 import { Uid, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
-  type DimseResponse,
   DimseStatusError,
   formatStatus,
+  type OutgoingRequest,
   PRIORITY,
   STATUS,
   statusCategory,
@@ -171,33 +171,24 @@ export class QueryRetrieveScu implements AsyncDisposable {
     options.signal?.throwIfAborted();
     const pooled = await this.#acquire();
     let finished = false;
-    let contextId = 0;
-    let messageId = 0;
-    let responses: AsyncGenerator<DimseResponse, void, undefined> | undefined;
+    let request: OutgoingRequest<"C-FIND-RQ"> | undefined;
     let warnedOptionalKeys = false;
-    const onAbort = () => void pooled.channel.cancel(contextId, messageId).catch(() => {});
+    const onAbort = () => void request?.cancel().catch(() => {});
     try {
       const sopClass = QUERY_MODELS[query.model].find;
-      contextId = this.#context(pooled.association, sopClass, "C-FIND");
+      const contextId = this.#context(pooled.association, sopClass, "C-FIND");
       this.#checkRelational(pooled, sopClass);
-      responses = pooled.channel.request(contextId, {
+      request = pooled.channel.request(contextId, {
         type: "C-FIND-RQ",
         hasDataset: true,
         affectedSopClassUid: sopClass,
         priority: options.priority ?? PRIORITY.MEDIUM,
       }, query);
-      for (;;) {
-        const next = responses.next();
-        if (messageId === 0) {
-          // The request is on its way once next() has started: its ID is the last one given.
-          messageId = pooled.channel.lastMessageId;
-          options.signal?.addEventListener("abort", onAbort, { once: true });
-          // Aborted while the association was being opened: cancel at once.
-          if (options.signal?.aborted) onAbort();
-        }
-        const r = await next;
-        if (r.done) break;
-        const status = r.value.command.status ?? 0;
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      // Aborted while the association was being opened: cancel at once.
+      if (options.signal?.aborted) onAbort();
+      for await (const response of request) {
+        const status = response.command.status;
         const category = statusCategory(status);
         if (category === "pending") {
           if (status === STATUS.PENDING_WITH_WARNINGS && !warnedOptionalKeys) {
@@ -207,7 +198,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
               "C-FIND pending with warning FF01: the peer does not support one or more optional keys of the query",
             );
           }
-          const ds = await decodeIdentifier(r.value);
+          const ds = await decodeIdentifier(response);
           if (ds === undefined) {
             this.#options.onWarning?.("C-FIND pending response without an identifier");
             continue;
@@ -218,9 +209,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
         }
         finished = true;
         if (category === "failure") {
-          throw new DimseStatusError("C-FIND", status, {
-            ...(r.value.command.errorComment ? { errorComment: r.value.command.errorComment } : {}),
-          });
+          const { errorComment } = response.command;
+          throw new DimseStatusError("C-FIND", status, errorComment ? { errorComment } : {});
         }
         if (category === "warning") {
           this.#options.onWarning?.(`C-FIND ended with warning ${formatStatus(status)}`);
@@ -229,11 +219,11 @@ export class QueryRetrieveScu implements AsyncDisposable {
       finished = true;
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
-      if (!finished && responses !== undefined) {
+      if (!finished && request !== undefined) {
         // Broken off by the caller: cancel and drain to the final response (PS3.4 C.4.1.3.3).
         try {
-          await pooled.channel.cancel(contextId, messageId);
-          for await (const _ of responses) { /* drain */ }
+          await request.cancel();
+          for await (const _ of request) { /* drain */ }
         } catch {
           await pooled.association.abort().catch(() => {});
         }

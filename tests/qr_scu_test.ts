@@ -8,6 +8,7 @@ import {
   AssociationAbortedError,
   AssociationRejectedError,
   type AssociationServer,
+  connect,
   serveAssociations,
 } from "../association/mod.ts";
 import { Archive, generateSampleStudies } from "../archive/mod.ts";
@@ -27,7 +28,7 @@ import {
   DimseStatusError,
   DimseTimeoutError,
   type RequestHandler,
-  type RequestType,
+  type RequestHandlers,
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
@@ -300,7 +301,7 @@ interface Peer extends AsyncDisposable {
 /** A peer accepting only `abstractSyntaxes` and answering with `handlers`. */
 function dimsePeer(
   abstractSyntaxes: readonly string[],
-  handlers: Partial<Record<RequestType, RequestHandler>>,
+  handlers: RequestHandlers,
 ): Peer {
   let associations = 0;
   const server: AssociationServer = serveAssociations({ hostname: HOST, port: 0 }, async (a) => {
@@ -352,11 +353,11 @@ interface FindLog {
  * until C-CANCEL, or as many as a numeric PatientID in the query asks for,
  * then success; it logs each request.
  */
-function countingFind(log: FindLog[]): RequestHandler {
+function countingFind(log: FindLog[]): RequestHandler<"C-FIND-RQ"> {
   return async (request, context) => {
     const limit = Number((await readIdentifier(request)).string(Tag.PatientID) || Infinity);
     const entry: FindLog = {
-      messageId: request.command.messageId!,
+      messageId: request.command.messageId,
       sent: 0,
       cancelledBy: undefined,
     };
@@ -443,6 +444,48 @@ Deno.test("find() whose signal is aborted sends C-CANCEL, yields nothing more, e
 
   assertEquals(await drain(scu.find(studyQuery(4))), 4);
   assertEquals(peer.associations(), 1);
+  assertEquals(warnings, []);
+});
+
+Deno.test("a request handle's cancel() sends C-CANCEL-RQ for its own Message ID, though another request was created after it", async () => {
+  const log: FindLog[] = [];
+  await using peer = dimsePeer([STUDY_FIND], { "C-FIND-RQ": countingFind(log) });
+  await using association = await connect(HOST, peer.port, {
+    presentationContexts: [{ abstractSyntax: STUDY_FIND, transferSyntaxes: [EXPLICIT_LE] }],
+  });
+  const warnings: string[] = [];
+  const channel = new DimseChannel(association, { onWarning: (m) => warnings.push(m) });
+  const contextId = association.findContext(STUDY_FIND)!.id;
+  const find = {
+    type: "C-FIND-RQ",
+    hasDataset: true,
+    affectedSopClassUid: STUDY_FIND,
+    priority: 0,
+  } as const;
+  // A thousand matches for the first (it is cancelled long before), five for the second;
+  // both outstanding at once.
+  const endless = channel.request(contextId, find, studyQuery(1000));
+  const five = channel.request(contextId, find, studyQuery(5));
+  assert(endless.messageId !== five.messageId);
+  const first = await endless[Symbol.asyncIterator]().next();
+  assertEquals(first.done, false);
+  await endless.cancel();
+  const statuses: number[] = [];
+  for await (const response of endless) statuses.push(response.command.status);
+  assertEquals(statuses.at(-1), STATUS.CANCEL);
+  let matches = 0;
+  for await (const response of five) {
+    if (statusCategory(response.command.status) === "pending") matches++;
+    else assertEquals(response.command.status, STATUS.SUCCESS);
+  }
+  assertEquals(matches, 5);
+  const byId = new Map(log.map((entry) => [entry.messageId, entry]));
+  assertEquals(byId.get(endless.messageId)?.cancelledBy, "C-CANCEL");
+  assertEquals(byId.get(five.messageId)?.cancelledBy, undefined);
+  // After the final response cancel() sends nothing: the association goes on quietly.
+  await endless.cancel();
+  await association.release();
+  await channel.closed;
   assertEquals(warnings, []);
 });
 
@@ -713,12 +756,12 @@ const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
  */
 function noGetPeer(upstreamPort: number): Peer {
   const upstream = new QueryRetrieveScu(HOST, upstreamPort, { callingAeTitle: "RELAY" });
-  const move: RequestHandler = async (request, context) => {
+  const move: RequestHandler<"C-MOVE-RQ"> = async (request, context) => {
     const model = (Object.keys(QUERY_MODELS) as QueryModel[])
       .find((m) => QUERY_MODELS[m].move === request.abstractSyntax)!;
     const identifier = Identifier.from(model, await readIdentifier(request));
     const operation = upstream.move(identifier, {
-      destination: request.command.moveDestination!,
+      destination: request.command.moveDestination,
       signal: context.signal,
     });
     const counts = (p: RetrieveProgress) => ({

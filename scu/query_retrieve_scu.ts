@@ -33,6 +33,11 @@ import { findNeededClasses } from "./_needed_classes.ts";
 import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
 
 const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
+/** The caller's signal, if any, and the operation's own (a loop over its progress left early). */
+function eitherSignal(signal: AbortSignal | undefined, stop: AbortSignal): AbortSignal {
+  return signal ? AbortSignal.any([signal, stop]) : stop;
+}
+
 interface Pooled {
   association: Association;
   channel: DimseChannel;
@@ -233,11 +238,13 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Sends C-MOVE: the peer sends the matching objects to `destination`.
-   * Iterate for progress; await for the result.
+   * C-MOVE: the peer sends the matching objects to `destination`. Iterate
+   * for progress; await for the result. Nothing is sent until then.
    */
   move(query: Identifier, options: MoveOptions): RetrieveOperation {
-    return new RetrieveOperation(async (progress) => {
+    return new RetrieveOperation(async (progress, stop) => {
+      const signal = eitherSignal(options.signal, stop);
+      signal.throwIfAborted();
       const pooled = await this.#acquire();
       try {
         const sopClass = QUERY_MODELS[query.model].move;
@@ -254,7 +261,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
             moveDestination: options.destination,
           },
           query,
-          options.signal,
+          signal,
           progress,
           [],
           this.#options.onWarning,
@@ -266,22 +273,25 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Sends C-GET: the objects come back on the same association, to
-   * `onStore` or into `directory`. Role selection for the storage SOP
-   * classes is negotiated automatically (at most 127 of them).
+   * C-GET: the objects come back on the same association, to `onStore` or
+   * into `directory`. Role selection for the storage SOP classes is
+   * negotiated automatically (at most 127 of them). Iterate for progress;
+   * await for the result. Nothing is sent until then.
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
-    return new RetrieveOperation(async (progress) => {
+    return new RetrieveOperation(async (progress, stop) => {
       if (!options.onStore && options.directory === undefined) {
         throw new TypeError("get() needs onStore or directory");
       }
+      const signal = eitherSignal(options.signal, stop);
+      signal.throwIfAborted();
       const getClass = QUERY_MODELS[query.model].get;
       const { classes, guessed } = options.sopClasses
         ? { classes: [...options.sopClasses], guessed: false }
         : await findNeededClasses(
           (q, o) => this.find(q, o),
           query,
-          options.signal,
+          signal,
           this.#options.onWarning,
         );
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
@@ -340,7 +350,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
             priority: options.priority ?? PRIORITY.MEDIUM,
           },
           query,
-          options.signal,
+          signal,
           progress,
           received,
           this.#options.onWarning,
@@ -373,18 +383,22 @@ export class QueryRetrieveScu implements AsyncDisposable {
    * Retrieves the objects a query matches into `directory` (or `onStore`):
    * by C-GET when the peer accepts it, otherwise by C-MOVE to a Storage SCP
    * started here for the call, with our AE title as the destination.
+   * Iterate for progress; await for the result. Nothing is sent until then.
    *
    * @throws {DimseStatusError} explaining when the peer cannot reach us.
    */
   retrieve(query: Identifier, options: RetrieveOptions): RetrieveOperation {
-    return new RetrieveOperation(async (progress) => {
+    return new RetrieveOperation(async (progress, stop) => {
+      const signal = eitherSignal(options.signal, stop);
+      signal.throwIfAborted();
       const getWorks = await this.#peerAccepts(QUERY_MODELS[query.model].get);
+      const withSignal = { ...options, signal };
       if (getWorks) {
-        const op = this.get(query, options);
+        const op = this.get(query, withSignal);
         for await (const p of op) progress(p);
         return await op;
       }
-      return await retrieveByMove(this, query, options, progress);
+      return await retrieveByMove(this, query, withSignal, progress);
     });
   }
 

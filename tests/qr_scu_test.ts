@@ -5,6 +5,7 @@
  * archive never does (endless matches, warnings, silence, no C-GET).
  */
 import {
+  ASSOCIATION_REJECTIONS,
   AssociationAbortedError,
   AssociationRejectedError,
   type AssociationServer,
@@ -38,7 +39,7 @@ import {
   type QueryRetrieveScpOptions,
   StorageScp,
 } from "../scp/mod.ts";
-import { QueryRetrieveScu, type RetrieveProgress } from "../scu/mod.ts";
+import { echo, QueryRetrieveScu, type RetrieveProgress } from "../scu/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST } from "./_qr_fixtures.ts";
 
@@ -639,6 +640,78 @@ Deno.test("move() to an unknown destination throws DimseStatusError A801 naming 
   assertMatch(error.message, /move destination unknown \(A801\): .*NOBODY/);
   // Iterating the operation throws the same error once the progress is out.
   assertEquals(await rejection(() => drain(operation)), error);
+});
+
+Deno.test("move(), get() and retrieve() open no association until awaited or iterated", async () => {
+  using archive = Archive.open();
+  let attempts = 0;
+  // Every association is refused, so that work started in the background ends at once.
+  await using scp = new QueryRetrieveScp({
+    hostname: HOST,
+    port: 0,
+    archive,
+    accessControl: () => {
+      attempts++;
+      return ASSOCIATION_REJECTIONS.CALLING_AE_TITLE_NOT_RECOGNIZED;
+    },
+  });
+  await using out = await tempDir();
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  scu.move(patient1234(), { destination: "NOBODY" });
+  scu.get(patient1234(), { directory: out.path });
+  scu.retrieve(patient1234(), { directory: out.path, listenHostname: HOST });
+  // The echo's attempt is the first the SCP sees: none of the three tried.
+  assert(await rejection(echo(HOST, scp.port)) instanceof AssociationRejectedError);
+  assertEquals(attempts, 1);
+});
+
+Deno.test("a failing move() opens its association when awaited, and its rejection reaches that await", async () => {
+  await using corpus = await openCorpus();
+  let associations = 0;
+  await using scp = qrScp(corpus, { onAssociation: () => associations++ });
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const operation = scu.move(patient1234(), { destination: "NOBODY" });
+  await echo(HOST, scp.port);
+  assertEquals(associations, 1, "only the echo's");
+  const error = await rejection(operation);
+  assert(error instanceof DimseStatusError, String(error));
+  assertEquals(error.status, STATUS.MOVE_DESTINATION_UNKNOWN);
+  assertEquals(associations, 2);
+  // Started once: iterating afterwards sends nothing more and throws the same error.
+  assertEquals(await rejection(() => drain(operation)), error);
+  assertEquals(await rejection(operation), error);
+  assertEquals(associations, 2);
+});
+
+Deno.test("leaving a for await over move() early sends C-CANCEL for it, waits for its end, and awaiting it gives the cancelled result", async () => {
+  let cancelledBy: string | undefined;
+  const total = 1000;
+  const slowMove: RequestHandler<"C-MOVE-RQ"> = async (request, context) => {
+    await readIdentifier(request);
+    let completed = 0;
+    while (!context.signal.aborted && completed < total) {
+      completed++;
+      await context.respond({
+        status: STATUS.PENDING,
+        remaining: total - completed,
+        completed,
+        failed: 0,
+        warning: 0,
+      });
+    }
+    cancelledBy = context.signal.aborted ? String(context.signal.reason) : undefined;
+    await context.respond({ status: STATUS.CANCEL, completed, failed: 0, warning: 0 });
+  };
+  await using peer = dimsePeer([QUERY_MODELS.STUDY_ROOT.move], { "C-MOVE-RQ": slowMove });
+  await using scu = new QueryRetrieveScu(HOST, peer.port);
+  const operation = scu.move(studyQuery(), { destination: "DEST" });
+  let reports = 0;
+  for await (const _ of operation) if (++reports === 3) break;
+  assertMatch(cancelledBy ?? "", /C-CANCEL/);
+  const result = await operation;
+  assertEquals(result.status, STATUS.CANCEL);
+  assert(result.completed >= 3 && result.completed < total, `${result.completed} completed`);
+  assertEquals(peer.associations(), 1);
 });
 
 Deno.test("get() writes every matching instance into the directory, byte-identical to the archive, proposing just the classes C-FIND found", async () => {

@@ -195,7 +195,8 @@ export function commandLines(command: Command): string[] {
   const lines = [`${command.type}${command.hasDataset ? ", with a data set" : ", no data set"}`];
   const fields = Object.entries(COMMAND_ELEMENTS).sort((a, b) => a[1][0] - b[1][0]);
   for (const [field, [tag, vr]] of fields) {
-    const value = command[field as keyof typeof COMMAND_ELEMENTS];
+    // Every field of every command type, in tag order: most are absent from this one.
+    const value: unknown = Reflect.get(command, field);
     if (value === undefined) continue;
     const name = lookupElement(tag)?.name ?? field;
     const text = field === "status"

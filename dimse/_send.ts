@@ -9,7 +9,8 @@ import type { Association } from "../association/mod.ts";
 import { PDV_HEADER_LENGTH, type PresentationDataValue } from "../pdu/mod.ts";
 import { Dataset, deflateDataset, encodeDataset } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
-import { type Command, encodeCommand } from "./command.ts";
+import { encodeCommand } from "./command.ts";
+import type { Command } from "./command_sets.ts";
 import { fragmentBytes, fragmentLength, fragmentStream } from "./fragment.ts";
 import type { OutgoingDataset } from "./messages.ts";
 

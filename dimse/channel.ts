@@ -1,15 +1,17 @@
 /**
  * A DIMSE channel over one association (PS3.7 §7–§8): reassembles incoming
- * messages from PDVs, routes requests to handlers by command and responses
- * to the waiting request by Message ID Being Responded To, and sends
- * messages ({@linkcode _sendMessage}) one after another, never interleaved.
+ * messages from PDVs, routes requests to handlers by command (each handler
+ * typed for its own request type) and responses to the request they answer
+ * by Message ID Being Responded To (an {@linkcode OutgoingRequest} handle,
+ * `_request.ts`), and sends messages ({@linkcode _sendMessage}) one after
+ * another, never interleaved.
  *
  * The channel is the one part of `dimse/` that is not a pure codec: it drives
  * an association, so it uses the event loop's timers for two things no codec
- * needs, the DIMSE timeout (PS3.7 leaves it to implementations) and a turn
- * of the event loop between pending responses (see `#handle`). The codecs
- * beside it (`command.ts`, `status.ts`, `fragment.ts`) touch neither timers
- * nor I/O.
+ * needs, the DIMSE timeout (PS3.7 leaves it to implementations; kept by each
+ * request handle) and a turn of the event loop between pending responses
+ * (see `#handle`). The codecs beside it (`command.ts`, `status.ts`,
+ * `fragment.ts`) touch neither timers nor I/O.
  *
  * @module
  */
@@ -22,24 +24,27 @@ import {
   type PresentationDataValue,
 } from "../pdu/mod.ts";
 import { concatBytes } from "../dataset/mod.ts";
+import { CommandSetError, type CommandType, decodeCommand, isRequest } from "./command.ts";
 import {
   type Command,
-  CommandSetError,
-  type CommandType,
-  decodeCommand,
-  isRequest,
-} from "./command.ts";
+  type CommandFields,
+  type RequestCommand,
+  type RequestToSend,
+  type RequestType,
+  RESPONSE_TYPE,
+} from "./command_sets.ts";
 import { STATUS, statusCategory } from "./status.ts";
 import { _sendMessage } from "./_send.ts";
 import type {
   DimseResponse,
   IncomingRequest,
   OutgoingDataset,
+  OutgoingRequest,
   RequestHandler,
-  RequestType,
+  RequestHandlers,
   ResponseFields,
 } from "./messages.ts";
-import { DimseTimeoutError } from "./errors.ts";
+import { PendingRequest } from "./_request.ts";
 
 /** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
 const DEFAULT_MAX_COMMAND_LENGTH = 65536;
@@ -47,7 +52,7 @@ const DEFAULT_MAX_COMMAND_LENGTH = 65536;
 /** Options of {@linkcode DimseChannel}. */
 export interface DimseChannelOptions {
   /** Handlers by request type; a request without one is answered 0211 (unrecognized operation). */
-  handlers?: Partial<Record<RequestType, RequestHandler>>;
+  handlers?: RequestHandlers;
   /**
    * Largest command set accepted, in bytes.
    *
@@ -76,15 +81,15 @@ interface Assembly {
   contextId: number;
   chunks: Uint8Array[];
   length: number;
-  command?: Command;
+  /** The command set, once read; `null` for a request already answered with a failure, whose data set is dropped as it arrives. */
+  command?: Command | null;
   stream?: ReadableStreamDefaultController<Uint8Array>;
   streamClosed?: boolean;
   space?: PromiseWithResolvers<void>;
   collect?: Uint8Array[];
-  /** The data set of a request already answered with a failure: dropped as it arrives. */
-  discard?: boolean;
 }
 
+/** What the channel routes responses to: a request's {@linkcode PendingRequest}. */
 interface Waiter {
   push(response: DimseResponse): void;
   fail(error: unknown): void;
@@ -148,74 +153,52 @@ export class DimseChannel {
   }
 
   /**
-   * Sends a request and yields its responses as they arrive, ending after
-   * the final (non-pending) one. The Message ID is assigned here.
+   * Sends a request and returns its handle: the Message ID is allocated
+   * here, the request goes out now (after any message being sent), and the
+   * handle yields the responses as they arrive, ending after the final
+   * (non-pending) one; `cancel()` sends C-CANCEL-RQ for it.
    *
-   * @throws {DimseTimeoutError} when a response takes longer than `dimseTimeout` (the association is aborted).
-   * @throws {AssociationAbortedError} when the association ends first.
+   * @example A C-ECHO
+   * ```ts ignore
+   * const echo = channel.request(contextId, {
+   *   type: "C-ECHO-RQ",
+   *   hasDataset: false,
+   *   affectedSopClassUid: "1.2.840.10008.1.1",
+   * });
+   * for await (const response of echo) console.log(echo.messageId, response.command.status);
+   * ```
    */
-  async *request(
+  request<T extends RequestType>(
     presentationContextId: number,
-    command: Omit<Command, "messageId">,
+    command: RequestToSend<T> & { readonly type: T },
     dataset?: OutgoingDataset,
-  ): AsyncGenerator<DimseResponse, void, undefined> {
-    if (this.#ended !== undefined) throw this.#ended;
+  ): OutgoingRequest<T> {
     const messageId = this.nextMessageId();
-    const queue: DimseResponse[] = [];
-    let failure: unknown;
-    let wake: (() => void) | undefined;
-    this.#waiters.set(messageId, {
-      push: (r) => {
-        queue.push(r);
-        wake?.();
+    // A RequestToSend<T> with its Message ID is a RequestCommand<T>, which
+    // TypeScript cannot see through the generic spread.
+    const full = { ...command, messageId } as unknown as RequestCommand<T>;
+    const request = new PendingRequest<T>(presentationContextId, full, {
+      sendCancel: (id) =>
+        this.send(presentationContextId, {
+          type: "C-CANCEL-RQ",
+          hasDataset: false,
+          messageIdBeingRespondedTo: id,
+        }),
+      abort: () =>
+        this.association.abort(ABORT_SOURCE.SERVICE_PROVIDER, ABORT_REASON.REASON_NOT_SPECIFIED),
+      forget: (id) => {
+        if (this.#waiters.get(id) === request) this.#waiters.delete(id);
       },
-      fail: (e) => {
-        // A timeout recorded first stays the reason (the abort it causes fails every waiter).
-        failure ??= e;
-        wake?.();
-      },
+      timeout: this.#options.dimseTimeout ?? 60_000,
     });
-    const timeout = this.#options.dimseTimeout ?? 60_000;
-    try {
-      await this.send(presentationContextId, { ...command, messageId } as Command, dataset);
-      for (;;) {
-        while (queue.length === 0 && failure === undefined) {
-          const { promise, resolve } = Promise.withResolvers<void>();
-          wake = resolve;
-          const timer = timeout > 0 ? setTimeout(resolve, timeout) : undefined;
-          await promise;
-          clearTimeout(timer);
-          wake = undefined;
-          if (queue.length === 0 && failure === undefined) {
-            failure = new DimseTimeoutError(`No response to ${command.type} within ${timeout} ms`);
-            await this.association.abort(
-              ABORT_SOURCE.SERVICE_PROVIDER,
-              ABORT_REASON.REASON_NOT_SPECIFIED,
-            );
-          }
-        }
-        const response = queue.shift();
-        if (response === undefined) throw failure;
-        yield response;
-        if (statusCategory(response.command.status ?? 0) !== "pending") return;
-      }
-    } finally {
-      this.#waiters.delete(messageId);
+    if (this.#ended !== undefined) {
+      request.fail(this.#ended);
+      return request;
     }
-  }
-
-  /** Sends C-CANCEL-RQ for one of our requests (PS3.7 §9.3.2.3). */
-  cancel(presentationContextId: number, messageId: number): Promise<void> {
-    return this.send(presentationContextId, {
-      type: "C-CANCEL-RQ",
-      hasDataset: false,
-      messageIdBeingRespondedTo: messageId,
-    });
-  }
-
-  /** The Message ID the last `request()` was sent with. */
-  get lastMessageId(): number {
-    return this.#messageId;
+    this.#waiters.set(messageId, request);
+    // A failed send fails the request: its iteration throws the error.
+    this.send(presentationContextId, full, dataset).catch((e) => request.fail(e));
+    return request;
   }
 
   async #run(): Promise<void> {
@@ -328,8 +311,8 @@ export class DimseChannel {
         ABORT_REASON.UNEXPECTED_PDU_PARAMETER,
       );
     }
-    if (cur.discard) {
-      // Nothing to keep.
+    if (cur.command === null) {
+      // The data set of a request answered with a failure: nothing to keep.
     } else if (cur.collect) {
       cur.collect.push(pdv.data);
       cur.length += pdv.data.length;
@@ -343,7 +326,7 @@ export class DimseChannel {
     }
     if (pdv.isLastFragment) {
       this.#current = undefined;
-      if (cur.discard) return;
+      if (cur.command === null) return;
       if (cur.collect) {
         this.#deliver(cur.contextId, cur.command, concatBytes(cur.collect, cur.length));
       } else if (cur.stream && !cur.streamClosed) {
@@ -359,21 +342,21 @@ export class DimseChannel {
     ctx: { abstractSyntax: string },
   ): Promise<void> {
     const p = error.partial;
-    if (p.type !== undefined && isRequest(p.type) && p.messageId !== undefined) {
+    const type = p.type;
+    if (
+      type !== undefined && type !== "C-CANCEL-RQ" && isRequest(type) && p.messageId !== undefined
+    ) {
       // Answer a request we cannot accept with a failure instead of aborting (PS3.7 §C.5.4).
       this.#options.onWarning?.(error.message);
-      cur.command = { type: p.type, hasDataset: p.hasDataset ?? false, messageId: p.messageId };
-      if (p.hasDataset) cur.discard = true;
-      else this.#current = undefined;
+      cur.command = null;
+      if (!p.hasDataset) this.#current = undefined;
       return this.send(cur.contextId, {
-        type: p.type.replace("-RQ", "-RSP") as CommandType,
+        type: RESPONSE_TYPE[type],
         hasDataset: false,
         messageIdBeingRespondedTo: p.messageId,
-        status: p.type.startsWith("N-") ? STATUS.MISSING_ATTRIBUTE : STATUS.CANNOT_UNDERSTAND,
+        status: type.startsWith("N-") ? STATUS.MISSING_ATTRIBUTE : STATUS.CANNOT_UNDERSTAND,
         errorComment: error.message.slice(0, 64),
-        ...(p.affectedSopClassUid
-          ? { affectedSopClassUid: p.affectedSopClassUid }
-          : { affectedSopClassUid: ctx.abstractSyntax }),
+        affectedSopClassUid: p.affectedSopClassUid ?? ctx.abstractSyntax,
       });
     }
     return this.#protocolError(error.message, ABORT_REASON.INVALID_PDU_PARAMETER_VALUE);
@@ -389,27 +372,28 @@ export class DimseChannel {
       presentationContextId: contextId,
       abstractSyntax: ctx.abstractSyntax,
       transferSyntax: ctx.transferSyntax!,
-      command,
     };
-    if (!isRequest(command.type)) {
-      const waiter = this.#waiters.get(command.messageIdBeingRespondedTo ?? -1);
-      if (waiter === undefined) {
-        this.#options.onWarning?.(
-          `${command.type} answers message ${command.messageIdBeingRespondedTo}, which nobody waits for`,
-        );
-        return;
-      }
-      waiter.push({ ...base, dataset: dataset as Uint8Array | undefined });
-      return;
-    }
     if (command.type === "C-CANCEL-RQ") {
-      this.#inFlight.get(command.messageIdBeingRespondedTo ?? -1)?.abort(
+      this.#inFlight.get(command.messageIdBeingRespondedTo)?.abort(
         new Error("Cancelled by C-CANCEL-RQ"),
       );
       return;
     }
+    if (!isRequest(command.type)) {
+      const response = command as Exclude<Command, RequestCommand | { type: "C-CANCEL-RQ" }>;
+      const waiter = this.#waiters.get(response.messageIdBeingRespondedTo);
+      if (waiter === undefined) {
+        this.#options.onWarning?.(
+          `${response.type} answers message ${response.messageIdBeingRespondedTo}, which nobody waits for`,
+        );
+        return;
+      }
+      waiter.push({ ...base, command: response, dataset: dataset as Uint8Array | undefined });
+      return;
+    }
     const request: IncomingRequest = {
       ...base,
+      command: command as RequestCommand,
       dataset: dataset as ReadableStream<Uint8Array> | undefined,
     };
     const task = this.#handle(request);
@@ -419,67 +403,68 @@ export class DimseChannel {
       .finally(() => this.#handlers.delete(task));
   }
 
-  async #handle(request: IncomingRequest): Promise<void> {
-    const { command } = request;
-    const messageId = command.messageId!;
+  async #handle<T extends RequestType>(request: IncomingRequest<T>): Promise<void> {
+    const command: RequestCommand<T> & CommandFields = request.command;
+    const { messageId } = command;
+    const type: RequestType = command.type;
     const controller = new AbortController();
     this.#inFlight.set(messageId, controller);
     let final = false;
-    const respond = async (fields: ResponseFields, dataset?: OutgoingDataset) => {
-      if (final) throw new Error(`${command.type} ${messageId} was already answered`);
+    const respond = async (fields: ResponseFields<T>, dataset?: OutgoingDataset) => {
+      if (final) throw new Error(`${type} ${messageId} was already answered`);
       if (statusCategory(fields.status) !== "pending") final = true;
       const sopClass = command.affectedSopClassUid ?? command.requestedSopClassUid;
-      await this.send(request.presentationContextId, {
-        ...(sopClass && command.type.startsWith("C-") ? { affectedSopClassUid: sopClass } : {}),
+      // The response type of the request's (RESPONSE_TYPE), with the fields its handler gave.
+      const response = {
+        ...(sopClass && type.startsWith("C-") ? { affectedSopClassUid: sopClass } : {}),
         ...(command.affectedSopInstanceUid
           ? { affectedSopInstanceUid: command.affectedSopInstanceUid }
           : {}),
         ...fields,
-        type: command.type.replace("-RQ", "-RSP") as CommandType,
+        type: RESPONSE_TYPE[type],
         hasDataset: dataset !== undefined,
         messageIdBeingRespondedTo: messageId,
-      }, dataset);
+      } as Command;
+      await this.send(request.presentationContextId, response, dataset);
       // A write can complete without an event loop turn: a handler streaming
       // pending responses would then keep the association's reader from
       // seeing a C-CANCEL until the socket buffer fills. Let it read.
       if (!final) await new Promise((resolve) => setImmediate(resolve));
     };
+    // What the channel itself answers has only the fields every response has.
+    const answer = (status: number, errorComment?: string) =>
+      respond({ status, ...(errorComment ? { errorComment } : {}) });
     try {
       const sopClass = command.affectedSopClassUid ?? command.requestedSopClassUid;
-      const handler = this.#options.handlers?.[command.type as RequestType];
+      // The request's type is T: its handler takes requests of type T.
+      const handler: RequestHandler<T> | undefined = this.#options.handlers?.[command.type as T];
       if (sopClass !== undefined && sopClass !== request.abstractSyntax) {
         // PS3.7 §9.1: the SOP class must be the one negotiated for the context.
-        await respond({
-          status: STATUS.SOP_CLASS_NOT_SUPPORTED,
-          errorComment: `SOP class ${sopClass} is not the context's ${request.abstractSyntax}`
-            .slice(0, 64),
-        });
+        await answer(
+          STATUS.SOP_CLASS_NOT_SUPPORTED,
+          `SOP class ${sopClass} is not the context's ${request.abstractSyntax}`.slice(0, 64),
+        );
       } else if (handler === undefined) {
-        await respond({ status: STATUS.UNRECOGNIZED_OPERATION });
+        await answer(STATUS.UNRECOGNIZED_OPERATION);
       } else {
         try {
           await handler(request, { channel: this, signal: controller.signal, respond });
-          if (!final) {
-            await respond({
-              status: failureStatus(command.type),
-              errorComment: "The handler sent no final response",
-            });
-          }
+          if (!final) await answer(failureStatus(type), "The handler sent no final response");
         } catch (e) {
           this.#options.onWarning?.(
-            `${command.type} handler failed: ${e instanceof Error ? e.message : e}`,
+            `${type} handler failed: ${e instanceof Error ? e.message : e}`,
           );
           if (!final && this.#ended === undefined) {
-            await respond({
-              status: failureStatus(command.type),
-              errorComment: String(e instanceof Error ? e.message : e).slice(0, 64),
-            });
+            await answer(
+              failureStatus(type),
+              String(e instanceof Error ? e.message : e).slice(0, 64),
+            );
           }
         }
       }
     } catch (e) {
       this.#options.onWarning?.(
-        `Cannot answer ${command.type}: ${e instanceof Error ? e.message : e}`,
+        `Cannot answer ${type}: ${e instanceof Error ? e.message : e}`,
       );
     } finally {
       this.#inFlight.delete(messageId);

@@ -17,6 +17,13 @@ import {
   splitText,
 } from "../dataset/_values.ts";
 import { formatTag, Tag } from "../dictionary/mod.ts";
+import type {
+  Command,
+  CommandFieldName,
+  CommandOf,
+  PartialCommand,
+  RequestType,
+} from "./command_sets.ts";
 
 /** Command Field (0000,0100) values (PS3.7 Annex E, Table E.1-1). */
 export const COMMAND_FIELD = {
@@ -64,63 +71,6 @@ export const NO_DATASET = 0x0101;
  */
 export const DATASET_PRESENT = 0x0001;
 
-/**
- * A DIMSE command set. One plain object for every message type: the fields
- * each type requires are listed in {@linkcode REQUIRED_FIELDS} and checked
- * on encode and decode; the others are optional per PS3.7.
- */
-export interface Command {
-  /** The message type, from Command Field (0000,0100). */
-  readonly type: CommandType;
-  /** Whether a data set follows, from Command Data Set Type (0000,0800). */
-  readonly hasDataset: boolean;
-  /** Affected SOP Class UID (0000,0002). */
-  readonly affectedSopClassUid?: string;
-  /** Requested SOP Class UID (0000,0003). */
-  readonly requestedSopClassUid?: string;
-  /** Message ID (0000,0110). */
-  readonly messageId?: number;
-  /** Message ID Being Responded To (0000,0120). */
-  readonly messageIdBeingRespondedTo?: number;
-  /** Move Destination (0000,0600). */
-  readonly moveDestination?: string;
-  /** Priority (0000,0700), see {@linkcode PRIORITY}. */
-  readonly priority?: number;
-  /** Status (0000,0900). */
-  readonly status?: number;
-  /** Offending Element (0000,0901): tags. */
-  readonly offendingElements?: readonly number[];
-  /** Error Comment (0000,0902). */
-  readonly errorComment?: string;
-  /** Error ID (0000,0903). */
-  readonly errorId?: number;
-  /** Affected SOP Instance UID (0000,1000). */
-  readonly affectedSopInstanceUid?: string;
-  /** Requested SOP Instance UID (0000,1001). */
-  readonly requestedSopInstanceUid?: string;
-  /** Event Type ID (0000,1002). */
-  readonly eventTypeId?: number;
-  /** Attribute Identifier List (0000,1005): tags. */
-  readonly attributeIdentifierList?: readonly number[];
-  /** Action Type ID (0000,1008). */
-  readonly actionTypeId?: number;
-  /** Number of Remaining Sub-operations (0000,1020). */
-  readonly remaining?: number;
-  /** Number of Completed Sub-operations (0000,1021). */
-  readonly completed?: number;
-  /** Number of Failed Sub-operations (0000,1022). */
-  readonly failed?: number;
-  /** Number of Warning Sub-operations (0000,1023). */
-  readonly warning?: number;
-  /** Move Originator Application Entity Title (0000,1030). */
-  readonly moveOriginatorAeTitle?: string;
-  /** Move Originator Message ID (0000,1031). */
-  readonly moveOriginatorMessageId?: number;
-}
-
-/** A command field other than `type` and `hasDataset`. */
-export type CommandFieldName = Exclude<keyof Command, "type" | "hasDataset">;
-
 /** Tag and VR of each command field (PS3.7 Annex E, Table E.1-1). */
 export const COMMAND_ELEMENTS: { readonly [K in CommandFieldName]: readonly [number, Vr] } = {
   affectedSopClassUid: [Tag.AffectedSOPClassUID, "UI"],
@@ -146,17 +96,23 @@ export const COMMAND_ELEMENTS: { readonly [K in CommandFieldName]: readonly [num
   moveOriginatorMessageId: [Tag.MoveOriginatorMessageID, "US"],
 };
 
+/** The required properties of a message type's interface, besides `type` and `hasDataset`. */
+export type RequiredField<T extends CommandType> = {
+  [K in CommandFieldName & keyof CommandOf<T>]-?: undefined extends CommandOf<T>[K] ? never : K;
+}[CommandFieldName & keyof CommandOf<T>];
+
+/** What {@linkcode REQUIRED_FIELDS} says of one message type. */
+export interface MessageRules<T extends CommandType> {
+  /** The fields the message requires (M in its PS3.7 table). */
+  readonly fields: readonly RequiredField<T>[];
+  /** Whether a data set must (`true`) or must not (`false`) follow; `undefined`: either. */
+  readonly dataset?: boolean;
+}
+
 const RQ = ["messageId"] as const;
 const RSP = ["messageIdBeingRespondedTo", "status"] as const;
 
-/**
- * The fields each message requires (M in PS3.7 Tables 9.3-1 to 9.3-10 and
- * 10.3-1 to 10.3-12), and whether a data set must (`true`) or must not
- * (`false`) follow; `undefined` means either.
- */
-export const REQUIRED_FIELDS: {
-  readonly [T in CommandType]: { fields: readonly CommandFieldName[]; dataset?: boolean };
-} = {
+const RULES = {
   "C-STORE-RQ": {
     fields: [...RQ, "affectedSopClassUid", "priority", "affectedSopInstanceUid"],
     dataset: true,
@@ -199,12 +155,50 @@ export const REQUIRED_FIELDS: {
     dataset: false,
   },
   "N-DELETE-RSP": { fields: RSP, dataset: false },
+} as const;
+
+// The table lists exactly the required properties of each interface: what
+// decodeCommand() checks is what the types promise (a compile-time proof).
+type Listed<T extends CommandType> = (typeof RULES)[T]["fields"][number];
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _tableMatchesTypes: { [T in CommandType]: Exact<Listed<T>, RequiredField<T>> } = {
+  "C-STORE-RQ": true,
+  "C-STORE-RSP": true,
+  "C-GET-RQ": true,
+  "C-GET-RSP": true,
+  "C-FIND-RQ": true,
+  "C-FIND-RSP": true,
+  "C-MOVE-RQ": true,
+  "C-MOVE-RSP": true,
+  "C-ECHO-RQ": true,
+  "C-ECHO-RSP": true,
+  "C-CANCEL-RQ": true,
+  "N-EVENT-REPORT-RQ": true,
+  "N-EVENT-REPORT-RSP": true,
+  "N-GET-RQ": true,
+  "N-GET-RSP": true,
+  "N-SET-RQ": true,
+  "N-SET-RSP": true,
+  "N-ACTION-RQ": true,
+  "N-ACTION-RSP": true,
+  "N-CREATE-RQ": true,
+  "N-CREATE-RSP": true,
+  "N-DELETE-RQ": true,
+  "N-DELETE-RSP": true,
 };
+
+/**
+ * The fields each message requires (M in PS3.7 §9.3, Tables 9.3-1 to
+ * 9.3-13, and §10.3, Tables 10.3-1 to 10.3-12), exactly the required
+ * properties of its interface, and whether a data set must (`true`) or must
+ * not (`false`) follow; `undefined` means either.
+ */
+export const REQUIRED_FIELDS: { readonly [T in CommandType]: MessageRules<T> } = RULES;
 
 /** Options of {@linkcode CommandSetError}. */
 export interface CommandSetErrorOptions extends ErrorOptions {
   /** What could be read of the command set, so that a response can still be sent. */
-  partial?: Partial<Command>;
+  partial?: PartialCommand;
 }
 
 /**
@@ -214,7 +208,7 @@ export interface CommandSetErrorOptions extends ErrorOptions {
  */
 export class CommandSetError extends DicomError {
   /** What could be read of the command set. */
-  readonly partial: Partial<Command>;
+  readonly partial: PartialCommand;
   /** Creates the error. */
   constructor(message: string, options: CommandSetErrorOptions = {}) {
     super(message, options);
@@ -223,17 +217,19 @@ export class CommandSetError extends DicomError {
   }
 }
 
-function missing(command: Partial<Command>): string[] {
-  const rules = command.type ? REQUIRED_FIELDS[command.type] : undefined;
+function missing(command: PartialCommand): string[] {
+  const rules: { fields: readonly CommandFieldName[]; dataset?: boolean } | undefined = command.type
+    ? REQUIRED_FIELDS[command.type]
+    : undefined;
   if (!rules) return [];
-  const out: string[] = rules.fields.filter((f) => command[f] === undefined);
+  const out: string[] = rules.fields.filter((f: CommandFieldName) => command[f] === undefined);
   if (rules.dataset !== undefined && command.hasDataset !== rules.dataset) {
     out.push(rules.dataset ? "a data set" : "no data set");
   }
   return out;
 }
 
-function describeMissing(command: Partial<Command>, names: string[]): string {
+function describeMissing(command: PartialCommand, names: string[]): string {
   return `${command.type} lacks ${
     names.map((n) => {
       const el = COMMAND_ELEMENTS[n as CommandFieldName];
@@ -266,6 +262,8 @@ export function encodeCommand(command: Command): Uint8Array {
   if (lacking.length > 0) throw new TypeError(`Cannot encode ${describeMissing(command, lacking)}`);
   // Each element is written directly (all are group 0000, Implicit VR LE:
   // tag, 4-byte length, value): sized first, then one allocation.
+  // Any field present is written, the ones the type does not list too (a decoded command re-encodes as read).
+  const fields: PartialCommand = command;
   const values: [number, Uint8Array][] = [];
   let size = 12; // (0000,0000) UL
   for (const [name, tag, vr] of ENCODE_ORDER) {
@@ -273,7 +271,7 @@ export function encodeCommand(command: Command): Uint8Array {
       ? COMMAND_FIELD[command.type]
       : name === DATASET_TYPE_NAME
       ? (command.hasDataset ? DATASET_PRESENT : NO_DATASET)
-      : command[name];
+      : fields[name];
     if (value === undefined) continue;
     // Command sets have no Specific Character Set: text is the default repertoire.
     const bytes = vr === "US" || vr === "AT"
@@ -325,7 +323,7 @@ export function decodeCommand(bytes: Uint8Array): Command {
   // Implicit VR LE elements of group 0000, read directly: tag, 4-byte
   // length, value (PS3.5 §7.1.3); the VR of each field is known.
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const partial: { -readonly [K in keyof Command]?: Command[K] } = {};
+  const partial: { -readonly [K in keyof PartialCommand]: PartialCommand[K] } = {};
   let field: number | undefined;
   let datasetType: number | undefined;
   const malformed = (message: string) =>
@@ -383,6 +381,8 @@ export function decodeCommand(bytes: Uint8Array): Command {
       partial,
     });
   }
+  // Every field the type requires is there (checked just above against
+  // REQUIRED_FIELDS, which lists exactly the required properties of each type).
   return partial as Command;
 }
 
@@ -394,6 +394,6 @@ const FIELD_BY_TAG: ReadonlyMap<number, readonly [CommandFieldName, Vr]> = new M
 );
 
 /** Reports whether a command type is a request (its Command Field has bit 15 clear). */
-export function isRequest(type: CommandType): boolean {
+export function isRequest(type: CommandType): type is RequestType | "C-CANCEL-RQ" {
   return (COMMAND_FIELD[type] & 0x8000) === 0;
 }

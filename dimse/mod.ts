@@ -1,7 +1,8 @@
 /**
- * The DIMSE layer (PS3.7): command sets, status codes, fragmentation of
- * messages into PDVs, and a {@linkcode DimseChannel} that reassembles,
- * dispatches and sends messages over an association.
+ * The DIMSE layer (PS3.7): command sets (one type per message, discriminated
+ * by `type`), status codes, fragmentation of messages into PDVs, and a
+ * {@linkcode DimseChannel} that reassembles, dispatches and sends messages
+ * over an association.
  *
  * @example Encode and decode a C-ECHO-RQ command set
  * ```ts
@@ -14,12 +15,15 @@
  *   messageId: 7,
  *   affectedSopClassUid: Uid.Verification,
  * });
- * console.log(decodeCommand(bytes).messageId); // 7
+ * const command = decodeCommand(bytes);
+ * // `type` narrows the union: a C-ECHO-RQ has a Message ID.
+ * if (command.type === "C-ECHO-RQ") console.log(command.messageId); // 7
  * ```
  *
  * @module
  */
 export * from "./command.ts";
+export * from "./command_sets.ts";
 export * from "./status.ts";
 export * from "./errors.ts";
 export * from "./fragment.ts";

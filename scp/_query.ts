@@ -222,13 +222,22 @@ export function* search(
   }
 }
 
+/** The request type of each Q/R operation. */
+const REQUEST_TYPE = { find: "C-FIND-RQ", move: "C-MOVE-RQ", get: "C-GET-RQ" } as const;
+
+/** A Q/R operation. */
+export type QueryOperation = keyof typeof REQUEST_TYPE;
+
+/** The request type of a Q/R operation, e.g. "C-MOVE-RQ" for "move". */
+export type QueryRequestType<O extends QueryOperation> = (typeof REQUEST_TYPE)[O];
+
 /** What a Q/R service does with a request whose identifier passed the checks. */
-export type QueryRun = (
+export type QueryRun<T extends QueryRequestType<QueryOperation>> = (
   identifier: Dataset,
   level: QueryLevel,
   relational: boolean,
-  request: IncomingRequest,
-  context: RequestContext,
+  request: IncomingRequest<T>,
+  context: RequestContext<T>,
 ) => Promise<void>;
 
 /**
@@ -236,7 +245,10 @@ export type QueryRun = (
  * operation, reads and checks the identifier, runs `run`, and answers a
  * {@linkcode QueryFailure} with its status.
  */
-export function queryHandler(operation: "find" | "move" | "get", run: QueryRun): RequestHandler {
+export function queryHandler<O extends QueryOperation>(
+  operation: O,
+  run: QueryRun<QueryRequestType<O>>,
+): RequestHandler<QueryRequestType<O>> {
   return async (request, context) => {
     const cls = QR_CLASSES.get(request.abstractSyntax);
     if (!cls || cls.operation !== operation) {

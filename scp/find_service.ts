@@ -36,7 +36,7 @@ export interface FindServiceOptions {
  */
 export class FindService {
   /** The C-FIND-RQ handler. */
-  readonly handler: RequestHandler;
+  readonly handler: RequestHandler<"C-FIND-RQ">;
 
   /**
    * Constructs a new instance.

@@ -34,7 +34,7 @@ export interface GetServiceOptions {
  */
 export class GetService {
   /** The C-GET-RQ handler. */
-  readonly handler: RequestHandler;
+  readonly handler: RequestHandler<"C-GET-RQ">;
 
   /**
    * Constructs a new instance.
@@ -57,7 +57,7 @@ export class GetService {
       }));
       for await (
         const [object, sent] of sendObjects(channel, objects, {
-          priority: request.command.priority ?? 0,
+          priority: request.command.priority,
           // PS3.4 C.4.3.1: sub-operations only on contexts where the SCU took the SCP role.
           usable: (c) => c.roles.requestor.scp,
           signal: context.signal,

@@ -67,7 +67,7 @@ const knownFile = (i: ArchivedInstance): KnownFile => ({
  */
 export class MoveService {
   /** The C-MOVE-RQ handler. */
-  readonly handler: RequestHandler;
+  readonly handler: RequestHandler<"C-MOVE-RQ">;
 
   /**
    * Constructs a new instance.
@@ -80,7 +80,7 @@ export class MoveService {
     const destinations = options.destinations ?? {};
     const parallel = Math.max(1, options.parallelism ?? 1);
     this.handler = queryHandler("move", async (identifier, level, _, request, context) => {
-      const destinationAe = request.command.moveDestination!;
+      const destinationAe = request.command.moveDestination;
       const destination = destinations[destinationAe];
       if (!destination) {
         throw new QueryFailure(
@@ -108,7 +108,7 @@ export class MoveService {
             ...(options.events ? { events: options.events } : {}),
             moveOriginator: {
               aeTitle: association.callingAeTitle,
-              messageId: request.command.messageId!,
+              messageId: request.command.messageId,
             },
             onResult: (r, index) => {
               const uid = chunk[index]!.sopInstanceUid;

@@ -11,7 +11,7 @@
 import type { SupportedAbstractSyntax } from "../association/mod.ts";
 import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
-import type { RequestHandler } from "../dimse/mod.ts";
+import type { RequestHandlers } from "../dimse/mod.ts";
 import { ServiceProvider, type ServiceProviderOptions, StoreService } from "../service/mod.ts";
 import { FindService } from "./find_service.ts";
 import { GetService } from "./get_service.ts";
@@ -74,9 +74,7 @@ export class QueryRetrieveScp extends ServiceProvider {
       ...(options.events ? { events: options.events } : {}),
     });
     const get = new GetService(archive, options.onWarning ? { onWarning: options.onWarning } : {});
-    const handlers: Partial<
-      Record<"C-FIND-RQ" | "C-MOVE-RQ" | "C-GET-RQ" | "C-STORE-RQ", RequestHandler>
-    > = {
+    const handlers: { -readonly [K in keyof RequestHandlers]: RequestHandlers[K] } = {
       "C-FIND-RQ": find.handler,
       "C-MOVE-RQ": move.handler,
       "C-GET-RQ": get.handler,

@@ -7,6 +7,7 @@ import {
   type DimseResponse,
   DimseStatusError,
   formatStatus,
+  type RequestToSend,
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
@@ -18,28 +19,33 @@ export function decodeIdentifier(response: DimseResponse): Promise<Dataset | und
   return readIdentifier(response.dataset, response.transferSyntax);
 }
 
-export function progressOf(response: DimseResponse): RetrieveProgress {
+/** The sub-operation counts of a C-MOVE or C-GET response (PS3.7 §9.3.3.2, §9.3.4.2). */
+export function progressOf(response: DimseResponse<RetrieveRequestType>): RetrieveProgress {
   const c = response.command;
   return {
-    status: c.status ?? 0,
+    status: c.status,
     remaining: c.remaining,
+    // Conditional fields: a pending response need not carry them (PS3.4 C.4.2.1.6).
     completed: c.completed ?? 0,
     failed: c.failed ?? 0,
     warning: c.warning ?? 0,
   };
 }
 
+/** C-MOVE-RQ or C-GET-RQ. */
+export type RetrieveRequestType = "C-MOVE-RQ" | "C-GET-RQ";
+
 /**
  * Sends a C-MOVE or C-GET request and follows its responses: progress for
- * each pending one, C-CANCEL when `signal` aborts, the result with the
- * Failed SOP Instance UID List (PS3.4 C.4.2.1.6, C.4.3.1.6); a failure
- * status throws, a warning goes to `onWarning`.
+ * each pending one, C-CANCEL for this request when `signal` aborts, the
+ * result with the Failed SOP Instance UID List (PS3.4 C.4.2.1.6,
+ * C.4.3.1.6); a failure status throws, a warning goes to `onWarning`.
  */
 export async function followRetrieve(
   method: "C-MOVE" | "C-GET",
   channel: DimseChannel,
   contextId: number,
-  command: Parameters<DimseChannel["request"]>[1],
+  command: RequestToSend<RetrieveRequestType>,
   query: Identifier,
   signal: AbortSignal | undefined,
   progress: (p: RetrieveProgress) => void,
@@ -47,25 +53,18 @@ export async function followRetrieve(
   onWarning: ((message: string) => void) | undefined,
 ): Promise<RetrieveResult> {
   signal?.throwIfAborted();
-  const responses = channel.request(contextId, command, query);
-  let messageId = 0;
-  const onAbort = () => void channel.cancel(contextId, messageId).catch(() => {});
+  const request = channel.request(contextId, command, query);
+  const onAbort = () => void request.cancel().catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
   let last: RetrieveProgress | undefined;
   let failed: string[] = [];
   let comment: string | undefined;
   try {
-    for (;;) {
-      const next = responses.next();
-      if (messageId === 0) {
-        messageId = channel.lastMessageId;
-        signal?.addEventListener("abort", onAbort, { once: true });
-      }
-      const r = await next;
-      if (r.done) break;
-      last = progressOf(r.value);
-      comment = r.value.command.errorComment;
+    for await (const response of request) {
+      last = progressOf(response);
+      comment = response.command.errorComment;
       if (statusCategory(last.status) !== "pending") {
-        const ds = await decodeIdentifier(r.value).catch(() => undefined);
+        const ds = await decodeIdentifier(response).catch(() => undefined);
         failed = ds?.strings(Tag.FailedSOPInstanceUIDList) ?? [];
       }
       if (statusCategory(last.status) !== "failure") progress(last);

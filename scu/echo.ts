@@ -58,7 +58,7 @@ export async function echo(
       affectedSopClassUid: Uid.Verification,
     })
   ) {
-    status = response.command.status ?? 0;
+    status = response.command.status;
   }
   const milliseconds = performance.now() - start;
   if (statusCategory(status) === "failure") throw new DimseStatusError("C-ECHO", status);

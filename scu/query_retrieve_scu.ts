@@ -11,9 +11,9 @@ import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
 import { Uid, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
-  type DimseResponse,
   DimseStatusError,
   formatStatus,
+  type OutgoingRequest,
   PRIORITY,
   STATUS,
   statusCategory,
@@ -34,6 +34,11 @@ import { findNeededClasses } from "./_needed_classes.ts";
 import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
 
 const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
+/** The caller's signal, if any, and the operation's own (a loop over its progress left early). */
+function eitherSignal(signal: AbortSignal | undefined, stop: AbortSignal): AbortSignal {
+  return signal ? AbortSignal.any([signal, stop]) : stop;
+}
+
 interface Pooled {
   association: Association;
   channel: DimseChannel;
@@ -172,33 +177,24 @@ export class QueryRetrieveScu implements AsyncDisposable {
     options.signal?.throwIfAborted();
     const pooled = await this.#acquire();
     let finished = false;
-    let contextId = 0;
-    let messageId = 0;
-    let responses: AsyncGenerator<DimseResponse, void, undefined> | undefined;
+    let request: OutgoingRequest<"C-FIND-RQ"> | undefined;
     let warnedOptionalKeys = false;
-    const onAbort = () => void pooled.channel.cancel(contextId, messageId).catch(() => {});
+    const onAbort = () => void request?.cancel().catch(() => {});
     try {
       const sopClass = QUERY_MODELS[query.model].find;
-      contextId = this.#context(pooled.association, sopClass, "C-FIND");
+      const contextId = this.#context(pooled.association, sopClass, "C-FIND");
       this.#checkRelational(pooled, sopClass);
-      responses = pooled.channel.request(contextId, {
+      request = pooled.channel.request(contextId, {
         type: "C-FIND-RQ",
         hasDataset: true,
         affectedSopClassUid: sopClass,
         priority: options.priority ?? PRIORITY.MEDIUM,
       }, query);
-      for (;;) {
-        const next = responses.next();
-        if (messageId === 0) {
-          // The request is on its way once next() has started: its ID is the last one given.
-          messageId = pooled.channel.lastMessageId;
-          options.signal?.addEventListener("abort", onAbort, { once: true });
-          // Aborted while the association was being opened: cancel at once.
-          if (options.signal?.aborted) onAbort();
-        }
-        const r = await next;
-        if (r.done) break;
-        const status = r.value.command.status ?? 0;
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      // Aborted while the association was being opened: cancel at once.
+      if (options.signal?.aborted) onAbort();
+      for await (const response of request) {
+        const status = response.command.status;
         const category = statusCategory(status);
         if (category === "pending") {
           if (status === STATUS.PENDING_WITH_WARNINGS && !warnedOptionalKeys) {
@@ -208,7 +204,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
               "C-FIND pending with warning FF01: the peer does not support one or more optional keys of the query",
             );
           }
-          const ds = await decodeIdentifier(r.value);
+          const ds = await decodeIdentifier(response);
           if (ds === undefined) {
             this.#options.onWarning?.("C-FIND pending response without an identifier");
             continue;
@@ -219,9 +215,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
         }
         finished = true;
         if (category === "failure") {
-          throw new DimseStatusError("C-FIND", status, {
-            ...(r.value.command.errorComment ? { errorComment: r.value.command.errorComment } : {}),
-          });
+          const { errorComment } = response.command;
+          throw new DimseStatusError("C-FIND", status, errorComment ? { errorComment } : {});
         }
         if (category === "warning") {
           this.#options.onWarning?.(`C-FIND ended with warning ${formatStatus(status)}`);
@@ -230,11 +225,11 @@ export class QueryRetrieveScu implements AsyncDisposable {
       finished = true;
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
-      if (!finished && responses !== undefined) {
+      if (!finished && request !== undefined) {
         // Broken off by the caller: cancel and drain to the final response (PS3.4 C.4.1.3.3).
         try {
-          await pooled.channel.cancel(contextId, messageId);
-          for await (const _ of responses) { /* drain */ }
+          await request.cancel();
+          for await (const _ of request) { /* drain */ }
         } catch {
           await pooled.association.abort().catch(() => {});
         }
@@ -244,11 +239,13 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Sends C-MOVE: the peer sends the matching objects to `destination`.
-   * Iterate for progress; await for the result.
+   * C-MOVE: the peer sends the matching objects to `destination`. Iterate
+   * for progress; await for the result. Nothing is sent until then.
    */
   move(query: Identifier, options: MoveOptions): RetrieveOperation {
-    return new RetrieveOperation(async (progress) => {
+    return new RetrieveOperation(async (progress, stop) => {
+      const signal = eitherSignal(options.signal, stop);
+      signal.throwIfAborted();
       const pooled = await this.#acquire();
       try {
         const sopClass = QUERY_MODELS[query.model].move;
@@ -265,7 +262,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
             moveDestination: options.destination,
           },
           query,
-          options.signal,
+          signal,
           progress,
           [],
           this.#options.onWarning,
@@ -277,22 +274,25 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Sends C-GET: the objects come back on the same association, to
-   * `onStore` or into `directory`. Role selection for the storage SOP
-   * classes is negotiated automatically (at most 127 of them).
+   * C-GET: the objects come back on the same association, to `onStore` or
+   * into `directory`. Role selection for the storage SOP classes is
+   * negotiated automatically (at most 127 of them). Iterate for progress;
+   * await for the result. Nothing is sent until then.
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
-    return new RetrieveOperation(async (progress) => {
+    return new RetrieveOperation(async (progress, stop) => {
       if (!options.onStore && options.directory === undefined) {
         throw new TypeError("get() needs onStore or directory");
       }
+      const signal = eitherSignal(options.signal, stop);
+      signal.throwIfAborted();
       const getClass = QUERY_MODELS[query.model].get;
       const { classes, guessed } = options.sopClasses
         ? { classes: [...options.sopClasses], guessed: false }
         : await findNeededClasses(
           (q, o) => this.find(q, o),
           query,
-          options.signal,
+          signal,
           this.#options.onWarning,
         );
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
@@ -352,7 +352,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
             priority: options.priority ?? PRIORITY.MEDIUM,
           },
           query,
-          options.signal,
+          signal,
           progress,
           received,
           this.#options.onWarning,
@@ -385,18 +385,22 @@ export class QueryRetrieveScu implements AsyncDisposable {
    * Retrieves the objects a query matches into `directory` (or `onStore`):
    * by C-GET when the peer accepts it, otherwise by C-MOVE to a Storage SCP
    * started here for the call, with our AE title as the destination.
+   * Iterate for progress; await for the result. Nothing is sent until then.
    *
    * @throws {DimseStatusError} explaining when the peer cannot reach us.
    */
   retrieve(query: Identifier, options: RetrieveOptions): RetrieveOperation {
-    return new RetrieveOperation(async (progress) => {
+    return new RetrieveOperation(async (progress, stop) => {
+      const signal = eitherSignal(options.signal, stop);
+      signal.throwIfAborted();
       const getWorks = await this.#peerAccepts(QUERY_MODELS[query.model].get);
+      const withSignal = { ...options, signal };
       if (getWorks) {
-        const op = this.get(query, options);
+        const op = this.get(query, withSignal);
         for await (const p of op) progress(p);
         return await op;
       }
-      return await retrieveByMove(this, query, options, progress);
+      return await retrieveByMove(this, query, withSignal, progress);
     });
   }
 

@@ -338,7 +338,7 @@ export async function* sendObjects<T extends OutgoingObject>(
               : {}),
           }, data)
         ) {
-          status = response.command.status ?? 0;
+          status = response.command.status;
           errorComment = response.command.errorComment;
         }
         outcome = {

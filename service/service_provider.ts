@@ -20,7 +20,7 @@ import {
   DimseChannel,
   type DimseChannelOptions,
   type RequestHandler,
-  type RequestType,
+  type RequestHandlers,
 } from "../dimse/mod.ts";
 
 /** The port a service provider listens on by default: the registered DICOM port. */
@@ -89,12 +89,13 @@ export interface ServiceDefinition {
   /** The abstract syntaxes accepted besides Verification. */
   readonly supportedAbstractSyntaxes: readonly SupportedAbstractSyntax[];
   /** Request handlers; C-ECHO is answered unless given. */
-  readonly handlers: Partial<Record<RequestType, RequestHandler>>;
+  readonly handlers: RequestHandlers;
   /** Answers SOP Class Extended Negotiation (PS3.7 D.3.3.5) for accepted SOP classes. */
   readonly extendedNegotiation?: (item: SopClassExtendedNegotiation) => Uint8Array | undefined;
 }
 
-const echo: RequestHandler = (_request, context) => context.respond({ status: 0x0000 });
+const echo: RequestHandler<"C-ECHO-RQ"> = (_request, context) =>
+  context.respond({ status: 0x0000 });
 
 /**
  * The server shared by the Storage and Query/Retrieve SCPs. It listens at

@@ -192,17 +192,17 @@ export function createStoreHandler(
   target: StoreTarget,
   association: { callingAeTitle: string; calledAeTitle: string },
   resources: StoreResources = {},
-): RequestHandler {
+): RequestHandler<"C-STORE-RQ"> {
   const { temp, sync } = resources;
   const durable = target.durable ?? true;
   if (durable === "deferred" && target.directory !== undefined && !target.onStore && !sync) {
     throw new TypeError('durable: "deferred" needs a DeferredSync to flush the files');
   }
-  return async (request: IncomingRequest, context: RequestContext) => {
+  return async (request: IncomingRequest<"C-STORE-RQ">, context: RequestContext<"C-STORE-RQ">) => {
     const c = request.command;
     const facts: ObjectFacts = {
-      sopClassUid: c.affectedSopClassUid!,
-      sopInstanceUid: c.affectedSopInstanceUid!,
+      sopClassUid: c.affectedSopClassUid,
+      sopInstanceUid: c.affectedSopInstanceUid,
       transferSyntax: request.transferSyntax,
       sourceAeTitle: association.callingAeTitle,
     };
@@ -218,7 +218,7 @@ export function createStoreHandler(
         let used = false;
         const object: IncomingObject = {
           ...facts,
-          messageId: c.messageId!,
+          messageId: c.messageId,
           callingAeTitle: association.callingAeTitle,
           calledAeTitle: association.calledAeTitle,
           moveOriginatorAeTitle: c.moveOriginatorAeTitle,

@@ -52,7 +52,7 @@ export class StoreService implements AsyncDisposable {
   readonly #target: StoreTarget;
   readonly #temp: TempFilePool | undefined;
   readonly #sync: DeferredSync | undefined;
-  readonly #byAssociation = new WeakMap<object, RequestHandler>();
+  readonly #byAssociation = new WeakMap<object, RequestHandler<"C-STORE-RQ">>();
 
   /**
    * Constructs a new instance.
@@ -71,7 +71,7 @@ export class StoreService implements AsyncDisposable {
   }
 
   /** The C-STORE-RQ handler: give it to a channel or a service provider. */
-  readonly handler: RequestHandler = (request, context) => {
+  readonly handler: RequestHandler<"C-STORE-RQ"> = (request, context) => {
     const association = context.channel.association;
     let handler = this.#byAssociation.get(association);
     if (!handler) {

@@ -8,7 +8,7 @@
  */
 import type { Association } from "../association/mod.ts";
 import { Dataset, decodePart10Header, readPart10, writePart10 } from "../dataset/mod.ts";
-import { type Command, decodeCommand, fragmentBytes } from "../dimse/mod.ts";
+import { decodeCommand, fragmentBytes, isRequest, type ResponseCommand } from "../dimse/mod.ts";
 import type { PDataTfPdu } from "../pdu/mod.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
 
@@ -430,7 +430,7 @@ export class RawScu {
   }
 
   /** The next command set the peer sends (a response, here). */
-  async response(): Promise<Command> {
+  async response(): Promise<ResponseCommand> {
     const chunks: Uint8Array[] = [];
     for (;;) {
       const pdv = this.#values.shift();
@@ -449,7 +449,11 @@ export class RawScu {
           bytes.set(c, at);
           at += c.length;
         }
-        return decodeCommand(bytes);
+        const command = decodeCommand(bytes);
+        if (isRequest(command.type)) {
+          throw new Error(`${command.type} arrived where a response was expected`);
+        }
+        return command as ResponseCommand;
       }
     }
   }

@@ -13,7 +13,9 @@ import {
   encodeCommand,
   fragmentBytes,
   fragmentStream,
+  isRequest,
   REQUIRED_FIELDS,
+  RESPONSE_TYPE,
   statusCategory,
 } from "../dimse/mod.ts";
 
@@ -70,9 +72,11 @@ Deno.test("decodeCommand() names the missing required field and keeps what it re
     priority: 0,
   };
   const ok = decodeCommand(encodeCommand(partial));
+  assert(ok.type === "C-FIND-RQ");
   assertEquals(ok.messageId, 9);
   assertThrows(
-    () => encodeCommand({ type: "C-STORE-RQ", hasDataset: true, messageId: 1 } as Command),
+    // @ts-expect-error: a C-STORE-RQ requires its SOP class and instance UIDs and its priority
+    () => encodeCommand({ type: "C-STORE-RQ", hasDataset: true, messageId: 1 }),
     TypeError,
   );
   try {
@@ -112,6 +116,77 @@ Deno.test("decodeCommand() rejects a C-STORE-RQ without Affected SOP Instance UI
     assert(/affectedSopInstanceUid \(0000,1000\)/.test(e.message), e.message);
   }
 });
+
+Deno.test("RESPONSE_TYPE answers each request type with its response, whose Command Field sets bit 15", () => {
+  assertEquals(RESPONSE_TYPE["C-FIND-RQ"], "C-FIND-RSP");
+  const requests = (Object.keys(COMMAND_FIELD) as (keyof typeof COMMAND_FIELD)[])
+    .filter((t) => isRequest(t) && t !== "C-CANCEL-RQ");
+  assertEquals(Object.keys(RESPONSE_TYPE).sort(), requests.sort());
+  for (const [request, response] of Object.entries(RESPONSE_TYPE)) {
+    assertEquals(
+      COMMAND_FIELD[response],
+      COMMAND_FIELD[request as keyof typeof RESPONSE_TYPE] | 0x8000,
+      request,
+    );
+  }
+});
+
+Deno.test("decodeCommand() refuses a C-MOVE-RQ without Move Destination and a response without Status", () => {
+  const move = {
+    type: "C-MOVE-RQ",
+    hasDataset: true,
+    messageId: 4,
+    affectedSopClassUid: "1.2",
+    priority: 0,
+    moveDestination: "DEST",
+  } as const;
+  const { moveDestination: _, ...noDestination } = move;
+  assertThrows(
+    // @ts-expect-error: a C-MOVE-RQ requires its Move Destination
+    () => encodeCommand(noDestination),
+    { name: "TypeError", message: /moveDestination \(0000,0600\)/ },
+  );
+  const rsp = {
+    type: "C-FIND-RSP",
+    hasDataset: false,
+    messageIdBeingRespondedTo: 4,
+    status: 0,
+  } as const;
+  for (
+    const [command, tag, lacks] of [
+      [move, 0x00000600, /moveDestination \(0000,0600\)/],
+      [rsp, 0x00000900, /status \(0000,0900\)/],
+    ] as const
+  ) {
+    const bytes = withoutElement(encodeCommand(command), tag);
+    try {
+      decodeCommand(bytes);
+      assert(false, `${command.type} decoded`);
+    } catch (e) {
+      assert(e instanceof CommandSetError, String(e));
+      assert(lacks.test(e.message), e.message);
+      assertEquals(e.partial.type, command.type);
+    }
+  }
+});
+
+/** A command set without element `tag`, its group length fixed. */
+function withoutElement(bytes: Uint8Array, tag: number): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = 12; at < bytes.length;) {
+    const length = view.getUint32(at + 4, true);
+    const here = ((view.getUint16(at, true) << 16) | view.getUint16(at + 2, true)) >>> 0;
+    if (here === tag) {
+      const out = new Uint8Array(bytes.length - 8 - length);
+      out.set(bytes.subarray(0, at));
+      out.set(bytes.subarray(at + 8 + length), at);
+      new DataView(out.buffer).setUint32(8, out.length - 12, true);
+      return out;
+    }
+    at += 8 + length;
+  }
+  throw new Error(`no element ${tag.toString(16)}`);
+}
 
 Deno.test("statusCategory() follows PS3.7 Annex C", () => {
   assertEquals(statusCategory(0x0000), "success");
@@ -240,8 +315,15 @@ Deno.test("encodeCommand() writes what a general Implicit VR LE encoder writes, 
       status: 0x0107,
       errorId: 5,
       attributeIdentifierList: [0x00100020],
-      eventTypeId: 2,
       affectedSopInstanceUid: "1.23",
+    },
+    {
+      type: "N-EVENT-REPORT-RSP",
+      hasDataset: false,
+      messageIdBeingRespondedTo: 5,
+      status: 0x0113,
+      eventTypeId: 2,
+      affectedSopClassUid: "1.2.840.10008.1.20.1",
     },
     { type: "C-CANCEL-RQ", hasDataset: false, messageIdBeingRespondedTo: 12 },
   ];

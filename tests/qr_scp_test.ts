@@ -15,7 +15,7 @@ import {
   type QueryModel,
 } from "../dataset/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
-import { type Command, DimseChannel, DimseStatusError, STATUS } from "../dimse/mod.ts";
+import { DimseChannel, DimseStatusError, type ResponseCommand, STATUS } from "../dimse/mod.ts";
 import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, store } from "../scu/mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
@@ -65,23 +65,26 @@ async function serve(options: Partial<QueryRetrieveScpOptions> = {}): Promise<Se
 }
 
 /** A response as the raw requestor sees it: command and decoded identifier. */
-interface RawResponse {
-  readonly command: Command;
+interface RawResponse<T extends QueryRequestType> {
+  readonly command: ResponseCommand<T>;
   readonly identifier: Dataset | undefined;
 }
+
+const REQUEST_TYPE = { find: "C-FIND-RQ", move: "C-MOVE-RQ", get: "C-GET-RQ" } as const;
+type QueryRequestType = (typeof REQUEST_TYPE)[keyof typeof REQUEST_TYPE];
 
 /**
  * Sends one Q/R request over a fresh association and collects every
  * response: for what QueryRetrieveScu does not show (identifiers of final
  * responses, levels it would refuse to build).
  */
-async function request(
+async function request<O extends keyof typeof REQUEST_TYPE>(
   port: number,
   model: QueryModel,
-  operation: "find" | "move" | "get",
+  operation: O,
   identifier: Dataset,
-  extra: Partial<Command> = {},
-): Promise<RawResponse[]> {
+  extra: { readonly moveDestination?: string } = {},
+): Promise<RawResponse<(typeof REQUEST_TYPE)[O]>[]> {
   const sopClass = QUERY_MODELS[model][operation];
   await using association = await connect(HOST, port, {
     callingAeTitle: "RAWSCU",
@@ -89,17 +92,20 @@ async function request(
     presentationContexts: [{ abstractSyntax: sopClass, transferSyntaxes: [EXPLICIT_LE] }],
   });
   const channel = new DimseChannel(association);
-  const out: RawResponse[] = [];
-  const type = `C-${operation.toUpperCase()}-RQ` as "C-FIND-RQ";
-  for await (
-    const r of channel.request(association.findContext(sopClass)!.id, {
-      type,
-      hasDataset: true,
-      affectedSopClassUid: sopClass,
-      priority: 0,
-      ...extra,
-    } as Command, identifier)
-  ) {
+  const contextId = association.findContext(sopClass)!.id;
+  const common = { hasDataset: true, affectedSopClassUid: sopClass, priority: 0 } as const;
+  const sent = operation === "move"
+    ? channel.request(contextId, {
+      ...common,
+      type: "C-MOVE-RQ",
+      moveDestination: extra.moveDestination ?? "",
+    }, identifier)
+    : channel.request(contextId, {
+      ...common,
+      type: REQUEST_TYPE[operation as "find" | "get"],
+    }, identifier);
+  const out: RawResponse<QueryRequestType>[] = [];
+  for await (const r of sent) {
     out.push({
       command: r.command,
       identifier: r.dataset
@@ -109,10 +115,11 @@ async function request(
   }
   await association.release();
   await channel.closed;
-  return out;
+  // The responses to the request of `operation`.
+  return out as RawResponse<(typeof REQUEST_TYPE)[O]>[];
 }
 
-function final(responses: RawResponse[]): RawResponse {
+function final<T extends QueryRequestType>(responses: RawResponse<T>[]): RawResponse<T> {
   return responses.at(-1)!;
 }
 
@@ -275,7 +282,7 @@ Deno.test("C-MOVE to an unreachable destination fails every sub-operation and li
   );
   const last = final(responses);
   assertEquals(last.command.status, STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS); // A702
-  assertEquals(last.command.completed ?? 0, 0);
+  assertEquals(last.command.completed, 0);
   assertEquals(last.command.failed, uids.length);
   assertEquals(last.identifier?.strings(FAILED_SOP_INSTANCE_UID_LIST).sort(), uids.sort());
 });

@@ -5,9 +5,11 @@
  * archive never does (endless matches, warnings, silence, no C-GET).
  */
 import {
+  ASSOCIATION_REJECTIONS,
   AssociationAbortedError,
   AssociationRejectedError,
   type AssociationServer,
+  connect,
   serveAssociations,
 } from "../association/mod.ts";
 import { Archive, generateSampleStudies } from "../archive/mod.ts";
@@ -27,7 +29,7 @@ import {
   DimseStatusError,
   DimseTimeoutError,
   type RequestHandler,
-  type RequestType,
+  type RequestHandlers,
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
@@ -37,7 +39,7 @@ import {
   type QueryRetrieveScpOptions,
   StorageScp,
 } from "../scp/mod.ts";
-import { QueryRetrieveScu, type RetrieveProgress } from "../scu/mod.ts";
+import { echo, QueryRetrieveScu, type RetrieveProgress } from "../scu/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST } from "./_qr_fixtures.ts";
 
@@ -300,7 +302,7 @@ interface Peer extends AsyncDisposable {
 /** A peer accepting only `abstractSyntaxes` and answering with `handlers`. */
 function dimsePeer(
   abstractSyntaxes: readonly string[],
-  handlers: Partial<Record<RequestType, RequestHandler>>,
+  handlers: RequestHandlers,
 ): Peer {
   let associations = 0;
   const server: AssociationServer = serveAssociations({ hostname: HOST, port: 0 }, async (a) => {
@@ -352,11 +354,11 @@ interface FindLog {
  * until C-CANCEL, or as many as a numeric PatientID in the query asks for,
  * then success; it logs each request.
  */
-function countingFind(log: FindLog[]): RequestHandler {
+function countingFind(log: FindLog[]): RequestHandler<"C-FIND-RQ"> {
   return async (request, context) => {
     const limit = Number((await readIdentifier(request)).string(Tag.PatientID) || Infinity);
     const entry: FindLog = {
-      messageId: request.command.messageId!,
+      messageId: request.command.messageId,
       sent: 0,
       cancelledBy: undefined,
     };
@@ -443,6 +445,48 @@ Deno.test("find() whose signal is aborted sends C-CANCEL, yields nothing more, e
 
   assertEquals(await drain(scu.find(studyQuery(4))), 4);
   assertEquals(peer.associations(), 1);
+  assertEquals(warnings, []);
+});
+
+Deno.test("a request handle's cancel() sends C-CANCEL-RQ for its own Message ID, though another request was created after it", async () => {
+  const log: FindLog[] = [];
+  await using peer = dimsePeer([STUDY_FIND], { "C-FIND-RQ": countingFind(log) });
+  await using association = await connect(HOST, peer.port, {
+    presentationContexts: [{ abstractSyntax: STUDY_FIND, transferSyntaxes: [EXPLICIT_LE] }],
+  });
+  const warnings: string[] = [];
+  const channel = new DimseChannel(association, { onWarning: (m) => warnings.push(m) });
+  const contextId = association.findContext(STUDY_FIND)!.id;
+  const find = {
+    type: "C-FIND-RQ",
+    hasDataset: true,
+    affectedSopClassUid: STUDY_FIND,
+    priority: 0,
+  } as const;
+  // A thousand matches for the first (it is cancelled long before), five for the second;
+  // both outstanding at once.
+  const endless = channel.request(contextId, find, studyQuery(1000));
+  const five = channel.request(contextId, find, studyQuery(5));
+  assert(endless.messageId !== five.messageId);
+  const first = await endless[Symbol.asyncIterator]().next();
+  assertEquals(first.done, false);
+  await endless.cancel();
+  const statuses: number[] = [];
+  for await (const response of endless) statuses.push(response.command.status);
+  assertEquals(statuses.at(-1), STATUS.CANCEL);
+  let matches = 0;
+  for await (const response of five) {
+    if (statusCategory(response.command.status) === "pending") matches++;
+    else assertEquals(response.command.status, STATUS.SUCCESS);
+  }
+  assertEquals(matches, 5);
+  const byId = new Map(log.map((entry) => [entry.messageId, entry]));
+  assertEquals(byId.get(endless.messageId)?.cancelledBy, "C-CANCEL");
+  assertEquals(byId.get(five.messageId)?.cancelledBy, undefined);
+  // After the final response cancel() sends nothing: the association goes on quietly.
+  await endless.cancel();
+  await association.release();
+  await channel.closed;
   assertEquals(warnings, []);
 });
 
@@ -598,6 +642,78 @@ Deno.test("move() to an unknown destination throws DimseStatusError A801 naming 
   assertEquals(await rejection(() => drain(operation)), error);
 });
 
+Deno.test("move(), get() and retrieve() open no association until awaited or iterated", async () => {
+  using archive = Archive.open();
+  let attempts = 0;
+  // Every association is refused, so that work started in the background ends at once.
+  await using scp = new QueryRetrieveScp({
+    hostname: HOST,
+    port: 0,
+    archive,
+    accessControl: () => {
+      attempts++;
+      return ASSOCIATION_REJECTIONS.CALLING_AE_TITLE_NOT_RECOGNIZED;
+    },
+  });
+  await using out = await tempDir();
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  scu.move(patient1234(), { destination: "NOBODY" });
+  scu.get(patient1234(), { directory: out.path });
+  scu.retrieve(patient1234(), { directory: out.path, listenHostname: HOST });
+  // The echo's attempt is the first the SCP sees: none of the three tried.
+  assert(await rejection(echo(HOST, scp.port)) instanceof AssociationRejectedError);
+  assertEquals(attempts, 1);
+});
+
+Deno.test("a failing move() opens its association when awaited, and its rejection reaches that await", async () => {
+  await using corpus = await openCorpus();
+  let associations = 0;
+  await using scp = qrScp(corpus, { onAssociation: () => associations++ });
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const operation = scu.move(patient1234(), { destination: "NOBODY" });
+  await echo(HOST, scp.port);
+  assertEquals(associations, 1, "only the echo's");
+  const error = await rejection(operation);
+  assert(error instanceof DimseStatusError, String(error));
+  assertEquals(error.status, STATUS.MOVE_DESTINATION_UNKNOWN);
+  assertEquals(associations, 2);
+  // Started once: iterating afterwards sends nothing more and throws the same error.
+  assertEquals(await rejection(() => drain(operation)), error);
+  assertEquals(await rejection(operation), error);
+  assertEquals(associations, 2);
+});
+
+Deno.test("leaving a for await over move() early sends C-CANCEL for it, waits for its end, and awaiting it gives the cancelled result", async () => {
+  let cancelledBy: string | undefined;
+  const total = 1000;
+  const slowMove: RequestHandler<"C-MOVE-RQ"> = async (request, context) => {
+    await readIdentifier(request);
+    let completed = 0;
+    while (!context.signal.aborted && completed < total) {
+      completed++;
+      await context.respond({
+        status: STATUS.PENDING,
+        remaining: total - completed,
+        completed,
+        failed: 0,
+        warning: 0,
+      });
+    }
+    cancelledBy = context.signal.aborted ? String(context.signal.reason) : undefined;
+    await context.respond({ status: STATUS.CANCEL, completed, failed: 0, warning: 0 });
+  };
+  await using peer = dimsePeer([QUERY_MODELS.STUDY_ROOT.move], { "C-MOVE-RQ": slowMove });
+  await using scu = new QueryRetrieveScu(HOST, peer.port);
+  const operation = scu.move(studyQuery(), { destination: "DEST" });
+  let reports = 0;
+  for await (const _ of operation) if (++reports === 3) break;
+  assertMatch(cancelledBy ?? "", /C-CANCEL/);
+  const result = await operation;
+  assertEquals(result.status, STATUS.CANCEL);
+  assert(result.completed >= 3 && result.completed < total, `${result.completed} completed`);
+  assertEquals(peer.associations(), 1);
+});
+
 Deno.test("get() writes every matching instance into the directory, byte-identical to the archive, proposing just the classes C-FIND found", async () => {
   await using corpus = await openCorpus();
   const proposed: string[][] = [];
@@ -713,12 +829,12 @@ const FAILED_SOP_INSTANCE_UID_LIST = 0x00080058;
  */
 function noGetPeer(upstreamPort: number): Peer {
   const upstream = new QueryRetrieveScu(HOST, upstreamPort, { callingAeTitle: "RELAY" });
-  const move: RequestHandler = async (request, context) => {
+  const move: RequestHandler<"C-MOVE-RQ"> = async (request, context) => {
     const model = (Object.keys(QUERY_MODELS) as QueryModel[])
       .find((m) => QUERY_MODELS[m].move === request.abstractSyntax)!;
     const identifier = Identifier.from(model, await readIdentifier(request));
     const operation = upstream.move(identifier, {
-      destination: request.command.moveDestination!,
+      destination: request.command.moveDestination,
       signal: context.signal,
     });
     const counts = (p: RetrieveProgress) => ({

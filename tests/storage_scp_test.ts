@@ -16,11 +16,13 @@ import {
   encodeDataset,
 } from "../dataset/mod.ts";
 import {
-  type Command,
   DimseChannel,
   DimseStatusError,
   encodeCommand,
   type OutgoingDataset,
+  type RequestToSend,
+  type RequestType,
+  type ResponseCommand,
 } from "../dimse/mod.ts";
 import { type IncomingObject, StorageScp, type StorageScpOptions } from "../scp/mod.ts";
 import { defaultFileName, writePart10Atomically } from "../service/mod.ts";
@@ -70,14 +72,14 @@ function contextId(association: Association, abstractSyntax: string): number {
 }
 
 /** Sends one request on a DimseChannel and returns its final response. */
-async function request(
+async function request<T extends RequestType>(
   channel: DimseChannel,
   contextId: number,
-  command: Omit<Command, "messageId">,
+  command: RequestToSend<T> & { readonly type: T },
   dataset?: OutgoingDataset,
-): Promise<Command> {
-  let last: Command | undefined;
-  for await (const response of channel.request(contextId, command, dataset)) {
+): Promise<ResponseCommand<T>> {
+  let last: ResponseCommand<T> | undefined;
+  for await (const response of channel.request<T>(contextId, command, dataset)) {
     last = response.command;
   }
   assert(last, "no response");
@@ -87,7 +89,7 @@ async function request(
 function cStore(
   sopInstanceUid: string,
   sopClassUid = CT_IMAGE_STORAGE,
-): Omit<Command, "messageId"> {
+): RequestToSend<"C-STORE-RQ"> {
   return {
     type: "C-STORE-RQ",
     hasDataset: true,
@@ -241,7 +243,7 @@ Deno.test("a C-STORE-RQ lacking Affected SOP Instance UID gets one failure respo
   try {
     const scp = startScp({ directory: dir });
     const association = await associate(scp);
-    const responses: Command[] = [];
+    const responses: ResponseCommand[] = [];
     const good = randomUid();
     try {
       const raw = new RawScu(association);

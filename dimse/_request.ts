@@ -1,0 +1,119 @@
+/**
+ * One request we sent and what came back for it: the handle
+ * {@linkcode DimseChannel.request} returns ({@linkcode OutgoingRequest}).
+ * It owns its Message ID from its creation and cancels by it, so nothing is
+ * read from a counter another request may have moved on.
+ *
+ * @module
+ */
+import type { CommandType } from "./command.ts";
+import type { RequestCommand, RequestType } from "./command_sets.ts";
+import { DimseTimeoutError } from "./errors.ts";
+import type { DimseResponse, OutgoingRequest } from "./messages.ts";
+import { statusCategory } from "./status.ts";
+
+/** The requests C-CANCEL-RQ applies to (PS3.7 §9.3.2.3, §9.3.3.3, §9.3.4.3). */
+const CANCELLABLE: ReadonlySet<CommandType> = new Set(["C-FIND-RQ", "C-GET-RQ", "C-MOVE-RQ"]);
+
+/** What a request needs of its channel. */
+export interface RequestLink {
+  /** Sends C-CANCEL-RQ for `messageId` on the request's context. */
+  sendCancel(messageId: number): Promise<void>;
+  /** Aborts the association: a response did not come in time. */
+  abort(): Promise<void>;
+  /** Forgets the request: its final response came, or it failed. */
+  forget(messageId: number): void;
+  /** Milliseconds to wait for each response; 0 waits forever. */
+  readonly timeout: number;
+}
+
+/**
+ * A request the channel is waiting on: the channel pushes its responses as
+ * they arrive (whether or not anybody iterates yet) and fails it when the
+ * association ends; iterating yields them in order up to the final one.
+ */
+export class PendingRequest<T extends RequestType> implements OutgoingRequest<T> {
+  readonly messageId: number;
+  readonly presentationContextId: number;
+  readonly command: RequestCommand<T>;
+  readonly #link: RequestLink;
+  readonly #queue: DimseResponse<T>[] = [];
+  /** The final (non-pending) response has arrived. */
+  #final = false;
+  /** Why no more responses will come, when that is not the final response. */
+  #failure: unknown;
+  #failed = false;
+  #wake: (() => void) | undefined;
+  #cancel: Promise<void> | undefined;
+
+  constructor(presentationContextId: number, command: RequestCommand<T>, link: RequestLink) {
+    this.presentationContextId = presentationContextId;
+    this.command = command;
+    this.messageId = command.messageId;
+    this.#link = link;
+  }
+
+  /** Takes a response the channel routed here by its Message ID Being Responded To. */
+  push(response: DimseResponse<T>): void {
+    if (this.#final || this.#failed) return;
+    this.#queue.push(response);
+    if (statusCategory(response.command.status) !== "pending") {
+      this.#final = true;
+      this.#link.forget(this.messageId);
+    }
+    this.#wake?.();
+  }
+
+  /** Ends the request without its final response; the first reason stays. */
+  fail(error: unknown): void {
+    if (this.#final || this.#failed) return;
+    // A timeout recorded first stays the reason (the abort it causes fails every request).
+    this.#failed = true;
+    this.#failure = error;
+    this.#link.forget(this.messageId);
+    this.#wake?.();
+  }
+
+  cancel(): Promise<void> {
+    if (!CANCELLABLE.has(this.command.type)) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot cancel ${this.command.type}: C-CANCEL applies to C-FIND, C-GET and C-MOVE`,
+        ),
+      );
+    }
+    // PS3.7 §9.1.2.1: a cancel is only meaningful while responses are pending.
+    if (this.#final || this.#failed) return Promise.resolve();
+    return this.#cancel ??= this.#link.sendCancel(this.messageId);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<DimseResponse<T>, void, undefined> {
+    for (;;) {
+      const response = this.#queue.shift();
+      if (response !== undefined) {
+        yield response;
+        if (statusCategory(response.command.status) !== "pending") return;
+        continue;
+      }
+      if (this.#final) return; // the final response was taken by an earlier iteration
+      if (this.#failed) throw this.#failure;
+      const { promise, resolve } = Promise.withResolvers<void>();
+      this.#wake = resolve;
+      const timeout = this.#link.timeout;
+      const timer = timeout > 0 ? setTimeout(resolve, timeout) : undefined;
+      try {
+        await promise;
+      } finally {
+        clearTimeout(timer);
+        this.#wake = undefined;
+      }
+      if (this.#queue.length === 0 && !this.#final && !this.#failed) {
+        // The association cannot be resynchronised: abort it (PS3.7 leaves the timeout to us).
+        this.fail(
+          new DimseTimeoutError(`No response to ${this.command.type} within ${timeout} ms`),
+        );
+        await this.#link.abort();
+      }
+    }
+  }
+}

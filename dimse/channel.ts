@@ -16,7 +16,7 @@
 import { setImmediate } from "node:timers";
 import type { Association } from "../association/mod.ts";
 import type { PresentationDataValue } from "../pdu/mod.ts";
-import { concatBytes } from "../dataset/mod.ts";
+import { ByteQueue } from "../dataset/mod.ts";
 import {
   type Command,
   CommandSetError,
@@ -66,13 +66,14 @@ export interface DimseChannelOptions {
 
 interface Assembly {
   contextId: number;
-  chunks: Uint8Array[];
-  length: number;
+  /** The command set's fragments, then those of a response's data set. */
+  bytes: ByteQueue;
   command?: Command;
   stream?: ReadableStreamDefaultController<Uint8Array>;
   streamClosed?: boolean;
   space?: PromiseWithResolvers<void>;
-  collect?: Uint8Array[];
+  /** A response's data set: gathered whole in `bytes`. */
+  collect?: boolean;
   /** The data set of a request already answered with a failure: dropped as it arrives. */
   discard?: boolean;
 }
@@ -253,10 +254,9 @@ export class DimseChannel {
       if (cur?.command !== undefined) {
         return this.#protocolError("A command fragment arrived in the middle of a data set");
       }
-      cur ??= this.#current = { contextId: pdv.presentationContextId, chunks: [], length: 0 };
-      cur.chunks.push(pdv.data);
-      cur.length += pdv.data.length;
-      if (cur.length > (this.#options.maxCommandLength ?? 65536)) {
+      cur ??= this.#current = { contextId: pdv.presentationContextId, bytes: new ByteQueue() };
+      cur.bytes.push(pdv.data);
+      if (cur.bytes.length > (this.#options.maxCommandLength ?? 65536)) {
         return this.#protocolError(
           `A command set exceeded ${this.#options.maxCommandLength ?? 65536} bytes`,
         );
@@ -264,14 +264,12 @@ export class DimseChannel {
       if (!pdv.isLastFragment) return;
       let command: Command;
       try {
-        command = decodeCommand(concatBytes(cur.chunks, cur.length));
+        command = decodeCommand(cur.bytes.take(cur.bytes.length));
       } catch (e) {
         if (!(e instanceof CommandSetError)) throw e;
         return this.#badCommand(cur, e, ctx);
       }
       cur.command = command;
-      cur.chunks = [];
-      cur.length = 0;
       if (!command.hasDataset) {
         this.#current = undefined;
         return this.#deliver(pdv.presentationContextId, command, undefined);
@@ -288,7 +286,7 @@ export class DimseChannel {
         }, new ByteLengthQueuingStrategy({ highWaterMark: hwm }));
         this.#deliver(pdv.presentationContextId, command, stream);
       } else {
-        cur.collect = [];
+        cur.collect = true;
       }
       return;
     }
@@ -298,8 +296,7 @@ export class DimseChannel {
     if (cur.discard) {
       // Nothing to keep.
     } else if (cur.collect) {
-      cur.collect.push(pdv.data);
-      cur.length += pdv.data.length;
+      cur.bytes.push(pdv.data);
     } else if (cur.stream && !cur.streamClosed) {
       cur.stream.enqueue(pdv.data);
       // Back-pressure: stop reading the association until the reader catches up.
@@ -312,7 +309,7 @@ export class DimseChannel {
       this.#current = undefined;
       if (cur.discard) return;
       if (cur.collect) {
-        this.#deliver(cur.contextId, cur.command, concatBytes(cur.collect, cur.length));
+        this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
       } else if (cur.stream && !cur.streamClosed) {
         cur.streamClosed = true;
         cur.stream.close();

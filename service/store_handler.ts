@@ -8,7 +8,7 @@
  * @module
  */
 import {
-  concatBytes,
+  ByteQueue,
   createFileMeta,
   type Dataset,
   DatasetChecker,
@@ -135,9 +135,10 @@ function checked(
   const inflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true
     ? new DeflatedChecker(facts)
     : undefined;
-  let prefix: Uint8Array | undefined = inflated ? undefined : new Uint8Array(0);
-  const verify = (final: boolean) => headerMatches(prefix!, facts.transferSyntax, facts, final);
-  const held: Uint8Array[] = [];
+  // The bytes held back until the header is checked.
+  let held: ByteQueue | undefined = inflated ? undefined : new ByteQueue();
+  const verify = (final: boolean) =>
+    headerMatches(held!.peek(), facts.transferSyntax, facts, final);
   // A pull-through stream rather than pipeThrough(): one read, check and
   // enqueue per chunk, without the pipe machinery's extra promise hops.
   const reader = source.getReader();
@@ -148,23 +149,21 @@ function checked(
         if (done) {
           structure.finish();
           await inflated?.finish();
-          if (prefix !== undefined) {
+          if (held !== undefined) {
             verify(true);
-            for (const c of held) controller.enqueue(c);
+            for (const c of held.drain()) controller.enqueue(c);
           }
           controller.close();
           return;
         }
         structure.push(chunk);
         await inflated?.push(chunk);
-        if (prefix === undefined) return controller.enqueue(chunk);
+        if (held === undefined) return controller.enqueue(chunk);
         // The header is nearly always in the first chunk: joined (copied) only when it is not.
-        prefix = prefix.length === 0 ? chunk : concatBytes([prefix, chunk]);
         held.push(chunk);
         if (verify(false)) {
-          for (const c of held) controller.enqueue(c);
-          held.length = 0;
-          prefix = undefined;
+          for (const c of held.drain()) controller.enqueue(c);
+          held = undefined;
           return;
         }
       }

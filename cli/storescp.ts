@@ -36,7 +36,7 @@ export async function storescp(args: string[], signal?: AbortSignal): Promise<nu
     aeTitle: values.aet,
     directory: dir,
     durable,
-    onStored: (f) => {
+    onFileStored: (f) => {
       console.log(
         values.json
           ? JSON.stringify({

@@ -277,13 +277,13 @@ export class QueryRetrieveScu implements AsyncDisposable {
 
   /**
    * Sends C-GET: the objects come back on the same association, to
-   * `onStore` or into `directory`. Role selection for the storage SOP
+   * `handleObject` or into `directory`. Role selection for the storage SOP
    * classes is negotiated automatically (at most 127 of them).
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
     return new RetrieveOperation(async (progress) => {
-      if (!options.onStore && options.directory === undefined) {
-        throw new TypeError("get() needs onStore or directory");
+      if (!options.handleObject && options.directory === undefined) {
+        throw new TypeError("get() needs handleObject or directory");
       }
       const getClass = QUERY_MODELS[query.model].get;
       const { classes, guessed } = options.sopClasses
@@ -380,7 +380,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Retrieves the objects a query matches into `directory` (or `onStore`):
+   * Retrieves the objects a query matches into `directory` (or `handleObject`):
    * by C-GET when the peer accepts it, otherwise by C-MOVE to a Storage SCP
    * started here for the call, with our AE title as the destination.
    *

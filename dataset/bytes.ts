@@ -119,29 +119,27 @@ export class ByteQueue {
    * @throws {RangeError} when the queue holds fewer than `offset + 4` bytes.
    */
   uint32At(offset: number, littleEndian = false): number {
+    // Each method has a small fast path for bytes within the first chunk,
+    // small enough to be inlined; the general case is a method of its own.
+    const chunk = this.#chunks[this.#first];
+    const at = this.#head + offset;
+    if (chunk === undefined || !(offset >= 0 && at + 4 <= chunk.length)) {
+      return this.#uint32Across(offset, littleEndian);
+    }
+    return littleEndian
+      ? (chunk[at + 3]! * 0x1000000) + ((chunk[at + 2]! << 16) | (chunk[at + 1]! << 8) | chunk[at]!)
+      : (chunk[at]! * 0x1000000) +
+        ((chunk[at + 1]! << 16) | (chunk[at + 2]! << 8) | chunk[at + 3]!);
+  }
+
+  #uint32Across(offset: number, littleEndian: boolean): number {
     if (!(offset >= 0 && offset + 4 <= this.#length)) {
       throw this.#outOfRange(`read 4 bytes at offset ${offset}`);
     }
-    const chunks = this.#chunks;
-    let i = this.#first;
-    let at = this.#head + offset;
-    let chunk = chunks[i]!;
-    while (at >= chunk.length) {
-      at -= chunk.length;
-      chunk = chunks[++i]!;
-    }
-    let b0, b1, b2, b3;
-    if (at + 4 <= chunk.length) {
-      b0 = chunk[at]!;
-      b1 = chunk[at + 1]!;
-      b2 = chunk[at + 2]!;
-      b3 = chunk[at + 3]!;
-    } else {
-      b0 = this.byteAt(offset);
-      b1 = this.byteAt(offset + 1);
-      b2 = this.byteAt(offset + 2);
-      b3 = this.byteAt(offset + 3);
-    }
+    const b0 = this.byteAt(offset);
+    const b1 = this.byteAt(offset + 1);
+    const b2 = this.byteAt(offset + 2);
+    const b3 = this.byteAt(offset + 3);
     return littleEndian
       ? (b3 * 0x1000000) + ((b2 << 16) | (b1 << 8) | b0)
       : (b0 * 0x1000000) + ((b1 << 16) | (b2 << 8) | b3);
@@ -155,18 +153,23 @@ export class ByteQueue {
    * @throws {RangeError} when the queue holds fewer than `count` bytes.
    */
   peek(count: number = this.#length): Uint8Array {
-    if (!(count >= 0 && count <= this.#length)) throw this.#outOfRange(`peek ${count} bytes`);
-    const chunks = this.#chunks;
-    const first = chunks[this.#first];
-    if (first === undefined) return CONSUMED;
+    const first = this.#chunks[this.#first];
     const head = this.#head;
-    if (first.length - head >= count) {
-      return head === 0 && count === first.length ? first : first.subarray(head, head + count);
+    if (first === undefined || !(count >= 0 && head + count <= first.length)) {
+      return this.#join(count);
     }
+    return head === 0 && count === first.length ? first : first.subarray(head, head + count);
+  }
+
+  /** {@linkcode ByteQueue.peek} of bytes that span chunks (or of none). */
+  #join(count: number): Uint8Array {
+    if (!(count >= 0 && count <= this.#length)) throw this.#outOfRange(`peek ${count} bytes`);
+    if (count === 0) return CONSUMED;
+    const chunks = this.#chunks;
     const joined = new Uint8Array(count);
     let filled = 0;
     let i = this.#first;
-    let start = head;
+    let start = this.#head;
     while (filled < count) {
       const chunk = chunks[i]!;
       const part = Math.min(chunk.length - start, count - filled);
@@ -191,20 +194,22 @@ export class ByteQueue {
   }
 
   /**
-   * Calls `read` with the first `count` bytes as they are found in an array
-   * from `offset` on, consuming nothing: like {@linkcode ByteQueue.peek},
-   * but when the bytes are within one chunk `read` gets the chunk itself,
-   * so not even a view is created (for decoders that take an offset, called
-   * once per small message).
+   * Calls `read(bytes, offset)` and returns what it returns, consuming
+   * nothing: `bytes` from `offset` on starts with the first `count` bytes.
+   * When they are within one chunk, `bytes` is that chunk itself (no copy,
+   * not even a view), and what follows them in it are the queue's next
+   * bytes, so a decoder that takes an offset may read further; otherwise it
+   * is the copy {@linkcode ByteQueue.peek} makes, of exactly `count` bytes.
    *
    * @throws {RangeError} when the queue holds fewer than `count` bytes.
    */
   peekWith<T>(count: number, read: (bytes: Uint8Array, offset: number) => T): T {
     const first = this.#chunks[this.#first];
-    if (first !== undefined && first.length - this.#head >= count && count >= 0) {
-      return read(first, this.#head);
+    const head = this.#head;
+    if (first === undefined || !(count >= 0 && head + count <= first.length)) {
+      return read(this.#join(count), 0);
     }
-    return read(this.peek(count), 0);
+    return read(first, head);
   }
 
   /**
@@ -213,6 +218,16 @@ export class ByteQueue {
    * @throws {RangeError} when the queue holds fewer than `count` bytes.
    */
   consume(count: number): void {
+    const first = this.#chunks[this.#first];
+    const head = this.#head + count;
+    if (first === undefined || !(count >= 0 && head < first.length)) return this.#drop(count);
+    this.#head = head;
+    this.#length -= count;
+    this.#consumed += count;
+  }
+
+  /** {@linkcode ByteQueue.consume} up to or past the end of the first chunk. */
+  #drop(count: number): void {
     if (!(count >= 0 && count <= this.#length)) throw this.#outOfRange(`consume ${count} bytes`);
     this.#length -= count;
     this.#consumed += count;

@@ -20,9 +20,9 @@ import type { Pdu } from "./types.ts";
  * Chunks are kept in a {@linkcode ByteQueue} and joined only when a PDU
  * spans several; a PDU within one chunk is decoded in place, its P-DATA-TF
  * fragments being views into that chunk, so bytes are copied at most once
- * on their way in (do not reuse a chunk's buffer after pushing it). The declared PDU-length is
- * checked against the limits as soon as the 6-byte header is there, before
- * the body is buffered. Malformed bytes throw a {@linkcode PduDecodeError}
+ * on their way in (do not reuse a chunk's buffer after pushing it). The
+ * declared PDU-length is checked against the limits as soon as the 6-byte
+ * header is there, before the body is buffered. Malformed bytes throw a {@linkcode PduDecodeError}
  * whose offset counts from the start of the stream; the framer cannot go on
  * after one.
  *
@@ -54,33 +54,23 @@ export class PduFramer {
   push(chunk: Uint8Array, emit: (pdu: Pdu) => void): void {
     const queue = this.#queue;
     queue.push(chunk);
-    for (;;) {
-      const available = queue.length;
-      if (available === 0) return;
-      let needed = this.#needed;
-      if (needed === PDU_HEADER_LENGTH && available >= PDU_HEADER_LENGTH) {
-        // The PDU-length, read in place even when the header spans chunks.
-        needed = PDU_HEADER_LENGTH + queue.uint32At(2);
+    while (queue.length >= this.#needed) {
+      // In place when the bytes needed are within one chunk: decodePdu then
+      // sees the rest of the chunk too, and a PDU that is all there decodes
+      // at once, its fragments views into the chunk. Otherwise they are
+      // joined: the header alone, then the whole PDU, its only copy.
+      const result = queue.peekWith(this.#needed, this.#decode);
+      if (result.complete) {
+        emit(result.pdu);
+        queue.consume(result.byteLength);
+        this.#needed = PDU_HEADER_LENGTH;
+      } else {
+        // The header is checked (limits included) before the body is buffered.
+        this.#needed = result.needed;
       }
-      if (available < needed) {
-        // Incomplete: check the header (or, before it is all there, its
-        // type) before buffering the body, unless it was checked already.
-        if (this.#needed === PDU_HEADER_LENGTH) {
-          const result = this.#decode(
-            queue.peek(available < PDU_HEADER_LENGTH ? 1 : PDU_HEADER_LENGTH),
-          );
-          if (!result.complete) this.#needed = result.needed;
-        }
-        return;
-      }
-      // A PDU within one chunk is a view into it; one that spans chunks is
-      // joined, its only copy. decodePdu checks its header.
-      const result = queue.peekWith(needed, this.#decode);
-      if (!result.complete) throw new Error("decodePdu() wanted more than the PDU-length");
-      emit(result.pdu);
-      queue.consume(result.byteLength);
-      this.#needed = PDU_HEADER_LENGTH;
     }
+    // A PDU type is checked as soon as its byte is there.
+    if (this.#needed === PDU_HEADER_LENGTH && queue.length > 0) queue.peekWith(1, this.#decode);
   }
 
   /** Says the stream ended: throws if it ended inside a PDU. */

@@ -113,9 +113,15 @@ Deno.test("ByteQueue.peek() of bytes within one chunk is a view, not a copy", ()
   const inside = queue.peek(2);
   assertStrictEquals(inside.buffer, chunk.buffer);
   assertEquals(inside, new Uint8Array([2, 3]));
-  queue.peekWith(3, (bytes, offset) => {
+  // peekWith() hands over the chunk itself, which holds the next bytes too.
+  queue.peekWith(1, (bytes, offset) => {
     assertStrictEquals(bytes, chunk);
     assertEquals(offset, 1);
+  });
+  // Bytes that span chunks: a copy of exactly those.
+  queue.peekWith(4, (bytes, offset) => {
+    assertEquals(bytes, new Uint8Array([2, 3, 4, 5]));
+    assertEquals(offset, 0);
   });
 });
 

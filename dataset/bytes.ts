@@ -173,10 +173,7 @@ export class ByteQueue {
     while (filled < count) {
       const chunk = chunks[i]!;
       const part = Math.min(chunk.length - start, count - filled);
-      joined.set(
-        start === 0 && part === chunk.length ? chunk : chunk.subarray(start, start + part),
-        filled,
-      );
+      joined.set(chunk.subarray(start, start + part), filled);
       filled += part;
       if (start + part < chunk.length) {
         chunks[i] = chunk.subarray(start + part);

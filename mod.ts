@@ -25,7 +25,7 @@
  * await using scp = new StorageScp({
  *   hostname: "127.0.0.1",
  *   port: 0,
- *   onStore: (object) => void received.push(object.sopInstanceUid),
+ *   handleObject: (object) => void received.push(object.sopInstanceUid),
  * });
  * const ds = new Dataset()
  *   .set(Tag.SOPClassUID, Uid.SecondaryCaptureImageStorage)

@@ -49,7 +49,7 @@ export const storescp = defineCommand({
     directory: dir,
     durable,
     ...network,
-    onStored: (f) => {
+    onFileStored: (f) => {
       console.log(
         values.json
           ? JSON.stringify({

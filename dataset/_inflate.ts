@@ -12,7 +12,7 @@
  * @module
  */
 import type { InflateRaw } from "node:zlib";
-import { concatBytes } from "./bytes.ts";
+import { ByteQueue } from "./bytes.ts";
 import { DicomDecodeError } from "./errors.ts";
 
 /** How many bytes after the end of a DEFLATE stream are tolerated (with a warning). */
@@ -135,11 +135,7 @@ export async function inflateRaw(
   onWarning?: (message: string) => void,
 ): Promise<Uint8Array> {
   const source = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream();
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of inflateRawStream(source, onWarning)) {
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  return concatBytes(chunks, length);
+  const inflated = new ByteQueue();
+  for await (const chunk of inflateRawStream(source, onWarning)) inflated.push(chunk);
+  return inflated.take(inflated.length);
 }

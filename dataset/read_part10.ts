@@ -19,7 +19,7 @@ import {
   type FileMetaOptions,
   type Part10File,
 } from "./part10.ts";
-import { ByteQueue } from "./_byte_queue.ts";
+import { StreamByteQueue } from "./bytes.ts";
 import { inflateRawStream } from "./_inflate.ts";
 
 export { inflateRaw, inflateRawStream } from "./_inflate.ts";
@@ -77,7 +77,7 @@ export async function readPart10(
   options.signal?.addEventListener("abort", onAbort, { once: true });
   let handedOver = false;
   try {
-    let queue = new ByteQueue(reader);
+    let queue = new StreamByteQueue(reader);
     // The header: small, so decoded again from the start when more bytes
     // arrive; only the warnings of the attempt that succeeds are reported.
     let header;
@@ -91,7 +91,7 @@ export async function readPart10(
           onWarning: (m) => headerWarnings.push(m),
         });
         // A meta group that ends exactly where the bytes do may go on: read more first.
-        if (header.datasetOffset < queue.buffered || queue.done) break;
+        if (header.datasetOffset < queue.length || queue.done) break;
       } catch (e) {
         if (queue.done || !(e instanceof DicomDecodeError && e.truncated)) throw e;
         want = Math.max(want, e.needed ?? 0);
@@ -102,7 +102,7 @@ export async function readPart10(
     const base = queue.consumed;
     if (transferSyntaxInfo(header.transferSyntax)?.deflated) {
       // Inflated as it is read, in bounded memory (PS3.5 §A.5).
-      queue = new ByteQueue(inflateRawStream(queue.rest(), options.onWarning).getReader());
+      queue = new StreamByteQueue(inflateRawStream(queue.rest(), options.onWarning).getReader());
     }
     const dataset = new Dataset(options.onWarning ? { onWarning: options.onWarning } : {});
     const encoding = encodingOf(header.transferSyntax);
@@ -118,7 +118,7 @@ export async function readPart10(
     };
     for (;;) {
       options.signal?.throwIfAborted();
-      if (queue.buffered === 0 && !(await queue.fill(1))) break;
+      if (queue.length === 0 && !(await queue.fill(1))) break;
       const bytes = queue.peek();
       const decoder = new Decoder(bytes, encoding, base + queue.consumed, decoderOptions);
       decoder.complete = queue.done;
@@ -141,7 +141,7 @@ export async function readPart10(
         pending.length = 0;
         queue.consume(pos);
         const needed = (e.needed ?? 0) - (base + queue.consumed);
-        await queue.fill(Math.max(needed, queue.buffered + 1));
+        await queue.fill(Math.max(needed, queue.length + 1));
         continue; // at the end of the stream, decoding again throws the error
       }
       queue.consume(pos);

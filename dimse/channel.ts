@@ -23,7 +23,7 @@ import {
   type AbortReason,
   type PresentationDataValue,
 } from "../pdu/mod.ts";
-import { concatBytes } from "../dataset/mod.ts";
+import { ByteQueue } from "../dataset/mod.ts";
 import { CommandSetError, type CommandType, decodeCommand, isRequest } from "./command.ts";
 import {
   type Command,
@@ -79,14 +79,15 @@ export interface DimseChannelOptions {
 
 interface Assembly {
   contextId: number;
-  chunks: Uint8Array[];
-  length: number;
+  /** The command set's fragments, then those of a response's data set. */
+  bytes: ByteQueue;
   /** The command set, once read; `null` for a request already answered with a failure, whose data set is dropped as it arrives. */
   command?: Command | null;
   stream?: ReadableStreamDefaultController<Uint8Array>;
   streamClosed?: boolean;
   space?: PromiseWithResolvers<void>;
-  collect?: Uint8Array[];
+  /** A response's data set: gathered whole in `bytes`. */
+  collect?: boolean;
 }
 
 /** What the channel routes responses to: a request's {@linkcode PendingRequest}. */
@@ -264,11 +265,10 @@ export class DimseChannel {
           ABORT_REASON.UNEXPECTED_PDU_PARAMETER,
         );
       }
-      cur ??= this.#current = { contextId: pdv.presentationContextId, chunks: [], length: 0 };
-      cur.chunks.push(pdv.data);
-      cur.length += pdv.data.length;
+      cur ??= this.#current = { contextId: pdv.presentationContextId, bytes: new ByteQueue() };
+      cur.bytes.push(pdv.data);
       const maxCommandLength = this.#options.maxCommandLength ?? DEFAULT_MAX_COMMAND_LENGTH;
-      if (cur.length > maxCommandLength) {
+      if (cur.bytes.length > maxCommandLength) {
         return this.#protocolError(
           `A command set exceeded ${maxCommandLength} bytes`,
           ABORT_REASON.INVALID_PDU_PARAMETER_VALUE,
@@ -277,14 +277,12 @@ export class DimseChannel {
       if (!pdv.isLastFragment) return;
       let command: Command;
       try {
-        command = decodeCommand(concatBytes(cur.chunks, cur.length));
+        command = decodeCommand(cur.bytes.take(cur.bytes.length));
       } catch (e) {
         if (!(e instanceof CommandSetError)) throw e;
         return this.#badCommand(cur, e, ctx);
       }
       cur.command = command;
-      cur.chunks = [];
-      cur.length = 0;
       if (!command.hasDataset) {
         this.#current = undefined;
         return this.#deliver(pdv.presentationContextId, command, undefined);
@@ -301,7 +299,7 @@ export class DimseChannel {
         }, new ByteLengthQueuingStrategy({ highWaterMark: hwm }));
         this.#deliver(pdv.presentationContextId, command, stream);
       } else {
-        cur.collect = [];
+        cur.collect = true;
       }
       return;
     }
@@ -314,8 +312,7 @@ export class DimseChannel {
     if (cur.command === null) {
       // The data set of a request answered with a failure: nothing to keep.
     } else if (cur.collect) {
-      cur.collect.push(pdv.data);
-      cur.length += pdv.data.length;
+      cur.bytes.push(pdv.data);
     } else if (cur.stream && !cur.streamClosed) {
       cur.stream.enqueue(pdv.data);
       // Back-pressure: stop reading the association until the reader catches up.
@@ -328,7 +325,7 @@ export class DimseChannel {
       this.#current = undefined;
       if (cur.command === null) return;
       if (cur.collect) {
-        this.#deliver(cur.contextId, cur.command, concatBytes(cur.collect, cur.length));
+        this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
       } else if (cur.stream && !cur.streamClosed) {
         cur.streamClosed = true;
         cur.stream.close();

@@ -47,7 +47,7 @@ const storageScp = new StorageScp({
   aeTitle: values.aet,
   directory: out,
   durable: "deferred",
-  onStored: () => void received++,
+  onFileStored: () => void received++,
 });
 cleanup.push(() => storageScp.shutdown());
 

@@ -12,7 +12,7 @@
  * await using scp = new StorageScp({
  *   hostname: "127.0.0.1",
  *   port: 0,
- *   onStore: async (object) => {
+ *   handleObject: async (object) => {
  *     const ds = await object.readDataset();
  *     console.log(object.sopInstanceUid, ds.string("PatientName"));
  *   },

@@ -12,7 +12,12 @@ import type { SupportedAbstractSyntax } from "../association/mod.ts";
 import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
 import type { RequestHandlers } from "../dimse/mod.ts";
-import { ServiceProvider, type ServiceProviderOptions, StoreService } from "../service/mod.ts";
+import {
+  ServiceProvider,
+  type ServiceProviderOptions,
+  type StoredFile,
+  StoreService,
+} from "../service/mod.ts";
 import { FindService } from "./find_service.ts";
 import { GetService } from "./get_service.ts";
 import { type MoveDestination, MoveService } from "./move_service.ts";
@@ -35,8 +40,12 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * @default {1}
    */
   moveParallelism?: number;
-  /** Called for each C-STORE received and indexed. */
-  onStored?: (instance: ArchivedInstance) => void;
+  /**
+   * A notification: told about each object C-STOREd into `directory` once
+   * its file is indexed and success is answered (as `onFileStored` is for a
+   * store target). Not told when indexing failed.
+   */
+  onInstanceStored?: (instance: ArchivedInstance) => void;
 }
 
 /** Transfer syntaxes of the Q/R contexts, most preferred first. */
@@ -94,19 +103,24 @@ export class QueryRetrieveScp extends ServiceProvider {
         requestorRoles: { scu: options.directory !== undefined, scp: true },
       });
     }
+    // Files indexed and not yet reported; the store target hands the same
+    // StoredFile to processFile and then to onFileStored.
+    const indexed = new WeakMap<StoredFile, ArchivedInstance>();
     const storage = options.directory === undefined ? undefined : new StoreService({
       directory: options.directory,
       // Indexed before the success status goes out, so a C-FIND that
       // follows finds it; a failure to index leaves the file safe on
       // disk, to be indexed at the next start.
-      onWritten: async (file) => {
+      processFile: async (file) => {
         try {
-          // Not inside `onStored?.(…)`: an optional call skips its arguments.
-          const instance = await archive.ingestFile(file.path);
-          options.onStored?.(instance);
+          indexed.set(file, await archive.ingestFile(file.path));
         } catch (e) {
           options.onWarning?.(`Cannot index ${file.path}: ${e instanceof Error ? e.message : e}`);
         }
+      },
+      onFileStored: (file) => {
+        const instance = indexed.get(file);
+        if (instance !== undefined) options.onInstanceStored?.(instance);
       },
     });
     if (storage) handlers["C-STORE-RQ"] = storage.handler;

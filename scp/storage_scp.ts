@@ -47,8 +47,8 @@ export class StorageScp extends ServiceProvider {
 
   /** Starts listening. */
   constructor(options: StorageScpOptions) {
-    if (options.onStore === undefined && options.directory === undefined) {
-      throw new TypeError("A StorageScp needs onStore or directory");
+    if (options.handleObject === undefined && options.directory === undefined) {
+      throw new TypeError("A StorageScp needs handleObject or directory");
     }
     const storage = new StoreService(options);
     const sopClasses = options.sopClasses ??

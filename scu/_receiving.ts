@@ -11,24 +11,24 @@ import type { GetOptions } from "./query_retrieve_options.ts";
 
 /** `options`' store target; each object received is pushed onto `received`. */
 export function receivingTarget(options: GetOptions, received: string[]): StoreTarget {
-  const { onStore, onStored } = options;
+  const { handleObject, onFileStored } = options;
   return {
     ...(options.directory !== undefined ? { directory: options.directory } : {}),
     ...(options.fileName ? { fileName: options.fileName } : {}),
-    ...(options.onWritten ? { onWritten: options.onWritten } : {}),
+    ...(options.processFile ? { processFile: options.processFile } : {}),
     durable: options.durable ?? "deferred",
-    ...(onStore
+    ...(handleObject
       ? {
-        onStore: async (object) => {
-          const status = await onStore(object);
+        handleObject: async (object) => {
+          const status = await handleObject(object);
           received.push(object.sopInstanceUid);
           return status;
         },
       }
       : {}),
-    onStored: (file) => {
+    onFileStored: (file) => {
       received.push(file.sopInstanceUid);
-      onStored?.(file);
+      onFileStored?.(file);
     },
   };
 }

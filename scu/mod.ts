@@ -9,7 +9,7 @@
  * import { echo, store } from "./mod.ts";
  * import { Dataset, StorageScp } from "../mod.ts";
  *
- * await using scp = new StorageScp({ hostname: "127.0.0.1", port: 0, onStore: () => {} });
+ * await using scp = new StorageScp({ hostname: "127.0.0.1", port: 0, handleObject: () => {} });
  * await echo("127.0.0.1", scp.port);
  * const ds = new Dataset()
  *   .set("SOPClassUID", "1.2.840.10008.5.1.4.1.1.7")

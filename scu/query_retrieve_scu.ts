@@ -274,15 +274,15 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * C-GET: the objects come back on the same association, to `onStore` or
+   * C-GET: the objects come back on the same association, to `handleObject` or
    * into `directory`. Role selection for the storage SOP classes is
    * negotiated automatically (at most 127 of them). Iterate for progress;
    * await for the result. Nothing is sent until then.
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
     return new RetrieveOperation(async (progress, stop) => {
-      if (!options.onStore && options.directory === undefined) {
-        throw new TypeError("get() needs onStore or directory");
+      if (!options.handleObject && options.directory === undefined) {
+        throw new TypeError("get() needs handleObject or directory");
       }
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
@@ -382,7 +382,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Retrieves the objects a query matches into `directory` (or `onStore`):
+   * Retrieves the objects a query matches into `directory` (or `handleObject`):
    * by C-GET when the peer accepts it, otherwise by C-MOVE to a Storage SCP
    * started here for the call, with our AE title as the destination.
    * Iterate for progress; await for the result. Nothing is sent until then.

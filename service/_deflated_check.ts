@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { concatBytes, DatasetChecker, inflateRawStream } from "../dataset/mod.ts";
+import { ByteQueue, DatasetChecker, inflateRawStream } from "../dataset/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
 import { headerMatches } from "./_header_check.ts";
 import type { ObjectFacts } from "./file_writer.ts";
@@ -22,18 +22,18 @@ export class DeflatedChecker {
     this.#writer = pipe.writable.getWriter();
     this.#done = (async () => {
       const structure = new DatasetChecker(Uid.ExplicitVRLittleEndian);
-      let head: Uint8Array | undefined = new Uint8Array(0);
+      let head: ByteQueue | undefined = new ByteQueue();
       for await (const chunk of inflateRawStream(pipe.readable)) {
         structure.push(chunk);
         if (head !== undefined) {
-          const joined: Uint8Array = head.length === 0 ? chunk : concatBytes([head, chunk]);
-          head = headerMatches(joined, Uid.ExplicitVRLittleEndian, facts, false)
-            ? undefined
-            : joined;
+          head.push(chunk);
+          if (headerMatches(head.peek(), Uid.ExplicitVRLittleEndian, facts, false)) {
+            head = undefined;
+          }
         }
       }
       structure.finish();
-      if (head !== undefined) headerMatches(head, Uid.ExplicitVRLittleEndian, facts, true);
+      if (head !== undefined) headerMatches(head.peek(), Uid.ExplicitVRLittleEndian, facts, true);
     })();
     this.#done.catch(() => {}); // reported by push() and finish()
   }

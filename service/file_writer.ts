@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { concatBytes, createFileMeta, encodeFileMeta } from "../dataset/mod.ts";
+import { ByteQueue, createFileMeta, encodeFileMeta } from "../dataset/mod.ts";
 
 /** What {@linkcode writePart10Atomically} needs to know about the object. */
 export interface ObjectFacts {
@@ -390,19 +390,14 @@ export async function writePart10Atomically(
     try {
       // Coalesce PDV-sized chunks into few large writes: a small object is
       // written (meta information included) in a single call.
-      let pending: Uint8Array[] = [meta];
-      let size = meta.length;
+      const pending = new ByteQueue();
+      pending.push(meta);
       for await (const chunk of dataset) {
         written += chunk.length;
         pending.push(chunk);
-        size += chunk.length;
-        if (size >= WRITE_BUFFER) {
-          await writeAll(file, concatBytes(pending, size));
-          pending = [];
-          size = 0;
-        }
+        if (pending.length >= WRITE_BUFFER) await writeAll(file, pending.take(pending.length));
       }
-      if (size > 0) await writeAll(file, concatBytes(pending, size));
+      if (pending.length > 0) await writeAll(file, pending.take(pending.length));
       if (durable === "deferred") {
         handedOver = true;
         const { placed } = await options.sync!.add(

@@ -258,7 +258,7 @@ export interface SentObject {
  * import { DimseChannel } from "../dimse/mod.ts";
  * import { Tag, Uid } from "../dictionary/mod.ts";
  *
- * await using storage = new StoreService({ onStore: async (o) => void await o.readDataset() });
+ * await using storage = new StoreService({ handleObject: async (o) => void await o.readDataset() });
  * await using scp = new ServiceProvider({
  *   supportedAbstractSyntaxes: [{
  *     abstractSyntax: Uid.SecondaryCaptureImageStorage,

@@ -8,7 +8,7 @@
  * @module
  */
 import {
-  concatBytes,
+  ByteQueue,
   createFileMeta,
   type Dataset,
   DatasetChecker,
@@ -76,10 +76,32 @@ export interface StoredFile extends ObjectFacts {
   readonly callingAeTitle: string;
 }
 
-/** How received objects are stored: a handler of yours, or files in a folder. */
+/**
+ * How received objects are stored: a handler of yours that takes each
+ * object (`handleObject`), or files in a folder (`directory`), with two
+ * optional callbacks per file. For each object, in order:
+ *
+ * 1. `handleObject`, when given, takes the object instead of a file being
+ *    written; what it returns or throws is the C-STORE-RSP status. Nothing
+ *    else runs.
+ * 2. Otherwise the file is written and put under its name (flushed to the
+ *    disk first unless `durable` says otherwise);
+ * 3. `processFile` is awaited: the store is not complete until it is done;
+ * 4. success is answered (C-STORE-RSP);
+ * 5. `onFileStored` is told.
+ *
+ * With `durable: "deferred"` success is answered once the bytes are
+ * written, and steps 2, 3 and 5 happen when the file is flushed, before the
+ * owner's `flush()` resolves.
+ */
 export interface StoreTarget {
-  /** Receives each object; takes precedence over `directory`. */
-  onStore?: StoreHandler;
+  /**
+   * The intervention handler: takes each object, as a stream, instead of a
+   * file being written, and decides its status (see
+   * {@linkcode StoreHandler}); the C-STORE-RSP is sent once it settles.
+   * Takes precedence over `directory`.
+   */
+  handleObject?: StoreHandler;
   /**
    * Folder to write `<SOPInstanceUID>.dcm` files into, atomically; the
    * temporary files of writes in progress live in its hidden `.incoming` folder.
@@ -97,16 +119,22 @@ export interface StoreTarget {
   /** Names the file of an object in `directory`. */
   fileName?: (object: ObjectFacts) => string;
   /**
-   * Told about each file written to `directory`, once it is under its name:
-   * after the success status is decided (and, when deferred, after the flush).
+   * Awaited for each file written to `directory` once it is under its name
+   * (and on the disk, when `durable`), as the last step of storing it:
+   * success is answered only after it (when deferred: the owner's `flush()`
+   * resolves only after it, success having been answered). For work that
+   * must be done before the sender is told, such as indexing the file. Its
+   * errors do not fail the store: the file stays where it is.
    */
-  onStored?: (file: StoredFile) => void;
+  processFile?: (file: StoredFile) => void | Promise<void>;
   /**
-   * Awaited after a file is written to `directory` and before success is
-   * answered, e.g. to index it (when deferred: after the flush, success
-   * having been answered); its errors do not fail the store.
+   * A notification: told about each file written to `directory` once it is
+   * stored, after `processFile` (with the same {@linkcode StoredFile}) and
+   * after success is answered (when deferred: once it is flushed and under
+   * its name). Not awaited; if it
+   * throws, the file stays stored and the answer stands.
    */
-  onWritten?: (file: StoredFile) => void | Promise<void>;
+  onFileStored?: (file: StoredFile) => void;
 }
 
 /** What a store handler writing files shares with its owner. */
@@ -135,9 +163,10 @@ function checked(
   const inflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true
     ? new DeflatedChecker(facts)
     : undefined;
-  let prefix: Uint8Array | undefined = inflated ? undefined : new Uint8Array(0);
-  const verify = (final: boolean) => headerMatches(prefix!, facts.transferSyntax, facts, final);
-  const held: Uint8Array[] = [];
+  // The bytes held back until the header is checked.
+  let held: ByteQueue | undefined = inflated ? undefined : new ByteQueue();
+  const verify = (final: boolean) =>
+    headerMatches(held!.peek(), facts.transferSyntax, facts, final);
   // A pull-through stream rather than pipeThrough(): one read, check and
   // enqueue per chunk, without the pipe machinery's extra promise hops.
   const reader = source.getReader();
@@ -148,23 +177,21 @@ function checked(
         if (done) {
           structure.finish();
           await inflated?.finish();
-          if (prefix !== undefined) {
+          if (held !== undefined) {
             verify(true);
-            for (const c of held) controller.enqueue(c);
+            for (const c of held.drain()) controller.enqueue(c);
           }
           controller.close();
           return;
         }
         structure.push(chunk);
         await inflated?.push(chunk);
-        if (prefix === undefined) return controller.enqueue(chunk);
+        if (held === undefined) return controller.enqueue(chunk);
         // The header is nearly always in the first chunk: joined (copied) only when it is not.
-        prefix = prefix.length === 0 ? chunk : concatBytes([prefix, chunk]);
         held.push(chunk);
         if (verify(false)) {
-          for (const c of held) controller.enqueue(c);
-          held.length = 0;
-          prefix = undefined;
+          for (const c of held.drain()) controller.enqueue(c);
+          held = undefined;
           return;
         }
       }
@@ -195,7 +222,7 @@ export function createStoreHandler(
 ): RequestHandler<"C-STORE-RQ"> {
   const { temp, sync } = resources;
   const durable = target.durable ?? true;
-  if (durable === "deferred" && target.directory !== undefined && !target.onStore && !sync) {
+  if (durable === "deferred" && target.directory !== undefined && !target.handleObject && !sync) {
     throw new TypeError('durable: "deferred" needs a DeferredSync to flush the files');
   }
   return async (request: IncomingRequest<"C-STORE-RQ">, context: RequestContext<"C-STORE-RQ">) => {
@@ -214,7 +241,7 @@ export function createStoreHandler(
     let stored: StoredFile | undefined;
     let comment: string | undefined;
     try {
-      if (target.onStore) {
+      if (target.handleObject) {
         let used = false;
         const object: IncomingObject = {
           ...facts,
@@ -232,7 +259,7 @@ export function createStoreHandler(
             return (await readPart10(withMeta(bytes, facts))).dataset;
           },
         };
-        status = (await target.onStore(object)) ?? STATUS.SUCCESS;
+        status = (await target.handleObject(object)) ?? STATUS.SUCCESS;
         // A handler that did not read the data set still must not leave it half-received.
         await dataset.cancel().catch(() => {});
       } else if (target.directory !== undefined) {
@@ -251,9 +278,9 @@ export function createStoreHandler(
           // Deferred: the file is in place only later, and is reported then.
           onPlaced: async (size) => {
             const placed = file(size);
-            await Promise.resolve(target.onWritten?.(placed)).catch(() => {});
+            await Promise.resolve(target.processFile?.(placed)).catch(() => {});
             try {
-              target.onStored?.(placed);
+              target.onFileStored?.(placed);
             } catch {
               // The file is stored and was answered so: a callback's failure is not a flush failure.
             }
@@ -261,11 +288,11 @@ export function createStoreHandler(
         });
         if (durable !== "deferred") {
           stored = file(size);
-          await Promise.resolve(target.onWritten?.(stored)).catch(() => {});
+          await Promise.resolve(target.processFile?.(stored)).catch(() => {});
         }
         status = STATUS.SUCCESS;
       } else {
-        throw new TypeError("A store target needs onStore or directory");
+        throw new TypeError("A store target needs handleObject or directory");
       }
     } catch (e) {
       status = storeFailureStatus(e);
@@ -277,7 +304,7 @@ export function createStoreHandler(
       status,
       ...(comment ? { errorComment: comment.slice(0, 64) } : {}),
     });
-    if (stored) target.onStored?.(stored);
+    if (stored) target.onFileStored?.(stored);
   };
 }
 

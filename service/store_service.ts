@@ -58,14 +58,14 @@ export class StoreService implements AsyncDisposable {
    * Constructs a new instance.
    *
    * @param target Where the objects go.
-   * @throws {TypeError} when `target` has neither `onStore` nor `directory`.
+   * @throws {TypeError} when `target` has neither `handleObject` nor `directory`.
    */
   constructor(target: StoreTarget) {
-    if (target.onStore === undefined && target.directory === undefined) {
-      throw new TypeError("A store target needs onStore or directory");
+    if (target.handleObject === undefined && target.directory === undefined) {
+      throw new TypeError("A store target needs handleObject or directory");
     }
     this.#target = target;
-    const files = target.onStore === undefined && target.directory !== undefined;
+    const files = target.handleObject === undefined && target.directory !== undefined;
     this.#temp = files ? new TempFilePool(target.directory!) : undefined;
     this.#sync = files && target.durable === "deferred" ? new DeferredSync() : undefined;
   }

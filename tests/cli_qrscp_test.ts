@@ -126,7 +126,7 @@ Deno.test({
         hostname: HOST,
         port: 0,
         aeTitle: "DEST",
-        onStore: async (o) => {
+        handleObject: async (o) => {
           await o.dataset.cancel();
           moved.push(o.sopInstanceUid);
         },

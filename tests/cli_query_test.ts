@@ -54,7 +54,7 @@ async function setup(): Promise<Setup> {
     hostname: HOST,
     port: 0,
     aeTitle: "PICKY",
-    onStore: async (object) => {
+    handleObject: async (object) => {
       await object.dataset.cancel();
       if (object.sopClassUid === MR_IMAGE_STORAGE) {
         throw new DimseStatusError("C-STORE", 0xa700, { errorComment: "no MR here" });

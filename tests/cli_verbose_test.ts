@@ -24,7 +24,7 @@ function echoScp(options: Partial<StorageScpOptions> = {}): StorageScp {
   return new StorageScp({
     hostname: HOST,
     port: 0,
-    onStore: (object) => object.dataset.cancel(),
+    handleObject: (object) => object.dataset.cancel(),
     ...options,
   });
 }

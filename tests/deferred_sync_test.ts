@@ -151,7 +151,7 @@ Deno.test('durable: "deferred" needs a DeferredSync: writePart10Atomically and S
   );
 });
 
-Deno.test('a StorageScp with durable: "deferred" answers success, and flush() puts every file in place and reports each to onStored', async () => {
+Deno.test('a StorageScp with durable: "deferred" answers success, and flush() puts every file in place and reports each to onFileStored', async () => {
   await withDir(async (dir) => {
     const reported: string[] = [];
     await using scp = new StorageScp({
@@ -159,7 +159,7 @@ Deno.test('a StorageScp with durable: "deferred" answers success, and flush() pu
       port: 0,
       directory: dir,
       durable: "deferred",
-      onStored: (file) => reported.push(file.sopInstanceUid),
+      onFileStored: (file) => reported.push(file.sopInstanceUid),
     });
     const datasets = Array.from({ length: 30 }, () => ctDataset(randomUid(), 2048));
     const summary = await store(HOST, scp.port, datasets);
@@ -175,14 +175,14 @@ Deno.test('a StorageScp with durable: "deferred" answers success, and flush() pu
   });
 });
 
-Deno.test("a throwing onStored does not make a deferred flush fail: the files are in place", async () => {
+Deno.test("a throwing onFileStored does not make a deferred flush fail: the files are in place", async () => {
   await withDir(async (dir) => {
     await using scp = new StorageScp({
       hostname: HOST,
       port: 0,
       directory: dir,
       durable: "deferred",
-      onStored: () => {
+      onFileStored: () => {
         throw new Error("a callback bug");
       },
     });

@@ -1,6 +1,12 @@
-import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "./_assert.ts";
 import { assertDecodes, concat, decodeStream, hex } from "./pdu_helpers.ts";
-import { encodePdu, type Pdu, PduDecodeError, PduDecoderStream } from "../pdu/mod.ts";
+import { encodePdu, type Pdu, PduDecodeError, PduDecoderStream, PduFramer } from "../pdu/mod.ts";
 
 const PDUS: Pdu[] = [
   {
@@ -109,4 +115,41 @@ Deno.test("PduDecoderStream buffers a large PDU arriving in small chunks in line
   const [pdu] = await decodeStream(chunks);
   assert(pdu?.type === "P-DATA-TF");
   assertEquals(pdu.values[0]!.data, data);
+});
+
+Deno.test("PduFramer decodes a PDU within one chunk in place: its PDV data is a view", () => {
+  const data = new Uint8Array(100).fill(9);
+  const bytes = concat(
+    encodePdu({ type: "A-RELEASE-RQ" }),
+    encodePdu({
+      type: "P-DATA-TF",
+      values: [{ presentationContextId: 1, isCommand: false, isLastFragment: true, data }],
+    }),
+  );
+  const pdus: Pdu[] = [];
+  new PduFramer().push(bytes, (pdu) => pdus.push(pdu));
+  const pdata = pdus[1];
+  assert(pdata?.type === "P-DATA-TF");
+  assertStrictEquals(pdata.values[0]!.data.buffer, bytes.buffer);
+  assertEquals(pdata.values[0]!.data, data);
+});
+
+Deno.test("PduFramer decodes PDUs arriving one byte at a time", () => {
+  const bytes = concat(...PDUS.map(encodePdu));
+  const pdus: Pdu[] = [];
+  const framer = new PduFramer();
+  for (let at = 0; at < bytes.length; at++) {
+    framer.push(bytes.subarray(at, at + 1), (pdu) => pdus.push(pdu));
+  }
+  framer.end();
+  assertEquals(pdus, PDUS);
+});
+
+Deno.test("PduFramer rejects an unknown PDU type from its first byte", () => {
+  const framer = new PduFramer();
+  framer.push(encodePdu({ type: "A-RELEASE-RQ" }), () => {});
+  assertThrows(
+    () => framer.push(hex("ab"), () => {}),
+    (error: unknown) => error instanceof PduDecodeError && error.offset === 10,
+  );
 });

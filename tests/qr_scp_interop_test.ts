@@ -506,7 +506,7 @@ Deno.test({
       hostname: HOST,
       port: 0,
       aeTitle: "OURSTORE",
-      onStore: async (object) => {
+      handleObject: async (object) => {
         originators.add(`${object.moveOriginatorAeTitle}/${object.moveOriginatorMessageId}`);
         const bytes = new Uint8Array(await new Response(object.dataset).arrayBuffer());
         await Deno.writeFile(`${toOurs.path}/${object.sopInstanceUid}`, bytes);
@@ -682,7 +682,7 @@ Deno.test({
       hostname: HOST,
       port: 0,
       aeTitle: "FIXTURE",
-      onStore: async (object) => {
+      handleObject: async (object) => {
         await object.dataset.cancel();
         received.push(object.sopInstanceUid);
       },

@@ -293,7 +293,7 @@ Deno.test("C-MOVE to a destination that refuses objects after 4 ends B000 with t
     hostname: HOST,
     port: 0,
     aeTitle: "FLAKY",
-    onStore: async (object) => {
+    handleObject: async (object) => {
       await object.dataset.cancel();
       if (++n > 4) throw new Error("disk full");
     },
@@ -324,7 +324,7 @@ Deno.test("C-MOVE to a destination that aborts the association after 3 objects e
     port: 0,
     aeTitle: "ABORTS",
     onAssociation: (a) => void associations.push(a),
-    onStore: async (object) => {
+    handleObject: async (object) => {
       await object.dataset.cancel();
       if (++n === 4) await associations.at(-1)!.abort();
       else received.push(object.sopInstanceUid);
@@ -385,7 +385,7 @@ Deno.test("C-MOVE with an archived file gone fails that sub-operation only; the 
     hostname: HOST,
     port: 0,
     aeTitle: "DEST",
-    onStore: async (object) => {
+    handleObject: async (object) => {
       await object.dataset.cancel();
       received.push(object.sopInstanceUid);
     },
@@ -450,7 +450,7 @@ Deno.test("C-MOVE to a destination that refuses every object ends in Failure A70
     hostname: HOST,
     port: 0,
     aeTitle: "REFUSES",
-    onStore: async (object) => {
+    handleObject: async (object) => {
       await object.dataset.cancel();
       throw new Error("no");
     },
@@ -474,14 +474,14 @@ Deno.test("C-MOVE to a destination that refuses every object ends in Failure A70
 
 // ---- C-STORE into the archive ----
 
-for (const withOnStored of [true, false]) {
-  Deno.test(`an object C-STOREd into the QR SCP's directory is found by the next C-FIND, and its file is there (${withOnStored ? "with" : "without"} onStored)`, async () => {
+for (const withOnInstanceStored of [true, false]) {
+  Deno.test(`an object C-STOREd into the QR SCP's directory is found by the next C-FIND, and its file is there (${withOnInstanceStored ? "with" : "without"} onInstanceStored)`, async () => {
     const incoming = await Deno.makeTempDir({ prefix: "qr_scp_incoming_" });
     try {
       const stored: string[] = [];
       await using served = await serve({
         directory: incoming,
-        ...(withOnStored ? { onStored: (i) => void stored.push(i.path) } : {}),
+        ...(withOnInstanceStored ? { onInstanceStored: (i) => void stored.push(i.path) } : {}),
       });
       const [object] = generateSampleStudies({
         patients: 1,
@@ -512,7 +512,7 @@ for (const withOnStored of [true, false]) {
         !n.startsWith(".")
       );
       assertEquals(files, [`${uid}.dcm`]);
-      assertEquals(stored, withOnStored ? [`${incoming}/${uid}.dcm`] : []);
+      assertEquals(stored, withOnInstanceStored ? [`${incoming}/${uid}.dcm`] : []);
     } finally {
       await Deno.remove(incoming, { recursive: true });
     }

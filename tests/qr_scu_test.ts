@@ -591,7 +591,7 @@ Deno.test("move() yields progress per sub-operation and resolves with the counts
     hostname: HOST,
     port: 0,
     aeTitle: "DEST",
-    onStore: async (object) => {
+    handleObject: async (object) => {
       await object.readDataset();
       if (refused.has(object.sopInstanceUid)) {
         throw new DimseStatusError("C-STORE", 0xa700, { errorComment: "refused by the test" });
@@ -1024,7 +1024,7 @@ Deno.test("get() throws AssociationAbortedError when the peer aborts mid-retriev
   let shutdown: Promise<void> | undefined;
   const error = await rejection(scu.get(patient1234(), {
     directory: out.path,
-    onStored: () => {
+    onFileStored: () => {
       if (++stored === 3) shutdown = scp.shutdown({ abort: true });
     },
   }));
@@ -1047,7 +1047,7 @@ Deno.test("move() throws AssociationAbortedError when the peer aborts mid-retrie
     port: 0,
     aeTitle: "DEST",
     directory: moved.path,
-    onStored: () => {
+    onFileStored: () => {
       if (++stored === 3) shutdown = scp.shutdown({ abort: true });
     },
   });

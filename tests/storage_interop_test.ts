@@ -209,7 +209,7 @@ Deno.test({
   name: "echoscu verifies our StorageScp with C-ECHO",
   ignore,
   async fn() {
-    await using scp = new StorageScp({ hostname: HOST, port: 0, onStore: () => {} });
+    await using scp = new StorageScp({ hostname: HOST, port: 0, handleObject: () => {} });
     const r = await run("echoscu", ["-d", HOST, String(scp.port)]);
     assertEquals(r.code, 0, r.stderr);
     assert(/Received Echo Response \(Success\)/.test(r.stderr), r.stderr);

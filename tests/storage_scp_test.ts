@@ -25,8 +25,8 @@ import {
   type ResponseCommand,
 } from "../dimse/mod.ts";
 import { type IncomingObject, StorageScp, type StorageScpOptions } from "../scp/mod.ts";
-import { defaultFileName, writePart10Atomically } from "../service/mod.ts";
-import { store } from "../scu/mod.ts";
+import { defaultFileName, type StoredFile, writePart10Atomically } from "../service/mod.ts";
+import { echo, store } from "../scu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import {
   CT_IMAGE_STORAGE,
@@ -309,7 +309,7 @@ Deno.test("a C-STORE-RQ whose SOP class is not the presentation context's is ans
   }
 });
 
-Deno.test("onStore failures become statuses: C000 for DicomDecodeError, A700 for other errors, a DimseStatusError's own; a returned warning B000 reaches the SCU", async () => {
+Deno.test("handleObject failures become statuses: C000 for DicomDecodeError, A700 for other errors, a DimseStatusError's own; a returned warning B000 reaches the SCU", async () => {
   const outcomes: Record<string, () => number | void> = {
     decode: () => {
       throw new DicomDecodeError("Cannot decode the test's data set", 12);
@@ -326,7 +326,7 @@ Deno.test("onStore failures become statuses: C000 for DicomDecodeError, A700 for
   const uids = Object.keys(outcomes).map(() => randomUid());
   const byUid = new Map(Object.values(outcomes).map((fn, i) => [uids[i]!, fn]));
   await using scp = startScp({
-    onStore: async (object: IncomingObject) => {
+    handleObject: async (object: IncomingObject) => {
       await object.readDataset();
       return byUid.get(object.sopInstanceUid)!();
     },
@@ -382,7 +382,7 @@ Deno.test("four associations storing at the same time all succeed", async () => 
     await using scp = startScp({
       // Each object is written by the SCP's own atomic writer, once four are
       // being received at once: the stores overlap by construction.
-      onStore: async (object) => {
+      handleObject: async (object) => {
         most = Math.max(most, ++inFlight);
         if (most >= ASSOCIATIONS) together.resolve();
         try {
@@ -414,7 +414,7 @@ Deno.test("four associations storing at the same time all succeed", async () => 
 });
 
 Deno.test("maxAssociations: 1 rejects a second concurrent association as transient (local limit exceeded)", async () => {
-  await using scp = startScp({ maxAssociations: 1, onStore: () => {} });
+  await using scp = startScp({ maxAssociations: 1, handleObject: () => {} });
   await using first = await associate(scp);
   const rejection = await associate(scp).then(async (second) => {
     await second.release();
@@ -460,6 +460,40 @@ Deno.test("shutdown() waits for an in-flight store: the object is written and su
     } finally {
       await (down ?? scp.shutdown());
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("processFile is awaited before success is answered; onFileStored is told after it, with the same file", async () => {
+  const dir = await tempDir();
+  try {
+    const events: string[] = [];
+    const processing = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    let processed: StoredFile | undefined;
+    await using scp = startScp({
+      directory: dir,
+      processFile: async (file) => {
+        processed = file;
+        events.push(`processFile: ${(await Deno.stat(file.path)).isFile ? "in place" : "missing"}`);
+        processing.resolve();
+        await release.promise;
+      },
+      onFileStored: (file) => void events.push(`onFileStored: ${file === processed}`),
+    });
+    const uid = randomUid();
+    const stored = store(HOST, scp.port, [ctDataset(uid)]).then((summary) => {
+      events.push(`answered: ${summary.completed}`);
+    });
+    await withDeadline(processing.promise, DEADLINE, "processFile");
+    // A whole association's round trips: a C-STORE-RSP sent without waiting would be back by now.
+    await echo(HOST, scp.port);
+    events.push("released");
+    release.resolve();
+    await withDeadline(stored, DEADLINE, "the store");
+    assertEquals(events.slice(0, 2), ["processFile: in place", "released"]);
+    assertEquals(events.slice(2).sort(), ["answered: 1", "onFileStored: true"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -529,10 +563,10 @@ Deno.test("a deflated data set whose SOP Instance UID differs from the command's
   }
 });
 
-Deno.test("an onStore handler reading a truncated deflated data set sees its stream fail, and C000 is answered", async () => {
+Deno.test("a handleObject handler reading a truncated deflated data set sees its stream fail, and C000 is answered", async () => {
   let failure: unknown;
   await using scp = startScp({
-    onStore: async (object) => {
+    handleObject: async (object) => {
       try {
         for await (const _ of object.dataset) { /* read to the end */ }
       } catch (e) {

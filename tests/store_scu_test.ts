@@ -15,7 +15,7 @@ Deno.test("store() spreads more than 128 SOP classes over further associations a
     hostname: "127.0.0.1",
     port: 0,
     onAssociation: () => void associations++,
-    onStore: (object) => void received.add(`${object.sopClassUid} ${object.sopInstanceUid}`),
+    handleObject: (object) => void received.add(`${object.sopClassUid} ${object.sopInstanceUid}`),
   });
   const datasets = classes.map((sopClass, i) =>
     new Dataset().set("SOPClassUID", sopClass).set("SOPInstanceUID", `2.25.${1000 + i}`)
@@ -48,7 +48,7 @@ Deno.test("store() sends files small enough to read whole and larger ones stream
     await using scp = new StorageScp({
       hostname: "127.0.0.1",
       port: 0,
-      onStore: async (object) => {
+      handleObject: async (object) => {
         received.set(
           object.sopInstanceUid,
           new Uint8Array(await new Response(object.dataset).arrayBuffer()),
@@ -77,7 +77,7 @@ Deno.test("store() sends a KnownFile with the facts it is given, without reading
     await using scp = new StorageScp({
       hostname: "127.0.0.1",
       port: 0,
-      onStore: async (o) =>
+      handleObject: async (o) =>
         void received.push(new Uint8Array(await new Response(o.dataset).arrayBuffer())),
     });
     const facts = {

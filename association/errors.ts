@@ -10,9 +10,9 @@ import {
   ABORT_REASON,
   ABORT_SOURCE,
   type AbortSource,
-  REJECT_REASON,
   REJECT_RESULT,
   REJECT_SOURCE,
+  rejectReasonName,
   type RejectResult,
   type RejectSource,
 } from "../pdu/mod.ts";
@@ -72,28 +72,8 @@ function describeRejectSource(source: number): string {
   return REJECT_SOURCE_TEXT[source] ?? `source ${source}`;
 }
 
-/** PS3.8 Table 9-21 byte 10, by source. */
-const REJECT_REASON_TEXT: Readonly<Record<number, Readonly<Record<number, string>>>> = {
-  [REJECT_SOURCE.SERVICE_USER]: {
-    [REJECT_REASON.SERVICE_USER.NO_REASON_GIVEN]: "no-reason-given",
-    [REJECT_REASON.SERVICE_USER.APPLICATION_CONTEXT_NAME_NOT_SUPPORTED]:
-      "application-context-name-not-supported",
-    [REJECT_REASON.SERVICE_USER.CALLING_AE_TITLE_NOT_RECOGNIZED]: "calling-AE-title-not-recognized",
-    [REJECT_REASON.SERVICE_USER.CALLED_AE_TITLE_NOT_RECOGNIZED]: "called-AE-title-not-recognized",
-  },
-  [REJECT_SOURCE.SERVICE_PROVIDER_ACSE]: {
-    [REJECT_REASON.SERVICE_PROVIDER_ACSE.NO_REASON_GIVEN]: "no-reason-given",
-    [REJECT_REASON.SERVICE_PROVIDER_ACSE.PROTOCOL_VERSION_NOT_SUPPORTED]:
-      "protocol-version-not-supported",
-  },
-  [REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION]: {
-    [REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.TEMPORARY_CONGESTION]: "temporary-congestion",
-    [REJECT_REASON.SERVICE_PROVIDER_PRESENTATION.LOCAL_LIMIT_EXCEEDED]: "local-limit-exceeded",
-  },
-};
-
 function describeRejectReason(source: number, reason: number): string {
-  return REJECT_REASON_TEXT[source]?.[reason] ?? `reserved reason ${reason}`;
+  return rejectReasonName(source, reason) ?? `reserved reason ${reason}`;
 }
 
 /** Where an abort came from, as seen by the local entity. */

@@ -7,7 +7,7 @@ import { formatTag, lookupElement, Tag, tagForKeyword } from "../dictionary/mod.
 import type { DataElement, FragmentsElement, PrimitiveValue } from "./element.ts";
 import { isTextVr, resolveDictionaryVr, usesCharset, type Vr, wordSize } from "./vr.ts";
 import { SpecificCharacterSet } from "./charset.ts";
-import { decodeAscii, decodeBigInts, decodeNumbers, splitText, toText } from "./_values.ts";
+import { decodeAscii, decodeBigInts, decodeNumbers, splitText, toText } from "./values.ts";
 
 /** A tag as a number, `(group << 16 | element) >>> 0`, or a dictionary keyword such as `"PatientID"`. */
 export type TagLike = number | string;

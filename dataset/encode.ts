@@ -10,7 +10,7 @@ import type { Dataset } from "./dataset.ts";
 import { type DataElement, UNDEFINED_LENGTH } from "./element.ts";
 import { type Encoding, encodingOf } from "./encoding.ts";
 import { hasLongHeader, isTextVr, usesCharset, type Vr, wordSize } from "./vr.ts";
-import { encodeAscii, encodeNumbers, padEven } from "./_values.ts";
+import { encodeAscii, encodeNumbers, padEven } from "./values.ts";
 
 /** Options of {@linkcode encodeDataset}. */
 export interface EncodeDatasetOptions {

@@ -7,7 +7,7 @@ import { formatTag, Tag } from "../dictionary/mod.ts";
 import { Dataset } from "./dataset.ts";
 import type { DataElement } from "./element.ts";
 import { isTextVr, isVr, type Vr } from "./vr.ts";
-import { encodeNumbers } from "./_values.ts";
+import { encodeNumbers } from "./values.ts";
 
 /** A PN value in JSON (PS3.18 §F.2.2): one string per component group. */
 export interface JsonPersonName {

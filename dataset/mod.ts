@@ -34,3 +34,11 @@ export * from "./date_time.ts";
 export * from "./person_name.ts";
 export * from "./check_stream.ts";
 export * from "./bytes.ts";
+export {
+  decodeAscii,
+  decodeNumbers,
+  encodeAscii,
+  encodeNumbers,
+  padEven,
+  splitText,
+} from "./values.ts";

@@ -15,7 +15,7 @@ import {
   encodeNumbers,
   padEven,
   splitText,
-} from "../dataset/_values.ts";
+} from "../dataset/mod.ts";
 import { formatTag, Tag } from "../dictionary/mod.ts";
 import type {
   Command,

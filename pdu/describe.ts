@@ -97,6 +97,20 @@ const CONTEXT_RESULTS: Readonly<Record<number, string>> = {
 } satisfies Record<PresentationContextResult, string>;
 
 /**
+ * The standard's name of an A-ASSOCIATE-RJ reason, which depends on the
+ * source (PS3.8 Table 9-21 byte 10), or `undefined` for a reserved one.
+ *
+ * @example
+ * ```ts
+ * import { REJECT_SOURCE, rejectReasonName } from "./mod.ts";
+ * console.log(rejectReasonName(REJECT_SOURCE.SERVICE_PROVIDER_PRESENTATION, 2)); // "local-limit-exceeded"
+ * ```
+ */
+export function rejectReasonName(source: number, reason: number): string | undefined {
+  return REJECT_REASONS[source]?.[reason];
+}
+
+/**
  * Describes why an association was rejected, from the result, source and
  * reason of an A-ASSOCIATE-RJ PDU (PS3.8 Table 9-21). Reserved or unknown
  * codes are named as such, so any PDU can be described.
@@ -121,7 +135,7 @@ export function describeReject(codes: RejectCodes): string {
   const { result, source, reason } = codes;
   const what = REJECT_RESULTS[result] ?? `rejected with unknown result ${result}`;
   const who = REJECT_SOURCES[source] ?? `an unknown source ${source}`;
-  const why = REJECT_REASONS[source]?.[reason] ?? `reserved reason ${reason}`;
+  const why = rejectReasonName(source, reason) ?? `reserved reason ${reason}`;
   return `${what} by ${who}: ${why} (result ${result}, source ${source}, reason ${reason})`;
 }
 

@@ -1,12 +1,26 @@
-// Conversions between element value bytes and JS values (PS3.5 §6.2).
-// Internal: callers go through Dataset getters and the encoder.
+/**
+ * Conversions between element value bytes and JS values (PS3.5 §6.2): one
+ * set of padding, trimming and number rules for the data set codec and the
+ * DIMSE command set codec. Most callers go through `Dataset`'s getters and
+ * the encoder instead.
+ *
+ * @module
+ */
 import type { Vr } from "./vr.ts";
 import { isMultiValuedText, paddingByte, wordSize } from "./vr.ts";
 import type { PrimitiveValue } from "./element.ts";
 
 const LATIN1 = new TextDecoder("latin1");
 
-/** Decodes bytes of the default repertoire (ISO-IR 6) without a decoder for short values. */
+/**
+ * Decodes bytes of the default repertoire (ISO-IR 6) without a decoder for short values.
+ *
+ * @example
+ * ```ts
+ * import { decodeAscii } from "./values.ts";
+ * console.log(decodeAscii(new Uint8Array([0x43, 0x54]))); // "CT"
+ * ```
+ */
 export function decodeAscii(bytes: Uint8Array): string {
   if (bytes.length > 256) return LATIN1.decode(bytes);
   let s = "";
@@ -14,7 +28,15 @@ export function decodeAscii(bytes: Uint8Array): string {
   return s;
 }
 
-/** Encodes text of the default repertoire; code points above 0xFF become "?". */
+/**
+ * Encodes text of the default repertoire; code points above 0xFF become "?".
+ *
+ * @example
+ * ```ts
+ * import { encodeAscii } from "./values.ts";
+ * console.log(encodeAscii("CT")); // Uint8Array(2) [ 67, 84 ]
+ * ```
+ */
 export function encodeAscii(text: string): Uint8Array {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
@@ -45,7 +67,15 @@ export function trimValue(vr: Vr, value: string): string {
   }
 }
 
-/** Splits decoded text into values and trims each (PS3.5 §6.4 value multiplicity). */
+/**
+ * Splits decoded text into values and trims each (PS3.5 §6.4 value multiplicity).
+ *
+ * @example
+ * ```ts
+ * import { splitText } from "./values.ts";
+ * console.log(splitText("CS", "ORIGINAL\\PRIMARY ")); // [ "ORIGINAL", "PRIMARY" ]
+ * ```
+ */
 export function splitText(vr: Vr, text: string): string[] {
   if (text.length === 0) return [];
   if (!isMultiValuedText(vr)) return [trimValue(vr, text)];
@@ -59,7 +89,15 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Decodes the values of a binary numeric VR from little endian bytes; AT gives tags. */
+/**
+ * Decodes the values of a binary numeric VR from little endian bytes; AT gives tags.
+ *
+ * @example
+ * ```ts
+ * import { decodeNumbers } from "./values.ts";
+ * console.log(decodeNumbers("US", new Uint8Array([1, 0, 2, 0]))); // [ 1, 2 ]
+ * ```
+ */
 export function decodeNumbers(vr: Vr, bytes: Uint8Array): number[] {
   const size = wordSize(vr);
   if (size === 0) return [];
@@ -131,7 +169,15 @@ const RANGES: Partial<Record<Vr, readonly [number, number]>> = {
   AT: [0, 0xffffffff],
 };
 
-/** Encodes numeric values of a binary VR as little endian bytes; throws RangeError when out of range. */
+/**
+ * Encodes numeric values of a binary VR as little endian bytes; throws RangeError when out of range.
+ *
+ * @example
+ * ```ts
+ * import { encodeNumbers } from "./values.ts";
+ * console.log(encodeNumbers("US", [1, 2])); // Uint8Array(4) [ 1, 0, 2, 0 ]
+ * ```
+ */
 export function encodeNumbers(vr: Vr, values: readonly PrimitiveValue[]): Uint8Array {
   const size = wordSize(vr);
   if (vr === "AT") {
@@ -210,7 +256,15 @@ export function toText(vr: Vr, x: PrimitiveValue): string {
   return String(x);
 }
 
-/** Pads `bytes` to even length with the VR's padding byte (PS3.5 §7.1), copying only when odd. */
+/**
+ * Pads `bytes` to even length with the VR's padding byte (PS3.5 §7.1), copying only when odd.
+ *
+ * @example
+ * ```ts
+ * import { padEven } from "./values.ts";
+ * console.log(padEven("UI", new Uint8Array([0x31]))); // Uint8Array(2) [ 49, 0 ]
+ * ```
+ */
 export function padEven(vr: Vr, bytes: Uint8Array): Uint8Array {
   if ((bytes.length & 1) === 0) return bytes;
   const out = new Uint8Array(bytes.length + 1);

@@ -4,18 +4,7 @@ import { Dataset, encodePart10 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
-
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
-
-async function dcm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
+import { dcm, MAIN } from "./_cli.ts";
 
 Deno.test("dcm dump lists elements with tag, VR, value and keyword", async () => {
   const r = await dcm("dump", `${PYDICOM_DATA}test_files/CT_small.dcm`);

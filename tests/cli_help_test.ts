@@ -5,20 +5,9 @@
 import { parseCommand, usage, UsageError } from "../cli/_args.ts";
 import { loadCommands } from "../cli/main.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { dcm } from "./_cli.ts";
 
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const DENO_JSON = new URL("../deno.json", import.meta.url);
-
-async function dcm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
 
 const commands = await loadCommands();
 

@@ -9,8 +9,8 @@ import { encodePart10 } from "../dataset/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { dcmtkIgnore } from "./_peers.ts";
 import { DCMTK_ENV, findscu, HOST, writeSampleCorpus } from "./_qr_fixtures.ts";
+import { MAIN } from "./_cli.ts";
 
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const AE = "QRCLI";
 
 /** A running `dcm qrscp`: its output so far, and a way to wait for a line. */

@@ -6,19 +6,9 @@ import { DimseStatusError } from "../dimse/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
+import { dcm } from "./_cli.ts";
 
 const MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4";
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
-
-async function dcm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
 
 /** An archive of 2 patients × 2 studies × 2 series × 2 instances served by a QueryRetrieveScp. */
 interface Setup extends AsyncDisposable {

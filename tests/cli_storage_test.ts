@@ -3,26 +3,9 @@
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
 import { filesIn, freePort, HOST, withDeadline } from "./_storage_corpus.ts";
+import { dcm, MAIN } from "./_cli.ts";
 
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const FILES = `${PYDICOM_DATA}test_files`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function dcm(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
 
 async function countFiles(dir: string): Promise<number> {
   let n = 0;

@@ -3,21 +3,10 @@
 import { serveAssociations } from "../association/mod.ts";
 import { StorageScp, type StorageScpOptions } from "../scp/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { dcm } from "./_cli.ts";
 
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 const HOST = "127.0.0.1";
 const VERIFICATION = "1.2.840.10008.1.1";
-
-async function dcm(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
 
 /** An SCP in this process that answers C-ECHO (and drops what is stored). */
 function echoScp(options: Partial<StorageScpOptions> = {}): StorageScp {

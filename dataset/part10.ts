@@ -226,11 +226,21 @@ export function createFileMeta(
 
 /**
  * Encodes the preamble, "DICM" and a meta group with a correct group length
- * (0002,0000). The data set follows in the meta group's transfer syntax.
+ * (0002,0000), computed here: one already in `meta` (read back from a file)
+ * is not written again. The data set follows in the meta group's transfer syntax.
  */
 export function encodeFileMeta(meta: Dataset, preamble?: Uint8Array): Uint8Array {
   const explicitLittle = { transferSyntax: Uid.ExplicitVRLittleEndian };
-  const body = encodeDataset(meta, explicitLittle);
+  // Meta read back from a file holds its group length: it is computed anew,
+  // once (PS3.10 §7.1), not written a second time with its old value.
+  let rest = meta;
+  if (meta.has(Tag.FileMetaInformationGroupLength)) {
+    rest = new Dataset();
+    for (const element of meta) {
+      if (element.tag !== Tag.FileMetaInformationGroupLength) rest.setElement(element);
+    }
+  }
+  const body = encodeDataset(rest, explicitLittle);
   // (0002,0000) UL: the length of the rest of the group.
   const groupLength = encodeDataset(
     new Dataset().set(Tag.FileMetaInformationGroupLength, body.length, "UL"),

@@ -6,6 +6,7 @@ import {
   decodePart10,
   DicomDecodeError,
   encodeDataset,
+  encodeFileMeta,
   encodePart10,
   inflateRaw,
   readPart10,
@@ -242,4 +243,24 @@ Deno.test("random byte flips only ever raise DicomDecodeError, in bounded time",
       assert(e instanceof DicomDecodeError, `round ${round}: ${e}`);
     }
   }
+});
+
+Deno.test("encodeFileMeta() of meta read back from a file writes one group length, the right one", async () => {
+  const original = encodePart10(
+    new Dataset()
+      .set(Tag.SOPClassUID, Uid.SecondaryCaptureImageStorage)
+      .set(Tag.SOPInstanceUID, "2.25.31"),
+  );
+  const { meta } = decodePart10(original);
+  assert(meta.has(Tag.FileMetaInformationGroupLength), "the decoded meta keeps its group length");
+  const again = encodeFileMeta(meta);
+  // (0002,0000) UL, length 4, at byte 132; then the rest of the group: 12 bytes on.
+  const view = new DataView(again.buffer, again.byteOffset, again.byteLength);
+  assertEquals(view.getUint16(132, true), 0x0002);
+  assertEquals(view.getUint16(134, true), 0x0000);
+  assertEquals(view.getUint32(140, true), again.length - 144);
+  // No second (0002,0000) after it.
+  assertEquals(view.getUint16(144, true), 0x0002);
+  assert(view.getUint16(146, true) !== 0x0000, "a second group length follows the first");
+  assertEquals(again, original.subarray(0, again.length));
 });

@@ -1,6 +1,11 @@
 // What the commands share: the option tables of peers, servers and
 // association logging, and the checks of their values.
-import { AssociationAbortedError } from "../association/mod.ts";
+import {
+  ASSOCIATION_REJECTIONS,
+  AssociationAbortedError,
+  type AssociationRejection,
+  type AssociationRequestInfo,
+} from "../association/mod.ts";
 import type { Durability, ServiceProviderOptions } from "../scp/mod.ts";
 import { DEFAULT_PORT } from "../service/mod.ts";
 import type { ScuOptions } from "../scu/mod.ts";
@@ -67,7 +72,63 @@ export const SERVER_OPTIONS = {
     value: "ADDRESS",
     description: "address to listen on",
   },
+  allow: {
+    type: "string",
+    multiple: true,
+    default: [],
+    value: "AE",
+    description: "a calling AE title that may associate (repeatable); without it, any may",
+  },
+  "check-called": {
+    type: "boolean",
+    default: false,
+    description: "reject associations that call another AE title than --aet",
+  },
 } as const satisfies OptionTable;
+
+/**
+ * Who may associate with a server command (PS3.8 §7.1.1.7–9): the calling
+ * AE titles of `--allow` (any when none is given), calling our `--aet` with
+ * `--check-called`. A rejection is logged on stderr with the peer's address.
+ */
+export function accessOptions(
+  values: { aet: string; allow: string[]; "check-called": boolean },
+): Pick<ServiceProviderOptions, "accessControl" | "acceptAnyCalledAeTitle"> {
+  const allowed = new Set(values.allow.map((ae) => ae.trim()));
+  for (const ae of allowed) {
+    if (ae === "" || ae.length > 16) {
+      throw new UsageError(`--allow must be an AE title of 1 to 16 characters, not "${ae}"`);
+    }
+  }
+  const reject = (info: AssociationRequestInfo, why: string, rejection: AssociationRejection) => {
+    const from = info.remoteAddress
+      ? `${info.remoteAddress.hostname}:${info.remoteAddress.port}`
+      : "an unknown address";
+    console.error(`rejected ${info.callingAeTitle} -> ${info.calledAeTitle} from ${from}: ${why}`);
+    return rejection;
+  };
+  return {
+    // Checked here, so that the rejection is logged.
+    acceptAnyCalledAeTitle: true,
+    accessControl: (info) => {
+      if (allowed.size > 0 && !allowed.has(info.callingAeTitle)) {
+        return reject(
+          info,
+          "calling AE title not allowed",
+          ASSOCIATION_REJECTIONS.CALLING_AE_TITLE_NOT_RECOGNIZED,
+        );
+      }
+      if (values["check-called"] && info.calledAeTitle !== values.aet) {
+        return reject(
+          info,
+          `called AE title is not ${values.aet}`,
+          ASSOCIATION_REJECTIONS.CALLED_AE_TITLE_NOT_RECOGNIZED,
+        );
+      }
+      return undefined;
+    },
+  };
+}
 
 /**
  * The association options that {@linkcode NETWORK_OPTIONS} give: `events`

@@ -10,6 +10,7 @@ import { Archive } from "../archive/mod.ts";
 import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import {
+  accessOptions,
   NETWORK_OPTIONS,
   networkOptions,
   SERVER_OPTIONS,
@@ -66,6 +67,7 @@ export const qrscp = defineCommand({
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
   const network = networkOptions(values);
+  const access = accessOptions(values);
   const { port, dir } = await serverPortAndDir(values);
   using archive = Archive.open({ database: values.db });
   const total = await countFiles(dir);
@@ -88,6 +90,7 @@ export const qrscp = defineCommand({
     directory: dir,
     destinations,
     ...network,
+    ...access,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;
       console.log(

@@ -9,6 +9,7 @@
 import { StorageScp } from "../scp/mod.ts";
 import { defineCommand } from "./_args.ts";
 import {
+  accessOptions,
   durabilityOf,
   NETWORK_OPTIONS,
   networkOptions,
@@ -41,6 +42,7 @@ export const storescp = defineCommand({
 }, async (values, _positionals, signal) => {
   const durable = durabilityOf(values.fsync, true);
   const network = networkOptions(values);
+  const access = accessOptions(values);
   const { port, dir } = await serverPortAndDir(values);
   const scp = new StorageScp({
     hostname: values.host,
@@ -49,6 +51,7 @@ export const storescp = defineCommand({
     directory: dir,
     durable,
     ...network,
+    ...access,
     onFileStored: (f) => {
       console.log(
         values.json

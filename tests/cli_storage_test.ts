@@ -208,3 +208,35 @@ Deno.test("dcm store to a closed port exits non-zero with a one-line error namin
   assertEquals(errors.length, 1, r.stderr);
   assertMatch(errors[0]!, new RegExp(`^dcm store: ${HOST.replaceAll(".", "\\.")}:${port}: `));
 });
+
+Deno.test("dcm storescp --allow and --check-called reject other AE titles with the PS3.8 reason, logged with the peer's address", async () => {
+  const out = await Deno.makeTempDir({ prefix: "dcm_cli_access_" });
+  try {
+    await using scp = new StorescpProcess(out, [
+      "--aet",
+      "STORE",
+      "--allow",
+      "MODALITY1",
+      "--allow",
+      "MODALITY2",
+      "--check-called",
+    ]);
+    const port = String(await scp.listening());
+    const allowed = await dcm("echo", HOST, port, "--aet", "MODALITY2", "--call", "STORE");
+    assertEquals(allowed.code, 0, allowed.stderr);
+    // An unknown calling AE title: rejected-permanent, service-user, calling AE title not recognized.
+    const stranger = await dcm("echo", HOST, port, "--aet", "STRANGER", "--call", "STORE");
+    assertEquals(stranger.code, 1);
+    assertMatch(stranger.stderr, /calling-AE-title-not-recognized/);
+    // A known caller calling another title: called AE title not recognized.
+    const wrongCalled = await dcm("echo", HOST, port, "--aet", "MODALITY1", "--call", "OTHER");
+    assertEquals(wrongCalled.code, 1);
+    assertMatch(wrongCalled.stderr, /called-AE-title-not-recognized/);
+    assertEquals(await scp.stop(), 0);
+    const log = scp.stderr.lines.join("\n");
+    assertMatch(log, /rejected STRANGER -> STORE from 127\.0\.0\.1:\d+: calling AE title not allowed/);
+    assertMatch(log, /rejected MODALITY1 -> OTHER from 127\.0\.0\.1:\d+: called AE title is not STORE/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

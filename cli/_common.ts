@@ -84,7 +84,38 @@ export const SERVER_OPTIONS = {
     default: false,
     description: "reject associations that call another AE title than --aet",
   },
+  "shutdown-timeout": {
+    type: "string",
+    default: "30",
+    value: "SECONDS",
+    description:
+      "on SIGINT/SIGTERM, how long associations in progress may take before they are aborted",
+  },
 } as const satisfies OptionTable;
+
+/**
+ * How a server command stops, from `--shutdown-timeout` (checked at once):
+ * the associations in progress may end within it, the rest are aborted, and
+ * how many were is said on stderr.
+ */
+export function serverStop(
+  values: { "shutdown-timeout": string },
+): (provider: { shutdown(options: { timeout: number }): Promise<number> }) => Promise<void> {
+  const seconds = Number(values["shutdown-timeout"]);
+  if (values["shutdown-timeout"].trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(
+      `--shutdown-timeout must be a number of seconds, not "${values["shutdown-timeout"]}"`,
+    );
+  }
+  return async (provider) => {
+    const aborted = await provider.shutdown({ timeout: seconds * 1000 });
+    if (aborted > 0) {
+      console.error(
+        `aborted ${aborted} association${aborted === 1 ? "" : "s"} still open after ${seconds} s`,
+      );
+    }
+  };
+}
 
 /**
  * Who may associate with a server command (PS3.8 §7.1.1.7–9): the calling

@@ -15,6 +15,7 @@ import {
   networkOptions,
   SERVER_OPTIONS,
   serverPortAndDir,
+  serverStop,
   untilStopped,
 } from "./_common.ts";
 import { Progress } from "./_progress.ts";
@@ -68,6 +69,7 @@ export const qrscp = defineCommand({
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
   const network = networkOptions(values);
   const access = accessOptions(values);
+  const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);
   using archive = Archive.open({ database: values.db });
   const total = await countFiles(dir);
@@ -103,6 +105,6 @@ export const qrscp = defineCommand({
   });
   console.error(`qrscp ${values.aet} listening on ${values.host}:${scp.port}`);
   await untilStopped(signal);
-  await scp.shutdown();
+  await stop(scp);
   return 0;
 });

@@ -15,6 +15,7 @@ import {
   networkOptions,
   SERVER_OPTIONS,
   serverPortAndDir,
+  serverStop,
   untilStopped,
 } from "./_common.ts";
 
@@ -43,6 +44,7 @@ export const storescp = defineCommand({
   const durable = durabilityOf(values.fsync, true);
   const network = networkOptions(values);
   const access = accessOptions(values);
+  const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);
   const scp = new StorageScp({
     hostname: values.host,
@@ -72,6 +74,6 @@ export const storescp = defineCommand({
     `storescp ${values.aet} listening on ${values.host}:${scp.port}, writing to ${dir}`,
   );
   await untilStopped(signal);
-  await scp.shutdown();
+  await stop(scp);
   return 0;
 });

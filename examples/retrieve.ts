@@ -49,7 +49,7 @@ const storageScp = new StorageScp({
   durable: "deferred",
   onFileStored: () => void received++,
 });
-cleanup.push(() => storageScp.shutdown());
+cleanup.push(async () => void await storageScp.shutdown());
 
 let host = values.host ?? "127.0.0.1";
 let port = Number(values.port ?? 104);

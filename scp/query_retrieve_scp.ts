@@ -15,6 +15,7 @@ import type { RequestHandlers } from "../dimse/mod.ts";
 import {
   ServiceProvider,
   type ServiceProviderOptions,
+  type ServiceProviderShutdownOptions,
   type StoredFile,
   StoreService,
 } from "../service/mod.ts";
@@ -139,11 +140,12 @@ export class QueryRetrieveScp extends ServiceProvider {
 
   /**
    * Stops accepting, waits for the associations in flight, then removes the
-   * spare temporary files of C-STORE.
+   * spare temporary files of C-STORE. With `timeout`, the associations
+   * still open at the deadline are aborted; resolves with how many were.
    */
-  override async shutdown(options: { abort?: boolean } = {}): Promise<void> {
+  override async shutdown(options: ServiceProviderShutdownOptions = {}): Promise<number> {
     try {
-      await super.shutdown(options);
+      return await super.shutdown(options);
     } finally {
       await this.#storage?.close();
     }

@@ -10,6 +10,7 @@ import {
   DEFAULT_STORAGE_TRANSFER_SYNTAXES,
   ServiceProvider,
   type ServiceProviderOptions,
+  type ServiceProviderShutdownOptions,
   StoreService,
   type StoreTarget,
 } from "../service/mod.ts";
@@ -76,12 +77,15 @@ export class StorageScp extends ServiceProvider {
 
   /**
    * Stops accepting, waits for the stores in flight and (deferred) their
-   * flush, then removes the spare temporary files.
+   * flush, then removes the spare temporary files. With `timeout`, the
+   * associations still open at the deadline are aborted; resolves with how
+   * many were.
    *
    * @throws {Error} if a deferred file could not be flushed.
    */
-  override async shutdown(options: { abort?: boolean } = {}): Promise<void> {
-    await super.shutdown(options);
+  override async shutdown(options: ServiceProviderShutdownOptions = {}): Promise<number> {
+    const aborted = await super.shutdown(options);
     await this.#storage.close();
+    return aborted;
   }
 }

@@ -84,6 +84,21 @@ export interface ServiceProviderOptions {
   onAssociation?: (association: Association) => void;
 }
 
+/** Options of {@linkcode ServiceProvider.shutdown}. */
+export interface ServiceProviderShutdownOptions {
+  /**
+   * Abort the associations in progress at once instead of waiting for them.
+   *
+   * @default {false}
+   */
+  abort?: boolean;
+  /**
+   * Milliseconds to wait for the associations in progress to end before
+   * aborting those still open; without it, the wait has no bound.
+   */
+  timeout?: number;
+}
+
 /** What a concrete provider contributes: contexts it accepts and request handlers. */
 export interface ServiceDefinition {
   /** The abstract syntaxes accepted besides Verification. */
@@ -167,14 +182,32 @@ export class ServiceProvider implements AsyncDisposable {
 
   /**
    * Stops accepting and waits for the associations in progress (and their
-   * stores) to finish; with `abort`, aborts them instead.
+   * stores) to finish; with `abort`, aborts them instead; with `timeout`,
+   * waits that long, then aborts those still open. Resolves with the number
+   * of associations it aborted at the deadline.
    */
-  shutdown(options: { abort?: boolean } = {}): Promise<void> {
-    return this.#server.shutdown(options);
+  async shutdown(options: ServiceProviderShutdownOptions = {}): Promise<number> {
+    const done = this.#server.shutdown(options.abort ? { abort: true } : {});
+    if (options.abort || options.timeout === undefined) {
+      await done;
+      return 0;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<"expired">((resolve) => {
+      timer = setTimeout(() => resolve("expired"), Math.max(0, options.timeout!));
+    });
+    try {
+      if (await Promise.race([done.then(() => "done" as const), expired]) === "done") return 0;
+    } finally {
+      clearTimeout(timer);
+    }
+    const left = this.#server.activeAssociations;
+    await this.#server.shutdown({ abort: true });
+    return left;
   }
 
   /** Shuts down, waiting for in-flight work. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.shutdown();
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
   }
 }

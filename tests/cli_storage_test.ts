@@ -234,8 +234,14 @@ Deno.test("dcm storescp --allow and --check-called reject other AE titles with t
     assertMatch(wrongCalled.stderr, /called-AE-title-not-recognized/);
     assertEquals(await scp.stop(), 0);
     const log = scp.stderr.lines.join("\n");
-    assertMatch(log, /rejected STRANGER -> STORE from 127\.0\.0\.1:\d+: calling AE title not allowed/);
-    assertMatch(log, /rejected MODALITY1 -> OTHER from 127\.0\.0\.1:\d+: called AE title is not STORE/);
+    assertMatch(
+      log,
+      /rejected STRANGER -> STORE from 127\.0\.0\.1:\d+: calling AE title not allowed/,
+    );
+    assertMatch(
+      log,
+      /rejected MODALITY1 -> OTHER from 127\.0\.0\.1:\d+: called AE title is not STORE/,
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
   }

@@ -1044,7 +1044,7 @@ Deno.test("move() throws AssociationAbortedError when the peer aborts mid-retrie
   const destinations: Record<string, MoveDestination> = {};
   await using scp = qrScp(corpus, { destinations });
   let stored = 0;
-  let shutdown: Promise<void> | undefined;
+  let shutdown: Promise<unknown> | undefined;
   await using destination = new StorageScp({
     hostname: HOST,
     port: 0,

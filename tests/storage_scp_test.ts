@@ -429,7 +429,7 @@ Deno.test("shutdown() waits for an in-flight store: the object is written and su
   const dir = await tempDir();
   try {
     const scp = startScp({ directory: dir });
-    let down: Promise<void> | undefined;
+    let down: Promise<unknown> | undefined;
     try {
       const association = await associate(scp);
       const raw = new RawScu(association);

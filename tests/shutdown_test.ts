@@ -1,0 +1,111 @@
+/**
+ * Shutting a server down with a bounded wait: associations that finish in
+ * time finish, the rest are aborted at the deadline (issue 11: graceful
+ * shutdown), in the library and through `dcm storescp`'s SIGTERM.
+ */
+import { AssociationAbortedError, connect } from "../association/mod.ts";
+import { Uid } from "../dictionary/mod.ts";
+import { StorageScp } from "../scp/mod.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { MAIN } from "./_cli.ts";
+import { HOST } from "./_qr_fixtures.ts";
+
+/** Fails instead of hanging when `promise` does not settle within `ms` (a safety net, not a timing). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const VERIFICATION_CONTEXT = [{
+  abstractSyntax: Uid.Verification,
+  transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+}];
+
+Deno.test("shutdown({ timeout }) aborts an association still open at the deadline, and resolves", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "shutdown-" });
+  try {
+    const scp = new StorageScp({ hostname: HOST, port: 0, directory: dir });
+    // A peer that associates and goes silent: without a deadline the server waits for it forever.
+    const association = await connect(HOST, scp.port, {
+      presentationContexts: VERIFICATION_CONTEXT,
+    });
+    const aborted = await within(scp.shutdown({ timeout: 200 }), 20_000, "shutdown");
+    assertEquals(aborted, 1);
+    const closed = await association.closed;
+    assertEquals(closed.how, "aborted");
+    assert(closed.error instanceof AssociationAbortedError);
+    assertEquals(scp.activeAssociations, 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("shutdown({ timeout }) lets an association that releases in time end normally", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "shutdown-" });
+  try {
+    const scp = new StorageScp({ hostname: HOST, port: 0, directory: dir });
+    const association = await connect(HOST, scp.port, {
+      presentationContexts: VERIFICATION_CONTEXT,
+    });
+    const stopping = scp.shutdown({ timeout: 10_000 });
+    await association.release(); // not aborted: the deadline is far
+    await within(stopping, 20_000, "shutdown");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dcm storescp exits 0 on SIGTERM within --shutdown-timeout though a peer stays silent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "shutdown-cli-" });
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        MAIN,
+        "storescp",
+        "--host",
+        HOST,
+        "--port",
+        "0",
+        "--dir",
+        dir,
+        "--shutdown-timeout",
+        "0.2",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    let port = 0;
+    while (port === 0) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`storescp ended: ${text}`);
+      text += value;
+      const m = /listening on [\d.]+:(\d+)/.exec(text);
+      if (m) port = Number(m[1]);
+    }
+    const association = await connect(HOST, port, { presentationContexts: VERIFICATION_CONTEXT });
+    child.kill("SIGTERM");
+    const status = await within(child.status, 20_000, "dcm storescp");
+    for (;;) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      text += value;
+    }
+    assertEquals(status.code, 0, text);
+    assertEquals((await association.closed).how, "aborted");
+    assertMatch(text, /aborted 1 association/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -34,6 +34,7 @@ export * from "./date_time.ts";
 export * from "./person_name.ts";
 export * from "./check_stream.ts";
 export * from "./bytes.ts";
+export * from "./uid.ts";
 export {
   decodeAscii,
   decodeNumbers,

@@ -144,7 +144,10 @@ export class Archive implements Disposable {
 
   /**
    * Indexes a data set stored at `path` (in `transferSyntax`). Re-indexing an
-   * instance replaces its entry.
+   * instance replaces its entry. The patient, study and series attributes of
+   * the latest data set indexed win: they replace those of the records above
+   * it, so that C-FIND reports what the stored files say (an instance sent
+   * again with corrected patient data corrects its patient).
    *
    * @throws {TypeError} when the data set lacks a UID the hierarchy needs.
    */
@@ -164,23 +167,36 @@ export class Archive implements Disposable {
     const db = this.#db;
     db.exec("BEGIN");
     try {
-      const patientPk = this.#pk(
+      const patientPk = this.#upsert(
         "SELECT pk FROM patients WHERE patient_id = ? AND issuer = ?",
         [patientId, issuer],
         "INSERT INTO patients (patient_id, issuer, attrs) VALUES (?, ?, ?)",
         [patientId, issuer, blob(levels.PATIENT)],
+        "UPDATE patients SET attrs = ? WHERE pk = ?",
+        [blob(levels.PATIENT)],
       );
-      const studyPk = this.#pk(
+      // A study or series that moved (its patient or study changed) leaves
+      // no empty record behind: see the prune below.
+      const oldStudy = this.#statement("SELECT patient_pk FROM studies WHERE study_uid = ?")
+        .get(studyInstanceUid) as Row | undefined;
+      const studyPk = this.#upsert(
         "SELECT pk FROM studies WHERE study_uid = ?",
         [studyInstanceUid],
         "INSERT INTO studies (patient_pk, study_uid, attrs) VALUES (?, ?, ?)",
         [patientPk, studyInstanceUid, blob(levels.STUDY)],
+        "UPDATE studies SET patient_pk = ?, attrs = ? WHERE pk = ?",
+        [patientPk, blob(levels.STUDY)],
       );
-      const seriesPk = this.#pk(
+      const oldSeries = this.#statement("SELECT pk, study_pk FROM series WHERE series_uid = ?")
+        .get(seriesInstanceUid) as Row | undefined;
+      const modality = dataset.string(Tag.Modality) ?? null;
+      const seriesPk = this.#upsert(
         "SELECT pk FROM series WHERE series_uid = ?",
         [seriesInstanceUid],
         "INSERT INTO series (study_pk, series_uid, modality, attrs) VALUES (?, ?, ?, ?)",
-        [studyPk, seriesInstanceUid, dataset.string(Tag.Modality) ?? null, blob(levels.SERIES)],
+        [studyPk, seriesInstanceUid, modality, blob(levels.SERIES)],
+        "UPDATE series SET study_pk = ?, modality = ?, attrs = ? WHERE pk = ?",
+        [studyPk, modality, blob(levels.SERIES)],
       );
       const previous = this.#statement("SELECT series_pk FROM instances WHERE sop_uid = ?").get(
         sopInstanceUid,
@@ -194,6 +210,12 @@ export class Archive implements Disposable {
       // study or patient behind for C-FIND to report.
       if (previous && Number(previous["series_pk"]) !== seriesPk) {
         this.#prune(Number(previous["series_pk"]));
+      }
+      if (oldSeries && Number(oldSeries["study_pk"]) !== studyPk) {
+        this.#pruneStudy(Number(oldSeries["study_pk"]));
+      }
+      if (oldStudy && Number(oldStudy["patient_pk"]) !== patientPk) {
+        this.#prunePatient(Number(oldStudy["patient_pk"]));
       }
       db.exec("COMMIT");
     } catch (e) {
@@ -220,17 +242,23 @@ export class Archive implements Disposable {
     return statement;
   }
 
-  /** The primary key of the row `select` finds, or of the row `insert` adds when there is none. */
-  #pk(
+  /**
+   * The primary key of the row `select` finds, updated with `update` (its
+   * arguments, then the key), or of the row `insert` adds when there is none.
+   */
+  #upsert(
     select: string,
     selectArgs: SQLInputValue[],
     insert: string,
     insertArgs: SQLInputValue[],
+    update: string,
+    updateArgs: SQLInputValue[],
   ): number {
     const row = this.#statement(select).get(...selectArgs) as Row | undefined;
-    return row
-      ? Number(row["pk"])
-      : Number(this.#statement(insert).run(...insertArgs).lastInsertRowid);
+    if (!row) return Number(this.#statement(insert).run(...insertArgs).lastInsertRowid);
+    const pk = Number(row["pk"]);
+    this.#statement(update).run(...updateArgs, pk);
+    return pk;
   }
 
   /** Deletes a series without instances, then its study and patient if they are left empty. */
@@ -242,11 +270,23 @@ export class Archive implements Disposable {
     this.#statement(
       "DELETE FROM series WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM instances WHERE series_pk = ?)",
     ).run(seriesPk, seriesPk);
-    const studyPk = Number(series["study_pk"]);
+    this.#pruneStudy(Number(series["study_pk"]));
+  }
+
+  /** Deletes a study without series, then its patient if it is left empty. */
+  #pruneStudy(studyPk: number): void {
+    const study = this.#statement("SELECT patient_pk FROM studies WHERE pk = ?").get(studyPk) as
+      | Row
+      | undefined;
+    if (!study) return;
     this.#statement(
       "DELETE FROM studies WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM series WHERE study_pk = ?)",
     ).run(studyPk, studyPk);
-    const patientPk = Number(series["patient_pk"]);
+    this.#prunePatient(Number(study["patient_pk"]));
+  }
+
+  /** Deletes a patient without studies. */
+  #prunePatient(patientPk: number): void {
     this.#statement(
       "DELETE FROM patients WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM studies WHERE patient_pk = ?)",
     ).run(patientPk, patientPk);
@@ -263,36 +303,41 @@ export class Archive implements Disposable {
   }
 
   /**
-   * Indexes every file under a folder (recursively, in name order, so that
-   * instances keep a stable order), skipping what is not DICOM and hidden
-   * files. Reports each file to `onFile`; returns the counts.
+   * Indexes every file under a folder (recursively), skipping what is not
+   * DICOM and hidden files, in the order the files were last written (then
+   * by path): as when they were stored, the latest file's patient, study and
+   * series attributes win (see {@linkcode Archive.index}), so a restart
+   * reports what the archive reported before it. Reports each file to
+   * `onFile`; returns the counts.
    */
   async ingestDirectory(
     directory: string,
     onFile?: (path: string, error: Error | undefined) => void,
   ): Promise<{ indexed: number; skipped: number }> {
-    let indexed = 0, skipped = 0;
+    const files: { path: string; written: number }[] = [];
     const walk = async (dir: string): Promise<void> => {
-      const entries: Deno.DirEntry[] = [];
-      for await (const e of Deno.readDir(dir)) entries.push(e);
-      entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-      for (const e of entries) {
+      for await (const e of Deno.readDir(dir)) {
         if (e.name.startsWith(".")) continue; // temporary files of the writer, hidden files
-        const p = `${dir}/${e.name}`;
-        if (e.isDirectory) await walk(p);
+        const path = `${dir}/${e.name}`;
+        if (e.isDirectory) await walk(path);
         else if (e.isFile) {
-          try {
-            await this.ingestFile(p);
-            indexed++;
-            onFile?.(p, undefined);
-          } catch (err) {
-            skipped++;
-            onFile?.(p, err instanceof Error ? err : new Error(String(err)));
-          }
+          files.push({ path, written: (await Deno.stat(path)).mtime?.getTime() ?? 0 });
         }
       }
     };
     await walk(directory);
+    files.sort((a, b) => a.written - b.written || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    let indexed = 0, skipped = 0;
+    for (const { path } of files) {
+      try {
+        await this.ingestFile(path);
+        indexed++;
+        onFile?.(path, undefined);
+      } catch (err) {
+        skipped++;
+        onFile?.(path, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
     return { indexed, skipped };
   }
 

@@ -173,6 +173,10 @@ export class _UpperLayer {
   abort(source: AbortSource, reason: number, error: AssociationAbortedError): void {
     if (transition(this.#state, "Evt15", this.options) !== undefined) {
       this.dispatch("Evt15", { abort: { source, reason, error } });
+      // An association not yet established is over for whoever waits for it
+      // now, not once a silent peer has closed the connection (Sta13 waits up
+      // to the ARTIM timeout, PS3.8 §9.1.5); no-op once established.
+      this.#establishment.reject(error);
     } else if (this.#state === "Sta2") {
       this.#end({ how: "aborted", error });
       void this.#connection?.close(false);

@@ -220,6 +220,13 @@ async function establish(
   try {
     ac = await ul.establishment as AssociateAcPdu;
   } catch (error) {
+    // Cancelled by the caller: the A-ABORT is on its way, and the caller need
+    // not wait for a silent peer to close the connection (up to the ARTIM
+    // timeout, PS3.8 §9.1.5); the upper layer closes it in the background.
+    if (options.signal?.aborted) {
+      ul.closed.catch(() => {});
+      throw error;
+    }
     await ul.closed;
     throw error;
   }

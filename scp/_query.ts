@@ -26,7 +26,12 @@ import {
   validateQuery,
 } from "../archive/mod.ts";
 import type { ArchivedInstance } from "../archive/mod.ts";
-import { DEFAULT_STORAGE_TRANSFER_SYNTAXES, isRelational, readIdentifier } from "../service/mod.ts";
+import {
+  DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+  IdentifierTooLargeError,
+  isRelational,
+  readIdentifier,
+} from "../service/mod.ts";
 
 /** SOP Instance UID and Instance Number: the IMAGE level keys (PS3.4 Table C.6-4). */
 export const IMAGE_KEYS: ReadonlySet<number> = new Set([UNIQUE_KEYS.IMAGE, Tag.InstanceNumber]);
@@ -63,14 +68,28 @@ export class QueryFailure extends DicomError {
   }
 }
 
-/** Reads a request's identifier; what is not one is answered with a status. */
-export async function identifierOf(request: IncomingRequest): Promise<Dataset> {
+/**
+ * Reads a request's identifier, up to `maxLength` bytes; what is not one is
+ * answered with a status: A700 (out of resources) past the limit, C000
+ * when it cannot be decoded.
+ */
+export async function identifierOf(
+  request: IncomingRequest,
+  maxLength?: number,
+): Promise<Dataset> {
   if (!request.dataset) {
     throw new QueryFailure(STATUS.DATA_SET_DOES_NOT_MATCH_SOP_CLASS, "No identifier");
   }
   try {
-    return await readIdentifier(request.dataset, request.transferSyntax);
+    return await readIdentifier(
+      request.dataset,
+      request.transferSyntax,
+      maxLength === undefined ? {} : { maxLength },
+    );
   } catch (e) {
+    if (e instanceof IdentifierTooLargeError) {
+      throw new QueryFailure(STATUS.OUT_OF_RESOURCES, e.message);
+    }
     throw new QueryFailure(
       STATUS.CANNOT_UNDERSTAND,
       `Cannot decode the identifier: ${(e as Error).message}`,
@@ -248,6 +267,7 @@ export type QueryRun<T extends QueryRequestType<QueryOperation>> = (
 export function queryHandler<O extends QueryOperation>(
   operation: O,
   run: QueryRun<QueryRequestType<O>>,
+  maxIdentifierLength?: number,
 ): RequestHandler<QueryRequestType<O>> {
   return async (request, context) => {
     const cls = QR_CLASSES.get(request.abstractSyntax);
@@ -255,7 +275,7 @@ export function queryHandler<O extends QueryOperation>(
       return context.respond({ status: STATUS.SOP_CLASS_NOT_SUPPORTED });
     }
     try {
-      const identifier = await identifierOf(request);
+      const identifier = await identifierOf(request, maxIdentifierLength);
       const relational = isRelational(context.channel.association, request.abstractSyntax);
       const level = checkIdentifier(cls.model, identifier, relational);
       await run(identifier, level, relational, request, context);

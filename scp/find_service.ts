@@ -16,6 +16,13 @@ export interface FindServiceOptions {
    * @default {"DCMNET"}
    */
   aeTitle?: string;
+  /**
+   * The most bytes a request's identifier may have (inflated); a longer one
+   * is answered A700 and not read further.
+   *
+   * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
+   */
+  maxIdentifierLength?: number;
 }
 
 /**
@@ -55,6 +62,6 @@ export class FindService {
         );
       }
       await context.respond({ status: STATUS.SUCCESS });
-    });
+    }, options.maxIdentifierLength);
   }
 }

@@ -14,6 +14,13 @@ import { finishRetrieve, instancesFor, queryHandler } from "./_query.ts";
 export interface GetServiceOptions {
   /** Told about each sub-operation that failed. */
   onWarning?: (message: string) => void;
+  /**
+   * The most bytes a request's identifier may have (inflated); a longer one
+   * is answered A700 and not read further.
+   *
+   * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
+   */
+  maxIdentifierLength?: number;
 }
 
 /**
@@ -77,6 +84,6 @@ export class GetService {
         if (counts.remaining > 0) await context.respond({ status: STATUS.PENDING, ...counts });
       }
       await finishRetrieve(context, counts, failedUids);
-    });
+    }, options.maxIdentifierLength);
   }
 }

@@ -38,6 +38,13 @@ export interface MoveServiceOptions {
   parallelism?: number;
   /** Where the events of the sub-operations' associations go. */
   events?: EventTarget;
+  /**
+   * The most bytes a request's identifier may have (inflated); a longer one
+   * is answered A700 and not read further.
+   *
+   * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
+   */
+  maxIdentifierLength?: number;
 }
 
 const knownFile = (i: ArchivedInstance): KnownFile => ({
@@ -157,6 +164,6 @@ export class MoveService {
         }
       }
       await finishRetrieve(context, counts, failedUids);
-    });
+    }, options.maxIdentifierLength);
   }
 }

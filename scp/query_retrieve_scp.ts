@@ -47,6 +47,13 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * store target). Not told when indexing failed.
    */
   onInstanceStored?: (instance: ArchivedInstance) => void;
+  /**
+   * The most bytes a C-FIND, C-MOVE or C-GET identifier may have (inflated);
+   * a longer one is answered A700 and not read further.
+   *
+   * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
+   */
+  maxIdentifierLength?: number;
 }
 
 /** Transfer syntaxes of the Q/R contexts, most preferred first. */
@@ -76,14 +83,21 @@ export class QueryRetrieveScp extends ServiceProvider {
   constructor(options: QueryRetrieveScpOptions) {
     const archive = options.archive;
     const aeTitle = options.aeTitle ?? "DCMNET";
-    const find = new FindService(archive, { aeTitle });
+    const limit = options.maxIdentifierLength === undefined
+      ? {}
+      : { maxIdentifierLength: options.maxIdentifierLength };
+    const find = new FindService(archive, { aeTitle, ...limit });
     const move = new MoveService(archive, {
       aeTitle,
+      ...limit,
       ...(options.destinations ? { destinations: options.destinations } : {}),
       ...(options.moveParallelism !== undefined ? { parallelism: options.moveParallelism } : {}),
       ...(options.events ? { events: options.events } : {}),
     });
-    const get = new GetService(archive, options.onWarning ? { onWarning: options.onWarning } : {});
+    const get = new GetService(archive, {
+      ...limit,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    });
     const handlers: { -readonly [K in keyof RequestHandlers]: RequestHandlers[K] } = {
       "C-FIND-RQ": find.handler,
       "C-MOVE-RQ": move.handler,

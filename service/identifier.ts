@@ -6,12 +6,74 @@
  * @module
  */
 import type { Association } from "../association/mod.ts";
-import { type Dataset, decodeDataset, inflateRaw } from "../dataset/mod.ts";
+import { ByteQueue, type Dataset, decodeDataset, inflateRawStream } from "../dataset/mod.ts";
 import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
+import { DicomError } from "../errors.ts";
+
+/**
+ * The largest identifier read by default, in bytes (after inflation when
+ * deflated): far beyond any real query or match, small enough that a peer
+ * cannot make us hold gigabytes.
+ */
+export const DEFAULT_MAX_IDENTIFIER_LENGTH: number = 4 << 20;
+
+/** Options of {@linkcode readIdentifier}. */
+export interface ReadIdentifierOptions {
+  /**
+   * The most bytes the identifier may have, inflated; more is an
+   * {@linkcode IdentifierTooLargeError}, and reading stops there.
+   *
+   * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
+   */
+  maxLength?: number;
+}
+
+/** An identifier longer than the limit it was read with. */
+export class IdentifierTooLargeError extends DicomError {
+  /** The limit, in bytes. */
+  readonly maxLength: number;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param maxLength The limit that was passed.
+   * @param deflated Whether the bytes were inflated.
+   */
+  constructor(maxLength: number, deflated: boolean) {
+    super(`The identifier is longer than ${maxLength} bytes${deflated ? " inflated" : ""}`);
+    this.name = "IdentifierTooLargeError";
+    this.maxLength = maxLength;
+  }
+}
+
+/** Gathers a stream's bytes, up to `max`; cancels the stream and throws past it. */
+async function gather(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  deflated: boolean,
+): Promise<Uint8Array> {
+  const queue = new ByteQueue();
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return queue.take(queue.length);
+      queue.push(value);
+      if (queue.length > max) throw new IdentifierTooLargeError(max, deflated);
+    }
+  } catch (e) {
+    await reader.cancel(e).catch(() => {});
+    throw e;
+  } finally {
+    reader.releaseLock();
+  }
+}
 
 /**
  * Decodes an identifier received in `transferSyntax`: read whole from a
- * stream or bytes, inflated first when the syntax is deflated (PS3.5 A.5).
+ * stream or bytes, inflated first when the syntax is deflated (PS3.5 A.5),
+ * and no longer than `options.maxLength` either way: reading (and
+ * inflating) stops at the limit.
  *
  * @example Decode an identifier received as bytes
  * ```ts
@@ -27,16 +89,27 @@ import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
  * ```
  *
  * @throws {DicomDecodeError} when the bytes are not a data set.
+ * @throws {IdentifierTooLargeError} past `options.maxLength`.
  */
 export async function readIdentifier(
   data: Uint8Array | ReadableStream<Uint8Array>,
   transferSyntax: string,
+  options: ReadIdentifierOptions = {},
 ): Promise<Dataset> {
-  let bytes = data instanceof Uint8Array
-    ? data
-    : new Uint8Array(await new Response(data).arrayBuffer());
+  const max = options.maxLength ?? DEFAULT_MAX_IDENTIFIER_LENGTH;
   const deflated = transferSyntaxInfo(transferSyntax)?.deflated === true;
-  if (deflated) bytes = await inflateRaw(bytes);
+  let bytes: Uint8Array;
+  if (deflated) {
+    const source = data instanceof Uint8Array
+      ? new Blob([data as Uint8Array<ArrayBuffer>]).stream()
+      : data;
+    bytes = await gather(inflateRawStream(source), max, true);
+  } else if (data instanceof Uint8Array) {
+    if (data.length > max) throw new IdentifierTooLargeError(max, false);
+    bytes = data;
+  } else {
+    bytes = await gather(data, max, false);
+  }
   return decodeDataset(bytes, {
     transferSyntax: deflated ? Uid.ExplicitVRLittleEndian : transferSyntax,
   });

@@ -289,15 +289,24 @@ export class DimseChannel {
       }
       if (isRequest(command.type)) {
         const hwm = this.#options.datasetHighWaterMark ?? 1 << 20;
+        const assembly = cur;
+        // Whatever its reader did (locked it, errored it, left it), the rest
+        // of the data set is dropped as it arrives from now on.
+        const discard = (reason: unknown) => {
+          if (assembly.streamClosed) return;
+          assembly.streamClosed = true;
+          assembly.stream?.error(reason);
+          assembly.space?.resolve();
+        };
         const stream = new ReadableStream<Uint8Array>({
-          start: (c) => void (cur!.stream = c),
-          pull: () => cur!.space?.resolve(),
+          start: (c) => void (assembly.stream = c),
+          pull: () => assembly.space?.resolve(),
           cancel: () => {
-            cur!.streamClosed = true;
-            cur!.space?.resolve();
+            assembly.streamClosed = true;
+            assembly.space?.resolve();
           },
         }, new ByteLengthQueuingStrategy({ highWaterMark: hwm }));
-        this.#deliver(pdv.presentationContextId, command, stream);
+        this.#deliver(pdv.presentationContextId, command, stream, discard);
       } else {
         cur.collect = true;
       }
@@ -363,6 +372,7 @@ export class DimseChannel {
     contextId: number,
     command: Command,
     dataset: Uint8Array | ReadableStream<Uint8Array> | undefined,
+    discard: (reason: unknown) => void = () => {},
   ): void {
     const ctx = this.association.context(contextId)!;
     const base = {
@@ -393,14 +403,23 @@ export class DimseChannel {
       command: command as RequestCommand,
       dataset: dataset as ReadableStream<Uint8Array> | undefined,
     };
-    const task = this.#handle(request);
+    const task = this.#handle(request, discard);
     this.#handlers.add(task);
     // #handle answers every failure itself; nothing may escape as an unhandled rejection.
     task.catch((e) => this.#options.onWarning?.(`${command.type} handler task failed: ${e}`))
       .finally(() => this.#handlers.delete(task));
   }
 
-  async #handle<T extends RequestType>(request: IncomingRequest<T>): Promise<void> {
+  /**
+   * Runs a request's handler. `discard` drops the rest of the request's data
+   * set: once the final response is sent, the request is over (PS3.7
+   * §9.3.1.1; a C-STORE answered A900 or C000 before its data set ended,
+   * PS3.4 B.2.3), and the association reads on to the next message.
+   */
+  async #handle<T extends RequestType>(
+    request: IncomingRequest<T>,
+    discard: (reason: unknown) => void,
+  ): Promise<void> {
     const command: RequestCommand<T> & CommandFields = request.command;
     const { messageId } = command;
     const type: RequestType = command.type;
@@ -409,7 +428,10 @@ export class DimseChannel {
     let final = false;
     const respond = async (fields: ResponseFields<T>, dataset?: OutgoingDataset) => {
       if (final) throw new Error(`${type} ${messageId} was already answered`);
-      if (statusCategory(fields.status) !== "pending") final = true;
+      if (statusCategory(fields.status) !== "pending") {
+        final = true;
+        discard(new Error(`${type} ${messageId} was answered before its data set ended`));
+      }
       const sopClass = command.affectedSopClassUid ?? command.requestedSopClassUid;
       // The response type of the request's (RESPONSE_TYPE), with the fields its handler gave.
       const response = {
@@ -465,8 +487,9 @@ export class DimseChannel {
       );
     } finally {
       this.#inFlight.delete(messageId);
-      // A data set the handler did not read is discarded, so the association goes on.
-      await request.dataset?.cancel().catch(() => {});
+      // A data set the handler did not read is discarded, so the association
+      // goes on; cancel() cannot do it when the handler left the stream locked.
+      discard(new Error(`${type} ${messageId} was handled before its data set ended`));
     }
   }
 }

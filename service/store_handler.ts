@@ -172,28 +172,16 @@ function checked(
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      for (;;) {
-        const { value: chunk, done } = await reader.read();
-        if (done) {
-          structure.finish();
-          await inflated?.finish();
-          if (held !== undefined) {
-            verify(true);
-            for (const c of held.drain()) controller.enqueue(c);
-          }
-          controller.close();
-          return;
-        }
-        structure.push(chunk);
-        await inflated?.push(chunk);
-        if (held === undefined) return controller.enqueue(chunk);
-        // The header is nearly always in the first chunk: joined (copied) only when it is not.
-        held.push(chunk);
-        if (verify(false)) {
-          for (const c of held.drain()) controller.enqueue(c);
-          held = undefined;
-          return;
-        }
+      try {
+        await next(controller);
+      } catch (e) {
+        // Erroring this stream does not reach its source (cancel() on an
+        // errored stream is a no-op), and the source is locked to `reader`:
+        // cancel it here, so that the channel drops the rest of the data set
+        // as it arrives instead of waiting for a reader forever.
+        inflated?.cancel();
+        await reader.cancel(e).catch(() => {});
+        throw e;
       }
     },
     cancel(reason) {
@@ -201,6 +189,32 @@ function checked(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+
+  async function next(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    for (;;) {
+      const { value: chunk, done } = await reader.read();
+      if (done) {
+        structure.finish();
+        await inflated?.finish();
+        if (held !== undefined) {
+          verify(true);
+          for (const c of held.drain()) controller.enqueue(c);
+        }
+        controller.close();
+        return;
+      }
+      structure.push(chunk);
+      await inflated?.push(chunk);
+      if (held === undefined) return controller.enqueue(chunk);
+      // The header is nearly always in the first chunk: joined (copied) only when it is not.
+      held.push(chunk);
+      if (verify(false)) {
+        for (const c of held.drain()) controller.enqueue(c);
+        held = undefined;
+        return;
+      }
+    }
+  }
 }
 
 /** The status an error of a store becomes (PS3.4 Table B.2-1). */

@@ -55,6 +55,8 @@ export const STATUS = {
   DUPLICATE_SOP_INSTANCE: 0x0111,
   /** No such SOP Instance. */
   NO_SUCH_SOP_INSTANCE: 0x0112,
+  /** Invalid SOP Instance: the SOP Instance UID violates the UID construction rules (PS3.7 C.5.x, PS3.5 §9.1). */
+  INVALID_SOP_INSTANCE: 0x0117,
   /** Resource limitation. */
   RESOURCE_LIMITATION: 0x0213,
 } as const;

@@ -15,9 +15,11 @@ import {
   DicomDecodeError,
   encodeFileMeta,
   readPart10,
+  uidProblem,
 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import {
+  describeStatus,
   DimseStatusError,
   type IncomingRequest,
   type RequestContext,
@@ -247,6 +249,19 @@ export function createStoreHandler(
       transferSyntax: request.transferSyntax,
       sourceAeTitle: association.callingAeTitle,
     };
+    // A SOP Instance UID that is no UID (PS3.5 §9.1) would name no file
+    // safely (two could map to one name, or to a hidden one): refused before
+    // anything is read or written. The rest of its data set is dropped as it
+    // arrives once the response is sent.
+    const invalid = uidProblem(c.affectedSopInstanceUid);
+    if (invalid !== undefined) {
+      await request.dataset?.cancel().catch(() => {});
+      await context.respond({
+        status: STATUS.INVALID_SOP_INSTANCE,
+        errorComment: `Affected SOP Instance UID ${invalid}`.slice(0, 64),
+      });
+      return;
+    }
     // One pass checks the structure (truncation, bad lengths) and, before any
     // byte goes on, that the header names the command's SOP instance.
     const raw = request.dataset ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
@@ -310,8 +325,7 @@ export function createStoreHandler(
       }
     } catch (e) {
       status = storeFailureStatus(e);
-      comment = (e instanceof DimseStatusError ? e.errorComment : undefined) ??
-        (e instanceof Error ? e.message : String(e));
+      comment = failureComment(e);
       await dataset.cancel().catch(() => {});
     }
     await context.respond({
@@ -320,6 +334,17 @@ export function createStoreHandler(
     });
     if (stored) target.onFileStored?.(stored);
   };
+}
+
+/**
+ * What a peer is told of a failed store: the status's reason and the data
+ * set's fault, never an I/O error's message, which names the server's files.
+ */
+function failureComment(error: unknown): string {
+  if (error instanceof DimseStatusError) return error.errorComment ?? describeStatus(error.status);
+  if (error instanceof DicomDecodeError) return error.message;
+  const kind = error instanceof Error && error.name !== "Error" ? ` (${error.name})` : "";
+  return `Cannot store the object${kind}`;
 }
 
 function withMeta(body: Uint8Array, facts: ObjectFacts): Uint8Array {

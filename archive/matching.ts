@@ -34,12 +34,41 @@ export class MatchingKeyError extends DicomError {
   }
 }
 
-/** Compiles a wildcard pattern to a RegExp (PS3.4 §C.2.2.2.4: "*" any run, "?" one character). */
-function wildcard(pattern: string): RegExp {
-  const body = [...pattern].map((c) =>
-    c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")
-  ).join("");
-  return new RegExp(`^${body}$`, "s");
+/**
+ * Wildcard matching (PS3.4 §C.2.2.2.4): "*" matches any run of characters,
+ * none included, and "?" exactly one; every other character matches itself,
+ * case included. Characters are UTF-16 code units, as a RegExp without the
+ * "u" flag sees them.
+ *
+ * The greedy two-pointer algorithm: on a mismatch it backtracks to the last
+ * "*" only, letting that star take one more character. Earlier stars never
+ * need revisiting (whatever they matched, the last one can absorb), so the
+ * time is O(pattern × value) at worst and linear for runs of stars, where a
+ * backtracking RegExp of ".*" per star is exponential in their number.
+ */
+function wildcardMatches(pattern: string, value: string): boolean {
+  const STAR = 0x2a, QUESTION_MARK = 0x3f;
+  let p = 0; // next pattern position
+  let v = 0; // next value position
+  let star = -1; // position of the last "*" seen
+  let resume = 0; // where the value resumes when that star takes one more character
+  while (v < value.length) {
+    const c = p < pattern.length ? pattern.charCodeAt(p) : -1;
+    if (c === STAR) {
+      star = p++;
+      resume = v;
+    } else if (c !== -1 && (c === QUESTION_MARK || c === value.charCodeAt(v))) {
+      p++;
+      v++;
+    } else if (star !== -1) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern.charCodeAt(p) === STAR) p++;
+  return p === pattern.length;
 }
 
 /** Normalises a TM value so that times compare as strings: HHMMSS.FFFFFF. */
@@ -104,7 +133,7 @@ export function matchValue(vr: string, query: string, value: string): boolean {
     }
     return inRange("DT", `${query}-${query}`, value);
   }
-  if (WILDCARD_VRS.has(vr) && /[*?]/.test(query)) return wildcard(query).test(value);
+  if (WILDCARD_VRS.has(vr) && /[*?]/.test(query)) return wildcardMatches(query, value);
   return query === value;
 }
 

@@ -17,7 +17,7 @@ import {
 import { Tag } from "../dictionary/mod.ts";
 import { DimseChannel, DimseStatusError, type ResponseCommand, STATUS } from "../dimse/mod.ts";
 import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
-import { QueryRetrieveScu, store } from "../scu/mod.ts";
+import { echo, QueryRetrieveScu, store } from "../scu/mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
 
@@ -243,6 +243,29 @@ Deno.test("C-FIND with a malformed time StudyTime=25h is answered C000 and the a
   assertEquals(await statusOf(drain(scu.find(bad))), STATUS.CANNOT_UNDERSTAND);
   const good = new Identifier("STUDY_ROOT", "STUDY").request(Tag.StudyInstanceUID);
   assertEquals(await drain(scu.find(good)), 4);
+});
+
+// PS3.4 C.2.2.2.4: "*" matches any run of characters. A backtracking
+// matcher takes time exponential in the number of stars, and the SCP shares
+// one event loop with every other association.
+Deno.test("C-FIND of PatientName 32 '*' then 'Z' is answered at once, and another association's C-ECHO meanwhile succeeds", async () => {
+  await using served = await serve();
+  const query = new Identifier("PATIENT_ROOT", "PATIENT").set(Tag.PatientName, `${"*".repeat(32)}Z`)
+    .request(Tag.PatientID);
+  assertEquals(query.string(Tag.PatientName)!.length, 33);
+  const [responses, echoed] = await Promise.all([
+    request(served.scp.port, "PATIENT_ROOT", "find", query),
+    echo(HOST, served.scp.port, { calledAeTitle: "QRSCP" }),
+  ]);
+  assertEquals(responses.map((r) => r.command.status), [STATUS.SUCCESS]); // no patient matches
+  assertEquals(echoed.status, STATUS.SUCCESS);
+  // And a pattern that does match still does.
+  const matching = new Identifier("PATIENT_ROOT", "PATIENT").set(
+    Tag.PatientName,
+    `${"*".repeat(32)}^*`,
+  )
+    .request(Tag.PatientID);
+  assertEquals((await request(served.scp.port, "PATIENT_ROOT", "find", matching)).length, 3);
 });
 
 // ---- C-MOVE: destinations ----

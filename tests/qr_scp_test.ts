@@ -268,6 +268,75 @@ Deno.test("C-FIND of PatientName 32 '*' then 'Z' is answered at once, and anothe
   assertEquals((await request(served.scp.port, "PATIENT_ROOT", "find", matching)).length, 3);
 });
 
+// ---- C-FIND: keys of binary VRs (PS3.4 C.2.2.2 defines no matching for them) ----
+
+const PRIVATE_UN = 0x0009_1001;
+
+/** An in-memory archive of one series of two instances; the first has an Encapsulated Document. */
+function serveBinary(): AsyncDisposable & { readonly scp: QueryRetrieveScp } {
+  const archive = Archive.open();
+  let n = 0;
+  for (
+    const ds of generateSampleStudies({
+      patients: 1,
+      studiesPerPatient: 1,
+      seriesPerStudy: 1,
+      instancesPerSeries: 2,
+    })
+  ) {
+    if (n === 0) ds.set(Tag.EncapsulatedDocument, new Uint8Array([1, 2, 3, 4]), "OB");
+    archive.index(ds, `/nonexistent/IM${n++}`, EXPLICIT_LE); // C-FIND reads no file
+  }
+  const scp = new QueryRetrieveScp({ hostname: HOST, port: 0, aeTitle: "QRSCP", archive });
+  return {
+    scp,
+    async [Symbol.asyncDispose]() {
+      await scp.shutdown();
+      archive.close();
+    },
+  };
+}
+
+Deno.test("C-FIND with empty OB, OD, OF, OL, OV, OW and UN return keys answers every match, with the stored value or zero length", async () => {
+  await using served = serveBinary();
+  const binaryKeys = [
+    [Tag.EncapsulatedDocument, "OB"],
+    [Tag.DoublePointCoordinatesData, "OD"],
+    [Tag.PointCoordinatesData, "OF"],
+    [Tag.LongPrimitivePointIndexList, "OL"],
+    [Tag.SelectorOVValue, "OV"],
+    [0x6000_3000, "OW"], // Overlay Data
+    [PRIVATE_UN, "UN"],
+  ] as const;
+  const query = new Identifier("STUDY_ROOT", "IMAGE").request(Tag.SOPInstanceUID);
+  for (const [tag, vr] of binaryKeys) query.set(tag, new Uint8Array(0), vr);
+  const responses = await request(served.scp.port, "STUDY_ROOT", "find", query);
+  assertEquals(responses.map((r) => r.command.status), [
+    STATUS.PENDING,
+    STATUS.PENDING,
+    STATUS.SUCCESS,
+  ]);
+  const matches = responses.slice(0, 2).map((r) => r.identifier!)
+    .sort((a, b) => a.string(Tag.SOPInstanceUID)!.localeCompare(b.string(Tag.SOPInstanceUID)!));
+  assertEquals(matches[0]!.bytes(Tag.EncapsulatedDocument), new Uint8Array([1, 2, 3, 4]));
+  assertEquals(matches[1]!.bytes(Tag.EncapsulatedDocument)?.length, 0);
+  for (const match of matches) {
+    for (const [tag] of binaryKeys.slice(1)) assertEquals(match.bytes(tag)?.length, 0);
+  }
+});
+
+Deno.test("QueryRetrieveScu.find() with an OB return key gets both instances, the OB key in each", async () => {
+  await using served = serveBinary();
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const query = new Identifier("STUDY_ROOT", "IMAGE").request(
+    Tag.SOPInstanceUID,
+    Tag.EncapsulatedDocument,
+  );
+  const lengths: number[] = [];
+  for await (const m of scu.find(query)) lengths.push(m.bytes(Tag.EncapsulatedDocument)!.length);
+  assertEquals(lengths.sort(), [0, 4]);
+});
+
 // ---- C-MOVE: destinations ----
 
 function studyQuery(study: string): Identifier {

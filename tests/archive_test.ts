@@ -228,6 +228,20 @@ Deno.test("a stored value that is not a valid date never matches a range, and do
   assert(!matches(query({ StudyDate: "20240101" }), r));
 });
 
+Deno.test("keys of binary VRs are return keys: validateQuery() refuses a value naming the key, matches() ignores them", () => {
+  for (const vr of ["OB", "OD", "OF", "OL", "OV", "OW", "UN"] as const) {
+    const empty = query({ PatientID: "1234" }).set(0x0009_1001, new Uint8Array(0), vr);
+    validateQuery(empty);
+    assert(matches(empty, record()), vr);
+    const valued = query({}).set(0x0009_1001, new Uint8Array(8), vr);
+    assertThrows(
+      () => validateQuery(valued),
+      (e) => e instanceof MatchingKeyError && e.message.includes(`(0009,1001) (${vr})`),
+    );
+  }
+  validateQuery(query({}).set(Tag.EncapsulatedDocument, null, "OB"));
+});
+
 Deno.test("validateQuery() refuses malformed dates, times and ranges with MatchingKeyError", () => {
   for (const bad of ["2024-01-01", "20240101-20240201-20240301", "2024XX01", "202401"]) {
     assertThrows(() => validateQuery(query({ StudyDate: bad })), MatchingKeyError, bad);

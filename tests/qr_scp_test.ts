@@ -337,6 +337,19 @@ Deno.test("QueryRetrieveScu.find() with an OB return key gets both instances, th
   assertEquals(lengths.sort(), [0, 4]);
 });
 
+Deno.test("C-FIND with a non-empty OB matching key is answered C000 naming the key, before any match, and the association goes on", async () => {
+  await using served = serveBinary();
+  const bad = new Identifier("STUDY_ROOT", "IMAGE").request(Tag.SOPInstanceUID)
+    .set(Tag.EncapsulatedDocument, new Uint8Array([1, 2, 3, 4]), "OB");
+  const responses = await request(served.scp.port, "STUDY_ROOT", "find", bad);
+  assertEquals(responses.map((r) => r.command.status), [STATUS.CANNOT_UNDERSTAND]);
+  assertMatch(final(responses).command.errorComment ?? "", /^Cannot match \(0042,0011\) \(OB\)/);
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  assertEquals(await statusOf(drain(scu.find(bad))), STATUS.CANNOT_UNDERSTAND);
+  const good = new Identifier("STUDY_ROOT", "IMAGE").request(Tag.SOPInstanceUID);
+  assertEquals(await drain(scu.find(good)), 2);
+});
+
 // ---- C-MOVE: destinations ----
 
 function studyQuery(study: string): Identifier {

@@ -8,7 +8,7 @@
 import { DicomError } from "../errors.ts";
 import type { DataElement, Dataset } from "../dataset/mod.ts";
 import { parseRange } from "../dataset/mod.ts";
-import { Tag } from "../dictionary/mod.ts";
+import { formatTag, Tag } from "../dictionary/mod.ts";
 
 /** Query keys that are not matched against records (PS3.4 §C.4.1.1.3.1). */
 const NOT_MATCHED: ReadonlySet<number> = new Set([
@@ -25,6 +25,12 @@ const NOT_MATCHED: ReadonlySet<number> = new Set([
 /** VRs for which "*" and "?" are wildcards (PS3.4 §C.2.2.2.4). */
 const WILDCARD_VRS = new Set(["AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"]);
 
+/**
+ * VRs of binary values, which no matching of PS3.4 §C.2.2.2 applies to: a key
+ * of one of these is a return key when empty, and cannot be a matching key.
+ */
+const BINARY_VRS: ReadonlySet<string> = new Set(["OB", "OD", "OF", "OL", "OV", "OW", "UN"]);
+
 /** A malformed matching key: the SCP answers A900 or C000 with this message. */
 export class MatchingKeyError extends DicomError {
   /** Creates the error. */
@@ -34,12 +40,41 @@ export class MatchingKeyError extends DicomError {
   }
 }
 
-/** Compiles a wildcard pattern to a RegExp (PS3.4 §C.2.2.2.4: "*" any run, "?" one character). */
-function wildcard(pattern: string): RegExp {
-  const body = [...pattern].map((c) =>
-    c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")
-  ).join("");
-  return new RegExp(`^${body}$`, "s");
+/**
+ * Wildcard matching (PS3.4 §C.2.2.2.4): "*" matches any run of characters,
+ * none included, and "?" exactly one; every other character matches itself,
+ * case included. Characters are UTF-16 code units, as a RegExp without the
+ * "u" flag sees them.
+ *
+ * The greedy two-pointer algorithm: on a mismatch it backtracks to the last
+ * "*" only, letting that star take one more character. Earlier stars never
+ * need revisiting (whatever they matched, the last one can absorb), so the
+ * time is O(pattern × value) at worst and linear for runs of stars, where a
+ * backtracking RegExp of ".*" per star is exponential in their number.
+ */
+function wildcardMatches(pattern: string, value: string): boolean {
+  const STAR = 0x2a, QUESTION_MARK = 0x3f;
+  let p = 0; // next pattern position
+  let v = 0; // next value position
+  let star = -1; // position of the last "*" seen
+  let resume = 0; // where the value resumes when that star takes one more character
+  while (v < value.length) {
+    const c = p < pattern.length ? pattern.charCodeAt(p) : -1;
+    if (c === STAR) {
+      star = p++;
+      resume = v;
+    } else if (c !== -1 && (c === QUESTION_MARK || c === value.charCodeAt(v))) {
+      p++;
+      v++;
+    } else if (star !== -1) {
+      p = star + 1;
+      v = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern.charCodeAt(p) === STAR) p++;
+  return p === pattern.length;
 }
 
 /** Normalises a TM value so that times compare as strings: HHMMSS.FFFFFF. */
@@ -104,7 +139,7 @@ export function matchValue(vr: string, query: string, value: string): boolean {
     }
     return inRange("DT", `${query}-${query}`, value);
   }
-  if (WILDCARD_VRS.has(vr) && /[*?]/.test(query)) return wildcard(query).test(value);
+  if (WILDCARD_VRS.has(vr) && /[*?]/.test(query)) return wildcardMatches(query, value);
   return query === value;
 }
 
@@ -128,7 +163,8 @@ function values(ds: Dataset, el: DataElement | undefined): string[] {
  * several values in a UI key are a list of UIDs; several values in another
  * key match if any does; a record attribute with several values matches if
  * any of its values does; a sequence key with one item matches if any item of
- * the record's sequence matches the item's keys.
+ * the record's sequence matches the item's keys. Keys of binary VRs (OB, OW,
+ * UN …) are return keys only and match anything.
  *
  * @throws {MatchingKeyError} for a malformed range or date in the query.
  */
@@ -142,6 +178,7 @@ export function matches(query: Dataset, record: Dataset): boolean {
       if (!candidates.some((item) => matches(pattern, item))) return false;
       continue;
     }
+    if (BINARY_VRS.has(key.vr)) continue; // never matched: validateQuery() refuses a value
     const wanted = query.strings(key.tag);
     if (wanted.length === 0 || wanted.every((w) => w === "")) continue; // universal matching
     if (wanted.length === 1 && wanted[0] === "*") continue; // "*" alone is universal too
@@ -154,10 +191,23 @@ export function matches(query: Dataset, record: Dataset): boolean {
   return true;
 }
 
-/** Checks a query's matching keys for syntax errors before searching. */
+/**
+ * Checks a query's matching keys before searching: dates, times and ranges
+ * must parse, and a key of a binary VR (OB, OD, OF, OL, OV, OW, UN) must be
+ * empty, a return key, since PS3.4 §C.2.2.2 defines no matching for them.
+ *
+ * @throws {MatchingKeyError} naming the first key that cannot be matched.
+ */
 export function validateQuery(query: Dataset): void {
   for (const key of query) {
     if (key.kind !== "bytes" && key.kind !== "values") continue;
+    if (BINARY_VRS.has(key.vr)) {
+      const empty = key.kind === "bytes" ? key.bytes.length === 0 : key.values.length === 0;
+      if (empty) continue;
+      throw new MatchingKeyError(
+        `Cannot match ${formatTag(key.tag)} (${key.vr}): binary keys are return keys only`,
+      );
+    }
     if (key.vr !== "DA" && key.vr !== "TM" && key.vr !== "DT") continue;
     for (const w of query.strings(key.tag)) {
       if (w === "") continue;

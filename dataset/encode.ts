@@ -110,6 +110,8 @@ function valueBytes(ds: Dataset, el: DataElement & { kind: "values" }): Uint8Arr
     return usesCharset(vr) ? ds.characterSet.encode(text, vr) : encodeAscii(text);
   }
   if (wordSize(vr) > 0) return encodeNumbers(vr, el.values);
+  // No values is zero length in any VR: Dataset.set(tag, null, "OB") allows it.
+  if (el.values.length === 0) return new Uint8Array(0);
   throw new TypeError(`Cannot encode ${formatTag(el.tag)} (${vr}) from values: give bytes`);
 }
 

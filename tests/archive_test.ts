@@ -127,6 +127,58 @@ Deno.test("regular expression characters in a key are literal", () => {
   assert(!matches(query({ StudyDescription: "Chest .PA.+" }), r));
 });
 
+Deno.test("wildcard matching of a run of stars takes linear time: 10,000 '*' then 'Z' against 2,000 characters", () => {
+  // The first version compiled each "*" to ".*" of a backtracking RegExp:
+  // exponential in the number of stars (32 of them held an SCP for 114 s).
+  const pattern = `${"*".repeat(10_000)}Z`;
+  assert(!matchValue("PN", pattern, "A".repeat(2_000)));
+  assert(matchValue("PN", pattern, `${"A".repeat(2_000)}Z`));
+  assert(!matchesRecord({ PatientName: `${"*".repeat(32)}Z` }));
+  assert(matchValue("LO", `${"*?".repeat(5_000)}A`, "A".repeat(10_000)));
+});
+
+/** A deterministic pseudo-random generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** PS3.4 §C.2.2.2.4 spelled out as a RegExp, as the first version matched: the reference. */
+function referenceWildcard(pattern: string, value: string): boolean {
+  const body = [...pattern].map((c) =>
+    c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")
+  ).join("");
+  return new RegExp(`^${body}$`, "s").test(value);
+}
+
+Deno.test("wildcard matching agrees with a RegExp reference on 5,000 random short patterns and values", () => {
+  const next = random(20240215);
+  const pick = (alphabet: readonly string[], max: number) =>
+    Array.from(
+      { length: Math.floor(next() * (max + 1)) },
+      () => alphabet[Math.floor(next() * alphabet.length)]!,
+    ).join("");
+  const PATTERN = ["a", "b", "ü", ".", "*", "*", "?", "?"];
+  const VALUE = ["a", "b", "ü", ".", "*", "?", "A"];
+  let matched = 0;
+  for (let i = 0; i < 5_000; i++) {
+    const pattern = pick(PATTERN, 8);
+    const value = pick(VALUE, 8);
+    const expected = referenceWildcard(pattern, value);
+    if (expected) matched++;
+    assertEquals(
+      matchValue("LO", pattern, value),
+      expected,
+      `pattern "${pattern}", value "${value}"`,
+    );
+  }
+  assert(matched > 250, `only ${matched} of the cases matched: the generator is too one-sided`);
+});
+
 // ---- C.2.2.2.2 list of UID matching ----
 
 Deno.test("list of UID matching: a record matches if its UID is any of the listed ones", () => {
@@ -174,6 +226,20 @@ Deno.test("a stored value that is not a valid date never matches a range, and do
   const r = new Dataset().set(Tag.StudyDate, "unknown", "DA");
   assert(!matches(query({ StudyDate: "20240101-" }), r));
   assert(!matches(query({ StudyDate: "20240101" }), r));
+});
+
+Deno.test("keys of binary VRs are return keys: validateQuery() refuses a value naming the key, matches() ignores them", () => {
+  for (const vr of ["OB", "OD", "OF", "OL", "OV", "OW", "UN"] as const) {
+    const empty = query({ PatientID: "1234" }).set(0x0009_1001, new Uint8Array(0), vr);
+    validateQuery(empty);
+    assert(matches(empty, record()), vr);
+    const valued = query({}).set(0x0009_1001, new Uint8Array(8), vr);
+    assertThrows(
+      () => validateQuery(valued),
+      (e) => e instanceof MatchingKeyError && e.message.includes(`(0009,1001) (${vr})`),
+    );
+  }
+  validateQuery(query({}).set(Tag.EncapsulatedDocument, null, "OB"));
 });
 
 Deno.test("validateQuery() refuses malformed dates, times and ranges with MatchingKeyError", () => {

@@ -117,6 +117,20 @@ Deno.test("Identifier sets the Query/Retrieve Level and return keys with empty v
   assertThrows(() => new Identifier("PATIENT_STUDY_ONLY", "SERIES"), RangeError);
 });
 
+Deno.test("an element set with no value encodes as zero length in every VR, OB and UN included", () => {
+  // Identifier.request(Tag.EncapsulatedDocument) sets null of VR OB; so does
+  // a Q/R SCP answering a return key the record lacks (PS3.4 §C.4.1.1.3.2).
+  for (const vr of ["OB", "UN", "OW", "OF", "OD", "OL", "OV", "LO"] as const) {
+    const q = new Dataset().set(0x00091001, null, vr);
+    for (const ts of ["1.2.840.10008.1.2", EXPLICIT]) {
+      const back = roundTrip(q, ts);
+      assertEquals(back.bytes(0x00091001)?.length, 0, `${vr} in ${ts}`);
+    }
+  }
+  const q = new Identifier("STUDY_ROOT", "IMAGE").request(Tag.EncapsulatedDocument);
+  assertEquals(roundTrip(q).get(Tag.EncapsulatedDocument)?.vr, "OB");
+});
+
 Deno.test("DA, TM and DT parse and format (PS3.5 Table 6.2-1), old ACR-NEMA forms included", () => {
   assertEquals(parseDate("20240229"), { year: 2024, month: 2, day: 29 });
   assertEquals(parseDate("1993.08.22"), { year: 1993, month: 8, day: 22 });

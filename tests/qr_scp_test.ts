@@ -17,7 +17,7 @@ import {
 import { Tag } from "../dictionary/mod.ts";
 import { DimseChannel, DimseStatusError, type ResponseCommand, STATUS } from "../dimse/mod.ts";
 import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
-import { QueryRetrieveScu, store } from "../scu/mod.ts";
+import { echo, QueryRetrieveScu, store } from "../scu/mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
 
@@ -243,6 +243,111 @@ Deno.test("C-FIND with a malformed time StudyTime=25h is answered C000 and the a
   assertEquals(await statusOf(drain(scu.find(bad))), STATUS.CANNOT_UNDERSTAND);
   const good = new Identifier("STUDY_ROOT", "STUDY").request(Tag.StudyInstanceUID);
   assertEquals(await drain(scu.find(good)), 4);
+});
+
+// PS3.4 C.2.2.2.4: "*" matches any run of characters. A backtracking
+// matcher takes time exponential in the number of stars, and the SCP shares
+// one event loop with every other association.
+Deno.test("C-FIND of PatientName 32 '*' then 'Z' is answered at once, and another association's C-ECHO meanwhile succeeds", async () => {
+  await using served = await serve();
+  const query = new Identifier("PATIENT_ROOT", "PATIENT").set(Tag.PatientName, `${"*".repeat(32)}Z`)
+    .request(Tag.PatientID);
+  assertEquals(query.string(Tag.PatientName)!.length, 33);
+  const [responses, echoed] = await Promise.all([
+    request(served.scp.port, "PATIENT_ROOT", "find", query),
+    echo(HOST, served.scp.port, { calledAeTitle: "QRSCP" }),
+  ]);
+  assertEquals(responses.map((r) => r.command.status), [STATUS.SUCCESS]); // no patient matches
+  assertEquals(echoed.status, STATUS.SUCCESS);
+  // And a pattern that does match still does.
+  const matching = new Identifier("PATIENT_ROOT", "PATIENT").set(
+    Tag.PatientName,
+    `${"*".repeat(32)}^*`,
+  )
+    .request(Tag.PatientID);
+  assertEquals((await request(served.scp.port, "PATIENT_ROOT", "find", matching)).length, 3);
+});
+
+// ---- C-FIND: keys of binary VRs (PS3.4 C.2.2.2 defines no matching for them) ----
+
+const PRIVATE_UN = 0x0009_1001;
+
+/** An in-memory archive of one series of two instances; the first has an Encapsulated Document. */
+function serveBinary(): AsyncDisposable & { readonly scp: QueryRetrieveScp } {
+  const archive = Archive.open();
+  let n = 0;
+  for (
+    const ds of generateSampleStudies({
+      patients: 1,
+      studiesPerPatient: 1,
+      seriesPerStudy: 1,
+      instancesPerSeries: 2,
+    })
+  ) {
+    if (n === 0) ds.set(Tag.EncapsulatedDocument, new Uint8Array([1, 2, 3, 4]), "OB");
+    archive.index(ds, `/nonexistent/IM${n++}`, EXPLICIT_LE); // C-FIND reads no file
+  }
+  const scp = new QueryRetrieveScp({ hostname: HOST, port: 0, aeTitle: "QRSCP", archive });
+  return {
+    scp,
+    async [Symbol.asyncDispose]() {
+      await scp.shutdown();
+      archive.close();
+    },
+  };
+}
+
+Deno.test("C-FIND with empty OB, OD, OF, OL, OV, OW and UN return keys answers every match, with the stored value or zero length", async () => {
+  await using served = serveBinary();
+  const binaryKeys = [
+    [Tag.EncapsulatedDocument, "OB"],
+    [Tag.DoublePointCoordinatesData, "OD"],
+    [Tag.PointCoordinatesData, "OF"],
+    [Tag.LongPrimitivePointIndexList, "OL"],
+    [Tag.SelectorOVValue, "OV"],
+    [0x6000_3000, "OW"], // Overlay Data
+    [PRIVATE_UN, "UN"],
+  ] as const;
+  const query = new Identifier("STUDY_ROOT", "IMAGE").request(Tag.SOPInstanceUID);
+  for (const [tag, vr] of binaryKeys) query.set(tag, new Uint8Array(0), vr);
+  const responses = await request(served.scp.port, "STUDY_ROOT", "find", query);
+  assertEquals(responses.map((r) => r.command.status), [
+    STATUS.PENDING,
+    STATUS.PENDING,
+    STATUS.SUCCESS,
+  ]);
+  const matches = responses.slice(0, 2).map((r) => r.identifier!)
+    .sort((a, b) => a.string(Tag.SOPInstanceUID)!.localeCompare(b.string(Tag.SOPInstanceUID)!));
+  assertEquals(matches[0]!.bytes(Tag.EncapsulatedDocument), new Uint8Array([1, 2, 3, 4]));
+  assertEquals(matches[1]!.bytes(Tag.EncapsulatedDocument)?.length, 0);
+  for (const match of matches) {
+    for (const [tag] of binaryKeys.slice(1)) assertEquals(match.bytes(tag)?.length, 0);
+  }
+});
+
+Deno.test("QueryRetrieveScu.find() with an OB return key gets both instances, the OB key in each", async () => {
+  await using served = serveBinary();
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const query = new Identifier("STUDY_ROOT", "IMAGE").request(
+    Tag.SOPInstanceUID,
+    Tag.EncapsulatedDocument,
+  );
+  const lengths: number[] = [];
+  for await (const m of scu.find(query)) lengths.push(m.bytes(Tag.EncapsulatedDocument)!.length);
+  assertEquals(lengths.sort(), [0, 4]);
+});
+
+Deno.test("C-FIND with a non-empty OB matching key is answered C000 naming the key, before any match, and the association goes on", async () => {
+  await using served = serveBinary();
+  const bad = new Identifier("STUDY_ROOT", "IMAGE").request(Tag.SOPInstanceUID)
+    .set(Tag.EncapsulatedDocument, new Uint8Array([1, 2, 3, 4]), "OB");
+  const responses = await request(served.scp.port, "STUDY_ROOT", "find", bad);
+  assertEquals(responses.map((r) => r.command.status), [STATUS.CANNOT_UNDERSTAND]);
+  assertMatch(final(responses).command.errorComment ?? "", /^Cannot match \(0042,0011\) \(OB\)/);
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  assertEquals(await statusOf(drain(scu.find(bad))), STATUS.CANNOT_UNDERSTAND);
+  const good = new Identifier("STUDY_ROOT", "IMAGE").request(Tag.SOPInstanceUID);
+  assertEquals(await drain(scu.find(good)), 2);
 });
 
 // ---- C-MOVE: destinations ----

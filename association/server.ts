@@ -16,11 +16,39 @@ import { AssociationAbortedError } from "./errors.ts";
  * afterwards. Read `association.pData` to its end, or cancel it: unread
  * P-DATA stops the association from reading further PDUs (backpressure),
  * including the peer's A-RELEASE-RQ.
+ *
+ * The handler is the local user of PS3.8: when the peer asks to release,
+ * the association waits in Sta8 ("awaiting local A-RELEASE response
+ * primitive") until the handler has returned, so the responses it still
+ * owes for requests already received go out first (AR-7), then the
+ * A-RELEASE-RP (Table 9-10). A handler must therefore not wait for
+ * `association.closed` itself while the peer releases; it may answer
+ * early with `association.release()`.
  */
 export type AssociationHandler = (association: Association) => void | Promise<void>;
 
-/** Where to listen: an open TCP listener (the server takes it over) or an address. */
-export type ListenTarget = Deno.TcpListener | { readonly hostname?: string; readonly port: number };
+/**
+ * What the server accepts connections from: a `Deno.TcpListener`, or any
+ * object with its `addr`, `accept()` and `close()` (e.g. a wrapper that
+ * counts or filters connections, or a test double whose `accept()` fails).
+ */
+export interface AssociationListener {
+  /** The address listened on. */
+  readonly addr: Deno.NetAddr;
+  /** The next connection; rejects when closed or on an accept error such as EMFILE. */
+  accept(): Promise<Deno.TcpConn>;
+  /** Stops listening; a pending `accept()` then rejects. */
+  close(): void;
+}
+
+/** Where to listen: an open listener (the server takes it over) or an address. */
+export type ListenTarget = AssociationListener | {
+  readonly hostname?: string;
+  readonly port: number;
+};
+
+/** First and last delay, in ms, before accepting again after an accept error. */
+const ACCEPT_RETRY_DELAY = { first: 10, max: 1000 } as const;
 
 /** Options of {@linkcode serveAssociations}. */
 export interface AssociationServerOptions
@@ -38,7 +66,10 @@ export interface AssociationServerOptions
   readonly signal?: AbortSignal;
   /**
    * Called with what a handler throws, except the {@linkcode AssociationAbortedError}
-   * of its own association; the association is then aborted.
+   * of its own association; the association is then aborted. Also called
+   * with each error of the listener's `accept()` (e.g. EMFILE when out of
+   * file descriptors): the server then waits a little (10 ms, doubling up
+   * to 1 s while errors repeat) and accepts again, until shut down.
    *
    * @default {(error) => console.error(error)}
    */
@@ -78,7 +109,7 @@ export interface ShutdownOptions {
  * ```
  */
 export class AssociationServer implements AsyncDisposable {
-  readonly #listener: Deno.TcpListener;
+  readonly #listener: AssociationListener;
   readonly #handler: AssociationHandler;
   readonly #options: AssociationServerOptions;
   readonly #sessions = new Set<Promise<void>>();
@@ -86,6 +117,7 @@ export class AssociationServer implements AsyncDisposable {
   readonly #accepting: Promise<void>;
   readonly #finished = Promise.withResolvers<void>();
   readonly #onAbort = () => void this.shutdown();
+  readonly #stopAccepting = Promise.withResolvers<void>();
   #shutdown: Promise<void> | undefined;
   #active = 0;
 
@@ -97,7 +129,7 @@ export class AssociationServer implements AsyncDisposable {
    * @param options Acceptor options for every association, and server limits.
    */
   constructor(
-    listener: Deno.TcpListener,
+    listener: AssociationListener,
     handler: AssociationHandler,
     options: AssociationServerOptions = {},
   ) {
@@ -136,6 +168,7 @@ export class AssociationServer implements AsyncDisposable {
     if (options.abort) this.#abortAll.abort(new Error("Server shut down"));
     this.#shutdown ??= (async () => {
       this.#options.signal?.removeEventListener("abort", this.#onAbort);
+      this.#stopAccepting.resolve();
       try {
         this.#listener.close();
       } catch { /* Already closed. */ }
@@ -156,12 +189,22 @@ export class AssociationServer implements AsyncDisposable {
   }
 
   async #accept(max: number): Promise<void> {
+    let delay = 0;
     for (;;) {
       let conn: Deno.TcpConn;
       try {
         conn = await this.#listener.accept();
-      } catch {
-        return; // Closed by shutdown(), or a fatal listener error.
+        delay = 0;
+      } catch (error) {
+        // Closed by shutdown(), or by its owner: nothing more to accept.
+        if (this.#shutdown !== undefined || error instanceof Deno.errors.BadResource) return;
+        // Out of file descriptors (EMFILE, ENFILE), a connection reset before
+        // it was accepted (ECONNABORTED)...: transient, the listener still
+        // listens. Report it, let the process free resources, accept again.
+        (this.#options.onError ?? console.error)(error);
+        delay = Math.min(delay * 2 || ACCEPT_RETRY_DELAY.first, ACCEPT_RETRY_DELAY.max);
+        if (await this.#stopped(delay)) return;
+        continue;
       }
       conn.setNoDelay(true);
       const session = this.#serve(conn, this.#active >= max);
@@ -170,14 +213,35 @@ export class AssociationServer implements AsyncDisposable {
     }
   }
 
+  /** Waits `ms`; true if shutdown() began meanwhile. */
+  async #stopped(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const elapsed = new Promise<boolean>((resolve) => timer = setTimeout(resolve, ms, false));
+    try {
+      return await Promise.race([elapsed, this.#stopAccepting.promise.then(() => true)]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async #serve(conn: Deno.TcpConn, overLimit: boolean): Promise<void> {
     if (!overLimit) this.#active++;
     const options = this.#options;
+    const handled = Promise.withResolvers<void>();
+    let association: Association | undefined;
     try {
-      const association = await acceptAssociation(conn, {
+      association = await acceptAssociation(conn, {
         ...options,
         signal: this.#abortAll.signal,
         remoteAddress: conn.remoteAddr,
+        // PS3.8 Table 9-10, Sta8: the A-RELEASE response primitive is the
+        // local user's, issued once the handler has answered what it received
+        // (AR-7 sends its P-DATA meanwhile). Not in a release collision
+        // (Sta12), where the handler itself awaits its release().
+        onReleaseRequest: async () => {
+          await options.onReleaseRequest?.();
+          if (association?.state === "Sta8") await handled.promise;
+        },
         // PS3.8 Table 9-21: over the limit, a transient provider rejection.
         ...(overLimit && { accessControl: () => ASSOCIATION_REJECTIONS.LOCAL_LIMIT_EXCEEDED }),
       });
@@ -187,6 +251,8 @@ export class AssociationServer implements AsyncDisposable {
         // A handler reading an aborted association's P-DATA sees the abort: not its bug.
         if (!(error instanceof AssociationAbortedError)) (options.onError ?? console.error)(error);
         await association.abort();
+      } finally {
+        handled.resolve();
       }
       await association.closed;
     } catch {
@@ -203,7 +269,7 @@ export class AssociationServer implements AsyncDisposable {
  * `handler`. Bad peers (garbage, silence, vanishing mid-PDU) end their own
  * association only; the server keeps accepting.
  *
- * @param listen A `Deno.TcpListener` to take over, or `{ hostname, port }`
+ * @param listen A `Deno.TcpListener` (or another {@linkcode AssociationListener}) to take over, or `{ hostname, port }`
  * to listen on (port 0 picks a free port, see {@linkcode AssociationServer.addr}).
  * @param handler Called with each established association.
  * @param options Acceptor options for every association, and server limits.
@@ -223,7 +289,7 @@ export function serveAssociations(
   handler: AssociationHandler,
   options: AssociationServerOptions = {},
 ): AssociationServer {
-  const listener = "accept" in listen
+  const listener: AssociationListener = "accept" in listen
     ? listen
     : Deno.listen({ hostname: listen.hostname ?? "0.0.0.0", port: listen.port, transport: "tcp" });
   return new AssociationServer(listener, handler, options);

@@ -166,3 +166,29 @@ Deno.test("serveAssociations() answers the A-RELEASE-RQ of a handler that return
   await conn.write(encodePdu({ type: "A-RELEASE-RQ" }));
   assertEquals((await reader.rest(conn)).map((pdu) => pdu.type), ["A-RELEASE-RP"]);
 });
+
+Deno.test("a release is no C-CANCEL: a handler busy when the A-RELEASE-RQ arrives is not told to stop", async () => {
+  const entered = Promise.withResolvers<void>();
+  const gate = Promise.withResolvers<void>();
+  const releaseReceived = Promise.withResolvers<void>();
+  const events = new EventTarget();
+  events.addEventListener("pdu-received", (event) => {
+    if (event instanceof AssociationEvent && event.pdu?.type === "A-RELEASE-RQ") {
+      releaseReceived.resolve();
+    }
+  });
+  // As FindService does: answer Cancel (FE00) when the signal says so.
+  const echo: RequestHandler<"C-ECHO-RQ"> = async (_request, context) => {
+    entered.resolve();
+    await gate.promise;
+    await context.respond({ status: context.signal.aborted ? 0xfe00 : 0 });
+  };
+  await using scp = new ServiceProvider(
+    { supportedAbstractSyntaxes: [], handlers: { "C-ECHO-RQ": echo } },
+    { hostname: HOST, port: 0, events },
+  );
+  const { rest } = await pipelinedRelease(scp.port);
+  await Promise.all([entered.promise, releaseReceived.promise]);
+  gate.resolve();
+  assertEquals(describe(await rest), ["C-ECHO-RSP 7 0", "A-RELEASE-RP"]);
+});

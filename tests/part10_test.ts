@@ -245,7 +245,7 @@ Deno.test("random byte flips only ever raise DicomDecodeError, in bounded time",
   }
 });
 
-Deno.test("encodeFileMeta() of meta read back from a file writes one group length, the right one", async () => {
+Deno.test("encodeFileMeta() of meta read back from a file writes one group length, the right one", () => {
   const original = encodePart10(
     new Dataset()
       .set(Tag.SOPClassUID, Uid.SecondaryCaptureImageStorage)

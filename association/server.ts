@@ -19,8 +19,27 @@ import { AssociationAbortedError } from "./errors.ts";
  */
 export type AssociationHandler = (association: Association) => void | Promise<void>;
 
-/** Where to listen: an open TCP listener (the server takes it over) or an address. */
-export type ListenTarget = Deno.TcpListener | { readonly hostname?: string; readonly port: number };
+/**
+ * The server's certificate for TLS: the Secure Transport Connection Profiles
+ * of PS3.15 Annex B (B.1 Basic TLS, B.9 BCP 195). Only TLS 1.2 and 1.3 are
+ * offered (Deno's TLS stack has nothing older), as BCP 195 (RFC 9325 §3.1.1)
+ * requires. Client certificates are not requested.
+ */
+export interface ListenTlsOptions {
+  /** Our certificate chain (PEM): the acceptor's X.509 certificate of PS3.15 B.1. */
+  readonly cert: string;
+  /** The private key (PEM) of `cert`. */
+  readonly key: string;
+}
+
+/**
+ * Where to listen: an open TCP or TLS listener (the server takes it over),
+ * or an address, served over TLS when it has `tls`.
+ */
+export type ListenTarget =
+  | Deno.TcpListener
+  | Deno.TlsListener
+  | { readonly hostname?: string; readonly port: number; readonly tls?: ListenTlsOptions };
 
 /** Options of {@linkcode serveAssociations}. */
 export interface AssociationServerOptions
@@ -78,7 +97,7 @@ export interface ShutdownOptions {
  * ```
  */
 export class AssociationServer implements AsyncDisposable {
-  readonly #listener: Deno.TcpListener;
+  readonly #listener: Deno.TcpListener | Deno.TlsListener;
   readonly #handler: AssociationHandler;
   readonly #options: AssociationServerOptions;
   readonly #sessions = new Set<Promise<void>>();
@@ -92,12 +111,12 @@ export class AssociationServer implements AsyncDisposable {
   /**
    * Starts serving on `listener`.
    *
-   * @param listener The TCP listener; the server closes it at shutdown.
+   * @param listener The TCP or TLS listener; the server closes it at shutdown.
    * @param handler Called with each established association.
    * @param options Acceptor options for every association, and server limits.
    */
   constructor(
-    listener: Deno.TcpListener,
+    listener: Deno.TcpListener | Deno.TlsListener,
     handler: AssociationHandler,
     options: AssociationServerOptions = {},
   ) {
@@ -157,20 +176,20 @@ export class AssociationServer implements AsyncDisposable {
 
   async #accept(max: number): Promise<void> {
     for (;;) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.TcpConn | Deno.TlsConn;
       try {
         conn = await this.#listener.accept();
       } catch {
         return; // Closed by shutdown(), or a fatal listener error.
       }
-      conn.setNoDelay(true);
+      if ("setNoDelay" in conn) conn.setNoDelay(true); // A TlsConn has none.
       const session = this.#serve(conn, this.#active >= max);
       this.#sessions.add(session);
       session.finally(() => this.#sessions.delete(session));
     }
   }
 
-  async #serve(conn: Deno.TcpConn, overLimit: boolean): Promise<void> {
+  async #serve(conn: Deno.TcpConn | Deno.TlsConn, overLimit: boolean): Promise<void> {
     if (!overLimit) this.#active++;
     const options = this.#options;
     try {
@@ -203,8 +222,10 @@ export class AssociationServer implements AsyncDisposable {
  * `handler`. Bad peers (garbage, silence, vanishing mid-PDU) end their own
  * association only; the server keeps accepting.
  *
- * @param listen A `Deno.TcpListener` to take over, or `{ hostname, port }`
- * to listen on (port 0 picks a free port, see {@linkcode AssociationServer.addr}).
+ * @param listen A `Deno.TcpListener` or `Deno.TlsListener` to take over, or
+ * `{ hostname, port }` to listen on (port 0 picks a free port, see
+ * {@linkcode AssociationServer.addr}); `{ hostname, port, tls: { cert, key } }`
+ * serves TLS only (PS3.15 Annex B, BCP 195: TLS 1.2 or later).
  * @param handler Called with each established association.
  * @param options Acceptor options for every association, and server limits.
  * @returns The running server.
@@ -223,8 +244,10 @@ export function serveAssociations(
   handler: AssociationHandler,
   options: AssociationServerOptions = {},
 ): AssociationServer {
-  const listener = "accept" in listen
-    ? listen
-    : Deno.listen({ hostname: listen.hostname ?? "0.0.0.0", port: listen.port, transport: "tcp" });
+  if ("accept" in listen) return new AssociationServer(listen, handler, options);
+  const hostname = listen.hostname ?? "0.0.0.0";
+  const listener = listen.tls
+    ? Deno.listenTls({ hostname, port: listen.port, cert: listen.tls.cert, key: listen.tls.key })
+    : Deno.listen({ hostname, port: listen.port, transport: "tcp" });
   return new AssociationServer(listener, handler, options);
 }

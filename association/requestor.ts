@@ -99,19 +99,47 @@ export interface RequestAssociationOptions extends AssociationOptions {
   readonly peer?: string;
 }
 
+/**
+ * TLS for a requestor: the Secure Transport Connection Profiles of PS3.15
+ * Annex B (B.1 Basic TLS, B.9 BCP 195). The connection uses TLS 1.2 or 1.3
+ * only (Deno's TLS stack offers nothing older), as BCP 195 (RFC 9325 §3.1.1)
+ * requires, and the acceptor's certificate must name the host connected to.
+ */
+export interface ConnectTlsOptions {
+  /**
+   * Certificates (PEM) of the authorities trusted to sign the acceptor's
+   * certificate, in addition to the system's default roots (PS3.15 B.1:
+   * the acceptor is authenticated by its X.509 certificate).
+   */
+  readonly caCerts?: readonly string[];
+  /**
+   * Our certificate chain (PEM), for acceptors that require a client
+   * certificate (PS3.15 B.1 authenticates both peers). Needs `key`.
+   */
+  readonly cert?: string;
+  /** The private key (PEM) of `cert`. */
+  readonly key?: string;
+}
+
 /** Options of {@linkcode connect}. */
 export interface ConnectOptions extends Omit<RequestAssociationOptions, "peer"> {
   /**
-   * Milliseconds to wait for the TCP connection. 0 means no limit.
+   * Milliseconds to wait for the TCP connection (and, with `tls`, its
+   * handshake). 0 means no limit.
    *
    * @default {30000}
    */
   readonly connectTimeout?: number;
+  /**
+   * Use a TLS connection (PS3.15 Annex B, BCP 195: TLS 1.2 or later) instead
+   * of plain TCP. Without it the connection is plain TCP.
+   */
+  readonly tls?: ConnectTlsOptions;
 }
 
 /**
  * Requests an association over a TCP connection to `hostname:port`: opens
- * the connection (with `TCP_NODELAY`), sends the A-ASSOCIATE-RQ and waits
+ * the connection (with `TCP_NODELAY`, or over TLS with `options.tls`), sends the A-ASSOCIATE-RQ and waits
  * for the answer (PS3.8 §9.1.2; state machine Evt1, AE-1, AE-2, AE-3).
  *
  * @param hostname The acceptor's host name or IP address.
@@ -156,6 +184,9 @@ export function connect(
       }, connectTimeout)
       : undefined;
     try {
+      if (options.tls !== undefined) {
+        return await connectTls(hostname, port, options.tls, controller.signal);
+      }
       const conn = await Deno.connect({ hostname, port, signal: controller.signal });
       conn.setNoDelay(true);
       return conn;
@@ -165,6 +196,49 @@ export function connect(
     }
   };
   return establish(open, { ...options, peer: `${hostname}:${port}` });
+}
+
+/**
+ * Opens a TLS connection and completes its handshake, or rejects with the
+ * reason of `signal` when it is aborted first (`Deno.connectTls` takes no
+ * signal: a connection that arrives late is closed).
+ */
+async function connectTls(
+  hostname: string,
+  port: number,
+  tls: ConnectTlsOptions,
+  signal: AbortSignal,
+): Promise<Deno.TlsConn> {
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new TypeError("Cannot connect over TLS: a client certificate needs both cert and key");
+  }
+  signal.throwIfAborted();
+  const connecting = (async () => {
+    const conn = await Deno.connectTls({
+      hostname,
+      port,
+      ...(tls.caCerts && { caCerts: [...tls.caCerts] }),
+      ...(tls.cert !== undefined && tls.key !== undefined && { cert: tls.cert, key: tls.key }),
+    });
+    try {
+      await conn.handshake();
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+    return conn;
+  })();
+  const aborted = Promise.withResolvers<never>();
+  const onAbort = () => {
+    aborted.reject(signal.reason);
+    connecting.then((conn) => conn.close(), () => {});
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await Promise.race([connecting, aborted.promise]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
 
 /**

@@ -28,23 +28,41 @@ import { AssociationAbortedError } from "./errors.ts";
 export type AssociationHandler = (association: Association) => void | Promise<void>;
 
 /**
- * What the server accepts connections from: a `Deno.TcpListener`, or any
- * object with its `addr`, `accept()` and `close()` (e.g. a wrapper that
- * counts or filters connections, or a test double whose `accept()` fails).
+ * What the server accepts connections from: a `Deno.TcpListener`, a
+ * `Deno.TlsListener`, or any object with its `addr`, `accept()` and
+ * `close()` (e.g. a wrapper that counts or filters connections, or a test
+ * double whose `accept()` fails).
  */
 export interface AssociationListener {
   /** The address listened on. */
   readonly addr: Deno.NetAddr;
   /** The next connection; rejects when closed or on an accept error such as EMFILE. */
-  accept(): Promise<Deno.TcpConn>;
+  accept(): Promise<Deno.TcpConn | Deno.TlsConn>;
   /** Stops listening; a pending `accept()` then rejects. */
   close(): void;
 }
 
-/** Where to listen: an open listener (the server takes it over) or an address. */
+/**
+ * The server's certificate for TLS: the Secure Transport Connection Profiles
+ * of PS3.15 Annex B (B.1 Basic TLS, B.9 BCP 195). Only TLS 1.2 and 1.3 are
+ * offered (Deno's TLS stack has nothing older), as BCP 195 (RFC 9325 §3.1.1)
+ * requires. Client certificates are not requested.
+ */
+export interface ListenTlsOptions {
+  /** Our certificate chain (PEM): the acceptor's X.509 certificate of PS3.15 B.1. */
+  readonly cert: string;
+  /** The private key (PEM) of `cert`. */
+  readonly key: string;
+}
+
+/**
+ * Where to listen: an open TCP or TLS listener (the server takes it over),
+ * or an address, served over TLS when it has `tls`.
+ */
 export type ListenTarget = AssociationListener | {
   readonly hostname?: string;
   readonly port: number;
+  readonly tls?: ListenTlsOptions;
 };
 
 /** First and last delay, in ms, before accepting again after an accept error. */
@@ -124,7 +142,7 @@ export class AssociationServer implements AsyncDisposable {
   /**
    * Starts serving on `listener`.
    *
-   * @param listener The TCP listener; the server closes it at shutdown.
+   * @param listener The TCP or TLS listener; the server closes it at shutdown.
    * @param handler Called with each established association.
    * @param options Acceptor options for every association, and server limits.
    */
@@ -191,7 +209,7 @@ export class AssociationServer implements AsyncDisposable {
   async #accept(max: number): Promise<void> {
     let delay = 0;
     for (;;) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.TcpConn | Deno.TlsConn;
       try {
         conn = await this.#listener.accept();
         delay = 0;
@@ -206,7 +224,7 @@ export class AssociationServer implements AsyncDisposable {
         if (await this.#stopped(delay)) return;
         continue;
       }
-      conn.setNoDelay(true);
+      if ("setNoDelay" in conn) conn.setNoDelay(true); // A TlsConn has none.
       const session = this.#serve(conn, this.#active >= max);
       this.#sessions.add(session);
       session.finally(() => this.#sessions.delete(session));
@@ -224,7 +242,7 @@ export class AssociationServer implements AsyncDisposable {
     }
   }
 
-  async #serve(conn: Deno.TcpConn, overLimit: boolean): Promise<void> {
+  async #serve(conn: Deno.TcpConn | Deno.TlsConn, overLimit: boolean): Promise<void> {
     if (!overLimit) this.#active++;
     const options = this.#options;
     const handled = Promise.withResolvers<void>();
@@ -269,8 +287,10 @@ export class AssociationServer implements AsyncDisposable {
  * `handler`. Bad peers (garbage, silence, vanishing mid-PDU) end their own
  * association only; the server keeps accepting.
  *
- * @param listen A `Deno.TcpListener` (or another {@linkcode AssociationListener}) to take over, or `{ hostname, port }`
- * to listen on (port 0 picks a free port, see {@linkcode AssociationServer.addr}).
+ * @param listen A `Deno.TcpListener` or `Deno.TlsListener` (or another {@linkcode AssociationListener}) to take over, or
+ * `{ hostname, port }` to listen on (port 0 picks a free port, see
+ * {@linkcode AssociationServer.addr}); `{ hostname, port, tls: { cert, key } }`
+ * serves TLS only (PS3.15 Annex B, BCP 195: TLS 1.2 or later).
  * @param handler Called with each established association.
  * @param options Acceptor options for every association, and server limits.
  * @returns The running server.
@@ -289,8 +309,10 @@ export function serveAssociations(
   handler: AssociationHandler,
   options: AssociationServerOptions = {},
 ): AssociationServer {
-  const listener: AssociationListener = "accept" in listen
-    ? listen
-    : Deno.listen({ hostname: listen.hostname ?? "0.0.0.0", port: listen.port, transport: "tcp" });
+  if ("accept" in listen) return new AssociationServer(listen, handler, options);
+  const hostname = listen.hostname ?? "0.0.0.0";
+  const listener: AssociationListener = listen.tls
+    ? Deno.listenTls({ hostname, port: listen.port, cert: listen.tls.cert, key: listen.tls.key })
+    : Deno.listen({ hostname, port: listen.port, transport: "tcp" });
   return new AssociationServer(listener, handler, options);
 }

@@ -10,6 +10,7 @@ import type { Durability, ServiceProviderOptions } from "../scp/mod.ts";
 import { DEFAULT_PORT } from "../service/mod.ts";
 import type { ScuOptions } from "../scu/mod.ts";
 import { type OptionTable, UsageError } from "./_args.ts";
+import { fileError } from "./_file_error.ts";
 import { associationEvents } from "./_log.ts";
 
 /** The options of the commands that call a peer: who we are, who they are, how long to wait. */
@@ -32,6 +33,22 @@ export const PEER_OPTIONS = {
     default: false,
     description: "machine-readable output: JSON, one a line",
   },
+  tls: {
+    type: "boolean",
+    default: false,
+    description: "connect over TLS 1.2 or later (PS3.15 Annex B, BCP 195)",
+  },
+  "tls-ca": {
+    type: "string",
+    value: "FILE",
+    description: "trusted CA certificates, PEM, besides the system's roots (implies --tls)",
+  },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    description: "our client certificate (chain), PEM, with --tls-key (implies --tls)",
+  },
+  "tls-key": { type: "string", value: "FILE", description: "the private key of --tls-cert, PEM" },
 } as const satisfies OptionTable;
 
 /** The options of every command that opens associations: logging and our PDU size. */
@@ -91,7 +108,64 @@ export const SERVER_OPTIONS = {
     description:
       "on SIGINT/SIGTERM, how long associations in progress may take before they are aborted",
   },
+  "tls-cert": {
+    type: "string",
+    value: "FILE",
+    description: "serve TLS 1.2 or later only (PS3.15 Annex B, BCP 195) with this certificate, PEM",
+  },
+  "tls-key": { type: "string", value: "FILE", description: "the private key of --tls-cert, PEM" },
 } as const satisfies OptionTable;
+
+function readPem(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+}
+
+function certAndKey(
+  values: { "tls-cert"?: string | undefined; "tls-key"?: string | undefined },
+): { cert: string; key: string } | undefined {
+  const certFile = values["tls-cert"];
+  const keyFile = values["tls-key"];
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined) throw new UsageError("--tls-key needs --tls-cert");
+  if (keyFile === undefined) throw new UsageError("--tls-cert needs --tls-key");
+  return { cert: readPem(certFile), key: readPem(keyFile) };
+}
+
+/**
+ * The TLS of a client command (PS3.15 Annex B): with `--tls`, `--tls-ca` or
+ * `--tls-cert`, TLS trusting the system's roots and the `--tls-ca` file,
+ * presenting the `--tls-cert`/`--tls-key` pair if given. Unreadable files
+ * are named; a key without a certificate (or the reverse) is a usage error.
+ */
+export function clientTls(
+  values: {
+    tls: boolean;
+    "tls-ca"?: string | undefined;
+    "tls-cert"?: string | undefined;
+    "tls-key"?: string | undefined;
+  },
+): Pick<ScuOptions, "tls"> {
+  const pair = certAndKey(values);
+  const ca = values["tls-ca"];
+  if (!values.tls && ca === undefined && pair === undefined) return {};
+  return { tls: { ...(ca !== undefined && { caCerts: [readPem(ca)] }), ...pair } };
+}
+
+/**
+ * The TLS of a server command (PS3.15 Annex B): TLS only with
+ * `--tls-cert`/`--tls-key`, plain TCP without them. Unreadable files are
+ * named; one without the other is a usage error.
+ */
+export function serverTls(
+  values: { "tls-cert"?: string | undefined; "tls-key"?: string | undefined },
+): Pick<ServiceProviderOptions, "tls"> {
+  const pair = certAndKey(values);
+  return pair ? { tls: pair } : {};
+}
 
 /**
  * How a server command stops, from `--shutdown-timeout` (checked at once):

@@ -7,6 +7,7 @@
 import { echo as echoScu } from "../scu/mod.ts";
 import { defineCommand } from "./_args.ts";
 import {
+  clientTls,
   explained,
   hostPort,
   NETWORK_OPTIONS,
@@ -30,6 +31,7 @@ export const echo = defineCommand({
       calledAeTitle: values.call,
       ...timeouts(values.timeout),
       ...networkOptions(values),
+      ...clientTls(values),
     }));
   if (values.json) {
     console.log(

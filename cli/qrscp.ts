@@ -16,6 +16,7 @@ import {
   SERVER_OPTIONS,
   serverPortAndDir,
   serverStop,
+  serverTls,
   untilStopped,
 } from "./_common.ts";
 import { Progress } from "./_progress.ts";
@@ -69,6 +70,7 @@ export const qrscp = defineCommand({
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
   const network = networkOptions(values);
   const access = accessOptions(values);
+  const tls = serverTls(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);
   using archive = Archive.open({ database: values.db });
@@ -93,6 +95,7 @@ export const qrscp = defineCommand({
     destinations,
     ...network,
     ...access,
+    ...tls,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;
       console.log(

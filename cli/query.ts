@@ -15,6 +15,7 @@ import { keywordOf, Tag } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
 import { defineCommand, UsageError, type Values } from "./_args.ts";
 import {
+  clientTls,
   durabilityOf,
   explained,
   hostPort,
@@ -68,6 +69,7 @@ function setup(values: Values<typeof FIND_OPTIONS>, positionals: string[]) {
     relational: values.relational,
     ...timeouts(values.timeout),
     ...networkOptions(values),
+    ...clientTls(values),
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   return { scu, query, host, port };

@@ -7,6 +7,7 @@
 import { expandPaths, store as storeScu } from "../scu/mod.ts";
 import { defineCommand } from "./_args.ts";
 import {
+  clientTls,
   explained,
   hostPort,
   NETWORK_OPTIONS,
@@ -43,6 +44,7 @@ export const store = defineCommand({
       calledAeTitle: values.call,
       ...timeouts(values.timeout),
       ...networkOptions(values),
+      ...clientTls(values),
       onResult: (r) => {
         done++;
         bytes += r.bytes;

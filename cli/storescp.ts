@@ -16,6 +16,7 @@ import {
   SERVER_OPTIONS,
   serverPortAndDir,
   serverStop,
+  serverTls,
   untilStopped,
 } from "./_common.ts";
 
@@ -44,6 +45,7 @@ export const storescp = defineCommand({
   const durable = durabilityOf(values.fsync, true);
   const network = networkOptions(values);
   const access = accessOptions(values);
+  const tls = serverTls(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);
   const scp = new StorageScp({
@@ -54,6 +56,7 @@ export const storescp = defineCommand({
     durable,
     ...network,
     ...access,
+    ...tls,
     onFileStored: (f) => {
       console.log(
         values.json

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ConnectTlsOptions } from "../association/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { Dataset } from "../dataset/mod.ts";
@@ -18,6 +19,12 @@ export interface MoveDestination {
   readonly hostname: string;
   /** TCP port. */
   readonly port: number;
+  /**
+   * Send to the destination over TLS (PS3.15 Annex B, BCP 195: TLS 1.2 or
+   * later) with these trusted CA certificates and optional client
+   * certificate (PEM). Without it the sub-operations use plain TCP.
+   */
+  readonly tls?: ConnectTlsOptions;
 }
 
 /** Options of {@linkcode MoveService}. */
@@ -112,6 +119,7 @@ export class MoveService {
             callingAeTitle: aeTitle,
             calledAeTitle: destinationAe,
             signal: context.signal,
+            ...(destination.tls && { tls: destination.tls }),
             ...(options.events ? { events: options.events } : {}),
             moveOriginator: {
               aeTitle: association.callingAeTitle,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ConnectOptions, UserIdentityOptions } from "../association/mod.ts";
+import type { ConnectOptions, ConnectTlsOptions, UserIdentityOptions } from "../association/mod.ts";
 
 /** Options shared by the SCU functions and classes. */
 export interface ScuOptions {
@@ -43,6 +43,13 @@ export interface ScuOptions {
    * @default {60000}
    */
   dimseTimeout?: number;
+  /**
+   * Connect over TLS (the Secure Transport Connection Profiles of PS3.15
+   * Annex B, B.1 and B.9 BCP 195: TLS 1.2 or later) with these trusted CA
+   * certificates and optional client certificate (PEM); `{}` trusts the
+   * system's roots. Without it the connection is plain TCP.
+   */
+  tls?: ConnectTlsOptions;
   /** A user identity to present (PS3.7 D.3.3.7). */
   userIdentity?: UserIdentityOptions;
   /** Where association events go. */
@@ -74,6 +81,7 @@ export function connectOptionsFor(
     ...(options.associationTimeout !== undefined
       ? { associationTimeout: options.associationTimeout }
       : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
     ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
     ...(options.events ? { events: options.events } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -11,6 +11,7 @@ import {
   type Association,
   ASSOCIATION_REJECTIONS,
   type AssociationServer,
+  type ListenTlsOptions,
   serveAssociations,
   type SupportedAbstractSyntax,
   type UserIdentityPolicy,
@@ -56,6 +57,13 @@ export interface ServiceProviderOptions {
    * @default {11112}
    */
   port?: number;
+  /**
+   * Serve TLS only, with this certificate chain and key (PEM): the Secure
+   * Transport Connection Profiles of PS3.15 Annex B (B.1 Basic TLS, B.9
+   * BCP 195). Only TLS 1.2 and 1.3 are offered, as BCP 195 (RFC 9325 §3.1.1)
+   * requires. Without it the provider serves plain TCP.
+   */
+  tls?: ListenTlsOptions;
   /**
    * Concurrent associations; more are rejected with transient congestion.
    *
@@ -138,7 +146,11 @@ export class ServiceProvider implements AsyncDisposable {
       return userPolicy?.(info);
     };
     this.#server = serveAssociations(
-      { hostname: options.hostname ?? "0.0.0.0", port: options.port ?? DEFAULT_PORT },
+      {
+        hostname: options.hostname ?? "0.0.0.0",
+        port: options.port ?? DEFAULT_PORT,
+        ...(options.tls && { tls: options.tls }),
+      },
       async (association) => {
         options.onAssociation?.(association);
         const channel = new DimseChannel(association, channelOptions);

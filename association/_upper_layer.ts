@@ -86,6 +86,8 @@ export class _UpperLayer {
   #opening: Promise<void> = Promise.resolve();
   #openAbort = new AbortController();
   #timers = new Map<Timer, ReturnType<typeof setTimeout>>();
+  /** Pieces of work that suspend the idle timeout (busyWith()). */
+  #busy = 0;
   #outcome: _Outcome | undefined;
   #request: AssociateRqPdu | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
@@ -442,7 +444,19 @@ export class _UpperLayer {
 
   #restartIdleTimer(): void {
     const ms = this.options.idleTimeout;
-    if (ms) this.#startTimer("idle", ms, () => this.#timeout("PDU", ms));
+    // An association whose service is still working is not idle, however
+    // long its work keeps the wire silent (see busyWith()).
+    if (ms && this.#busy === 0) this.#startTimer("idle", ms, () => this.#timeout("PDU", ms));
+  }
+
+  /** Work in progress that suspends the idle timeout until it settles. */
+  busyWith(work: Promise<unknown>): void {
+    this.#busy++;
+    this.#stopTimer("idle");
+    work.catch(() => {}).finally(() => {
+      this.#busy--;
+      if (this.#state === "Sta6") this.#restartIdleTimer();
+    });
   }
 
   #emit(type: AssociationEventType, init: Omit<AssociationEventInit, "peer">): void {

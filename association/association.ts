@@ -299,6 +299,21 @@ export class Association implements AsyncDisposable {
     );
   }
 
+  /**
+   * Tells the association that its service is at work until `work` settles
+   * (a request being handled, a response awaited), so that the idle timeout
+   * (`idleTimeout`) does not end it meanwhile, however long the wire stays
+   * silent. The DIMSE channel does this for every message in progress.
+   *
+   * @example Keep an association alive during a long local task
+   * ```ts ignore
+   * association.busyWith(longTask());
+   * ```
+   */
+  busyWith(work: Promise<unknown>): void {
+    this.#ul.busyWith(work);
+  }
+
   /** Releases the association if it is established, then waits for it to end; never throws. */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#ul.state === "Sta6" || this.#ul.state === "Sta8") {

@@ -101,6 +101,12 @@ export const SERVER_OPTIONS = {
     default: false,
     description: "reject associations that call another AE title than --aet",
   },
+  "idle-timeout": {
+    type: "string",
+    default: "60",
+    value: "SECONDS",
+    description: "abort an association silent (or stalled inside a PDU) this long; 0: never",
+  },
   "shutdown-timeout": {
     type: "string",
     default: "30",
@@ -189,6 +195,19 @@ export function serverStop(
       );
     }
   };
+}
+
+/** The limits of a server command: `--idle-timeout`, checked at once. */
+export function serverLimits(
+  values: { "idle-timeout": string },
+): Pick<ServiceProviderOptions, "idleTimeout"> {
+  const seconds = Number(values["idle-timeout"]);
+  if (values["idle-timeout"].trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(
+      `--idle-timeout must be a number of seconds, not "${values["idle-timeout"]}"`,
+    );
+  }
+  return { idleTimeout: Math.round(seconds * 1000) };
 }
 
 /**

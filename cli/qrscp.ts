@@ -14,6 +14,7 @@ import {
   NETWORK_OPTIONS,
   networkOptions,
   SERVER_OPTIONS,
+  serverLimits,
   serverPortAndDir,
   serverStop,
   serverTls,
@@ -69,7 +70,7 @@ export const qrscp = defineCommand({
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
   const network = networkOptions(values);
-  const access = accessOptions(values);
+  const access = { ...accessOptions(values), ...serverLimits(values) };
   const tls = serverTls(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);

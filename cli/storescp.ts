@@ -14,6 +14,7 @@ import {
   NETWORK_OPTIONS,
   networkOptions,
   SERVER_OPTIONS,
+  serverLimits,
   serverPortAndDir,
   serverStop,
   serverTls,
@@ -44,7 +45,7 @@ export const storescp = defineCommand({
 }, async (values, _positionals, signal) => {
   const durable = durabilityOf(values.fsync, true);
   const network = networkOptions(values);
-  const access = accessOptions(values);
+  const access = { ...accessOptions(values), ...serverLimits(values) };
   const tls = serverTls(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);

@@ -405,6 +405,8 @@ export class DimseChannel {
     };
     const task = this.#handle(request, discard);
     this.#handlers.add(task);
+    // A request being handled is no idle association, however long it takes.
+    this.association.busyWith(task);
     // #handle answers every failure itself; nothing may escape as an unhandled rejection.
     task.catch((e) => this.#options.onWarning?.(`${command.type} handler task failed: ${e}`))
       .finally(() => this.#handlers.delete(task));

@@ -27,6 +27,9 @@ import {
 /** The port a service provider listens on by default: the registered DICOM port. */
 export const DEFAULT_PORT = 11112;
 
+/** How long a service provider lets an established association stay silent, by default. */
+export const DEFAULT_IDLE_TIMEOUT = 60_000;
+
 /** Options shared by every service provider. */
 export interface ServiceProviderOptions {
   /**
@@ -82,6 +85,14 @@ export interface ServiceProviderOptions {
   userIdentity?: UserIdentityPolicy;
   /** Milliseconds to wait for a DIMSE response (e.g. C-STORE sub-operations). */
   dimseTimeout?: number;
+  /**
+   * Milliseconds an established association may go without a PDU either
+   * way (or stay halfway through one) before it is aborted, so that silent
+   * or stalled peers cannot hold every slot; 0 for no limit.
+   *
+   * @default {60000}
+   */
+  idleTimeout?: number;
   /** Where association events go. */
   events?: EventTarget;
   /** Receives problems that ended one association but not the server. */
@@ -165,6 +176,7 @@ export class ServiceProvider implements AsyncDisposable {
           ...definition.supportedAbstractSyntaxes,
         ],
         maxAssociations: options.maxAssociations ?? 32,
+        idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
         maxPduLength: options.maxPduLength ?? 65536,
         accessControl,
         ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),

@@ -109,3 +109,52 @@ Deno.test("dcm storescp exits 0 on SIGTERM within --shutdown-timeout though a pe
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a service provider aborts an association silent for idleTimeout, and one stalled halfway through a PDU", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "idle-" });
+  const scp = new StorageScp({ hostname: HOST, port: 0, directory: dir, idleTimeout: 200 });
+  try {
+    // Silent after the association is established.
+    const silent = await connect(HOST, scp.port, { presentationContexts: VERIFICATION_CONTEXT });
+    const closed = await within(silent.closed, 20_000, "the silent association");
+    assertEquals(closed.how, "aborted");
+    // Stalled inside a PDU: associated on a raw socket, then 3 bytes of a P-DATA-TF header.
+    const conn = await Deno.connect({ hostname: HOST, port: scp.port });
+    const { encodePdu } = await import("../pdu/mod.ts");
+    const { associateRq } = await import("./association_helpers.ts");
+    await conn.write(encodePdu(associateRq()));
+    const reader = conn.readable.getReader();
+    await reader.read(); // the A-ASSOCIATE-AC (small: one read)
+    await conn.write(new Uint8Array([0x04, 0x00, 0x00]));
+    // The server sends an A-ABORT (PDU type 07H); a conformant peer then
+    // closes, as this one does (a silent one is closed at the ARTIM timeout).
+    const { value } = await within(reader.read(), 20_000, "the stalled connection");
+    assertEquals(value?.[0], 0x07);
+    reader.releaseLock();
+    conn.close();
+  } finally {
+    await scp.shutdown({ abort: true });
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the idle timeout does not end an association whose request is still being handled", async () => {
+  const { ServiceProvider } = await import("../service/mod.ts");
+  const { echo } = await import("../scu/mod.ts");
+  // A handler that works three idle periods long while the wire stays silent.
+  const scp = new ServiceProvider({
+    supportedAbstractSyntaxes: [],
+    handlers: {
+      "C-ECHO-RQ": async (_request, context) => {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await context.respond({ status: 0 });
+      },
+    },
+  }, { hostname: HOST, port: 0, idleTimeout: 200 });
+  try {
+    const result = await within(echo(HOST, scp.port), 20_000, "the echo");
+    assertEquals(result.status, 0);
+  } finally {
+    await scp.shutdown({ abort: true });
+  }
+});

@@ -12,6 +12,7 @@ import { QueryRetrieveScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, store } from "../scu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { HOST } from "./_qr_fixtures.ts";
+import { withDeadline } from "./_storage_corpus.ts";
 
 /** A TCP listener that accepts and never says a word, until disposed. */
 function silentPeer(): Deno.NetAddr & AsyncDisposable {
@@ -31,19 +32,6 @@ function silentPeer(): Deno.NetAddr & AsyncDisposable {
   });
 }
 
-/** Fails instead of waiting when `promise` does not settle within `ms`: a safety net, not a timing. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Aborts once `ready` resolves: the request is under way by then, whatever the machine's speed. */
 function abortWhen(ready: Promise<unknown>): AbortSignal {
   const controller = new AbortController();
@@ -59,7 +47,7 @@ Deno.test("store() to a peer silent after TCP connect ends at once when its sign
   const connected = Promise.withResolvers<void>();
   const events = new EventTarget();
   events.addEventListener("pdu-sent", () => connected.resolve(), { once: true });
-  const error = await within(
+  const error = await withDeadline(
     store(HOST, peer.port, [dataset], {
       events,
       // Before, the caller waited for the silent peer's close, up to the ARTIM timeout (30 s).
@@ -103,7 +91,7 @@ Deno.test("C-CANCEL of a C-MOVE whose destination is silent ends the C-MOVE with
     });
     await using scu = new QueryRetrieveScu(HOST, scp.port);
     // Before, the C-MOVE waited out the sub-operation's ARTIM timeout (30 s).
-    const result = await within(
+    const result = await withDeadline(
       Promise.resolve(
         scu.move(
           new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyInstanceUID, "*"),

@@ -9,19 +9,7 @@ import { StorageScp } from "../scp/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { MAIN } from "./_cli.ts";
 import { HOST } from "./_qr_fixtures.ts";
-
-/** Fails instead of hanging when `promise` does not settle within `ms` (a safety net, not a timing). */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { withDeadline } from "./_storage_corpus.ts";
 
 const VERIFICATION_CONTEXT = [{
   abstractSyntax: Uid.Verification,
@@ -36,7 +24,7 @@ Deno.test("shutdown({ timeout }) aborts an association still open at the deadlin
     const association = await connect(HOST, scp.port, {
       presentationContexts: VERIFICATION_CONTEXT,
     });
-    const aborted = await within(scp.shutdown({ timeout: 200 }), 20_000, "shutdown");
+    const aborted = await withDeadline(scp.shutdown({ timeout: 200 }), 20_000, "shutdown");
     assertEquals(aborted, 1);
     const closed = await association.closed;
     assertEquals(closed.how, "aborted");
@@ -56,7 +44,7 @@ Deno.test("shutdown({ timeout }) lets an association that releases in time end n
     });
     const stopping = scp.shutdown({ timeout: 10_000 });
     await association.release(); // not aborted: the deadline is far
-    await within(stopping, 20_000, "shutdown");
+    await withDeadline(stopping, 20_000, "shutdown");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -96,7 +84,7 @@ Deno.test("dcm storescp exits 0 on SIGTERM within --shutdown-timeout though a pe
     }
     const association = await connect(HOST, port, { presentationContexts: VERIFICATION_CONTEXT });
     child.kill("SIGTERM");
-    const status = await within(child.status, 20_000, "dcm storescp");
+    const status = await withDeadline(child.status, 20_000, "dcm storescp");
     for (;;) {
       const { value, done } = await lines.read();
       if (done) break;
@@ -116,7 +104,7 @@ Deno.test("a service provider aborts an association silent for idleTimeout, and 
   try {
     // Silent after the association is established.
     const silent = await connect(HOST, scp.port, { presentationContexts: VERIFICATION_CONTEXT });
-    const closed = await within(silent.closed, 20_000, "the silent association");
+    const closed = await withDeadline(silent.closed, 20_000, "the silent association");
     assertEquals(closed.how, "aborted");
     // Stalled inside a PDU: associated on a raw socket, then 3 bytes of a P-DATA-TF header.
     const conn = await Deno.connect({ hostname: HOST, port: scp.port });
@@ -128,7 +116,7 @@ Deno.test("a service provider aborts an association silent for idleTimeout, and 
     await conn.write(new Uint8Array([0x04, 0x00, 0x00]));
     // The server sends an A-ABORT (PDU type 07H); a conformant peer then
     // closes, as this one does (a silent one is closed at the ARTIM timeout).
-    const { value } = await within(reader.read(), 20_000, "the stalled connection");
+    const { value } = await withDeadline(reader.read(), 20_000, "the stalled connection");
     assertEquals(value?.[0], 0x07);
     reader.releaseLock();
     conn.close();
@@ -152,7 +140,7 @@ Deno.test("the idle timeout does not end an association whose request is still b
     },
   }, { hostname: HOST, port: 0, idleTimeout: 200 });
   try {
-    const result = await within(echo(HOST, scp.port), 20_000, "the echo");
+    const result = await withDeadline(echo(HOST, scp.port), 20_000, "the echo");
     assertEquals(result.status, 0);
   } finally {
     await scp.shutdown({ abort: true });

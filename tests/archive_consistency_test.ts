@@ -4,7 +4,7 @@
  * C-GET (the file) and after a restart (a new index of the same folder).
  */
 import { Archive } from "../archive/mod.ts";
-import { Dataset, encodePart10 } from "../dataset/mod.ts";
+import { Dataset, decodePart10, encodePart10 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { assertEquals } from "./_assert.ts";
 
@@ -50,7 +50,6 @@ Deno.test("an instance stored again with new patient and study data is what C-FI
     // The file C-GET sends says the same.
     const [file] = archive.instances("PATIENT", [...archive.records("PATIENT")][0]!.key)
       .filter((i) => i.sopInstanceUid === "2.25.1");
-    const { decodePart10 } = await import("../dataset/mod.ts");
     assertEquals(
       decodePart10(await Deno.readFile(file!.path)).dataset.string(Tag.PatientName),
       "Roe^Jane",

@@ -5,8 +5,12 @@
  */
 import { AssociationAbortedError, connect } from "../association/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
+import { encodePdu } from "../pdu/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
+import { echo } from "../scu/mod.ts";
+import { ServiceProvider } from "../service/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { associateRq } from "./association_helpers.ts";
 import { MAIN } from "./_cli.ts";
 import { HOST } from "./_qr_fixtures.ts";
 import { withDeadline } from "./_storage_corpus.ts";
@@ -108,8 +112,6 @@ Deno.test("a service provider aborts an association silent for idleTimeout, and 
     assertEquals(closed.how, "aborted");
     // Stalled inside a PDU: associated on a raw socket, then 3 bytes of a P-DATA-TF header.
     const conn = await Deno.connect({ hostname: HOST, port: scp.port });
-    const { encodePdu } = await import("../pdu/mod.ts");
-    const { associateRq } = await import("./association_helpers.ts");
     await conn.write(encodePdu(associateRq()));
     const reader = conn.readable.getReader();
     await reader.read(); // the A-ASSOCIATE-AC (small: one read)
@@ -127,8 +129,6 @@ Deno.test("a service provider aborts an association silent for idleTimeout, and 
 });
 
 Deno.test("the idle timeout does not end an association whose request is still being handled", async () => {
-  const { ServiceProvider } = await import("../service/mod.ts");
-  const { echo } = await import("../scu/mod.ts");
   // A handler that works three idle periods long while the wire stays silent.
   const scp = new ServiceProvider({
     supportedAbstractSyntaxes: [],

@@ -46,6 +46,11 @@ import type {
 } from "./messages.ts";
 import { PendingRequest } from "./_request.ts";
 
+/** Data set PDVs shorter than this are gathered before the reader sees them. */
+const SMALL_PDV = 4096;
+/** The size small PDVs are gathered to. */
+const GATHERED_CHUNK = 64 << 10;
+
 /** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
 const DEFAULT_MAX_COMMAND_LENGTH = 65536;
 
@@ -323,7 +328,18 @@ export class DimseChannel {
     } else if (cur.collect) {
       cur.bytes.push(pdv.data);
     } else if (cur.stream && !cur.streamClosed) {
-      cur.stream.enqueue(pdv.data);
+      // Small PDVs (a peer may send 1-byte ones) are gathered into chunks of
+      // GATHERED_CHUNK bytes: each chunk held costs far more than its bytes,
+      // and the queue is bounded in bytes. Large ones pass as they are.
+      if (pdv.data.length < SMALL_PDV) {
+        cur.bytes.push(pdv.data);
+        if (cur.bytes.length >= GATHERED_CHUNK || pdv.isLastFragment) {
+          cur.stream.enqueue(cur.bytes.take(cur.bytes.length));
+        }
+      } else {
+        if (cur.bytes.length > 0) cur.stream.enqueue(cur.bytes.take(cur.bytes.length));
+        cur.stream.enqueue(pdv.data);
+      }
       // Back-pressure: stop reading the association until the reader catches up.
       while ((cur.stream.desiredSize ?? 1) <= 0 && !cur.streamClosed && this.#ended === undefined) {
         cur.space = Promise.withResolvers<void>();

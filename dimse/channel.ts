@@ -33,6 +33,7 @@ import {
   type RequestType,
   RESPONSE_TYPE,
 } from "./command_sets.ts";
+import { ResponseTooLargeError } from "./errors.ts";
 import { STATUS, statusCategory } from "./status.ts";
 import { _sendMessage } from "./_send.ts";
 import type {
@@ -50,6 +51,9 @@ import { PendingRequest } from "./_request.ts";
 const SMALL_PDV = 4096;
 /** The size small PDVs are gathered to. */
 const GATHERED_CHUNK = 64 << 10;
+
+/** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}. */
+const DEFAULT_MAX_RESPONSE_DATASET_LENGTH = 64 << 20;
 
 /** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
 const DEFAULT_MAX_COMMAND_LENGTH = 65536;
@@ -78,6 +82,14 @@ export interface DimseChannelOptions {
    * @default {1048576}
    */
   datasetHighWaterMark?: number;
+  /**
+   * Largest data set of a response (a C-FIND match, say) held in memory, in
+   * bytes; a larger one aborts the association and fails its request with
+   * {@linkcode ResponseTooLargeError}.
+   *
+   * @default {67108864}
+   */
+  maxResponseDatasetLength?: number;
   /** Receives problems that do not end the association (a response nobody waits for...). */
   onWarning?: (message: string) => void;
 }
@@ -327,6 +339,18 @@ export class DimseChannel {
       // The data set of a request answered with a failure: nothing to keep.
     } else if (cur.collect) {
       cur.bytes.push(pdv.data);
+      const max = this.#options.maxResponseDatasetLength ?? DEFAULT_MAX_RESPONSE_DATASET_LENGTH;
+      if (cur.bytes.length > max) {
+        const error = new ResponseTooLargeError(
+          `A ${cur.command.type} data set exceeded ${max} bytes`,
+        );
+        this.#options.onWarning?.(error.message);
+        await this.association.abort(
+          ABORT_SOURCE.SERVICE_USER,
+          ABORT_REASON.REASON_NOT_SPECIFIED,
+        );
+        throw error;
+      }
     } else if (cur.stream && !cur.streamClosed) {
       // Small PDVs (a peer may send 1-byte ones) are gathered into chunks of
       // GATHERED_CHUNK bytes: each chunk held costs far more than its bytes,

@@ -14,3 +14,23 @@ export class DimseTimeoutError extends DicomError {
     this.name = "DimseTimeoutError";
   }
 }
+
+/**
+ * A response's data set (a C-FIND match, say) grew past
+ * {@linkcode DimseChannelOptions.maxResponseDatasetLength}; the association
+ * was aborted rather than hold it in memory.
+ *
+ * @example
+ * ```ts
+ * import { ResponseTooLargeError } from "./mod.ts";
+ * const error = new ResponseTooLargeError("A C-FIND-RSP data set exceeded 67108864 bytes");
+ * console.log(error.name); // "ResponseTooLargeError"
+ * ```
+ */
+export class ResponseTooLargeError extends DicomError {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ResponseTooLargeError";
+  }
+}

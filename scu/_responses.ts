@@ -13,11 +13,20 @@ import {
 } from "../dimse/mod.ts";
 import type { RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";
 
-/** The identifier of a response, if it has one. */
+/**
+ * The identifier of a response, if it has one: up to 64 MiB inflated, as
+ * the channel holds at most that much of a response by default (a deflated
+ * one could otherwise inflate without bound).
+ */
 export function decodeIdentifier(response: DimseResponse): Promise<Dataset | undefined> {
   if (response.dataset === undefined) return Promise.resolve(undefined);
-  return readIdentifier(response.dataset, response.transferSyntax);
+  return readIdentifier(response.dataset, response.transferSyntax, {
+    maxLength: Math.max(MAX_RESPONSE_IDENTIFIER, response.dataset.length),
+  });
 }
+
+/** The inflated size a response identifier may reach. */
+const MAX_RESPONSE_IDENTIFIER = 64 << 20;
 
 /** The sub-operation counts of a C-MOVE or C-GET response (PS3.7 §9.3.3.2, §9.3.4.2). */
 export function progressOf(response: DimseResponse<RetrieveRequestType>): RetrieveProgress {

@@ -16,6 +16,14 @@ export interface QueryRetrieveScuOptions extends ScuOptions {
   relational?: boolean;
   /** Receives warnings (warning statuses, peers refusing relational queries...). */
   onWarning?: (message: string) => void;
+  /**
+   * Largest identifier of a response (a C-FIND match) held in memory, in
+   * bytes; a larger one aborts the association and fails the operation
+   * with `ResponseTooLargeError`.
+   *
+   * @default {67108864}
+   */
+  maxResponseLength?: number;
 }
 
 /** Options of {@linkcode QueryRetrieveScu.find}. */

@@ -150,6 +150,9 @@ export class QueryRetrieveScu implements AsyncDisposable {
         ? { dimseTimeout: this.#options.dimseTimeout }
         : {}),
       ...(this.#options.onWarning ? { onWarning: this.#options.onWarning } : {}),
+      ...(this.#options.maxResponseLength !== undefined
+        ? { maxResponseDatasetLength: this.#options.maxResponseLength }
+        : {}),
     };
   }
 

@@ -167,7 +167,7 @@ export class Archive implements Disposable {
     const db = this.#db;
     db.exec("BEGIN");
     try {
-      const patientPk = this.#upsert(
+      const { pk: patientPk } = this.#upsert(
         "SELECT pk FROM patients WHERE patient_id = ? AND issuer = ?",
         [patientId, issuer],
         "INSERT INTO patients (patient_id, issuer, attrs) VALUES (?, ?, ?)",
@@ -177,21 +177,17 @@ export class Archive implements Disposable {
       );
       // A study or series that moved (its patient or study changed) leaves
       // no empty record behind: see the prune below.
-      const oldStudy = this.#statement("SELECT patient_pk FROM studies WHERE study_uid = ?")
-        .get(studyInstanceUid) as Row | undefined;
-      const studyPk = this.#upsert(
-        "SELECT pk FROM studies WHERE study_uid = ?",
+      const { pk: studyPk, parent: oldPatientPk } = this.#upsert(
+        "SELECT pk, patient_pk AS parent FROM studies WHERE study_uid = ?",
         [studyInstanceUid],
         "INSERT INTO studies (patient_pk, study_uid, attrs) VALUES (?, ?, ?)",
         [patientPk, studyInstanceUid, blob(levels.STUDY)],
         "UPDATE studies SET patient_pk = ?, attrs = ? WHERE pk = ?",
         [patientPk, blob(levels.STUDY)],
       );
-      const oldSeries = this.#statement("SELECT pk, study_pk FROM series WHERE series_uid = ?")
-        .get(seriesInstanceUid) as Row | undefined;
       const modality = dataset.string(Tag.Modality) ?? null;
-      const seriesPk = this.#upsert(
-        "SELECT pk FROM series WHERE series_uid = ?",
+      const { pk: seriesPk, parent: oldStudyPk } = this.#upsert(
+        "SELECT pk, study_pk AS parent FROM series WHERE series_uid = ?",
         [seriesInstanceUid],
         "INSERT INTO series (study_pk, series_uid, modality, attrs) VALUES (?, ?, ?, ?)",
         [studyPk, seriesInstanceUid, modality, blob(levels.SERIES)],
@@ -211,11 +207,9 @@ export class Archive implements Disposable {
       if (previous && Number(previous["series_pk"]) !== seriesPk) {
         this.#prune(Number(previous["series_pk"]));
       }
-      if (oldSeries && Number(oldSeries["study_pk"]) !== studyPk) {
-        this.#pruneStudy(Number(oldSeries["study_pk"]));
-      }
-      if (oldStudy && Number(oldStudy["patient_pk"]) !== patientPk) {
-        this.#prunePatient(Number(oldStudy["patient_pk"]));
+      if (oldStudyPk !== undefined && oldStudyPk !== studyPk) this.#pruneStudy(oldStudyPk);
+      if (oldPatientPk !== undefined && oldPatientPk !== patientPk) {
+        this.#prunePatient(oldPatientPk);
       }
       db.exec("COMMIT");
     } catch (e) {
@@ -244,7 +238,9 @@ export class Archive implements Disposable {
 
   /**
    * The primary key of the row `select` finds, updated with `update` (its
-   * arguments, then the key), or of the row `insert` adds when there is none.
+   * arguments, then the key), or of the row `insert` adds when there is none;
+   * with the found row's `parent` column (its parent before the update), if
+   * `select` has one.
    */
   #upsert(
     select: string,
@@ -253,12 +249,15 @@ export class Archive implements Disposable {
     insertArgs: SQLInputValue[],
     update: string,
     updateArgs: SQLInputValue[],
-  ): number {
+  ): { pk: number; parent: number | undefined } {
     const row = this.#statement(select).get(...selectArgs) as Row | undefined;
-    if (!row) return Number(this.#statement(insert).run(...insertArgs).lastInsertRowid);
+    if (!row) {
+      const pk = Number(this.#statement(insert).run(...insertArgs).lastInsertRowid);
+      return { pk, parent: undefined };
+    }
     const pk = Number(row["pk"]);
     this.#statement(update).run(...updateArgs, pk);
-    return pk;
+    return { pk, parent: row["parent"] === undefined ? undefined : Number(row["parent"]) };
   }
 
   /** Deletes a series without instances, then its study and patient if they are left empty. */

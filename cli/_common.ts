@@ -181,17 +181,14 @@ export function serverTls(
 export function serverStop(
   values: { "shutdown-timeout": string },
 ): (provider: { shutdown(options: { timeout: number }): Promise<number> }) => Promise<void> {
-  const seconds = Number(values["shutdown-timeout"]);
-  if (values["shutdown-timeout"].trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(
-      `--shutdown-timeout must be a number of seconds, not "${values["shutdown-timeout"]}"`,
-    );
-  }
+  const timeout = milliseconds(values["shutdown-timeout"], "--shutdown-timeout");
   return async (provider) => {
-    const aborted = await provider.shutdown({ timeout: seconds * 1000 });
+    const aborted = await provider.shutdown({ timeout });
     if (aborted > 0) {
       console.error(
-        `aborted ${aborted} association${aborted === 1 ? "" : "s"} still open after ${seconds} s`,
+        `aborted ${aborted} association${aborted === 1 ? "" : "s"} still open after ${
+          timeout / 1000
+        } s`,
       );
     }
   };
@@ -201,13 +198,7 @@ export function serverStop(
 export function serverLimits(
   values: { "idle-timeout": string },
 ): Pick<ServiceProviderOptions, "idleTimeout"> {
-  const seconds = Number(values["idle-timeout"]);
-  if (values["idle-timeout"].trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(
-      `--idle-timeout must be a number of seconds, not "${values["idle-timeout"]}"`,
-    );
-  }
-  return { idleTimeout: Math.round(seconds * 1000) };
+  return { idleTimeout: milliseconds(values["idle-timeout"], "--idle-timeout") };
 }
 
 /**
@@ -317,10 +308,17 @@ export function timeouts(
   text: string | undefined,
 ): Pick<ScuOptions, "connectTimeout" | "associationTimeout" | "dimseTimeout"> {
   if (text === undefined) return {};
-  const s = Number(text);
-  if (!(s >= 0)) throw new UsageError(`--timeout must be a number of seconds, not "${text}"`);
-  const ms = s * 1000;
+  const ms = milliseconds(text, "--timeout");
   return { connectTimeout: ms, associationTimeout: ms, dimseTimeout: ms };
+}
+
+/** An option's number of seconds (0 or more) in milliseconds; a usage error otherwise. */
+function milliseconds(text: string, option: string): number {
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(`${option} must be a number of seconds, not "${text}"`);
+  }
+  return Math.round(seconds * 1000);
 }
 
 /**

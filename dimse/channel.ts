@@ -52,8 +52,8 @@ const SMALL_PDV = 4096;
 /** The size small PDVs are gathered to. */
 const GATHERED_CHUNK = 64 << 10;
 
-/** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}. */
-const DEFAULT_MAX_RESPONSE_DATASET_LENGTH = 64 << 20;
+/** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}: 64 MiB. */
+export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
 
 /** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
 const DEFAULT_MAX_COMMAND_LENGTH = 65536;

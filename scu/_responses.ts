@@ -3,6 +3,7 @@ import { Tag } from "../dictionary/mod.ts";
 import type { Dataset, Identifier } from "../dataset/mod.ts";
 import { readIdentifier } from "../service/mod.ts";
 import {
+  DEFAULT_MAX_RESPONSE_DATASET_LENGTH,
   type DimseChannel,
   type DimseResponse,
   DimseStatusError,
@@ -21,12 +22,9 @@ import type { RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";
 export function decodeIdentifier(response: DimseResponse): Promise<Dataset | undefined> {
   if (response.dataset === undefined) return Promise.resolve(undefined);
   return readIdentifier(response.dataset, response.transferSyntax, {
-    maxLength: Math.max(MAX_RESPONSE_IDENTIFIER, response.dataset.length),
+    maxLength: Math.max(DEFAULT_MAX_RESPONSE_DATASET_LENGTH, response.dataset.length),
   });
 }
-
-/** The inflated size a response identifier may reach. */
-const MAX_RESPONSE_IDENTIFIER = 64 << 20;
 
 /** The sub-operation counts of a C-MOVE or C-GET response (PS3.7 §9.3.3.2, §9.3.4.2). */
 export function progressOf(response: DimseResponse<RetrieveRequestType>): RetrieveProgress {

@@ -48,9 +48,7 @@ export class StorageScp extends ServiceProvider {
 
   /** Starts listening. */
   constructor(options: StorageScpOptions) {
-    if (options.handleObject === undefined && options.directory === undefined) {
-      throw new TypeError("A StorageScp needs handleObject or directory");
-    }
+    // Throws a TypeError without handleObject or directory, before listening.
     const storage = new StoreService(options);
     const sopClasses = options.sopClasses ??
       [...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES];

@@ -27,7 +27,7 @@ import {
 import { type IncomingObject, StorageScp, type StorageScpOptions } from "../scp/mod.ts";
 import { defaultFileName, type StoredFile, writePart10Atomically } from "../service/mod.ts";
 import { echo, store } from "../scu/mod.ts";
-import { assert, assertEquals } from "./_assert.ts";
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
 import {
   CT_IMAGE_STORAGE,
   ctDataset,
@@ -580,4 +580,8 @@ Deno.test("a handleObject handler reading a truncated deflated data set sees its
   assertEquals(await storeDeflated(scp, uid, body.subarray(0, body.length - 4)), "C000");
   assert(failure instanceof DicomDecodeError, String(failure));
   assertEquals(await storeDeflated(scp, uid, body), "0000");
+});
+
+Deno.test("a StorageScp with neither handleObject nor directory is a TypeError, and listens on nothing", () => {
+  assertThrows(() => new StorageScp({ hostname: HOST, port: 0 }), TypeError);
 });

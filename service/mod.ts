@@ -45,3 +45,4 @@ export * from "./store_service.ts";
 export * from "./send_object.ts";
 export * from "./store.ts";
 export * from "./identifier.ts";
+export * from "./users.ts";

@@ -8,6 +8,7 @@
  * @module
  */
 import type { UserIdentityDecision, UserIdentityPolicy } from "../association/mod.ts";
+import { DicomError } from "../errors.ts";
 import { USER_IDENTITY_TYPE, type UserIdentityRequest } from "../pdu/mod.ts";
 
 /** PBKDF2-SHA256 iterations by default: OWASP's 600,000 recommendation. */
@@ -16,6 +17,39 @@ export const DEFAULT_PBKDF2_ITERATIONS = 600_000;
 const SCHEME = "pbkdf2-sha256";
 const SALT_LENGTH = 16;
 const HASH_LENGTH = 32;
+
+/**
+ * A users file that cannot be read: a malformed line, named by its number
+ * (`line`, from 1).
+ *
+ * @example Usage
+ * ```ts
+ * import { UserDirectory, UsersFileError } from "@dcm/net/service";
+ * import { equal, throws } from "node:assert/strict";
+ *
+ * throws(() => UserDirectory.parse("alice\n"), (e: unknown) => {
+ *   equal((e as UsersFileError).line, 1);
+ *   return e instanceof UsersFileError;
+ * });
+ * ```
+ */
+export class UsersFileError extends DicomError {
+  /** The line of the users file, from 1. */
+  readonly line: number;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param message What is wrong, with the line number.
+   * @param line The line, from 1.
+   * @param options The cause, if any.
+   */
+  constructor(message: string, line: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "UsersFileError";
+    this.line = line;
+  }
+}
 
 /** Options of {@linkcode hashPassword}. */
 export interface HashPasswordOptions {
@@ -138,15 +172,15 @@ export class UserDirectory {
   }
 
   /**
-   * Parses the text of a users file; a malformed line throws a `SyntaxError`
-   * naming its line number.
+   * Parses the text of a users file; a malformed line throws a
+   * {@linkcode UsersFileError} naming its line number.
    *
    * @example Usage
    * ```ts
-   * import { UserDirectory } from "@dcm/net/service";
+   * import { UserDirectory, UsersFileError } from "@dcm/net/service";
    * import { throws } from "node:assert/strict";
    *
-   * throws(() => UserDirectory.parse("alice:md5:1:x:y\n"), SyntaxError);
+   * throws(() => UserDirectory.parse("alice:md5:1:x:y\n"), UsersFileError);
    * ```
    */
   static parse(text: string, options: UserDirectoryOptions = {}): UserDirectory {
@@ -155,7 +189,7 @@ export class UserDirectory {
       const line = raw.trim();
       if (line === "" || line.startsWith("#")) return;
       const fail = (why: string): never => {
-        throw new SyntaxError(`Cannot read users file: line ${index + 1}: ${why}`);
+        throw new UsersFileError(`Cannot read users file: line ${index + 1}: ${why}`, index + 1);
       };
       const fields = line.split(":");
       if (fields.length !== 5) fail(`expected 5 fields separated by ':', found ${fields.length}`);

@@ -4,7 +4,8 @@ import {
   assertStrictEquals as equal,
   assertThrows as throws,
 } from "./_assert.ts";
-import { hashPassword, UserDirectory } from "../service/mod.ts";
+import { DicomError } from "../errors.ts";
+import { hashPassword, UserDirectory, UsersFileError } from "../service/mod.ts";
 
 const FAST = { iterations: 1000 };
 
@@ -20,6 +21,15 @@ Deno.test("UserDirectory.parse() names the line of a malformed entry", () => {
   throws(() => UserDirectory.parse("alice:pbkdf2-sha256:0:AA==:AA==\n"), /line 1: iterations/);
   throws(() => UserDirectory.parse("alice\n"), /line 1: expected 5 fields/);
   throws(() => UserDirectory.parse("a:pbkdf2-sha256:1:AA==:!!\n"), /line 1: salt or hash/);
+});
+
+Deno.test("UserDirectory.parse() throws a UsersFileError, a DicomError, with the line number", () => {
+  throws(() => UserDirectory.parse("# c\nalice\n"), (e: unknown) => {
+    ok(e instanceof UsersFileError && e instanceof DicomError);
+    equal(e.line, 2);
+    equal(e.name, "UsersFileError");
+    return true;
+  });
 });
 
 Deno.test("UserDirectory.policy() rejects username-only unless allowed, and other identity types", async () => {

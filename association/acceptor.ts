@@ -86,6 +86,14 @@ export interface AcceptAssociationOptions extends AssociationOptions {
    */
   readonly userIdentity?: UserIdentityPolicy;
   /**
+   * Reject (permanent, service-user, no-reason-given) a request that
+   * proposes no user identity (58H), as a server that requires credentials
+   * does; PS3.7 D.3.3.7 leaves this to the acceptor.
+   *
+   * @default {false}
+   */
+  readonly requireUserIdentity?: boolean;
+  /**
    * The most the acceptor allows of an Asynchronous Operations Window
    * (53H) the requestor proposes; 0 means unlimited.
    *
@@ -214,6 +222,9 @@ async function decide(
     const rejection = await options.accessControl?.(info);
     if (rejection !== undefined) return reject(rejection);
     const identity = rq.userInformation.userIdentity;
+    if (identity === undefined && options.requireUserIdentity) {
+      return reject(ASSOCIATION_REJECTIONS.NO_REASON_GIVEN);
+    }
     if (identity !== undefined && options.userIdentity !== undefined) {
       const decision = await options.userIdentity(identity, info);
       if (!decision.accepted) return reject(ASSOCIATION_REJECTIONS.NO_REASON_GIVEN);

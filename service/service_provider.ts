@@ -83,6 +83,12 @@ export interface ServiceProviderOptions {
   accessControl?: AccessControlPolicy;
   /** Accepts or rejects user identities. */
   userIdentity?: UserIdentityPolicy;
+  /**
+   * Reject associations that present no user identity.
+   *
+   * @default {false}
+   */
+  requireUserIdentity?: boolean;
   /** Milliseconds to wait for a DIMSE response (e.g. C-STORE sub-operations). */
   dimseTimeout?: number;
   /**
@@ -180,6 +186,7 @@ export class ServiceProvider implements AsyncDisposable {
         maxPduLength: options.maxPduLength ?? 65536,
         accessControl,
         ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
+        ...(options.requireUserIdentity ? { requireUserIdentity: true } : {}),
         ...(definition.extendedNegotiation
           ? { extendedNegotiation: definition.extendedNegotiation }
           : {}),

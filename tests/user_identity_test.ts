@@ -5,9 +5,12 @@ import {
   assertThrows as throws,
 } from "./_assert.ts";
 import { DicomError } from "../errors.ts";
-import { hashPassword, UserDirectory, UsersFileError } from "../service/mod.ts";
+import { AssociationRejectedError } from "../association/mod.ts";
+import { echo } from "../scu/mod.ts";
+import { hashPassword, ServiceProvider, UserDirectory, UsersFileError } from "../service/mod.ts";
 
 const FAST = { iterations: 1000 };
+const HOST = "127.0.0.1";
 
 Deno.test("UserDirectory.verify() accepts the right password and rejects a wrong one or an unknown user", async () => {
   const users = UserDirectory.parse(`# users\n\nalice:${await hashPassword("secret", FAST)}\n`);
@@ -52,4 +55,23 @@ Deno.test("UserDirectory.policy() rejects username-only unless allowed, and othe
 
 Deno.test("hashPassword() rejects a non-positive iteration count", async () => {
   await rejects(hashPassword("x", { iterations: 0 }), RangeError);
+});
+
+Deno.test("a ServiceProvider with a UserDirectory and requireUserIdentity accepts the right password and rejects a wrong one or none", async () => {
+  const users = UserDirectory.parse(`alice:${await hashPassword("secret", FAST)}\n`);
+  await using provider = new ServiceProvider({ supportedAbstractSyntaxes: [], handlers: {} }, {
+    hostname: HOST,
+    port: 0,
+    userIdentity: users.policy(),
+    requireUserIdentity: true,
+  });
+  const as = (secondaryField?: string) =>
+    echo(HOST, provider.port, {
+      ...(secondaryField !== undefined && {
+        userIdentity: { type: 2, primaryField: "alice", secondaryField },
+      }),
+    });
+  equal((await as("secret")).status, 0);
+  await rejects(as("wrong"), AssociationRejectedError);
+  await rejects(as(), AssociationRejectedError);
 });

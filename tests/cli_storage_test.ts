@@ -2,8 +2,8 @@
 // processes through the real entry point, on the loopback interface (issue 4).
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
-import { filesIn, freePort, HOST, withDeadline } from "./_storage_corpus.ts";
-import { dcm, MAIN } from "./_cli.ts";
+import { filesIn, freePort, HOST } from "./_storage_corpus.ts";
+import { dcm, StorescpProcess } from "./_cli.ts";
 
 const FILES = `${PYDICOM_DATA}test_files`;
 
@@ -17,94 +17,6 @@ async function countFiles(dir: string): Promise<number> {
 
 function lines(text: string): string[] {
   return text.split("\n").filter((l) => l !== "");
-}
-
-/** Reads a text stream line by line, keeping every line. */
-class LineReader {
-  readonly lines: string[] = [];
-  readonly done: Promise<void>;
-  #ended = false;
-  #waiters: (() => void)[] = [];
-
-  constructor(stream: ReadableStream<Uint8Array>) {
-    this.done = (async () => {
-      let rest = "";
-      try {
-        for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-          const parts = (rest + chunk).split("\n");
-          rest = parts.pop()!;
-          this.lines.push(...parts);
-          this.#wake();
-        }
-        if (rest !== "") this.lines.push(rest);
-      } finally {
-        this.#ended = true;
-        this.#wake();
-      }
-    })();
-  }
-
-  #wake(): void {
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  /** The first line matching `pattern`, as soon as it is there. */
-  async find(pattern: RegExp): Promise<RegExpMatchArray> {
-    for (;;) {
-      for (const line of this.lines) {
-        const m = line.match(pattern);
-        if (m) return m;
-      }
-      if (this.#ended) throw new Error(`no line matches ${pattern}: ${this.lines.join(" | ")}`);
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
-  }
-}
-
-/** `dcm storescp` running in a child process, stopped with SIGTERM. */
-class StorescpProcess implements AsyncDisposable {
-  readonly #child: Deno.ChildProcess;
-  readonly stdout: LineReader;
-  readonly stderr: LineReader;
-  port = 0;
-
-  constructor(dir: string, extra: string[] = []) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "storescp", "--host", HOST, "--port", "0", "--dir", dir, ...extra],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    this.stdout = new LineReader(this.#child.stdout);
-    this.stderr = new LineReader(this.#child.stderr);
-  }
-
-  /** Waits for "listening on HOST:PORT" on stderr and takes the port from it. */
-  async listening(): Promise<number> {
-    const m = await withDeadline(
-      this.stderr.find(/listening on [\d.]+:(\d+)/),
-      30_000,
-      "dcm storescp to listen",
-    );
-    this.port = Number(m[1]);
-    return this.port;
-  }
-
-  /** Sends SIGTERM and returns the exit code once the output is read. */
-  async stop(): Promise<number> {
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // Already exited.
-    }
-    const { code } = await this.#child.status;
-    await Promise.all([this.stdout.done, this.stderr.done]);
-    return code;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
 }
 
 Deno.test("dcm storescp receives what dcm store sends, dcm echo verifies it, and SIGTERM ends it with exit 0", async (t) => {

@@ -6,12 +6,16 @@ import {
   type AssociationRejection,
   type AssociationRequestInfo,
 } from "../association/mod.ts";
+import { USER_IDENTITY_TYPE } from "../pdu/mod.ts";
 import type { Durability, ServiceProviderOptions } from "../scp/mod.ts";
-import { DEFAULT_PORT } from "../service/mod.ts";
+import { DEFAULT_PORT, UserDirectory, UsersFileError } from "../service/mod.ts";
 import type { ScuOptions } from "../scu/mod.ts";
 import { type OptionTable, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";
 import { associationEvents } from "./_log.ts";
+
+/** The environment variable `--user` and `dcm passwd` read the password from by default. */
+export const DEFAULT_PASSWORD_ENV = "DCM_PASSWORD";
 
 /** The options of the commands that call a peer: who we are, who they are, how long to wait. */
 export const PEER_OPTIONS = {
@@ -49,6 +53,18 @@ export const PEER_OPTIONS = {
     description: "our client certificate (chain), PEM, with --tls-key (implies --tls)",
   },
   "tls-key": { type: "string", value: "FILE", description: "the private key of --tls-cert, PEM" },
+  user: {
+    type: "string",
+    value: "NAME",
+    description:
+      "present this user identity (PS3.7 D.3.3.7): with the password of --password-env if set, else the name only",
+  },
+  "password-env": {
+    type: "string",
+    default: DEFAULT_PASSWORD_ENV,
+    value: "VAR",
+    description: "the environment variable holding the password of --user",
+  },
 } as const satisfies OptionTable;
 
 /** The options of every command that opens associations: logging and our PDU size. */
@@ -120,6 +136,12 @@ export const SERVER_OPTIONS = {
     description: "serve TLS 1.2 or later only (PS3.15 Annex B, BCP 195) with this certificate, PEM",
   },
   "tls-key": { type: "string", value: "FILE", description: "the private key of --tls-cert, PEM" },
+  users: {
+    type: "string",
+    value: "FILE",
+    description:
+      "require a user identity checked against this users file (made with dcm passwd); reject others",
+  },
 } as const satisfies OptionTable;
 
 function readPem(path: string): string {
@@ -204,10 +226,12 @@ export function serverLimits(
 /**
  * Who may associate with a server command (PS3.8 §7.1.1.7–9): the calling
  * AE titles of `--allow` (any when none is given), calling our `--aet` with
- * `--check-called`. A rejection is logged on stderr with the peer's address.
+ * `--check-called`, presenting a user identity with `--users` (checked by
+ * {@linkcode serverUsers}). A rejection is logged on stderr with the peer's
+ * address.
  */
 export function accessOptions(
-  values: { aet: string; allow: string[]; "check-called": boolean },
+  values: { aet: string; allow: string[]; "check-called": boolean; users?: string | undefined },
 ): Pick<ServiceProviderOptions, "accessControl" | "acceptAnyCalledAeTitle"> {
   const allowed = new Set(values.allow.map((ae) => ae.trim()));
   for (const ae of allowed) {
@@ -216,10 +240,7 @@ export function accessOptions(
     }
   }
   const reject = (info: AssociationRequestInfo, why: string, rejection: AssociationRejection) => {
-    const from = info.remoteAddress
-      ? `${info.remoteAddress.hostname}:${info.remoteAddress.port}`
-      : "an unknown address";
-    console.error(`rejected ${info.callingAeTitle} -> ${info.calledAeTitle} from ${from}: ${why}`);
+    logRejection(info, why);
     return rejection;
   };
   return {
@@ -240,8 +261,87 @@ export function accessOptions(
           ASSOCIATION_REJECTIONS.CALLED_AE_TITLE_NOT_RECOGNIZED,
         );
       }
+      if (values.users !== undefined && info.request.userInformation.userIdentity === undefined) {
+        return reject(info, "no user identity", ASSOCIATION_REJECTIONS.NO_REASON_GIVEN);
+      }
       return undefined;
     },
+  };
+}
+
+/** Says on stderr that an association was rejected, from where and why. */
+function logRejection(info: AssociationRequestInfo, why: string): void {
+  const from = info.remoteAddress
+    ? `${info.remoteAddress.hostname}:${info.remoteAddress.port}`
+    : "an unknown address";
+  console.error(`rejected ${info.callingAeTitle} -> ${info.calledAeTitle} from ${from}: ${why}`);
+}
+
+/**
+ * The user identities a server command requires with `--users FILE` (PS3.7
+ * D.3.3.7): the file is read at once (unreadable: named; malformed: a usage
+ * error naming the line); an association with no identity, another type
+ * than username and password, or a wrong password is rejected, and the
+ * rejection is logged on stderr with the peer's address.
+ */
+export function serverUsers(
+  values: { users?: string | undefined },
+): Pick<ServiceProviderOptions, "userIdentity" | "requireUserIdentity"> {
+  const path = values.users;
+  if (path === undefined) return {};
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  let users: UserDirectory;
+  try {
+    users = UserDirectory.parse(text);
+  } catch (e) {
+    if (e instanceof UsersFileError) throw new UsageError(`--users ${path}: ${e.message}`);
+    throw e;
+  }
+  const policy = users.policy();
+  return {
+    // accessOptions() rejects (and logs) a request without one first.
+    requireUserIdentity: true,
+    userIdentity: async (identity, info) => {
+      const decision = await policy(identity, info);
+      if (!decision.accepted) {
+        const name = new TextDecoder().decode(identity.primaryField);
+        logRejection(
+          info,
+          identity.identityType === USER_IDENTITY_TYPE.USERNAME_AND_PASSCODE
+            ? `wrong user or password (user "${name}")`
+            : `user identity type ${identity.identityType} not accepted`,
+        );
+      }
+      return decision;
+    },
+  };
+}
+
+/**
+ * The user identity of a client command: `--user NAME` with the password in
+ * the environment variable `--password-env` (username and passcode, type
+ * 2), or the name only (type 1) when that variable is unset.
+ */
+export function clientUser(
+  values: { user?: string | undefined; "password-env": string },
+): Pick<ScuOptions, "userIdentity"> {
+  const name = values.user;
+  if (name === undefined) return {};
+  if (name === "") throw new UsageError("--user must not be empty");
+  const password = Deno.env.get(values["password-env"]);
+  return {
+    userIdentity: password === undefined
+      ? { type: USER_IDENTITY_TYPE.USERNAME, primaryField: name }
+      : {
+        type: USER_IDENTITY_TYPE.USERNAME_AND_PASSCODE,
+        primaryField: name,
+        secondaryField: password,
+      },
   };
 }
 

@@ -8,6 +8,7 @@ import { echo as echoScu } from "../scu/mod.ts";
 import { defineCommand } from "./_args.ts";
 import {
   clientTls,
+  clientUser,
   explained,
   hostPort,
   NETWORK_OPTIONS,
@@ -32,6 +33,7 @@ export const echo = defineCommand({
       ...timeouts(values.timeout),
       ...networkOptions(values),
       ...clientTls(values),
+      ...clientUser(values),
     }));
   if (values.json) {
     console.log(

@@ -41,6 +41,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   move: async () => (await import("./query.ts")).move,
   get: async () => (await import("./query.ts")).get,
   qrscp: async () => (await import("./qrscp.ts")).qrscp,
+  passwd: async () => (await import("./passwd.ts")).passwd,
 };
 
 /** Every command, loaded. */

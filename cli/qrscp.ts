@@ -18,6 +18,7 @@ import {
   serverPortAndDir,
   serverStop,
   serverTls,
+  serverUsers,
   untilStopped,
 } from "./_common.ts";
 import { Progress } from "./_progress.ts";
@@ -70,7 +71,7 @@ export const qrscp = defineCommand({
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
   const network = networkOptions(values);
-  const access = { ...accessOptions(values), ...serverLimits(values) };
+  const access = { ...accessOptions(values), ...serverLimits(values), ...serverUsers(values) };
   const tls = serverTls(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);

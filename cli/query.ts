@@ -16,6 +16,7 @@ import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
 import { defineCommand, UsageError, type Values } from "./_args.ts";
 import {
   clientTls,
+  clientUser,
   durabilityOf,
   explained,
   hostPort,
@@ -70,6 +71,7 @@ function setup(values: Values<typeof FIND_OPTIONS>, positionals: string[]) {
     ...timeouts(values.timeout),
     ...networkOptions(values),
     ...clientTls(values),
+    ...clientUser(values),
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   return { scu, query, host, port };

@@ -8,6 +8,7 @@ import { expandPaths, store as storeScu } from "../scu/mod.ts";
 import { defineCommand } from "./_args.ts";
 import {
   clientTls,
+  clientUser,
   explained,
   hostPort,
   NETWORK_OPTIONS,
@@ -45,6 +46,7 @@ export const store = defineCommand({
       ...timeouts(values.timeout),
       ...networkOptions(values),
       ...clientTls(values),
+      ...clientUser(values),
       onResult: (r) => {
         done++;
         bytes += r.bytes;

@@ -18,6 +18,7 @@ import {
   serverPortAndDir,
   serverStop,
   serverTls,
+  serverUsers,
   untilStopped,
 } from "./_common.ts";
 
@@ -45,7 +46,7 @@ export const storescp = defineCommand({
 }, async (values, _positionals, signal) => {
   const durable = durabilityOf(values.fsync, true);
   const network = networkOptions(values);
-  const access = { ...accessOptions(values), ...serverLimits(values) };
+  const access = { ...accessOptions(values), ...serverLimits(values), ...serverUsers(values) };
   const tls = serverTls(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);

@@ -1,9 +1,12 @@
 import {
   assert as ok,
+  assertMatch as match,
   assertRejects as rejects,
   assertStrictEquals as equal,
   assertThrows as throws,
 } from "./_assert.ts";
+import { dcm, dcmWith, StorescpProcess } from "./_cli.ts";
+import { dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
 import { DicomError } from "../errors.ts";
 import { AssociationRejectedError } from "../association/mod.ts";
 import { echo } from "../scu/mod.ts";
@@ -74,4 +77,127 @@ Deno.test("a ServiceProvider with a UserDirectory and requireUserIdentity accept
   equal((await as("secret")).status, 0);
   await rejects(as("wrong"), AssociationRejectedError);
   await rejects(as(), AssociationRejectedError);
+});
+
+/** A users file made by `dcm passwd` (1,000 iterations, for speed) with alice's password "secret". */
+async function usersFile(): Promise<{ dir: string; path: string }> {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/users.txt`;
+  const r = await dcmWith(
+    { env: { DCM_PASSWORD: "secret" } },
+    "passwd",
+    "--iterations",
+    "1000",
+    path,
+    "alice",
+  );
+  equal(r.code, 0, r.stderr);
+  return { dir, path };
+}
+
+Deno.test("dcm passwd writes a 0600 users file from DCM_PASSWORD or stdin, replacing the user's line", async () => {
+  const { dir, path } = await usersFile();
+  try {
+    equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+    const fast = ["passwd", "--iterations", "1000", path];
+    equal((await dcmWith({ stdin: "bobs-pw\nignored\n" }, ...fast, "bob")).code, 0);
+    const r = await dcmWith({ env: { MY_PW: "new" } }, ...fast, "--password-env", "MY_PW", "alice");
+    equal(r.code, 0, r.stderr);
+    match(r.stderr, /replaced alice/);
+    const users = UserDirectory.parse(await Deno.readTextFile(path));
+    ok(await users.verify("alice", "new"));
+    ok(await users.verify("bob", "bobs-pw"));
+    equal((await Deno.readTextFile(path)).split("\n").length, 3);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dcm storescp --users accepts dcm echo --user with the right password; a wrong one or none is rejected and logged with the peer's address", async () => {
+  const { dir, path } = await usersFile();
+  try {
+    await using scp = new StorescpProcess(`${dir}/in`, ["--users", path]);
+    const port = String(await scp.listening());
+    const right = await dcmWith(
+      { env: { DCM_PASSWORD: "secret" } },
+      "echo",
+      "--user",
+      "alice",
+      HOST,
+      port,
+    );
+    equal(right.code, 0, right.stderr);
+    const wrong = await dcmWith(
+      { env: { PW: "guess" } },
+      "echo",
+      "--user",
+      "alice",
+      "--password-env",
+      "PW",
+      HOST,
+      port,
+    );
+    equal(wrong.code, 1);
+    match(wrong.stderr, /rejected/i);
+    await scp.stderr.find(
+      /^rejected DCMNET -> ANY-SCP from 127\.0\.0\.1:\d+: wrong user or password \(user "alice"\)$/,
+    );
+    const none = await dcm("echo", HOST, port);
+    equal(none.code, 1);
+    await scp.stderr.find(/^rejected DCMNET -> ANY-SCP from 127\.0\.0\.1:\d+: no user identity$/);
+    // No DCM_PASSWORD: the name only (type 1), which a users file does not accept.
+    const nameOnly = await dcmWith(
+      {},
+      "echo",
+      "--user",
+      "alice",
+      "--password-env",
+      "UNSET_VAR",
+      HOST,
+      port,
+    );
+    equal(nameOnly.code, 1);
+    await scp.stderr.find(/from 127\.0\.0\.1:\d+: user identity type 1 not accepted$/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dcm storescp --users with a malformed file exits 2 naming the line", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/users.txt`, "# users\nalice:md5:1:AA==:AA==\n");
+    const r = await dcm("storescp", "--port", "0", "--dir", dir, "--users", `${dir}/users.txt`);
+    equal(r.code, 2);
+    match(r.stderr, /--users .*users\.txt: Cannot read users file: line 2: unknown scheme/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name:
+    "DCMTK storescu with -usr/-pwd is accepted by dcm storescp --users with the right password, rejected with a wrong one or none",
+  ignore: dcmtkIgnore("storescu"),
+  async fn() {
+    const { dir, path } = await usersFile();
+    try {
+      await using scp = new StorescpProcess(`${dir}/in`, ["--users", path]);
+      const port = String(await scp.listening());
+      const storescu = (...identity: string[]) =>
+        new Deno.Command("storescu", {
+          args: [...identity, HOST, port, `${PYDICOM_DATA}test_files/CT_small.dcm`],
+          stdout: "null",
+          stderr: "piped",
+        }).output();
+      equal((await storescu("-usr", "alice", "-pwd", "secret")).code, 0);
+      await scp.stdout.find(/^stored .*\.dcm/);
+      ok(!(await storescu("-usr", "alice", "-pwd", "wrong")).success);
+      await scp.stderr.find(/wrong user or password \(user "alice"\)$/);
+      ok(!(await storescu()).success);
+      await scp.stderr.find(/: no user identity$/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

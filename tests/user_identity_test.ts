@@ -5,7 +5,7 @@ import {
   assertStrictEquals as equal,
   assertThrows as throws,
 } from "./_assert.ts";
-import { dcm, dcmWith, StorescpProcess } from "./_cli.ts";
+import { dcm, dcmWith, LineReader, MAIN, StorescpProcess } from "./_cli.ts";
 import { dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
 import { DicomError } from "../errors.ts";
 import { AssociationRejectedError } from "../association/mod.ts";
@@ -200,4 +200,51 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("dcm qrscp --users answers dcm find --user with the right password and rejects a wrong one", async () => {
+  const { dir, path } = await usersFile();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "qrscp",
+      "--host",
+      HOST,
+      "--port",
+      "0",
+      "--dir",
+      `${dir}/archive`,
+      "--users",
+      path,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new LineReader(child.stderr);
+  try {
+    const port = (await stderr.find(/listening on [\d.]+:(\d+)/))[1]!;
+    const find = (password: string) =>
+      dcmWith(
+        { env: { DCM_PASSWORD: password } },
+        "find",
+        "--user",
+        "alice",
+        "-k",
+        "QueryRetrieveLevel=STUDY",
+        HOST,
+        port,
+      );
+    const right = await find("secret");
+    equal(right.code, 0, right.stderr);
+    equal((await find("wrong")).code, 1);
+    await stderr.find(/^rejected DCMNET -> ANY-SCP from 127\.0\.0\.1:\d+: wrong user or password/);
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await stderr.done;
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -140,6 +140,16 @@ export interface UserDirectoryOptions {
    * @default {false}
    */
   readonly allowUsernameOnly?: boolean;
+  /**
+   * How many password hashes may be computed at once; further logins wait
+   * their turn. Each costs a full PBKDF2 run (about 0.3 s of CPU at the
+   * default iterations), so a peer that floods the server with logins takes
+   * at most this many cores and never starves the associations already
+   * established.
+   *
+   * @default {1}
+   */
+  readonly maxConcurrentVerifications?: number;
 }
 
 /**
@@ -159,10 +169,18 @@ export class UserDirectory {
   readonly #users: Map<string, UserEntry>;
   readonly #dummy: UserEntry;
   readonly #allowUsernameOnly: boolean;
+  readonly #maxConcurrent: number;
+  #verifying = 0;
+  readonly #waiting: (() => void)[] = [];
 
   private constructor(users: Map<string, UserEntry>, options: UserDirectoryOptions) {
     this.#users = users;
     this.#allowUsernameOnly = options.allowUsernameOnly ?? false;
+    const max = options.maxConcurrentVerifications ?? 1;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(`maxConcurrentVerifications must be a positive integer, not ${max}`);
+    }
+    this.#maxConcurrent = max;
     const first = users.values().next().value;
     this.#dummy = {
       iterations: first?.iterations ?? DEFAULT_PBKDF2_ITERATIONS,
@@ -252,8 +270,36 @@ export class UserDirectory {
   async verify(name: string, password: string): Promise<boolean> {
     const known = this.#users.get(name);
     const entry = known ?? this.#dummy;
-    const hash = await derive(password, entry.salt, entry.iterations);
-    return constantTimeEqual(hash, entry.hash) && known !== undefined;
+    if (this.#verifying >= this.#maxConcurrent) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#verifying++;
+    }
+    try {
+      const hash = await derive(password, entry.salt, entry.iterations);
+      return constantTimeEqual(hash, entry.hash) && known !== undefined;
+    } finally {
+      // The slot passes straight to the next waiter, if any.
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#verifying--;
+      else next();
+    }
+  }
+
+  /**
+   * The verifications running and waiting for a turn (see
+   * {@linkcode UserDirectoryOptions.maxConcurrentVerifications}).
+   *
+   * @example Usage
+   * ```ts
+   * import { UserDirectory } from "@dcm/net/service";
+   * import { deepEqual } from "node:assert/strict";
+   *
+   * deepEqual(UserDirectory.parse("").load, { verifying: 0, waiting: 0 });
+   * ```
+   */
+  get load(): { verifying: number; waiting: number } {
+    return { verifying: this.#verifying, waiting: this.#waiting.length };
   }
 
   /**

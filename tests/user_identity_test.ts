@@ -1,5 +1,6 @@
 import {
   assert as ok,
+  assertEquals as deepEqual,
   assertMatch as match,
   assertRejects as rejects,
   assertStrictEquals as equal,
@@ -247,4 +248,21 @@ Deno.test("dcm qrscp --users answers dcm find --user with the right password and
     await stderr.done;
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("UserDirectory computes at most maxConcurrentVerifications hashes at once; the others wait their turn", async () => {
+  const line = `alice:${await hashPassword("secret", FAST)}\n`;
+  const users = UserDirectory.parse(line, { maxConcurrentVerifications: 2 });
+  const results = [
+    users.verify("alice", "secret"),
+    users.verify("alice", "wrong"),
+    users.verify("mallory", "x"),
+    users.verify("alice", "secret"),
+    users.verify("alice", "secret"),
+  ];
+  deepEqual(users.load, { verifying: 2, waiting: 3 });
+  deepEqual(await Promise.all(results), [true, false, false, true, true]);
+  deepEqual(users.load, { verifying: 0, waiting: 0 });
+  deepEqual(UserDirectory.parse(line).load, { verifying: 0, waiting: 0 });
+  throws(() => UserDirectory.parse(line, { maxConcurrentVerifications: 0 }), RangeError);
 });

@@ -4,10 +4,14 @@
 // reads nothing: PS3.8 §7.4 A-P-ABORT) and whatever waits on the association
 // fails with a WriteTimeoutError.
 import { decodePdu, encodePdu, type Pdu } from "../pdu/mod.ts";
-import { WriteTimeoutError } from "../association/mod.ts";
-import { store } from "../service/mod.ts";
+import { AssociationEvent, connect, WriteTimeoutError } from "../association/mod.ts";
+import { Dataset, encodeDataset } from "../dataset/mod.ts";
+import { Tag, Uid } from "../dictionary/mod.ts";
+import { encodeCommand, fragmentBytes, STATUS } from "../dimse/mod.ts";
+import { ServiceProvider, store } from "../service/mod.ts";
+import { echo } from "../scu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
-import { associateAc } from "./association_helpers.ts";
+import { associateAc, EventLog } from "./association_helpers.ts";
 import { ctDataset, HOST, randomUid, withDeadline } from "./_storage_corpus.ts";
 
 /** Far more than loopback's socket buffers hold on both ends together. */
@@ -98,4 +102,69 @@ Deno.test("store() to a peer that stops reading fails with WriteTimeoutError wit
   );
   assertEquals(error.timeout, WRITE_TIMEOUT);
   assert(performance.now() - started < DEADLINE / 2, "took too long");
+});
+
+Deno.test("a ServiceProvider whose requestor stops reading ends that association after writeTimeout and serves the next", async () => {
+  const log = new EventLog(["aborted"]);
+  let handlerEnded!: () => void;
+  const ended = new Promise<void>((resolve) => handlerEnded = resolve);
+  /** A match's bytes, sent as they are: nobody decodes them here. */
+  const identifier = new Uint8Array(1 << 20);
+  await using provider = new ServiceProvider({
+    supportedAbstractSyntaxes: [{
+      abstractSyntax: Uid.StudyRootQueryRetrieveInformationModelFind,
+      transferSyntaxes: [Uid.ImplicitVRLittleEndian],
+    }],
+    handlers: {
+      "C-FIND-RQ": async (_request, context) => {
+        try {
+          // 64 MiB of matches: far more than the socket buffers take.
+          for (let i = 0; i < 64; i++) {
+            await context.respond({ status: STATUS.PENDING }, identifier);
+          }
+          await context.respond({ status: STATUS.SUCCESS });
+        } finally {
+          handlerEnded();
+        }
+      },
+    },
+  }, { hostname: HOST, port: 0, writeTimeout: WRITE_TIMEOUT, events: log.target });
+
+  // A requestor that sends a C-FIND-RQ and reads no response: nobody reads
+  // its pData, so its connection stops reading the socket.
+  const deaf = await connect(HOST, provider.port, {
+    presentationContexts: [{
+      abstractSyntax: Uid.StudyRootQueryRetrieveInformationModelFind,
+      transferSyntaxes: [Uid.ImplicitVRLittleEndian],
+    }],
+    artimTimeout: 1_000,
+  });
+  const context = deaf.findContext(Uid.StudyRootQueryRetrieveInformationModelFind);
+  assert(context, "no accepted C-FIND context");
+  const command = encodeCommand({
+    type: "C-FIND-RQ",
+    messageId: 1,
+    hasDataset: true,
+    affectedSopClassUid: Uid.StudyRootQueryRetrieveInformationModelFind,
+    priority: 0,
+  });
+  const query = encodeDataset(new Dataset().set(Tag.QueryRetrieveLevel, "STUDY"));
+  for (const pdv of fragmentBytes(command, context.id, true, deaf.maxPdvDataLength)) {
+    await deaf.sendPData([pdv]);
+  }
+  for (const pdv of fragmentBytes(query, context.id, false, deaf.maxPdvDataLength)) {
+    await deaf.sendPData([pdv]);
+  }
+
+  const aborted = await withDeadline(
+    log.wait((e) => e instanceof AssociationEvent && e.error instanceof WriteTimeoutError),
+    DEADLINE,
+    "the provider's write timeout",
+  ) as AssociationEvent;
+  assertEquals((aborted.error as WriteTimeoutError).timeout, WRITE_TIMEOUT);
+  await withDeadline(ended, DEADLINE, "the C-FIND handler's end");
+  await withDeadline(deaf.abort(), DEADLINE, "the deaf requestor's abort");
+
+  const answer = await withDeadline(echo(HOST, provider.port), DEADLINE, "the next association");
+  assertEquals(answer.status, STATUS.SUCCESS);
 });

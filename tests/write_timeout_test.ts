@@ -5,11 +5,19 @@
 // fails with a WriteTimeoutError.
 import { decodePdu, encodePdu, type Pdu } from "../pdu/mod.ts";
 import { AssociationEvent, connect, WriteTimeoutError } from "../association/mod.ts";
-import { Dataset, encodeDataset } from "../dataset/mod.ts";
+import { Dataset, encodeDataset, encodePart10, QUERY_MODELS } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
-import { encodeCommand, fragmentBytes, STATUS } from "../dimse/mod.ts";
-import { ServiceProvider, store } from "../service/mod.ts";
+import {
+  DimseChannel,
+  type DimseResponse,
+  encodeCommand,
+  fragmentBytes,
+  STATUS,
+} from "../dimse/mod.ts";
+import { readIdentifier, ServiceProvider, store } from "../service/mod.ts";
 import { echo } from "../scu/mod.ts";
+import { Archive, generateSampleStudies } from "../archive/mod.ts";
+import { MoveService } from "../scp/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { associateAc, EventLog } from "./association_helpers.ts";
 import { ctDataset, HOST, randomUid, withDeadline } from "./_storage_corpus.ts";
@@ -167,4 +175,70 @@ Deno.test("a ServiceProvider whose requestor stops reading ends that association
 
   const answer = await withDeadline(echo(HOST, provider.port), DEADLINE, "the next association");
   assertEquals(answer.status, STATUS.SUCCESS);
+});
+
+Deno.test("a C-MOVE whose destination stops reading ends with its final response, the failures listed (PS3.4 C.4.2)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "write-timeout-" });
+  using archive = Archive.open();
+  const uids: string[] = [];
+  for (
+    const ds of generateSampleStudies({
+      patients: 1,
+      studiesPerPatient: 1,
+      seriesPerStudy: 1,
+      instancesPerSeries: 2,
+    })
+  ) {
+    ds.set(Tag.PixelData, new Uint8Array(LARGE), "OW");
+    const uid = ds.string(Tag.SOPInstanceUID)!;
+    uids.push(uid);
+    const path = `${dir}/${uid}.dcm`;
+    await Deno.writeFile(path, encodePart10(ds));
+    archive.index(ds, path, Uid.ExplicitVRLittleEndian);
+  }
+  await using destination = new DeafAcceptor();
+  const move = new MoveService(archive, {
+    destinations: { DEAF: { hostname: HOST, port: destination.port } },
+    writeTimeout: WRITE_TIMEOUT,
+  });
+  const moveContext = {
+    abstractSyntax: QUERY_MODELS.STUDY_ROOT.move,
+    transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+  };
+  await using scp = new ServiceProvider({
+    supportedAbstractSyntaxes: [moveContext],
+    handlers: { "C-MOVE-RQ": move.handler },
+  }, { hostname: HOST, port: 0 });
+  await using originator = await connect(HOST, scp.port, { presentationContexts: [moveContext] });
+  const channel = new DimseChannel(originator);
+  const context = originator.findContext(moveContext.abstractSyntax);
+  assert(context, "no accepted C-MOVE context");
+  const query = encodeDataset(
+    new Dataset().set(Tag.QueryRetrieveLevel, "STUDY").set(Tag.StudyInstanceUID, "*"),
+    { transferSyntax: Uid.ExplicitVRLittleEndian },
+  );
+  const responses = (async () => {
+    let last: DimseResponse<"C-MOVE-RQ"> | undefined;
+    for await (
+      const response of channel.request(context.id, {
+        type: "C-MOVE-RQ",
+        hasDataset: true,
+        affectedSopClassUid: moveContext.abstractSyntax,
+        priority: 0,
+        moveDestination: "DEAF",
+      }, query)
+    ) last = response;
+    return last;
+  })();
+  try {
+    const final = await withDeadline(responses, DEADLINE, "the final C-MOVE-RSP");
+    assert(final, "no response");
+    assertEquals(final.command.status, STATUS.OUT_OF_RESOURCES_SUB_OPERATIONS);
+    assertEquals([final.command.completed, final.command.failed], [0, 2]);
+    assert(final.dataset, "no Failed SOP Instance UID List");
+    const failed = await readIdentifier(final.dataset, final.transferSyntax);
+    assertEquals(failed.strings(Tag.FailedSOPInstanceUIDList)?.toSorted(), uids.toSorted());
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -2,12 +2,15 @@
  * The transport side of the protocol machine: reads PDUs from a transport
  * (PS3.8 §9.1.3), writes each PDU with a single write, and closes the
  * transport (PS3.8 §9.1.4). It reports what happens; the state machine
- * decides what it means.
+ * decides what it means. A write the transport has not taken within the
+ * write timeout closes the transport: a peer that stops reading cannot be
+ * sent an A-ABORT, so this is an A-P-ABORT (PS3.8 §7.4).
  *
  * @module
  */
 
 import { encodePdu, type Pdu, PduDecodeError, PduFramer } from "../pdu/mod.ts";
+import { WriteTimeoutError } from "./errors.ts";
 import type { Transport } from "./transport.ts";
 
 /** What a {@linkcode _Connection} reports. */
@@ -22,23 +25,43 @@ export interface _ConnectionHandlers {
   pause(): Promise<void> | undefined;
 }
 
+/** The limits of a {@linkcode _Connection}. */
+export interface _ConnectionLimits {
+  /** The largest P-DATA-TF PDU-length to accept; 0 = no limit. */
+  readonly maxPduLength: number;
+  /** ms without a write completing, while one is pending, before closing; 0 = no limit. */
+  readonly writeTimeout: number;
+}
+
 /** One transport connection in use by the protocol machine. */
 export class _Connection {
+  readonly #transport: Transport;
+  readonly #writeTimeout: number;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #handlers: _ConnectionHandlers;
   readonly #reading: Promise<void>;
   #closing: Promise<void> | undefined;
   #ended = false;
+  /** Writes handed to the writer and not settled yet. */
+  #pendingWrites = 0;
+  /** When the last write settled, or the first of the pending ones started. */
+  #lastProgress = 0;
+  #writeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The write timeout passed: the transport was closed under a pending write. */
+  #stalled = false;
 
   /**
    * Takes hold of the transport's streams and starts reading.
    *
    * @param transport The transport.
-   * @param maxPduLength The largest P-DATA-TF PDU-length to accept; 0 = no limit.
+   * @param limits The PDU-length limit on receipt and the write timeout.
    * @param handlers Where to report.
    */
-  constructor(transport: Transport, maxPduLength: number, handlers: _ConnectionHandlers) {
+  constructor(transport: Transport, limits: _ConnectionLimits, handlers: _ConnectionHandlers) {
+    const { maxPduLength, writeTimeout } = limits;
+    this.#transport = transport;
+    this.#writeTimeout = writeTimeout;
     this.#handlers = handlers;
     this.#writer = transport.writable.getWriter();
     this.#reader = transport.readable.getReader();
@@ -48,7 +71,8 @@ export class _Connection {
   /**
    * Encodes and writes one PDU in a single write. Writes happen in call
    * order. The promise settles when the write does; a failed write also
-   * reports the transport as ended.
+   * reports the transport as ended, and so does the write timeout (with a
+   * {@linkcode WriteTimeoutError}).
    */
   send(pdu: Pdu): Promise<void> {
     let write: Promise<void>;
@@ -57,8 +81,54 @@ export class _Connection {
     } catch (error) {
       return Promise.reject(error);
     }
-    write.catch((cause) => this.#end(cause));
+    this.#writeStarted();
+    write.then(() => this.#writeSettled(), (cause) => {
+      this.#writeSettled();
+      this.#end(cause);
+    });
     return write;
+  }
+
+  #writeStarted(): void {
+    if (this.#pendingWrites++ > 0 || this.#writeTimeout === 0) return;
+    this.#lastProgress = performance.now();
+    this.#armWriteTimer(this.#writeTimeout);
+  }
+
+  #writeSettled(): void {
+    this.#lastProgress = performance.now();
+    if (--this.#pendingWrites > 0) return;
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
+  }
+
+  /** One timer for a run of writes: on firing it checks when a write last settled. */
+  #armWriteTimer(ms: number): void {
+    this.#writeTimer = setTimeout(() => {
+      this.#writeTimer = undefined;
+      if (this.#pendingWrites === 0) return;
+      const waited = performance.now() - this.#lastProgress;
+      if (waited < this.#writeTimeout) return this.#armWriteTimer(this.#writeTimeout - waited);
+      this.#stall();
+    }, ms);
+  }
+
+  /**
+   * The peer has not taken a PDU for the write timeout. Aborting the writer
+   * would wait for the write under way, so a socket (anything with
+   * `close()`, as a `Deno.Conn` has) is closed, which fails that write.
+   */
+  #stall(): void {
+    this.#stalled = true;
+    this.#end(new WriteTimeoutError(this.#writeTimeout));
+    const closable = this.#transport as { close?: () => void };
+    if (typeof closable.close === "function") {
+      try {
+        closable.close();
+      } catch { /* Already closed. */ }
+    }
+    this.#writer.abort().catch(() => {});
+    this.#reader.cancel().catch(() => {});
   }
 
   /**
@@ -68,7 +138,9 @@ export class _Connection {
   close(graceful: boolean): Promise<void> {
     this.#closing ??= (async () => {
       try {
-        await (graceful ? this.#writer.close() : this.#writer.abort());
+        // Once stalled, the write under way may never settle on a transport
+        // that cannot be closed: do not wait for it.
+        if (!this.#stalled) await (graceful ? this.#writer.close() : this.#writer.abort());
       } catch { /* already closed or failed */ }
       try {
         await this.#reader.cancel();

@@ -21,6 +21,7 @@ export interface _Resolved {
   readonly artimTimeout: number;
   readonly associationTimeout: number;
   readonly idleTimeout: number;
+  readonly writeTimeout: number;
   readonly implementationClassUid: string;
   readonly implementationVersionName: string;
 }
@@ -54,6 +55,7 @@ export function _resolve(options: AssociationOptions): _Resolved {
       "associationTimeout",
     ),
     idleTimeout: milliseconds(options.idleTimeout, 0, "idleTimeout"),
+    writeTimeout: milliseconds(options.writeTimeout, DEFAULT_TIMEOUT, "writeTimeout"),
     implementationClassUid: options.implementationClassUid ?? IMPLEMENTATION_CLASS_UID,
     implementationVersionName: versionName,
   };

@@ -35,7 +35,11 @@ import {
   _timeoutError,
 } from "./_outcomes.ts";
 import type { Transport } from "./transport.ts";
-import { type AssociationAbortedError, AssociationStateError } from "./errors.ts";
+import {
+  type AssociationAbortedError,
+  AssociationStateError,
+  WriteTimeoutError,
+} from "./errors.ts";
 import {
   AssociationEvent,
   type AssociationEventInit,
@@ -59,6 +63,8 @@ export interface _UpperLayerOptions {
   readonly associationTimeout?: number | undefined;
   /** ms without any event in Sta6 before aborting; 0 = none. */
   readonly idleTimeout?: number | undefined;
+  /** ms a PDU may wait to be written before the transport is closed; 0 or absent = none. */
+  readonly writeTimeout?: number | undefined;
   /** Where to dispatch {@linkcode AssociationEvent}s. */
   readonly events?: EventTarget | undefined;
   /** Awaited before the A-RELEASE response primitive (Evt14) is issued. */
@@ -310,6 +316,10 @@ export class _UpperLayer {
         return void this.#connection?.close(false);
       }
       case "AA-4": {
+        // Our own write timeout closed the transport (A-P-ABORT, PS3.8 §7.4).
+        if (p.cause instanceof WriteTimeoutError) {
+          return this.#end({ how: "aborted", error: p.cause });
+        }
         const message = this.#state === "Sta4"
           ? "Cannot open the transport connection"
           : "Transport connection closed by the peer (A-P-ABORT)";
@@ -365,7 +375,8 @@ export class _UpperLayer {
   }
 
   #attach(transport: Transport): void {
-    this.#connection = new _Connection(transport, this.options.maxPduLength, {
+    const { maxPduLength, writeTimeout = 0 } = this.options;
+    this.#connection = new _Connection(transport, { maxPduLength, writeTimeout }, {
       pdu: (pdu) => {
         this.#emit("pdu-received", { pdu });
         this.dispatch(PDU_EVENTS[pdu.type], { pdu });

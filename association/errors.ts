@@ -147,6 +147,46 @@ export class AssociationAbortedError extends DicomError {
 }
 
 /**
+ * The peer did not take a PDU off the transport within the write timeout:
+ * it stopped reading. No A-ABORT can reach such a peer, so the transport
+ * connection is closed instead (an A-P-ABORT, PS3.8 §7.4) and whatever waits
+ * on the association fails with this error. It is an
+ * {@linkcode AssociationAbortedError} of origin `"provider"`.
+ *
+ * @example Tell a stalled peer from other aborts
+ * ```ts
+ * import { AssociationAbortedError, WriteTimeoutError } from "@dcm/net/association";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const error = new WriteTimeoutError(30_000);
+ * deepEqual(error instanceof AssociationAbortedError, true);
+ * deepEqual(error.timeout, 30_000);
+ * deepEqual(error.message, "The peer did not read a PDU within the write timeout (30000 ms)");
+ * ```
+ */
+export class WriteTimeoutError extends AssociationAbortedError {
+  /** The write timeout in milliseconds. */
+  readonly timeout: number;
+
+  /**
+   * Constructs a new instance.
+   *
+   * @param timeout The write timeout that passed, in milliseconds.
+   * @param options An optional cause.
+   */
+  constructor(timeout: number, options?: ErrorOptions) {
+    super(`The peer did not read a PDU within the write timeout (${timeout} ms)`, {
+      origin: "provider",
+      source: ABORT_SOURCE.SERVICE_PROVIDER,
+      reason: ABORT_REASON.REASON_NOT_SPECIFIED,
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+    });
+    this.name = "WriteTimeoutError";
+    this.timeout = timeout;
+  }
+}
+
+/**
  * A call that the state machine does not allow in the current state, such
  * as sending P-DATA after an A-RELEASE-RQ was sent (a blank cell of PS3.8
  * Table 9-10 for a local primitive).

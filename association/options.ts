@@ -38,6 +38,16 @@ export interface AssociationOptions {
    */
   readonly idleTimeout?: number;
   /**
+   * Milliseconds a PDU may wait for the transport to take it (a peer that
+   * stops reading fills the socket buffers, then every write waits) before
+   * the transport connection is closed and the association ends with a
+   * `WriteTimeoutError` (an A-P-ABORT, PS3.8 §7.4: no A-ABORT can
+   * reach a peer that reads nothing). 0 means no limit.
+   *
+   * @default {30000}
+   */
+  readonly writeTimeout?: number;
+  /**
    * Our Implementation Class UID (52H, PS3.7 D.3.3.2).
    *
    * @default {IMPLEMENTATION_CLASS_UID}

@@ -30,7 +30,7 @@ export const PEER_OPTIONS = {
     type: "string",
     value: "SECONDS",
     description:
-      "seconds to wait for the connection, the association, each response (default: 30, 30, 60)",
+      "seconds to wait for the connection, the association, each response, the peer to read each PDU (default: 30, 30, 60, 30)",
   },
   json: {
     type: "boolean",
@@ -403,13 +403,13 @@ export function durabilityOf(text: string | undefined, fallback: Durability): Du
   return durability;
 }
 
-/** The SCU timeouts a `--timeout` in seconds sets: all three, or none. */
+/** The SCU timeouts a `--timeout` in seconds sets: all four, or none. */
 export function timeouts(
   text: string | undefined,
-): Pick<ScuOptions, "connectTimeout" | "associationTimeout" | "dimseTimeout"> {
+): Pick<ScuOptions, "connectTimeout" | "associationTimeout" | "dimseTimeout" | "writeTimeout"> {
   if (text === undefined) return {};
   const ms = milliseconds(text, "--timeout");
-  return { connectTimeout: ms, associationTimeout: ms, dimseTimeout: ms };
+  return { connectTimeout: ms, associationTimeout: ms, dimseTimeout: ms, writeTimeout: ms };
 }
 
 /** An option's number of seconds (0 or more) in milliseconds; a usage error otherwise. */

@@ -46,6 +46,15 @@ export interface MoveServiceOptions {
   /** Where the events of the sub-operations' associations go. */
   events?: EventTarget;
   /**
+   * Milliseconds a PDU to the destination may wait to be read before its
+   * association is closed (a destination that stopped reading): the
+   * sub-operations not yet done count as failed and the final C-MOVE-RSP
+   * lists them (PS3.4 C.4.2.1.4, C.4.2.2.1). 0 for no limit.
+   *
+   * @default {30000}
+   */
+  writeTimeout?: number;
+  /**
    * The most bytes a request's identifier may have (inflated); a longer one
    * is answered A700 and not read further.
    *
@@ -120,6 +129,7 @@ export class MoveService {
             calledAeTitle: destinationAe,
             signal: context.signal,
             ...(destination.tls && { tls: destination.tls }),
+            ...(options.writeTimeout !== undefined && { writeTimeout: options.writeTimeout }),
             ...(options.events ? { events: options.events } : {}),
             moveOriginator: {
               aeTitle: association.callingAeTitle,

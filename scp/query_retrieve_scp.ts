@@ -93,6 +93,8 @@ export class QueryRetrieveScp extends ServiceProvider {
       ...(options.destinations ? { destinations: options.destinations } : {}),
       ...(options.moveParallelism !== undefined ? { parallelism: options.moveParallelism } : {}),
       ...(options.events ? { events: options.events } : {}),
+      // The destination's associations are held to the same write timeout as ours.
+      ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
     });
     const get = new GetService(archive, {
       ...limit,

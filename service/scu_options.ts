@@ -38,6 +38,14 @@ export interface ScuOptions {
    */
   associationTimeout?: number;
   /**
+   * Milliseconds a PDU may wait for the peer to read it before the
+   * connection is closed and the operation fails with a `WriteTimeoutError`
+   * (a peer that stopped reading); 0 for no limit.
+   *
+   * @default {30000}
+   */
+  writeTimeout?: number;
+  /**
    * Milliseconds to wait for each DIMSE response.
    *
    * @default {60000}
@@ -81,6 +89,7 @@ export function connectOptionsFor(
     ...(options.associationTimeout !== undefined
       ? { associationTimeout: options.associationTimeout }
       : {}),
+    ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
     ...(options.events ? { events: options.events } : {}),

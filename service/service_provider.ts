@@ -99,6 +99,15 @@ export interface ServiceProviderOptions {
    * @default {60000}
    */
   idleTimeout?: number;
+  /**
+   * Milliseconds a PDU may wait for the peer to read it before the
+   * connection is closed and the association ends with a
+   * `WriteTimeoutError`, so that a peer that stops reading cannot hold a
+   * slot or a C-MOVE forever; 0 for no limit.
+   *
+   * @default {30000}
+   */
+  writeTimeout?: number;
   /** Where association events go. */
   events?: EventTarget;
   /** Receives problems that ended one association but not the server. */
@@ -184,6 +193,7 @@ export class ServiceProvider implements AsyncDisposable {
         maxAssociations: options.maxAssociations ?? 32,
         idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
         maxPduLength: options.maxPduLength ?? 65536,
+        ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
         accessControl,
         ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
         ...(options.requireUserIdentity ? { requireUserIdentity: true } : {}),

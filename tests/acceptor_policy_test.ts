@@ -37,3 +37,34 @@ Deno.test("the Storage SCP prefers Explicit VR LE over JPEG Lossless, whatever t
 Deno.test("the Storage SCP accepts JPEG 2000 when it is the only syntax offered", () => {
   assertEquals(chosen([Uid.JPEG2000]), Uid.JPEG2000);
 });
+
+Deno.test("the Storage SCP prefers a lossless compressed syntax over a lossy one offered first", () => {
+  assertEquals(chosen([Uid.JPEGBaseline8Bit, Uid.JPEG2000, Uid.JPEGLossless]), Uid.JPEGLossless);
+  assertEquals(chosen([Uid.JPEG2000, Uid.JPEG2000Lossless]), Uid.JPEG2000Lossless);
+  assertEquals(chosen([Uid.JPEGBaseline8Bit]), Uid.JPEGBaseline8Bit);
+});
+
+Deno.test("the default order is Explicit LE, Implicit LE, deflate, Explicit BE, lossless compressed, then lossy (PS3.5 A.4)", () => {
+  const order = DEFAULT_STORAGE_TRANSFER_SYNTAXES;
+  assertEquals(order.slice(0, 4), [
+    Uid.ExplicitVRLittleEndian,
+    Uid.ImplicitVRLittleEndian,
+    Uid.DeflatedExplicitVRLittleEndian,
+    Uid.ExplicitVRBigEndian,
+  ]);
+  const lastLossless = Math.max(
+    ...[Uid.RLELossless, Uid.JPEGLSLossless, Uid.JPEG2000Lossless, Uid.JPEGLossless].map((t) =>
+      order.indexOf(t)
+    ),
+  );
+  const firstLossy = Math.min(
+    ...[Uid.JPEGBaseline8Bit, Uid.JPEG2000, Uid.JPEGLSNearLossless, Uid.HTJ2K].map((t) =>
+      order.indexOf(t)
+    ),
+  );
+  assertEquals(
+    lastLossless < firstLossy,
+    true,
+    `lossless at ${lastLossless}, lossy at ${firstLossy}`,
+  );
+});

@@ -8,6 +8,7 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
+import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import {
   accessOptions,
@@ -65,10 +66,12 @@ export const qrscp = defineCommand({
       value: "FILE",
       description: "the SQLite index file",
     },
+    ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
     ...NETWORK_OPTIONS,
   },
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
+  const transferSyntaxes = acceptedSyntaxes(values.accept);
   const network = networkOptions(values);
   const access = { ...accessOptions(values), ...serverLimits(values) };
   const tls = serverTls(values);
@@ -94,6 +97,7 @@ export const qrscp = defineCommand({
     archive,
     directory: dir,
     destinations,
+    transferSyntaxes,
     ...network,
     ...access,
     ...tls,

@@ -308,7 +308,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
         ...wanted.map((abstractSyntax) => ({
           abstractSyntax,
-          transferSyntaxes: [
+          transferSyntaxes: options.transferSyntaxes ?? [
             Uid.ExplicitVRLittleEndian,
             Uid.ImplicitVRLittleEndian,
             Uid.ExplicitVRBigEndian,

@@ -52,6 +52,9 @@ export const STUDY_ATTRIBUTES: ReadonlySet<number> = new Set([
   Tag.OtherStudyNumbers, // retired
   Tag.RequestingPhysician,
   Tag.RequestedProcedureDescription,
+  // SOP Common (PS3.3 §C.12.1.1.8): the offset the study's dates and times are
+  // in, kept with the study so that C-FIND can answer it as a return key.
+  Tag.TimezoneOffsetFromUTC,
 ]);
 
 /** Series level attributes (PS3.4 Table C.6-3, PS3.3 General Series Module). */

@@ -10,9 +10,20 @@ import type { DataElement, Dataset } from "../dataset/mod.ts";
 import { parseRange } from "../dataset/mod.ts";
 import { formatTag, Tag } from "../dictionary/mod.ts";
 
-/** Query keys that are not matched against records (PS3.4 §C.4.1.1.3.1). */
+/**
+ * Query keys that are not matched against records (PS3.4 §C.4.1.1.3.1).
+ * Timezone Offset From UTC (0008,0201) is among them: in a request it states
+ * the timezone the date and time keys are expressed in (PS3.4 §C.2.2.2.5,
+ * §C.4.1.1.3.1), it is not a value to match, so a study stamped "-0500"
+ * still matches a query that carries "+0100". It is answered as a return key.
+ * Not done yet: when both the identifier and the record carry an offset, DA
+ * and TM keys are compared as written, not shifted to one offset (that needs
+ * each date paired with its time; PS3.4 §C.2.2.2.5 puts the query's times and
+ * midnight in the query's timezone). DT values with explicit offsets are.
+ */
 const NOT_MATCHED: ReadonlySet<number> = new Set([
   Tag.SpecificCharacterSet,
+  Tag.TimezoneOffsetFromUTC,
   Tag.QueryRetrieveLevel,
   Tag.RetrieveAETitle,
   Tag.InstanceAvailability,
@@ -107,10 +118,39 @@ function normalDateTime(dt: string, end: boolean): string {
   }`;
 }
 
+/** The explicit UTC offset of a DT value ("&ZZXX", PS3.5 §6.2), in minutes, if any. */
+function dtOffsetMinutes(dt: string): number | undefined {
+  const m = /([+-])(\d{2})(\d{2})$/.exec(dt.trim());
+  if (!m) return undefined;
+  const minutes = Number(m[2]) * 60 + Number(m[3]);
+  return m[1] === "-" ? -minutes : minutes;
+}
+
+/** Shifts a normalised DT ("YYYYMMDDHHMMSS.FFFFFF") by -offset minutes, to UTC. */
+function toUtc(full: string, offset: number): string {
+  const num = (from: number, to: number) => Number(full.slice(from, to));
+  const d = new Date(0);
+  d.setUTCFullYear(num(0, 4), num(4, 6) - 1, num(6, 8));
+  d.setUTCHours(num(8, 10), num(10, 12) - offset, num(12, 14));
+  const pad = (n: number, w: number) => String(n).padStart(w, "0");
+  return `${pad(d.getUTCFullYear(), 4)}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}` +
+    `${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${pad(d.getUTCSeconds(), 2)}` +
+    full.slice(14);
+}
+
 function inRange(vr: string, query: string, value: string): boolean {
   const r = parseRange(query, vr === "DT" ? "DT" : vr === "TM" ? "TM" : "DA");
-  const norm = (v: string, end: boolean) =>
-    vr === "DA" ? normalDate(v) : vr === "TM" ? normalTime(v, end) : normalDateTime(v, end);
+  // PS3.4 §C.2.2.2.5: a DT's UTC offset, if present in the value, is taken
+  // into account. When both the bound and the value carry one, both are
+  // compared in UTC; otherwise as written.
+  const hasOffset = (v: string | undefined) => v === undefined || dtOffsetMinutes(v) !== undefined;
+  const utc = vr === "DT" && hasOffset(value) && hasOffset(r.start) && hasOffset(r.end);
+  const norm = (v: string, end: boolean) => {
+    if (vr === "DA") return normalDate(v);
+    if (vr === "TM") return normalTime(v, end);
+    const full = normalDateTime(v, end);
+    return utc ? toUtc(full, dtOffsetMinutes(v)!) : full;
+  };
   let candidate: string;
   try {
     candidate = norm(value, false);

@@ -8,6 +8,7 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
+import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import {
   accessOptions,
@@ -66,10 +67,12 @@ export const qrscp = defineCommand({
       value: "FILE",
       description: "the SQLite index file",
     },
+    ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
     ...NETWORK_OPTIONS,
   },
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
+  const transferSyntaxes = acceptedSyntaxes(values.accept);
   const network = networkOptions(values);
   const access = { ...accessOptions(values), ...serverLimits(values), ...serverUsers(values) };
   const tls = serverTls(values);
@@ -95,6 +98,7 @@ export const qrscp = defineCommand({
     archive,
     directory: dir,
     destinations,
+    transferSyntaxes,
     ...network,
     ...access,
     ...tls,

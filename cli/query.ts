@@ -13,6 +13,7 @@
 import { toDicomJson } from "../dataset/mod.ts";
 import { keywordOf, Tag } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
+import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, UsageError, type Values } from "./_args.ts";
 import {
   clientTls,
@@ -183,6 +184,7 @@ export const get = defineCommand({
       value: "deferred|each|off",
       description: "flush files in the background, each before answering, or never",
     },
+    ...acceptOption("uncompressed", "proposed for the objects (the peer picks one)"),
     ...NETWORK_OPTIONS,
   },
   notes: [...QUERY_NOTES, `  dcm get HOST PORT --call AE --dir OUT ${KEY_EXAMPLE}`],
@@ -190,12 +192,13 @@ export const get = defineCommand({
   if (!values.dir) throw new UsageError("--dir OUT is required");
   const directory = values.dir;
   const durable = durabilityOf(values.fsync, "deferred");
+  const transferSyntaxes = acceptedSyntaxes(values.accept);
   const { scu, query, host, port } = setup(values, positionals);
   await using _ = scu;
   await Deno.mkdir(directory, { recursive: true });
   return await explained(
     host,
     port,
-    () => follow(scu.get(query, { directory, durable }), "get", values.json),
+    () => follow(scu.get(query, { directory, durable, transferSyntaxes }), "get", values.json),
   );
 });

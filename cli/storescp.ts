@@ -7,6 +7,7 @@
  * @module
  */
 import { StorageScp } from "../scp/mod.ts";
+import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand } from "./_args.ts";
 import {
   accessOptions,
@@ -41,10 +42,12 @@ export const storescp = defineCommand({
       value: "each|deferred|off",
       description: "flush each file before answering, in the background, or never",
     },
+    ...acceptOption("all", "accepted"),
     ...NETWORK_OPTIONS,
   },
 }, async (values, _positionals, signal) => {
   const durable = durabilityOf(values.fsync, true);
+  const transferSyntaxes = acceptedSyntaxes(values.accept);
   const network = networkOptions(values);
   const access = { ...accessOptions(values), ...serverLimits(values), ...serverUsers(values) };
   const tls = serverTls(values);
@@ -56,6 +59,7 @@ export const storescp = defineCommand({
     aeTitle: values.aet,
     directory: dir,
     durable,
+    transferSyntaxes,
     ...network,
     ...access,
     ...tls,

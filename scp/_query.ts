@@ -30,7 +30,9 @@ import {
   DEFAULT_STORAGE_TRANSFER_SYNTAXES,
   IdentifierTooLargeError,
   isRelational,
+  NoContextError,
   readIdentifier,
+  type SentObject,
 } from "../service/mod.ts";
 
 /** SOP Instance UID and Instance Number: the IMAGE level keys (PS3.4 Table C.6-4). */
@@ -313,11 +315,37 @@ export interface SubOperationCounts {
   remaining: number;
 }
 
-/** Sends the final response of a C-MOVE or C-GET. */
+/**
+ * Why a sub-operation failed, short enough for an Error Comment (issue 12):
+ * no accepted context for the object's syntax, a file the archive cannot
+ * read, or the peer's status; each reads differently, where all used to
+ * end in the same A702.
+ */
+export function subOperationFailure(
+  sent: Pick<SentObject, "status" | "error"> & { readonly errorComment?: string | undefined },
+): string {
+  const e = sent.error;
+  if (e instanceof NoContextError) return `no accepted context for ${e.transferSyntax}`;
+  if (sent.status !== undefined) {
+    const hex = sent.status.toString(16).toUpperCase().padStart(4, "0");
+    return `the peer answered ${hex}${sent.errorComment ? ` (${sent.errorComment})` : ""}`;
+  }
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+    return `cannot read the archived file (${e.name})`;
+  }
+  return e?.message ?? "unknown";
+}
+
+/**
+ * Sends the final response of a C-MOVE or C-GET; `reason`, the first failed
+ * sub-operation's cause, becomes its Error Comment (0000,0902, LO: at most
+ * 64 characters) when any failed.
+ */
 export async function finishRetrieve(
   context: RequestContext,
   counts: SubOperationCounts,
   failedUids: string[],
+  reason?: string,
 ): Promise<void> {
   const cancelled = context.signal.aborted;
   // PS3.4 C.4.2.2.1 and C.4.3.2.1 (how the SCU reads the final status):
@@ -339,6 +367,9 @@ export async function finishRetrieve(
     failed: counts.failed,
     warning: counts.warning,
     ...(cancelled ? { remaining: counts.remaining } : {}),
+    ...(counts.failed > 0 && reason !== undefined && !cancelled
+      ? { errorComment: `${counts.failed} failed: ${reason}`.slice(0, 64) }
+      : {}),
   };
   const identifier = failedUids.length > 0
     ? new Dataset().set(Tag.FailedSOPInstanceUIDList, failedUids, "UI")

@@ -8,7 +8,7 @@
 import type { Archive } from "../archive/mod.ts";
 import { describeStatus, type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
 import { sendObjects } from "../service/mod.ts";
-import { finishRetrieve, instancesFor, queryHandler } from "./_query.ts";
+import { finishRetrieve, instancesFor, queryHandler, subOperationFailure } from "./_query.ts";
 
 /** Options of {@linkcode GetService}. */
 export interface GetServiceOptions {
@@ -54,6 +54,7 @@ export class GetService {
       const instances = instancesFor(archive, identifier, level);
       const counts = { completed: 0, failed: 0, warning: 0, remaining: instances.length };
       const failedUids: string[] = [];
+      let reason: string | undefined;
       const channel = context.channel;
       const objects = instances.map((i) => ({
         name: i.sopInstanceUid,
@@ -74,6 +75,7 @@ export class GetService {
         const category = sent.status === undefined ? "failure" : statusCategory(sent.status);
         if (category === "failure") {
           const why = sent.error?.message ?? describeStatus(sent.status!);
+          reason ??= subOperationFailure(sent);
           options.onWarning?.(`C-GET sub-operation for ${object.sopInstanceUid} failed: ${why}`);
           counts.failed++;
           failedUids.push(object.sopInstanceUid);
@@ -83,7 +85,7 @@ export class GetService {
         else counts.completed++;
         if (counts.remaining > 0) await context.respond({ status: STATUS.PENDING, ...counts });
       }
-      await finishRetrieve(context, counts, failedUids);
+      await finishRetrieve(context, counts, failedUids, reason);
     }, options.maxIdentifierLength);
   }
 }

@@ -11,7 +11,13 @@ import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { Dataset } from "../dataset/mod.ts";
 import { type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
 import { type KnownFile, store } from "../service/mod.ts";
-import { finishRetrieve, instancesFor, QueryFailure, queryHandler } from "./_query.ts";
+import {
+  finishRetrieve,
+  instancesFor,
+  QueryFailure,
+  queryHandler,
+  subOperationFailure,
+} from "./_query.ts";
 
 /** A C-MOVE destination: where the AE title of a Move Destination lives. */
 export interface MoveDestination {
@@ -114,6 +120,7 @@ export class MoveService {
       const instances = instancesFor(archive, identifier, level);
       const counts = { completed: 0, failed: 0, warning: 0, remaining: instances.length };
       const failedUids: string[] = [];
+      let reason: string | undefined;
       const chunks: ArchivedInstance[][] = Array.from({
         length: Math.min(parallel, instances.length),
       }, () => []);
@@ -140,6 +147,7 @@ export class MoveService {
               reported.add(uid);
               counts.remaining--;
               if (r.error) {
+                reason ??= subOperationFailure(r);
                 counts.failed++;
                 failedUids.push(uid);
               } else if (statusCategory(r.status ?? 0) === "warning") counts.warning++;
@@ -181,7 +189,7 @@ export class MoveService {
           return;
         }
       }
-      await finishRetrieve(context, counts, failedUids);
+      await finishRetrieve(context, counts, failedUids, reason);
     }, options.maxIdentifierLength);
   }
 }

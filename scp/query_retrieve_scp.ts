@@ -54,6 +54,15 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
    */
   maxIdentifierLength?: number;
+  /**
+   * Transfer syntaxes of the storage contexts, most preferred first: what
+   * C-STORE into `directory` accepts and what a C-GET requestor's SCP-role
+   * contexts are answered with (PS3.8 §9.3.3.2: the acceptor picks one of
+   * those offered). See `storageTransferSyntaxes()` in `service/`.
+   *
+   * @default {DEFAULT_STORAGE_TRANSFER_SYNTAXES}
+   */
+  transferSyntaxes?: readonly string[];
 }
 
 /** Transfer syntaxes of the Q/R contexts, most preferred first. */
@@ -116,7 +125,7 @@ export class QueryRetrieveScp extends ServiceProvider {
         abstractSyntax,
         // As a C-GET sender we prefer what needs no conversion of native
         // files; compressed objects still find their own syntax if proposed.
-        transferSyntaxes: GET_TRANSFER_SYNTAXES,
+        transferSyntaxes: options.transferSyntaxes ?? GET_TRANSFER_SYNTAXES,
         requestorRoles: { scu: options.directory !== undefined, scp: true },
       });
     }

@@ -45,7 +45,7 @@ export async function retrieveByMove(
       abstractSyntax,
     ) => ({
       abstractSyntax,
-      transferSyntaxes: DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+      transferSyntaxes: options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES,
     })),
     handlers: { "C-STORE-RQ": storage.handler },
   }, {

@@ -64,6 +64,17 @@ export interface GetOptions extends FindOptions, StoreTarget {
    * @default {"deferred"}
    */
   durable?: Durability;
+  /**
+   * Transfer syntaxes accepted for the objects, most preferred first: those
+   * proposed in each storage context where C-GET takes the SCP role, and
+   * those `retrieve()`'s C-MOVE destination accepts. The peer chooses one per
+   * context (PS3.8 §9.3.2.2), so offering compressed syntaxes lets it send an
+   * object as stored. See `storageTransferSyntaxes()` in `service/`. By
+   * default C-GET proposes the uncompressed syntaxes (Explicit VR LE,
+   * Implicit VR LE, Explicit VR BE, deflate) and the C-MOVE destination
+   * accepts `DEFAULT_STORAGE_TRANSFER_SYNTAXES`.
+   */
+  transferSyntaxes?: readonly string[];
 }
 
 /** Options of {@linkcode QueryRetrieveScu.retrieve}. */

@@ -287,6 +287,9 @@ export class QueryRetrieveScu implements AsyncDisposable {
       if (!options.handleObject && options.directory === undefined) {
         throw new TypeError("get() needs handleObject or directory");
       }
+      // Issue 12: a missing folder is created before associating, as `dcm get` does,
+      // rather than failing each C-STORE sub-operation with A700.
+      if (options.directory !== undefined) await Deno.mkdir(options.directory, { recursive: true });
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
       const getClass = QUERY_MODELS[query.model].get;
@@ -305,7 +308,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
         ...wanted.map((abstractSyntax) => ({
           abstractSyntax,
-          transferSyntaxes: [
+          transferSyntaxes: options.transferSyntaxes ?? [
             Uid.ExplicitVRLittleEndian,
             Uid.ImplicitVRLittleEndian,
             Uid.ExplicitVRBigEndian,
@@ -396,6 +399,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
     return new RetrieveOperation(async (progress, stop) => {
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
+      if (options.directory !== undefined) await Deno.mkdir(options.directory, { recursive: true });
       const getWorks = await this.#peerAccepts(QUERY_MODELS[query.model].get);
       const withSignal = { ...options, signal };
       if (getWorks) {

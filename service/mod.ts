@@ -42,6 +42,7 @@ export * from "./service_provider.ts";
 export * from "./file_writer.ts";
 export * from "./store_handler.ts";
 export * from "./store_service.ts";
+export * from "./accepted_syntaxes.ts";
 export * from "./send_object.ts";
 export * from "./store.ts";
 export * from "./identifier.ts";

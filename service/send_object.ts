@@ -18,6 +18,7 @@ import {
   UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
+import { DicomError } from "../errors.ts";
 import { type DimseChannel, type OutgoingDataset, PRIORITY } from "../dimse/mod.ts";
 
 /** An object to send: a file or a data set, with the facts read from it. */
@@ -148,11 +149,43 @@ async function openDataset(
 }
 
 /**
+ * No accepted presentation context fits an object: none for its SOP class,
+ * or none in its transfer syntax or one it converts to (PS3.8 §9.3.2.2).
+ * Distinct from a file that cannot be read or a peer's failure status.
+ *
+ * @example Tell it from other failures of a sub-operation
+ * ```ts
+ * import { NoContextError } from "./send_object.ts";
+ *
+ * const e = new NoContextError("Cannot send x.dcm", "1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.1.2.4.91");
+ * console.log(e instanceof NoContextError, e.transferSyntax); // true 1.2.840.10008.1.2.4.91
+ * ```
+ */
+export class NoContextError extends DicomError {
+  /**
+   * Creates the error.
+   *
+   * @param message What could not be sent and why.
+   * @param sopClassUid The object's SOP Class UID.
+   * @param transferSyntax The object's transfer syntax.
+   */
+  constructor(
+    message: string,
+    readonly sopClassUid: string,
+    readonly transferSyntax: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "NoContextError";
+  }
+}
+
+/**
  * Picks the accepted context for an object (its own transfer syntax first,
  * else an uncompressed one to convert to) among those `usable` allows, and
  * opens its data.
  *
- * @throws {Error} naming the object when no usable context fits.
+ * @throws {NoContextError} naming the object when no usable context fits.
  */
 export async function prepareObject(
   association: Association,
@@ -195,7 +228,7 @@ export async function prepareObject(
       : candidates.length === 0
       ? "the peer accepted no usable context for its SOP class"
       : "the peer accepted neither its transfer syntax nor an uncompressed one";
-    throw new Error(`Cannot send ${object.name} (${sop}, ${ts}): ${why}`);
+    throw new NoContextError(`Cannot send ${object.name} (${sop}, ${ts}): ${why}`, sop, ts);
   }
   const dataset = object.dataset ?? (await readPart10(await Deno.readFile(object.path!))).dataset;
   let bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });

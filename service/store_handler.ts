@@ -343,6 +343,12 @@ export function createStoreHandler(
 function failureComment(error: unknown): string {
   if (error instanceof DimseStatusError) return error.errorComment ?? describeStatus(error.status);
   if (error instanceof DicomDecodeError) return error.message;
+  // A file system error (a folder missing, not a folder, not writable, a full
+  // disk) says so, so it is not taken for a negotiation problem (issue 12).
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && error instanceof Error) {
+    return `Cannot write to the folder (${error.name}, ${code})`;
+  }
   const kind = error instanceof Error && error.name !== "Error" ? ` (${error.name})` : "";
   return `Cannot store the object${kind}`;
 }

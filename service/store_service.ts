@@ -8,25 +8,21 @@
  *
  * @module
  */
-import { TRANSFER_SYNTAXES, Uid } from "../dictionary/mod.ts";
+import { storageTransferSyntaxes } from "./accepted_syntaxes.ts";
 import type { RequestHandler } from "../dimse/mod.ts";
 import { DeferredSync, TempFilePool } from "./file_writer.ts";
 import { createStoreHandler, type StoreTarget } from "./store_handler.ts";
 
 /**
- * What a Storage SCP accepts by default, most preferred first: every
- * encapsulated (compressed) syntax, stored as received, so that a sender
- * proposing one need not decompress; then the uncompressed ones; deflate
- * last, since choosing it would make a sender of uncompressed objects
- * compress every one of them.
+ * What a Storage SCP accepts by default, most preferred first (issue 12):
+ * the uncompressed syntaxes (Explicit VR LE, Implicit VR LE, deflate,
+ * Explicit VR BE), so that a sender offering both never has to compress;
+ * then the lossless encapsulated syntaxes, then the lossy ones (PS3.5 §A.4),
+ * each accepted as received when a context offers nothing better. The
+ * acceptor picks in this order, not the proposer's (PS3.8 9.3.3.2). This is
+ * `storageTransferSyntaxes("all")`.
  */
-export const DEFAULT_STORAGE_TRANSFER_SYNTAXES: readonly string[] = [
-  ...TRANSFER_SYNTAXES.filter((t) => t.encapsulated && !t.retired).map((t) => t.uid),
-  Uid.ExplicitVRLittleEndian,
-  Uid.ImplicitVRLittleEndian,
-  Uid.DeflatedExplicitVRLittleEndian,
-  Uid.ExplicitVRBigEndian,
-];
+export const DEFAULT_STORAGE_TRANSFER_SYNTAXES: readonly string[] = storageTransferSyntaxes("all");
 
 /**
  * Receives C-STORE requests into a {@linkcode StoreTarget}: a handler of

@@ -487,3 +487,39 @@ Deno.test("ingestDirectory() indexes in a stable (sorted) order, so instances ke
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// ---- Timezone Offset From UTC (PS3.4 §C.2.2.2.5, §C.4.1.1.3.1) ----
+
+Deno.test("Timezone Offset From UTC in a query is not a matching key: a study stamped -0500 matches a +0100 query", () => {
+  const stamped = record().set(Tag.TimezoneOffsetFromUTC, "-0500");
+  const q = query({ TimezoneOffsetFromUTC: "+0100", StudyDate: "20240215" });
+  assert(matches(q, stamped));
+  assert(matches(q, record())); // a record without an offset as well
+  assert(!matches(query({ TimezoneOffsetFromUTC: "+0100", StudyDate: "20240216" }), stamped));
+});
+
+Deno.test("DT values that both carry a UTC offset are compared at the same offset (PS3.4 §C.2.2.2.5)", () => {
+  // 08:30:15 at -0500 is 13:30:15 UTC, 14:30:15 at +0100.
+  assert(matchValue("DT", "20240215143015+0100", "20240215083015-0500"));
+  assert(matchValue("DT", "20240215140000+0100-20240215150000+0100", "20240215083015-0500"));
+  assert(!matchValue("DT", "20240215080000-0500-20240215082959-0500", "20240215083015+0000"));
+  assert(matchValue("DT", "20240215-20240215", "20240215233000-0500")); // no offset on one side
+});
+
+Deno.test("the archive keeps a study's Timezone Offset From UTC, so C-FIND answers it as a return key", () => {
+  using archive = Archive.open();
+  const ds = [
+    ...generateSampleStudies({
+      patients: 1,
+      studiesPerPatient: 1,
+      seriesPerStudy: 1,
+      instancesPerSeries: 1,
+      imageSize: 2,
+    }),
+  ][0]!;
+  ds.set(Tag.TimezoneOffsetFromUTC, "-0500");
+  archive.index(ds, "/tz.dcm", EXPLICIT_LE);
+  const study = [...archive.records("STUDY")][0]!.dataset;
+  assertEquals(study.string(Tag.TimezoneOffsetFromUTC), "-0500");
+  assert(matches(query({ TimezoneOffsetFromUTC: "+0100" }), study));
+});

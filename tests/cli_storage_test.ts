@@ -1,9 +1,9 @@
 // `dcm storescp`, `dcm echo` and `dcm store` as a user runs them: real
 // processes through the real entry point, on the loopback interface (issue 4).
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { PYDICOM_DATA } from "./_peers.ts";
-import { filesIn, freePort, HOST } from "./_storage_corpus.ts";
-import { dcm, StorescpProcess } from "./_cli.ts";
+import { dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
+import { filesIn, freePort, HOST, withDeadline } from "./_storage_corpus.ts";
+import { dcm, MAIN, StorescpProcess } from "./_cli.ts";
 
 const FILES = `${PYDICOM_DATA}test_files`;
 
@@ -158,3 +158,77 @@ Deno.test("dcm storescp --allow and --check-called reject other AE titles with t
     await Deno.remove(out, { recursive: true });
   }
 });
+
+// Issue 12: `--accept` chooses which transfer syntaxes the storage contexts
+// take (PS3.5 A.4 for lossless and lossy). DCMTK's storescu -xs proposes
+// JPEG Lossless SV1 in a context of its own beside the uncompressed ones
+// (without -xs, one context lists them all and we pick Explicit VR LE), so
+// what our SCP accepted shows in the stored file's transfer syntax.
+Deno.test({
+  name:
+    "dcm storescp --accept lossless takes JPEG Lossless from DCMTK's storescu -xs as sent, refuses JPEG Baseline",
+  ignore: dcmtkIgnore("storescu"),
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "cli_accept_" });
+    try {
+      assertEquals(
+        await acceptedBy(dir, "lossless", ["SC_rgb_jpeg_gdcm.dcm"], ["-xs"]),
+        [["SC_rgb_jpeg_gdcm.dcm", "1.2.840.10008.1.2.4.70"]],
+      );
+      assertEquals(await acceptedBy(dir, "lossless", ["SC_rgb_jpeg_dcmtk.dcm"], ["-xy"]), []);
+      assertEquals(
+        await acceptedBy(dir, "all", ["SC_rgb_jpeg_dcmtk.dcm"], ["-xy"]),
+        [["SC_rgb_jpeg_dcmtk.dcm", "1.2.840.10008.1.2.4.50"]],
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "dcm storescp --accept uncompressed refuses the JPEG Lossless context DCMTK's storescu proposes with -xs",
+  ignore: dcmtkIgnore("storescu"),
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "cli_accept_" });
+    try {
+      // The JPEG Lossless context is refused; storescu cannot convert the
+      // file to the uncompressed syntax accepted instead, so nothing arrives.
+      assertEquals(await acceptedBy(dir, "uncompressed", ["SC_rgb_jpeg_gdcm.dcm"], ["-xs"]), []);
+      assertEquals(
+        await acceptedBy(dir, "uncompressed", ["CT_small.dcm"], ["-xs"]),
+        [["CT_small.dcm", "1.2.840.10008.1.2.1"]],
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Sends files with storescu to `dcm storescp --accept`; the [file, transfer syntax] stored. */
+async function acceptedBy(
+  base: string,
+  accept: string,
+  names: string[],
+  storescuArgs: string[] = [],
+): Promise<[string, string][]> {
+  const dir = await Deno.makeTempDir({ dir: base });
+  await using scp = new StorescpProcess(dir, ["--accept", accept, "--json"]);
+  const port = await scp.listening();
+  const out: [string, string][] = [];
+  for (const name of names) {
+    const before = scp.stdout.lines.length;
+    const r = await new Deno.Command("storescu", {
+      args: [...storescuArgs, HOST, String(port), `${FILES}/${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (!r.success) continue;
+    const line = await scp.stdout.find(/"transferSyntax"/);
+    assertEquals(scp.stdout.lines.length, before + 1);
+    out.push([name, JSON.parse(line.input!).transferSyntax]);
+    scp.stdout.lines.length = 0;
+  }
+  return out;
+}

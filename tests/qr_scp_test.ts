@@ -623,3 +623,35 @@ for (const withOnInstanceStored of [true, false]) {
     }
   });
 }
+
+// Issue 12: the A702 that ends a C-GET whose every sub-operation failed says
+// why in its Error Comment (0000,0902), so that "no accepted context" and a
+// file the archive cannot read no longer look the same.
+async function commentOf(promise: PromiseLike<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof DimseStatusError) return e.errorComment;
+    throw e;
+  }
+  throw new Error("expected a failure status");
+}
+
+Deno.test("C-GET whose every sub-operation fails names the cause: no accepted context, or a file that cannot be read", async () => {
+  await using served = await serve();
+  const mr = served.files.filter((f) => f.sopClassUid === MR_IMAGE_STORAGE);
+  const series = mr[0]!.seriesInstanceUid;
+  const out = `${served.dir}/got`;
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const query = new Identifier("STUDY_ROOT", "SERIES")
+    .set(Tag.StudyInstanceUID, mr[0]!.studyInstanceUid).set(Tag.SeriesInstanceUID, series);
+  const noContext = await commentOf(
+    scu.get(query, { directory: out, sopClasses: [CT_IMAGE_STORAGE] }),
+  );
+  assertMatch(noContext ?? "", /^5 failed: no accepted context for /);
+  for (const f of mr.filter((f) => f.seriesInstanceUid === series)) await Deno.remove(f.path);
+  const unreadable = await commentOf(
+    scu.get(query, { directory: out, sopClasses: [MR_IMAGE_STORAGE] }),
+  );
+  assertMatch(unreadable ?? "", /^5 failed: cannot read the archived file/);
+});

@@ -896,6 +896,18 @@ Deno.test("retrieve() uses C-GET when the peer accepts it", async () => {
   await assertFilesMatchArchive(out.path, instances, corpus);
 });
 
+Deno.test("retrieve() into a folder that does not exist creates it (issue 12)", async () => {
+  await using corpus = await openCorpus();
+  await using scp = qrScp(corpus);
+  await using out = await tempDir();
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const directory = `${out.path}/new/folder`;
+  const result = await scu.retrieve(patient1234(), { directory, listenHostname: HOST });
+  const instances = uidsOf(corpus.datasets, Tag.PatientID, "1234");
+  assertEquals([...result.received].sort(), instances.sort());
+  await assertFilesMatchArchive(directory, instances, corpus);
+});
+
 Deno.test("retrieve() falls back to C-MOVE to a Storage SCP of its own when the peer refuses C-GET", async () => {
   await using corpus = await openCorpus();
   const listenPort = freePort();

@@ -356,6 +356,9 @@ for (
         const uid = randomUid();
         const rsp = await request(channel, ctx, cStore(uid), encodeDataset(ctDataset(uid, 64)));
         assertEquals(hex(rsp.status), "A700");
+        // Issue 12: a disk error says so, unlike a missing presentation context.
+        const comment = "errorComment" in rsp ? rsp.errorComment : undefined;
+        assert(/^Cannot write to the folder \(/.test(comment ?? ""), `comment: ${comment}`);
       }
       const echo = await request(channel, contextId(association, VERIFICATION), {
         type: "C-ECHO-RQ",

@@ -2,8 +2,8 @@
 // processes through the real entry point, on the loopback interface (issue 4).
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
-import { filesIn, freePort, HOST, withDeadline } from "./_storage_corpus.ts";
-import { dcm, MAIN, StorescpProcess } from "./_cli.ts";
+import { filesIn, freePort, HOST } from "./_storage_corpus.ts";
+import { dcm, StorescpProcess } from "./_cli.ts";
 
 const FILES = `${PYDICOM_DATA}test_files`;
 

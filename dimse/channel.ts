@@ -33,7 +33,7 @@ import {
   type RequestType,
   RESPONSE_TYPE,
 } from "./command_sets.ts";
-import { ResponseTooLargeError } from "./errors.ts";
+import { OperationsWindowExceededError, ResponseTooLargeError } from "./errors.ts";
 import { STATUS, statusCategory } from "./status.ts";
 import { _sendMessage } from "./_send.ts";
 import type {
@@ -46,6 +46,7 @@ import type {
   ResponseFields,
 } from "./messages.ts";
 import { PendingRequest } from "./_request.ts";
+import { OperationSlots } from "./_window.ts";
 
 /** Data set PDVs shorter than this are gathered before the reader sees them. */
 const SMALL_PDV = 4096;
@@ -54,6 +55,9 @@ const GATHERED_CHUNK = 64 << 10;
 
 /** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}: 64 MiB. */
 export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
+
+/** Default of {@linkcode DimseChannelOptions.maxQueuedRequests}. */
+export const DEFAULT_MAX_QUEUED_REQUESTS: number = 64;
 
 /** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
 const DEFAULT_MAX_COMMAND_LENGTH = 65536;
@@ -90,6 +94,16 @@ export interface DimseChannelOptions {
    * @default {67108864}
    */
   maxResponseDatasetLength?: number;
+  /**
+   * Requests the peer may keep waiting beyond the Asynchronous Operations
+   * Window (PS3.7 D.3.3.3): the channel performs at most the negotiated
+   * number of the peer's requests at once (1 unless a window was
+   * negotiated) and queues the rest in arrival order; one more than this
+   * aborts the association ({@linkcode OperationsWindowExceededError}).
+   *
+   * @default {64}
+   */
+  maxQueuedRequests?: number;
   /** Receives problems that do not end the association (a response nobody waits for...). */
   onWarning?: (message: string) => void;
 }
@@ -138,6 +152,8 @@ export class DimseChannel {
   readonly #waiters = new Map<number, Waiter>();
   readonly #inFlight = new Map<number, AbortController>();
   readonly #handlers = new Set<Promise<void>>();
+  /** The peer's requests we perform at once (PS3.7 D.3.3.3). */
+  readonly #performing: OperationSlots;
   #messageId = 0;
   #sendChain: Promise<void> = Promise.resolve();
   #current: Assembly | undefined;
@@ -147,6 +163,13 @@ export class DimseChannel {
   constructor(association: Association, options: DimseChannelOptions = {}) {
     this.association = association;
     this.#options = options;
+    // PS3.7 D.3.3.3: the window is stated for the requestor. What it invokes
+    // the acceptor performs, and what it performs the acceptor invokes.
+    const window = association.asynchronousOperationsWindow;
+    const requestor = association.role === "requestor";
+    this.#performing = new OperationSlots(
+      requestor ? window.maxOperationsPerformed : window.maxOperationsInvoked,
+    );
     this.closed = this.#run();
   }
 
@@ -230,6 +253,7 @@ export class DimseChannel {
       error = e;
     } finally {
       this.#ended = error;
+      this.#performing.close();
       const cur = this.#current;
       if (cur?.stream && !cur.streamClosed) cur.stream.error(error);
       cur?.space?.resolve();
@@ -443,9 +467,34 @@ export class DimseChannel {
       command: command as RequestCommand,
       dataset: dataset as ReadableStream<Uint8Array> | undefined,
     };
-    const task = this.#handle(request, discard);
+    const { messageId } = request.command;
+    const slots = this.#performing;
+    const maxQueued = this.#options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
+    if (!slots.free && slots.waiting >= maxQueued) {
+      // PS3.7 D.3.3.3: a peer past the window it negotiated, by more than we queue.
+      const error = new OperationsWindowExceededError(
+        `${command.type} ${messageId} would be request ${slots.waiting + 1} waiting beyond ` +
+          `the asynchronous operations window; at most ${maxQueued} may wait`,
+      );
+      this.#options.onWarning?.(error.message);
+      discard(error);
+      void this.association.abort(ABORT_SOURCE.SERVICE_USER, ABORT_REASON.REASON_NOT_SPECIFIED);
+      throw error;
+    }
+    // Registered now, so that a C-CANCEL-RQ reaches a request still waiting.
+    const controller = new AbortController();
+    this.#inFlight.set(messageId, controller);
+    const task = slots.acquire().then(async (admitted) => {
+      try {
+        if (admitted) await this.#handle(request, controller, discard);
+      } finally {
+        if (admitted) slots.release();
+        if (this.#inFlight.get(messageId) === controller) this.#inFlight.delete(messageId);
+        discard(new Error(`${command.type} ${messageId} ended before its data set did`));
+      }
+    });
     this.#handlers.add(task);
-    // A request being handled is no idle association, however long it takes.
+    // A request being handled, or waiting its turn, is no idle association.
     this.association.busyWith(task);
     // #handle answers every failure itself; nothing may escape as an unhandled rejection.
     task.catch((e) => this.#options.onWarning?.(`${command.type} handler task failed: ${e}`))
@@ -460,13 +509,12 @@ export class DimseChannel {
    */
   async #handle<T extends RequestType>(
     request: IncomingRequest<T>,
+    controller: AbortController,
     discard: (reason: unknown) => void,
   ): Promise<void> {
     const command: RequestCommand<T> & CommandFields = request.command;
     const { messageId } = command;
     const type: RequestType = command.type;
-    const controller = new AbortController();
-    this.#inFlight.set(messageId, controller);
     let final = false;
     const respond = async (fields: ResponseFields<T>, dataset?: OutgoingDataset) => {
       if (final) throw new Error(`${type} ${messageId} was already answered`);
@@ -528,7 +576,6 @@ export class DimseChannel {
         `Cannot answer ${type}: ${e instanceof Error ? e.message : e}`,
       );
     } finally {
-      this.#inFlight.delete(messageId);
       // A data set the handler did not read is discarded, so the association
       // goes on; cancel() cannot do it when the handler left the stream locked.
       discard(new Error(`${type} ${messageId} was handled before its data set ended`));

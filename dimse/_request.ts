@@ -45,12 +45,25 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
   #failed = false;
   #wake: (() => void) | undefined;
   #cancel: Promise<void> | undefined;
+  /** The request was sent (it may wait for the Asynchronous Operations Window first). */
+  #started = false;
 
   constructor(presentationContextId: number, command: RequestCommand<T>, link: RequestLink) {
     this.presentationContextId = presentationContextId;
     this.command = command;
     this.messageId = command.messageId;
     this.#link = link;
+  }
+
+  /** Whether its final response came or it failed: nothing more will come. */
+  get done(): boolean {
+    return this.#final || this.#failed;
+  }
+
+  /** Marks the request sent: its DIMSE timeout runs from now on. */
+  started(): void {
+    this.#started = true;
+    this.#wake?.();
   }
 
   /** Takes a response the channel routed here by its Message ID Being Responded To. */
@@ -100,14 +113,21 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#wake = resolve;
       const timeout = this.#link.timeout;
-      const timer = timeout > 0 ? setTimeout(resolve, timeout) : undefined;
+      // A request waiting for the window has no response to wait for yet.
+      let expired = false;
+      const timer = timeout > 0 && this.#started
+        ? setTimeout(() => {
+          expired = true;
+          resolve();
+        }, timeout)
+        : undefined;
       try {
         await promise;
       } finally {
         clearTimeout(timer);
         this.#wake = undefined;
       }
-      if (this.#queue.length === 0 && !this.#final && !this.#failed) {
+      if (expired && this.#queue.length === 0 && !this.#final && !this.#failed) {
         // The association cannot be resynchronised: abort it (PS3.7 leaves the timeout to us).
         this.fail(
           new DimseTimeoutError(`No response to ${this.command.type} within ${timeout} ms`),

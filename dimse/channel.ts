@@ -154,6 +154,8 @@ export class DimseChannel {
   readonly #handlers = new Set<Promise<void>>();
   /** The peer's requests we perform at once (PS3.7 D.3.3.3). */
   readonly #performing: OperationSlots;
+  /** Our requests outstanding at once (PS3.7 D.3.3.3). */
+  readonly #invoking: OperationSlots;
   #messageId = 0;
   #sendChain: Promise<void> = Promise.resolve();
   #current: Assembly | undefined;
@@ -169,6 +171,9 @@ export class DimseChannel {
     const requestor = association.role === "requestor";
     this.#performing = new OperationSlots(
       requestor ? window.maxOperationsPerformed : window.maxOperationsInvoked,
+    );
+    this.#invoking = new OperationSlots(
+      requestor ? window.maxOperationsInvoked : window.maxOperationsPerformed,
     );
     this.closed = this.#run();
   }
@@ -195,8 +200,11 @@ export class DimseChannel {
 
   /**
    * Sends a request and returns its handle: the Message ID is allocated
-   * here, the request goes out now (after any message being sent), and the
-   * handle yields the responses as they arrive, ending after the final
+   * here, the request goes out as soon as the Asynchronous Operations Window
+   * allows (PS3.7 D.3.3.3: at most the negotiated Maximum Number Operations
+   * Invoked outstanding, 1 unless a window was negotiated; the others wait
+   * in the order they were made, and their DIMSE timeout starts once they
+   * are sent), after any message being sent, and the handle yields the responses as they arrive, ending after the final
    * (non-pending) one; `cancel()` sends C-CANCEL-RQ for it.
    *
    * @example A C-ECHO
@@ -218,17 +226,25 @@ export class DimseChannel {
     // A RequestToSend<T> with its Message ID is a RequestCommand<T>, which
     // TypeScript cannot see through the generic spread.
     const full = { ...command, messageId } as unknown as RequestCommand<T>;
+    const slots = this.#invoking;
+    const sent = Promise.withResolvers<boolean>();
+    let held = false;
     const request = new PendingRequest<T>(presentationContextId, full, {
-      sendCancel: (id) =>
-        this.send(presentationContextId, {
+      // A request still waiting for the window is cancelled once it is sent.
+      sendCancel: async (id) => {
+        if (!await sent.promise) return;
+        await this.send(presentationContextId, {
           type: "C-CANCEL-RQ",
           hasDataset: false,
           messageIdBeingRespondedTo: id,
-        }),
+        });
+      },
       abort: () =>
         this.association.abort(ABORT_SOURCE.SERVICE_PROVIDER, ABORT_REASON.REASON_NOT_SPECIFIED),
       forget: (id) => {
         if (this.#waiters.get(id) === request) this.#waiters.delete(id);
+        if (held) slots.release();
+        held = false;
       },
       timeout: this.#options.dimseTimeout ?? 60_000,
     });
@@ -237,8 +253,19 @@ export class DimseChannel {
       return request;
     }
     this.#waiters.set(messageId, request);
-    // A failed send fails the request: its iteration throws the error.
-    this.send(presentationContextId, full, dataset).catch((e) => request.fail(e));
+    void slots.acquire().then((admitted) => {
+      if (!admitted || request.done) {
+        // The association ended (which failed the request) or it failed while it waited.
+        if (admitted) slots.release();
+        sent.resolve(false);
+        return;
+      }
+      held = true;
+      request.started();
+      sent.resolve(true);
+      // A failed send fails the request: its iteration throws the error.
+      this.send(presentationContextId, full, dataset).catch((e) => request.fail(e));
+    });
     return request;
   }
 
@@ -254,6 +281,7 @@ export class DimseChannel {
     } finally {
       this.#ended = error;
       this.#performing.close();
+      this.#invoking.close();
       const cur = this.#current;
       if (cur?.stream && !cur.streamClosed) cur.stream.error(error);
       cur?.space?.resolve();

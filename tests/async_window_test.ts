@@ -15,6 +15,7 @@ import {
   type Association,
   type AsynchronousOperationsWindow,
   connect,
+  requestAssociation,
 } from "../association/mod.ts";
 import {
   type Command,
@@ -27,7 +28,7 @@ import {
 import type { Pdu, PresentationDataValue } from "../pdu/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
-import { associateRq, pipePair, RawPeer } from "./association_helpers.ts";
+import { associateAc, associateRq, pipePair, RawPeer } from "./association_helpers.ts";
 import { ServiceProvider } from "../service/mod.ts";
 
 const ECHO = Uid.Verification;
@@ -244,4 +245,98 @@ Deno.test("ServiceProvider passes maxQueuedRequests to its channels: a peer past
   assertEquals((await association.closed).how, "aborted");
   await channel.closed;
   assert(warnings.some((w) => w.includes("at most 2 may wait")), `warnings: ${warnings}`);
+});
+
+/**
+ * Requests `count` C-ECHOs at once through `DimseChannel.request()` against a
+ * raw acceptor answering `window` (or none), which reads ahead of its answers
+ * (each after a turn of the event loop); returns the most it saw outstanding.
+ */
+async function mostOutstanding(count: number, window?: AsynchronousOperationsWindow): Promise<{
+  most: number;
+  statuses: number[];
+}> {
+  const [a, b] = pipePair();
+  const peer = new RawPeer(b);
+  const requesting = requestAssociation(a, {
+    presentationContexts: [{ abstractSyntax: ECHO, transferSyntaxes: [IMPLICIT] }],
+    ...(window && { asynchronousOperationsWindow: window }),
+  });
+  const rq = await peer.next();
+  assert(rq !== "end" && rq.type === "A-ASSOCIATE-RQ", "expected an A-ASSOCIATE-RQ");
+  await peer.send(associateAc({
+    userInformation: {
+      maxPduLength: 16384,
+      implementationClassUid: "1.2.3.4",
+      ...(window && { asynchronousOperationsWindow: window }),
+    },
+  }));
+  const association = await requesting;
+  const channel = new DimseChannel(association);
+  const handles = Array.from(
+    { length: count },
+    () => channel.request(1, { type: "C-ECHO-RQ", hasDataset: false, affectedSopClassUid: ECHO }),
+  );
+  const outcomes = Promise.all(handles.map(async (handle) => {
+    const statuses: number[] = [];
+    for await (const response of handle) statuses.push(response.command.status);
+    return statuses;
+  }));
+  const received: number[] = [];
+  let answered = 0;
+  let most = 0;
+  let more = Promise.withResolvers<void>();
+  const reading = (async () => {
+    while (received.length < count) {
+      const pdu = await peer.next();
+      if (pdu === "end") return;
+      if (pdu.type !== "P-DATA-TF") continue;
+      for (const pdv of pdu.values) {
+        const command = decodeCommand(pdv.data);
+        assert(command.type === "C-ECHO-RQ", `expected C-ECHO-RQ, got ${command.type}`);
+        received.push(command.messageId);
+      }
+      most = Math.max(most, received.length - answered);
+      more.resolve();
+    }
+  })();
+  while (answered < count) {
+    if (answered === received.length) {
+      await more.promise;
+      more = Promise.withResolvers<void>();
+      continue;
+    }
+    // A turn of the event loop: requests sent beyond the window arrive meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    await peer.send({
+      type: "P-DATA-TF",
+      values: [commandPdv({
+        type: "C-ECHO-RSP",
+        hasDataset: false,
+        messageIdBeingRespondedTo: received[answered++]!,
+        status: STATUS.SUCCESS,
+        affectedSopClassUid: ECHO,
+      })],
+    });
+  }
+  await reading;
+  const statuses = (await outcomes).flat();
+  await peer.destroy();
+  await channel.closed;
+  return { most, statuses };
+}
+
+Deno.test("DimseChannel.request() keeps one request outstanding when no window was negotiated", async () => {
+  const { most, statuses } = await mostOutstanding(5);
+  assertEquals(statuses, [0, 0, 0, 0, 0]);
+  assertEquals(most, 1);
+});
+
+Deno.test("DimseChannel.request() keeps up to the negotiated Maximum Number Operations Invoked outstanding", async () => {
+  const { most, statuses } = await mostOutstanding(6, {
+    maxOperationsInvoked: 2,
+    maxOperationsPerformed: 1,
+  });
+  assertEquals(statuses, [0, 0, 0, 0, 0, 0]);
+  assertEquals(most, 2);
 });

@@ -123,7 +123,8 @@ interface Assembly {
 
 /** What the channel routes responses to: a request's {@linkcode PendingRequest}. */
 interface Waiter {
-  push(response: DimseResponse): void;
+  /** A promise when its queue is full: the channel reads on once it settles. */
+  push(response: DimseResponse): Promise<void> | undefined;
   fail(error: unknown): void;
 }
 
@@ -426,7 +427,7 @@ export class DimseChannel {
       this.#current = undefined;
       if (cur.command === null) return;
       if (cur.collect) {
-        this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
+        await this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
       } else if (cur.stream && !cur.streamClosed) {
         cur.streamClosed = true;
         cur.stream.close();
@@ -465,7 +466,7 @@ export class DimseChannel {
     command: Command,
     dataset: Uint8Array | ReadableStream<Uint8Array> | undefined,
     discard: (reason: unknown) => void = () => {},
-  ): void {
+  ): Promise<void> | void {
     const ctx = this.association.context(contextId)!;
     const base = {
       presentationContextId: contextId,
@@ -487,7 +488,14 @@ export class DimseChannel {
         );
         return;
       }
-      waiter.push({ ...base, command: response, dataset: dataset as Uint8Array | undefined });
+      const full = waiter.push({
+        ...base,
+        command: response,
+        dataset: dataset as Uint8Array | undefined,
+      });
+      // Back-pressure: a full request handle stops the reading until a
+      // response is taken (or the association ends).
+      if (full !== undefined) return Promise.race([full, this.association.closed.then(() => {})]);
       return;
     }
     const request: IncomingRequest = {

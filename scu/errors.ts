@@ -5,7 +5,6 @@
  */
 
 import { DicomError } from "../errors.ts";
-import type { FindOptions } from "./query_retrieve_options.ts";
 
 /**
  * A query found more matches than its caller allowed

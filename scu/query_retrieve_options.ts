@@ -5,7 +5,6 @@
  * @module
  */
 import type { Durability, ScuOptions, StoreTarget } from "../service/mod.ts";
-import type { TooManyResultsError } from "./errors.ts";
 
 /** Options of {@linkcode QueryRetrieveScu}. */
 export interface QueryRetrieveScuOptions extends ScuOptions {

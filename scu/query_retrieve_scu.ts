@@ -260,7 +260,13 @@ export class QueryRetrieveScu implements AsyncDisposable {
           let left = MAX_RESPONSES_AFTER_CANCEL;
           for await (const _ of request) {
             // A peer that ignores the cancel is not drained forever.
-            if (--left < 0) throw new Error("The peer went on after C-CANCEL-RQ");
+            if (--left < 0) break;
+          }
+          if (left < 0) {
+            this.#options.onWarning?.(
+              `C-FIND went on for ${MAX_RESPONSES_AFTER_CANCEL} responses after C-CANCEL-RQ; aborting the association`,
+            );
+            await pooled.association.abort().catch(() => {});
           }
         } catch {
           await pooled.association.abort().catch(() => {});

@@ -78,20 +78,39 @@ function setup(values: Values<typeof FIND_OPTIONS>, positionals: string[]) {
   return { scu, query, host, port };
 }
 
+/** `dcm find`'s own options, then those it shares. */
+const FIND_ONLY_OPTIONS = {
+  ...QUERY_OPTIONS,
+  "max-results": {
+    type: "string",
+    value: "N",
+    description: "cancel the query (C-CANCEL) and fail after N matches (default: no limit)",
+  },
+  ...NETWORK_OPTIONS,
+} as const;
+
 /** `dcm find`: prints each match (DICOM JSON, one a line, with --json). */
 export const find = defineCommand({
   name: "find",
   synopsis: "HOST PORT -k KEY[=VALUE]...",
   summary: "Query a peer with C-FIND and print each match.",
   positionals: [2, 2],
-  options: FIND_OPTIONS,
+  options: FIND_ONLY_OPTIONS,
   notes: [...QUERY_NOTES, `  dcm find HOST PORT --call AE ${KEY_EXAMPLE} -k StudyDate`],
 }, async (values, positionals) => {
+  const maxResults = values["max-results"] === undefined
+    ? undefined
+    : Number(values["max-results"]);
+  if (maxResults !== undefined && !(Number.isInteger(maxResults) && maxResults >= 0)) {
+    throw new UsageError(
+      `--max-results must be a number of matches, not "${values["max-results"]}"`,
+    );
+  }
   const { scu, query, host, port } = setup(values, positionals);
   await using _ = scu;
   let n = 0;
   await explained(host, port, async () => {
-    for await (const match of scu.find(query)) {
+    for await (const match of scu.find(query, maxResults === undefined ? {} : { maxResults })) {
       n++;
       if (values.json) {
         console.log(JSON.stringify(toDicomJson(match)));

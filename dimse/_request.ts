@@ -12,6 +12,14 @@ import { DimseTimeoutError } from "./errors.ts";
 import type { DimseResponse, OutgoingRequest } from "./messages.ts";
 import { statusCategory } from "./status.ts";
 
+/**
+ * Responses with a data set (C-FIND matches, each up to the channel's
+ * `maxResponseDatasetLength`) a request handle holds before the channel
+ * stops reading the association until one is taken: a peer streaming
+ * pending responses faster than they are used is slowed down, not buffered.
+ */
+export const RESPONSE_QUEUE_LENGTH = 16;
+
 /** The requests C-CANCEL-RQ applies to (PS3.7 §9.3.2.3, §9.3.3.3, §9.3.4.3). */
 const CANCELLABLE: ReadonlySet<CommandType> = new Set(["C-FIND-RQ", "C-GET-RQ", "C-MOVE-RQ"]);
 
@@ -45,6 +53,12 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
   #failed = false;
   #wake: (() => void) | undefined;
   #cancel: Promise<void> | undefined;
+  /** Responses with a data set in the queue. */
+  #held = 0;
+  /** The channel waits on it while the queue is full. */
+  #space: PromiseWithResolvers<void> | undefined;
+  /** The request was sent (it may wait for the Asynchronous Operations Window first). */
+  #started = false;
 
   constructor(presentationContextId: number, command: RequestCommand<T>, link: RequestLink) {
     this.presentationContextId = presentationContextId;
@@ -53,15 +67,47 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
     this.#link = link;
   }
 
-  /** Takes a response the channel routed here by its Message ID Being Responded To. */
-  push(response: DimseResponse<T>): void {
+  /** Whether its final response came or it failed: nothing more will come. */
+  get done(): boolean {
+    return this.#final || this.#failed;
+  }
+
+  /** Marks the request sent: its DIMSE timeout runs from now on. */
+  started(): void {
+    this.#started = true;
+    this.#wake?.();
+  }
+
+  /**
+   * Takes a response the channel routed here by its Message ID Being
+   * Responded To. Returns a promise when the queue is full
+   * ({@linkcode RESPONSE_QUEUE_LENGTH}): the channel reads on once it settles.
+   */
+  push(response: DimseResponse<T>): Promise<void> | undefined {
     if (this.#final || this.#failed) return;
     this.#queue.push(response);
+    if (response.dataset !== undefined) this.#held++;
     if (statusCategory(response.command.status) !== "pending") {
       this.#final = true;
       this.#link.forget(this.messageId);
     }
     this.#wake?.();
+    if (this.#held < RESPONSE_QUEUE_LENGTH || this.#final) return;
+    this.#space ??= Promise.withResolvers<void>();
+    return this.#space.promise;
+  }
+
+  /** Takes the next response from the queue, making room for the channel. */
+  #take(): DimseResponse<T> | undefined {
+    const response = this.#queue.shift();
+    if (response?.dataset !== undefined) this.#held--;
+    if (this.#held < RESPONSE_QUEUE_LENGTH) this.#letIn();
+    return response;
+  }
+
+  #letIn(): void {
+    this.#space?.resolve();
+    this.#space = undefined;
   }
 
   /** Ends the request without its final response; the first reason stays. */
@@ -71,6 +117,7 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
     this.#failed = true;
     this.#failure = error;
     this.#link.forget(this.messageId);
+    this.#letIn();
     this.#wake?.();
   }
 
@@ -89,7 +136,7 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
 
   async *[Symbol.asyncIterator](): AsyncGenerator<DimseResponse<T>, void, undefined> {
     for (;;) {
-      const response = this.#queue.shift();
+      const response = this.#take();
       if (response !== undefined) {
         yield response;
         if (statusCategory(response.command.status) !== "pending") return;
@@ -100,14 +147,21 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
       const { promise, resolve } = Promise.withResolvers<void>();
       this.#wake = resolve;
       const timeout = this.#link.timeout;
-      const timer = timeout > 0 ? setTimeout(resolve, timeout) : undefined;
+      // A request waiting for the window has no response to wait for yet.
+      let expired = false;
+      const timer = timeout > 0 && this.#started
+        ? setTimeout(() => {
+          expired = true;
+          resolve();
+        }, timeout)
+        : undefined;
       try {
         await promise;
       } finally {
         clearTimeout(timer);
         this.#wake = undefined;
       }
-      if (this.#queue.length === 0 && !this.#final && !this.#failed) {
+      if (expired && this.#queue.length === 0 && !this.#final && !this.#failed) {
         // The association cannot be resynchronised: abort it (PS3.7 leaves the timeout to us).
         this.fail(
           new DimseTimeoutError(`No response to ${this.command.type} within ${timeout} ms`),

@@ -33,7 +33,7 @@ import {
   type RequestType,
   RESPONSE_TYPE,
 } from "./command_sets.ts";
-import { ResponseTooLargeError } from "./errors.ts";
+import { OperationsWindowExceededError, ResponseTooLargeError } from "./errors.ts";
 import { STATUS, statusCategory } from "./status.ts";
 import { _sendMessage } from "./_send.ts";
 import type {
@@ -46,6 +46,7 @@ import type {
   ResponseFields,
 } from "./messages.ts";
 import { PendingRequest } from "./_request.ts";
+import { OperationSlots } from "./_window.ts";
 
 /** Data set PDVs shorter than this are gathered before the reader sees them. */
 const SMALL_PDV = 4096;
@@ -54,6 +55,9 @@ const GATHERED_CHUNK = 64 << 10;
 
 /** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}: 64 MiB. */
 export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
+
+/** Default of {@linkcode DimseChannelOptions.maxQueuedRequests}. */
+export const DEFAULT_MAX_QUEUED_REQUESTS: number = 64;
 
 /** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
 const DEFAULT_MAX_COMMAND_LENGTH = 65536;
@@ -90,6 +94,16 @@ export interface DimseChannelOptions {
    * @default {67108864}
    */
   maxResponseDatasetLength?: number;
+  /**
+   * Requests the peer may keep waiting beyond the Asynchronous Operations
+   * Window (PS3.7 D.3.3.3): the channel performs at most the negotiated
+   * number of the peer's requests at once (1 unless a window was
+   * negotiated) and queues the rest in arrival order; one more than this
+   * aborts the association ({@linkcode OperationsWindowExceededError}).
+   *
+   * @default {64}
+   */
+  maxQueuedRequests?: number;
   /** Receives problems that do not end the association (a response nobody waits for...). */
   onWarning?: (message: string) => void;
 }
@@ -109,7 +123,8 @@ interface Assembly {
 
 /** What the channel routes responses to: a request's {@linkcode PendingRequest}. */
 interface Waiter {
-  push(response: DimseResponse): void;
+  /** A promise when its queue is full: the channel reads on once it settles. */
+  push(response: DimseResponse): Promise<void> | undefined;
   fail(error: unknown): void;
 }
 
@@ -138,6 +153,10 @@ export class DimseChannel {
   readonly #waiters = new Map<number, Waiter>();
   readonly #inFlight = new Map<number, AbortController>();
   readonly #handlers = new Set<Promise<void>>();
+  /** The peer's requests we perform at once (PS3.7 D.3.3.3). */
+  readonly #performing: OperationSlots;
+  /** Our requests outstanding at once (PS3.7 D.3.3.3). */
+  readonly #invoking: OperationSlots;
   #messageId = 0;
   #sendChain: Promise<void> = Promise.resolve();
   #current: Assembly | undefined;
@@ -147,6 +166,16 @@ export class DimseChannel {
   constructor(association: Association, options: DimseChannelOptions = {}) {
     this.association = association;
     this.#options = options;
+    // PS3.7 D.3.3.3: the window is stated for the requestor. What it invokes
+    // the acceptor performs, and what it performs the acceptor invokes.
+    const window = association.asynchronousOperationsWindow;
+    const requestor = association.role === "requestor";
+    this.#performing = new OperationSlots(
+      requestor ? window.maxOperationsPerformed : window.maxOperationsInvoked,
+    );
+    this.#invoking = new OperationSlots(
+      requestor ? window.maxOperationsInvoked : window.maxOperationsPerformed,
+    );
     this.closed = this.#run();
   }
 
@@ -172,8 +201,11 @@ export class DimseChannel {
 
   /**
    * Sends a request and returns its handle: the Message ID is allocated
-   * here, the request goes out now (after any message being sent), and the
-   * handle yields the responses as they arrive, ending after the final
+   * here, the request goes out as soon as the Asynchronous Operations Window
+   * allows (PS3.7 D.3.3.3: at most the negotiated Maximum Number Operations
+   * Invoked outstanding, 1 unless a window was negotiated; the others wait
+   * in the order they were made, and their DIMSE timeout starts once they
+   * are sent), after any message being sent, and the handle yields the responses as they arrive, ending after the final
    * (non-pending) one; `cancel()` sends C-CANCEL-RQ for it.
    *
    * @example A C-ECHO
@@ -195,17 +227,25 @@ export class DimseChannel {
     // A RequestToSend<T> with its Message ID is a RequestCommand<T>, which
     // TypeScript cannot see through the generic spread.
     const full = { ...command, messageId } as unknown as RequestCommand<T>;
+    const slots = this.#invoking;
+    const sent = Promise.withResolvers<boolean>();
+    let held = false;
     const request = new PendingRequest<T>(presentationContextId, full, {
-      sendCancel: (id) =>
-        this.send(presentationContextId, {
+      // A request still waiting for the window is cancelled once it is sent.
+      sendCancel: async (id) => {
+        if (!await sent.promise) return;
+        await this.send(presentationContextId, {
           type: "C-CANCEL-RQ",
           hasDataset: false,
           messageIdBeingRespondedTo: id,
-        }),
+        });
+      },
       abort: () =>
         this.association.abort(ABORT_SOURCE.SERVICE_PROVIDER, ABORT_REASON.REASON_NOT_SPECIFIED),
       forget: (id) => {
         if (this.#waiters.get(id) === request) this.#waiters.delete(id);
+        if (held) slots.release();
+        held = false;
       },
       timeout: this.#options.dimseTimeout ?? 60_000,
     });
@@ -214,8 +254,19 @@ export class DimseChannel {
       return request;
     }
     this.#waiters.set(messageId, request);
-    // A failed send fails the request: its iteration throws the error.
-    this.send(presentationContextId, full, dataset).catch((e) => request.fail(e));
+    void slots.acquire().then((admitted) => {
+      if (!admitted || request.done) {
+        // The association ended (which failed the request) or it failed while it waited.
+        if (admitted) slots.release();
+        sent.resolve(false);
+        return;
+      }
+      held = true;
+      request.started();
+      sent.resolve(true);
+      // A failed send fails the request: its iteration throws the error.
+      this.send(presentationContextId, full, dataset).catch((e) => request.fail(e));
+    });
     return request;
   }
 
@@ -230,6 +281,8 @@ export class DimseChannel {
       error = e;
     } finally {
       this.#ended = error;
+      this.#performing.close();
+      this.#invoking.close();
       const cur = this.#current;
       if (cur?.stream && !cur.streamClosed) cur.stream.error(error);
       cur?.space?.resolve();
@@ -374,7 +427,7 @@ export class DimseChannel {
       this.#current = undefined;
       if (cur.command === null) return;
       if (cur.collect) {
-        this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
+        await this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
       } else if (cur.stream && !cur.streamClosed) {
         cur.streamClosed = true;
         cur.stream.close();
@@ -413,7 +466,7 @@ export class DimseChannel {
     command: Command,
     dataset: Uint8Array | ReadableStream<Uint8Array> | undefined,
     discard: (reason: unknown) => void = () => {},
-  ): void {
+  ): Promise<void> | void {
     const ctx = this.association.context(contextId)!;
     const base = {
       presentationContextId: contextId,
@@ -435,7 +488,14 @@ export class DimseChannel {
         );
         return;
       }
-      waiter.push({ ...base, command: response, dataset: dataset as Uint8Array | undefined });
+      const full = waiter.push({
+        ...base,
+        command: response,
+        dataset: dataset as Uint8Array | undefined,
+      });
+      // Back-pressure: a full request handle stops the reading until a
+      // response is taken (or the association ends).
+      if (full !== undefined) return Promise.race([full, this.association.closed.then(() => {})]);
       return;
     }
     const request: IncomingRequest = {
@@ -443,9 +503,34 @@ export class DimseChannel {
       command: command as RequestCommand,
       dataset: dataset as ReadableStream<Uint8Array> | undefined,
     };
-    const task = this.#handle(request, discard);
+    const { messageId } = request.command;
+    const slots = this.#performing;
+    const maxQueued = this.#options.maxQueuedRequests ?? DEFAULT_MAX_QUEUED_REQUESTS;
+    if (!slots.free && slots.waiting >= maxQueued) {
+      // PS3.7 D.3.3.3: a peer past the window it negotiated, by more than we queue.
+      const error = new OperationsWindowExceededError(
+        `${command.type} ${messageId} would be request ${slots.waiting + 1} waiting beyond ` +
+          `the asynchronous operations window; at most ${maxQueued} may wait`,
+      );
+      this.#options.onWarning?.(error.message);
+      discard(error);
+      void this.association.abort(ABORT_SOURCE.SERVICE_USER, ABORT_REASON.REASON_NOT_SPECIFIED);
+      throw error;
+    }
+    // Registered now, so that a C-CANCEL-RQ reaches a request still waiting.
+    const controller = new AbortController();
+    this.#inFlight.set(messageId, controller);
+    const task = slots.acquire().then(async (admitted) => {
+      try {
+        if (admitted) await this.#handle(request, controller, discard);
+      } finally {
+        if (admitted) slots.release();
+        if (this.#inFlight.get(messageId) === controller) this.#inFlight.delete(messageId);
+        discard(new Error(`${command.type} ${messageId} ended before its data set did`));
+      }
+    });
     this.#handlers.add(task);
-    // A request being handled is no idle association, however long it takes.
+    // A request being handled, or waiting its turn, is no idle association.
     this.association.busyWith(task);
     // #handle answers every failure itself; nothing may escape as an unhandled rejection.
     task.catch((e) => this.#options.onWarning?.(`${command.type} handler task failed: ${e}`))
@@ -460,13 +545,12 @@ export class DimseChannel {
    */
   async #handle<T extends RequestType>(
     request: IncomingRequest<T>,
+    controller: AbortController,
     discard: (reason: unknown) => void,
   ): Promise<void> {
     const command: RequestCommand<T> & CommandFields = request.command;
     const { messageId } = command;
     const type: RequestType = command.type;
-    const controller = new AbortController();
-    this.#inFlight.set(messageId, controller);
     let final = false;
     const respond = async (fields: ResponseFields<T>, dataset?: OutgoingDataset) => {
       if (final) throw new Error(`${type} ${messageId} was already answered`);
@@ -528,7 +612,6 @@ export class DimseChannel {
         `Cannot answer ${type}: ${e instanceof Error ? e.message : e}`,
       );
     } finally {
-      this.#inFlight.delete(messageId);
       // A data set the handler did not read is discarded, so the association
       // goes on; cancel() cannot do it when the handler left the stream locked.
       discard(new Error(`${type} ${messageId} was handled before its data set ended`));

@@ -34,3 +34,24 @@ export class ResponseTooLargeError extends DicomError {
     this.name = "ResponseTooLargeError";
   }
 }
+
+/**
+ * The peer kept more requests waiting beyond the negotiated Asynchronous
+ * Operations Window (PS3.7 D.3.3.3) than
+ * {@linkcode DimseChannelOptions.maxQueuedRequests} allows; the association
+ * was aborted.
+ *
+ * @example
+ * ```ts
+ * import { OperationsWindowExceededError } from "./mod.ts";
+ * const error = new OperationsWindowExceededError("65 requests wait beyond a window of 1");
+ * console.log(error.name); // "OperationsWindowExceededError"
+ * ```
+ */
+export class OperationsWindowExceededError extends DicomError {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "OperationsWindowExceededError";
+  }
+}

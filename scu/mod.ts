@@ -32,6 +32,7 @@ export {
   type StoreSummary,
 } from "../service/mod.ts";
 export * from "./echo.ts";
+export * from "./errors.ts";
 export * from "./retrieve_operation.ts";
 export * from "./query_retrieve_options.ts";
 export * from "./query_retrieve_scu.ts";

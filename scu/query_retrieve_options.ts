@@ -36,16 +36,23 @@ export interface FindOptions {
    * @default {PRIORITY.MEDIUM}
    */
   priority?: number;
+  /**
+   * The most matches `find()` yields: one more cancels the query with
+   * C-CANCEL-RQ and fails it with {@linkcode TooManyResultsError}, so a peer
+   * streaming pending responses without end cannot keep the query going.
+   * Without it there is no limit. Not used by `move()` and `get()`.
+   */
+  maxResults?: number;
 }
 
 /** Options of {@linkcode QueryRetrieveScu.move}. */
-export interface MoveOptions extends FindOptions {
+export interface MoveOptions extends Omit<FindOptions, "maxResults"> {
   /** The AE title the peer sends the objects to. */
   destination: string;
 }
 
 /** Options of {@linkcode QueryRetrieveScu.get} and {@linkcode QueryRetrieveScu.retrieve}. */
-export interface GetOptions extends FindOptions, StoreTarget {
+export interface GetOptions extends Omit<FindOptions, "maxResults">, StoreTarget {
   /**
    * Storage SOP classes to negotiate for the objects (SCP role). By default
    * C-FINDs down to IMAGE level find out the ones needed, falling back to

@@ -32,6 +32,20 @@ import type {
 import { decodeIdentifier, followRetrieve } from "./_responses.ts";
 import { findNeededClasses } from "./_needed_classes.ts";
 import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
+import { TooManyResultsError } from "./errors.ts";
+
+/**
+ * Responses `find()` reads after its C-CANCEL-RQ before it gives up on the
+ * final one and aborts the association: those already on the way are
+ * expected (PS3.4 C.4.1.3.3), an endless stream is not.
+ *
+ * @example
+ * ```ts
+ * import { MAX_RESPONSES_AFTER_CANCEL } from "./mod.ts";
+ * console.log(MAX_RESPONSES_AFTER_CANCEL); // 1000
+ * ```
+ */
+export const MAX_RESPONSES_AFTER_CANCEL = 1000;
 
 const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
 /** The caller's signal, if any, and the operation's own (a loop over its progress left early). */
@@ -169,9 +183,12 @@ export class QueryRetrieveScu implements AsyncDisposable {
   /**
    * Sends C-FIND and yields each match as it arrives. Breaking out of the
    * loop, or aborting `signal`, sends C-CANCEL and waits for the final
-   * response, so the association stays usable.
+   * response, so the association stays usable; a peer that goes on sending
+   * matches after it ({@linkcode MAX_RESPONSES_AFTER_CANCEL}) has its
+   * association aborted.
    *
    * @throws {DimseStatusError} on a failure status (warnings go to `onWarning`).
+   * @throws {TooManyResultsError} on a match past `maxResults` (the query is cancelled).
    */
   async *find(
     query: Identifier,
@@ -182,6 +199,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
     let finished = false;
     let request: OutgoingRequest<"C-FIND-RQ"> | undefined;
     let warnedOptionalKeys = false;
+    let matches = 0;
+    const maxResults = options.maxResults ?? Infinity;
     const onAbort = () => void request?.cancel().catch(() => {});
     try {
       const sopClass = QUERY_MODELS[query.model].find;
@@ -213,6 +232,12 @@ export class QueryRetrieveScu implements AsyncDisposable {
             continue;
           }
           if (options.signal?.aborted) continue; // draining after C-CANCEL
+          if (++matches > maxResults) {
+            // The finally block below cancels the query and drains it.
+            throw new TooManyResultsError(
+              `C-FIND returned more than ${maxResults} matches; it was cancelled`,
+            );
+          }
           yield Identifier.from(query.model, ds);
           continue;
         }
@@ -232,7 +257,17 @@ export class QueryRetrieveScu implements AsyncDisposable {
         // Broken off by the caller: cancel and drain to the final response (PS3.4 C.4.1.3.3).
         try {
           await request.cancel();
-          for await (const _ of request) { /* drain */ }
+          let left = MAX_RESPONSES_AFTER_CANCEL;
+          for await (const _ of request) {
+            // A peer that ignores the cancel is not drained forever.
+            if (--left < 0) break;
+          }
+          if (left < 0) {
+            this.#options.onWarning?.(
+              `C-FIND went on for ${MAX_RESPONSES_AFTER_CANCEL} responses after C-CANCEL-RQ; aborting the association`,
+            );
+            await pooled.association.abort().catch(() => {});
+          }
         } catch {
           await pooled.association.abort().catch(() => {});
         }

@@ -11,6 +11,7 @@ import {
   type Association,
   ASSOCIATION_REJECTIONS,
   type AssociationServer,
+  type AsynchronousOperationsWindow,
   type ListenTlsOptions,
   serveAssociations,
   type SupportedAbstractSyntax,
@@ -112,6 +113,22 @@ export interface ServiceProviderOptions {
   events?: EventTarget;
   /** Receives problems that ended one association but not the server. */
   onError?: (error: unknown) => void;
+  /**
+   * The most each value of the Asynchronous Operations Window (PS3.7
+   * D.3.3.3) may be negotiated to, 0 meaning no limit; a requestor that
+   * proposes no window gets synchronous operation (1/1) whatever this says.
+   *
+   * @default {{ maxOperationsInvoked: 1, maxOperationsPerformed: 1 }}
+   */
+  asynchronousOperationsWindow?: AsynchronousOperationsWindow;
+  /**
+   * Requests a peer may keep waiting beyond the window (see
+   * {@linkcode DimseChannelOptions.maxQueuedRequests}); one more aborts its
+   * association, with a warning to `onWarning`.
+   *
+   * @default {64}
+   */
+  maxQueuedRequests?: number;
   /** Receives warnings from the DIMSE layer. */
   onWarning?: (message: string) => void;
   /** Called once per association when it is established, e.g. to log it. */
@@ -162,6 +179,9 @@ export class ServiceProvider implements AsyncDisposable {
     const channelOptions: DimseChannelOptions = { handlers };
     if (options.dimseTimeout !== undefined) channelOptions.dimseTimeout = options.dimseTimeout;
     if (options.onWarning) channelOptions.onWarning = options.onWarning;
+    if (options.maxQueuedRequests !== undefined) {
+      channelOptions.maxQueuedRequests = options.maxQueuedRequests;
+    }
     const anyCalled = options.acceptAnyCalledAeTitle ?? true;
     const aeTitle = this.aeTitle;
     const userPolicy = options.accessControl;
@@ -199,6 +219,9 @@ export class ServiceProvider implements AsyncDisposable {
         ...(options.requireUserIdentity ? { requireUserIdentity: true } : {}),
         ...(definition.extendedNegotiation
           ? { extendedNegotiation: definition.extendedNegotiation }
+          : {}),
+        ...(options.asynchronousOperationsWindow
+          ? { asynchronousOperationsWindow: options.asynchronousOperationsWindow }
           : {}),
         ...(options.events ? { events: options.events } : {}),
         ...(options.onError ? { onError: options.onError } : {}),

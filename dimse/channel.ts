@@ -272,24 +272,34 @@ export class DimseChannel {
 
   async #run(): Promise<void> {
     let error: unknown;
+    let released = false;
     try {
       for await (const pdu of this.association.pData) {
         for (const pdv of pdu.values) await this.#receive(pdv);
       }
       error = new Error("The association was released");
+      released = true;
     } catch (e) {
       error = e;
     } finally {
       this.#ended = error;
-      this.#performing.close();
       this.#invoking.close();
       const cur = this.#current;
       if (cur?.stream && !cur.streamClosed) cur.stream.error(error);
       cur?.space?.resolve();
       this.#current = undefined;
       for (const w of this.#waiters.values()) w.fail(error);
-      for (const c of this.#inFlight.values()) c.abort(error);
-      await Promise.allSettled([...this.#handlers]);
+      if (released) {
+        // PS3.8 Sta8: after an A-RELEASE-RQ the acceptor still answers the
+        // requests received before it, those waiting for the window too,
+        // and the association layer sends A-RELEASE-RP once they are done.
+        while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
+        this.#performing.close();
+      } else {
+        this.#performing.close();
+        for (const c of this.#inFlight.values()) c.abort(error);
+        await Promise.allSettled([...this.#handlers]);
+      }
     }
   }
 

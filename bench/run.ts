@@ -3,7 +3,14 @@
  *
  * @module
  */
-const benches = ["parse.ts", "dump.ts", "storage.ts", "query_retrieve.ts", "qr_serving.ts"];
+const benches = [
+  "parse.ts",
+  "dump.ts",
+  "storage.ts",
+  "query_retrieve.ts",
+  "qr_serving.ts",
+  "memory_probes.ts",
+];
 for (const name of benches) {
   console.log(`\n## ${name}`);
   const { success } = await new Deno.Command(Deno.execPath(), {

@@ -2,11 +2,13 @@
  * Soak benchmark (issue 11): N concurrent associations storing and querying
  * a `dcm qrscp` server process for a long time, sampling its RSS (VmRSS,
  * VmHWM from /proc/PID/status) and open fds (/proc/PID/fd) every few seconds.
- * Each client loop: associate, C-STORE three pydicom objects (with
- * `--fresh-uids`, the default, each store under new SOP Instance UIDs, so the
- * archive grows as a real one does; `--no-fresh-uids` re-stores the same
- * files), C-FIND at STUDY level, release; every tenth loop also C-GETs a
- * study. Two misbehaving peers run beside them, so leaks from bad peers show:
+ * Each client loop: associate, C-STORE three pydicom objects, C-FIND at
+ * STUDY level, release; every tenth loop also C-GETs a study. With
+ * `--fresh-uids`, the default, each object is stored under new SOP Instance,
+ * Series and Study UIDs, so the archive grows as a real one does (new
+ * studies, not ever larger ones) and the loop queries and retrieves the study
+ * it stored by its UID: the work per loop stays the same as the archive
+ * grows. `--no-fresh-uids` re-stores the same files and queries every study. Two misbehaving peers run beside them, so leaks from bad peers show:
  * one associates, writes half a P-DATA-TF and closes its socket; one
  * associates and stays silent until the server's `--idle-timeout 5` aborts it.
  *
@@ -50,10 +52,15 @@ const files = ["CT_small.dcm", "MR_small.dcm", "MR_small_implicit.dcm"].map((f) 
 const fileBytes = await Promise.all(files.map((f) => Deno.readFile(f)));
 /** A 2.25 UID (PS3.5 B.2) from a random UUID. */
 const newUid = () => `2.25.${BigInt(`0x${crypto.randomUUID().replaceAll("-", "")}`)}`;
-/** What one store sends: the files, or (fresh UIDs) their data sets under new SOP Instance UIDs. */
+/** What one store sends: the files, or (fresh UIDs) their data sets under new UIDs. */
 function objects(): (string | Dataset)[] {
   if (!freshUids) return files;
-  return fileBytes.map((b) => decodePart10(b).dataset.set(Tag.SOPInstanceUID, newUid()));
+  return fileBytes.map((b) =>
+    decodePart10(b).dataset
+      .set(Tag.StudyInstanceUID, newUid())
+      .set(Tag.SeriesInstanceUID, newUid())
+      .set(Tag.SOPInstanceUID, newUid())
+  );
 }
 
 const root = await Deno.makeTempDir({ prefix: "bench-soak-" });
@@ -171,11 +178,14 @@ async function loop(i: number) {
   while (performance.now() < stopAt) {
     n++;
     try {
-      const s = await store("127.0.0.1", port, objects(), { calledAeTitle: "SOAK" });
+      const sent = objects();
+      const s = await store("127.0.0.1", port, sent, { calledAeTitle: "SOAK" });
       counts.stored += s.completed + s.warning;
       counts.errors += s.failed;
       await using scu = new QueryRetrieveScu("127.0.0.1", port, { calledAeTitle: "SOAK" });
       const q = new Identifier("STUDY_ROOT", "STUDY").request(Tag.StudyInstanceUID);
+      const own = sent[0];
+      if (typeof own !== "string") q.set(Tag.StudyInstanceUID, own!.string(Tag.StudyInstanceUID)!);
       let uid: string | undefined;
       for await (const m of scu.find(q)) uid ??= m.string(Tag.StudyInstanceUID);
       counts.queries++;

@@ -1,9 +1,11 @@
 /**
  * `deno task bench`: every benchmark, each against its peer in the same run.
+ * `deno task bench soak.ts [args]` runs only the named benchmark, with its
+ * arguments; the soak (10 minutes by default) runs only when named.
  *
  * @module
  */
-const benches = [
+const DEFAULT = [
   "parse.ts",
   "dump.ts",
   "storage.ts",
@@ -11,10 +13,16 @@ const benches = [
   "qr_serving.ts",
   "memory_probes.ts",
 ];
-for (const name of benches) {
+const NAMED_ONLY = ["soak.ts"];
+const [named, ...args] = Deno.args;
+if (named !== undefined && ![...DEFAULT, ...NAMED_ONLY].includes(named)) {
+  console.error(`bench: unknown benchmark "${named}"; one of ${[...DEFAULT, ...NAMED_ONLY]}`);
+  Deno.exit(2);
+}
+for (const name of named === undefined ? DEFAULT : [named]) {
   console.log(`\n## ${name}`);
   const { success } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(name, import.meta.url).pathname],
+    args: ["run", "-A", new URL(name, import.meta.url).pathname, ...args],
     stdout: "inherit",
     stderr: "inherit",
   }).output();

@@ -123,6 +123,12 @@ export const SERVER_OPTIONS = {
     value: "SECONDS",
     description: "abort an association silent (or stalled inside a PDU) this long; 0: never",
   },
+  "max-associations": {
+    type: "string",
+    default: "32",
+    value: "N",
+    description: "associations served at once; more are rejected (transient)",
+  },
   "shutdown-timeout": {
     type: "string",
     default: "30",
@@ -218,9 +224,15 @@ export function serverStop(
 
 /** The limits of a server command: `--idle-timeout`, checked at once. */
 export function serverLimits(
-  values: { "idle-timeout": string },
-): Pick<ServiceProviderOptions, "idleTimeout"> {
-  return { idleTimeout: milliseconds(values["idle-timeout"], "--idle-timeout") };
+  values: { "idle-timeout": string; "max-associations": string },
+): Pick<ServiceProviderOptions, "idleTimeout" | "maxAssociations"> {
+  const maxAssociations = Number(values["max-associations"]);
+  if (!Number.isInteger(maxAssociations) || maxAssociations < 1) {
+    throw new UsageError(
+      `--max-associations must be a positive number, not "${values["max-associations"]}"`,
+    );
+  }
+  return { idleTimeout: milliseconds(values["idle-timeout"], "--idle-timeout"), maxAssociations };
 }
 
 /**

@@ -1,0 +1,112 @@
+/**
+ * `--max-associations` on `dcm storescp`: the server process rejects an
+ * association over its limit with the PS3.8 transient rejection
+ * local-limit-exceeded (PS3.8 Table 9-21), and a value that is not a positive
+ * integer is a usage error of both server commands.
+ */
+import {
+  ASSOCIATION_REJECTIONS,
+  AssociationRejectedError,
+  connect,
+  type ConnectOptions,
+} from "../association/mod.ts";
+import { Uid } from "../dictionary/mod.ts";
+import { assert, assertEquals, assertMatch } from "./_assert.ts";
+import { MAIN } from "./_cli.ts";
+
+const HOST = "127.0.0.1";
+const CONTEXTS: ConnectOptions["presentationContexts"] = [
+  { abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
+];
+
+/** `dcm storescp ...extra` in a child process, once it says it listens; SIGTERM on dispose. */
+async function storescp(dir: string, extra: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "storescp", "--host", HOST, "--port", "0", "--dir", dir, ...extra],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  let m: RegExpExecArray | null = null;
+  while (!(m = /listening on [\d.]+:(\d+)/.exec(text))) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`dcm storescp ended before listening:\n${text}`);
+    text += value;
+  }
+  const drained = (async () => {
+    for (;;) if ((await reader.read()).done) return;
+  })();
+  return {
+    port: Number(m[1]),
+    async [Symbol.asyncDispose]() {
+      child.kill("SIGTERM");
+      await child.status;
+      await drained;
+    },
+  };
+}
+
+Deno.test("dcm storescp --max-associations 1 rejects a second concurrent association as transient, local-limit-exceeded", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_max_associations_" });
+  try {
+    await using scp = await storescp(dir, ["--max-associations", "1"]);
+    await using first = await connect(HOST, scp.port, { presentationContexts: CONTEXTS });
+    const rejection = await connect(HOST, scp.port, { presentationContexts: CONTEXTS }).then(
+      async (second) => {
+        await second.release();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    assert(rejection instanceof AssociationRejectedError, `got ${rejection}`);
+    const { result, source, reason } = ASSOCIATION_REJECTIONS.LOCAL_LIMIT_EXCEEDED;
+    assertEquals([rejection.result, rejection.source, rejection.reason], [result, source, reason]);
+    assertMatch(rejection.message, /local-limit-exceeded/);
+    await first.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("--max-associations other than a positive integer is a usage error (exit 2) of dcm storescp and dcm qrscp", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_max_associations_" });
+  try {
+    for (const command of ["storescp", "qrscp"]) {
+      for (const bad of ["0", "x", "1.5"]) {
+        // A server that accepted the value would listen until killed: the deadline ends it.
+        const r = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "-A",
+            MAIN,
+            command,
+            "--host",
+            HOST,
+            "--port",
+            "0",
+            "--dir",
+            dir,
+            "--max-associations",
+            bad,
+          ],
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+          signal: AbortSignal.timeout(15_000),
+        }).output().then((o) => ({ code: o.code, stderr: new TextDecoder().decode(o.stderr) }));
+        assertEquals(r.code, 2, `${command} --max-associations ${bad}: ${r.stderr}`);
+        assertMatch(
+          r.stderr,
+          new RegExp(
+            `--max-associations must be a positive number, not "${bad.replace(".", "\\.")}"`,
+          ),
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

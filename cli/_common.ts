@@ -123,6 +123,12 @@ export const SERVER_OPTIONS = {
     value: "SECONDS",
     description: "abort an association silent (or stalled inside a PDU) this long; 0: never",
   },
+  timeout: {
+    type: "string",
+    value: "SECONDS",
+    description:
+      "seconds a connection may take to ask for an association, a peer to read each PDU, a C-MOVE destination to answer each C-STORE (default: 30, 30, 60)",
+  },
   "max-associations": {
     type: "string",
     default: "32",
@@ -222,17 +228,29 @@ export function serverStop(
   };
 }
 
-/** The limits of a server command: `--idle-timeout`, checked at once. */
+/** The limits of a server command: `--idle-timeout`, `--timeout`, `--max-associations`, checked at once. */
 export function serverLimits(
-  values: { "idle-timeout": string; "max-associations": string },
-): Pick<ServiceProviderOptions, "idleTimeout" | "maxAssociations"> {
+  values: { "idle-timeout": string; timeout?: string | undefined; "max-associations": string },
+): Pick<
+  ServiceProviderOptions,
+  "idleTimeout" | "maxAssociations" | "artimTimeout" | "writeTimeout" | "dimseTimeout"
+> {
   const maxAssociations = Number(values["max-associations"]);
   if (!Number.isInteger(maxAssociations) || maxAssociations < 1) {
     throw new UsageError(
       `--max-associations must be a positive number, not "${values["max-associations"]}"`,
     );
   }
-  return { idleTimeout: milliseconds(values["idle-timeout"], "--idle-timeout"), maxAssociations };
+  const idleTimeout = milliseconds(values["idle-timeout"], "--idle-timeout");
+  if (values.timeout === undefined) return { idleTimeout, maxAssociations };
+  const timeout = milliseconds(values.timeout, "--timeout");
+  return {
+    idleTimeout,
+    maxAssociations,
+    artimTimeout: timeout,
+    writeTimeout: timeout,
+    dimseTimeout: timeout,
+  };
 }
 
 /**

@@ -61,6 +61,13 @@ export interface MoveServiceOptions {
    */
   writeTimeout?: number;
   /**
+   * Milliseconds the destination may take to answer each C-STORE-RQ before
+   * the sub-operations not yet done count as failed.
+   *
+   * @default {60000}
+   */
+  dimseTimeout?: number;
+  /**
    * The most bytes a request's identifier may have (inflated); a longer one
    * is answered A700 and not read further.
    *
@@ -137,6 +144,7 @@ export class MoveService {
             signal: context.signal,
             ...(destination.tls && { tls: destination.tls }),
             ...(options.writeTimeout !== undefined && { writeTimeout: options.writeTimeout }),
+            ...(options.dimseTimeout !== undefined && { dimseTimeout: options.dimseTimeout }),
             ...(options.events ? { events: options.events } : {}),
             moveOriginator: {
               aeTitle: association.callingAeTitle,

@@ -104,6 +104,7 @@ export class QueryRetrieveScp extends ServiceProvider {
       ...(options.events ? { events: options.events } : {}),
       // The destination's associations are held to the same write timeout as ours.
       ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
+      ...(options.dimseTimeout !== undefined ? { dimseTimeout: options.dimseTimeout } : {}),
     });
     const get = new GetService(archive, {
       ...limit,

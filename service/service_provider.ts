@@ -93,6 +93,13 @@ export interface ServiceProviderOptions {
   /** Milliseconds to wait for a DIMSE response (e.g. C-STORE sub-operations). */
   dimseTimeout?: number;
   /**
+   * Milliseconds a new connection may take to send its A-ASSOCIATE-RQ (the
+   * ARTIM timer, PS3.8 §9.1.5) before it is closed.
+   *
+   * @default {30000}
+   */
+  artimTimeout?: number;
+  /**
    * Milliseconds an established association may go without a PDU either
    * way (or stay halfway through one) before it is aborted, so that silent
    * or stalled peers cannot hold every slot; 0 for no limit.
@@ -214,6 +221,7 @@ export class ServiceProvider implements AsyncDisposable {
         idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
         maxPduLength: options.maxPduLength ?? 65536,
         ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
+        ...(options.artimTimeout !== undefined ? { artimTimeout: options.artimTimeout } : {}),
         accessControl,
         ...(options.userIdentity ? { userIdentity: options.userIdentity } : {}),
         ...(options.requireUserIdentity ? { requireUserIdentity: true } : {}),

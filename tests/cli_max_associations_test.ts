@@ -12,7 +12,8 @@ import {
 } from "../association/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
-import { MAIN } from "./_cli.ts";
+import { dcm, MAIN, StorescpProcess } from "./_cli.ts";
+import { withDeadline } from "./_storage_corpus.ts";
 
 const HOST = "127.0.0.1";
 const CONTEXTS: ConnectOptions["presentationContexts"] = [
@@ -106,6 +107,30 @@ Deno.test("--max-associations other than a positive integer is a usage error (ex
         );
       }
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dcm storescp --timeout closes a connection that sends no A-ASSOCIATE-RQ within it (ARTIM, PS3.8 §9.1.5)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm-timeout-" });
+  try {
+    await using server = new StorescpProcess(dir, ["--timeout", "0.3"]);
+    const port = await server.listening();
+    const conn = await Deno.connect({ hostname: HOST, port });
+    try {
+      // The default ARTIM timeout (30 s) is past this deadline.
+      const closed = (async () => {
+        const buffer = new Uint8Array(64);
+        while ((await conn.read(buffer)) !== null) { /* an A-ABORT, if any */ }
+      })();
+      await withDeadline(closed, 10_000, "the server to close the silent connection");
+    } finally {
+      conn.close();
+    }
+    const bad = await dcm("storescp", "--port", "0", "--dir", dir, "--timeout", "soon");
+    assertEquals(bad.code, 2, bad.stderr);
+    assertMatch(bad.stderr, /--timeout must be a number of seconds/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -103,7 +103,8 @@ async function loadSeeds(target: Target): Promise<Uint8Array[]> {
     : new URL("data/pydicom/test_files/", root);
   for await (const e of walk(dir)) {
     const bytes = await Deno.readFile(e);
-    if (bytes.length > 200_000) continue;
+    // decodePart10() documents a TypeError for deflated files (use readPart10()).
+    if (bytes.length > 200_000 || /deflate/i.test(e.pathname)) continue;
     if (target === "pdu") out.push(bytes);
     else if (target === "part10") out.push(bytes);
     else if (bytes.length > 132) out.push(bytes.subarray(132));

@@ -1,124 +1,117 @@
 /**
- * Seeded, structure-aware fuzz harness for the decoders (issue 11; first cut).
+ * Seeded, structure-aware fuzz harness for the decoders (issue 11).
  *
- * `deno task fuzz --seed N --cases M --target pdu|command|dataset|part10|all`
+ * ```sh
+ * deno task fuzz --seed 1 --cases 1000000 --target all|pdu|stream|command|dataset|explicit|part10|deflated|net
+ * ```
  *
- * Each case mutates a valid seed (bit flips, byte insert/delete, 32-bit length
- * tweaks, truncation, splice) and feeds it to a public decoder. A `DicomError`
- * is the expected "clear error"; anything else, or a case over the time budget,
- * is a FINDING, saved to `fuzz/findings/`.
+ * Each case mutates a valid seed ({@linkcode mutate}) and feeds it to a
+ * public decoder ({@linkcode runCase}). A `DicomError` is the expected clear
+ * error; anything else, a case over the time budget, or a case after which
+ * the resident set grew by more than `--memory` MiB, is a FINDING, saved to
+ * `fuzz/findings/` and reproduced by `--seed` and `--from` (the case index).
+ * `--target net` fuzzes a live SCP instead (see `net.ts`).
+ *
+ * This module is the harness's entry point and its library: tests import
+ * the exports below.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { DicomError } from "../errors.ts";
-import { decodePdu } from "../pdu/mod.ts";
-import { decodeDataset, decodePart10 } from "../dataset/mod.ts";
-import { decodeCommand } from "../dimse/mod.ts";
+import { mutate, prng } from "./mutate.ts";
+import { loadSeeds, runCase, type Target, TARGETS } from "./targets.ts";
 
-/** mulberry32: a small seeded PRNG, so a seed and an index reproduce a case. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export { mutate, prng, sequenceBomb } from "./mutate.ts";
+export { commandSeeds, loadSeeds, runCase, TARGETS } from "./targets.ts";
+export type { CaseResult, Outcome, Target } from "./targets.ts";
+
+/** Options of {@linkcode fuzzTarget}. */
+export interface FuzzOptions {
+  /** PRNG seed; with a case index it reproduces a case. */
+  seed: number;
+  /** How many cases to run. */
+  cases: number;
+  /** Index of the first case. @default {0} */
+  from?: number;
+  /** A case slower than this many milliseconds is a finding. @default {1000} */
+  budgetMs?: number;
+  /** A case after which RSS grew by more than this many bytes is a finding. @default {256 MiB} */
+  memoryBound?: number;
+  /** Called with each finding; the default saves it to `fuzz/findings/`. */
+  onFinding?: (name: string, bytes: Uint8Array, why: string) => void | Promise<void>;
+  /** Called every `progressEvery` cases. @default {undefined} */
+  onProgress?: (done: number, counts: FuzzCounts) => void;
+  /** @default {50000} */
+  progressEvery?: number;
 }
 
-/** Mutates `seed` with `rand`; `other` is spliced in by one of the mutators. */
-export function mutate(seed: Uint8Array, other: Uint8Array, rand: () => number): Uint8Array {
-  let b = seed.slice();
-  const int = (n: number) => Math.floor(rand() * n);
-  const rounds = 1 + int(4);
-  for (let r = 0; r < rounds; r++) {
-    const at = int(b.length + 1);
-    switch (int(6)) {
-      case 0: // bit flip
-        if (b.length > 0) b[at % b.length]! ^= 1 << int(8);
-        break;
-      case 1: { // byte insert
-        const n = new Uint8Array(b.length + 1);
-        n.set(b.subarray(0, at));
-        n[at] = int(256);
-        n.set(b.subarray(at), at + 1);
-        b = n;
-        break;
-      }
-      case 2: // byte delete
-        if (b.length > 0) b = new Uint8Array([...b.subarray(0, at), ...b.subarray(at + 1)]);
-        break;
-      case 3: { // a 32-bit length field: 0, odd, huge, off by one, undefined
-        if (b.length < 4) break;
-        const o = int(b.length - 3);
-        const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        const le = rand() < 0.5;
-        const old = v.getUint32(o, le);
-        const choices = [0, 1, 0x7fffffff, 0xffffffff, old + 1, old - 1, old | 1];
-        v.setUint32(o, choices[int(choices.length)]! >>> 0, le);
-        break;
-      }
-      case 4: // truncation
-        b = b.subarray(0, at);
-        break;
-      default: { // splice of two seeds
-        const from = int(other.length + 1);
-        b = new Uint8Array([...b.subarray(0, at), ...other.subarray(from)]);
-      }
+/** Case counts by outcome. */
+export interface FuzzCounts {
+  /** Decoded without error. */
+  ok: number;
+  /** Rejected with a DicomError. */
+  "dicom-error": number;
+  /** Crashes, hangs and memory growth. */
+  finding: number;
+}
+
+/** The random source of case `index` of `seed`, so any case replays alone. */
+function caseRandom(seed: number, index: number): () => number {
+  return prng(Math.imul(seed, 0x9e3779b1) ^ index);
+}
+
+/**
+ * Runs `options.cases` mutated cases of one target in process.
+ *
+ * @param target The decoder.
+ * @param seeds Valid inputs to mutate (see {@linkcode loadSeeds}).
+ * @param options Seed, count, budgets and callbacks.
+ * @returns The counts by outcome.
+ */
+export async function fuzzTarget(
+  target: Target,
+  seeds: readonly Uint8Array[],
+  options: FuzzOptions,
+): Promise<FuzzCounts> {
+  const { seed, cases, from = 0, budgetMs = 1000, memoryBound = 256 << 20 } = options;
+  const counts: FuzzCounts = { ok: 0, "dicom-error": 0, finding: 0 };
+  let rss = Deno.memoryUsage().rss;
+  for (let i = from; i < from + cases; i++) {
+    const rand = caseRandom(seed, i);
+    const a = seeds[Math.floor(rand() * seeds.length)]!;
+    const o = seeds[Math.floor(rand() * seeds.length)]!;
+    const bytes = mutate(a, o, rand);
+    const start = performance.now();
+    const r = await runCase(target, bytes, i);
+    const ms = performance.now() - start;
+    // RSS after each case: a case that keeps or briefly needs far more
+    // memory than its input is an unbounded allocation.
+    const now = Deno.memoryUsage().rss;
+    const grown = now - rss;
+    rss = Math.min(rss, now) + Math.max(0, Math.min(grown, 1 << 20)); // follow slow drift
+    let why: string | undefined;
+    if (r.outcome === "finding") why = String(r.error);
+    else if (ms > budgetMs) why = `hang: ${ms.toFixed(0)} ms`;
+    else if (grown > memoryBound) why = `memory: RSS +${(grown / 2 ** 20).toFixed(0)} MiB`;
+    if (why) {
+      counts.finding++;
+      rss = now;
+      await (options.onFinding ?? saveFinding)(`${target}_${seed}_${i}`, bytes, why);
+    } else counts[r.outcome]++;
+    const done = i - from + 1;
+    if (options.onProgress && done % (options.progressEvery ?? 50_000) === 0) {
+      options.onProgress(done, counts);
     }
   }
-  return b;
+  return counts;
 }
 
-/** The outcome of one case. */
-export type Outcome = "ok" | "dicom-error" | "finding";
-
-/** A decoder under test. */
-export type Target = "pdu" | "command" | "dataset" | "part10";
-
-const DECODERS: Record<Target, (b: Uint8Array) => unknown> = {
-  pdu: (b) => decodePdu(b),
-  command: (b) => decodeCommand(b),
-  dataset: (b) => decodeDataset(b),
-  part10: (b) => decodePart10(b),
-};
-
-/** Runs one case and classifies it. */
-export function runCase(target: Target, bytes: Uint8Array): { outcome: Outcome; error?: unknown } {
-  try {
-    DECODERS[target](bytes);
-    return { outcome: "ok" };
-  } catch (e) {
-    return e instanceof DicomError ? { outcome: "dicom-error" } : { outcome: "finding", error: e };
-  }
-}
-
-async function loadSeeds(target: Target): Promise<Uint8Array[]> {
-  const root = new URL("../tests/", import.meta.url);
-  const out: Uint8Array[] = [];
-  const dir = target === "pdu"
-    ? new URL("fixtures/pdu/", root)
-    : new URL("data/pydicom/test_files/", root);
-  for await (const e of walk(dir)) {
-    const bytes = await Deno.readFile(e);
-    // decodePart10() documents a TypeError for deflated files (use readPart10()).
-    if (bytes.length > 200_000 || /deflate/i.test(e.pathname)) continue;
-    if (target === "pdu") out.push(bytes);
-    else if (target === "part10") out.push(bytes);
-    else if (bytes.length > 132) out.push(bytes.subarray(132));
-    if (out.length >= 40) break;
-  }
-  return out;
-}
-
-async function* walk(dir: URL): AsyncGenerator<URL> {
-  for await (const e of Deno.readDir(dir)) {
-    const u = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
-    if (e.isDirectory) yield* walk(u);
-    else if (e.isFile && !e.name.endsWith(".md")) yield u;
-  }
+async function saveFinding(name: string, bytes: Uint8Array, why: string): Promise<void> {
+  const dir = new URL("findings/", import.meta.url);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeFile(new URL(`${name}.bin`, dir), bytes);
+  await Deno.writeTextFile(new URL(`${name}.txt`, dir), why + "\n");
+  console.log(`FINDING ${name}: ${why.split("\n")[0]}`);
 }
 
 if (import.meta.main) {
@@ -126,37 +119,46 @@ if (import.meta.main) {
     options: {
       seed: { type: "string", default: "1" },
       cases: { type: "string", default: "10000" },
+      from: { type: "string", default: "0" },
       target: { type: "string", default: "all" },
       budget: { type: "string", default: "1000" },
+      memory: { type: "string", default: "256" },
     },
   });
   const seed = Number(values.seed);
   const cases = Number(values.cases);
-  const budget = Number(values.budget);
-  const targets: Target[] = values.target === "all"
-    ? ["pdu", "command", "dataset", "part10"]
-    : [values.target as Target];
-  await Deno.mkdir(new URL("findings/", import.meta.url), { recursive: true });
-  for (const target of targets) {
-    const seeds = await loadSeeds(target);
-    const rand = prng(seed);
-    const counts = { ok: 0, "dicom-error": 0, finding: 0 };
-    const t0 = performance.now();
-    for (let i = 0; i < cases; i++) {
-      const a = seeds[Math.floor(rand() * seeds.length)]!;
-      const o = seeds[Math.floor(rand() * seeds.length)]!;
-      const bytes = mutate(a, o, rand);
-      const s = performance.now();
-      const r = runCase(target, bytes);
-      const slow = performance.now() - s > budget;
-      if (r.outcome === "finding" || slow) {
-        counts.finding++;
-        const name = `${target}_${seed}_${i}.bin`;
-        await Deno.writeFile(new URL(`findings/${name}`, import.meta.url), bytes);
-        console.log(`FINDING ${name}: ${slow ? "hang" : String(r.error)}`);
-      } else counts[r.outcome]++;
+  if (values.target === "net") {
+    const { fuzzNetwork } = await import("./net.ts");
+    const counts = await fuzzNetwork({ seed, cases, onFinding: saveFinding });
+    console.log("net:", counts);
+  } else {
+    const targets: readonly Target[] = values.target === "all"
+      ? TARGETS
+      : [values.target as Target];
+    let total = 0;
+    for (const target of targets) {
+      const seeds = await loadSeeds(target);
+      const t0 = performance.now();
+      const counts = await fuzzTarget(target, seeds, {
+        seed,
+        cases,
+        from: Number(values.from),
+        budgetMs: Number(values.budget),
+        memoryBound: Number(values.memory) * 2 ** 20,
+        onProgress: (done, c) => {
+          const rate = Math.round(done / ((performance.now() - t0) / 1000));
+          console.log(`${target}: ${done} cases, ${rate}/s`, c);
+        },
+      });
+      const secs = (performance.now() - t0) / 1000;
+      total += cases;
+      console.log(
+        `${target}: ${cases} cases from ${seeds.length} seeds in ${secs.toFixed(1)} s, ${
+          Math.round(cases / secs)
+        }/s`,
+        counts,
+      );
     }
-    const secs = (performance.now() - t0) / 1000;
-    console.log(`${target}: ${cases} cases, ${Math.round(cases / secs)}/s`, counts);
+    console.log(`total: ${total} cases`);
   }
 }

@@ -129,7 +129,12 @@ if (import.meta.main) {
   const cases = Number(values.cases);
   if (values.target === "net") {
     const { fuzzNetwork } = await import("./net.ts");
-    const counts = await fuzzNetwork({ seed, cases, onFinding: saveFinding });
+    const counts = await fuzzNetwork({
+      seed,
+      cases,
+      onFinding: saveFinding,
+      onProgress: (done, c) => done % 500 === 0 && console.log(`net: ${done} connections`, c),
+    });
     console.log("net:", counts);
   } else {
     const targets: readonly Target[] = values.target === "all"

@@ -233,11 +233,11 @@ export function commandSeeds(): Uint8Array[] {
   return commands.map((c) => encodeCommand(c));
 }
 
-/** A P-DATA-TF PDU carrying `body` as one PDV of presentation context 1. */
-export function pData(body: Uint8Array, isCommand: boolean): Uint8Array {
+/** A P-DATA-TF PDU carrying `body` as one last-fragment PDV of a presentation context. */
+export function pData(body: Uint8Array, isCommand: boolean, presentationContextId = 1): Uint8Array {
   return encodePdu({
     type: "P-DATA-TF",
-    values: [{ presentationContextId: 1, isCommand, isLastFragment: true, data: body }],
+    values: [{ presentationContextId, isCommand, isLastFragment: true, data: body }],
   });
 }
 

@@ -149,11 +149,19 @@ export function decodePart10Header(
  * console.log(file.dataset.string("PatientName"));
  * ```
  *
- * @throws {DicomDecodeError} for malformed or truncated bytes.
- * @throws {TypeError} for a deflated transfer syntax.
+ * @throws {DicomDecodeError} for malformed or truncated bytes, and for a
+ * deflated transfer syntax named by the bytes (use {@linkcode readPart10}).
  */
 export function decodePart10(bytes: Uint8Array, options: DecodePart10Options = {}): Part10File {
   const header = decodePart10Header(bytes, options);
+  if (transferSyntaxInfo(header.transferSyntax)?.deflated) {
+    // The file, not the caller, chose the transfer syntax: malformed input for
+    // a synchronous decoder, so a DicomDecodeError (found by deno task fuzz).
+    throw new DicomDecodeError(
+      `Cannot decode ${header.transferSyntax} synchronously: use readPart10()`,
+      header.datasetOffset,
+    );
+  }
   const rest = bytes.subarray(header.datasetOffset);
   let dataset: Dataset;
   try {

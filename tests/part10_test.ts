@@ -76,7 +76,7 @@ for (
 
 Deno.test("writePart10() deflates and readPart10() inflates Deflated Explicit VR LE (PS3.5 §A.5)", async () => {
   const bytes = await writePart10(sample(), { transferSyntax: Uid.DeflatedExplicitVRLittleEndian });
-  assertThrows(() => decodePart10(bytes), TypeError);
+  assertThrows(() => decodePart10(bytes), DicomDecodeError);
   const file = await readPart10(chunked(bytes, 7));
   assertEquals(file.transferSyntax, Uid.DeflatedExplicitVRLittleEndian);
   assertEquals(file.dataset.string(Tag.PatientName), "Doe^Jane");

@@ -1,0 +1,330 @@
+/**
+ * The decoders `deno task fuzz` drives in process, and the valid seeds it
+ * mutates for each (issue 11).
+ *
+ * @module
+ */
+import { DicomError } from "../errors.ts";
+import { Uid } from "../dictionary/mod.ts";
+import { decodePdu, encodePdu, PduFramer } from "../pdu/mod.ts";
+import {
+  Dataset,
+  decodeDataset,
+  decodePart10,
+  decodePart10Header,
+  deflateDataset,
+  encodeDataset,
+  readPart10,
+  writePart10,
+} from "../dataset/mod.ts";
+import { type Command, decodeCommand, encodeCommand } from "../dimse/mod.ts";
+import { prng } from "./mutate.ts";
+
+/** The in-process targets, in the order `--target all` runs them. */
+export const TARGETS = [
+  "pdu",
+  "stream",
+  "command",
+  "dataset",
+  "explicit",
+  "part10",
+  "deflated",
+] as const;
+
+/**
+ * A decoder under test: `decodePdu` over every PDU of the bytes, the
+ * {@linkcode PduFramer} fed in random chunk sizes, `decodeCommand`,
+ * `decodeDataset` in Implicit and Explicit VR Little Endian, `decodePart10`,
+ * and `readPart10` of a Deflated Explicit VR Little Endian file (the async
+ * inflating path).
+ */
+export type Target = typeof TARGETS[number];
+
+/** The outcome of one case: a `DicomError` is the expected clear error; anything else is a finding. */
+export type Outcome = "ok" | "dicom-error" | "finding";
+
+/** What {@linkcode runCase} returns. */
+export interface CaseResult {
+  /** How the decoder ended. */
+  readonly outcome: Outcome;
+  /** With `"finding"`, what it threw. */
+  readonly error?: unknown;
+}
+
+let deflatedHeader: Uint8Array | undefined;
+
+async function deflatedFileHeader(): Promise<Uint8Array> {
+  if (deflatedHeader) return deflatedHeader;
+  const ds = new Dataset().set("SOPClassUID", Uid.SecondaryCaptureImageStorage).set(
+    "SOPInstanceUID",
+    "1.2.3.4",
+  );
+  const file = await writePart10(ds, { transferSyntax: Uid.DeflatedExplicitVRLittleEndian });
+  deflatedHeader = file.subarray(0, decodePart10Header(file).datasetOffset);
+  return deflatedHeader;
+}
+
+function decodeAllPdus(bytes: Uint8Array): void {
+  for (let offset = 0; offset < bytes.length;) {
+    const r = decodePdu(bytes, offset, { maxPduLength: 1 << 20 });
+    if (!r.complete) return;
+    offset += r.byteLength;
+  }
+}
+
+function frameInChunks(bytes: Uint8Array, seed: number): void {
+  const framer = new PduFramer({ maxPduLength: 1 << 20 });
+  const rand = prng(seed ^ bytes.length);
+  for (let at = 0; at < bytes.length;) {
+    const n = 1 + Math.floor(rand() * (rand() < 0.5 ? 8 : 512));
+    framer.push(bytes.slice(at, at + n), () => {});
+    at += n;
+  }
+  framer.end();
+}
+
+/**
+ * Runs one case through a target's decoder and classifies it.
+ *
+ * @param target The decoder.
+ * @param bytes The (mutated) input; for `"deflated"`, the data set before
+ * deflating, unless `raw` says the bytes are already deflated.
+ * @param seed Chooses the chunk sizes of `"stream"` and, for `"deflated"`,
+ * whether to deflate (even) or feed the bytes as the deflated body (odd).
+ * @returns The outcome, and with a finding what was thrown.
+ */
+export async function runCase(target: Target, bytes: Uint8Array, seed = 0): Promise<CaseResult> {
+  try {
+    switch (target) {
+      case "pdu":
+        decodeAllPdus(bytes);
+        break;
+      case "stream":
+        frameInChunks(bytes, seed);
+        break;
+      case "command":
+        decodeCommand(bytes);
+        break;
+      case "dataset":
+        decodeDataset(bytes);
+        break;
+      case "explicit":
+        decodeDataset(bytes, { transferSyntax: Uid.ExplicitVRLittleEndian });
+        break;
+      case "part10":
+        decodePart10(bytes);
+        break;
+      case "deflated": {
+        const header = await deflatedFileHeader();
+        const body = seed & 1 ? bytes : await deflateDataset(bytes);
+        const file = new Uint8Array(header.length + body.length);
+        file.set(header);
+        file.set(body, header.length);
+        await readPart10(file);
+        break;
+      }
+    }
+    return { outcome: "ok" };
+  } catch (e) {
+    return e instanceof DicomError ? { outcome: "dicom-error" } : { outcome: "finding", error: e };
+  }
+}
+
+/** Valid command sets of every DIMSE-C and DIMSE-N kind, requests and responses (PS3.7 §9.3, §10.3). */
+export function commandSeeds(): Uint8Array[] {
+  const sop = Uid.CTImageStorage;
+  const find = Uid.StudyRootQueryRetrieveInformationModelFind;
+  const move = Uid.StudyRootQueryRetrieveInformationModelMove;
+  const inst = "1.2.826.0.1.3680043.2.1143.1.2.3";
+  const rsp = { messageIdBeingRespondedTo: 7, status: 0 };
+  const commands: Command[] = [
+    { type: "C-ECHO-RQ", hasDataset: false, messageId: 1, affectedSopClassUid: Uid.Verification },
+    { type: "C-ECHO-RSP", hasDataset: false, ...rsp, affectedSopClassUid: Uid.Verification },
+    {
+      type: "C-STORE-RQ",
+      hasDataset: true,
+      messageId: 2,
+      affectedSopClassUid: sop,
+      affectedSopInstanceUid: inst,
+      priority: 0,
+      moveOriginatorAeTitle: "MOVESCU",
+      moveOriginatorMessageId: 9,
+    },
+    {
+      type: "C-STORE-RSP",
+      hasDataset: false,
+      ...rsp,
+      status: 0xb000,
+      affectedSopClassUid: sop,
+      affectedSopInstanceUid: inst,
+      offendingElements: [0x00100010],
+      errorComment: "coerced",
+    },
+    { type: "C-FIND-RQ", hasDataset: true, messageId: 3, affectedSopClassUid: find, priority: 1 },
+    { type: "C-FIND-RSP", hasDataset: true, ...rsp, status: 0xff00, affectedSopClassUid: find },
+    {
+      type: "C-MOVE-RQ",
+      hasDataset: true,
+      messageId: 4,
+      affectedSopClassUid: move,
+      priority: 2,
+      moveDestination: "STORESCP",
+    },
+    {
+      type: "C-MOVE-RSP",
+      hasDataset: false,
+      ...rsp,
+      status: 0xff00,
+      affectedSopClassUid: move,
+      remaining: 3,
+      completed: 1,
+      failed: 0,
+      warning: 0,
+    },
+    { type: "C-GET-RQ", hasDataset: true, messageId: 5, affectedSopClassUid: move, priority: 0 },
+    { type: "C-CANCEL-RQ", hasDataset: false, messageIdBeingRespondedTo: 3 },
+    {
+      type: "N-EVENT-REPORT-RQ",
+      hasDataset: true,
+      messageId: 6,
+      affectedSopClassUid: Uid.StorageCommitmentPushModel,
+      affectedSopInstanceUid: inst,
+      eventTypeId: 1,
+    },
+    {
+      type: "N-GET-RQ",
+      hasDataset: false,
+      messageId: 8,
+      requestedSopClassUid: sop,
+      requestedSopInstanceUid: inst,
+      attributeIdentifierList: [0x00100010, 0x00100020],
+    },
+    {
+      type: "N-SET-RQ",
+      hasDataset: true,
+      messageId: 10,
+      requestedSopClassUid: sop,
+      requestedSopInstanceUid: inst,
+    },
+    {
+      type: "N-ACTION-RQ",
+      hasDataset: true,
+      messageId: 11,
+      requestedSopClassUid: Uid.StorageCommitmentPushModel,
+      requestedSopInstanceUid: inst,
+      actionTypeId: 1,
+    },
+    {
+      type: "N-ACTION-RSP",
+      hasDataset: false,
+      ...rsp,
+      affectedSopInstanceUid: inst,
+      actionTypeId: 1,
+    },
+    { type: "N-CREATE-RQ", hasDataset: true, messageId: 12, affectedSopClassUid: sop },
+    {
+      type: "N-DELETE-RQ",
+      hasDataset: false,
+      messageId: 13,
+      requestedSopClassUid: sop,
+      requestedSopInstanceUid: inst,
+    },
+  ];
+  return commands.map((c) => encodeCommand(c));
+}
+
+/** A P-DATA-TF PDU carrying `body` as one last-fragment PDV of a presentation context. */
+export function pData(body: Uint8Array, isCommand: boolean, presentationContextId = 1): Uint8Array {
+  return encodePdu({
+    type: "P-DATA-TF",
+    values: [{ presentationContextId, isCommand, isLastFragment: true, data: body }],
+  });
+}
+
+async function* walk(dir: URL): AsyncGenerator<URL> {
+  const entries = await Array.fromAsync(Deno.readDir(dir));
+  entries.sort((a, b) => a.name < b.name ? -1 : 1); // a seed's index means the same file on every run
+  for (const e of entries) {
+    const u = new URL(e.name + (e.isDirectory ? "/" : ""), dir);
+    if (e.isDirectory) yield* walk(u);
+    else if (e.isFile && !e.name.endsWith(".md")) yield u;
+  }
+}
+
+async function part10Files(max: number): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const u of walk(new URL("../tests/data/pydicom/test_files/", import.meta.url))) {
+    const bytes = await Deno.readFile(u);
+    if (bytes.length <= 200_000) out.push(bytes);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/** Data sets of the Part 10 test files, re-encoded in `transferSyntax` (those that decode). */
+async function datasetSeeds(transferSyntax: string): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for (const file of await part10Files(60)) {
+    try {
+      const { dataset } = await readPart10(file);
+      out.push(encodeDataset(dataset, { transferSyntax }));
+    } catch {
+      // not every test file is valid, or encodable in every syntax: skip it
+    }
+    if (out.length >= 30) break;
+  }
+  return out;
+}
+
+/**
+ * Valid inputs for a target: captured PDUs and P-DATA-TF PDUs carrying real
+ * command sets and data sets, command sets of every kind, data sets and
+ * Part 10 files of the pydicom test corpus.
+ *
+ * @param target The decoder to build seeds for.
+ * @returns At least one seed.
+ */
+export async function loadSeeds(target: Target): Promise<Uint8Array[]> {
+  switch (target) {
+    case "pdu":
+    case "stream": {
+      const out: Uint8Array[] = [];
+      const root = new URL("../tests/fixtures/pdu/", import.meta.url);
+      for await (const dir of Deno.readDir(root)) {
+        if (!dir.isDirectory) continue;
+        const conversation: Uint8Array[] = [];
+        for await (const u of walk(new URL(dir.name + "/", root))) {
+          const pdu = await Deno.readFile(u);
+          out.push(pdu);
+          conversation.push(pdu);
+        }
+        if (target === "stream") out.push(concat(conversation));
+      }
+      for (const c of commandSeeds()) out.push(pData(c, true));
+      for (const d of (await datasetSeeds(Uid.ImplicitVRLittleEndian)).slice(0, 10)) {
+        out.push(pData(d, false));
+      }
+      return out;
+    }
+    case "command":
+      return commandSeeds();
+    case "dataset":
+      return await datasetSeeds(Uid.ImplicitVRLittleEndian);
+    case "explicit":
+    case "deflated":
+      return await datasetSeeds(Uid.ExplicitVRLittleEndian);
+    case "part10":
+      return await part10Files(40);
+  }
+}
+
+/** Joins byte arrays. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

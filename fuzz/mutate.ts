@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { hasLongHeader, isVr, VRS } from "../dataset/vr.ts";
 
 /**
  * mulberry32: a small seeded PRNG, so a seed and a case index reproduce a case.
@@ -24,46 +25,8 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** The VRs of PS3.5 Table 6.2-1; those in {@linkcode LONG_VRS} have a 32-bit length. */
-const VRS = [
-  "AE",
-  "AS",
-  "AT",
-  "CS",
-  "DA",
-  "DS",
-  "DT",
-  "FD",
-  "FL",
-  "IS",
-  "LO",
-  "LT",
-  "OB",
-  "OD",
-  "OF",
-  "OL",
-  "OV",
-  "OW",
-  "PN",
-  "SH",
-  "SL",
-  "SQ",
-  "SS",
-  "ST",
-  "SV",
-  "TM",
-  "UC",
-  "UI",
-  "UL",
-  "UN",
-  "UR",
-  "US",
-  "UT",
-  "UV",
-] as const; // deno-fmt-ignore
+/** The VRs of PS3.5 Table 6.2-1 as 16-bit codes, to find an element header. */
 const VR_CODES = new Set(VRS.map((v) => v.charCodeAt(0) << 8 | v.charCodeAt(1)));
-/** Explicit VRs whose header is tag, VR, 2 reserved bytes, 32-bit length (PS3.5 §7.1.2). */
-const LONG_VRS = new Set(["OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UN", "UR", "UT", "UV"]);
 
 /** The offset of the next explicit VR from `from` on (wrapping), or -1. */
 function findVr(b: Uint8Array, from: number): number {
@@ -158,7 +121,7 @@ export function mutate(seed: Uint8Array, other: Uint8Array, rand: () => number):
         const i = findVr(b, at);
         if (i < 0) break;
         const vr = String.fromCharCode(b[i]!, b[i + 1]!);
-        const [o, n] = LONG_VRS.has(vr) ? [i + 4, 4] : [i + 2, 2];
+        const [o, n] = isVr(vr) && hasLongHeader(vr) ? [i + 4, 4] : [i + 2, 2];
         if (o + n <= b.length) b.fill(0xff, o, o + n);
         break;
       }

@@ -20,42 +20,13 @@ const CONTEXTS: ConnectOptions["presentationContexts"] = [
   { abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
 ];
 
-/** `dcm storescp ...extra` in a child process, once it says it listens; SIGTERM on dispose. */
-async function storescp(dir: string, extra: string[]) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "storescp", "--host", HOST, "--port", "0", "--dir", dir, ...extra],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  let m: RegExpExecArray | null = null;
-  while (!(m = /listening on [\d.]+:(\d+)/.exec(text))) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`dcm storescp ended before listening:\n${text}`);
-    text += value;
-  }
-  const drained = (async () => {
-    for (;;) if ((await reader.read()).done) return;
-  })();
-  return {
-    port: Number(m[1]),
-    async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drained;
-    },
-  };
-}
-
 Deno.test("dcm storescp --max-associations 1 rejects a second concurrent association as transient, local-limit-exceeded", async () => {
   const dir = await Deno.makeTempDir({ prefix: "cli_max_associations_" });
   try {
-    await using scp = await storescp(dir, ["--max-associations", "1"]);
-    await using first = await connect(HOST, scp.port, { presentationContexts: CONTEXTS });
-    const rejection = await connect(HOST, scp.port, { presentationContexts: CONTEXTS }).then(
+    await using scp = new StorescpProcess(dir, ["--max-associations", "1"]);
+    const port = await scp.listening();
+    await using first = await connect(HOST, port, { presentationContexts: CONTEXTS });
+    const rejection = await connect(HOST, port, { presentationContexts: CONTEXTS }).then(
       async (second) => {
         await second.release();
         return undefined;

@@ -10,9 +10,10 @@
  */
 import { Uid } from "../dictionary/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
-import type { Association, SupportedAbstractSyntax } from "../association/mod.ts";
+import type { SupportedAbstractSyntax } from "../association/mod.ts";
 import {
   type CommandFields,
+  type DimseChannel,
   type IncomingRequest,
   type RequestCommand,
   type RequestContext,
@@ -34,8 +35,12 @@ export interface NRequest<T extends NRequestType = NRequestType> {
   readonly sopInstanceUid: string | undefined;
   /** The request's data set (Modification List, Action or Event Information, Attribute List), decoded. */
   readonly dataset: Dataset | undefined;
-  /** The association it came on, e.g. to send an N-EVENT-REPORT back later. */
-  readonly association: Association;
+  /**
+   * The channel it came on, e.g. to send an N-EVENT-REPORT back with
+   * `nEventReport()` once answered (Storage Commitment, PS3.4 J.3);
+   * `channel.association` is the association.
+   */
+  readonly channel: DimseChannel;
   /** Aborted when the association ends. */
   readonly signal: AbortSignal;
 }
@@ -188,7 +193,7 @@ export class NService implements ServiceDefinition {
         sopClassUid,
         sopInstanceUid,
         dataset,
-        association: context.channel.association,
+        channel: context.channel,
         signal: context.signal,
       });
     } catch (e) {

@@ -49,6 +49,10 @@ export interface NResult {
   readonly errorComment?: string;
   /** Attribute Identifier List (0000,1005) of an N-GET or N-SET attribute list error. */
   readonly attributeIdentifierList?: readonly number[];
+  /** Action Type ID (0000,1008) of an N-ACTION-RSP. */
+  readonly actionTypeId?: number;
+  /** Event Type ID (0000,1002) of an N-EVENT-REPORT-RSP. */
+  readonly eventTypeId?: number;
 }
 
 /** The managed SOP instance a DIMSE-N request is about. */
@@ -121,6 +125,8 @@ async function call<T extends NRequestType>(
     affectedSopInstanceUid?: string;
     errorComment?: string;
     attributeIdentifierList?: readonly number[];
+    actionTypeId?: number;
+    eventTypeId?: number;
   };
   const decoded = final.dataset === undefined ? undefined : await readIdentifier(
     final.dataset,
@@ -138,6 +144,8 @@ async function call<T extends NRequestType>(
     ...(fields.attributeIdentifierList !== undefined
       ? { attributeIdentifierList: fields.attributeIdentifierList }
       : {}),
+    ...(fields.actionTypeId !== undefined ? { actionTypeId: fields.actionTypeId } : {}),
+    ...(fields.eventTypeId !== undefined ? { eventTypeId: fields.eventTypeId } : {}),
   };
 }
 

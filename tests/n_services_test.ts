@@ -1,7 +1,7 @@
 import { connect } from "../association/mod.ts";
 import { Dataset } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
-import { DimseChannel, STATUS } from "../dimse/mod.ts";
+import { DimseChannel, DimseStatusError, STATUS } from "../dimse/mod.ts";
 import {
   nAction,
   nCreate,
@@ -12,7 +12,7 @@ import {
   nSet,
   ServiceProvider,
 } from "../service/mod.ts";
-import { assertEquals } from "./_assert.ts";
+import { assertEquals, assertRejects } from "./_assert.ts";
 
 const MPPS = Uid.ModalityPerformedProcedureStep;
 const COMMITMENT = Uid.StorageCommitmentPushModel;
@@ -165,6 +165,7 @@ Deno.test("nAction() and nEventReport() carry their type IDs and data sets both 
   assertEquals(action.affectedSopInstanceUid, Uid.StorageCommitmentPushModelInstance);
   assertEquals(action.dataset?.string(Tag.TransactionUID), "2.25.500");
   assertEquals(action.dataset?.string(Tag.Manufacturer), "action 1");
+  assertEquals(action.actionTypeId, 1);
 
   const report = await nEventReport(channel, {
     sopClassUid: COMMITMENT,
@@ -173,6 +174,7 @@ Deno.test("nAction() and nEventReport() carry their type IDs and data sets both 
     dataset: new Dataset().set(Tag.TransactionUID, "2.25.500"),
   });
   assertEquals(report.status, STATUS.SUCCESS);
+  assertEquals(report.eventTypeId, 2);
   assertEquals(events, [{ eventTypeId: 2, transactionUid: "2.25.500" }]);
   await association.release();
 });
@@ -223,5 +225,70 @@ Deno.test("a handler that throws is answered 0110 with its message, and the asso
     })
   ) statuses.push(response.command.status);
   assertEquals(statuses, [STATUS.SUCCESS]);
+  await association.release();
+});
+
+Deno.test("Storage Commitment shape: the SCP answers N-ACTION, then sends N-EVENT-REPORT on the same association to the SCU's NService", async () => {
+  const answered = Promise.withResolvers<number>();
+  const scp = new NService({
+    [COMMITMENT]: {
+      "N-ACTION-RQ": ({ channel, sopInstanceUid, dataset }) => {
+        const transactionUid = dataset?.string(Tag.TransactionUID) ?? "";
+        // After the N-ACTION-RSP, which the channel sends first (PS3.4 J.3.3).
+        queueMicrotask(() =>
+          nEventReport(channel, {
+            sopClassUid: COMMITMENT,
+            sopInstanceUid: sopInstanceUid!,
+            eventTypeId: 1,
+            dataset: new Dataset().set(Tag.TransactionUID, transactionUid),
+          }).then((result) => answered.resolve(result.status), answered.reject)
+        );
+        return { status: STATUS.SUCCESS };
+      },
+    },
+  });
+  await using provider = new ServiceProvider(scp, { hostname: "127.0.0.1", port: 0 });
+  const reported = Promise.withResolvers<string | undefined>();
+  const scu = new NService({
+    [COMMITMENT]: {
+      "N-EVENT-REPORT-RQ": ({ command, dataset }) => {
+        reported.resolve(`${command.eventTypeId} ${dataset?.string(Tag.TransactionUID)}`);
+        return { status: STATUS.SUCCESS };
+      },
+    },
+  });
+  await using association = await connect("127.0.0.1", provider.port, {
+    presentationContexts: [{
+      abstractSyntax: COMMITMENT,
+      transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+    }],
+  });
+  const channel = new DimseChannel(association, { handlers: scu.handlers });
+  const action = await nAction(channel, {
+    sopClassUid: COMMITMENT,
+    sopInstanceUid: Uid.StorageCommitmentPushModelInstance,
+    actionTypeId: 1,
+    dataset: new Dataset().set(Tag.TransactionUID, "2.25.900"),
+  });
+  assertEquals(action.status, STATUS.SUCCESS);
+  assertEquals(await reported.promise, "1 2.25.900");
+  assertEquals(await answered.promise, STATUS.SUCCESS);
+  await association.release();
+});
+
+Deno.test("an N call for a SOP class with no accepted context throws DimseStatusError 0122 without sending", async () => {
+  const { provider } = startProvider();
+  await using _provider = provider;
+  await using association = await connect("127.0.0.1", provider.port, {
+    presentationContexts: [{
+      abstractSyntax: MPPS,
+      transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+    }],
+  });
+  const channel = new DimseChannel(association);
+  await assertRejects(
+    () => nGet(channel, { sopClassUid: COMMITMENT, sopInstanceUid: "2.25.1" }),
+    (e: unknown) => e instanceof DimseStatusError && e.status === STATUS.SOP_CLASS_NOT_SUPPORTED,
+  );
   await association.release();
 });

@@ -2,7 +2,10 @@
  * Service class users, each opening its own associations: C-ECHO
  * ({@linkcode echo}), C-STORE ({@linkcode store}, from `@dcm/net/service`,
  * where the C-MOVE SCP sends with it too) and the Query/Retrieve SCU
- * ({@linkcode QueryRetrieveScu}: find, move, get, retrieve).
+ * ({@linkcode QueryRetrieveScu}: find, move, get, retrieve); the DIMSE-N
+ * calls ({@linkcode nGet}, {@linkcode nSet}, {@linkcode nAction},
+ * {@linkcode nCreate}, {@linkcode nDelete}, {@linkcode nEventReport}, from
+ * `@dcm/net/service`) run on a channel of an association the caller holds.
  *
  * @example Echo, then store a data set, against a Storage SCP started here
  * ```ts
@@ -24,6 +27,21 @@
 export {
   expandPaths,
   type KnownFile,
+  nAction,
+  type NActionParameters,
+  nCreate,
+  type NCreateParameters,
+  nDelete,
+  type NDeleteParameters,
+  nEventReport,
+  type NEventReportParameters,
+  nGet,
+  type NGetParameters,
+  type NInstance,
+  type NRequestType,
+  type NResult,
+  nSet,
+  type NSetParameters,
   type ScuOptions,
   store,
   type StoreOptions,

@@ -47,3 +47,5 @@ export * from "./send_object.ts";
 export * from "./store.ts";
 export * from "./identifier.ts";
 export * from "./users.ts";
+export * from "./n_services.ts";
+export * from "./n_service.ts";

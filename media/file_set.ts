@@ -13,7 +13,12 @@ import { DicomError } from "../errors.ts";
  * The record types of PS3.3 Table F.4-1 met most often; any other Directory
  * Record Type (0004,1430) value is kept as it is written.
  */
-export type DirectoryRecordType = "PATIENT" | "STUDY" | "SERIES" | "IMAGE" | (string & {});
+export type DirectoryRecordType =
+  | "PATIENT"
+  | "STUDY"
+  | "SERIES"
+  | "IMAGE"
+  | (string & Record<never, never>);
 
 /** One directory record of a DICOMDIR (PS3.3 F.3.2.2), with the records below it. */
 export interface DirectoryRecord {

@@ -88,6 +88,14 @@ export class FileSetError extends DicomError {
 /** Record In-use Flag (0004,1410) of an inactive record (PS3.3 Table F.3-3). */
 const INACTIVE = 0x0000;
 
+/**
+ * A File ID component that stays inside the File-set's folder. PS3.10 §8.2
+ * allows only 1–8 of A–Z, 0–9 and `_`; real media break that (lower case,
+ * longer names), so only what could leave the folder is refused: empty,
+ * `.`, `..`, separators and NUL.
+ */
+const SAFE_COMPONENT = /^(?!\.{1,2}$)[^/\\\0]+$/;
+
 /** Deepest nesting of directory entities followed (the General Purpose profiles use 4). */
 const MAX_DEPTH = 64;
 
@@ -148,12 +156,20 @@ function buildTree(
       const lower = item.number(Tag.OffsetOfReferencedLowerLevelDirectoryEntity) ?? 0;
       if (item.number(Tag.RecordInUseFlag) !== INACTIVE) {
         const ids = item.strings(Tag.ReferencedFileID).map((s) => s.trim());
+        const unsafe = ids.find((id) => !SAFE_COMPONENT.test(id));
+        if (unsafe !== undefined) {
+          warnings.push(
+            `${name} has Referenced File ID ${JSON.stringify(ids.join("\\"))}: component ${
+              JSON.stringify(unsafe)
+            } could leave the File-set; no path given`,
+          );
+        }
         const record: DirectoryRecord = {
           type: item.string(Tag.DirectoryRecordType)?.trim() ?? "",
           dataset: item,
           children: chain(lower, name, depth + 1),
           offset,
-          ...(ids.length > 0 ? { path: join(folder, ...ids) } : {}),
+          ...(ids.length > 0 && unsafe === undefined ? { path: join(folder, ...ids) } : {}),
         };
         out.push(record);
       }
@@ -216,7 +232,15 @@ export function decodeFileSet(bytes: Uint8Array, folder: string): FileSet {
  * Reads a File-set from the path of its DICOMDIR (PS3.10 §9.2: the DICOMDIR
  * is in the File-set's root folder): the record tree, inactive records left
  * out, each Referenced File ID resolved to a path. A referenced file that is
- * missing is a warning in `warnings`, not an error.
+ * missing is a warning in `warnings`, not an error; so is a File ID with a
+ * component such as `..` that would leave the folder (that record gets no
+ * `path`), and records that no link reaches.
+ *
+ * Links are followed by their byte offsets (PS3.3 F.3.2.1), not by the order
+ * of the Directory Record Sequence; an absent link counts as 0, the end of
+ * its list. A DICOMDIR with records but no root offset (0004,1200) is a
+ * {@linkcode FileSetError} rather than a tree guessed from the sequence
+ * order.
  *
  * @example Listing the images of a File-set
  * ```ts

@@ -169,6 +169,20 @@ Deno.test("decodeFileSet() throws a FileSetError naming the record for an offset
   );
 });
 
+Deno.test("decodeFileSet() gives no path to a Referenced File ID with a '..' component, and warns naming the record", async () => {
+  const bytes = await Deno.readFile(DICOMDIR);
+  const text = new TextDecoder("latin1").decode(bytes);
+  const at = text.indexOf("77654033\\CR1\\6154");
+  bytes.set(new TextEncoder().encode(".. "), at + "77654033\\".length);
+  const fileSet = decodeFileSet(bytes, DIR);
+  const image = fileSet.records[0]!.children[0]!.children[0]!.children[0]!;
+  assertEquals(image.type, "IMAGE");
+  assertEquals(image.path, undefined);
+  assertEquals(fileSet.warnings, [
+    `the IMAGE record at offset ${image.offset} has Referenced File ID "77654033\\\\..\\\\6154": component ".." could leave the File-set; no path given`,
+  ]);
+});
+
 Deno.test("readFileSet() warns of each missing referenced file, naming the record, and still lists it", async () => {
   const folder = await Deno.makeTempDir();
   try {

@@ -6,6 +6,7 @@
  *
  * ```sh
  * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
+ * deno task dcm dicomdir list DICOMDIR [--json]  # a File-set's record tree
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
  * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
  * deno task dcm storescp --dir OUT [--port P]   # storescp, on port 11112 by default
@@ -34,6 +35,7 @@ import { type Command, usage as commandUsage, UsageError } from "./_args.ts";
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   dump: async () => (await import("./dump.ts")).dump,
+  dicomdir: async () => (await import("./dicomdir.ts")).dicomdir,
   echo: async () => (await import("./echo.ts")).echo,
   store: async () => (await import("./store.ts")).store,
   storescp: async () => (await import("./storescp.ts")).storescp,

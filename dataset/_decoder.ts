@@ -12,6 +12,8 @@ export interface DecoderOptions {
   maxDepth?: number;
   strict?: boolean;
   onWarning?: (message: string) => void;
+  /** Called with each sequence item as it starts, and where its item tag is in the input. */
+  onItem?: (item: Dataset, offset: number) => void;
 }
 
 /** Group FFFE: Item, Item Delimitation Item and Sequence Delimitation Item (PS3.5 §7.5). */
@@ -45,6 +47,7 @@ export class Decoder {
   readonly maxDepth: number;
   readonly strict: boolean;
   readonly onWarning: ((message: string) => void) | undefined;
+  readonly onItem: ((item: Dataset, offset: number) => void) | undefined;
   /**
    * Whether `bytes` is the whole input. Then a sequence or item whose defined
    * length overruns the end of the input is read up to the end, with a
@@ -61,6 +64,7 @@ export class Decoder {
     this.maxDepth = options.maxDepth ?? 64;
     this.strict = options.strict ?? false;
     this.onWarning = options.onWarning;
+    this.onItem = options.onItem;
   }
 
   fail(message: string, pos: number): never {
@@ -230,6 +234,7 @@ export class Decoder {
           );
         }
         const item = new Dataset({ parent: ds });
+        this.onItem?.(item, this.base + pos);
         if (itemLength === UNDEFINED_LENGTH) {
           pos = this.elements(item, pos + 8, undefined, depth + 1);
         } else {

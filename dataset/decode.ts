@@ -37,6 +37,12 @@ export interface DecodeDatasetOptions {
   strict?: boolean;
   /** Receives warnings about recoverable oddities (odd lengths, unknown VR codes read as UN). */
   onWarning?: (message: string) => void;
+  /**
+   * Called with each sequence item (at any depth) before its elements are
+   * decoded, and the offset of its Item tag (FFFE,E000) in `bytes`: what a
+   * DICOMDIR's record offsets point to (PS3.3 F.3.2.1).
+   */
+  onItem?: (item: Dataset, offset: number) => void;
 }
 
 /**

@@ -44,6 +44,12 @@ export interface DecodePart10Options {
   strict?: boolean;
   /** Receives warnings about recoverable oddities. */
   onWarning?: (message: string) => void;
+  /**
+   * Called with each sequence item of the data set before its elements are
+   * decoded, and the offset of its Item tag from the first byte of the file
+   * (the preamble's): what a DICOMDIR's record offsets count (PS3.3 F.3.2.1).
+   */
+  onItem?: (item: Dataset, offset: number) => void;
 }
 
 /** The parts of a Part 10 file before the data set, as {@linkcode decodePart10Header} finds them. */
@@ -165,7 +171,14 @@ export function decodePart10(bytes: Uint8Array, options: DecodePart10Options = {
   const rest = bytes.subarray(header.datasetOffset);
   let dataset: Dataset;
   try {
-    dataset = decodeDataset(rest, { ...options, transferSyntax: header.transferSyntax });
+    const onItem = options.onItem;
+    dataset = decodeDataset(rest, {
+      ...options,
+      transferSyntax: header.transferSyntax,
+      ...(onItem === undefined
+        ? {}
+        : { onItem: (item: Dataset, at: number) => onItem(item, at + header.datasetOffset) }),
+    });
   } catch (e) {
     if (!(e instanceof DicomDecodeError)) throw e;
     throw new DicomDecodeError(

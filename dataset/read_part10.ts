@@ -24,8 +24,8 @@ import { inflateRawStream } from "./_inflate.ts";
 
 export { inflateRaw, inflateRawStream } from "./_inflate.ts";
 
-/** Options of {@linkcode readPart10}. */
-export interface ReadPart10Options extends DecodePart10Options {
+/** Options of {@linkcode readPart10}: those of decodePart10 but `onItem` (offsets are known only for bytes held whole). */
+export interface ReadPart10Options extends Omit<DecodePart10Options, "onItem"> {
   /** Cancels the read; the source stream is cancelled too. */
   signal?: AbortSignal;
 }

@@ -9,6 +9,7 @@ const LAYERS = [
   "association",
   "dimse",
   "archive",
+  "media",
   "service",
   "scu",
   "scp",
@@ -38,6 +39,7 @@ Deno.test("every error class any module exports extends DicomError", async () =>
       "DimseStatusError",
       "DimseTimeoutError",
       "MatchingKeyError",
+      "FileSetError",
     ]
   ) assert(found.includes(name), `${name} is not exported`);
 });

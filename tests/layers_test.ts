@@ -13,6 +13,7 @@ const RANK: Record<string, number> = {
   association: 3,
   dimse: 4,
   archive: 4,
+  media: 4,
   service: 5,
   scu: 6,
   scp: 6,

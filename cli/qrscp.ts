@@ -65,7 +65,8 @@ export const qrscp = defineCommand({
       type: "string",
       default: ":memory:",
       value: "FILE",
-      description: "the SQLite index file",
+      description:
+        "the SQLite index file; the default keeps the index in memory (about 4 KB an object) and rebuilds it at start",
     },
     ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
     ...NETWORK_OPTIONS,

@@ -22,6 +22,12 @@ import { formatTag, lookupElement, Tag, transferSyntaxInfo, Uid } from "../dicti
 
 /** Bytes asked of the file at a time. */
 const CHUNK = 1 << 16;
+/**
+ * Bytes of a deflated data set read at a time: deflate reaches about 1000:1,
+ * and each chunk read may come out of the inflater whole, so this bounds
+ * what one step of inflating holds (16 MiB).
+ */
+const DEFLATED_CHUNK = 16 << 10;
 /** A run of small elements is decoded once it is this long. */
 const MAX_RUN = 1 << 24;
 
@@ -44,6 +50,8 @@ export interface DumpRead extends Omit<Part10Header, "datasetOffset"> {
   readonly dataset: Dataset;
   /** The top-level elements not read, in order. */
   readonly unread: readonly UnreadElement[];
+  /** Whether the data set was deflated: the offsets of `unread` are then in the inflated bytes, not the file. */
+  readonly deflated: boolean;
 }
 
 /** Options of {@linkcode readForDump}. */
@@ -170,7 +178,9 @@ function streamInput(stream: ReadableStream<Uint8Array>): Input {
 /**
  * Reads the Part 10 file `file` (of `size` bytes) for listing: every
  * top-level value longer than `maxRead` is skipped and described instead.
- * A deflated data set cannot be skipped through, so it is read whole.
+ * A deflated data set is inflated as it is walked and a long value is
+ * passed over by reading and dropping it, so a small file that inflates to
+ * a huge value (a deflate bomb) costs no more memory than a plain one.
  *
  * @throws {DicomDecodeError} for malformed or truncated input, offsets counted in the file.
  */
@@ -197,29 +207,35 @@ export async function readForDump(
   }
   for (const m of warnings) options.onWarning?.(m);
   source.consume(header.datasetOffset);
-  let maxRead = options.maxRead;
-  if (transferSyntaxInfo(header.transferSyntax)?.deflated) {
+  const deflated = transferSyntaxInfo(header.transferSyntax)?.deflated === true;
+  if (deflated) {
     const rest = source.peek().slice();
     const raw = new ReadableStream<Uint8Array>({
       start: (c) => {
         if (rest.length > 0) c.enqueue(rest);
       },
       pull: async (c) => {
-        const chunk = new Uint8Array(CHUNK);
+        const chunk = new Uint8Array(DEFLATED_CHUNK);
         const n = await file.read(chunk);
         if (n === null) c.close();
         else c.enqueue(chunk.subarray(0, n));
       },
     });
     source = new Source(streamInput(inflateRawStream(raw, options.onWarning)));
-    maxRead = Infinity;
   }
   // Inflated, a deflated data set is Explicit VR Little Endian (PS3.5 §A.5).
   const syntax = source === first ? header.transferSyntax : Uid.ExplicitVRLittleEndian;
-  const walker = new Walker(source, syntax, maxRead, options.onWarning);
+  const walker = new Walker(source, syntax, options.maxRead, options.onWarning);
   await walker.walk();
   const { preamble, meta, transferSyntax } = header;
-  return { preamble, meta, transferSyntax, dataset: walker.dataset, unread: walker.unread };
+  return {
+    preamble,
+    meta,
+    transferSyntax,
+    deflated,
+    dataset: walker.dataset,
+    unread: walker.unread,
+  };
 }
 
 /** The walk over the top-level elements of a data set. */

@@ -143,7 +143,10 @@ function json(read: DumpRead, path: string, meta: boolean): JsonDataset {
       if (known[key]) out[key] = known[key];
       continue;
     }
-    out[key] = { vr: el.vr, BulkDataURI: `${url}?offset=${el.offset}&length=${el.length}` };
+    // In a deflated data set no file offset holds the value: it is left out.
+    out[key] = read.deflated
+      ? { vr: el.vr }
+      : { vr: el.vr, BulkDataURI: `${url}?offset=${el.offset}&length=${el.length}` };
   }
   return out;
 }
@@ -202,6 +205,12 @@ export const dump = defineCommand({
   }
   for (const w of warnings) console.error(`warning: ${w}`);
   if (values.json) {
+    if (read.deflated && read.unread.length > 0) {
+      console.error(
+        `warning: ${read.unread.length} value(s) longer than --max-read left out: ` +
+          "a deflated data set has no file offset for a BulkDataURI (raise --max-read to include them)",
+      );
+    }
     console.log(JSON.stringify(json(read, path, values.meta)));
     return 0;
   }

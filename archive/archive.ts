@@ -56,6 +56,12 @@ export interface ArchiveRecord {
  * Pixel Data): the archive indexes what comes before and no bulk data.
  */
 const PIXEL_DATA_GROUP_START = 0x7fe0_0000;
+/**
+ * Values longer than this are not read when a file is indexed: every key the
+ * index keeps is a short text (PS3.5 Table 6.2-1: at most 64 KiB with a 16-bit
+ * length), so a long value is only memory spent.
+ */
+const MAX_INDEXED_VALUE_LENGTH = 1 << 16;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS patients (
@@ -296,6 +302,8 @@ export class Archive implements Disposable {
     using file = await Deno.open(path);
     const { dataset, transferSyntax, rest } = await readPart10(file.readable, {
       stopBefore: PIXEL_DATA_GROUP_START,
+      // No index key is long; a long value (a document, or a deflate bomb) is passed over.
+      skipValuesLongerThan: MAX_INDEXED_VALUE_LENGTH,
     });
     await rest?.cancel();
     return this.index(dataset, path, transferSyntax);

@@ -89,6 +89,32 @@ export class Decoder {
    * Decodes elements into `ds` from `pos` up to `end`, or, with `end` undefined,
    * up to and including an Item Delimitation Item. Returns the position after.
    */
+  /**
+   * The VR, value length and header length of the element at `pos`, or
+   * `undefined` when its header is not all in the buffer (nothing is checked:
+   * `element()` reports what is wrong).
+   */
+  headerAt(
+    pos: number,
+    ds: Dataset,
+  ): { vr: Vr | undefined; length: number; headerLength: number } | undefined {
+    if (pos + 8 > this.bytes.length) return undefined;
+    const tag = this.tagAt(pos);
+    if (!this.explicit) {
+      return {
+        vr: implicitVr(tag, ds),
+        length: this.view.getUint32(pos + 4, true),
+        headerLength: 8,
+      };
+    }
+    const vr = VR_BY_CODE.get((this.bytes[pos + 4]! << 8) | this.bytes[pos + 5]!);
+    if (vr === undefined || !hasLongHeader(vr)) {
+      return { vr, length: this.view.getUint16(pos + 6, this.little), headerLength: 8 };
+    }
+    if (pos + 12 > this.bytes.length) return undefined;
+    return { vr, length: this.view.getUint32(pos + 8, this.little), headerLength: 12 };
+  }
+
   elements(ds: Dataset, pos: number, end: number | undefined, depth: number): number {
     const limit = end ?? this.bytes.length;
     while (pos < limit) {

@@ -8,6 +8,7 @@ import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { Dataset } from "./dataset.ts";
 import { encodingOf } from "./encoding.ts";
 import { Decoder } from "./_decoder.ts";
+import { UNDEFINED_LENGTH } from "./element.ts";
 import { encodeDataset } from "./encode.ts";
 import { DicomDecodeError } from "./errors.ts";
 import {
@@ -28,6 +29,16 @@ export { inflateRaw, inflateRawStream } from "./_inflate.ts";
 export interface ReadPart10Options extends Omit<DecodePart10Options, "onItem"> {
   /** Cancels the read; the source stream is cancelled too. */
   signal?: AbortSignal;
+  /**
+   * Top-level values longer than this many bytes (sequences aside) are
+   * passed over as they stream by and left out of the data set, so that a
+   * header read for indexing holds no large value: neither a 50 MB
+   * encapsulated document nor a small deflated file that inflates to a
+   * 1 GiB value (a deflate bomb).
+   *
+   * @default {Infinity}
+   */
+  skipValuesLongerThan?: number;
 }
 
 /** What {@linkcode readPart10} returns. */
@@ -67,7 +78,10 @@ export async function readPart10(
     // Only the transfer syntax is needed here: decodePart10() reports the warnings.
     const { onWarning: _, ...quiet } = options;
     const header = decodePart10Header(source, quiet);
-    if (!transferSyntaxInfo(header.transferSyntax)?.deflated && options.stopBefore === undefined) {
+    if (
+      !transferSyntaxInfo(header.transferSyntax)?.deflated && options.stopBefore === undefined &&
+      options.skipValuesLongerThan === undefined
+    ) {
       return { ...decodePart10(source, options), rest: undefined };
     }
     source = new Blob([source as Uint8Array<ArrayBuffer>]).stream();
@@ -107,6 +121,7 @@ export async function readPart10(
     const dataset = new Dataset(options.onWarning ? { onWarning: options.onWarning } : {});
     const encoding = encodingOf(header.transferSyntax);
     const stop = options.stopBefore ?? Infinity;
+    const skipLongerThan = options.skipValuesLongerThan ?? Infinity;
     // An element cut off by the end of the buffered bytes is decoded again once
     // more arrive: its warnings are held until it decodes whole, so each is
     // reported once.
@@ -124,10 +139,19 @@ export async function readPart10(
       decoder.complete = queue.done;
       let pos = 0;
       let stopped = false;
+      let skip = 0;
       try {
         while (pos < bytes.length) {
           if (pos + 4 <= bytes.length && decoder.tagAt(pos) >= stop) {
             stopped = true;
+            break;
+          }
+          const head = decoder.headerAt(pos, dataset);
+          if (
+            head !== undefined && head.length !== UNDEFINED_LENGTH && head.vr !== "SQ" &&
+            head.length > skipLongerThan
+          ) {
+            skip = head.headerLength + head.length;
             break;
           }
           pos = decoder.element(dataset, pos, bytes.length, 0);
@@ -145,6 +169,22 @@ export async function readPart10(
         continue; // at the end of the stream, decoding again throws the error
       }
       queue.consume(pos);
+      if (skip > 0) {
+        // Passed over as it streams by: never more than a chunk held at once.
+        while (skip > queue.length) {
+          skip -= queue.length;
+          queue.consume(queue.length);
+          if (!(await queue.fill(1))) {
+            throw new DicomDecodeError(
+              `Cannot pass over a value: the data set ends ${skip} bytes before its end`,
+              base + queue.consumed,
+              { truncated: true },
+            );
+          }
+        }
+        queue.consume(skip);
+        continue;
+      }
       if (stopped) {
         handedOver = true;
         return { ...header, dataset, rest: queue.rest() };

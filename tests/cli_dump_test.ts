@@ -1,13 +1,7 @@
 // `dcm dump`: the listing and the one-object JSON output, through the real
 // entry point; values longer than --max-read are skipped, not read.
-import {
-  concatBytes,
-  createFileMeta,
-  Dataset,
-  encodeDataset,
-  encodeFileMeta,
-  encodePart10,
-} from "../dataset/mod.ts";
+import { Dataset, encodePart10 } from "../dataset/mod.ts";
+import { deflateBomb } from "./_bombs.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
@@ -216,45 +210,6 @@ Deno.test("dcm with an unknown command prints usage and exits 2", async () => {
   assertEquals(r.code, 2);
   assertMatch(r.stderr, /unknown command/);
 });
-
-/**
- * A Part 10 file in Deflated Explicit VR Little Endian whose data set holds a
- * Patient ID then a Text Value of `size` spaces, deflated as it is made (a
- * deflate bomb: about 1/1000 of `size` on disk).
- */
-async function deflateBomb(size: number): Promise<Uint8Array> {
-  const small = new Dataset().set(Tag.SOPClassUID, Uid.CTImageStorage)
-    .set(Tag.SOPInstanceUID, "2.25.7").set(Tag.PatientID, "BOMB");
-  const head = encodeFileMeta(
-    createFileMeta(small, { transferSyntax: Uid.DeflatedExplicitVRLittleEndian }),
-  );
-  const prefix = encodeDataset(small, { transferSyntax: Uid.ExplicitVRLittleEndian });
-  // (0040,A160) Text Value, UT: tag, VR, two reserved bytes, 32-bit length.
-  const header = new Uint8Array(12);
-  const view = new DataView(header.buffer);
-  view.setUint16(0, Tag.TextValue >>> 16, true);
-  view.setUint16(2, Tag.TextValue & 0xffff, true);
-  header.set([0x55, 0x54], 4);
-  view.setUint32(8, size, true);
-  const spaces = new Uint8Array(1 << 20).fill(0x20);
-  let left = size;
-  const source = new ReadableStream<BufferSource>({
-    start(c) {
-      c.enqueue(prefix as Uint8Array<ArrayBuffer>);
-      c.enqueue(header);
-    },
-    pull(c) {
-      if (left === 0) return c.close();
-      const n = Math.min(left, spaces.length);
-      c.enqueue(spaces.subarray(0, n));
-      left -= n;
-    },
-  });
-  const body = new Uint8Array(
-    await new Response(source.pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer(),
-  );
-  return concatBytes([head, body, new Uint8Array(body.length & 1)]);
-}
 
 Deno.test("dcm dump passes over a long value of a deflated data set (a deflate bomb) instead of inflating it into memory", async () => {
   const size = 256 << 20;

@@ -1,6 +1,6 @@
 // Query/Retrieve SCP internals: identifier checks, matching and response
 // identifiers (PS3.4 C.4.1, C.6). Used by query_retrieve_scp.ts.
-import { Tag, Uid } from "../dictionary/mod.ts";
+import { Tag } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 import {
   type DataElement,
@@ -27,7 +27,6 @@ import {
 } from "../archive/mod.ts";
 import type { ArchivedInstance } from "../archive/mod.ts";
 import {
-  DEFAULT_STORAGE_TRANSFER_SYNTAXES,
   IdentifierTooLargeError,
   isRelational,
   NoContextError,
@@ -53,15 +52,6 @@ for (
     QR_CLASSES.set(info[operation], { model, operation });
   }
 }
-
-/** Transfer syntaxes of the storage contexts, most preferred first. */
-export const GET_TRANSFER_SYNTAXES: readonly string[] = [
-  Uid.ExplicitVRLittleEndian,
-  Uid.ImplicitVRLittleEndian,
-  ...DEFAULT_STORAGE_TRANSFER_SYNTAXES.filter((t) =>
-    t !== Uid.ExplicitVRLittleEndian && t !== Uid.ImplicitVRLittleEndian
-  ),
-];
 
 /** A failure the handlers answer with a status instead of a pending stream. */
 export class QueryFailure extends DicomError {

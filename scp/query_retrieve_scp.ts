@@ -13,6 +13,7 @@ import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
 import type { RequestHandlers } from "../dimse/mod.ts";
 import {
+  DEFAULT_STORAGE_TRANSFER_SYNTAXES,
   ServiceProvider,
   type ServiceProviderOptions,
   type ServiceProviderShutdownOptions,
@@ -22,7 +23,7 @@ import {
 import { FindService } from "./find_service.ts";
 import { GetService } from "./get_service.ts";
 import { type MoveDestination, MoveService } from "./move_service.ts";
-import { GET_TRANSFER_SYNTAXES, QR_CLASSES } from "./_query.ts";
+import { QR_CLASSES } from "./_query.ts";
 
 /** Options of {@linkcode QueryRetrieveScp}. */
 export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
@@ -126,7 +127,7 @@ export class QueryRetrieveScp extends ServiceProvider {
         abstractSyntax,
         // As a C-GET sender we prefer what needs no conversion of native
         // files; compressed objects still find their own syntax if proposed.
-        transferSyntaxes: options.transferSyntaxes ?? GET_TRANSFER_SYNTAXES,
+        transferSyntaxes: options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES,
         requestorRoles: { scu: options.directory !== undefined, scp: true },
       });
     }

@@ -21,6 +21,7 @@ import { Tag, Uid } from "../dictionary/mod.ts";
 import { DimseChannel, encodeCommand, fragmentBytes, STATUS } from "../dimse/mod.ts";
 import { echo } from "../scu/mod.ts";
 import { ServiceProvider } from "../service/mod.ts";
+import { deflateWithLongText } from "../tests/_bombs.ts";
 
 const HOST = "127.0.0.1";
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
@@ -104,43 +105,12 @@ function bigIdentifier(size: number): Dataset {
     .set(Tag.TextValue, " ".repeat(size - 1) + "x", "UT");
 }
 
-/**
- * A Study Root identifier whose Text Value holds `size` spaces, deflated as
- * it is produced (a string that long cannot exist in V8), padded to even.
- */
-async function bombIdentifier(size: number): Promise<Uint8Array> {
-  const prefix = encodeDataset(
+/** A Study Root identifier whose Text Value holds `size` spaces, deflated as it is produced. */
+function bombIdentifier(size: number): Promise<Uint8Array> {
+  return deflateWithLongText(
     new Dataset().set(Tag.QueryRetrieveLevel, "STUDY").set(Tag.StudyInstanceUID, ""),
-    { transferSyntax: Uid.ExplicitVRLittleEndian },
+    size,
   );
-  // (0040,A160) Text Value, UT: tag, VR, two reserved bytes, 32-bit length.
-  const header = new Uint8Array(12);
-  const view = new DataView(header.buffer);
-  view.setUint16(0, Tag.TextValue >>> 16, true);
-  view.setUint16(2, Tag.TextValue & 0xffff, true);
-  header.set([0x55, 0x54], 4);
-  view.setUint32(8, size, true);
-  const spaces = new Uint8Array(MiB).fill(0x20);
-  let left = size;
-  const source = new ReadableStream<BufferSource>({
-    start(controller) {
-      controller.enqueue(prefix as Uint8Array<ArrayBuffer>);
-      controller.enqueue(header);
-    },
-    pull(controller) {
-      if (left === 0) return controller.close();
-      const n = Math.min(left, spaces.length);
-      controller.enqueue(spaces.subarray(0, n));
-      left -= n;
-    },
-  });
-  const deflated = new Uint8Array(
-    await new Response(source.pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer(),
-  );
-  if ((deflated.length & 1) === 0) return deflated;
-  const padded = new Uint8Array(deflated.length + 1);
-  padded.set(deflated);
-  return padded;
 }
 
 /** Runs `probe` against a fresh server; returns its memory and the probe's outcome. */

@@ -14,18 +14,12 @@ import {
 import { Tag, Uid } from "../dictionary/mod.ts";
 
 /**
- * A Part 10 file in Deflated Explicit VR Little Endian whose data set holds a
- * Patient ID then a Text Value of `size` spaces, deflated as it is made (a
- * deflate bomb: about 1/1000 of `size` on disk).
+ * `dataset` (Explicit VR Little Endian) followed by a Text Value (0040,A160)
+ * of `size` spaces, deflated as it is made (PS3.5 §A.5) and padded to even:
+ * about 1/1000 of `size`. `dataset` must hold only tags below (0040,A160).
  */
-export async function deflateBomb(size: number): Promise<Uint8Array> {
-  const small = new Dataset().set(Tag.SOPClassUID, Uid.CTImageStorage)
-    .set(Tag.SOPInstanceUID, "2.25.7").set(Tag.PatientID, "BOMB")
-    .set(Tag.StudyInstanceUID, "2.25.7.1").set(Tag.SeriesInstanceUID, "2.25.7.2");
-  const head = encodeFileMeta(
-    createFileMeta(small, { transferSyntax: Uid.DeflatedExplicitVRLittleEndian }),
-  );
-  const prefix = encodeDataset(small, { transferSyntax: Uid.ExplicitVRLittleEndian });
+export async function deflateWithLongText(dataset: Dataset, size: number): Promise<Uint8Array> {
+  const prefix = encodeDataset(dataset, { transferSyntax: Uid.ExplicitVRLittleEndian });
   // (0040,A160) Text Value, UT: tag, VR, two reserved bytes, 32-bit length.
   const header = new Uint8Array(12);
   const view = new DataView(header.buffer);
@@ -50,5 +44,19 @@ export async function deflateBomb(size: number): Promise<Uint8Array> {
   const body = new Uint8Array(
     await new Response(source.pipeThrough(new CompressionStream("deflate-raw"))).arrayBuffer(),
   );
-  return concatBytes([head, body, new Uint8Array(body.length & 1)]);
+  return concatBytes([body, new Uint8Array(body.length & 1)]);
+}
+
+/**
+ * A Part 10 file in Deflated Explicit VR Little Endian whose data set holds a
+ * Patient ID then a Text Value of `size` spaces (a deflate bomb).
+ */
+export async function deflateBomb(size: number): Promise<Uint8Array> {
+  const small = new Dataset().set(Tag.SOPClassUID, Uid.CTImageStorage)
+    .set(Tag.SOPInstanceUID, "2.25.7").set(Tag.PatientID, "BOMB")
+    .set(Tag.StudyInstanceUID, "2.25.7.1").set(Tag.SeriesInstanceUID, "2.25.7.2");
+  const head = encodeFileMeta(
+    createFileMeta(small, { transferSyntax: Uid.DeflatedExplicitVRLittleEndian }),
+  );
+  return concatBytes([head, await deflateWithLongText(small, size)]);
 }

@@ -481,3 +481,47 @@ export async function untilStopped(signal?: AbortSignal): Promise<void> {
     Deno.removeSignalListener("SIGTERM", onSignal);
   }
 }
+
+/**
+ * Everything a client command's options say about reaching the peer: the AE
+ * titles, `--timeout`, `-v`/`-d`/`--max-pdu`, TLS and the user identity,
+ * each checked at once.
+ */
+export function clientOptions(
+  values:
+    & { aet: string; call: string; timeout?: string | undefined }
+    & Parameters<typeof networkOptions>[0]
+    & Parameters<typeof clientTls>[0]
+    & Parameters<typeof clientUser>[0],
+): ScuOptions {
+  return {
+    callingAeTitle: values.aet,
+    calledAeTitle: values.call,
+    ...timeouts(values.timeout),
+    ...networkOptions(values),
+    ...clientTls(values),
+    ...clientUser(values),
+  };
+}
+
+/**
+ * Everything a server command's options say about serving: `-v`/`-d`/
+ * `--max-pdu`, who may associate (`--allow`, `--check-called`, `--users`),
+ * the limits and timeouts, and TLS, each checked at once.
+ */
+export function serverOptions(
+  values:
+    & Parameters<typeof networkOptions>[0]
+    & Parameters<typeof accessOptions>[0]
+    & Parameters<typeof serverLimits>[0]
+    & Parameters<typeof serverUsers>[0]
+    & Parameters<typeof serverTls>[0],
+): Partial<ServiceProviderOptions> {
+  return {
+    ...networkOptions(values),
+    ...accessOptions(values),
+    ...serverLimits(values),
+    ...serverUsers(values),
+    ...serverTls(values),
+  };
+}

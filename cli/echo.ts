@@ -6,16 +6,7 @@
  */
 import { echo as echoScu } from "../scu/mod.ts";
 import { defineCommand } from "./_args.ts";
-import {
-  clientTls,
-  clientUser,
-  explained,
-  hostPort,
-  NETWORK_OPTIONS,
-  networkOptions,
-  PEER_OPTIONS,
-  timeouts,
-} from "./_common.ts";
+import { clientOptions, explained, hostPort, NETWORK_OPTIONS, PEER_OPTIONS } from "./_common.ts";
 
 /** `dcm echo`. */
 export const echo = defineCommand({
@@ -28,12 +19,7 @@ export const echo = defineCommand({
   const { host, port } = hostPort(positionals);
   const result = await explained(host, port, () =>
     echoScu(host, port, {
-      callingAeTitle: values.aet,
-      calledAeTitle: values.call,
-      ...timeouts(values.timeout),
-      ...networkOptions(values),
-      ...clientTls(values),
-      ...clientUser(values),
+      ...clientOptions(values),
     }));
   if (values.json) {
     console.log(

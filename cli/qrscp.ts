@@ -11,15 +11,11 @@ import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import {
-  accessOptions,
   NETWORK_OPTIONS,
-  networkOptions,
   SERVER_OPTIONS,
-  serverLimits,
+  serverOptions,
   serverPortAndDir,
   serverStop,
-  serverTls,
-  serverUsers,
   untilStopped,
 } from "./_common.ts";
 import { Progress } from "./_progress.ts";
@@ -74,9 +70,7 @@ export const qrscp = defineCommand({
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
   const transferSyntaxes = acceptedSyntaxes(values.accept);
-  const network = networkOptions(values);
-  const access = { ...accessOptions(values), ...serverLimits(values), ...serverUsers(values) };
-  const tls = serverTls(values);
+  const serving = serverOptions(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);
   using archive = Archive.open({ database: values.db });
@@ -100,9 +94,7 @@ export const qrscp = defineCommand({
     directory: dir,
     destinations,
     transferSyntaxes,
-    ...network,
-    ...access,
-    ...tls,
+    ...serving,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;
       console.log(

@@ -16,15 +16,12 @@ import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, UsageError, type Values } from "./_args.ts";
 import {
-  clientTls,
-  clientUser,
+  clientOptions,
   durabilityOf,
   explained,
   hostPort,
   NETWORK_OPTIONS,
-  networkOptions,
   PEER_OPTIONS,
-  timeouts,
 } from "./_common.ts";
 import { identifierOf, modelOf } from "./_keys.ts";
 import { Progress } from "./_progress.ts";
@@ -66,13 +63,8 @@ function setup(values: Values<typeof FIND_OPTIONS>, positionals: string[]) {
   const { host, port } = hostPort(positionals);
   const query = identifierOf(modelOf(values.model), values.key);
   const scu = new QueryRetrieveScu(host, port, {
-    callingAeTitle: values.aet,
-    calledAeTitle: values.call,
+    ...clientOptions(values),
     relational: values.relational,
-    ...timeouts(values.timeout),
-    ...networkOptions(values),
-    ...clientTls(values),
-    ...clientUser(values),
     onWarning: (m) => console.error(`warning: ${m}`),
   });
   return { scu, query, host, port };

@@ -6,16 +6,7 @@
  */
 import { expandPaths, store as storeScu } from "../scu/mod.ts";
 import { defineCommand } from "./_args.ts";
-import {
-  clientTls,
-  clientUser,
-  explained,
-  hostPort,
-  NETWORK_OPTIONS,
-  networkOptions,
-  PEER_OPTIONS,
-  timeouts,
-} from "./_common.ts";
+import { clientOptions, explained, hostPort, NETWORK_OPTIONS, PEER_OPTIONS } from "./_common.ts";
 import { fileError } from "./_file_error.ts";
 import { Progress } from "./_progress.ts";
 
@@ -41,12 +32,7 @@ export const store = defineCommand({
   let bytes = 0;
   const summary = await explained(host, port, () =>
     storeScu(host, port, files, {
-      callingAeTitle: values.aet,
-      calledAeTitle: values.call,
-      ...timeouts(values.timeout),
-      ...networkOptions(values),
-      ...clientTls(values),
-      ...clientUser(values),
+      ...clientOptions(values),
       onResult: (r) => {
         done++;
         bytes += r.bytes;

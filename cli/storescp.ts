@@ -10,16 +10,12 @@ import { StorageScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand } from "./_args.ts";
 import {
-  accessOptions,
   durabilityOf,
   NETWORK_OPTIONS,
-  networkOptions,
   SERVER_OPTIONS,
-  serverLimits,
+  serverOptions,
   serverPortAndDir,
   serverStop,
-  serverTls,
-  serverUsers,
   untilStopped,
 } from "./_common.ts";
 
@@ -48,9 +44,7 @@ export const storescp = defineCommand({
 }, async (values, _positionals, signal) => {
   const durable = durabilityOf(values.fsync, true);
   const transferSyntaxes = acceptedSyntaxes(values.accept);
-  const network = networkOptions(values);
-  const access = { ...accessOptions(values), ...serverLimits(values), ...serverUsers(values) };
-  const tls = serverTls(values);
+  const serving = serverOptions(values);
   const stop = serverStop(values);
   const { port, dir } = await serverPortAndDir(values);
   const scp = new StorageScp({
@@ -60,9 +54,7 @@ export const storescp = defineCommand({
     directory: dir,
     durable,
     transferSyntaxes,
-    ...network,
-    ...access,
-    ...tls,
+    ...serving,
     onFileStored: (f) => {
       console.log(
         values.json

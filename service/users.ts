@@ -142,7 +142,7 @@ export interface UserDirectoryOptions {
   readonly allowUsernameOnly?: boolean;
   /**
    * How many password hashes may be computed at once; further logins wait
-   * their turn. Each costs a full PBKDF2 run (about 0.3 s of CPU at the
+   * their turn. Each costs a full PBKDF2 run (about 0.12 s of one core here at the
    * default iterations), so a peer that floods the server with logins takes
    * at most this many cores and never starves the associations already
    * established.

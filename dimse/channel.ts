@@ -46,7 +46,7 @@ import type {
   ResponseFields,
 } from "./messages.ts";
 import { PendingRequest } from "./_request.ts";
-import { OperationSlots } from "./_window.ts";
+import { OperationSlots } from "../_slots.ts";
 
 /** Data set PDVs shorter than this are gathered before the reader sees them. */
 const SMALL_PDV = 4096;

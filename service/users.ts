@@ -9,6 +9,7 @@
  */
 import type { UserIdentityDecision, UserIdentityPolicy } from "../association/mod.ts";
 import { DicomError } from "../errors.ts";
+import { OperationSlots } from "../_slots.ts";
 import { USER_IDENTITY_TYPE, type UserIdentityRequest } from "../pdu/mod.ts";
 
 /** PBKDF2-SHA256 iterations by default: OWASP's 600,000 recommendation. */
@@ -169,9 +170,7 @@ export class UserDirectory {
   readonly #users: Map<string, UserEntry>;
   readonly #dummy: UserEntry;
   readonly #allowUsernameOnly: boolean;
-  readonly #maxConcurrent: number;
-  #verifying = 0;
-  readonly #waiting: (() => void)[] = [];
+  readonly #slots: OperationSlots;
 
   private constructor(users: Map<string, UserEntry>, options: UserDirectoryOptions) {
     this.#users = users;
@@ -180,7 +179,7 @@ export class UserDirectory {
     if (!Number.isSafeInteger(max) || max < 1) {
       throw new RangeError(`maxConcurrentVerifications must be a positive integer, not ${max}`);
     }
-    this.#maxConcurrent = max;
+    this.#slots = new OperationSlots(max);
     const first = users.values().next().value;
     this.#dummy = {
       iterations: first?.iterations ?? DEFAULT_PBKDF2_ITERATIONS,
@@ -270,19 +269,12 @@ export class UserDirectory {
   async verify(name: string, password: string): Promise<boolean> {
     const known = this.#users.get(name);
     const entry = known ?? this.#dummy;
-    if (this.#verifying >= this.#maxConcurrent) {
-      await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    } else {
-      this.#verifying++;
-    }
+    await this.#slots.acquire(); // never closed: always admitted
     try {
       const hash = await derive(password, entry.salt, entry.iterations);
       return constantTimeEqual(hash, entry.hash) && known !== undefined;
     } finally {
-      // The slot passes straight to the next waiter, if any.
-      const next = this.#waiting.shift();
-      if (next === undefined) this.#verifying--;
-      else next();
+      this.#slots.release();
     }
   }
 
@@ -299,7 +291,7 @@ export class UserDirectory {
    * ```
    */
   get load(): { verifying: number; waiting: number } {
-    return { verifying: this.#verifying, waiting: this.#waiting.length };
+    return { verifying: this.#slots.used, waiting: this.#slots.waiting };
   }
 
   /**

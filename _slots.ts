@@ -1,9 +1,9 @@
 /**
- * One side of the Asynchronous Operations Window (PS3.7 D.3.3.3
- * Asynchronous Operations Window Negotiation): how many operations may be
- * outstanding at once in one direction, and those waiting for a slot, in
- * the order they asked. A {@linkcode DimseChannel} keeps two: the requests
- * it performs and the requests it invokes. Pure: no timers, no I/O.
+ * Slots for work outstanding at once, and those waiting for one, in the
+ * order they asked. `dimse/`'s channel keeps two for the Asynchronous
+ * Operations Window (PS3.7 D.3.3.3): the requests it performs and those it
+ * invokes; `service/users.ts` bounds the password hashes computed at once.
+ * Pure: no timers, no I/O.
  *
  * @module
  */
@@ -17,6 +17,11 @@ export class OperationSlots {
 
   constructor(limit: number) {
     this.#limit = limit;
+  }
+
+  /** How many slots are taken. */
+  get used(): number {
+    return this.#used;
   }
 
   /** How many wait for a slot. */

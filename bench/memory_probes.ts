@@ -22,6 +22,7 @@ import { DimseChannel, encodeCommand, fragmentBytes, STATUS } from "../dimse/mod
 import { echo } from "../scu/mod.ts";
 import { ServiceProvider } from "../service/mod.ts";
 import { deflateWithLongText } from "../tests/_bombs.ts";
+import { ServerProcess } from "../tests/_cli.ts";
 
 const HOST = "127.0.0.1";
 const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
@@ -42,30 +43,13 @@ function memory(pid: number): { rss: number; hwm: number } {
 /** `dcm qrscp` on port 0 over a temporary folder; resolves once it listens. */
 async function startServer() {
   const dir = await Deno.makeTempDir({ prefix: "dcm-probe-" });
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "qrscp", "--host", HOST, "--port", "0", "--dir", dir],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  let port = 0;
-  while (port === 0) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`qrscp exited before listening: ${text}`);
-    text += value;
-    port = Number(/listening on [^:]+:(\d+)/.exec(text)?.[1] ?? 0);
-  }
-  // Keep draining stderr so the server never blocks on a full pipe.
-  (async () => {
-    while (!(await lines.read()).done) { /* drain */ }
-  })();
+  const server = new ServerProcess("qrscp", dir);
+  const port = await server.listening();
   return {
     port,
-    pid: child.pid,
+    pid: server.pid,
     async [Symbol.asyncDispose]() {
-      child.kill("SIGTERM");
-      await child.status;
+      await server.stop();
       await Deno.remove(dir, { recursive: true });
     },
   };

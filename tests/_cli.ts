@@ -93,16 +93,18 @@ export class LineReader {
   }
 }
 
-/** `dcm storescp` running in a child process, stopped with SIGTERM. */
-export class StorescpProcess implements AsyncDisposable {
+/** A `dcm` server command (`storescp`, `qrscp`) running in a child process, stopped with SIGTERM. */
+export class ServerProcess implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
+  readonly #command: string;
   readonly stdout: LineReader;
   readonly stderr: LineReader;
   port = 0;
 
-  constructor(dir: string, extra: string[] = []) {
+  constructor(command: "storescp" | "qrscp", dir: string, extra: string[] = []) {
+    this.#command = command;
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "storescp", "--host", HOST, "--port", "0", "--dir", dir, ...extra],
+      args: ["run", "-A", MAIN, command, "--host", HOST, "--port", "0", "--dir", dir, ...extra],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -116,10 +118,15 @@ export class StorescpProcess implements AsyncDisposable {
     const m = await withDeadline(
       this.stderr.find(/listening on [\d.]+:(\d+)/),
       30_000,
-      "dcm storescp to listen",
+      `dcm ${this.#command} to listen`,
     );
     this.port = Number(m[1]);
     return this.port;
+  }
+
+  /** The child's process ID (for /proc). */
+  get pid(): number {
+    return this.#child.pid;
   }
 
   /** Sends SIGTERM and returns the exit code once the output is read. */
@@ -136,5 +143,12 @@ export class StorescpProcess implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/** `dcm storescp` running in a child process, stopped with SIGTERM. */
+export class StorescpProcess extends ServerProcess {
+  constructor(dir: string, extra: string[] = []) {
+    super("storescp", dir, extra);
   }
 }

@@ -146,7 +146,8 @@ export async function readPart10(
             stopped = true;
             break;
           }
-          const head = decoder.headerAt(pos, dataset);
+          // The header is read twice only when values may be skipped.
+          const head = skipLongerThan === Infinity ? undefined : decoder.headerAt(pos, dataset);
           if (
             head !== undefined && head.length !== UNDEFINED_LENGTH && head.vr !== "SQ" &&
             head.length > skipLongerThan

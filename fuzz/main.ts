@@ -10,6 +10,9 @@
  * error; anything else, a case over the time budget, or a case after which
  * the resident set grew by more than `--memory` MiB, is a FINDING, saved to
  * `fuzz/findings/` and reproduced by `--seed` and `--from` (the case index).
+ * Cases run in a worker under a watchdog ({@linkcode fuzzWatched}): a case
+ * with no progress for `--hang` ms (default 10 × `--budget`, at least 10 s)
+ * or one that kills the worker is a finding too, and the run goes on.
  * `--target net` fuzzes a live SCP instead (see `net.ts`).
  *
  * This module is the harness's entry point and its library: tests import
@@ -19,9 +22,11 @@
  */
 import { parseArgs } from "node:util";
 import { mutate, prng } from "./mutate.ts";
-import { loadSeeds, runCase, type Target, TARGETS } from "./targets.ts";
+import { type CaseResult, runCase, type Target, TARGETS } from "./targets.ts";
+import { fuzzWatched } from "./watchdog.ts";
 
 export { mutate, prng, sequenceBomb } from "./mutate.ts";
+export { fuzzWatched, type WatchedFuzzOptions } from "./watchdog.ts";
 export { commandSeeds, loadSeeds, runCase, TARGETS } from "./targets.ts";
 export type { CaseResult, Outcome, Target } from "./targets.ts";
 
@@ -43,6 +48,10 @@ export interface FuzzOptions {
   onProgress?: (done: number, counts: FuzzCounts) => void;
   /** @default {50000} */
   progressEvery?: number;
+  /** Runs one case; the default is {@linkcode runCase} on the target. */
+  run?: (bytes: Uint8Array, index: number) => Promise<CaseResult>;
+  /** Called before each case with its index and the counts so far (the watchdog's heartbeat). */
+  onCase?: (index: number, counts: Readonly<FuzzCounts>) => void;
 }
 
 /** Case counts by outcome. */
@@ -61,7 +70,25 @@ function caseRandom(seed: number, index: number): () => number {
 }
 
 /**
- * Runs `options.cases` mutated cases of one target in process.
+ * The input of case `index` of `seed`: a mutation of one or two of `seeds`.
+ * The same arguments give the same bytes, which is how a finding replays.
+ *
+ * @param seeds The target's valid inputs, as {@linkcode loadSeeds} gives them.
+ * @param seed The run's PRNG seed.
+ * @param index The case index.
+ * @returns The mutated bytes.
+ */
+export function caseBytes(seeds: readonly Uint8Array[], seed: number, index: number): Uint8Array {
+  const rand = caseRandom(seed, index);
+  const a = seeds[Math.floor(rand() * seeds.length)]!;
+  const o = seeds[Math.floor(rand() * seeds.length)]!;
+  return mutate(a, o, rand);
+}
+
+/**
+ * Runs `options.cases` mutated cases of one target in process. A case that
+ * never returns stops the run here; {@linkcode fuzzWatched} runs this in a
+ * worker it can terminate.
  *
  * @param target The decoder.
  * @param seeds Valid inputs to mutate (see {@linkcode loadSeeds}).
@@ -76,13 +103,12 @@ export async function fuzzTarget(
   const { seed, cases, from = 0, budgetMs = 1000, memoryBound = 256 << 20 } = options;
   const counts: FuzzCounts = { ok: 0, "dicom-error": 0, finding: 0 };
   let rss = Deno.memoryUsage().rss;
+  const run = options.run ?? ((bytes, i) => runCase(target, bytes, i));
   for (let i = from; i < from + cases; i++) {
-    const rand = caseRandom(seed, i);
-    const a = seeds[Math.floor(rand() * seeds.length)]!;
-    const o = seeds[Math.floor(rand() * seeds.length)]!;
-    const bytes = mutate(a, o, rand);
+    const bytes = caseBytes(seeds, seed, i);
+    options.onCase?.(i, counts);
     const start = performance.now();
-    const r = await runCase(target, bytes, i);
+    const r = await run(bytes, i);
     const ms = performance.now() - start;
     // RSS after each case: a case that keeps or briefly needs far more
     // memory than its input is an unbounded allocation.
@@ -106,7 +132,15 @@ export async function fuzzTarget(
   return counts;
 }
 
-async function saveFinding(name: string, bytes: Uint8Array, why: string): Promise<void> {
+/**
+ * Saves a finding to `fuzz/findings/<name>.bin` with its reason in
+ * `<name>.txt`.
+ *
+ * @param name `<target>_<seed>_<index>`.
+ * @param bytes The case's input.
+ * @param why What happened.
+ */
+export async function saveFinding(name: string, bytes: Uint8Array, why: string): Promise<void> {
   const dir = new URL("findings/", import.meta.url);
   await Deno.mkdir(dir, { recursive: true });
   await Deno.writeFile(new URL(`${name}.bin`, dir), bytes);
@@ -123,6 +157,7 @@ if (import.meta.main) {
       target: { type: "string", default: "all" },
       budget: { type: "string", default: "1000" },
       memory: { type: "string", default: "256" },
+      hang: { type: "string" },
     },
   });
   const seed = Number(values.seed);
@@ -142,14 +177,15 @@ if (import.meta.main) {
       : [values.target as Target];
     let total = 0;
     for (const target of targets) {
-      const seeds = await loadSeeds(target);
       const t0 = performance.now();
-      const counts = await fuzzTarget(target, seeds, {
+      const counts = await fuzzWatched(target, {
         seed,
         cases,
         from: Number(values.from),
         budgetMs: Number(values.budget),
         memoryBound: Number(values.memory) * 2 ** 20,
+        ...(values.hang === undefined ? {} : { hangMs: Number(values.hang) }),
+        onFinding: saveFinding,
         onProgress: (done, c) => {
           const rate = Math.round(done / ((performance.now() - t0) / 1000));
           console.log(`${target}: ${done} cases, ${rate}/s`, c);
@@ -158,9 +194,7 @@ if (import.meta.main) {
       const secs = (performance.now() - t0) / 1000;
       total += cases;
       console.log(
-        `${target}: ${cases} cases from ${seeds.length} seeds in ${secs.toFixed(1)} s, ${
-          Math.round(cases / secs)
-        }/s`,
+        `${target}: ${cases} cases in ${secs.toFixed(1)} s, ${Math.round(cases / secs)}/s`,
         counts,
       );
     }

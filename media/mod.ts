@@ -20,3 +20,6 @@
  * @module
  */
 export * from "./file_set.ts";
+export * from "./directory_records.ts";
+export * from "./encode_dicomdir.ts";
+export * from "./file_set_writer.ts";

@@ -159,16 +159,23 @@ async function create(
     if (!writer.remove(uid)) throw new Error(`${dicomdir} has no instance ${uid}`);
   }
   // The File-set's own files are not input, when OUT is under a folder given.
-  const own = (await Deno.realPath(out).catch(() => undefined)) ?? "\0";
+  const own = await Deno.realPath(out).catch(() => undefined);
   let added = 0;
-  for (const file of files) {
-    const real = await Deno.realPath(file);
-    if (real === own || real.startsWith(`${own}/`)) continue;
-    await writer.add(file);
-    added++;
+  let path;
+  try {
+    for (const file of files) {
+      const real = await Deno.realPath(file);
+      if (own !== undefined && (real === own || real.startsWith(`${own}/`))) continue;
+      await writer.add(file);
+      added++;
+    }
+    path = await writer.commit();
+  } catch (e) {
+    await writer.discard();
+    throw e;
+  } finally {
+    for (const warning of writer.warnings) console.error(`warning: ${warning}`);
   }
-  for (const warning of writer.warnings) console.error(`warning: ${warning}`);
-  const path = await writer.commit();
   console.log(
     `${path}: ${added} added, ${values.remove.length} removed, ${writer.instances.length} instances`,
   );

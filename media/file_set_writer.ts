@@ -145,6 +145,7 @@ export class FileSetWriter {
   readonly #options: FileSetWriterOptions;
   readonly #sopInstanceUid: string;
   readonly #removed: string[] = [];
+  readonly #copied: string[] = [];
   #fileSetId: string;
   /** Warnings: from reading the existing DICOMDIR, and placeholders filled in. */
   readonly warnings: string[];
@@ -400,6 +401,7 @@ export class FileSetWriter {
       await Deno.remove(temporary).catch(() => {});
       throw e;
     }
+    this.#copied.push(target);
     for (const [list, node] of made) list.push(node);
     const leaf: Node = { dataset: leafSet, children: [] };
     series.children.push(leaf);
@@ -462,11 +464,26 @@ export class FileSetWriter {
       await Deno.remove(temporary).catch(() => {});
       throw e;
     }
-    for (const removed of this.#removed.splice(0)) {
+    this.#copied.length = 0;
+    await this.#delete(this.#removed.splice(0));
+    return path;
+  }
+
+  /**
+   * Deletes the copies {@linkcode add} made since the last
+   * {@linkcode commit} (no DICOMDIR references them), for a caller that
+   * gives up on an update half way. The writer is not to be used again.
+   */
+  async discard(): Promise<void> {
+    await this.#delete(this.#copied.splice(0));
+  }
+
+  /** Deletes files, then the folders they leave empty up to the File-set's root. */
+  async #delete(paths: string[]): Promise<void> {
+    for (const removed of paths) {
       await Deno.remove(removed).catch((e) => {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       });
-      // Folders left empty, up to the File-set's root.
       for (let dir = dirname(removed); relative(this.#folder, dir) !== ""; dir = dirname(dir)) {
         try {
           await Deno.remove(dir);
@@ -475,7 +492,6 @@ export class FileSetWriter {
         }
       }
     }
-    return path;
   }
 
   /** The File-set ID written by {@linkcode commit}. */

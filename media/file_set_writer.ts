@@ -484,7 +484,11 @@ export class FileSetWriter {
       await Deno.remove(removed).catch((e) => {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       });
-      for (let dir = dirname(removed); relative(this.#folder, dir) !== ""; dir = dirname(dir)) {
+      for (
+        let dir = dirname(removed);
+        relative(this.#folder, dir) !== "" && !relative(this.#folder, dir).startsWith("..");
+        dir = dirname(dir)
+      ) {
         try {
           await Deno.remove(dir);
         } catch {

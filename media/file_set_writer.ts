@@ -340,7 +340,9 @@ export class FileSetWriter {
     }
 
     // Find or make the records above it.
-    const patientId = dataset.string(Tag.PatientID)?.trim() ?? "";
+    // An invented Patient ID is the one an earlier object without one got: one PATIENT record for them.
+    const patientId = dataset.string(Tag.PatientID)?.trim() ||
+      (this.#options.invent ? String(placeholder(Tag.PatientID, 1)) : "");
     let study: Node | undefined, patient: Node | undefined, series: Node | undefined;
     for (const p of this.#records) {
       if (this.#type(p) !== "PATIENT") continue;

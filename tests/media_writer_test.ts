@@ -210,11 +210,21 @@ Deno.test("dcm dicomdir create makes a File-set dcmdump reads with no warning: t
     assertEquals(dump.stderr, "");
     assertMatch(dump.text, /\(0004,1130\) CS \[EXPORT_1\]/);
     const tree = linkedTree(dump);
-    // 98892003: one patient, one study, MR1 (1 image) and MR2 (3 images)... as its DICOMDIR says.
+    // 98892003 holds one study of patient 98890234, as pydicom's DICOMDIR says.
     const source = await readFileSet(`${DIRTESTS}DICOMDIR`);
-    const patient = source.records.find((p) => p.dataset.string(Tag.PatientID) === "98892003")!;
-    const images = [...patient.children].flatMap((s) => s.children).flatMap((s) => s.children);
-    assertEquals(tree.filter((l) => l.trim().startsWith("PATIENT")).length, 3);
+    const images = [...source.walk()].filter((w) => w.record.path?.includes("98892003"));
+    let files = 0;
+    for (const series of ["MR1", "MR2", "MR700"]) {
+      for await (const _ of Deno.readDir(`${DIRTESTS}98892003/${series}`)) files++;
+    }
+    assertEquals(images.length, files);
+    assertEquals(tree.filter((l) => l.startsWith("PATIENT")).length, 3);
+    const studies = source.records.flatMap((p) => p.children).filter((study) =>
+      study.children.some((series) =>
+        series.children.some((image) => image.path?.includes("98892003"))
+      )
+    );
+    assertEquals(tree.filter((l) => l.startsWith("  STUDY")).length, 2 + studies.length);
     assertEquals(tree.filter((l) => l.trim().startsWith("IMAGE")).length, 2 + images.length);
     for (const record of dump.records.values()) {
       if (record.type !== "IMAGE") {
@@ -305,7 +315,7 @@ Deno.test("FileSetWriter updates a DICOMDIR dcmgpdir made: adds, removes with em
 
     const dump = await dcmdump(join(folder, "DICOMDIR"));
     assertEquals(dump.stderr, "");
-    assertEquals(linkedTree(dump).map((l) => l.replace(/ .*/, "")), [
+    assertEquals(linkedTree(dump).map((l) => l.replace(/^(\s*\S+).*$/, "$1")), [
       "PATIENT",
       "  STUDY",
       "    SERIES",
@@ -420,8 +430,12 @@ Deno.test("FileSetWriter makes the record each SOP class calls for, with its PS3
     await Deno.remove(encapsulated);
     assertEquals([sr.type, doc.type, dose.type], ["SR DOCUMENT", "ENCAP DOC", "RT DOSE"]);
     // rtdose.dcm has no Instance Number (Type 1 in F.5.20): invented, and said so.
-    assertEquals(writer.warnings.length, 1);
-    assertMatch(writer.warnings[0]!, /rtdose\.dcm has no InstanceNumber \(0020,0013\): RT DOSE record has 1/);
+    assert(
+      writer.warnings.some((w) =>
+        /rtdose\.dcm has no InstanceNumber \(0020,0013\): RT DOSE record has 1$/.test(w)
+      ),
+      writer.warnings.join("\n"),
+    );
     await writer.commit();
 
     const dump = await dcmdump(join(folder, "DICOMDIR"));
@@ -450,7 +464,10 @@ Deno.test("FileSetWriter makes the record each SOP class calls for, with its PS3
     assertEquals(docRecord.string(Tag.DocumentTitle), "Report title");
     assert(docRecord.has(Tag.ContentDate));
     assertEquals(docRecord.string(Tag.ReferencedSOPClassUIDInFile), Uid.EncapsulatedPDFStorage);
-    assertEquals(leaf("RT DOSE").string(Tag.DoseSummationType), "PLAN");
+    assertEquals(
+      leaf("RT DOSE").string(Tag.DoseSummationType),
+      decodePart10(await Deno.readFile(`${FILES}rtdose.dcm`)).dataset.string(Tag.DoseSummationType),
+    );
     assertEquals(leaf("RT DOSE").string(Tag.InstanceNumber), "1");
   } finally {
     await Deno.remove(root, { recursive: true });

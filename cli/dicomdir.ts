@@ -68,7 +68,8 @@ export const dicomdir = defineCommand({
       multiple: true,
       default: [],
       value: "UID",
-      description: "create: take the instance with this SOP Instance UID out (with --add; repeatable)",
+      description:
+        "create: take the instance with this SOP Instance UID out (with --add; repeatable)",
     },
     invent: {
       type: "boolean",

@@ -8,8 +8,8 @@ import {
   createFileMeta,
   Dataset,
   encodeDataset,
-  encodeFileMeta,
   type EncodeDatasetOptions,
+  encodeFileMeta,
 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 
@@ -148,7 +148,11 @@ export function encodeDicomdir(
   }
   const dataset = root(flat.map((f) => f.item))
     .set(Tag.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity, offsetOf(records[0]), "UL")
-    .set(Tag.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity, offsetOf(records.at(-1)), "UL");
+    .set(
+      Tag.OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity,
+      offsetOf(records.at(-1)),
+      "UL",
+    );
   const body = encodeDataset(dataset, EXPLICIT);
   if (head.length + body.length !== at) {
     throw new Error(`DICOMDIR sized ${at} bytes but encoded ${head.length + body.length}`);

@@ -8,7 +8,7 @@
  * @module
  */
 import { dirname, join, relative, sep } from "node:path";
-import { Dataset, DicomDecodeError, decodePart10, readPart10 } from "../dataset/mod.ts";
+import { Dataset, decodePart10, DicomDecodeError, readPart10 } from "../dataset/mod.ts";
 import { formatTag, lookupElement, Tag } from "../dictionary/mod.ts";
 import { RECORD_KEYS, recordTypeFor } from "./directory_records.ts";
 import { type DirectoryTree, encodeDicomdir, newUid } from "./encode_dicomdir.ts";
@@ -240,9 +240,10 @@ export class FileSetWriter {
     record.set(Tag.DirectoryRecordType, type, "CS");
     for (const { tag, type: keyType } of RECORD_KEYS[type] ?? []) {
       const element = object.get(tag);
-      const empty = element === undefined || (element.kind === "sequence"
-        ? element.items.length === 0
-        : object.strings(tag).join("").trim() === "" && element.kind !== "fragments");
+      const empty = element === undefined ||
+        (element.kind === "sequence"
+          ? element.items.length === 0
+          : object.strings(tag).join("").trim() === "" && element.kind !== "fragments");
       if (keyType === 1 && empty) {
         const name = lookupElement(tag)?.keyword ?? formatTag(tag);
         const value = this.#options.invent ? placeholder(tag, position) : undefined;
@@ -258,7 +259,9 @@ export class FileSetWriter {
           );
         }
         record.set(tag, value);
-        this.warnings.push(`${source} has no ${name} ${formatTag(tag)}: ${type} record has ${value}`);
+        this.warnings.push(
+          `${source} has no ${name} ${formatTag(tag)}: ${type} record has ${value}`,
+        );
       } else if (element !== undefined) {
         record.setElement(element);
       } else if (keyType === 2) {
@@ -372,7 +375,9 @@ export class FileSetWriter {
       };
       made.push([patient.children, study]);
     }
-    series = study.children.find((s) => s.dataset.string(Tag.SeriesInstanceUID)?.trim() === seriesUid);
+    series = study.children.find((s) =>
+      s.dataset.string(Tag.SeriesInstanceUID)?.trim() === seriesUid
+    );
     if (!series) {
       series = {
         dataset: this.#record("SERIES", dataset, path, study.children.length + 1),

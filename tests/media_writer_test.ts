@@ -18,7 +18,7 @@ import { Archive } from "../archive/mod.ts";
 import { indexFolder } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
-import { dcm } from "./_cli.ts";
+import { dcm, ServerProcess } from "./_cli.ts";
 import { dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
 import { DcmtkServer, HOST, run } from "./_storage_corpus.ts";
 
@@ -122,45 +122,49 @@ async function inFolder(cwd: string, name: string, args: string[]) {
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
 
-Deno.test("encodeDicomdir() links records by the offsets of their Item tags, as dcmdump shows them", {
-  ignore: dcmtkIgnore("dcmdump"),
-}, async () => {
-  const record = (type: string, children: ReturnType<typeof tree>[] = []) => tree(type, children);
-  const tree = (type: string, children: { dataset: Dataset; children: unknown[] }[]) => ({
-    dataset: new Dataset().set(Tag.DirectoryRecordType, type).set(Tag.PatientID, type),
-    children: children as { dataset: Dataset; children: never[] }[],
-  });
-  const records = [
-    record("PATIENT", [record("STUDY", [record("SERIES", [record("IMAGE"), record("IMAGE")])])]),
-    record("PATIENT", [record("STUDY"), record("STUDY", [record("SERIES")])]),
-    record("PATIENT"),
-  ];
-  const folder = await tempDir();
-  try {
-    await Deno.writeFile(join(folder, "DICOMDIR"), encodeDicomdir(records, { fileSetId: "T" }));
-    const dump = await dcmdump(join(folder, "DICOMDIR"));
-    assertEquals(dump.stderr, "");
-    assertEquals(linkedTree(dump), [
-      "PATIENT",
-      "  STUDY",
-      "    SERIES",
-      "      IMAGE",
-      "      IMAGE",
-      "PATIENT",
-      "  STUDY",
-      "  STUDY",
-      "    SERIES",
-      "PATIENT",
-    ]);
-    assert([...dump.records.values()].every((r) => r.inUse === 65535));
-    assertMatch(dump.text, /\(0002,0002\) UI =MediaStorageDirectoryStorage/);
-    assertMatch(dump.text, /\(0002,0010\) UI =LittleEndianExplicit/);
-    assertMatch(dump.text, /\(0004,1130\) CS \[T\]/);
-    assertMatch(dump.text, /\(0004,1212\) US 0 /);
-  } finally {
-    await Deno.remove(folder, { recursive: true });
-  }
-});
+Deno.test(
+  "encodeDicomdir() links records by the offsets of their Item tags, as dcmdump shows them",
+  {
+    ignore: dcmtkIgnore("dcmdump"),
+  },
+  async () => {
+    const record = (type: string, children: ReturnType<typeof tree>[] = []) => tree(type, children);
+    const tree = (type: string, children: { dataset: Dataset; children: unknown[] }[]) => ({
+      dataset: new Dataset().set(Tag.DirectoryRecordType, type).set(Tag.PatientID, type),
+      children: children as { dataset: Dataset; children: never[] }[],
+    });
+    const records = [
+      record("PATIENT", [record("STUDY", [record("SERIES", [record("IMAGE"), record("IMAGE")])])]),
+      record("PATIENT", [record("STUDY"), record("STUDY", [record("SERIES")])]),
+      record("PATIENT"),
+    ];
+    const folder = await tempDir();
+    try {
+      await Deno.writeFile(join(folder, "DICOMDIR"), encodeDicomdir(records, { fileSetId: "T" }));
+      const dump = await dcmdump(join(folder, "DICOMDIR"));
+      assertEquals(dump.stderr, "");
+      assertEquals(linkedTree(dump), [
+        "PATIENT",
+        "  STUDY",
+        "    SERIES",
+        "      IMAGE",
+        "      IMAGE",
+        "PATIENT",
+        "  STUDY",
+        "  STUDY",
+        "    SERIES",
+        "PATIENT",
+      ]);
+      assert([...dump.records.values()].every((r) => r.inUse === 65535));
+      assertMatch(dump.text, /\(0002,0002\) UI =MediaStorageDirectoryStorage/);
+      assertMatch(dump.text, /\(0002,0010\) UI =LittleEndianExplicit/);
+      assertMatch(dump.text, /\(0004,1130\) CS \[T\]/);
+      assertMatch(dump.text, /\(0004,1212\) US 0 /);
+    } finally {
+      await Deno.remove(folder, { recursive: true });
+    }
+  },
+);
 
 Deno.test("encodeDicomdir() refuses a File-set ID PS3.10 does not allow", () => {
   assertThrows(() => encodeDicomdir([], { fileSetId: "lower case" }), RangeError);
@@ -188,158 +192,176 @@ Deno.test("recordTypeFor() gives the record types of PS3.3 Table F.4-2", () => {
   assertEquals(recordTypeFor("1.2.3.4"), undefined);
 });
 
-Deno.test("dcm dicomdir create makes a File-set dcmdump reads with no warning: the tree we meant, conformant File IDs that exist", {
-  ignore: dcmtkIgnore("dcmdump"),
-}, async () => {
-  const root = await tempDir();
-  const out = join(root, "OUT");
-  try {
-    const r = await dcm(
-      "dicomdir",
-      "create",
-      out,
-      "--fileset-id",
-      "EXPORT_1",
-      `${FILES}CT_small.dcm`,
-      `${FILES}MR_small.dcm`,
-      `${DIRTESTS}98892003`,
-    );
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stderr, "");
-    const dump = await dcmdump(join(out, "DICOMDIR"));
-    assertEquals(dump.stderr, "");
-    assertMatch(dump.text, /\(0004,1130\) CS \[EXPORT_1\]/);
-    const tree = linkedTree(dump);
-    // 98892003 holds one study of patient 98890234, as pydicom's DICOMDIR says.
-    const source = await readFileSet(`${DIRTESTS}DICOMDIR`);
-    const images = [...source.walk()].filter((w) => w.record.path?.includes("98892003"));
-    let files = 0;
-    for (const series of ["MR1", "MR2", "MR700"]) {
-      for await (const _ of Deno.readDir(`${DIRTESTS}98892003/${series}`)) files++;
-    }
-    assertEquals(images.length, files);
-    assertEquals(tree.filter((l) => l.startsWith("PATIENT")).length, 3);
-    const studies = source.records.flatMap((p) => p.children).filter((study) =>
-      study.children.some((series) =>
-        series.children.some((image) => image.path?.includes("98892003"))
-      )
-    );
-    assertEquals(tree.filter((l) => l.startsWith("  STUDY")).length, 2 + studies.length);
-    assertEquals(tree.filter((l) => l.trim().startsWith("IMAGE")).length, 2 + images.length);
-    for (const record of dump.records.values()) {
-      if (record.type !== "IMAGE") {
-        assertEquals(record.fileId, "");
-        continue;
+Deno.test(
+  "dcm dicomdir create makes a File-set dcmdump reads with no warning: the tree we meant, conformant File IDs that exist",
+  {
+    ignore: dcmtkIgnore("dcmdump"),
+  },
+  async () => {
+    const root = await tempDir();
+    const out = join(root, "OUT");
+    try {
+      const r = await dcm(
+        "dicomdir",
+        "create",
+        out,
+        "--fileset-id",
+        "EXPORT_1",
+        `${FILES}CT_small.dcm`,
+        `${FILES}MR_small.dcm`,
+        `${DIRTESTS}98892003`,
+      );
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stderr, "");
+      const dump = await dcmdump(join(out, "DICOMDIR"));
+      assertEquals(dump.stderr, "");
+      assertMatch(dump.text, /\(0004,1130\) CS \[EXPORT_1\]/);
+      const tree = linkedTree(dump);
+      // 98892003 holds one study of patient 98890234, as pydicom's DICOMDIR says.
+      const source = await readFileSet(`${DIRTESTS}DICOMDIR`);
+      const images = [...source.walk()].filter((w) => w.record.path?.includes("98892003"));
+      let files = 0;
+      for (const series of ["MR1", "MR2", "MR700"]) {
+        for await (const _ of Deno.readDir(`${DIRTESTS}98892003/${series}`)) files++;
       }
-      const components = record.fileId.split("\\");
-      assert(components.length <= 8, record.fileId);
-      assert(components.every((c) => COMPONENT.test(c)), record.fileId);
-      const copy = await Deno.readFile(join(out, ...components));
-      assertEquals(decodePart10(copy).meta.string(Tag.MediaStorageSOPClassUID)?.length! > 0, true);
+      assertEquals(images.length, files);
+      assertEquals(tree.filter((l) => l.startsWith("PATIENT")).length, 3);
+      const studies = source.records.flatMap((p) => p.children).filter((study) =>
+        study.children.some((series) =>
+          series.children.some((image) => image.path?.includes("98892003"))
+        )
+      );
+      assertEquals(tree.filter((l) => l.startsWith("  STUDY")).length, 2 + studies.length);
+      assertEquals(tree.filter((l) => l.trim().startsWith("IMAGE")).length, 2 + images.length);
+      for (const record of dump.records.values()) {
+        if (record.type !== "IMAGE") {
+          assertEquals(record.fileId, "");
+          continue;
+        }
+        const components = record.fileId.split("\\");
+        assert(components.length <= 8, record.fileId);
+        assert(components.every((c) => COMPONENT.test(c)), record.fileId);
+        const copy = await Deno.readFile(join(out, ...components));
+        assertEquals(
+          decodePart10(copy).meta.string(Tag.MediaStorageSOPClassUID)?.length! > 0,
+          true,
+        );
+      }
+      // Each copy is byte for byte its source.
+      const ours = await readFileSet(join(out, "DICOMDIR"));
+      const ctUid = decodePart10(await Deno.readFile(`${FILES}CT_small.dcm`)).dataset
+        .string(Tag.SOPInstanceUID);
+      const ct = [...ours.walk()].find(({ record }) =>
+        record.dataset.string(Tag.ReferencedSOPInstanceUIDInFile) === ctUid
+      )!;
+      assertEquals(
+        await Deno.readFile(ct.record.path!),
+        await Deno.readFile(`${FILES}CT_small.dcm`),
+      );
+      assertEquals(ours.warnings, []);
+    } finally {
+      await Deno.remove(root, { recursive: true });
     }
-    // Each copy is byte for byte its source.
-    const ours = await readFileSet(join(out, "DICOMDIR"));
-    const ctUid = decodePart10(await Deno.readFile(`${FILES}CT_small.dcm`)).dataset
-      .string(Tag.SOPInstanceUID);
-    const ct = [...ours.walk()].find(({ record }) =>
-      record.dataset.string(Tag.ReferencedSOPInstanceUIDInFile) === ctUid
-    )!;
-    assertEquals(await Deno.readFile(ct.record.path!), await Deno.readFile(`${FILES}CT_small.dcm`));
-    assertEquals(ours.warnings, []);
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+  },
+);
 
-Deno.test("dcmgpdir +A appends to a File-set we made, into our PATIENT/STUDY/SERIES, with no warning", {
-  ignore: dcmtkIgnore("dcmgpdir"),
-}, async () => {
-  const folder = await tempDir();
-  try {
-    const writer = await FileSetWriter.open(folder, { fileSetId: "OURS" });
-    await writer.add(`${FILES}CT_small.dcm`);
-    await writer.add(`${FILES}MR_small.dcm`);
-    await writer.commit();
-    await Deno.mkdir(join(folder, "NEW"));
-    await Deno.writeFile(join(folder, "NEW", "IM1"), await sibling("2.25.1001", 7));
-    await Deno.copyFile(`${DIRTESTS}77654033/CR1/6154`, join(folder, "NEW", "IM2"));
-    const r = await inFolder(folder, "dcmgpdir", ["+A", "-nb", "NEW/IM1", "NEW/IM2"]);
-    assertEquals(r.code, 0, r.stderr);
-    assertEquals(r.stderr, "");
-    const dump = await dcmdump(join(folder, "DICOMDIR"));
-    assertEquals(dump.stderr, "");
-    linkedTree(dump);
-    // The sibling went into our CT series: one PATIENT more (the CR's), no STUDY or SERIES more for the CT.
-    const fileSet = await readFileSet(join(folder, "DICOMDIR"));
-    assertEquals(fileSet.fileSetId, "OURS");
-    assertEquals(fileSet.records.length, 3);
-    const ct = fileSet.records.find((p) => p.dataset.string(Tag.PatientID) === "1CT1")!;
-    assertEquals(ct.children.length, 1);
-    assertEquals(ct.children[0]!.children.length, 1);
-    const images = ct.children[0]!.children[0]!.children;
-    assertEquals(
-      images.map((i) => relative(folder, i.path!).split("/")[0]),
-      ["DICOM", "NEW"],
-    );
-  } finally {
-    await Deno.remove(folder, { recursive: true });
-  }
-});
+Deno.test(
+  "dcmgpdir +A appends to a File-set we made, into our PATIENT/STUDY/SERIES, with no warning",
+  {
+    ignore: dcmtkIgnore("dcmgpdir"),
+  },
+  async () => {
+    const folder = await tempDir();
+    try {
+      const writer = await FileSetWriter.open(folder, { fileSetId: "OURS" });
+      await writer.add(`${FILES}CT_small.dcm`);
+      await writer.add(`${FILES}MR_small.dcm`);
+      await writer.commit();
+      await Deno.mkdir(join(folder, "NEW"));
+      await Deno.writeFile(join(folder, "NEW", "IM1"), await sibling("2.25.1001", 7));
+      await Deno.copyFile(`${DIRTESTS}77654033/CR1/6154`, join(folder, "NEW", "IM2"));
+      const r = await inFolder(folder, "dcmgpdir", ["+A", "-nb", "NEW/IM1", "NEW/IM2"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stderr, "");
+      const dump = await dcmdump(join(folder, "DICOMDIR"));
+      assertEquals(dump.stderr, "");
+      linkedTree(dump);
+      // The sibling went into our CT series: one PATIENT more (the CR's), no STUDY or SERIES more for the CT.
+      const fileSet = await readFileSet(join(folder, "DICOMDIR"));
+      assertEquals(fileSet.fileSetId, "OURS");
+      assertEquals(fileSet.records.length, 3);
+      const ct = fileSet.records.find((p) => p.dataset.string(Tag.PatientID) === "1CT1")!;
+      assertEquals(ct.children.length, 1);
+      assertEquals(ct.children[0]!.children.length, 1);
+      const images = ct.children[0]!.children[0]!.children;
+      assertEquals(
+        images.map((i) => relative(folder, i.path!).split("/")[0]),
+        ["DICOM", "NEW"],
+      );
+    } finally {
+      await Deno.remove(folder, { recursive: true });
+    }
+  },
+);
 
-Deno.test("FileSetWriter updates a DICOMDIR dcmgpdir made: adds, removes with emptied parents, keeps DCMTK's records; DCMTK reads and appends to the result", {
-  ignore: dcmtkIgnore("dcmgpdir"),
-}, async () => {
-  const folder = await tempDir();
-  try {
-    await Deno.mkdir(join(folder, "A"));
-    await Deno.copyFile(`${FILES}MR_small.dcm`, join(folder, "A", "MR1"));
-    await Deno.copyFile(`${DIRTESTS}77654033/CR1/6154`, join(folder, "A", "CR1"));
-    const made = await inFolder(folder, "dcmgpdir", ["+F", "DCMTK", "A/MR1", "A/CR1"]);
-    assertEquals(made.code, 0, made.stderr);
-    const before = await readFileSet(join(folder, "DICOMDIR"));
-    const crUid = before.records[1]!.children[0]!.children[0]!.children[0]!.dataset
-      .string(Tag.ReferencedSOPInstanceUIDInFile)!;
+Deno.test(
+  "FileSetWriter updates a DICOMDIR dcmgpdir made: adds, removes with emptied parents, keeps DCMTK's records; DCMTK reads and appends to the result",
+  {
+    ignore: dcmtkIgnore("dcmgpdir"),
+  },
+  async () => {
+    const folder = await tempDir();
+    try {
+      await Deno.mkdir(join(folder, "A"));
+      await Deno.copyFile(`${FILES}MR_small.dcm`, join(folder, "A", "MR1"));
+      await Deno.copyFile(`${DIRTESTS}77654033/CR1/6154`, join(folder, "A", "CR1"));
+      const made = await inFolder(folder, "dcmgpdir", ["+F", "DCMTK", "A/MR1", "A/CR1"]);
+      assertEquals(made.code, 0, made.stderr);
+      const before = await readFileSet(join(folder, "DICOMDIR"));
+      const crUid = before.records[1]!.children[0]!.children[0]!.children[0]!.dataset
+        .string(Tag.ReferencedSOPInstanceUIDInFile)!;
 
-    const writer = await FileSetWriter.open(folder);
-    assertEquals(writer.fileSetId, "DCMTK");
-    assertEquals(writer.instances.length, 2);
-    assertEquals(writer.remove(crUid), true);
-    assertEquals(writer.remove(crUid), false);
-    const added = await writer.add(`${FILES}CT_small.dcm`);
-    assertEquals(added.type, "IMAGE");
-    // Not yet committed: DCMTK's DICOMDIR and the CR file are as they were.
-    assert(await exists(join(folder, "A", "CR1")));
-    await writer.commit();
-    assert(!await exists(join(folder, "A", "CR1")), "the removed instance's file is deleted");
-    assert(await exists(join(folder, "A")), "a folder still in use stays");
+      const writer = await FileSetWriter.open(folder);
+      assertEquals(writer.fileSetId, "DCMTK");
+      assertEquals(writer.instances.length, 2);
+      assertEquals(writer.remove(crUid), true);
+      assertEquals(writer.remove(crUid), false);
+      const added = await writer.add(`${FILES}CT_small.dcm`);
+      assertEquals(added.type, "IMAGE");
+      // Not yet committed: DCMTK's DICOMDIR and the CR file are as they were.
+      assert(await exists(join(folder, "A", "CR1")));
+      await writer.commit();
+      assert(!await exists(join(folder, "A", "CR1")), "the removed instance's file is deleted");
+      assert(await exists(join(folder, "A")), "a folder still in use stays");
 
-    const dump = await dcmdump(join(folder, "DICOMDIR"));
-    assertEquals(dump.stderr, "");
-    assertEquals(linkedTree(dump).map((l) => l.replace(/^(\s*\S+).*$/, "$1")), [
-      "PATIENT",
-      "  STUDY",
-      "    SERIES",
-      "      IMAGE",
-      "PATIENT",
-      "  STUDY",
-      "    SERIES",
-      "      IMAGE",
-    ]);
-    assertMatch(dump.text, /refFileID="A\\MR1"/);
-    assertEquals(dump.text.includes("A\\CR1"), false);
-    // DCMTK's own MR records are kept as DCMTK wrote them (its keys, e.g. InstanceNumber).
-    assertEquals(
-      (await readFileSet(join(folder, "DICOMDIR"))).records[0]!.dataset.string(Tag.PatientID),
-      before.records[0]!.dataset.string(Tag.PatientID),
-    );
-    await Deno.copyFile(`${DIRTESTS}77654033/CR1/6154`, join(folder, "A", "CR2"));
-    const appended = await inFolder(folder, "dcmgpdir", ["+A", "-nb", "A/CR2"]);
-    assertEquals(appended.code, 0, appended.stderr);
-    assertEquals(appended.stderr, "");
-  } finally {
-    await Deno.remove(folder, { recursive: true });
-  }
-});
+      const dump = await dcmdump(join(folder, "DICOMDIR"));
+      assertEquals(dump.stderr, "");
+      assertEquals(linkedTree(dump).map((l) => l.replace(/^(\s*\S+).*$/, "$1")), [
+        "PATIENT",
+        "  STUDY",
+        "    SERIES",
+        "      IMAGE",
+        "PATIENT",
+        "  STUDY",
+        "    SERIES",
+        "      IMAGE",
+      ]);
+      assertMatch(dump.text, /refFileID="A\\MR1"/);
+      assertEquals(dump.text.includes("A\\CR1"), false);
+      // DCMTK's own MR records are kept as DCMTK wrote them (its keys, e.g. InstanceNumber).
+      assertEquals(
+        (await readFileSet(join(folder, "DICOMDIR"))).records[0]!.dataset.string(Tag.PatientID),
+        before.records[0]!.dataset.string(Tag.PatientID),
+      );
+      await Deno.copyFile(`${DIRTESTS}77654033/CR1/6154`, join(folder, "A", "CR2"));
+      const appended = await inFolder(folder, "dcmgpdir", ["+A", "-nb", "A/CR2"]);
+      assertEquals(appended.code, 0, appended.stderr);
+      assertEquals(appended.stderr, "");
+    } finally {
+      await Deno.remove(folder, { recursive: true });
+    }
+  },
+);
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -398,81 +420,87 @@ Deno.test("FileSetWriter.remove() takes out the parents an instance leaves empty
   }
 });
 
-Deno.test("FileSetWriter makes the record each SOP class calls for, with its PS3.3 F.5 keys: SR DOCUMENT, ENCAP DOC (pdf2dcm), RT DOSE", {
-  ignore: dcmtkIgnore("pdf2dcm"),
-}, async () => {
-  const root = await tempDir();
-  const folder = join(root, "FS");
-  try {
-    // A PDF encapsulated by DCMTK's pdf2dcm.
-    const pdf = join(root, "doc.pdf");
-    await Deno.writeTextFile(
-      pdf,
-      "%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
-    );
-    const encapsulated = `${pdf}.dcm`;
-    const made = await run("pdf2dcm", [
-      "+pn",
-      "Doe^Jane",
-      "+pi",
-      "PDF1",
-      "+t",
-      "Report title",
-      pdf,
-      encapsulated,
-    ]);
-    assertEquals(made.code, 0, made.stderr);
-    const writer = await FileSetWriter.open(folder, { invent: true });
-    const sr = await writer.add(`${FILES}reportsi.dcm`);
-    const doc = await writer.add(encapsulated);
-    const dose = await writer.add(`${FILES}rtdose.dcm`);
-    await Deno.remove(pdf);
-    await Deno.remove(encapsulated);
-    assertEquals([sr.type, doc.type, dose.type], ["SR DOCUMENT", "ENCAP DOC", "RT DOSE"]);
-    // rtdose.dcm has no Instance Number (Type 1 in F.5.20): invented, and said so.
-    assert(
-      writer.warnings.some((w) =>
-        /rtdose\.dcm has no InstanceNumber \(0020,0013\): RT DOSE record has 1$/.test(w)
-      ),
-      writer.warnings.join("\n"),
-    );
-    await writer.commit();
+Deno.test(
+  "FileSetWriter makes the record each SOP class calls for, with its PS3.3 F.5 keys: SR DOCUMENT, ENCAP DOC (pdf2dcm), RT DOSE",
+  {
+    ignore: dcmtkIgnore("pdf2dcm"),
+  },
+  async () => {
+    const root = await tempDir();
+    const folder = join(root, "FS");
+    try {
+      // A PDF encapsulated by DCMTK's pdf2dcm.
+      const pdf = join(root, "doc.pdf");
+      await Deno.writeTextFile(
+        pdf,
+        "%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+      );
+      const encapsulated = `${pdf}.dcm`;
+      const made = await run("pdf2dcm", [
+        "+pn",
+        "Doe^Jane",
+        "+pi",
+        "PDF1",
+        "+t",
+        "Report title",
+        pdf,
+        encapsulated,
+      ]);
+      assertEquals(made.code, 0, made.stderr);
+      const writer = await FileSetWriter.open(folder, { invent: true });
+      const sr = await writer.add(`${FILES}reportsi.dcm`);
+      const doc = await writer.add(encapsulated);
+      const dose = await writer.add(`${FILES}rtdose.dcm`);
+      await Deno.remove(pdf);
+      await Deno.remove(encapsulated);
+      assertEquals([sr.type, doc.type, dose.type], ["SR DOCUMENT", "ENCAP DOC", "RT DOSE"]);
+      // rtdose.dcm has no Instance Number (Type 1 in F.5.20): invented, and said so.
+      assert(
+        writer.warnings.some((w) =>
+          /rtdose\.dcm has no InstanceNumber \(0020,0013\): RT DOSE record has 1$/.test(w)
+        ),
+        writer.warnings.join("\n"),
+      );
+      await writer.commit();
 
-    const dump = await dcmdump(join(folder, "DICOMDIR"));
-    assertEquals(dump.stderr, "");
-    linkedTree(dump);
-    const fileSet = await readFileSet(join(folder, "DICOMDIR"));
-    const leaf = (type: string) =>
-      [...fileSet.walk()].find((w) => w.record.type === type)!.record.dataset;
-    const report = decodePart10(await Deno.readFile(`${FILES}reportsi.dcm`)).dataset;
-    const srRecord = leaf("SR DOCUMENT");
-    for (
-      const tag of [
-        Tag.InstanceNumber,
-        Tag.CompletionFlag,
-        Tag.VerificationFlag,
-        Tag.ContentDate,
-        Tag.ContentTime,
-      ]
-    ) assertEquals(srRecord.string(tag), report.string(tag));
-    assertEquals(
-      srRecord.items(Tag.ConceptNameCodeSequence)[0]!.string(Tag.CodeValue),
-      report.items(Tag.ConceptNameCodeSequence)[0]!.string(Tag.CodeValue),
-    );
-    const docRecord = leaf("ENCAP DOC");
-    assertEquals(docRecord.string(Tag.MIMETypeOfEncapsulatedDocument), "application/pdf");
-    assertEquals(docRecord.string(Tag.DocumentTitle), "Report title");
-    assert(docRecord.has(Tag.ContentDate));
-    assertEquals(docRecord.string(Tag.ReferencedSOPClassUIDInFile), Uid.EncapsulatedPDFStorage);
-    assertEquals(
-      leaf("RT DOSE").string(Tag.DoseSummationType),
-      decodePart10(await Deno.readFile(`${FILES}rtdose.dcm`)).dataset.string(Tag.DoseSummationType),
-    );
-    assertEquals(leaf("RT DOSE").string(Tag.InstanceNumber), "1");
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+      const dump = await dcmdump(join(folder, "DICOMDIR"));
+      assertEquals(dump.stderr, "");
+      linkedTree(dump);
+      const fileSet = await readFileSet(join(folder, "DICOMDIR"));
+      const leaf = (type: string) =>
+        [...fileSet.walk()].find((w) => w.record.type === type)!.record.dataset;
+      const report = decodePart10(await Deno.readFile(`${FILES}reportsi.dcm`)).dataset;
+      const srRecord = leaf("SR DOCUMENT");
+      for (
+        const tag of [
+          Tag.InstanceNumber,
+          Tag.CompletionFlag,
+          Tag.VerificationFlag,
+          Tag.ContentDate,
+          Tag.ContentTime,
+        ]
+      ) assertEquals(srRecord.string(tag), report.string(tag));
+      assertEquals(
+        srRecord.items(Tag.ConceptNameCodeSequence)[0]!.string(Tag.CodeValue),
+        report.items(Tag.ConceptNameCodeSequence)[0]!.string(Tag.CodeValue),
+      );
+      const docRecord = leaf("ENCAP DOC");
+      assertEquals(docRecord.string(Tag.MIMETypeOfEncapsulatedDocument), "application/pdf");
+      assertEquals(docRecord.string(Tag.DocumentTitle), "Report title");
+      assert(docRecord.has(Tag.ContentDate));
+      assertEquals(docRecord.string(Tag.ReferencedSOPClassUIDInFile), Uid.EncapsulatedPDFStorage);
+      assertEquals(
+        leaf("RT DOSE").string(Tag.DoseSummationType),
+        decodePart10(await Deno.readFile(`${FILES}rtdose.dcm`)).dataset.string(
+          Tag.DoseSummationType,
+        ),
+      );
+      assertEquals(leaf("RT DOSE").string(Tag.InstanceNumber), "1");
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
 
 Deno.test("FileSetWriter.add() refuses, naming the file, what a File-set cannot take", async () => {
   const folder = await tempDir();
@@ -626,7 +654,10 @@ Deno.test("store() of a DICOMDIR delivers every object it references to DCMTK's 
       .map((w) => w.record.dataset.string(Tag.ReferencedSOPInstanceUIDInFile))
       .filter((uid) => uid !== undefined).sort();
     assertEquals(expected.length, 31);
-    await using scp = await DcmtkServer.start("storescp", (port) => ["-od", received, String(port)]);
+    await using scp = await DcmtkServer.start(
+      "storescp",
+      (port) => ["-od", received, String(port)],
+    );
     const summary = await store(HOST, scp.port, [`${DIRTESTS}DICOMDIR`], {
       calledAeTitle: "STORESCP",
     });
@@ -645,31 +676,44 @@ Deno.test("store() of a DICOMDIR delivers every object it references to DCMTK's 
   }
 });
 
-Deno.test("dcm store of a folder with a DICOMDIR sends each referenced object once, and no DICOMDIR", {
-  ignore: dcmtkIgnore("storescp"),
-}, async () => {
-  const root = await tempDir();
-  const out = join(root, "OUT");
-  const received = join(root, "IN");
-  await Deno.mkdir(received);
-  try {
-    const made = await dcm("dicomdir", "create", out, `${FILES}CT_small.dcm`, `${DIRTESTS}98892003`);
-    assertEquals(made.code, 0, made.stderr);
-    const instances = (await FileSetWriter.open(out)).instances;
-    await using scp = await DcmtkServer.start("storescp", (port) => ["-od", received, String(port)]);
-    const r = await dcm("store", HOST, String(scp.port), "--json", out);
-    assertEquals(r.code, 0, r.stdout + r.stderr);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    assertEquals(lines.at(-1).summary.completed, instances.length);
-    assertEquals(lines.at(-1).summary.failed, 0);
-    assertEquals(
-      lines.filter((l) => l.file).map((l) => l.sopInstanceUid).sort(),
-      [...instances].sort(),
-    );
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+Deno.test(
+  "dcm store of a folder with a DICOMDIR sends each referenced object once, and no DICOMDIR",
+  {
+    ignore: dcmtkIgnore("storescp"),
+  },
+  async () => {
+    const root = await tempDir();
+    const out = join(root, "OUT");
+    const received = join(root, "IN");
+    await Deno.mkdir(received);
+    try {
+      const made = await dcm(
+        "dicomdir",
+        "create",
+        out,
+        `${FILES}CT_small.dcm`,
+        `${DIRTESTS}98892003`,
+      );
+      assertEquals(made.code, 0, made.stderr);
+      const instances = (await FileSetWriter.open(out)).instances;
+      await using scp = await DcmtkServer.start(
+        "storescp",
+        (port) => ["-od", received, String(port)],
+      );
+      const r = await dcm("store", HOST, String(scp.port), "--json", out);
+      assertEquals(r.code, 0, r.stdout + r.stderr);
+      const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      assertEquals(lines.at(-1).summary.completed, instances.length);
+      assertEquals(lines.at(-1).summary.failed, 0);
+      assertEquals(
+        lines.filter((l) => l.file).map((l) => l.sopInstanceUid).sort(),
+        [...instances].sort(),
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
 
 Deno.test("store() reports a DICOMDIR's missing referenced file as that file's failure, and sends the rest", async () => {
   const folder = await tempDir();
@@ -711,8 +755,41 @@ Deno.test("indexFolder() indexes a File-set's referenced files, the other files 
 
     using plain = Archive.open();
     await Deno.remove(join(folder, "DICOMDIR"));
-    assertEquals(await indexFolder(plain, folder), { indexed: 3, skipped: 0, referenced: undefined });
+    assertEquals(await indexFolder(plain, folder), {
+      indexed: 3,
+      skipped: 0,
+      referenced: undefined,
+    });
   } finally {
     await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("dcm qrscp --dir on a File-set indexes what its DICOMDIR references, and does not count the DICOMDIR as skipped", async () => {
+  const root = await tempDir();
+  const out = join(root, "OUT");
+  try {
+    const made = await dcm(
+      "dicomdir",
+      "create",
+      out,
+      `${FILES}CT_small.dcm`,
+      `${FILES}MR_small.dcm`,
+    );
+    assertEquals(made.code, 0, made.stderr);
+    await using qrscp = new ServerProcess("qrscp", out);
+    await qrscp.listening();
+    assert(
+      qrscp.stderr.lines.includes(`${out}/DICOMDIR references 2 files`),
+      qrscp.stderr.lines.join("\n"),
+    );
+    assert(
+      qrscp.stderr.lines.some((l) =>
+        /^indexed 2 files \(0 skipped\): 2 patients, 2 studies, 2 series, 2 instances$/.test(l)
+      ),
+      qrscp.stderr.lines.join("\n"),
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

@@ -33,6 +33,15 @@ const LABELLED = [
  * Specific Character Set (1C, copied when the object has one) and the
  * Referenced File ID / Referenced SOP Class, Instance and Transfer Syntax
  * UID in File of instance records (PS3.3 Table F.3-3).
+ *
+ * @example The keys a STUDY record must have a value for
+ * ```ts
+ * import { RECORD_KEYS } from "./mod.ts";
+ * import { lookupElement } from "../dictionary/mod.ts";
+ * const required = RECORD_KEYS["STUDY"]!.filter((k) => k.type === 1);
+ * console.log(required.map((k) => lookupElement(k.tag)?.keyword));
+ * // ["StudyDate", "StudyTime", "StudyInstanceUID", "StudyID"]
+ * ```
  */
 export const RECORD_KEYS: Readonly<Record<string, readonly RecordKey[]>> = {
   // PS3.3 F.5.1

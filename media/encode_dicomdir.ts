@@ -12,6 +12,7 @@ import {
   encodeFileMeta,
 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
+import { newUid } from "./_uid.ts";
 
 /** A record to encode: its keys, and the records of its lower-level directory entity. */
 export interface DirectoryTree {
@@ -52,11 +53,6 @@ const EXPLICIT: EncodeDatasetOptions = {
   transferSyntax: Uid.ExplicitVRLittleEndian,
   sequenceLength: "defined",
 };
-
-/** A new UID under the 2.25 root (PS3.5 §B.2): a random UUID as a decimal integer. */
-export function newUid(): string {
-  return `2.25.${BigInt(`0x${crypto.randomUUID().replaceAll("-", "")}`)}`;
-}
 
 /** A File-set ID component of PS3.10 §8.5: D characters (A–Z, 0–9, `_`) and spaces, at most 16. */
 const FILE_SET_ID = /^[A-Z0-9_ ]{0,16}$/;

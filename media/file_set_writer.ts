@@ -11,7 +11,8 @@ import { dirname, join, relative, sep } from "node:path";
 import { Dataset, decodePart10, DicomDecodeError, readPart10 } from "../dataset/mod.ts";
 import { formatTag, lookupElement, Tag } from "../dictionary/mod.ts";
 import { RECORD_KEYS, recordTypeFor } from "./directory_records.ts";
-import { type DirectoryTree, encodeDicomdir, newUid } from "./encode_dicomdir.ts";
+import { type DirectoryTree, encodeDicomdir } from "./encode_dicomdir.ts";
+import { newUid } from "./_uid.ts";
 import { FileSetError, readFileSet } from "./file_set.ts";
 
 /** Options of {@linkcode FileSetWriter.open}. */

@@ -8,7 +8,7 @@
  * @module
  */
 import { dirname, join, relative, sep } from "node:path";
-import { Dataset, decodePart10, DicomDecodeError, readPart10 } from "../dataset/mod.ts";
+import { Dataset, decodePart10, DicomDecodeError, isTextVr, readPart10 } from "../dataset/mod.ts";
 import { formatTag, lookupElement, Tag } from "../dictionary/mod.ts";
 import { RECORD_KEYS, recordTypeFor } from "./directory_records.ts";
 import { type DirectoryTree, encodeDicomdir } from "./encode_dicomdir.ts";
@@ -99,6 +99,25 @@ function placeholder(tag: number, position: number): string | number | undefined
       return undefined;
     default:
       return "UNKNOWN";
+  }
+}
+
+/** Whether `tag` is absent or has no value: no items, no bytes, or text that is all padding. */
+function isEmpty(object: Dataset, tag: number): boolean {
+  const element = object.get(tag);
+  switch (element?.kind) {
+    case undefined:
+      return true;
+    case "sequence":
+      return element.items.length === 0;
+    case "fragments":
+      return false;
+    case "values":
+      return element.values.every((v) => String(v).trim() === "");
+    case "bytes":
+      return isTextVr(element.vr)
+        ? object.strings(tag).join("").trim() === ""
+        : element.bytes.length === 0;
   }
 }
 
@@ -241,10 +260,7 @@ export class FileSetWriter {
     record.set(Tag.DirectoryRecordType, type, "CS");
     for (const { tag, type: keyType } of RECORD_KEYS[type] ?? []) {
       const element = object.get(tag);
-      const empty = element === undefined ||
-        (element.kind === "sequence"
-          ? element.items.length === 0
-          : object.strings(tag).join("").trim() === "" && element.kind !== "fragments");
+      const empty = isEmpty(object, tag);
       if (keyType === 1 && empty) {
         const name = lookupElement(tag)?.keyword ?? formatTag(tag);
         const value = this.#options.invent ? placeholder(tag, position) : undefined;

@@ -793,3 +793,85 @@ Deno.test("dcm qrscp --dir on a File-set indexes what its DICOMDIR references, a
     await Deno.remove(root, { recursive: true });
   }
 });
+
+/** Copies pydicom's dicomdirtests File-set (its 31 images) into `folder`, with `variant` as DICOMDIR. */
+async function copyCorpusFileSet(folder: string, variant: string): Promise<void> {
+  await Deno.copyFile(`${DIRTESTS}${variant}`, join(folder, "DICOMDIR"));
+  const copy = async (from: string, to: string) => {
+    await Deno.mkdir(to, { recursive: true });
+    for await (const e of Deno.readDir(from)) {
+      if (e.isDirectory) await copy(join(from, e.name), join(to, e.name));
+      else await Deno.copyFile(join(from, e.name), join(to, e.name));
+    }
+  };
+  for (const patient of ["77654033", "98892001", "98892003"]) {
+    await copy(`${DIRTESTS}${patient}`, join(folder, patient));
+  }
+}
+
+for (const variant of ["DICOMDIR-bigEnd", "DICOMDIR-implicit"]) {
+  Deno.test(
+    `FileSetWriter updates ${variant}: the records keep their values, written in Explicit VR Little Endian, and dcmdump reads them`,
+    {
+      ignore: dcmtkIgnore("dcmdump"),
+    },
+    async () => {
+      const folder = await tempDir();
+      try {
+        await copyCorpusFileSet(folder, variant);
+        const before = await readFileSet(join(folder, "DICOMDIR"));
+        const writer = await FileSetWriter.open(folder);
+        await writer.add(`${FILES}CT_small.dcm`);
+        await writer.commit();
+        const dump = await dcmdump(join(folder, "DICOMDIR"));
+        assertEquals(dump.stderr, "");
+        assertMatch(dump.text, /\(0002,0010\) UI =LittleEndianExplicit/);
+        assertEquals(linkedTree(dump).filter((l) => l.trim().startsWith("IMAGE")).length, 32);
+        const after = await readFileSet(join(folder, "DICOMDIR"));
+        assertEquals(after.warnings, []);
+        const keys = (fileSet: typeof before) =>
+          [...fileSet.walk()].map(({ record }) =>
+            [
+              record.type,
+              record.dataset.string(Tag.PatientID),
+              record.dataset.string(Tag.StudyDate),
+              record.dataset.string(Tag.SeriesNumber),
+              record.dataset.string(Tag.InstanceNumber),
+              record.dataset.number(Tag.Rows),
+              record.path,
+            ].join(" ")
+          );
+        assertEquals(keys(after).slice(0, keys(before).length), keys(before));
+      } finally {
+        await Deno.remove(folder, { recursive: true });
+      }
+    },
+  );
+}
+
+Deno.test("dcm dicomdir create --add on a DICOMDIR whose links loop fails naming the record, and changes nothing", async () => {
+  const folder = await tempDir();
+  try {
+    await copyCorpusFileSet(folder, "DICOMDIR");
+    // The first PATIENT record (item at 396) links to itself as its next record.
+    const bytes = await Deno.readFile(join(folder, "DICOMDIR"));
+    const view = new DataView(bytes.buffer);
+    for (let p = 396 + 8;; p += 2) {
+      if (view.getUint16(p, true) === 0x0004 && view.getUint16(p + 2, true) === 0x1400) {
+        view.setUint32(p + 8, 396, true);
+        break;
+      }
+    }
+    await Deno.writeFile(join(folder, "DICOMDIR"), bytes);
+    const r = await dcm("dicomdir", "create", folder, "--add", `${FILES}CT_small.dcm`);
+    assertEquals(r.code, 1);
+    assertMatch(
+      r.stderr,
+      /the PATIENT record at offset 396 links back to the PATIENT record at offset 396, a loop/,
+    );
+    assertEquals(await Deno.readFile(join(folder, "DICOMDIR")), bytes);
+    assertEquals(await exists(join(folder, "DICOM")), false);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -11,8 +11,8 @@
  *
  * @module
  */
-import type { Dataset } from "../dataset/mod.ts";
-import { Tag } from "../dictionary/mod.ts";
+import { type Dataset, decodePart10Header } from "../dataset/mod.ts";
+import { Tag, Uid } from "../dictionary/mod.ts";
 import { FileSetWriter, readFileSet } from "../media/mod.ts";
 import { expandPaths } from "../scu/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
@@ -82,7 +82,8 @@ export const dicomdir = defineCommand({
     "list: records are listed depth first as the DICOMDIR links them; inactive records are left out.",
     "list: paths are the Referenced File IDs resolved against the DICOMDIR's folder.",
     "create: copies are named DICOM/<study>/<series>/<instance>, components hashed from the UIDs (PS3.10 8.2).",
-    "create: hidden files and OUT itself are skipped in the folders given; an object that cannot be added fails the command before DICOMDIR is written.",
+    "create: in the folders given, hidden files, OUT itself and files that are not Part 10 are skipped; a DICOMDIR stands for the files it references.",
+    "create: an object that cannot be added fails the command before DICOMDIR is written, and the copies made are deleted.",
   ],
 }, async (values, positionals) => {
   const [action, path, ...rest] = positionals as [string, string, ...string[]];
@@ -144,14 +145,7 @@ async function create(
   if (present && !values.add) {
     throw new Error(`${dicomdir} exists: give --add to update that File-set`);
   }
-  const files: string[] = [];
-  for (const input of inputs) {
-    try {
-      files.push(...await expandPaths([input]));
-    } catch (e) {
-      throw fileError(input, e);
-    }
-  }
+  const files = await gather(inputs);
   const writer = await FileSetWriter.open(out, {
     ...(values["fileset-id"] === undefined ? {} : { fileSetId: values["fileset-id"] }),
     invent: values.invent,
@@ -164,8 +158,7 @@ async function create(
   let added = 0;
   let path;
   try {
-    for (const file of files) {
-      const real = await Deno.realPath(file);
+    for (const [real, file] of files) {
       if (own !== undefined && (real === own || real.startsWith(`${own}/`))) continue;
       await writer.add(file);
       added++;
@@ -181,4 +174,82 @@ async function create(
     `${path}: ${added} added, ${values.remove.length} removed, ${writer.instances.length} instances`,
   );
   return 0;
+}
+
+/** What a file is, from its meta information: a DICOMDIR, another Part 10 file, or not DICOM. */
+async function sniff(path: string): Promise<"dicomdir" | "part10" | "other"> {
+  using file = await Deno.open(path);
+  const head = new Uint8Array(1 << 16);
+  let length = 0;
+  for (let n; length < head.length && (n = await file.read(head.subarray(length))) !== null;) {
+    length += n;
+  }
+  try {
+    const { meta } = decodePart10Header(head.subarray(0, length));
+    if (!meta.has(Tag.TransferSyntaxUID)) return "other";
+    return meta.string(Tag.MediaStorageSOPClassUID) === Uid.MediaStorageDirectoryStorage
+      ? "dicomdir"
+      : "part10";
+  } catch {
+    return "other";
+  }
+}
+
+/**
+ * The files to add, by real path (each once): files given, the files under
+ * folders given (those that are not Part 10 files skipped with a warning),
+ * and for a DICOMDIR the files its records reference rather than itself.
+ */
+async function gather(inputs: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const take = async (file: string) => {
+    const real = await Deno.realPath(file).catch((e) => {
+      throw fileError(file, e);
+    });
+    if (!out.has(real)) out.set(real, file);
+  };
+  for (const input of inputs) {
+    let info;
+    try {
+      info = await Deno.stat(input);
+    } catch (e) {
+      throw fileError(input, e);
+    }
+    const inFolder = info.isDirectory;
+    for (const file of inFolder ? await expandPaths([input]) : [input]) {
+      const kind = await sniff(file).catch((e) => {
+        throw fileError(file, e);
+      });
+      if (kind === "dicomdir") {
+        let fileSet;
+        try {
+          fileSet = await readFileSet(file);
+        } catch (e) {
+          if (!inFolder) throw e;
+          console.error(`warning: skipped ${file}: ${e instanceof Error ? e.message : e}`);
+          continue;
+        }
+        for (const warning of fileSet.warnings) console.error(`warning: ${file}: ${warning}`);
+        for (const { record } of fileSet.walk()) {
+          // A missing file is one of the warnings just printed.
+          if (record.path !== undefined && await exists(record.path)) await take(record.path);
+        }
+      } else if (kind === "other" && inFolder) {
+        console.error(`warning: skipped ${file}: not a DICOM Part 10 file`);
+      } else {
+        await take(file);
+      }
+    }
+  }
+  return out;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw fileError(path, e);
+  }
 }

@@ -9,7 +9,7 @@
  */
 import { dirname, join, relative, sep } from "node:path";
 import { Dataset, decodePart10, DicomDecodeError, isTextVr, readPart10 } from "../dataset/mod.ts";
-import { formatTag, lookupElement, Tag } from "../dictionary/mod.ts";
+import { formatTag, lookupElement, Tag, Uid } from "../dictionary/mod.ts";
 import { RECORD_KEYS, recordTypeFor } from "./directory_records.ts";
 import { type DirectoryTree, encodeDicomdir } from "./encode_dicomdir.ts";
 import { newUid } from "./_uid.ts";
@@ -344,6 +344,9 @@ export class FileSetWriter {
       if (!value) throw fail(`it has no ${name} ${formatTag(tag)}`);
       return value;
     };
+    if (meta.string(Tag.MediaStorageSOPClassUID) === Uid.MediaStorageDirectoryStorage) {
+      throw fail("it is a DICOMDIR: add the files its records reference (readFileSet)");
+    }
     const sopClassUid = dataset.string(Tag.SOPClassUID)?.trim() ||
       uid(Tag.MediaStorageSOPClassUID, "SOP Class UID");
     const sopInstanceUid = uid(Tag.SOPInstanceUID, "SOP Instance UID");

@@ -549,6 +549,11 @@ Deno.test("FileSetWriter.add() refuses, naming the file, what a File-set cannot 
       FileSetError,
       `Cannot add ${unknown} to the File-set: no directory record type for SOP class 1.2.3.4`,
     );
+    await assertRejects(
+      () => writer.add(`${DIRTESTS}DICOMDIR`),
+      FileSetError,
+      `Cannot add ${DIRTESTS}DICOMDIR to the File-set: it is a DICOMDIR`,
+    );
     const noStudyDate = await write("NODATE", base().set(Tag.SOPInstanceUID, "2.25.13"));
     await assertRejects(
       () => writer.add(noStudyDate),
@@ -875,3 +880,29 @@ Deno.test("dcm dicomdir create --add on a DICOMDIR whose links loop fails naming
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test(
+  "dcm dicomdir create of a folder holding File-sets adds what their DICOMDIRs reference, each once, and skips files that are not DICOM",
+  {
+    ignore: dcmtkIgnore("dcmdump"),
+  },
+  async () => {
+    const root = await tempDir();
+    const out = join(root, "OUT");
+    try {
+      const r = await dcm("dicomdir", "create", out, DIRTESTS);
+      assertEquals(r.code, 0, r.stderr);
+      // pydicom's DICOMDIR (and its variants) reference 31 images, TINY_ALPHA's 50.
+      assertMatch(r.stdout, /: 81 added, 0 removed, 81 instances\n$/);
+      assertMatch(
+        r.stderr,
+        /warning: skipped .*dicomdirtests\/+README\.txt: not a DICOM Part 10 file/,
+      );
+      const dump = await dcmdump(join(out, "DICOMDIR"));
+      assertEquals(dump.stderr, "");
+      assertEquals(linkedTree(dump).filter((l) => l.trim().startsWith("IMAGE")).length, 81);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);

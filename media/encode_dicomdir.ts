@@ -82,7 +82,8 @@ const FILE_SET_ID = /^[A-Z0-9_ ]{0,16}$/;
  * @param records The records of the root directory entity, with their children.
  * @param options File-set ID and the DICOMDIR's SOP Instance UID.
  * @returns The DICOMDIR file's bytes.
- * @throws {RangeError} for a File-set ID that PS3.10 §8.5 does not allow.
+ * @throws {RangeError} for a File-set ID that PS3.10 §8.5 does not allow,
+ * or records that would start past the 4 GiB a UL offset reaches.
  */
 export function encodeDicomdir(
   records: readonly DirectoryTree[],
@@ -134,6 +135,12 @@ export function encodeDicomdir(
   for (const { item } of flat) {
     offsets.push(at);
     at += 8 + encodeDataset(item, EXPLICIT).length;
+  }
+  // An offset is a UL (PS3.3 Table F.3-3): no record may start past 4 GiB.
+  if (offsets.length > 0 && offsets.at(-1)! > 0xffff_ffff) {
+    throw new RangeError(
+      `Cannot encode a DICOMDIR of ${flat.length} records: a record would start past 4 GiB`,
+    );
   }
   // Pass 2: the links (PS3.3 Table F.3-3), then the file.
   const offsetOf = (tree: DirectoryTree | undefined) =>

@@ -26,6 +26,12 @@ export interface ArchiveOptions {
   database?: string;
 }
 
+/** Options of {@linkcode Archive.ingestDirectory}. */
+export interface IngestDirectoryOptions {
+  /** Files not to index (a File-set's DICOMDIR, files already indexed). */
+  skip?: (path: string) => boolean;
+}
+
 /** An instance as the archive knows it. */
 export interface ArchivedInstance {
   /** SOP Instance UID. */
@@ -311,15 +317,16 @@ export class Archive implements Disposable {
 
   /**
    * Indexes every file under a folder (recursively), skipping what is not
-   * DICOM and hidden files, in the order the files were last written (then
-   * by path): as when they were stored, the latest file's patient, study and
-   * series attributes win (see {@linkcode Archive.index}), so a restart
-   * reports what the archive reported before it. Reports each file to
-   * `onFile`; returns the counts.
+   * DICOM, hidden files and those `options.skip` names, in the order the
+   * files were last written (then by path): as when they were stored, the
+   * latest file's patient, study and series attributes win (see
+   * {@linkcode Archive.index}), so a restart reports what the archive
+   * reported before it. Reports each file to `onFile`; returns the counts.
    */
   async ingestDirectory(
     directory: string,
     onFile?: (path: string, error: Error | undefined) => void,
+    options: IngestDirectoryOptions = {},
   ): Promise<{ indexed: number; skipped: number }> {
     const files: { path: string; written: number }[] = [];
     const walk = async (dir: string): Promise<void> => {
@@ -327,15 +334,26 @@ export class Archive implements Disposable {
         if (e.name.startsWith(".")) continue; // temporary files of the writer, hidden files
         const path = `${dir}/${e.name}`;
         if (e.isDirectory) await walk(path);
-        else if (e.isFile) {
+        else if (e.isFile && !options.skip?.(path)) {
           files.push({ path, written: (await Deno.stat(path)).mtime?.getTime() ?? 0 });
         }
       }
     };
     await walk(directory);
     files.sort((a, b) => a.written - b.written || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return await this.ingestFiles(files.map((f) => f.path), onFile);
+  }
+
+  /**
+   * Indexes files in the order given, skipping (and reporting to `onFile`)
+   * those that cannot be read as DICOM; returns the counts.
+   */
+  async ingestFiles(
+    paths: Iterable<string>,
+    onFile?: (path: string, error: Error | undefined) => void,
+  ): Promise<{ indexed: number; skipped: number }> {
     let indexed = 0, skipped = 0;
-    for (const { path } of files) {
+    for (const path of paths) {
       try {
         await this.ingestFile(path);
         indexed++;

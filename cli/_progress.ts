@@ -2,7 +2,7 @@
 
 /** Reports progress of `total` steps to stderr. */
 export class Progress {
-  readonly #total: number;
+  #total: number;
   readonly #label: string;
   readonly #tty: boolean;
   readonly #start = performance.now();
@@ -14,8 +14,9 @@ export class Progress {
     this.#tty = tty;
   }
 
-  /** Shows `done` of the total, with an optional note. */
-  update(done: number, note = ""): void {
+  /** Shows `done` of the total, with an optional note; `total` replaces the total when it turned out another. */
+  update(done: number, note = "", total = this.#total): void {
+    this.#total = total;
     if (!this.#tty) return;
     const now = performance.now();
     if (now - this.#last < 50 && done < this.#total) return;

@@ -7,6 +7,7 @@
  * ```sh
  * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
  * deno task dcm dicomdir list DICOMDIR [--json]  # a File-set's record tree
+ * deno task dcm dicomdir create OUT FILE_OR_DIR... [--fileset-id ID] [--add]  # dcmgpdir/dcmmkdir
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
  * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
  * deno task dcm storescp --dir OUT [--port P]   # storescp, on port 11112 by default

@@ -1,13 +1,13 @@
 /**
  * `dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...]`: a
  * Query/Retrieve SCP over a folder. It indexes what is already in the folder
- * (with a progress bar), accepts C-STORE into it, and logs one line per
- * association.
+ * (with a progress bar; a File-set's DICOMDIR is read for the files it
+ * references), accepts C-STORE into it, and logs one line per association.
  *
  * @module
  */
 import { Archive } from "../archive/mod.ts";
-import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
+import { indexFolder, type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import {
@@ -48,7 +48,8 @@ export const qrscp = defineCommand({
     dir: {
       type: "string",
       value: "ARCHIVE",
-      description: "the folder served: indexed at start, C-STORE writes into it",
+      description:
+        "the folder served: indexed at start (with its DICOMDIR, if any, read for the files it references), C-STORE writes into it",
     },
     dest: {
       type: "string",
@@ -77,11 +78,17 @@ export const qrscp = defineCommand({
   const total = await countFiles(dir);
   const progress = new Progress("indexing", total);
   let done = 0;
-  const { indexed, skipped } = await archive.ingestDirectory(
-    dir,
-    () => progress.update(++done),
-  );
+  const { indexed, skipped, referenced } = await indexFolder(archive, dir, {
+    onFile: () => progress.update(++done),
+    onWarning: (m) => {
+      progress.done();
+      console.error(`warning: ${m}`);
+    },
+  });
   progress.done();
+  if (referenced !== undefined) {
+    console.error(`${dir}/DICOMDIR references ${referenced} files`);
+  }
   const c = archive.counts();
   console.error(
     `indexed ${indexed} files (${skipped} skipped): ${c.patients} patients, ${c.studies} studies, ${c.series} series, ${c.instances} instances`,

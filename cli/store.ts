@@ -1,6 +1,7 @@
 /**
  * `dcm store HOST PORT FILE_OR_DIR...`: C-STORE files to a peer, with a
- * progress bar and a summary, like DCMTK's storescu.
+ * progress bar and a summary, like DCMTK's storescu. A DICOMDIR given (or
+ * met in a folder) stands for the files its records reference.
  *
  * @module
  */
@@ -14,7 +15,8 @@ import { Progress } from "./_progress.ts";
 export const store = defineCommand({
   name: "store",
   synopsis: "HOST PORT FILE_OR_DIR...",
-  summary: "Send files (folders: every file under them) to a peer with C-STORE.",
+  summary:
+    "Send files (folders: every file under them; a DICOMDIR: the files it references) to a peer with C-STORE.",
   positionals: [3, Infinity],
   options: { ...PEER_OPTIONS, ...NETWORK_OPTIONS },
 }, async (values, positionals) => {
@@ -33,7 +35,7 @@ export const store = defineCommand({
   const summary = await explained(host, port, () =>
     storeScu(host, port, files, {
       ...clientOptions(values),
-      onResult: (r) => {
+      onResult: (r, _index, total) => {
         done++;
         bytes += r.bytes;
         if (values.json) {
@@ -47,7 +49,7 @@ export const store = defineCommand({
           progress.done();
           console.error(`failed: ${r.source}: ${r.error.message}`);
         }
-        progress.update(done);
+        progress.update(done, "", total);
       },
     }));
   progress.done();

@@ -54,7 +54,8 @@ export interface FileSet {
   readonly records: DirectoryRecord[];
   /**
    * What was read past: referenced files that do not exist (one line each,
-   * naming the record) and records that no link reaches.
+   * naming the record), File IDs that are not conformant (PS3.10 §8.2) and
+   * records that no link reaches.
    */
   readonly warnings: string[];
   /** Every record, depth first, parents before their children. */
@@ -95,6 +96,10 @@ const INACTIVE = 0x0000;
  * `.`, `..`, separators and NUL.
  */
 const SAFE_COMPONENT = /^(?!\.{1,2}$)[^/\\\0]+$/;
+
+/** A conformant File ID component (PS3.10 §8.2): 1–8 of A–Z, 0–9 and `_`; at most 8 of them. */
+const CONFORMANT_COMPONENT = /^[A-Z0-9_]{1,8}$/;
+const MAX_FILE_ID_COMPONENTS = 8;
 
 /** Deepest nesting of directory entities followed (the General Purpose profiles use 4). */
 const MAX_DEPTH = 64;
@@ -163,6 +168,22 @@ function buildTree(
               JSON.stringify(unsafe)
             } could leave the File-set; no path given`,
           );
+        } else {
+          // Readable, but not what a conformant File-set Creator writes.
+          const odd = ids.find((id) => !CONFORMANT_COMPONENT.test(id));
+          if (odd !== undefined) {
+            warnings.push(
+              `${name} has Referenced File ID ${JSON.stringify(ids.join("\\"))}: component ${
+                JSON.stringify(odd)
+              } is not 1 to 8 of A-Z, 0-9 and _ (PS3.10 8.2)`,
+            );
+          } else if (ids.length > MAX_FILE_ID_COMPONENTS) {
+            warnings.push(
+              `${name} has Referenced File ID ${
+                JSON.stringify(ids.join("\\"))
+              }: ${ids.length} components, more than the 8 PS3.10 8.2 allows`,
+            );
+          }
         }
         const record: DirectoryRecord = {
           type: item.string(Tag.DirectoryRecordType)?.trim() ?? "",
@@ -234,7 +255,8 @@ export function decodeFileSet(bytes: Uint8Array, folder: string): FileSet {
  * out, each Referenced File ID resolved to a path. A referenced file that is
  * missing is a warning in `warnings`, not an error; so is a File ID with a
  * component such as `..` that would leave the folder (that record gets no
- * `path`), and records that no link reaches.
+ * `path`), a File ID that breaks PS3.10 §8.2 otherwise (lower case, longer
+ * components: still resolved), and records that no link reaches.
  *
  * Links are followed by their byte offsets (PS3.3 F.3.2.1), not by the order
  * of the Directory Record Sequence; an absent link counts as 0, the end of

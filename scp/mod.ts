@@ -26,6 +26,7 @@ export * from "./find_service.ts";
 export * from "./move_service.ts";
 export * from "./get_service.ts";
 export * from "./query_retrieve_scp.ts";
+export * from "./index_folder.ts";
 export {
   type Durability,
   type IncomingObject,

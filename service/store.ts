@@ -1,5 +1,6 @@
 /**
- * C-STORE as an SCU (PS3.4 Annex B): sends files and data sets, proposing
+ * C-STORE as an SCU (PS3.4 Annex B): sends files, File-sets (a DICOMDIR
+ * stands for the files it references) and data sets, proposing
  * per SOP class the file's own transfer syntax and uncompressed fallbacks,
  * converting between uncompressed syntaxes when the peer refuses the file's
  * own, streaming files from disk, and spreading more than 128 contexts over
@@ -10,7 +11,9 @@
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { connect, type ProposedPresentationContext } from "../association/mod.ts";
 import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
+import { resolve } from "node:path";
 import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/mod.ts";
+import { readFileSet } from "../media/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
 import { sendObjects } from "./send_object.ts";
@@ -35,8 +38,9 @@ export interface KnownFile {
 
 /**
  * Something to send: a file path (its header is read for its SOP class,
- * instance and transfer syntax), a {@linkcode KnownFile}, or a data set
- * (with SOP Class and Instance UIDs).
+ * instance and transfer syntax; a DICOMDIR stands for every file its
+ * records reference), a {@linkcode KnownFile}, or a data set (with SOP
+ * Class and Instance UIDs).
  */
 export type StoreSource = string | KnownFile | Dataset;
 
@@ -94,6 +98,8 @@ interface Item {
   /** File size, when the header scan read the whole file. */
   size?: number | undefined;
   error?: Error | undefined;
+  /** The file is a DICOMDIR (Media Storage Directory Storage, PS3.10 §8.6): to be replaced by what it references. */
+  fileSet?: boolean;
 }
 
 /**
@@ -144,6 +150,13 @@ async function scan(item: Item): Promise<void> {
     } else {
       const { meta, dataset, transferSyntax, size } = await readHeader(item.source);
       item.size = size;
+      if (
+        meta.string(Tag.MediaStorageSOPClassUID) === Uid.MediaStorageDirectoryStorage &&
+        !dataset.has(Tag.SOPClassUID)
+      ) {
+        item.fileSet = true;
+        return;
+      }
       // The command must name what the data set says it is (PS3.4 B.2.3); the
       // meta information is only a fallback.
       item.sopClassUid = dataset.string(Tag.SOPClassUID) ??
@@ -226,7 +239,7 @@ export async function store(
   sources: Iterable<StoreSource>,
   options: StoreOptions = {},
 ): Promise<StoreSummary> {
-  const items: Item[] = [...sources].map((source, index) => ({
+  let items: Item[] = [...sources].map((source, index) => ({
     index,
     source,
     name: typeof source === "string"
@@ -236,7 +249,11 @@ export async function store(
       : source.path,
   }));
   // Scan headers a few at a time: SOP class, instance and transfer syntax.
-  for (let i = 0; i < items.length; i += 16) await Promise.all(items.slice(i, i + 16).map(scan));
+  const scanAll = async (list: Item[]) => {
+    for (let i = 0; i < list.length; i += 16) await Promise.all(list.slice(i, i + 16).map(scan));
+  };
+  await scanAll(items);
+  if (items.some((i) => i.fileSet)) items = await expandFileSets(items, scanAll);
   const results: (StoreResult | undefined)[] = new Array(items.length);
   const report = (
     item: Item,
@@ -323,6 +340,47 @@ export async function store(
       all.filter((r) => r.status !== undefined && statusCategory(r.status) === "warning").length,
     failed: all.filter((r) => r.error !== undefined).length,
   };
+}
+
+/**
+ * Replaces each DICOMDIR among `items` by the files its records reference
+ * (PS3.3 F.3.2.2, Referenced File ID), in record order, leaving out those
+ * that are also sources on their own (a folder given with its DICOMDIR);
+ * a DICOMDIR that cannot be read stays, with its error.
+ */
+async function expandFileSets(
+  items: Item[],
+  scanAll: (list: Item[]) => Promise<void>,
+): Promise<Item[]> {
+  const given = new Set(
+    items.filter((i) => !i.fileSet && typeof i.source === "string").map((i) =>
+      resolve(i.source as string)
+    ),
+  );
+  const out: Item[] = [];
+  const added: Item[] = [];
+  for (const item of items) {
+    if (!item.fileSet) {
+      out.push(item);
+      continue;
+    }
+    try {
+      const fileSet = await readFileSet(item.source as string);
+      for (const { record } of fileSet.walk()) {
+        if (record.path === undefined || given.has(resolve(record.path))) continue;
+        given.add(resolve(record.path));
+        const referenced: Item = { index: 0, source: record.path, name: record.path };
+        out.push(referenced);
+        added.push(referenced);
+      }
+    } catch (e) {
+      item.error = e instanceof Error ? e : new Error(String(e));
+      out.push(item);
+    }
+  }
+  out.forEach((item, index) => item.index = index);
+  await scanAll(added);
+  return out;
 }
 
 /** Lists the files under paths, recursing into folders, in a stable order. */

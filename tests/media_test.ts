@@ -256,3 +256,17 @@ Deno.test("dcm dicomdir with an action other than list is a usage error, exit 2"
   assertEquals(r.code, 2);
   assertMatch(r.stderr, /unknown action "show": expected list/);
 });
+
+Deno.test("decodeFileSet() warns, naming the record, of a File ID PS3.10 8.2 does not allow, and still resolves it", async () => {
+  const bytes = await Deno.readFile(DICOMDIR);
+  const text = new TextDecoder("latin1").decode(bytes);
+  // "77654033\CR1\6154" becomes "77654033\cr1\6154": lower case is not a D character.
+  const at = text.indexOf("77654033\\CR1\\6154");
+  bytes.set(new TextEncoder().encode("cr1"), at + "77654033\\".length);
+  const fileSet = decodeFileSet(bytes, DIR);
+  const image = fileSet.records[0]!.children[0]!.children[0]!.children[0]!;
+  assertEquals(image.path, join(DIR, "77654033", "cr1", "6154"));
+  assertEquals(fileSet.warnings, [
+    `the IMAGE record at offset ${image.offset} has Referenced File ID "77654033\\\\cr1\\\\6154": component "cr1" is not 1 to 8 of A-Z, 0-9 and _ (PS3.10 8.2)`,
+  ]);
+});

@@ -1,0 +1,178 @@
+// File-sets against Orthanc: we read the DICOMDIR Orthanc's media export
+// writes as dcmdump does, and `dcm store` of a File-set we made delivers
+// every instance to Orthanc's DICOM port. Skipped (with a message) when
+// Orthanc or unzip is missing; run and must pass when they are present.
+import { join, relative, sep } from "node:path";
+import { readFileSet } from "../media/mod.ts";
+import { Tag } from "../dictionary/mod.ts";
+import { assertEquals } from "./_assert.ts";
+import { dcm } from "./_cli.ts";
+import { dcmtkIgnore, PYDICOM_DATA, runDcmtk } from "./_peers.ts";
+import { freePort, HOST, waitForListener } from "./_storage_corpus.ts";
+
+const ORTHANC = "/usr/sbin/Orthanc";
+const FILES = `${PYDICOM_DATA}test_files/`;
+
+function missing(): boolean {
+  for (const tool of [ORTHANC, "/usr/bin/unzip"]) {
+    try {
+      Deno.statSync(tool);
+    } catch {
+      console.warn(`skipping: ${tool} is not installed; the Orthanc File-set tests need it`);
+      return true;
+    }
+  }
+  return dcmtkIgnore("dcmdump");
+}
+
+/** An Orthanc process on free ports with its own storage, stopped on dispose. */
+class OrthancProcess implements AsyncDisposable {
+  readonly http = freePort();
+  readonly dicom = freePort();
+  readonly #child: Deno.ChildProcess;
+
+  constructor(readonly folder: string) {
+    const config = join(folder, "orthanc.json");
+    Deno.writeTextFileSync(
+      config,
+      JSON.stringify({
+        Name: "DCMNET_TEST",
+        StorageDirectory: join(folder, "db"),
+        IndexDirectory: join(folder, "db"),
+        HttpPort: this.http,
+        DicomPort: this.dicom,
+        RemoteAccessAllowed: false,
+        AuthenticationEnabled: false,
+        DicomAet: "ORTHANC",
+        Plugins: [],
+      }),
+    );
+    this.#child = new Deno.Command(ORTHANC, {
+      args: [config],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+  }
+
+  async ready(): Promise<void> {
+    await waitForListener(this.http, this.#child.status, 30_000);
+    await waitForListener(this.dicom, this.#child.status, 30_000);
+  }
+
+  async rest(path: string, init?: RequestInit): Promise<Response> {
+    const response = await fetch(`http://${HOST}:${this.http}${path}`, init);
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await this.#child.status;
+  }
+}
+
+/** Each item dcmdump shows in the Directory Record Sequence: "offset type refFileID", sorted. */
+async function dcmdumpRecords(path: string): Promise<string[]> {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const line of (await runDcmtk("dcmdump", [path])).split("\n")) {
+    const item = line.match(/#\s+offset=\$(\d+)(?:\s+refFileID="([^"]*)")?/);
+    if (item) current = `${item[1]} ${item[2] ?? ""}`;
+    const type = line.match(/\(0004,1430\) CS \[([^\]]*)\]/);
+    if (type && current !== undefined) {
+      const [offset, ref] = current.split(" ");
+      out.push(`${offset} ${type[1]!.trim()} ${ref}`);
+      current = undefined;
+    }
+  }
+  return out.sort();
+}
+
+Deno.test(
+  "readFileSet() reads the DICOMDIR of Orthanc's media export as dcmdump does, every referenced file found",
+  {
+    ignore: missing(),
+  },
+  async () => {
+    const folder = await Deno.makeTempDir({ prefix: "dcm_orthanc_media_" });
+    try {
+      await using orthanc = new OrthancProcess(folder);
+      await orthanc.ready();
+      const patients: string[] = [];
+      for (const name of ["CT_small.dcm", "MR_small.dcm", "test-SR.dcm"]) {
+        const stored = await (await orthanc.rest("/instances", {
+          method: "POST",
+          body: await Deno.readFile(`${FILES}${name}`),
+        })).json();
+        patients.push(stored.ParentPatient);
+      }
+      const zip = await (await orthanc.rest("/tools/create-media", {
+        method: "POST",
+        body: JSON.stringify({ Resources: patients }),
+      })).bytes();
+      const media = join(folder, "media");
+      await Deno.mkdir(media);
+      await Deno.writeFile(join(folder, "media.zip"), zip);
+      const unzip = await new Deno.Command("unzip", {
+        args: ["-q", join(folder, "media.zip"), "-d", media],
+      }).output();
+      assertEquals(unzip.code, 0);
+      const fileSet = await readFileSet(join(media, "DICOMDIR"));
+      assertEquals(fileSet.warnings, []);
+      const ours = [...fileSet.walk()].map(({ record }) =>
+        `${record.offset} ${record.type} ${
+          record.path === undefined ? "" : relative(media, record.path).split(sep).join("\\")
+        }`
+      ).sort();
+      assertEquals(ours, await dcmdumpRecords(join(media, "DICOMDIR")));
+      assertEquals(fileSet.records.length, 3);
+    } finally {
+      await Deno.remove(folder, { recursive: true });
+    }
+  },
+);
+
+Deno.test("dcm store of a File-set we made delivers every instance it references to Orthanc", {
+  ignore: missing(),
+}, async () => {
+  const folder = await Deno.makeTempDir({ prefix: "dcm_orthanc_media_" });
+  try {
+    const out = join(folder, "OUT");
+    const made = await dcm(
+      "dicomdir",
+      "create",
+      out,
+      `${FILES}CT_small.dcm`,
+      `${FILES}MR_small.dcm`,
+      `${PYDICOM_DATA}test_files/dicomdirtests/98892001`,
+    );
+    assertEquals(made.code, 0, made.stderr);
+    const expected = [...(await readFileSet(join(out, "DICOMDIR"))).walk()]
+      .map((w) => w.record.dataset.string(Tag.ReferencedSOPInstanceUIDInFile))
+      .filter((uid) => uid !== undefined).sort();
+    await using orthanc = new OrthancProcess(folder);
+    await orthanc.ready();
+    const r = await dcm(
+      "store",
+      HOST,
+      String(orthanc.dicom),
+      "--call",
+      "ORTHANC",
+      join(out, "DICOMDIR"),
+    );
+    assertEquals(r.code, 0, r.stdout + r.stderr);
+    const uids: string[] = [];
+    for (const id of await (await orthanc.rest("/instances")).json() as string[]) {
+      const tags = await (await orthanc.rest(`/instances/${id}/simplified-tags`)).json();
+      uids.push(tags.SOPInstanceUID);
+    }
+    assertEquals(uids.sort(), expected);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

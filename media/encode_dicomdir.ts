@@ -13,6 +13,7 @@ import {
 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { newUid } from "./_uid.ts";
+import { FileSetError } from "./file_set.ts";
 
 /** A record to encode: its keys, and the records of its lower-level directory entity. */
 export interface DirectoryTree {
@@ -82,7 +83,7 @@ const FILE_SET_ID = /^[A-Z0-9_ ]{0,16}$/;
  * @param records The records of the root directory entity, with their children.
  * @param options File-set ID and the DICOMDIR's SOP Instance UID.
  * @returns The DICOMDIR file's bytes.
- * @throws {RangeError} for a File-set ID that PS3.10 §8.5 does not allow,
+ * @throws {FileSetError} for a File-set ID that PS3.10 §8.5 does not allow,
  * or records that would start past the 4 GiB a UL offset reaches.
  */
 export function encodeDicomdir(
@@ -91,7 +92,7 @@ export function encodeDicomdir(
 ): Uint8Array {
   const fileSetId = options.fileSetId ?? "";
   if (!FILE_SET_ID.test(fileSetId)) {
-    throw new RangeError(
+    throw new FileSetError(
       `Cannot use File-set ID ${
         JSON.stringify(fileSetId)
       }: at most 16 of A-Z, 0-9, "_" and space (PS3.10 8.5)`,
@@ -138,7 +139,7 @@ export function encodeDicomdir(
   }
   // An offset is a UL (PS3.3 Table F.3-3): no record may start past 4 GiB.
   if (offsets.length > 0 && offsets.at(-1)! > 0xffff_ffff) {
-    throw new RangeError(
+    throw new FileSetError(
       `Cannot encode a DICOMDIR of ${flat.length} records: a record would start past 4 GiB`,
     );
   }

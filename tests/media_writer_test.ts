@@ -167,8 +167,8 @@ Deno.test(
 );
 
 Deno.test("encodeDicomdir() refuses a File-set ID PS3.10 does not allow", () => {
-  assertThrows(() => encodeDicomdir([], { fileSetId: "lower case" }), RangeError);
-  assertThrows(() => encodeDicomdir([], { fileSetId: "SEVENTEEN_CHARS_X" }), RangeError);
+  assertThrows(() => encodeDicomdir([], { fileSetId: "lower case" }), FileSetError);
+  assertThrows(() => encodeDicomdir([], { fileSetId: "SEVENTEEN_CHARS_X" }), FileSetError);
 });
 
 Deno.test("recordTypeFor() gives the record types of PS3.3 Table F.4-2", () => {
@@ -593,7 +593,7 @@ Deno.test("FileSetWriter.commit() replaces DICOMDIR whole or not at all: a faile
     const before = await Deno.readFile(join(folder, "DICOMDIR"));
     const bad = await FileSetWriter.open(folder, { fileSetId: "not allowed" });
     await bad.add(`${FILES}MR_small.dcm`);
-    await assertRejects(() => bad.commit(), RangeError);
+    await assertRejects(() => bad.commit(), FileSetError);
     await bad.discard();
     assertEquals(await Deno.readFile(join(folder, "DICOMDIR")), before);
     const names: string[] = [];

@@ -479,13 +479,15 @@ export class StorageCommitmentScu implements AsyncDisposable {
     role: "requestor" | "acceptor",
     from: string,
   ): CommitmentResult {
-    const committed = new Set(report.committed.map((r) => r.sopInstanceUid));
-    const failed = new Map(report.failed.map((r) => [r.sopInstanceUid, r.failureReason]));
+    // By class and instance: one instance UID may be referenced under two classes.
+    const key = (r: SopReference) => `${r.sopClassUid}\\${r.sopInstanceUid}`;
+    const committed = new Set(report.committed.map(key));
+    const failed = new Map(report.failed.map((r) => [key(r), r.failureReason]));
     let count = 0;
     const instances = pending.references.map((r): CommitmentInstanceResult => {
-      const reason = failed.get(r.sopInstanceUid);
+      const reason = failed.get(key(r));
       if (reason !== undefined) return { ...r, committed: false, failureReason: reason };
-      if (committed.has(r.sopInstanceUid)) {
+      if (committed.has(key(r))) {
         count++;
         return { ...r, committed: true };
       }

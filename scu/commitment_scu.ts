@@ -185,7 +185,7 @@ type StateLine =
 export class StorageCommitmentScu implements AsyncDisposable {
   readonly #options: StorageCommitmentScuOptions;
   readonly #service: NService;
-  readonly #listener: ServiceProvider | undefined;
+  #listener: ServiceProvider | undefined;
   readonly #pending = new Map<string, PendingCommitment>();
   readonly #results = new Map<string, CommitmentResult>();
   readonly #waiters = new Map<string, Set<(result: CommitmentResult) => void>>();
@@ -208,6 +208,11 @@ export class StorageCommitmentScu implements AsyncDisposable {
       // PS3.4 J.3.3.1.3: the SCP proposes the SCP role to send its report.
       requestorRoles: { scu: true, scp: true },
     });
+  }
+
+  /** Starts the listener, once the state file is settled. */
+  #listen(): void {
+    const options = this.#options;
     this.#listener = options.port === undefined ? undefined : new ServiceProvider(this.#service, {
       aeTitle: options.aeTitle ?? "DCMNET",
       hostname: options.hostname ?? "0.0.0.0",
@@ -248,7 +253,10 @@ export class StorageCommitmentScu implements AsyncDisposable {
       }
     }
     const scu = new StorageCommitmentScu(options, lines);
+    // Before the listener starts: a report's line must not be appended to
+    // the file the compaction then replaces.
     await scu.#compact();
+    scu.#listen();
     return scu;
   }
 

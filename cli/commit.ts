@@ -26,7 +26,10 @@ const REASONS: ReadonlyMap<number, string> = new Map([
   [COMMITMENT_FAILURE_REASON.PROCESSING_FAILURE, "processing failure"],
   [COMMITMENT_FAILURE_REASON.NO_SUCH_OBJECT_INSTANCE, "no such object instance"],
   [COMMITMENT_FAILURE_REASON.RESOURCE_LIMITATION, "resource limitation"],
-  [COMMITMENT_FAILURE_REASON.REFERENCED_SOP_CLASS_NOT_SUPPORTED, "referenced SOP class not supported"],
+  [
+    COMMITMENT_FAILURE_REASON.REFERENCED_SOP_CLASS_NOT_SUPPORTED,
+    "referenced SOP class not supported",
+  ],
   [COMMITMENT_FAILURE_REASON.CLASS_INSTANCE_CONFLICT, "class/instance conflict"],
   [COMMITMENT_FAILURE_REASON.DUPLICATE_TRANSACTION_UID, "duplicate transaction UID"],
 ]);
@@ -150,8 +153,11 @@ export const commit = defineCommand({
   let instances: readonly CommitmentInstanceResult[];
   let note: string;
   try {
-    const result = await explained(host, port, () =>
-      scu.commit(host, port, references, { ...clientOptions(values), timeout }));
+    const result = await explained(
+      host,
+      port,
+      () => scu.commit(host, port, references, { ...clientOptions(values), timeout }),
+    );
     instances = result.instances;
     note = `transaction ${result.transactionUid}, report on the ${
       result.via === "same-association" ? "same" : "a new"

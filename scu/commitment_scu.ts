@@ -23,13 +23,13 @@ import {
   decodeCommitmentReport,
   encodeCommitmentRequest,
   nAction,
+  newUid,
   type NRequest,
   type NResponse,
   NService,
-  newUid,
+  type ScuOptions,
   ServiceProvider,
   type ServiceProviderOptions,
-  type ScuOptions,
   type SopReference,
 } from "../service/mod.ts";
 
@@ -288,7 +288,9 @@ export class StorageCommitmentScu implements AsyncDisposable {
     references: readonly SopReference[],
     options: CommitmentRequestOptions = {},
   ): Promise<string> {
-    if (references.length === 0) throw new TypeError("Storage commitment needs at least one instance");
+    if (references.length === 0) {
+      throw new TypeError("Storage commitment needs at least one instance");
+    }
     const transactionUid = options.transactionUid ?? newUid();
     const pending: PendingCommitment = {
       transactionUid,
@@ -356,7 +358,9 @@ export class StorageCommitmentScu implements AsyncDisposable {
     const done = this.#results.get(transactionUid);
     if (done) return Promise.resolve(done);
     if (!this.#pending.has(transactionUid)) {
-      return Promise.reject(new RangeError(`Unknown storage commitment transaction ${transactionUid}`));
+      return Promise.reject(
+        new RangeError(`Unknown storage commitment transaction ${transactionUid}`),
+      );
     }
     return this.#wait(transactionUid, options.timeout, options.signal);
   }
@@ -381,7 +385,9 @@ export class StorageCommitmentScu implements AsyncDisposable {
       holdAssociation: timeout ?? 60_000,
       ...options,
     });
-    const left = timeout === undefined ? undefined : Math.max(0, timeout - (performance.now() - start));
+    const left = timeout === undefined
+      ? undefined
+      : Math.max(0, timeout - (performance.now() - start));
     return await this.result(transactionUid, {
       ...(left !== undefined ? { timeout: left } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

@@ -189,11 +189,17 @@ function referencesOf(dataset: Dataset, tag: number, name: string): SopReference
 export function decodeCommitmentRequest(dataset: Dataset): CommitmentRequest {
   const transactionUid = transactionUidOf(dataset);
   if (!dataset.has(Tag.ReferencedSOPSequence)) {
-    throw new CommitmentInformationError("No Referenced SOP Sequence (0008,1199)", NO_SUCH_ARGUMENT);
+    throw new CommitmentInformationError(
+      "No Referenced SOP Sequence (0008,1199)",
+      NO_SUCH_ARGUMENT,
+    );
   }
   const references = referencesOf(dataset, Tag.ReferencedSOPSequence, "Referenced SOP Sequence");
   if (references.length === 0) {
-    throw new CommitmentInformationError("The Referenced SOP Sequence is empty", INVALID_ARGUMENT_VALUE);
+    throw new CommitmentInformationError(
+      "The Referenced SOP Sequence is empty",
+      INVALID_ARGUMENT_VALUE,
+    );
   }
   return { transactionUid, references };
 }

@@ -128,7 +128,7 @@ const NOT_HERE = new Set<number>([STATUS.UNRECOGNIZED_OPERATION, STATUS.SOP_CLAS
  * Storage Commitment Push Model SCP (PS3.4 J.3.2.1.3, J.3.3.1.2), checking
  * instances with `check`.
  *
- * @example Commit against a check, on the requesting association
+ * @example Serve Storage Commitment from a set of stored instances
  * ```ts
  * import { CommitmentService, NService, ServiceProvider } from "./mod.ts";
  * const stored = new Set(["2.25.1"]);
@@ -295,7 +295,10 @@ export class CommitmentService implements AsyncDisposable {
     let delay = this.#options.retryDelay ?? 1000;
     for (let attempt = 0;; attempt++) {
       try {
-        return done("new-association", await this.#sendOnNewAssociation(requestor, address, report));
+        return done(
+          "new-association",
+          await this.#sendOnNewAssociation(requestor, address, report),
+        );
       } catch (e) {
         this.#warn(
           `Cannot report ${transactionUid} to ${requestor} at ${address.hostname}:${address.port} (attempt ${

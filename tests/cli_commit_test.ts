@@ -44,8 +44,13 @@ Deno.test("dcm commit against dcm storescp --commit: all committed on the same a
     assertEquals(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split("\n");
     assertEquals(lines.filter((l) => l.startsWith("committed ")).length, 2);
-    assertMatch(lines.at(-1)!, /^2 committed, 0 failed: transaction 2\.25\.\d+, report on the same association$/);
-    await scp.stdout.find(/^storage commitment 2\.25\.\d+ for DCMNET: 2 committed, 0 failed, reported on same-association$/);
+    assertMatch(
+      lines.at(-1)!,
+      /^2 committed, 0 failed: transaction 2\.25\.\d+, report on the same association$/,
+    );
+    await scp.stdout.find(
+      /^storage commitment 2\.25\.\d+ for DCMNET: 2 committed, 0 failed, reported on same-association$/,
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
     await Deno.remove(src, { recursive: true });
@@ -57,7 +62,11 @@ Deno.test("dcm commit --port against dcm qrscp --commit --dest: a never-stored i
   const src = await Deno.makeTempDir();
   try {
     const listen = freePort();
-    await using scp = new ServerProcess("qrscp", archive, ["--commit", "--dest", `MODALITY=${HOST}:${listen}`]);
+    await using scp = new ServerProcess("qrscp", archive, [
+      "--commit",
+      "--dest",
+      `MODALITY=${HOST}:${listen}`,
+    ]);
     const port = await scp.listening();
     await store(HOST, port, [object("2.25.9121")]);
     await files(src, ["2.25.9121", "2.25.9122"]);

@@ -36,15 +36,25 @@ function freePort(): number {
 }
 
 Deno.test({
-  name: "storage commitment with Orthanc: stored instances committed, a never-stored one 0112, on a new association",
+  name:
+    "storage commitment with Orthanc: stored instances committed, a never-stored one 0112, on a new association",
   ignore: orthancIgnore(),
   async fn() {
-    await using scu = await StorageCommitmentScu.open({ aeTitle: "DCMCOMMIT", hostname: HOST, port: 0 });
-    await using orthanc = await startOrthanc({ DCMCOMMIT: ["DCMCOMMIT", HOST, scu.port!] });
-    const summary = await store(HOST, orthanc.dicomPort, [object("2.25.8111"), object("2.25.8112")], {
-      callingAeTitle: "DCMCOMMIT",
-      calledAeTitle: orthanc.aeTitle,
+    await using scu = await StorageCommitmentScu.open({
+      aeTitle: "DCMCOMMIT",
+      hostname: HOST,
+      port: 0,
     });
+    await using orthanc = await startOrthanc({ DCMCOMMIT: ["DCMCOMMIT", HOST, scu.port!] });
+    const summary = await store(
+      HOST,
+      orthanc.dicomPort,
+      [object("2.25.8111"), object("2.25.8112")],
+      {
+        callingAeTitle: "DCMCOMMIT",
+        calledAeTitle: orthanc.aeTitle,
+      },
+    );
     assertEquals(summary.completed, 2);
     const result = await scu.commit(HOST, orthanc.dicomPort, [
       { sopClassUid: CT, sopInstanceUid: "2.25.8111" },

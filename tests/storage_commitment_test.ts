@@ -50,7 +50,10 @@ function closedPort(): number {
 /** Resolves with the first delivery `predicate` accepts. */
 function deliveries() {
   const seen: CommitmentDelivery[] = [];
-  const waiters: { predicate: (d: CommitmentDelivery) => boolean; resolve: (d: CommitmentDelivery) => void }[] = [];
+  const waiters: {
+    predicate: (d: CommitmentDelivery) => boolean;
+    resolve: (d: CommitmentDelivery) => void;
+  }[] = [];
   return {
     seen,
     onReport: (d: CommitmentDelivery) => {
@@ -108,7 +111,11 @@ Deno.test("storage commitment: stored, never-stored, mismatched and unsupported 
 Deno.test("storage commitment: the report comes on a new association, with the SCP role, after the SCU released", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await using scu = await StorageCommitmentScu.open({ aeTitle: "MODALITY", hostname: HOST, port: 0 });
+    await using scu = await StorageCommitmentScu.open({
+      aeTitle: "MODALITY",
+      hostname: HOST,
+      port: 0,
+    });
     const log = deliveries();
     await using scp = new StorageScp({
       hostname: HOST,
@@ -130,7 +137,10 @@ Deno.test("storage commitment: the report comes on a new association, with the S
     const result = await scu.result(uid, { timeout: 20_000 });
     assertEquals(result.via, "new-association");
     assertEquals(result.instances.map((i) => i.committed), [true, false]);
-    assertEquals(result.instances[1]!.failureReason, COMMITMENT_FAILURE_REASON.NO_SUCH_OBJECT_INSTANCE);
+    assertEquals(
+      result.instances[1]!.failureReason,
+      COMMITMENT_FAILURE_REASON.NO_SUCH_OBJECT_INSTANCE,
+    );
     const delivery = await log.next();
     assertEquals([delivery.via, delivery.status, delivery.requestor], [
       "new-association",
@@ -226,7 +236,10 @@ Deno.test("storage commitment: a pending transaction survives a restart of the S
     let uid: string;
     {
       // No listener: the SCP cannot reach this one and keeps retrying.
-      await using first = await StorageCommitmentScu.open({ aeTitle: "MODALITY", stateDirectory: state });
+      await using first = await StorageCommitmentScu.open({
+        aeTitle: "MODALITY",
+        stateDirectory: state,
+      });
       uid = await first.request(HOST, scp.port, [{ sopClassUid: CT, sopInstanceUid: "2.25.21" }]);
       assertEquals(first.pending().map((p) => p.transactionUid), [uid]);
     }
@@ -301,14 +314,21 @@ Deno.test("storage commitment SCP: bad N-ACTIONs get their PS3.7 statuses; a reu
       },
     });
     await using association = await connect(HOST, scp.port, {
-      presentationContexts: [{ abstractSyntax: SC, transferSyntaxes: [Uid.ExplicitVRLittleEndian] }],
+      presentationContexts: [{
+        abstractSyntax: SC,
+        transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+      }],
     });
     const channel = new DimseChannel(association, { handlers: receiver.handlers });
     const request = encodeCommitmentRequest({
       transactionUid: "2.25.4242",
       references: [{ sopClassUid: CT, sopInstanceUid: "2.25.41" }],
     });
-    const action = (actionTypeId: number, dataset?: Dataset, sopInstanceUid: string = SC_INSTANCE) =>
+    const action = (
+      actionTypeId: number,
+      dataset?: Dataset,
+      sopInstanceUid: string = SC_INSTANCE,
+    ) =>
       nAction(channel, {
         sopClassUid: SC,
         sopInstanceUid,
@@ -317,7 +337,10 @@ Deno.test("storage commitment SCP: bad N-ACTIONs get their PS3.7 statuses; a reu
       });
     assertEquals((await action(2, request)).status, STATUS.NO_SUCH_ACTION_TYPE);
     assertEquals((await action(1)).status, STATUS.NO_SUCH_ARGUMENT);
-    assertEquals((await action(1, new Dataset().set(Tag.PatientID, "X"))).status, STATUS.NO_SUCH_ARGUMENT);
+    assertEquals(
+      (await action(1, new Dataset().set(Tag.PatientID, "X"))).status,
+      STATUS.NO_SUCH_ARGUMENT,
+    );
     assertEquals((await action(1, request, "2.25.5")).status, STATUS.NO_SUCH_SOP_INSTANCE);
     assertEquals(reports.length, 0);
     const first = new Promise<void>((resolve) => arrived.push(resolve));
@@ -364,10 +387,18 @@ Deno.test("storage commitment against the Q/R SCP: indexed instances are committ
     ]);
     // A file removed behind the archive's back is not committed.
     await Deno.remove(archive.instance("2.25.51")!.path);
-    const again = await scu.commit(HOST, scp.port, [{ sopClassUid: CT, sopInstanceUid: "2.25.51" }], {
-      timeout: 20_000,
-    });
-    assertEquals(again.instances[0]!.failureReason, COMMITMENT_FAILURE_REASON.NO_SUCH_OBJECT_INSTANCE);
+    const again = await scu.commit(
+      HOST,
+      scp.port,
+      [{ sopClassUid: CT, sopInstanceUid: "2.25.51" }],
+      {
+        timeout: 20_000,
+      },
+    );
+    assertEquals(
+      again.instances[0]!.failureReason,
+      COMMITMENT_FAILURE_REASON.NO_SUCH_OBJECT_INSTANCE,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -102,7 +102,7 @@ export const commit = defineCommand({
       type: "string",
       value: "DIR",
       description:
-        "keep the transaction in DIR/storage-commitment.jsonl, so that a later `dcm commit --state DIR` can take a late report",
+        "keep pending transactions and results in DIR/storage-commitment.jsonl across runs: a late report for one of them, taken by a later run with --port, is recorded",
     },
     ...NETWORK_OPTIONS,
   },

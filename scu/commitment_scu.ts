@@ -305,6 +305,7 @@ export class StorageCommitmentScu implements AsyncDisposable {
     };
     this.#pending.set(transactionUid, pending);
     await this.#append({ pending });
+    let accepted = false;
     try {
       await using association = await connect(
         hostname,
@@ -332,6 +333,7 @@ export class StorageCommitmentScu implements AsyncDisposable {
           ...(result.errorComment !== undefined ? { errorComment: result.errorComment } : {}),
         });
       }
+      accepted = true;
       const hold = options.holdAssociation ?? 0;
       if (hold > 0 && !this.#results.has(transactionUid)) {
         await this.#wait(transactionUid, hold, options.signal, channel.closed).catch(() => {});
@@ -339,6 +341,13 @@ export class StorageCommitmentScu implements AsyncDisposable {
       await association.release();
       await channel.closed;
     } catch (e) {
+      if (accepted) {
+        // The SCP took the request: the transaction stays, whatever became of the association.
+        this.#warn(
+          `The association of ${transactionUid} ended badly: ${e instanceof Error ? e.message : e}`,
+        );
+        return transactionUid;
+      }
       if (!this.#results.has(transactionUid) && this.#pending.delete(transactionUid)) {
         await this.#append({ abandoned: transactionUid });
       }

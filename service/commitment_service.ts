@@ -356,6 +356,8 @@ export class CommitmentService implements AsyncDisposable {
       callingAeTitle: o.aeTitle ?? "DCMNET",
       calledAeTitle: requestor,
       ...(address.tls ? { tls: address.tls } : {}),
+      // Shutting down ends an attempt in progress too.
+      signal: this.#closing.signal,
       ...(o.connectTimeout !== undefined ? { connectTimeout: o.connectTimeout } : {}),
       ...(o.associationTimeout !== undefined ? { associationTimeout: o.associationTimeout } : {}),
       ...(o.writeTimeout !== undefined ? { writeTimeout: o.writeTimeout } : {}),

@@ -209,12 +209,16 @@ export class NService implements ServiceDefinition {
       });
     } catch (e) {
       return context.respond({
+        affectedSopClassUid: sopClassUid,
         status: STATUS.PROCESSING_FAILURE,
         errorComment: String(e instanceof Error ? e.message : e).slice(0, 64),
       });
     }
     const instance = response.affectedSopInstanceUid ?? sopInstanceUid;
     await context.respond({
+      // U(=) in every N response (PS3.7 Tables 10.3-2 to 10.3-12); DCMTK-based
+      // peers, Orthanc's Storage Commitment SCU among them, require it.
+      affectedSopClassUid: sopClassUid,
       status: response.status,
       ...(instance !== undefined ? { affectedSopInstanceUid: instance } : {}),
       ...(command.actionTypeId !== undefined ? { actionTypeId: command.actionTypeId } : {}),

@@ -7,8 +7,9 @@
  */
 import { Dataset } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
+import { StorageScp } from "../scp/mod.ts";
 import { StorageCommitmentScu } from "../scu/mod.ts";
-import { COMMITMENT_FAILURE_REASON, store } from "../service/mod.ts";
+import { COMMITMENT_FAILURE_REASON, type CommitmentDelivery, store } from "../service/mod.ts";
 import { assertEquals } from "./_assert.ts";
 import { dcm } from "./_cli.ts";
 import { orthancIgnore, startOrthanc } from "./_orthanc.ts";
@@ -105,6 +106,55 @@ Deno.test({
       assertEquals(byUid["2.25.8122"].committed, false);
       assertEquals(byUid["2.25.8122"].failureReason, "0112");
       assertEquals(lines.at(-1), { committed: 1, failed: 1 });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "Orthanc as Storage Commitment SCU against our StorageScp: its N-ACTION answered, the report reaches it",
+  ignore: orthancIgnore(),
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const port = freePort();
+      await using orthanc = await startOrthanc({ DCMSCP: ["DCMSCP", HOST, port] });
+      const reported = Promise.withResolvers<CommitmentDelivery>();
+      await using scp = new StorageScp({
+        hostname: HOST,
+        port,
+        aeTitle: "DCMSCP",
+        directory: dir,
+        commitment: {
+          requestors: { ORTHANC: { hostname: HOST, port: orthanc.dicomPort } },
+          onReport: reported.resolve,
+        },
+      });
+      await store(HOST, scp.port, [object("2.25.8131")]);
+      const api = `http://${HOST}:${orthanc.httpPort}`;
+      // Orthanc checks the N-ACTION-RSP (Affected SOP Class and Instance UIDs) before it answers.
+      const response = await fetch(`${api}/modalities/DCMSCP/storage-commitment`, {
+        method: "POST",
+        body: JSON.stringify({
+          DicomInstances: [[CT, "2.25.8131"], [CT, "2.25.8132"]],
+        }),
+      });
+      const body = await response.json();
+      assertEquals(response.status, 200, JSON.stringify(body));
+      const delivery = await reported.promise;
+      assertEquals([delivery.status, delivery.requestor], [0, "ORTHANC"]);
+      const outcome = await (await fetch(`${api}${body.Path}`)).json();
+      assertEquals(outcome.Status, "Failure");
+      assertEquals(outcome.Success, [{ SOPClassUID: CT, SOPInstanceUID: "2.25.8131" }]);
+      assertEquals(
+        outcome.Failures.map((f: { SOPInstanceUID: string; FailureReason: number }) => [
+          f.SOPInstanceUID,
+          f.FailureReason,
+        ]),
+        [["2.25.8132", COMMITMENT_FAILURE_REASON.NO_SUCH_OBJECT_INSTANCE]],
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

@@ -414,3 +414,47 @@ Deno.test("storage commitment SCU: a refused request throws and leaves nothing p
   );
   assertEquals(scu.pending(), []);
 });
+
+Deno.test("storage commitment SCP: the N-ACTION-RSP carries the Affected SOP Class and Instance UIDs (PS3.7 Table 10.3-8), as DCMTK-based SCUs require", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using scp = new StorageScp({ hostname: HOST, port: 0, directory: dir, commitment: {} });
+    await using association = await connect(HOST, scp.port, {
+      presentationContexts: [{
+        abstractSyntax: SC,
+        transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+      }],
+    });
+    const receiver = new NService({
+      [SC]: { "N-EVENT-REPORT-RQ": () => ({ status: STATUS.SUCCESS }) },
+    });
+    const channel = new DimseChannel(association, { handlers: receiver.handlers });
+    const responses = [];
+    for await (
+      const response of channel.request(
+        association.findContext(SC)!.id,
+        {
+          type: "N-ACTION-RQ",
+          hasDataset: true,
+          requestedSopClassUid: SC,
+          requestedSopInstanceUid: SC_INSTANCE,
+          actionTypeId: 1,
+        },
+        encodeCommitmentRequest({
+          transactionUid: "2.25.4343",
+          references: [{ sopClassUid: CT, sopInstanceUid: "2.25.71" }],
+        }),
+      )
+    ) responses.push(response.command);
+    assertEquals(responses.length, 1);
+    const rsp = responses[0]!;
+    assertEquals(
+      [rsp.type, rsp.status, rsp.affectedSopClassUid, rsp.affectedSopInstanceUid, rsp.hasDataset],
+      ["N-ACTION-RSP", STATUS.SUCCESS, SC, SC_INSTANCE, false],
+    );
+    await association.release();
+    await channel.closed;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -72,7 +72,7 @@ export class StorageScp extends ServiceProvider {
     const transferSyntaxes = options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES;
     const commitment = options.commitment === undefined
       ? undefined
-      : storageCommitment(options, new Set(sopClasses));
+      : storageCommitment(options, new Set(sopClasses), storage);
     const n = commitment ? new NService(commitment.sopClasses) : undefined;
     super({
       supportedAbstractSyntaxes: [
@@ -115,19 +115,24 @@ export class StorageScp extends ServiceProvider {
 function storageCommitment(
   options: StorageScpOptions,
   sopClasses: ReadonlySet<string>,
+  storage: StoreService,
 ): CommitmentService {
   const directory = options.directory;
   if (directory === undefined || options.handleObject !== undefined) {
     throw new TypeError("Storage commitment needs a StorageScp that writes files to a directory");
   }
   const fileName = options.fileName ?? defaultFileName;
-  return new CommitmentService((reference) => {
+  const deferred = options.durable === "deferred";
+  return new CommitmentService(async (reference) => {
     // PS3.3 C.14.1.1: 0122 for a class this SCP does not store.
     if (!sopClasses.has(reference.sopClassUid)) {
       return COMMITMENT_FAILURE_REASON.REFERENCED_SOP_CLASS_NOT_SUPPORTED;
     }
+    // Deferred durability answers C-STORE before the file is in place:
+    // what was stored so far is flushed before it is looked for.
+    if (deferred) await storage.flush();
     const name = fileName({ ...reference, transferSyntax: "" });
-    return checkCommittedFile(`${directory}/${name}`, reference);
+    return await checkCommittedFile(`${directory}/${name}`, reference);
   }, {
     ...(options.aeTitle !== undefined ? { aeTitle: options.aeTitle } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),

@@ -20,6 +20,7 @@ import {
   nAction,
   nEventReport,
   NService,
+  ServiceProvider,
   store,
 } from "../service/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
@@ -454,6 +455,62 @@ Deno.test("storage commitment SCP: the N-ACTION-RSP carries the Affected SOP Cla
     );
     await association.release();
     await channel.closed;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("storage commitment SCP proposes the SCP role on the association it opens to report (PS3.4 J.3.3.1.3)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const proposed = Promise.withResolvers<unknown>();
+    const reported = Promise.withResolvers<string | undefined>();
+    await using requestor = new ServiceProvider(
+      new NService({
+        [SC]: {
+          "N-EVENT-REPORT-RQ": ({ dataset }) => {
+            reported.resolve(dataset?.string(Tag.TransactionUID));
+            return { status: STATUS.SUCCESS };
+          },
+        },
+      }, { requestorRoles: { scu: true, scp: true } }),
+      {
+        hostname: HOST,
+        port: 0,
+        onAssociation: (a) => proposed.resolve(a.request.userInformation.roleSelections),
+      },
+    );
+    await using scp = new StorageScp({
+      hostname: HOST,
+      port: 0,
+      directory: dir,
+      commitment: {
+        requestors: { MODALITY: { hostname: HOST, port: requestor.port } },
+        sameAssociation: false,
+      },
+    });
+    await using association = await connect(HOST, scp.port, {
+      callingAeTitle: "MODALITY",
+      presentationContexts: [{
+        abstractSyntax: SC,
+        transferSyntaxes: [Uid.ExplicitVRLittleEndian],
+      }],
+    });
+    const channel = new DimseChannel(association);
+    const result = await nAction(channel, {
+      sopClassUid: SC,
+      sopInstanceUid: SC_INSTANCE,
+      actionTypeId: 1,
+      dataset: encodeCommitmentRequest({
+        transactionUid: "2.25.4545",
+        references: [{ sopClassUid: CT, sopInstanceUid: "2.25.81" }],
+      }),
+    });
+    assertEquals(result.status, STATUS.SUCCESS);
+    await association.release();
+    await channel.closed;
+    assertEquals(await proposed.promise, [{ sopClassUid: SC, scuRole: false, scpRole: true }]);
+    assertEquals(await reported.promise, "2.25.4545");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -98,6 +98,13 @@ export interface StorageCommitmentScuOptions
    * resolves its transaction. Without it they are kept in memory only.
    */
   stateDirectory?: string;
+  /**
+   * Results kept (in memory and in the state file) for `result()` to give
+   * after their report; the oldest are forgotten first.
+   *
+   * @default {10000}
+   */
+  maxResults?: number;
   /** Receives what is logged: reports for unknown transactions, malformed reports. */
   onWarning?: (message: string) => void;
   /** A notification: told about each transaction as its report arrives. */
@@ -197,7 +204,7 @@ export class StorageCommitmentScu implements AsyncDisposable {
       if ("pending" in line) this.#pending.set(line.pending.transactionUid, line.pending);
       else if ("result" in line) {
         this.#pending.delete(line.result.transactionUid);
-        this.#results.set(line.result.transactionUid, line.result);
+        this.#keep(line.result);
       } else this.#pending.delete(line.abandoned);
     }
     this.#service = new NService({
@@ -489,7 +496,7 @@ export class StorageCommitmentScu implements AsyncDisposable {
     const result = this.#resolve(pending, report, request.channel.association.role, from);
     await this.#append({ result });
     this.#pending.delete(uid);
-    this.#results.set(uid, result);
+    this.#keep(result);
     for (const waiter of this.#waiters.get(uid) ?? []) waiter(result);
     this.#waiters.delete(uid);
     this.#options.onResult?.(result);
@@ -530,6 +537,17 @@ export class StorageCommitmentScu implements AsyncDisposable {
 
   #warn(message: string): void {
     this.#options.onWarning?.(message);
+  }
+
+  /** Keeps a result, forgetting the oldest beyond `maxResults`. */
+  #keep(result: CommitmentResult): void {
+    this.#results.delete(result.transactionUid);
+    this.#results.set(result.transactionUid, result);
+    const max = this.#options.maxResults ?? 10000;
+    for (const uid of this.#results.keys()) {
+      if (this.#results.size <= max) break;
+      this.#results.delete(uid);
+    }
   }
 
   /** Appends a line to the state file and flushes it, in order. */

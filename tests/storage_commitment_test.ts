@@ -515,3 +515,30 @@ Deno.test("storage commitment SCP proposes the SCP role on the association it op
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("storage commitment SCU keeps at most maxResults results, in memory and in its state file", async () => {
+  const dir = await Deno.makeTempDir();
+  const state = await Deno.makeTempDir();
+  try {
+    await using scp = new StorageScp({ hostname: HOST, port: 0, directory: dir, commitment: {} });
+    const refs = [{ sopClassUid: CT, sopInstanceUid: "2.25.91" }];
+    let first: string, second: string;
+    {
+      await using scu = await StorageCommitmentScu.open({ stateDirectory: state, maxResults: 1 });
+      first = (await scu.commit(HOST, scp.port, refs, { timeout: 20_000 })).transactionUid;
+      second = (await scu.commit(HOST, scp.port, refs, { timeout: 20_000 })).transactionUid;
+      await assertRejects(scu.result(first), RangeError);
+    }
+    await using reopened = await StorageCommitmentScu.open({
+      stateDirectory: state,
+      maxResults: 1,
+    });
+    assertEquals((await reopened.result(second)).transactionUid, second);
+    await assertRejects(reopened.result(first), RangeError);
+    const lines = (await Deno.readTextFile(`${state}/storage-commitment.jsonl`)).trim().split("\n");
+    assertEquals(lines.length, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(state, { recursive: true });
+  }
+});

@@ -169,6 +169,21 @@ type StateLine =
   | { readonly result: CommitmentResult }
   | { readonly abandoned: string };
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** Whether a parsed line of the state file has the shape this module writes. */
+function isStateLine(line: unknown): line is StateLine {
+  if (!isRecord(line)) return false;
+  const record = line["pending"] ?? line["result"];
+  if (isRecord(record)) {
+    const refs = "references" in record ? record["references"] : record["instances"];
+    return typeof record["transactionUid"] === "string" && Array.isArray(refs);
+  }
+  return typeof line["abandoned"] === "string";
+}
+
 /**
  * Storage Commitment Push Model SCU (PS3.4 J.3.2.1.2, J.3.3.1.3).
  *
@@ -252,11 +267,15 @@ export class StorageCommitmentScu implements AsyncDisposable {
       }
       for (const [i, raw] of text.split("\n").entries()) {
         if (raw.trim() === "") continue;
+        let line: unknown;
         try {
-          lines.push(JSON.parse(raw) as StateLine);
+          line = JSON.parse(raw);
         } catch {
           options.onWarning?.(`${path}:${i + 1}: not a JSON line, skipped`);
+          continue;
         }
+        if (isStateLine(line)) lines.push(line);
+        else options.onWarning?.(`${path}:${i + 1}: not a storage commitment record, skipped`);
       }
     }
     const scu = new StorageCommitmentScu(options, lines);

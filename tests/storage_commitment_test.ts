@@ -542,3 +542,33 @@ Deno.test("storage commitment SCU keeps at most maxResults results, in memory an
     await Deno.remove(state, { recursive: true });
   }
 });
+
+Deno.test("storage commitment SCU skips a state line cut short by a crash or of another shape, with a warning, and keeps the rest", async () => {
+  const state = await Deno.makeTempDir();
+  try {
+    const pending = {
+      transactionUid: "2.25.99",
+      references: [{ sopClassUid: CT, sopInstanceUid: "2.25.98" }],
+      calledAeTitle: "ANY-SCP",
+      hostname: HOST,
+      port: 104,
+      requestedAt: "2026-12-03T00:00:00.000Z",
+    };
+    await Deno.writeTextFile(
+      `${state}/storage-commitment.jsonl`,
+      `5\n${JSON.stringify({ pending })}\n{"result":{"transactionUid":"2.25.9`,
+    );
+    const warnings: string[] = [];
+    await using scu = await StorageCommitmentScu.open({
+      stateDirectory: state,
+      onWarning: (m) => warnings.push(m),
+    });
+    assertEquals(scu.pending(), [pending]);
+    assertEquals(warnings.map((w) => w.slice(w.lastIndexOf(".jsonl:"))), [
+      ".jsonl:1: not a storage commitment record, skipped",
+      ".jsonl:3: not a JSON line, skipped",
+    ]);
+  } finally {
+    await Deno.remove(state, { recursive: true });
+  }
+});

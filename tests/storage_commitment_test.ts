@@ -343,6 +343,20 @@ Deno.test("storage commitment SCP: bad N-ACTIONs get their PS3.7 statuses; a reu
       STATUS.NO_SUCH_ARGUMENT,
     );
     assertEquals((await action(1, request, "2.25.5")).status, STATUS.NO_SUCH_SOP_INSTANCE);
+    const empty = new Dataset().set(Tag.TransactionUID, "2.25.4243").set(
+      Tag.ReferencedSOPSequence,
+      [],
+    );
+    assertEquals((await action(1, empty)).status, STATUS.INVALID_ARGUMENT_VALUE);
+    const noUids = new Dataset()
+      .set(Tag.TransactionUID, "2.25.4244")
+      .set(Tag.ReferencedSOPSequence, [new Dataset().set(Tag.ReferencedSOPClassUID, CT)]);
+    assertEquals((await action(1, noUids)).status, STATUS.INVALID_ARGUMENT_VALUE);
+    const notUid = encodeCommitmentRequest({
+      transactionUid: "not a uid",
+      references: [{ sopClassUid: CT, sopInstanceUid: "2.25.41" }],
+    });
+    assertEquals((await action(1, notUid)).status, STATUS.INVALID_ARGUMENT_VALUE);
     assertEquals(reports.length, 0);
     const first = new Promise<void>((resolve) => arrived.push(resolve));
     assertEquals((await action(1, request)).status, STATUS.SUCCESS);

@@ -2,7 +2,9 @@
  * `dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...]`: a
  * Query/Retrieve SCP over a folder. It indexes what is already in the folder
  * (with a progress bar), accepts C-STORE into it, and logs one line per
- * association.
+ * association. With `--commit` it serves Storage Commitment for what it
+ * indexes, reporting to the `--dest` addresses when the requesting
+ * association is gone.
  *
  * @module
  */

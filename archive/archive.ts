@@ -488,6 +488,26 @@ export class Archive implements Disposable {
     return ds;
   }
 
+  /**
+   * The instance indexed under a SOP Instance UID, if any (e.g. for Storage
+   * Commitment, PS3.4 J.3.2.1.3).
+   */
+  instance(sopInstanceUid: string): ArchivedInstance | undefined {
+    const r = this.#statement(
+      `SELECT i.sop_uid, i.sop_class, i.transfer_syntax, i.path, st.study_uid, se.series_uid
+       FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk
+       WHERE i.sop_uid = ?`,
+    ).get(sopInstanceUid) as Row | undefined;
+    return r === undefined ? undefined : {
+      sopInstanceUid: String(r["sop_uid"]),
+      sopClassUid: String(r["sop_class"]),
+      transferSyntax: String(r["transfer_syntax"]),
+      path: String(r["path"]),
+      studyInstanceUid: String(r["study_uid"]),
+      seriesInstanceUid: String(r["series_uid"]),
+    };
+  }
+
   /** The instances under a record of a level (for C-MOVE and C-GET), in a stable order. */
   instances(level: QueryLevel, key: number): ArchivedInstance[] {
     const filter = {

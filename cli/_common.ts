@@ -7,8 +7,13 @@ import {
   type AssociationRequestInfo,
 } from "../association/mod.ts";
 import { USER_IDENTITY_TYPE } from "../pdu/mod.ts";
-import type { Durability, ServiceProviderOptions } from "../scp/mod.ts";
-import { DEFAULT_PORT, UserDirectory, UsersFileError } from "../service/mod.ts";
+import type { Durability, MoveDestination, ServiceProviderOptions } from "../scp/mod.ts";
+import {
+  type CommitmentServiceOptions,
+  DEFAULT_PORT,
+  UserDirectory,
+  UsersFileError,
+} from "../service/mod.ts";
 import type { ScuOptions } from "../scu/mod.ts";
 import { type OptionTable, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";
@@ -523,5 +528,42 @@ export function serverOptions(
     ...serverLimits(values),
     ...serverUsers(values),
     ...serverTls(values),
+  };
+}
+
+/** Parses `NAME=HOST:PORT` (`--dest`). */
+export function parseDestination(text: string): [string, MoveDestination] {
+  const m = /^([^=]{1,16})=(.+):(\d+)$/.exec(text);
+  if (!m) throw new UsageError(`--dest must be NAME=HOST:PORT, not "${text}"`);
+  return [m[1]!, { hostname: m[2]!, port: Number(m[3]) }];
+}
+
+/** `--commit` of the server commands: serve Storage Commitment with the `--dest` AE table. */
+export const COMMIT_OPTION = {
+  commit: {
+    type: "boolean",
+    default: false,
+    description:
+      "serve Storage Commitment Push Model (PS3.4 Annex J); reports that cannot go on the requesting association go to the requestor's --dest address",
+  },
+} as const satisfies OptionTable;
+
+/** The `commitment` option of a server from `--commit` and the `--dest` table. */
+export function commitmentOptions(
+  commit: boolean,
+  destinations: Readonly<Record<string, MoveDestination>>,
+): { commitment?: CommitmentServiceOptions } {
+  if (!commit) return {};
+  return {
+    commitment: {
+      requestors: destinations,
+      onWarning: (m) => console.error(`warning: ${m}`),
+      onReport: (d) =>
+        console.log(
+          `storage commitment ${d.report.transactionUid} for ${d.requestor}: ${d.report.committed.length} committed, ${d.report.failed.length} failed, ${
+            d.via === "undelivered" ? "report undelivered" : `reported on ${d.via}`
+          }`,
+        ),
+    },
   };
 }

@@ -10,11 +10,12 @@
  * deno task dcm dicomdir create OUT FILE_OR_DIR... [--fileset-id ID] [--add]  # dcmgpdir/dcmmkdir
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
  * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
- * deno task dcm storescp --dir OUT [--port P]   # storescp, on port 11112 by default
+ * deno task dcm storescp --dir OUT [--port P] [--commit --dest NAME=HOST:PORT ...]  # storescp
  * deno task dcm find HOST PORT --call AE -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
- * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...]
+ * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...] [--commit]
+ * deno task dcm commit HOST PORT FILE_OR_DIR... [--port P] [--json]  # storage commitment SCU
  * deno task dcm --version
  * ```
  *
@@ -44,6 +45,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   move: async () => (await import("./query.ts")).move,
   get: async () => (await import("./query.ts")).get,
   qrscp: async () => (await import("./qrscp.ts")).qrscp,
+  commit: async () => (await import("./commit.ts")).commit,
   passwd: async () => (await import("./passwd.ts")).passwd,
 };
 

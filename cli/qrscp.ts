@@ -3,15 +3,21 @@
  * Query/Retrieve SCP over a folder. It indexes what is already in the folder
  * (with a progress bar; a File-set's DICOMDIR is read for the files it
  * references), accepts C-STORE into it, and logs one line per association.
+ * With `--commit` it serves Storage Commitment for what it indexes,
+ * reporting to the `--dest` addresses when the requesting association is
+ * gone.
  *
  * @module
  */
 import { Archive } from "../archive/mod.ts";
-import { indexFolder, type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
+import { indexFolder, QueryRetrieveScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
-import { defineCommand, UsageError } from "./_args.ts";
+import { defineCommand } from "./_args.ts";
 import {
+  COMMIT_OPTION,
+  commitmentOptions,
   NETWORK_OPTIONS,
+  parseDestination,
   SERVER_OPTIONS,
   serverOptions,
   serverPortAndDir,
@@ -20,12 +26,7 @@ import {
 } from "./_common.ts";
 import { Progress } from "./_progress.ts";
 
-/** Parses `NAME=HOST:PORT`. */
-export function parseDestination(text: string): [string, MoveDestination] {
-  const m = /^([^=]{1,16})=(.+):(\d+)$/.exec(text);
-  if (!m) throw new UsageError(`--dest must be NAME=HOST:PORT, not "${text}"`);
-  return [m[1]!, { hostname: m[2]!, port: Number(m[3]) }];
-}
+export { parseDestination } from "./_common.ts";
 
 async function countFiles(dir: string): Promise<number> {
   let n = 0;
@@ -56,8 +57,10 @@ export const qrscp = defineCommand({
       multiple: true,
       default: [],
       value: "NAME=HOST:PORT",
-      description: "a C-MOVE destination AE title and its address (repeatable)",
+      description:
+        "a C-MOVE destination (and, with --commit, storage commitment requestor) AE title and its address (repeatable)",
     },
+    ...COMMIT_OPTION,
     db: {
       type: "string",
       default: ":memory:",
@@ -101,6 +104,7 @@ export const qrscp = defineCommand({
     directory: dir,
     destinations,
     transferSyntaxes,
+    ...commitmentOptions(values.commit, destinations),
     ...serving,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;

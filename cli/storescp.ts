@@ -3,6 +3,9 @@
  * stored object, until interrupted (SIGINT, SIGTERM), like DCMTK's storescp.
  * Each file is flushed to the disk before its success is answered unless
  * `--fsync` says otherwise (`deferred`: in the background, and at the end).
+ * With `--commit` it serves Storage Commitment too, for what is in the
+ * folder, reporting to the `--dest NAME=HOST:PORT` addresses when the
+ * requesting association is gone.
  *
  * @module
  */
@@ -10,8 +13,11 @@ import { StorageScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand } from "./_args.ts";
 import {
+  COMMIT_OPTION,
+  commitmentOptions,
   durabilityOf,
   NETWORK_OPTIONS,
+  parseDestination,
   SERVER_OPTIONS,
   serverOptions,
   serverPortAndDir,
@@ -38,6 +44,14 @@ export const storescp = defineCommand({
       value: "each|deferred|off",
       description: "flush each file before answering, in the background, or never",
     },
+    ...COMMIT_OPTION,
+    dest: {
+      type: "string",
+      multiple: true,
+      default: [],
+      value: "NAME=HOST:PORT",
+      description: "a storage commitment requestor's AE title and its address (repeatable)",
+    },
     ...acceptOption("all", "accepted"),
     ...NETWORK_OPTIONS,
   },
@@ -55,6 +69,7 @@ export const storescp = defineCommand({
     durable,
     transferSyntaxes,
     ...serving,
+    ...commitmentOptions(values.commit, Object.fromEntries(values.dest.map(parseDestination))),
     onFileStored: (f) => {
       console.log(
         values.json

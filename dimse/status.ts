@@ -59,6 +59,16 @@ export const STATUS = {
   INVALID_SOP_INSTANCE: 0x0117,
   /** Resource limitation. */
   RESOURCE_LIMITATION: 0x0213,
+  /** No such event type (N-EVENT-REPORT, PS3.7 §10.1.1.1.8). */
+  NO_SUCH_EVENT_TYPE: 0x0113,
+  /** No such argument: a required argument, e.g. Storage Commitment's Transaction UID, is absent. */
+  NO_SUCH_ARGUMENT: 0x0114,
+  /** Invalid argument value, e.g. a Transaction UID the receiver does not know. */
+  INVALID_ARGUMENT_VALUE: 0x0115,
+  /** Class-instance conflict (PS3.7 C.5.x). */
+  CLASS_INSTANCE_CONFLICT: 0x0119,
+  /** No such action type (N-ACTION, PS3.7 §10.1.4.1.10). */
+  NO_SUCH_ACTION_TYPE: 0x0123,
 } as const;
 
 /** Categorises a status code per PS3.7 §C.1–C.5 and PS3.4. */

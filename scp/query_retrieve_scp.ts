@@ -13,7 +13,12 @@ import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
 import type { RequestHandlers } from "../dimse/mod.ts";
 import {
+  checkCommittedFile,
+  COMMITMENT_FAILURE_REASON,
+  CommitmentService,
+  type CommitmentServiceOptions,
   DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+  NService,
   ServiceProvider,
   type ServiceProviderOptions,
   type ServiceProviderShutdownOptions,
@@ -64,6 +69,14 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * @default {DEFAULT_STORAGE_TRANSFER_SYNTAXES}
    */
   transferSyntaxes?: readonly string[];
+  /**
+   * Serve Storage Commitment Push Model (PS3.4 Annex J) too: an instance
+   * is committed when the archive indexes it under the referenced SOP
+   * class and its file is there. The report goes on the requesting
+   * association while it is open, else to the requestor's address in
+   * `requestors`.
+   */
+  commitment?: CommitmentServiceOptions;
 }
 
 /** Transfer syntaxes of the Q/R contexts, most preferred first. */
@@ -88,6 +101,7 @@ const QUERY_TRANSFER_SYNTAXES: readonly string[] = [
  */
 export class QueryRetrieveScp extends ServiceProvider {
   readonly #storage: StoreService | undefined;
+  readonly #commitment: CommitmentService | undefined;
 
   /** Starts listening. */
   constructor(options: QueryRetrieveScpOptions) {
@@ -152,6 +166,14 @@ export class QueryRetrieveScp extends ServiceProvider {
       },
     });
     if (storage) handlers["C-STORE-RQ"] = storage.handler;
+    const commitment = options.commitment === undefined
+      ? undefined
+      : archiveCommitment(archive, options);
+    if (commitment) {
+      const n = new NService(commitment.sopClasses);
+      Object.assign(handlers, n.handlers);
+      supported.push(...n.supportedAbstractSyntaxes);
+    }
     super({
       supportedAbstractSyntaxes: supported,
       handlers,
@@ -163,6 +185,7 @@ export class QueryRetrieveScp extends ServiceProvider {
           : undefined,
     }, options);
     this.#storage = storage;
+    this.#commitment = commitment;
   }
 
   /**
@@ -174,7 +197,29 @@ export class QueryRetrieveScp extends ServiceProvider {
     try {
       return await super.shutdown(options);
     } finally {
+      await this.#commitment?.close();
       await this.#storage?.close();
     }
   }
+}
+
+/** The commitment unit of a QueryRetrieveScp: instances indexed in its archive, files present. */
+function archiveCommitment(archive: Archive, options: QueryRetrieveScpOptions): CommitmentService {
+  const storageClasses = new Set([...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES]);
+  return new CommitmentService(async (reference) => {
+    // PS3.3 C.14.1.1: 0122 for a class that is not a storage class.
+    if (!storageClasses.has(reference.sopClassUid)) {
+      return COMMITMENT_FAILURE_REASON.REFERENCED_SOP_CLASS_NOT_SUPPORTED;
+    }
+    const instance = archive.instance(reference.sopInstanceUid);
+    if (instance === undefined) return COMMITMENT_FAILURE_REASON.NO_SUCH_OBJECT_INSTANCE;
+    if (instance.sopClassUid !== reference.sopClassUid) {
+      return COMMITMENT_FAILURE_REASON.CLASS_INSTANCE_CONFLICT;
+    }
+    return await checkCommittedFile(instance.path, reference);
+  }, {
+    ...(options.aeTitle !== undefined ? { aeTitle: options.aeTitle } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...options.commitment,
+  });
 }

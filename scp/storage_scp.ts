@@ -7,7 +7,13 @@
  */
 import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES } from "../dictionary/mod.ts";
 import {
+  checkCommittedFile,
+  COMMITMENT_FAILURE_REASON,
+  CommitmentService,
+  type CommitmentServiceOptions,
   DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+  defaultFileName,
+  NService,
   ServiceProvider,
   type ServiceProviderOptions,
   type ServiceProviderShutdownOptions,
@@ -29,6 +35,16 @@ export interface StorageScpOptions extends ServiceProviderOptions, StoreTarget {
    * @default {DEFAULT_STORAGE_TRANSFER_SYNTAXES}
    */
   transferSyntaxes?: readonly string[];
+  /**
+   * Serve Storage Commitment Push Model (PS3.4 Annex J) too: an instance
+   * is committed when its file is in `directory` (under the name
+   * `fileName` gives for its SOP class and instance, with an empty
+   * transfer syntax) and its meta information names that class and
+   * instance. The report goes on the requesting association while it is
+   * open, else to the requestor's address in `requestors`. Needs
+   * `directory`.
+   */
+  commitment?: CommitmentServiceOptions;
 }
 
 /**
@@ -45,6 +61,7 @@ export interface StorageScpOptions extends ServiceProviderOptions, StoreTarget {
  */
 export class StorageScp extends ServiceProvider {
   readonly #storage: StoreService;
+  readonly #commitment: CommitmentService | undefined;
 
   /** Starts listening. */
   constructor(options: StorageScpOptions) {
@@ -53,14 +70,19 @@ export class StorageScp extends ServiceProvider {
     const sopClasses = options.sopClasses ??
       [...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES];
     const transferSyntaxes = options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES;
+    const commitment = options.commitment === undefined
+      ? undefined
+      : storageCommitment(options, new Set(sopClasses), storage);
+    const n = commitment ? new NService(commitment.sopClasses) : undefined;
     super({
-      supportedAbstractSyntaxes: sopClasses.map((abstractSyntax) => ({
-        abstractSyntax,
-        transferSyntaxes,
-      })),
-      handlers: { "C-STORE-RQ": storage.handler },
+      supportedAbstractSyntaxes: [
+        ...sopClasses.map((abstractSyntax) => ({ abstractSyntax, transferSyntaxes })),
+        ...n?.supportedAbstractSyntaxes ?? [],
+      ],
+      handlers: { ...n?.handlers, "C-STORE-RQ": storage.handler },
     }, options);
     this.#storage = storage;
+    this.#commitment = commitment;
   }
 
   /**
@@ -83,7 +105,37 @@ export class StorageScp extends ServiceProvider {
    */
   override async shutdown(options: ServiceProviderShutdownOptions = {}): Promise<number> {
     const aborted = await super.shutdown(options);
+    await this.#commitment?.close();
     await this.#storage.close();
     return aborted;
   }
+}
+
+/** The commitment unit of a StorageScp: files in its directory, of the classes it accepts. */
+function storageCommitment(
+  options: StorageScpOptions,
+  sopClasses: ReadonlySet<string>,
+  storage: StoreService,
+): CommitmentService {
+  const directory = options.directory;
+  if (directory === undefined || options.handleObject !== undefined) {
+    throw new TypeError("Storage commitment needs a StorageScp that writes files to a directory");
+  }
+  const fileName = options.fileName ?? defaultFileName;
+  const deferred = options.durable === "deferred";
+  return new CommitmentService(async (reference) => {
+    // PS3.3 C.14.1.1: 0122 for a class this SCP does not store.
+    if (!sopClasses.has(reference.sopClassUid)) {
+      return COMMITMENT_FAILURE_REASON.REFERENCED_SOP_CLASS_NOT_SUPPORTED;
+    }
+    // Deferred durability answers C-STORE before the file is in place:
+    // what was stored so far is flushed before it is looked for.
+    if (deferred) await storage.flush();
+    const name = fileName({ ...reference, transferSyntax: "" });
+    return await checkCommittedFile(`${directory}/${name}`, reference);
+  }, {
+    ...(options.aeTitle !== undefined ? { aeTitle: options.aeTitle } : {}),
+    ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    ...options.commitment,
+  });
 }

@@ -49,6 +49,7 @@ export {
   type StoreSource,
   type StoreSummary,
 } from "../service/mod.ts";
+export * from "./commitment_scu.ts";
 export * from "./echo.ts";
 export * from "./errors.ts";
 export * from "./retrieve_operation.ts";

@@ -49,3 +49,5 @@ export * from "./identifier.ts";
 export * from "./users.ts";
 export * from "./n_services.ts";
 export * from "./n_service.ts";
+export * from "./commitment.ts";
+export * from "./commitment_service.ts";

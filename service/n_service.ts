@@ -10,7 +10,7 @@
  */
 import { Uid } from "../dictionary/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
-import type { SupportedAbstractSyntax } from "../association/mod.ts";
+import type { Roles, SupportedAbstractSyntax } from "../association/mod.ts";
 import {
   type CommandFields,
   type DimseChannel,
@@ -78,6 +78,16 @@ export interface NServiceOptions {
    * @default {[Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian]}
    */
   transferSyntaxes?: readonly string[];
+  /**
+   * The roles an association-requestor may take for the registered SOP
+   * classes when it proposes SCP/SCU role selection (PS3.7 D.3.3.4). Set it
+   * where the requestor is the SOP class's SCP, e.g. `{ scu: true, scp: true }`
+   * on a Storage Commitment SCU's listener, which a Storage Commitment SCP
+   * calls proposing the SCP role to send its N-EVENT-REPORT (PS3.4
+   * J.3.3.1.3). Without it role selection is not answered and the default
+   * roles apply.
+   */
+  requestorRoles?: Roles;
 }
 
 const N_REQUEST_TYPES: readonly NRequestType[] = [
@@ -156,6 +166,7 @@ export class NService implements ServiceDefinition {
     this.supportedAbstractSyntaxes = [...this.#classes.keys()].map((abstractSyntax) => ({
       abstractSyntax,
       transferSyntaxes: [...transferSyntaxes],
+      ...(options.requestorRoles ? { requestorRoles: options.requestorRoles } : {}),
     }));
     const handlers: { [T in NRequestType]?: RequestHandler<T> } = {};
     for (const type of N_REQUEST_TYPES) {
@@ -198,12 +209,16 @@ export class NService implements ServiceDefinition {
       });
     } catch (e) {
       return context.respond({
+        affectedSopClassUid: sopClassUid,
         status: STATUS.PROCESSING_FAILURE,
         errorComment: String(e instanceof Error ? e.message : e).slice(0, 64),
       });
     }
     const instance = response.affectedSopInstanceUid ?? sopInstanceUid;
     await context.respond({
+      // U(=) in every N response (PS3.7 Tables 10.3-2 to 10.3-12); DCMTK-based
+      // peers, Orthanc's Storage Commitment SCU among them, require it.
+      affectedSopClassUid: sopClassUid,
       status: response.status,
       ...(instance !== undefined ? { affectedSopInstanceUid: instance } : {}),
       ...(command.actionTypeId !== undefined ? { actionTypeId: command.actionTypeId } : {}),

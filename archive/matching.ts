@@ -248,7 +248,8 @@ function dateTimeRange(date: string, time: string): { start?: string; end?: stri
   const t = parseRangeChecked(time.includes("-") ? time : `${time}-${time}`, "TM");
   const out: { start?: string; end?: string } = {};
   if (d.start !== undefined) {
-    out.start = normalDate(d.start) + (t.start !== undefined ? normalTime(t.start, false) : "000000.000000");
+    out.start = normalDate(d.start) +
+      (t.start !== undefined ? normalTime(t.start, false) : "000000.000000");
   }
   if (d.end !== undefined) {
     out.end = normalDate(d.end) + (t.end !== undefined ? normalTime(t.end, true) : "235959.999999");

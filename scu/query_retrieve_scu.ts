@@ -8,8 +8,8 @@
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
 import {
-  findSopClassOf,
   type FindModel,
+  findSopClassOf,
   Identifier,
   QUERY_MODELS,
   WORKLIST_MODELS,

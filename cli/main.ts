@@ -14,6 +14,8 @@
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
  * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...]
+ * deno task dcm mwl HOST PORT --call AE -k "ScheduledProcedureStepSequence[0].Modality=MR" [--json]
+ * deno task dcm mwlscp --dir WORKLIST_DIR [--port P] [--aet AE]  # wlmscpfs
  * deno task dcm --version
  * ```
  *
@@ -43,6 +45,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   move: async () => (await import("./query.ts")).move,
   get: async () => (await import("./query.ts")).get,
   qrscp: async () => (await import("./qrscp.ts")).qrscp,
+  mwl: async () => (await import("./mwl.ts")).mwl,
+  mwlscp: async () => (await import("./mwlscp.ts")).mwlscp,
   passwd: async () => (await import("./passwd.ts")).passwd,
 };
 

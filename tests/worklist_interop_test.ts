@@ -1,0 +1,204 @@
+/**
+ * Modality Worklist interoperability with DCMTK (issue 14): DCMTK's sample
+ * worklist (/usr/share/doc/dcmtk/examples/wlistdb, dump files made into
+ * worklist files with dump2dcm at test time) served by wlmscpfs and by our
+ * WorklistScp; for each query (sequence matching inside the Scheduled
+ * Procedure Step, wildcards, multi-valued AE titles, date ranges, date and
+ * time ranges combined) `find()` and `dcm mwl --json` against wlmscpfs return
+ * the items `findscu -W` returns, and `findscu -W` against WorklistScp
+ * returns the same items as against wlmscpfs.
+ *
+ * Skipped without DCMTK; required in CI.
+ */
+import { type Dataset, fromDicomJson, type JsonDataset } from "../dataset/mod.ts";
+import { Tag } from "../dictionary/mod.ts";
+import { WorklistScp } from "../scp/mod.ts";
+import { QueryRetrieveScu } from "../scu/mod.ts";
+import { identifierOf } from "../cli/_keys.ts";
+import { assert, assertEquals } from "./_assert.ts";
+import { dcmtkIgnore } from "./_peers.ts";
+import { findscu, HOST } from "./_qr_fixtures.ts";
+import { DcmtkServer } from "./_storage_corpus.ts";
+import { dcm } from "./_cli.ts";
+
+/** DCMTK's sample worklist: one dump per item, in a folder named as its AE title. */
+const SAMPLES = "/usr/share/doc/dcmtk/examples/wlistdb/OFFIS";
+const AE = "OFFIS";
+
+function samplesMissing(): boolean {
+  for (const tool of ["dump2dcm", "wlmscpfs", "findscu"]) if (dcmtkIgnore(tool)) return true;
+  try {
+    Deno.statSync(SAMPLES);
+    return false;
+  } catch {
+    if (Deno.env.get("CI") === "true") throw new Error(`CI=true but ${SAMPLES} is missing`);
+    console.warn(`skipping: DCMTK's sample worklist ${SAMPLES} is not installed`);
+    return true;
+  }
+}
+
+const ignore = samplesMissing();
+
+/** The sample worklist made into `*.wl` files (with wlmscpfs's lockfile) under `root/OFFIS`. */
+async function sampleWorklist(root: string): Promise<void> {
+  await Deno.mkdir(`${root}/${AE}`);
+  for await (const entry of Deno.readDir(SAMPLES)) {
+    if (!entry.name.endsWith(".dump")) continue;
+    const out = await new Deno.Command("dump2dcm", {
+      args: [
+        "-q",
+        `${SAMPLES}/${entry.name}`,
+        `${root}/${AE}/${entry.name.replace(/dump$/, "wl")}`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`dump2dcm: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  await Deno.writeFile(`${root}/${AE}/lockfile`, new Uint8Array(0));
+}
+
+/** The return keys every query asks for, findscu's syntax. */
+const RETURN_KEYS = [
+  "AccessionNumber",
+  "PatientName",
+  "PatientID",
+  "ScheduledProcedureStepSequence[0].Modality",
+  "ScheduledProcedureStepSequence[0].ScheduledStationAETitle",
+  "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate",
+  "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartTime",
+  "ScheduledProcedureStepSequence[0].ScheduledProcedureStepID",
+];
+
+/** Matching keys and the accession numbers DCMTK's sample worklist answers them with. */
+const CASES: { keys: string[]; accessions: string[] }[] = [
+  {
+    keys: [],
+    accessions: [
+      "00000",
+      "00001",
+      "00002",
+      "00003",
+      "00004",
+      "00005",
+      "00006",
+      "00007",
+      "00008",
+      "00009",
+    ],
+  },
+  {
+    keys: ["ScheduledProcedureStepSequence[0].Modality=CT"],
+    accessions: ["00002", "00006", "00008", "00009"],
+  },
+  { keys: ["PatientName=HAYDN*"], accessions: ["00004", "00005", "00006"] },
+  // A multi-valued AE title matches when any of its values does.
+  {
+    keys: ["ScheduledProcedureStepSequence[0].ScheduledStationAETitle=NN77"],
+    accessions: ["00003", "00008"],
+  },
+  {
+    keys: ["ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate=19960101-19960430"],
+    accessions: ["00002", "00003", "00004", "00008"],
+  },
+  // Date and time as one range (PS3.4 C.2.2.2.5): 3 January 14:00 to 6 April 16:00.
+  {
+    keys: [
+      "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate=19960103-19960406",
+      "ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartTime=1400-1600",
+    ],
+    accessions: ["00003", "00004"],
+  },
+  {
+    keys: ["PatientID=AV35674", "ScheduledProcedureStepSequence[0].Modality=MR"],
+    accessions: ["00000"],
+  },
+];
+
+/** The keys of a query: the matching keys, then the return keys they do not name. */
+function keysOf(matching: readonly string[]): string[] {
+  const named = new Set(matching.map((k) => k.split("=")[0]));
+  return [...matching, ...RETURN_KEYS.filter((k) => !named.has(k))];
+}
+
+/** An item by its key attributes, one line: what the comparison is made on. */
+function signature(ds: Dataset): string {
+  const step = ds.items(Tag.ScheduledProcedureStepSequence)[0];
+  const of = (d: Dataset | undefined, tag: number) => d?.strings(tag).join("\\") ?? "-";
+  return [
+    of(ds, Tag.AccessionNumber),
+    of(ds, Tag.PatientName),
+    of(ds, Tag.PatientID),
+    of(step, Tag.Modality),
+    of(step, Tag.ScheduledStationAETitle),
+    of(step, Tag.ScheduledProcedureStepStartDate),
+    of(step, Tag.ScheduledProcedureStepStartTime),
+    of(step, Tag.ScheduledProcedureStepID),
+  ].join(" | ");
+}
+
+const sorted = (items: readonly Dataset[]) => items.map(signature).sort();
+
+Deno.test({
+  name:
+    "worklist: find(), dcm mwl and findscu -W agree against wlmscpfs, and findscu -W gets the same from WorklistScp",
+  ignore,
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "worklist_interop_" });
+    try {
+      await sampleWorklist(root);
+      await using wlmscpfs = await DcmtkServer.start(
+        "wlmscpfs",
+        (port) => ["-dfp", root, String(port)],
+      );
+      const warnings: string[] = [];
+      await using ours = new WorklistScp({
+        hostname: HOST,
+        port: 0,
+        aeTitle: AE,
+        directory: root,
+        onWarning: (m) => warnings.push(m),
+      });
+      await using scu = new QueryRetrieveScu(HOST, wlmscpfs.port, { calledAeTitle: AE });
+      for (const c of CASES) {
+        const keys = keysOf(c.keys);
+        const dcmtk = await findscu(wlmscpfs.port, AE, keys, ["-W"]);
+        assertEquals(dcmtk.code, 0, dcmtk.log);
+        const expected = sorted(dcmtk.identifiers);
+        // The sample worklist's answer, as documented above.
+        assertEquals(
+          dcmtk.identifiers.map((d) => d.string(Tag.AccessionNumber)).sort(),
+          c.accessions,
+          c.keys.join(" "),
+        );
+        // (a) our SCU against wlmscpfs.
+        const found = await Array.fromAsync(scu.find(identifierOf("MODALITY_WORKLIST", keys)));
+        assertEquals(sorted(found), expected, `find() ${c.keys.join(" ")}`);
+        // (b) findscu -W against our SCP over the same files.
+        const back = await findscu(ours.port, AE, keys, ["-W"]);
+        assertEquals(back.code, 0, back.log);
+        assertEquals(sorted(back.identifiers), expected, `WorklistScp ${c.keys.join(" ")}`);
+      }
+      // dcm mwl --json, one DICOM JSON object a line.
+      const cli = await dcm(
+        "mwl",
+        HOST,
+        String(wlmscpfs.port),
+        "--call",
+        AE,
+        "--json",
+        ...keysOf(CASES[1]!.keys).flatMap((k) => ["-k", k]),
+      );
+      assertEquals(cli.code, 0, cli.stderr);
+      const lines = cli.stdout.trim().split("\n").map((l) =>
+        fromDicomJson(JSON.parse(l) as JsonDataset)
+      );
+      const reference = await findscu(wlmscpfs.port, AE, keysOf(CASES[1]!.keys), ["-W"]);
+      assertEquals(sorted(lines), sorted(reference.identifiers));
+      // The lockfile is no worklist file: nothing was skipped.
+      assert(warnings.length === 0, warnings.join("\n"));
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});

@@ -160,12 +160,14 @@ Deno.test("WorklistService alone answers from a callback's async iterable, match
 });
 
 Deno.test("WorklistScp stops at C-CANCEL with FE00 and the association goes on", async () => {
-  let produced = 0;
+  let produced = 0, associations = 0;
   await using scp = new WorklistScp({
     hostname: HOST,
     port: 0,
-    items: function* (_query, info) {
-      for (let i = 0; i < 10_000 && !info.signal.aborted; i++) {
+    onAssociation: () => void associations++,
+    // A source that does not look at the signal: the service stops reading it.
+    items: function* () {
+      for (let i = 0; i < 10_000; i++) {
         produced++;
         yield wlItem(`P${i}`, "MR", "MR1");
       }
@@ -182,6 +184,8 @@ Deno.test("WorklistScp stops at C-CANCEL with FE00 and the association goes on",
     if (again.length === 2) break;
   }
   assertEquals(again.length, 2);
+  // Not aborted after draining a flood of matches: one association served both.
+  assertEquals(associations, 1);
 });
 
 Deno.test("WorklistScp: a sequence key of two items is A900, a malformed date C000, an oversized identifier A700; it goes on serving", async () => {

@@ -11,7 +11,7 @@ import { QueryRetrieveScu } from "../scu/mod.ts";
 import { defineCommand } from "./_args.ts";
 import { clientOptions, hostPort, NETWORK_OPTIONS, PEER_OPTIONS } from "./_common.ts";
 import { identifierOf } from "./_keys.ts";
-import { maxResultsOf, printMatches } from "./query.ts";
+import { KEY_OPTION, MAX_RESULTS_OPTION, maxResultsOf, printMatches } from "./query.ts";
 
 /** The keys asked for when no `-k` is given: who, what, where and when. */
 const DEFAULT_KEYS: readonly string[] = [
@@ -42,20 +42,8 @@ export const mwl = defineCommand({
   positionals: [2, 2],
   options: {
     ...PEER_OPTIONS,
-    key: {
-      type: "string",
-      short: "k",
-      multiple: true,
-      default: [],
-      value: "KEY[=VALUE]",
-      description:
-        "a key to match (Keyword=value) or to return (Keyword); paths into items as Sequence[0].Keyword",
-    },
-    "max-results": {
-      type: "string",
-      value: "N",
-      description: "cancel the query (C-CANCEL) and fail after N matches (default: no limit)",
-    },
+    ...KEY_OPTION,
+    ...MAX_RESULTS_OPTION,
     ...NETWORK_OPTIONS,
   },
   notes: [

@@ -20,7 +20,7 @@ import {
 import { keywordOf, Tag } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
-import { defineCommand, UsageError, type Values } from "./_args.ts";
+import { defineCommand, type OptionTable, UsageError, type Values } from "./_args.ts";
 import {
   clientOptions,
   durabilityOf,
@@ -32,15 +32,8 @@ import {
 import { identifierOf, modelOf } from "./_keys.ts";
 import { Progress } from "./_progress.ts";
 
-/** The options find, move and get share. */
-const QUERY_OPTIONS = {
-  ...PEER_OPTIONS,
-  model: {
-    type: "string",
-    default: "study",
-    value: "study|patient|psonly",
-    description: "the information model: Study Root, Patient Root, Patient/Study Only",
-  },
+/** `-k`, which find, move, get and mwl share. */
+export const KEY_OPTION = {
   key: {
     type: "string",
     short: "k",
@@ -50,6 +43,27 @@ const QUERY_OPTIONS = {
     description:
       "a key to match (Keyword=value) or to return (Keyword); tags as (gggg,eeee); paths into items as Sequence[0].Keyword",
   },
+} as const satisfies OptionTable;
+
+/** `--max-results`, which find and mwl share. */
+export const MAX_RESULTS_OPTION = {
+  "max-results": {
+    type: "string",
+    value: "N",
+    description: "cancel the query (C-CANCEL) and fail after N matches (default: no limit)",
+  },
+} as const satisfies OptionTable;
+
+/** The options find, move and get share. */
+const QUERY_OPTIONS = {
+  ...PEER_OPTIONS,
+  model: {
+    type: "string",
+    default: "study",
+    value: "study|patient|psonly",
+    description: "the information model: Study Root, Patient Root, Patient/Study Only",
+  },
+  ...KEY_OPTION,
   relational: {
     type: "boolean",
     default: false,
@@ -80,11 +94,7 @@ function setup(values: Values<typeof FIND_OPTIONS>, positionals: string[]) {
 /** `dcm find`'s own options, then those it shares. */
 const FIND_ONLY_OPTIONS = {
   ...QUERY_OPTIONS,
-  "max-results": {
-    type: "string",
-    value: "N",
-    description: "cancel the query (C-CANCEL) and fail after N matches (default: no limit)",
-  },
+  ...MAX_RESULTS_OPTION,
   ...NETWORK_OPTIONS,
 } as const;
 

@@ -336,9 +336,9 @@ function copyOf(ds: Dataset): Dataset {
 /**
  * The response identifier of a match, built from the query's keys (PS3.4
  * §K.6.1.2.2, §C.2.2.2.6): each key with the record's value, zero length when
- * the record has none; a sequence key with an item returns each of the
- * record's items reduced to the keys of that item (recursively), one with no
- * item the record's whole sequence. The record's Specific Character Set goes
+ * the record has none; a sequence key with an item of keys returns each of
+ * the record's items reduced to those keys (recursively), one with no item
+ * or an empty one the record's whole sequence. The record's Specific Character Set goes
  * with the values it decodes. Group length elements are left out. The
  * record is not changed.
  *
@@ -363,9 +363,12 @@ export function returnKeys(query: Dataset, record: Dataset): Dataset {
     if (key.kind === "sequence") {
       const pattern = key.items[0];
       const items = record.items(key.tag);
+      // No item, or one empty item: the whole sequence (universal, as DCMTK's
+      // wlmscpfs expands it); otherwise each item reduced to the item's keys.
+      const whole = pattern === undefined || pattern.size === 0;
       out.set(
         key.tag,
-        pattern === undefined ? items.map(copyOf) : items.map((item) => returnKeys(pattern, item)),
+        whole ? items.map(copyOf) : items.map((item) => returnKeys(pattern, item)),
         "SQ",
       );
       continue;

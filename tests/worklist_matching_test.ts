@@ -132,14 +132,19 @@ Deno.test("worklist return keys: each requested attribute with the item's value,
   assertEquals(out.string(Tag.SpecificCharacterSet), "ISO_IR 100");
 });
 
-Deno.test("worklist return keys: a sequence key with no item returns the whole sequence; one the item lacks comes back empty", () => {
+Deno.test("worklist return keys: a sequence key with no item, or one empty item, returns the whole sequence; one the item lacks comes back empty", () => {
+  for (const key of [[], [new Dataset()]]) {
+    // DCMTK's sample query wlistqry1 asks for the step with one empty item.
+    const out = returnKeys(new Dataset().set(Tag.ScheduledProcedureStepSequence, key), item());
+    const step = out.items(Tag.ScheduledProcedureStepSequence)[0]!;
+    assertEquals(step.string(Tag.ScheduledProcedureStepID), "SPD3445");
+    assertEquals(step.string(Tag.ScheduledPerformingPhysicianName), "JOHNSON");
+    assertEquals(step.strings(Tag.ScheduledStationAETitle), ["AA32", "AA33"]);
+  }
   const q = new Dataset()
     .set(Tag.ScheduledProcedureStepSequence, [])
     .set(Tag.ReferencedStudySequence, []);
   const out = returnKeys(q, item());
-  const step = out.items(Tag.ScheduledProcedureStepSequence)[0]!;
-  assertEquals(step.string(Tag.ScheduledProcedureStepID), "SPD3445");
-  assertEquals(step.string(Tag.ScheduledPerformingPhysicianName), "JOHNSON");
   assert(out.has(Tag.ReferencedStudySequence));
   assertEquals(out.items(Tag.ReferencedStudySequence), []);
 });

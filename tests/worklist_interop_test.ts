@@ -10,7 +10,13 @@
  *
  * Skipped without DCMTK; required in CI.
  */
-import { type Dataset, fromDicomJson, type JsonDataset } from "../dataset/mod.ts";
+import {
+  type Dataset,
+  decodePart10,
+  fromDicomJson,
+  Identifier,
+  type JsonDataset,
+} from "../dataset/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 import { WorklistScp } from "../scp/mod.ts";
 import { QueryRetrieveScu } from "../scu/mod.ts";
@@ -23,12 +29,15 @@ import { dcm } from "./_cli.ts";
 
 /** DCMTK's sample worklist: one dump per item, in a folder named as its AE title. */
 const SAMPLES = "/usr/share/doc/dcmtk/examples/wlistdb/OFFIS";
+/** DCMTK's sample worklist queries, dumps too. */
+const QUERIES = "/usr/share/doc/dcmtk/examples/wlistqry";
 const AE = "OFFIS";
 
 function samplesMissing(): boolean {
   for (const tool of ["dump2dcm", "wlmscpfs", "findscu"]) if (dcmtkIgnore(tool)) return true;
   try {
     Deno.statSync(SAMPLES);
+    Deno.statSync(QUERIES);
     return false;
   } catch {
     if (Deno.env.get("CI") === "true") throw new Error(`CI=true but ${SAMPLES} is missing`);
@@ -39,22 +48,27 @@ function samplesMissing(): boolean {
 
 const ignore = samplesMissing();
 
-/** The sample worklist made into `*.wl` files (with wlmscpfs's lockfile) under `root/OFFIS`. */
-async function sampleWorklist(root: string): Promise<void> {
-  await Deno.mkdir(`${root}/${AE}`);
-  for await (const entry of Deno.readDir(SAMPLES)) {
+/** Each dump of `from` made into a DICOM file `<name>.<ext>` in `to` with dump2dcm; their paths. */
+async function dumpsToFiles(from: string, to: string, ext: string): Promise<string[]> {
+  await Deno.mkdir(to, { recursive: true });
+  const made: string[] = [];
+  for await (const entry of Deno.readDir(from)) {
     if (!entry.name.endsWith(".dump")) continue;
+    const path = `${to}/${entry.name.replace(/dump$/, ext)}`;
     const out = await new Deno.Command("dump2dcm", {
-      args: [
-        "-q",
-        `${SAMPLES}/${entry.name}`,
-        `${root}/${AE}/${entry.name.replace(/dump$/, "wl")}`,
-      ],
+      args: ["-q", `${from}/${entry.name}`, path],
       stdout: "piped",
       stderr: "piped",
     }).output();
     if (!out.success) throw new Error(`dump2dcm: ${new TextDecoder().decode(out.stderr)}`);
+    made.push(path);
   }
+  return made.sort();
+}
+
+/** The sample worklist made into `*.wl` files (with wlmscpfs's lockfile) under `root/OFFIS`. */
+async function sampleWorklist(root: string): Promise<void> {
+  await dumpsToFiles(SAMPLES, `${root}/${AE}`, "wl");
   await Deno.writeFile(`${root}/${AE}/lockfile`, new Uint8Array(0));
 }
 
@@ -197,6 +211,67 @@ Deno.test({
       assertEquals(sorted(lines), sorted(reference.identifiers));
       // The lockfile is no worklist file: nothing was skipped.
       assert(warnings.length === 0, warnings.join("\n"));
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+/**
+ * A response by the values of what the query names: its top-level keys
+ * (sequences left out), and the keys of its sequences' items in the
+ * response's first item. What DCMTK adds or leaves out beyond that (it
+ * expands an empty Scheduled Procedure Step item to its own list of keys and
+ * drops a requested sequence the item lacks) is not compared.
+ */
+function signatureFor(query: Dataset, ds: Dataset): string {
+  const parts: string[] = [];
+  for (const key of query) {
+    if (key.tag === Tag.SpecificCharacterSet) continue;
+    if (key.kind !== "sequence") {
+      parts.push(ds.strings(key.tag).join("\\"));
+      continue;
+    }
+    const first = ds.items(key.tag)[0];
+    for (const sub of key.items[0] ?? []) {
+      if (sub.kind !== "sequence") parts.push(first?.strings(sub.tag).join("\\") ?? "-");
+    }
+  }
+  return parts.join(" | ");
+}
+
+Deno.test({
+  name:
+    "worklist: DCMTK's sample queries (wlistqry) get the same items from WorklistScp as from wlmscpfs, and find() gets them from wlmscpfs",
+  ignore,
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "worklist_queries_" });
+    try {
+      await sampleWorklist(root);
+      const queries = await dumpsToFiles(QUERIES, `${root}/queries`, "dcm");
+      assertEquals(queries.length, 13);
+      await using wlmscpfs = await DcmtkServer.start(
+        "wlmscpfs",
+        (port) => ["-dfp", root, String(port)],
+      );
+      await using ours = new WorklistScp({ hostname: HOST, port: 0, aeTitle: AE, directory: root });
+      await using scu = new QueryRetrieveScu(HOST, wlmscpfs.port, { calledAeTitle: AE });
+      let matched = 0;
+      for (const file of queries) {
+        const query = decodePart10(await Deno.readFile(file)).dataset;
+        const ofEach = (items: readonly Dataset[]) =>
+          items.map((d) => signatureFor(query, d)).sort();
+        const dcmtk = await findscu(wlmscpfs.port, AE, [], ["-W"], [file]);
+        assertEquals(dcmtk.code, 0, dcmtk.log);
+        const back = await findscu(ours.port, AE, [], ["-W"], [file]);
+        assertEquals(back.code, 0, back.log);
+        assertEquals(ofEach(back.identifiers), ofEach(dcmtk.identifiers), file);
+        const found = await Array.fromAsync(scu.find(Identifier.from("MODALITY_WORKLIST", query)));
+        assertEquals(ofEach(found), ofEach(dcmtk.identifiers), `find() ${file}`);
+        matched += dcmtk.identifiers.length;
+      }
+      // Not all empty: wlistqry0, 1, 3, 10 and 11 match all ten items, wlistqry5 six.
+      assertEquals(matched, 56);
     } finally {
       await Deno.remove(root, { recursive: true });
     }

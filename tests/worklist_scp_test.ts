@@ -244,3 +244,19 @@ Deno.test("WorklistScp accepts only the worklist SOP class: a Q/R find() is refu
   assert(e instanceof DimseStatusError, String(e));
   assertEquals(e.status, STATUS.SOP_CLASS_NOT_SUPPORTED);
 });
+
+Deno.test("WorklistScp matches text across character sets and answers in the item's (ISO_IR 100 item, ISO_IR 192 query)", async () => {
+  await using folder = await worklistFolder();
+  const latin1 = wlItem("P1", "MR", "MR1").set(Tag.PatientName, "Müller^Anna");
+  const bytes = wlFile(latin1);
+  // Stored as Latin-1: "ü" is the one byte FC.
+  assert(bytes.some((b, i) => b === 0x4d && bytes[i + 1] === 0xfc), "not Latin-1");
+  await Deno.writeFile(`${folder.path}/one.wl`, bytes);
+  await Deno.writeFile(`${folder.path}/two.wl`, wlFile(wlItem("P2", "MR", "MR1")));
+  await using scp = new WorklistScp({ hostname: HOST, port: 0, directory: folder.path });
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const q = query().set(Tag.SpecificCharacterSet, "ISO_IR 192").set(Tag.PatientName, "Mü*");
+  const found = await Array.fromAsync(scu.find(q));
+  assertEquals(found.map((m) => m.string(Tag.PatientName)), ["Müller^Anna"]);
+  assertEquals(found[0]!.string(Tag.SpecificCharacterSet), "ISO_IR 100");
+});

@@ -6,9 +6,13 @@
  * Procedure Step, wildcards, multi-valued AE titles, date ranges, date and
  * time ranges combined) `find()` and `dcm mwl --json` against wlmscpfs return
  * the items `findscu -W` returns, and `findscu -W` against WorklistScp
- * returns the same items as against wlmscpfs.
+ * returns the same items as against wlmscpfs; DCMTK's 13 sample queries
+ * (wlistqry) get the same items from both; and `find()` against Orthanc's
+ * Modality Worklists plugin returns what `findscu -W` does (Orthanc 1.10
+ * matches the start date and time separately, not as one range: the cases'
+ * documented answers are wlmscpfs's).
  *
- * Skipped without DCMTK; required in CI.
+ * Skipped without DCMTK (or Orthanc, for its test); required in CI.
  */
 import {
   type Dataset,
@@ -272,6 +276,67 @@ Deno.test({
       }
       // Not all empty: wlistqry0, 1, 3, 10 and 11 match all ten items, wlistqry5 six.
       assertEquals(matched, 56);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+/** Orthanc (Debian's orthanc) with its sample Modality Worklists plugin, if installed. */
+const ORTHANC = "/usr/sbin/Orthanc";
+const ORTHANC_WORKLISTS = "/usr/share/orthanc/plugins/libModalityWorklists.so";
+
+function orthancMissing(): boolean {
+  try {
+    Deno.statSync(ORTHANC);
+    Deno.statSync(ORTHANC_WORKLISTS);
+    return samplesMissing();
+  } catch {
+    if (Deno.env.get("CI") === "true") {
+      throw new Error(`CI=true but ${ORTHANC} or its worklist plugin is missing`);
+    }
+    console.warn(`skipping: Orthanc with ${ORTHANC_WORKLISTS} is not installed`);
+    return true;
+  }
+}
+
+Deno.test({
+  name: "worklist: find() against Orthanc's worklist plugin returns what findscu -W returns",
+  ignore: orthancMissing(),
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "worklist_orthanc_" });
+    try {
+      // Orthanc's plugin reads a flat folder of *.wl files.
+      await dumpsToFiles(SAMPLES, `${root}/wl`, "wl");
+      await Deno.mkdir(`${root}/db`);
+      const config = (port: number) => ({
+        Name: "MWLTEST",
+        StorageDirectory: `${root}/db`,
+        IndexDirectory: `${root}/db`,
+        DicomAet: "ORTHANC",
+        DicomPort: port,
+        HttpServerEnabled: false,
+        DicomCheckCalledAet: false,
+        DicomAlwaysAllowFind: true,
+        DicomAlwaysAllowFindWorklist: true,
+        Plugins: [ORTHANC_WORKLISTS],
+        Worklists: { Enable: true, Database: `${root}/wl` },
+      });
+      await using orthanc = await DcmtkServer.start(ORTHANC, (port) => {
+        Deno.writeTextFileSync(`${root}/orthanc.json`, JSON.stringify(config(port)));
+        return [`${root}/orthanc.json`];
+      });
+      await using scu = new QueryRetrieveScu(HOST, orthanc.port, { calledAeTitle: "ORTHANC" });
+      let matched = 0;
+      for (const c of CASES) {
+        const keys = keysOf(c.keys);
+        const reference = await findscu(orthanc.port, "ORTHANC", keys, ["-W"]);
+        assertEquals(reference.code, 0, reference.log);
+        const found = await Array.fromAsync(scu.find(identifierOf("MODALITY_WORKLIST", keys)));
+        assertEquals(sorted(found), sorted(reference.identifiers), `find() ${c.keys.join(" ")}`);
+        matched += found.length;
+      }
+      assert(matched > 20, `${matched} matches`);
     } finally {
       await Deno.remove(root, { recursive: true });
     }

@@ -35,9 +35,27 @@ export async function worklistFolder(directory: string, calledAeTitle: string): 
   return directory;
 }
 
+/** Files read at once ahead of the one being matched: the reads, not the matching, take the time. */
+const READ_AHEAD = 16;
+
+/** One worklist file's item, or why it cannot be read. */
+async function readWorklistFile(path: string): Promise<Dataset | Error> {
+  try {
+    const { size } = await Deno.stat(path);
+    if (size > MAX_WORKLIST_FILE_LENGTH) {
+      throw new RangeError(`${size} bytes, more than ${MAX_WORKLIST_FILE_LENGTH}`);
+    }
+    return (await readPart10(await Deno.readFile(path))).dataset;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
 /**
  * Reads the worklist items of a folder, in file name order, afresh on each
- * call. A file that cannot be read or decoded is skipped with a warning.
+ * call, up to {@linkcode READ_AHEAD} files ahead. A file that cannot be read
+ * or decoded (removed since listed, unreadable, not DICOM) is skipped with a
+ * warning; the query goes on.
  */
 export async function* readWorklistFolder(
   directory: string,
@@ -50,18 +68,17 @@ export async function* readWorklistFolder(
     if (entry.isFile && WORKLIST_FILE.test(entry.name)) names.push(entry.name);
   }
   names.sort();
-  for (const name of names) {
-    const path = `${folder}/${name}`;
-    let item: Dataset;
-    try {
-      const { size } = await Deno.stat(path);
-      if (size > MAX_WORKLIST_FILE_LENGTH) {
-        throw new RangeError(`${size} bytes, more than ${MAX_WORKLIST_FILE_LENGTH}`);
-      }
-      item = (await readPart10(await Deno.readFile(path))).dataset;
-    } catch (e) {
-      // Removed since listed, unreadable, or not DICOM: the query goes on.
-      onWarning?.(`Skipping worklist file ${path}: ${e instanceof Error ? e.message : e}`);
+  const paths = names.map((name) => `${folder}/${name}`);
+  const reads: Promise<Dataset | Error>[] = [];
+  let next = 0;
+  while (next < paths.length && reads.length < READ_AHEAD) {
+    reads.push(readWorklistFile(paths[next++]!));
+  }
+  for (const path of paths) {
+    const item = await reads.shift()!;
+    if (next < paths.length) reads.push(readWorklistFile(paths[next++]!));
+    if (item instanceof Error) {
+      onWarning?.(`Skipping worklist file ${path}: ${item.message}`);
       continue;
     }
     yield item;

@@ -205,9 +205,27 @@ function values(ds: Dataset, el: DataElement | undefined): string[] {
 export type DateTimePair = readonly [date: number, time: number];
 
 /**
- * The date and time pairs of the Modality Worklist model: Scheduled
- * Procedure Step Start Date and Time (0040,0002)/(0040,0003), and the
- * Requested Procedure's, matched as one range as DCMTK's wlmscpfs does.
+ * The date and time pairs of the Modality Worklist model, each matched as
+ * one range: Scheduled Procedure Step Start Date and Time (0040,0002) and
+ * (0040,0003), as DCMTK's wlmscpfs does, and its End Date and Time
+ * (0040,0004) and (0040,0005).
+ *
+ * @example Matching a worklist item as the worklist SCP does
+ * ```ts
+ * import { matches, WORKLIST_DATE_TIME_PAIRS } from "./mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ * import { Tag } from "../dictionary/mod.ts";
+ *
+ * const step = (date: string, time: string) =>
+ *   new Dataset().set(Tag.ScheduledProcedureStepSequence, [
+ *     new Dataset().set(Tag.ScheduledProcedureStepStartDate, date)
+ *       .set(Tag.ScheduledProcedureStepStartTime, time),
+ *   ]);
+ * const query = step("20261201-20261203", "1000-1800");
+ * const options = { dateTimePairs: WORKLIST_DATE_TIME_PAIRS };
+ * console.log(matches(query, step("20261202", "0800"), options)); // true: 2 December is inside
+ * console.log(matches(query, step("20261203", "1900"), options)); // false: after 3 December 18:00
+ * ```
  */
 export const WORKLIST_DATE_TIME_PAIRS: readonly DateTimePair[] = [
   [Tag.ScheduledProcedureStepStartDate, Tag.ScheduledProcedureStepStartTime],

@@ -43,6 +43,12 @@ export type QueryModel = keyof typeof QUERY_MODELS;
 /**
  * The worklist information models (PS3.4 Annex K), FIND only. They have no
  * levels: their identifiers carry no Query/Retrieve Level (PS3.4 §K.6.1.1).
+ *
+ * @example
+ * ```ts
+ * import { WORKLIST_MODELS } from "./mod.ts";
+ * console.log(WORKLIST_MODELS.MODALITY_WORKLIST.find); // "1.2.840.10008.5.1.4.31"
+ * ```
  */
 export const WORKLIST_MODELS = {
   /** Modality Worklist Information Model – FIND (PS3.4 §K.6.1). */

@@ -184,19 +184,20 @@ export class WorklistService {
         }
         const pending = unsupported.length > 0 ? STATUS.PENDING_WITH_WARNINGS : STATUS.PENDING;
         const signal = context.signal;
-        const found = source(query, {
-          calledAeTitle: association.calledAeTitle,
-          callingAeTitle: association.callingAeTitle,
-          signal,
-        });
         try {
+          const found = source(query, {
+            calledAeTitle: association.calledAeTitle,
+            callingAeTitle: association.callingAeTitle,
+            signal,
+          });
           for await (const item of found) {
             if (signal.aborted) break;
             if (!matches(query, item, { dateTimePairs: WORKLIST_DATE_TIME_PAIRS })) continue;
             await context.respond({ status: pending }, returnKeys(query, item));
           }
         } catch (e) {
-          if (e instanceof QueryFailure) throw e;
+          // The association ended under us: nobody to answer.
+          if (e instanceof QueryFailure || association.state !== "Sta6") throw e;
           // PS3.4 §K.4.1.2.2: Unable to process (C000), with why.
           onWarning?.(`Worklist query failed: ${e instanceof Error ? e.message : e}`);
           throw new QueryFailure(

@@ -260,3 +260,23 @@ Deno.test("WorklistScp matches text across character sets and answers in the ite
   assertEquals(found.map((m) => m.string(Tag.PatientName)), ["Müller^Anna"]);
   assertEquals(found[0]!.string(Tag.SpecificCharacterSet), "ISO_IR 100");
 });
+
+Deno.test("WorklistScp answers C000 when the callback fails, and goes on serving", async () => {
+  let calls = 0;
+  const warnings: string[] = [];
+  await using scp = new WorklistScp({
+    hostname: HOST,
+    port: 0,
+    onWarning: (m) => warnings.push(m),
+    items: () => {
+      if (++calls === 1) throw new Error("the RIS is down");
+      return [wlItem("P1", "MR", "MR1")];
+    },
+  });
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const e = await Array.fromAsync(scu.find(query())).then(() => undefined, (e) => e);
+  assert(e instanceof DimseStatusError, String(e));
+  assertEquals(e.status, STATUS.CANNOT_UNDERSTAND);
+  assert(warnings.some((w) => w.includes("the RIS is down")), warnings.join("\n"));
+  assertEquals(await ids(scu, query()), ["P1"]);
+});

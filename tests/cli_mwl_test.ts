@@ -1,9 +1,12 @@
 // `dcm mwl` and `dcm mwlscp` through the real entry point: the SCP in a
 // child process over a folder of worklist files, queried with sequence key
 // paths, readable and --json output; a garbage file dropped in is skipped
-// with a warning on stderr and the next query is answered.
+// with a warning on stderr and the next query is answered. `dcm find` takes
+// the same paths.
+import { Archive } from "../archive/mod.ts";
 import { Dataset, encodePart10, fromDicomJson, type JsonDataset } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
+import { QueryRetrieveScp } from "../scp/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { dcm, ServerProcess } from "./_cli.ts";
 import { HOST } from "./_qr_fixtures.ts";
@@ -65,4 +68,38 @@ Deno.test("dcm mwl queries dcm mwlscp with sequence key paths; a garbage file is
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("dcm find takes the same sequence key paths: a Procedure Code Sequence item key matches studies", async () => {
+  using archive = Archive.open();
+  for (const [n, code] of [[1, "XR1"], [2, "MR7"]] as const) {
+    const ds = new Dataset()
+      .set(Tag.SOPClassUID, Uid.CTImageStorage)
+      .set(Tag.SOPInstanceUID, `1.2.3.${n}.1.1`)
+      .set(Tag.PatientID, `P${n}`)
+      .set(Tag.StudyInstanceUID, `1.2.3.${n}`)
+      .set(Tag.SeriesInstanceUID, `1.2.3.${n}.1`)
+      .set(Tag.ProcedureCodeSequence, [
+        new Dataset().set(Tag.CodeValue, code).set(Tag.CodingSchemeDesignator, "LOCAL"),
+      ]);
+    archive.index(ds, `/nowhere/${n}.dcm`, Uid.ExplicitVRLittleEndian);
+  }
+  await using scp = new QueryRetrieveScp({ hostname: HOST, port: 0, archive });
+  const r = await dcm(
+    "find",
+    HOST,
+    String(scp.port),
+    "-k",
+    "QueryRetrieveLevel=STUDY",
+    "-k",
+    "StudyInstanceUID",
+    "-k",
+    "ProcedureCodeSequence[0].CodeValue=MR7",
+  );
+  assertEquals(r.code, 0, r.stderr);
+  assertMatch(
+    r.stdout,
+    /^#1 ProcedureCodeSequence=\[\{CodeValue=MR7 .*\}\] StudyInstanceUID=1\.2\.3\.2$/m,
+  );
+  assertEquals(r.stdout.trim().split("\n").length, 1);
 });

@@ -96,4 +96,6 @@ export {
   type QueryRetrieveScpOptions,
   StorageScp,
   type StorageScpOptions,
+  WorklistScp,
+  type WorklistScpOptions,
 } from "./scp/mod.ts";

@@ -6,8 +6,7 @@
  * @module
  */
 import { DicomError } from "../errors.ts";
-import type { DataElement, Dataset } from "../dataset/mod.ts";
-import { parseRange } from "../dataset/mod.ts";
+import { type DataElement, Dataset, parseRange } from "../dataset/mod.ts";
 import { formatTag, Tag } from "../dictionary/mod.ts";
 
 /**
@@ -198,30 +197,142 @@ function values(ds: Dataset, el: DataElement | undefined): string[] {
 }
 
 /**
+ * Pairs of a DA and a TM attribute that say one moment together. With
+ * `dateTimePairs`, {@linkcode matches} matches such a pair as one date-time
+ * range (PS3.4 §C.2.2.2.5: a date range "20060705-20060707" with a time
+ * range "1000-1800" is the period from 5 July 10:00 to 7 July 18:00).
+ */
+export type DateTimePair = readonly [date: number, time: number];
+
+/**
+ * The date and time pairs of the Modality Worklist model, each matched as
+ * one range: Scheduled Procedure Step Start Date and Time (0040,0002) and
+ * (0040,0003), as DCMTK's wlmscpfs does, and its End Date and Time
+ * (0040,0004) and (0040,0005).
+ *
+ * @example Matching a worklist item as the worklist SCP does
+ * ```ts
+ * import { matches, WORKLIST_DATE_TIME_PAIRS } from "./mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ * import { Tag } from "../dictionary/mod.ts";
+ *
+ * const step = (date: string, time: string) =>
+ *   new Dataset().set(Tag.ScheduledProcedureStepSequence, [
+ *     new Dataset().set(Tag.ScheduledProcedureStepStartDate, date)
+ *       .set(Tag.ScheduledProcedureStepStartTime, time),
+ *   ]);
+ * const query = step("20261201-20261203", "1000-1800");
+ * const options = { dateTimePairs: WORKLIST_DATE_TIME_PAIRS };
+ * console.log(matches(query, step("20261202", "0800"), options)); // true: 2 December is inside
+ * console.log(matches(query, step("20261203", "1900"), options)); // false: after 3 December 18:00
+ * ```
+ */
+export const WORKLIST_DATE_TIME_PAIRS: readonly DateTimePair[] = [
+  [Tag.ScheduledProcedureStepStartDate, Tag.ScheduledProcedureStepStartTime],
+  [Tag.ScheduledProcedureStepEndDate, Tag.ScheduledProcedureStepEndTime],
+];
+
+/** Options of {@linkcode matches}. */
+export interface MatchOptions {
+  /**
+   * Date and time attributes matched together as one date-time range when
+   * the query gives both (PS3.4 §C.2.2.2.5), at any depth of sequence items.
+   * Without it each is matched alone, as Query/Retrieve does unless combined
+   * date-time matching was negotiated.
+   *
+   * @default {[]}
+   */
+  dateTimePairs?: readonly DateTimePair[];
+}
+
+/** Whether a key has no value to match: empty, or "*" alone (universal matching). */
+function isUniversal(query: Dataset, key: DataElement): boolean {
+  if (key.kind === "sequence") {
+    const pattern = key.items[0];
+    return pattern === undefined || [...pattern].every((k) => isUniversal(pattern, k));
+  }
+  if (NOT_MATCHED.has(key.tag) || (key.tag & 0xffff) === 0 || BINARY_VRS.has(key.vr)) return true;
+  const wanted = query.strings(key.tag);
+  return wanted.every((w) => w === "") || (wanted.length === 1 && wanted[0] === "*");
+}
+
+/**
+ * A date and a time query value as one date-time range: "YYYYMMDDHHMMSS.FFFFFF"
+ * bounds, `undefined` where open.
+ */
+function dateTimeRange(date: string, time: string): { start?: string; end?: string } {
+  const d = parseRangeChecked(date, "DA");
+  // A single time is the period it names (PS3.4 §C.2.2.2.5).
+  const t = parseRangeChecked(time.includes("-") ? time : `${time}-${time}`, "TM");
+  const out: { start?: string; end?: string } = {};
+  if (d.start !== undefined) {
+    out.start = normalDate(d.start) +
+      (t.start !== undefined ? normalTime(t.start, false) : "000000.000000");
+  }
+  if (d.end !== undefined) {
+    out.end = normalDate(d.end) + (t.end !== undefined ? normalTime(t.end, true) : "235959.999999");
+  }
+  return out;
+}
+
+/** Combined date-time matching of one pair (PS3.4 §C.2.2.2.5). */
+function matchesDateTime(query: Dataset, record: Dataset, [date, time]: DateTimePair): boolean {
+  const range = dateTimeRange(query.string(date)!, query.string(time)!);
+  const d = record.string(date), t = record.string(time);
+  if (d === undefined) return false;
+  let candidate: string;
+  try {
+    candidate = normalDate(d) + (t === undefined ? "000000.000000" : normalTime(t, false));
+  } catch {
+    return false; // a malformed stored value never matches
+  }
+  return (range.start === undefined || candidate >= range.start) &&
+    (range.end === undefined || candidate <= range.end);
+}
+
+/**
  * Whether a record matches every matching key of a query (PS3.4 §C.2.2.2).
  * Empty keys are return keys and match anything (universal matching);
  * several values in a UI key are a list of UIDs; several values in another
  * key match if any does; a record attribute with several values matches if
  * any of its values does; a sequence key with one item matches if any item of
- * the record's sequence matches the item's keys. Keys of binary VRs (OB, OW,
+ * the record's sequence matches the item's keys, and is universal when the
+ * item holds no matching key (PS3.4 §C.2.2.2.6). Keys of binary VRs (OB, OW,
  * UN …) are return keys only and match anything.
+ *
+ * @example Sequence matching of a worklist item
+ * ```ts
+ * import { matches } from "./mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ * import { Tag } from "../dictionary/mod.ts";
+ *
+ * const step = (modality: string) =>
+ *   new Dataset().set(Tag.ScheduledProcedureStepSequence, [new Dataset().set(Tag.Modality, modality)]);
+ * console.log(matches(step("MR"), step("MR"))); // true
+ * console.log(matches(step("CT"), step("MR"))); // false
+ * ```
  *
  * @throws {MatchingKeyError} for a malformed range or date in the query.
  */
-export function matches(query: Dataset, record: Dataset): boolean {
+export function matches(query: Dataset, record: Dataset, options: MatchOptions = {}): boolean {
+  const pairs = options.dateTimePairs ?? [];
+  // Pairs the query gives both halves of are matched together, not alone.
+  const combined = pairs.filter(([d, t]) => {
+    const dk = query.get(d), tk = query.get(t);
+    return dk !== undefined && tk !== undefined && !isUniversal(query, dk) &&
+      !isUniversal(query, tk);
+  });
+  for (const pair of combined) if (!matchesDateTime(query, record, pair)) return false;
   for (const key of query) {
-    if (NOT_MATCHED.has(key.tag) || (key.tag & 0xffff) === 0) continue;
+    if (combined.some(([d, t]) => key.tag === d || key.tag === t)) continue;
+    if (isUniversal(query, key)) continue;
     if (key.kind === "sequence") {
-      const pattern = key.items[0];
-      if (pattern === undefined || pattern.size === 0) continue; // universal
+      const pattern = key.items[0]!;
       const candidates = record.items(key.tag);
-      if (!candidates.some((item) => matches(pattern, item))) return false;
+      if (!candidates.some((item) => matches(pattern, item, options))) return false;
       continue;
     }
-    if (BINARY_VRS.has(key.vr)) continue; // never matched: validateQuery() refuses a value
     const wanted = query.strings(key.tag);
-    if (wanted.length === 0 || wanted.every((w) => w === "")) continue; // universal matching
-    if (wanted.length === 1 && wanted[0] === "*") continue; // "*" alone is universal too
     const have = values(record, record.get(key.tag));
     if (have.length === 0) return false;
     const vr = key.vr;
@@ -229,6 +340,61 @@ export function matches(query: Dataset, record: Dataset): boolean {
     if (!ok) return false;
   }
   return true;
+}
+
+/** A copy of a data set's elements, sequence items copied too (their parents are the copies). */
+function copyOf(ds: Dataset): Dataset {
+  const out = new Dataset();
+  for (const el of ds) {
+    out.setElement(el.kind === "sequence" ? { ...el, items: el.items.map(copyOf) } : el);
+  }
+  return out;
+}
+
+/**
+ * The response identifier of a match, built from the query's keys (PS3.4
+ * §K.6.1.2.2, §C.2.2.2.6): each key with the record's value, zero length when
+ * the record has none; a sequence key with an item of keys returns each of
+ * the record's items reduced to those keys (recursively), one with no item
+ * or an empty one the record's whole sequence. The record's Specific Character Set goes
+ * with the values it decodes. Group length elements are left out. The
+ * record is not changed.
+ *
+ * @example
+ * ```ts
+ * import { returnKeys } from "./mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ * import { Tag } from "../dictionary/mod.ts";
+ *
+ * const record = new Dataset().set(Tag.PatientName, "Doe^Jane").set(Tag.PatientID, "7");
+ * const out = returnKeys(new Dataset().set(Tag.PatientName, null).set(Tag.PatientSex, null), record);
+ * console.log(out.string(Tag.PatientName), out.has(Tag.PatientSex), out.has(Tag.PatientID)); // "Doe^Jane" true false
+ * ```
+ */
+export function returnKeys(query: Dataset, record: Dataset): Dataset {
+  const out = new Dataset();
+  const charset = record.get(Tag.SpecificCharacterSet);
+  if (charset) out.setElement(charset);
+  for (const key of query) {
+    if (key.tag === Tag.SpecificCharacterSet || (key.tag & 0xffff) === 0) continue;
+    const have = record.get(key.tag);
+    if (key.kind === "sequence") {
+      const pattern = key.items[0];
+      const items = record.items(key.tag);
+      // No item, or one empty item: the whole sequence (universal, as DCMTK's
+      // wlmscpfs expands it); otherwise each item reduced to the item's keys.
+      const whole = pattern === undefined || pattern.size === 0;
+      out.set(
+        key.tag,
+        whole ? items.map(copyOf) : items.map((item) => returnKeys(pattern, item)),
+        "SQ",
+      );
+      continue;
+    }
+    if (have === undefined || have.kind === "sequence") out.set(key.tag, null, key.vr);
+    else out.setElement(have);
+  }
+  return out;
 }
 
 /**

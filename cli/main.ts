@@ -16,6 +16,8 @@
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
  * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...] [--commit]
  * deno task dcm commit HOST PORT FILE_OR_DIR... [--port P] [--json]  # storage commitment SCU
+ * deno task dcm mwl HOST PORT --call AE -k "ScheduledProcedureStepSequence[0].Modality=MR" [--json]
+ * deno task dcm mwlscp --dir WORKLIST_DIR [--port P] [--aet AE]  # wlmscpfs
  * deno task dcm --version
  * ```
  *
@@ -46,6 +48,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   get: async () => (await import("./query.ts")).get,
   qrscp: async () => (await import("./qrscp.ts")).qrscp,
   commit: async () => (await import("./commit.ts")).commit,
+  mwl: async () => (await import("./mwl.ts")).mwl,
+  mwlscp: async () => (await import("./mwlscp.ts")).mwlscp,
   passwd: async () => (await import("./passwd.ts")).passwd,
 };
 

@@ -10,11 +10,17 @@
  *
  * @module
  */
-import { toDicomJson } from "../dataset/mod.ts";
+import {
+  type DataElement,
+  type Dataset,
+  type FindModel,
+  type Identifier,
+  toDicomJson,
+} from "../dataset/mod.ts";
 import { keywordOf, Tag } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
-import { defineCommand, UsageError, type Values } from "./_args.ts";
+import { defineCommand, type OptionTable, UsageError, type Values } from "./_args.ts";
 import {
   clientOptions,
   durabilityOf,
@@ -26,6 +32,28 @@ import {
 import { identifierOf, modelOf } from "./_keys.ts";
 import { Progress } from "./_progress.ts";
 
+/** `-k`, which find, move, get and mwl share. */
+export const KEY_OPTION = {
+  key: {
+    type: "string",
+    short: "k",
+    multiple: true,
+    default: [],
+    value: "KEY[=VALUE]",
+    description:
+      "a key to match (Keyword=value) or to return (Keyword); tags as (gggg,eeee); paths into items as Sequence[0].Keyword",
+  },
+} as const satisfies OptionTable;
+
+/** `--max-results`, which find and mwl share. */
+export const MAX_RESULTS_OPTION = {
+  "max-results": {
+    type: "string",
+    value: "N",
+    description: "cancel the query (C-CANCEL) and fail after N matches (default: no limit)",
+  },
+} as const satisfies OptionTable;
+
 /** The options find, move and get share. */
 const QUERY_OPTIONS = {
   ...PEER_OPTIONS,
@@ -35,14 +63,7 @@ const QUERY_OPTIONS = {
     value: "study|patient|psonly",
     description: "the information model: Study Root, Patient Root, Patient/Study Only",
   },
-  key: {
-    type: "string",
-    short: "k",
-    multiple: true,
-    default: [],
-    value: "KEY[=VALUE]",
-    description: "a key to match (Keyword=value) or to return (Keyword); tags as (gggg,eeee)",
-  },
+  ...KEY_OPTION,
   relational: {
     type: "boolean",
     default: false,
@@ -73,11 +94,7 @@ function setup(values: Values<typeof FIND_OPTIONS>, positionals: string[]) {
 /** `dcm find`'s own options, then those it shares. */
 const FIND_ONLY_OPTIONS = {
   ...QUERY_OPTIONS,
-  "max-results": {
-    type: "string",
-    value: "N",
-    description: "cancel the query (C-CANCEL) and fail after N matches (default: no limit)",
-  },
+  ...MAX_RESULTS_OPTION,
   ...NETWORK_OPTIONS,
 } as const;
 
@@ -90,33 +107,71 @@ export const find = defineCommand({
   options: FIND_ONLY_OPTIONS,
   notes: [...QUERY_NOTES, `  dcm find HOST PORT --call AE ${KEY_EXAMPLE} -k StudyDate`],
 }, async (values, positionals) => {
-  const maxResults = values["max-results"] === undefined
-    ? undefined
-    : Number(values["max-results"]);
-  if (maxResults !== undefined && !(Number.isInteger(maxResults) && maxResults >= 0)) {
-    throw new UsageError(
-      `--max-results must be a number of matches, not "${values["max-results"]}"`,
-    );
-  }
+  const maxResults = maxResultsOf(values["max-results"]);
   const { scu, query, host, port } = setup(values, positionals);
   await using _ = scu;
+  return await printMatches(scu, query, { host, port, json: values.json, maxResults });
+});
+
+/** Reads `--max-results N`: `undefined` when not given. */
+export function maxResultsOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(Number.isInteger(n) && n >= 0)) {
+    throw new UsageError(`--max-results must be a number of matches, not "${text}"`);
+  }
+  return n;
+}
+
+/** How {@linkcode printMatches} prints. */
+export interface PrintMatchesOptions {
+  /** The peer, for the error message when it cannot be reached. */
+  host: string;
+  port: number;
+  /** One DICOM JSON object a line, instead of `#n Keyword=value ...`. */
+  json: boolean;
+  /** Cancel after this many matches, failing. */
+  maxResults?: number | undefined;
+}
+
+/** One element as `Keyword=value`; a sequence as `Keyword=[{...} {...}]`. */
+function describeElement(ds: Dataset, el: DataElement): string {
+  const name = keywordOf(el.tag) ?? el.tag.toString(16).padStart(8, "0");
+  if (el.kind === "sequence") {
+    return `${name}=[${el.items.map((item) => `{${describe(item)}}`).join(" ")}]`;
+  }
+  return `${name}=${ds.strings(el.tag).join("\\")}`;
+}
+
+/** A match on one line, without its level and character set. */
+function describe(ds: Dataset): string {
+  return [...ds]
+    .filter((e) => e.tag !== Tag.QueryRetrieveLevel && e.tag !== Tag.SpecificCharacterSet)
+    .map((e) => describeElement(ds, e))
+    .join(" ");
+}
+
+/**
+ * Runs a C-FIND (`dcm find`, `dcm mwl`) and prints each match as it comes:
+ * DICOM JSON, one object a line, or `#n Keyword=value ...` with a count on
+ * stderr. Returns the exit code.
+ */
+export async function printMatches<M extends FindModel>(
+  scu: QueryRetrieveScu,
+  query: Identifier<M>,
+  options: PrintMatchesOptions,
+): Promise<number> {
+  const { json, maxResults } = options;
   let n = 0;
-  await explained(host, port, async () => {
+  await explained(options.host, options.port, async () => {
     for await (const match of scu.find(query, maxResults === undefined ? {} : { maxResults })) {
       n++;
-      if (values.json) {
-        console.log(JSON.stringify(toDicomJson(match)));
-        continue;
-      }
-      const fields = [...match]
-        .filter((e) => e.tag !== Tag.QueryRetrieveLevel && e.tag !== Tag.SpecificCharacterSet)
-        .map((e) => `${keywordOf(e.tag) ?? e.tag.toString(16)}=${match.strings(e.tag).join("\\")}`);
-      console.log(`#${n} ${fields.join(" ")}`);
+      console.log(json ? JSON.stringify(toDicomJson(match)) : `#${n} ${describe(match)}`);
     }
   });
-  if (!values.json) console.error(`${n} match${n === 1 ? "" : "es"}`);
+  if (!json) console.error(`${n} match${n === 1 ? "" : "es"}`);
   return 0;
-});
+}
 
 async function follow(operation: RetrieveOperation, label: string, json: boolean): Promise<number> {
   const tty = !json && Deno.stderr.isTerminal();

@@ -1,8 +1,9 @@
 /**
- * Service class providers on `Deno.listen`: the Storage SCP and the
- * Query/Retrieve SCP, and the Q/R services each of them is made of
- * ({@linkcode FindService}, {@linkcode MoveService}, {@linkcode GetService})
- * for a provider of your own. The building blocks they share with the SCU
+ * Service class providers on `Deno.listen`: the Storage SCP, the
+ * Query/Retrieve SCP and the Modality Worklist SCP, and the services each
+ * of them is made of ({@linkcode FindService}, {@linkcode MoveService},
+ * {@linkcode GetService}, {@linkcode WorklistService}) for a provider of
+ * your own. The building blocks they share with the SCU
  * side (the service provider, the C-STORE handler, atomic Part 10 file
  * writing) live in `@dcm/net/service`.
  *
@@ -27,6 +28,8 @@ export * from "./move_service.ts";
 export * from "./get_service.ts";
 export * from "./query_retrieve_scp.ts";
 export * from "./index_folder.ts";
+export * from "./worklist_service.ts";
+export * from "./worklist_scp.ts";
 export {
   type Durability,
   type IncomingObject,

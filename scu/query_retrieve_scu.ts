@@ -7,7 +7,13 @@
  * @module
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
-import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
+import {
+  type FindModel,
+  findSopClassOf,
+  Identifier,
+  QUERY_MODELS,
+  WORKLIST_MODELS,
+} from "../dataset/mod.ts";
 import { Uid, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
@@ -104,6 +110,10 @@ export class QueryRetrieveScu implements AsyncDisposable {
         out.push({ abstractSyntax: uid, transferSyntaxes: UNCOMPRESSED });
       }
     }
+    // The worklist models (PS3.4 Annex K), so that find() can ask either kind of peer.
+    for (const info of Object.values(WORKLIST_MODELS)) {
+      out.push({ abstractSyntax: info.find, transferSyntaxes: UNCOMPRESSED });
+    }
     return out;
   }
 
@@ -181,7 +191,9 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Sends C-FIND and yields each match as it arrives. Breaking out of the
+   * Sends C-FIND and yields each match as it arrives, in the query's model:
+   * a Query/Retrieve model, or the Modality Worklist model (PS3.4 Annex K),
+   * whose matches are the scheduled procedure steps. Breaking out of the
    * loop, or aborting `signal`, sends C-CANCEL and waits for the final
    * response, so the association stays usable; a peer that goes on sending
    * matches after it ({@linkcode MAX_RESPONSES_AFTER_CANCEL}) has its
@@ -190,10 +202,10 @@ export class QueryRetrieveScu implements AsyncDisposable {
    * @throws {DimseStatusError} on a failure status (warnings go to `onWarning`).
    * @throws {TooManyResultsError} on a match past `maxResults` (the query is cancelled).
    */
-  async *find(
-    query: Identifier,
+  async *find<M extends FindModel = FindModel>(
+    query: Identifier<M>,
     options: FindOptions = {},
-  ): AsyncGenerator<Identifier, void, undefined> {
+  ): AsyncGenerator<Identifier<M>, void, undefined> {
     options.signal?.throwIfAborted();
     const pooled = await this.#acquire();
     let finished = false;
@@ -203,7 +215,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
     const maxResults = options.maxResults ?? Infinity;
     const onAbort = () => void request?.cancel().catch(() => {});
     try {
-      const sopClass = QUERY_MODELS[query.model].find;
+      const sopClass = findSopClassOf(query.model);
       const contextId = this.#context(pooled.association, sopClass, "C-FIND");
       this.#checkRelational(pooled, sopClass);
       request = pooled.channel.request(contextId, {

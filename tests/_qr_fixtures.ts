@@ -249,14 +249,16 @@ export interface FindscuResult {
 
 /**
  * Runs DCMTK's findscu against 127.0.0.1:`port` with `-k` keys and extra
- * options (`-P`, `-S`, `--cancel 3`, `-v`...), extracting each response
- * identifier to a file (`-X -od`) and reading them back.
+ * options (`-P`, `-S`, `-W`, `--cancel 3`, `-v`...), and query files (the
+ * keys override theirs), extracting each response identifier to a file
+ * (`-X -od`) and reading them back.
  */
 export async function findscu(
   port: number,
   calledAeTitle: string,
   keys: readonly string[],
   args: readonly string[] = [],
+  queryFiles: readonly string[] = [],
 ): Promise<FindscuResult> {
   const out = await Deno.makeTempDir({ prefix: "findscu_" });
   try {
@@ -273,6 +275,7 @@ export async function findscu(
         ...keys.flatMap((k) => ["-k", k]),
         HOST,
         String(port),
+        ...queryFiles,
       ],
       env: { ...DCMTK_ENV },
       stdin: "null",

@@ -103,6 +103,15 @@ Deno.test("missing arguments exit 2 with what is missing and the usage on stderr
       /^dcm get: --dir OUT is required\n/,
     ],
     [["qrscp", "--port", "0"], /^dcm qrscp: --dir DIR is required\n/],
+    [["mwlscp", "--port", "0"], /^dcm mwlscp: --dir DIR is required\n/],
+    [
+      ["mwlscp", "--port", "0", "--dir", "/no/such/folder"],
+      /^dcm mwlscp: --dir \/no\/such\/folder is not a folder\n/,
+    ],
+    [
+      ["mwl", "127.0.0.1", "104", "-k", "QueryRetrieveLevel=STUDY"],
+      /^dcm mwl: -k QueryRetrieveLevel: a worklist query has no QueryRetrieveLevel\n/,
+    ],
     [["echo", "127.0.0.1", "104", "--max-pdu", "lots"], /^dcm echo: --max-pdu must be a number/],
     [["echo", "127.0.0.1", "104", "--aet"], /^dcm echo: Option '--aet <value>' argument missing\n/],
   ];

@@ -26,6 +26,9 @@ export * from "./find_service.ts";
 export * from "./move_service.ts";
 export * from "./get_service.ts";
 export * from "./query_retrieve_scp.ts";
+export * from "./mpps_store.ts";
+export * from "./mpps_service.ts";
+export * from "./mpps_scp.ts";
 export {
   type Durability,
   type IncomingObject,

@@ -24,6 +24,7 @@ import { FindService } from "./find_service.ts";
 import { GetService } from "./get_service.ts";
 import { type MoveDestination, MoveService } from "./move_service.ts";
 import { QR_CLASSES } from "./_query.ts";
+import type { MppsService } from "./mpps_service.ts";
 
 /** Options of {@linkcode QueryRetrieveScp}. */
 export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
@@ -64,6 +65,12 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * @default {DEFAULT_STORAGE_TRANSFER_SYNTAXES}
    */
   transferSyntaxes?: readonly string[];
+  /**
+   * Also serve Modality Performed Procedure Step (N-CREATE, N-SET) with
+   * this service unit, as a PACS or RIS does on its one port. The SCP does
+   * not close it.
+   */
+  mpps?: MppsService;
 }
 
 /** Transfer syntaxes of the Q/R contexts, most preferred first. */
@@ -152,6 +159,12 @@ export class QueryRetrieveScp extends ServiceProvider {
       },
     });
     if (storage) handlers["C-STORE-RQ"] = storage.handler;
+    if (options.mpps) {
+      supported.push(...options.mpps.supportedAbstractSyntaxes);
+      const { "N-CREATE-RQ": create, "N-SET-RQ": set } = options.mpps.handlers;
+      if (create) handlers["N-CREATE-RQ"] = create;
+      if (set) handlers["N-SET-RQ"] = set;
+    }
     super({
       supportedAbstractSyntaxes: supported,
       handlers,

@@ -200,7 +200,7 @@ export class MppsService implements ServiceDefinition, Disposable {
       return {
         status: STATUS.INVALID_ATTRIBUTE_VALUE,
         dataset: new Dataset().set(Tag.PerformedProcedureStepStatus, status ?? ""),
-        errorComment: `N-CREATE needs Performed Procedure Step Status IN PROGRESS, not ${status}`,
+        errorComment: `Performed Procedure Step Status ${status}, not IN PROGRESS`,
       };
     }
     const uid = sopInstanceUid?.replace(/\0+$/, "") ?? generateUid();

@@ -55,3 +55,4 @@ export * from "./retrieve_operation.ts";
 export * from "./query_retrieve_options.ts";
 export * from "./query_retrieve_scu.ts";
 export * from "./storage_classes.ts";
+export * from "./mpps_scu.ts";

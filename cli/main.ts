@@ -13,7 +13,10 @@
  * deno task dcm find HOST PORT --call AE -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
- * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...]
+ * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...] [--mpps]
+ * deno task dcm mpps create HOST PORT -k Modality=CT [-k Key=value ...] [--uid UID] [--json]
+ * deno task dcm mpps set HOST PORT UID -k PerformedProcedureStepStatus=COMPLETED [-k ...]
+ * deno task dcm mppsscp --dir DIR [--port P]      # MPPS SCP, steps in DIR/mpps.sqlite
  * deno task dcm --version
  * ```
  *
@@ -43,6 +46,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   move: async () => (await import("./query.ts")).move,
   get: async () => (await import("./query.ts")).get,
   qrscp: async () => (await import("./qrscp.ts")).qrscp,
+  mpps: async () => (await import("./mpps.ts")).mpps,
+  mppsscp: async () => (await import("./mppsscp.ts")).mppsscp,
   passwd: async () => (await import("./passwd.ts")).passwd,
 };
 

@@ -1,13 +1,19 @@
 /**
- * `dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...]`: a
+ * `dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...] [--mpps]`: a
  * Query/Retrieve SCP over a folder. It indexes what is already in the folder
  * (with a progress bar), accepts C-STORE into it, and logs one line per
- * association.
+ * association. With `--mpps` it also serves Modality Performed Procedure Step
+ * (PS3.4 F.7), keeping the steps in `ARCHIVE/.mpps.sqlite`.
  *
  * @module
  */
 import { Archive } from "../archive/mod.ts";
-import { type MoveDestination, QueryRetrieveScp } from "../scp/mod.ts";
+import {
+  type MoveDestination,
+  MppsService,
+  ProcedureStepStore,
+  QueryRetrieveScp,
+} from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import {
@@ -18,6 +24,7 @@ import {
   serverStop,
   untilStopped,
 } from "./_common.ts";
+import { describeChange } from "./mppsscp.ts";
 import { Progress } from "./_progress.ts";
 
 /** Parses `NAME=HOST:PORT`. */
@@ -64,6 +71,12 @@ export const qrscp = defineCommand({
       description:
         "the SQLite index file; the default keeps the index in memory (about 4 KB an object) and rebuilds it at start",
     },
+    mpps: {
+      type: "boolean",
+      default: false,
+      description:
+        "also serve Modality Performed Procedure Step (N-CREATE, N-SET), the steps kept in ARCHIVE/.mpps.sqlite; one line per change",
+    },
     ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
     ...NETWORK_OPTIONS,
   },
@@ -86,6 +99,13 @@ export const qrscp = defineCommand({
   console.error(
     `indexed ${indexed} files (${skipped} skipped): ${c.patients} patients, ${c.studies} studies, ${c.series} series, ${c.instances} instances`,
   );
+  using mpps = values.mpps
+    ? new MppsService({
+      store: ProcedureStepStore.open({ database: `${dir}/.mpps.sqlite` }),
+      onChange: (event) => console.log(describeChange(event, false)),
+      onWarning: (m) => console.error(`warning: ${m}`),
+    })
+    : undefined;
   const scp = new QueryRetrieveScp({
     hostname: values.host,
     port,
@@ -94,6 +114,7 @@ export const qrscp = defineCommand({
     directory: dir,
     destinations,
     transferSyntaxes,
+    ...(mpps ? { mpps } : {}),
     ...serving,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;

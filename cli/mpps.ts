@@ -141,7 +141,7 @@ export const mpps = defineCommand({
     ...NETWORK_OPTIONS,
   },
   notes: [
-    "create prints the step's SOP Instance UID; --json prints {\"sopInstanceUid\", \"status\"}.",
+    'create prints the step\'s SOP Instance UID; --json prints {"sopInstanceUid", "status"}.',
     "create fills in what PS3.4 Table F.7.2-1 requires and -k did not give (IN PROGRESS, start date",
     "and time, --aet as Performed Station AE Title, a step ID, a Scheduled Step Attributes item with",
     "a new Study Instance UID, empty type 2 attributes); -k Modality=... is required.",

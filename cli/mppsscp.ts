@@ -36,7 +36,11 @@ export function describeChange(event: ProcedureStepEvent, json: boolean): string
     });
   }
   const ds = step.dataset;
-  const who = [ds.string(Tag.PatientID), ds.string(Tag.Modality), ds.string(Tag.PerformedStationAETitle)]
+  const who = [
+    ds.string(Tag.PatientID),
+    ds.string(Tag.Modality),
+    ds.string(Tag.PerformedStationAETitle),
+  ]
     .filter((v) => v !== undefined).join(" ");
   return `mpps ${type} ${step.sopInstanceUid} (${step.status}) ${who} from ${callingAeTitle}`;
 }

@@ -51,6 +51,8 @@ export class MppsScp extends ServiceProvider {
   readonly service: MppsService;
 
   /** Opens the store and starts listening. */
+  // super() is called, inside a try: the store is closed if listening fails.
+  // deno-lint-ignore constructor-super
   constructor(options: MppsScpOptions = {}) {
     const service = new MppsService({
       store: ProcedureStepStore.open({ database: options.database ?? ":memory:" }),

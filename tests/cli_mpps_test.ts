@@ -61,9 +61,20 @@ Deno.test("dcm mpps create, then set COMPLETED, against dcm mppsscp; a further s
       assertEquals(set.stdout.trim(), `N-SET ${uid}: success`);
       await withDeadline(server.stdout.find(/mpps completed /), 30_000, "completed");
 
-      const again = await dcm("mpps", "set", HOST, port, uid, "-k", "PerformedProcedureStepDescription=late");
+      const again = await dcm(
+        "mpps",
+        "set",
+        HOST,
+        port,
+        uid,
+        "-k",
+        "PerformedProcedureStepDescription=late",
+      );
       assertEquals(again.code, 1);
-      assertMatch(again.stderr, /\(0110\): Performed Procedure Step Object may no longer be updated/);
+      assertMatch(
+        again.stderr,
+        /\(0110\): Performed Procedure Step Object may no longer be updated/,
+      );
       assertMatch(again.stderr, /Error ID A710/);
 
       const unknown = await dcm("mpps", "set", HOST, port, "2.25.404", ...COMPLETE);
@@ -73,7 +84,10 @@ Deno.test("dcm mpps create, then set COMPLETED, against dcm mppsscp; a further s
     using store = ProcedureStepStore.open({ database: `${dir}/mpps.sqlite` });
     const step = store.get(uid)!;
     assertEquals(step.status, "COMPLETED");
-    assertEquals(step.dataset.items(Tag.PerformedSeriesSequence)[0]?.string(Tag.ProtocolName), "HEAD");
+    assertEquals(
+      step.dataset.items(Tag.PerformedSeriesSequence)[0]?.string(Tag.ProtocolName),
+      "HEAD",
+    );
     assert(step.dataset.string(Tag.PerformedProcedureStepEndDate)?.match(/^\d{8}$/));
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -86,11 +100,33 @@ Deno.test("dcm qrscp --mpps serves MPPS beside Q/R, keeping steps in ARCHIVE/.mp
     {
       await using server = new ServerProcess("qrscp", dir, ["--mpps"]);
       const port = String(await server.listening());
-      const created = await dcm("mpps", "create", HOST, port, "-k", "Modality=MR", "--uid", "2.25.77");
+      const created = await dcm(
+        "mpps",
+        "create",
+        HOST,
+        port,
+        "-k",
+        "Modality=MR",
+        "--uid",
+        "2.25.77",
+      );
       assertEquals(created.code, 0, created.stderr);
       assertEquals(created.stdout.trim(), "2.25.77");
-      await withDeadline(server.stdout.find(/mpps created 2\.25\.77 \(IN PROGRESS\)/), 30_000, "created");
-      const duplicate = await dcm("mpps", "create", HOST, port, "-k", "Modality=MR", "--uid", "2.25.77");
+      await withDeadline(
+        server.stdout.find(/mpps created 2\.25\.77 \(IN PROGRESS\)/),
+        30_000,
+        "created",
+      );
+      const duplicate = await dcm(
+        "mpps",
+        "create",
+        HOST,
+        port,
+        "-k",
+        "Modality=MR",
+        "--uid",
+        "2.25.77",
+      );
       assertEquals(duplicate.code, 1);
       assertMatch(duplicate.stderr, /\(0111\)/);
     }

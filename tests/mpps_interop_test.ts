@@ -57,7 +57,8 @@ function sendWithPeer(port: number, requests: any[]): Promise<PeerAnswer[]> {
 }
 
 Deno.test({
-  name: "dcmjs-dimse's N-CREATE and N-SET reach our MPPS SCP: created, completed, then refused 0110",
+  name:
+    "dcmjs-dimse's N-CREATE and N-SET reach our MPPS SCP: created, completed, then refused 0110",
   ignore,
   fn: async () => {
     await using scp = new MppsScp({ hostname: HOST, port: 0 });
@@ -100,7 +101,10 @@ Deno.test({
     const answers = await sendWithPeer(scp.port, [create, complete, late]);
     assertEquals(answers.map((a) => a.status), [0x0000, 0x0000, 0x0110]);
     assertEquals(answers[0]!.affectedSopInstanceUid, uid);
-    assertEquals(answers[2]!.errorComment, "Performed Procedure Step Object may no longer be updated");
+    assertEquals(
+      answers[2]!.errorComment,
+      "Performed Procedure Step Object may no longer be updated",
+    );
     const step = scp.service.get(uid)!;
     assertEquals(step.status, "COMPLETED");
     assertEquals(step.dataset.string(Tag.PatientName), "Müller^Jörg");
@@ -173,7 +177,8 @@ async function startPeerScp() {
 }
 
 Deno.test({
-  name: "our MppsScu's N-CREATE and N-SET are read by dcmjs-dimse's SCP; an SCP-assigned UID and a 0112 come back",
+  name:
+    "our MppsScu's N-CREATE and N-SET are read by dcmjs-dimse's SCP; an SCP-assigned UID and a 0112 come back",
   ignore,
   fn: async () => {
     using peer = await startPeerScp();

@@ -12,14 +12,7 @@ import { STATUS } from "../dimse/mod.ts";
 import { MppsScp, type ProcedureStepEvent } from "../scp/mod.ts";
 import { MppsScu, MppsStatusError } from "../scu/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
-import {
-  encodeCommand,
-  readMessage,
-  ui,
-  uidOf,
-  us,
-  usOf,
-} from "./association_dimse_stub.ts";
+import { encodeCommand, readMessage, ui, uidOf, us, usOf } from "./association_dimse_stub.ts";
 
 const HOST = "127.0.0.1";
 
@@ -302,7 +295,9 @@ Deno.test("MPPS steps survive a restart of the SCP: created before, completed af
     assertEquals(step.status, "COMPLETED");
     assertEquals(step.dataset.string(Tag.PatientID), "P-42");
     await using mpps = await MppsScu.connect(HOST, scp.port);
-    const error = await refused(mpps.set(uid, new Dataset().set(Tag.PerformedProcedureStepID, "x")));
+    const error = await refused(
+      mpps.set(uid, new Dataset().set(Tag.PerformedProcedureStepID, "x")),
+    );
     assertEquals(error.errorId, 0xa710);
   }
 });
@@ -477,7 +472,20 @@ Deno.test("a garbage data set in N-CREATE or N-SET gets a failure status; that a
   };
   const mpps = ui(Uid.ModalityPerformedProcedureStep);
   // An element that claims 1000 bytes where 4 follow; then a sequence never closed.
-  const truncated = Uint8Array.of(0x10, 0x00, 0x10, 0x00, 0xe8, 0x03, 0x00, 0x00, 0x41, 0x42, 0x43, 0x44);
+  const truncated = Uint8Array.of(
+    0x10,
+    0x00,
+    0x10,
+    0x00,
+    0xe8,
+    0x03,
+    0x00,
+    0x00,
+    0x41,
+    0x42,
+    0x43,
+    0x44,
+  );
   const unclosed = concatBytes([
     element(0x0040_0252, "IN PROGRESS"),
     Uint8Array.of(0x40, 0x00, 0x70, 0x02, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0x00, 0xe0),

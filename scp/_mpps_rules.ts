@@ -3,11 +3,12 @@
  * (PS3.4 F.7.2, Table F.7.2-1) that an SCP checks: what N-CREATE must carry
  * (type 1: present, and with a value), what N-SET may not change ("Not
  * allowed"), and what must be there when the step reaches its final state
- * (the "Final State" column, F.7.2.2.2). Pure functions over a `Dataset`.
+ * (the "Final State" column, F.7.2.2.2), and how an N-SET is applied
+ * (F.7.2.2.3). Functions over a `Dataset`.
  *
  * @module
  */
-import type { Dataset } from "../dataset/mod.ts";
+import { type Dataset, usesCharset } from "../dataset/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 
 /** Whether an element is present and has a value (a sequence: at least one item). */
@@ -159,4 +160,54 @@ export function lackingAtFinalState(dataset: Dataset): number[] {
 
 function dedupe(lacking: Lacking): Lacking {
   return { absent: [...new Set(lacking.absent)], empty: [...new Set(lacking.empty)] };
+}
+
+/** The Specific Character Set (0008,0005) values of a data set, as one string. */
+function characterSetOf(dataset: Dataset): string {
+  return dataset.strings(Tag.SpecificCharacterSet).join("\\");
+}
+
+/**
+ * Replaces every text value that depends on the character set (PS3.5
+ * §6.1.2.3), in `dataset` and its items, by the string it reads as now, so
+ * that the data set can be encoded in another character set; drops the
+ * items' own Specific Character Set.
+ */
+function decodeTexts(dataset: Dataset): void {
+  for (const element of [...dataset]) {
+    if (element.kind === "sequence") {
+      for (const item of element.items) {
+        decodeTexts(item);
+        item.delete(Tag.SpecificCharacterSet);
+      }
+    } else if (element.kind === "bytes" && usesCharset(element.vr)) {
+      dataset.setElement({
+        tag: element.tag,
+        vr: element.vr,
+        kind: "values",
+        values: dataset.strings(element.tag),
+      });
+    }
+  }
+}
+
+/**
+ * `step` with the N-SET Modification List `modifications` applied (each
+ * top-level attribute replaced whole, sequences with every item, PS3.4
+ * F.7.2.2.2). Per F.7.2.2.3 the N-SET's Specific Character Set does not
+ * replace the step's: when the two differ, the texts of both are decoded
+ * and the step is kept in Unicode (ISO_IR 192) from then on.
+ */
+export function applyModifications(step: Dataset, modifications: Dataset): Dataset {
+  const ours = characterSetOf(step);
+  const theirs = modifications.has(Tag.SpecificCharacterSet) ? characterSetOf(modifications) : ours;
+  if (theirs !== ours) {
+    decodeTexts(step);
+    decodeTexts(modifications);
+    step.set(Tag.SpecificCharacterSet, "ISO_IR 192");
+  }
+  for (const element of modifications) {
+    if (element.tag !== Tag.SpecificCharacterSet) step.setElement(element);
+  }
+  return step;
 }

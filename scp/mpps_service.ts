@@ -17,6 +17,7 @@ import {
   type ServiceDefinition,
 } from "../service/mod.ts";
 import {
+  applyModifications,
   emptyInSet,
   lackingAtCreate,
   lackingAtFinalState,
@@ -262,8 +263,7 @@ export class MppsService implements ServiceDefinition, Disposable {
         errorComment: `No Performed Procedure Step Status ${newStatus}`,
       };
     }
-    const merged = step.dataset;
-    for (const element of modifications) merged.setElement(element);
+    const merged = applyModifications(step.dataset, modifications);
     if (newStatus !== "IN PROGRESS") {
       const lacking = lackingAtFinalState(merged);
       if (lacking.length > 0) {

@@ -185,6 +185,36 @@ Deno.test("MPPS N-SET while IN PROGRESS merges the Modification List and tells s
   assertEquals(events[1]!.step.dataset.string(Tag.PerformedProcedureStepDescription), "CT HEAD");
 });
 
+Deno.test("MPPS N-SET in another Specific Character Set does not replace the N-CREATE's: both texts read back (PS3.4 F.7.2.2.3)", async () => {
+  await using scp = new MppsScp({ hostname: HOST, port: 0 });
+  await using mpps = await MppsScu.connect(HOST, scp.port);
+  const { sopInstanceUid } = await mpps.create(
+    inProgress().set(Tag.SpecificCharacterSet, "ISO_IR 100").set(Tag.PatientName, "Müller^Jörg"),
+  );
+  await mpps.set(
+    sopInstanceUid,
+    new Dataset().set(Tag.SpecificCharacterSet, "ISO_IR 192")
+      .set(Tag.PerformedProcedureStepDescription, "Ürün 日本語")
+      .set(Tag.PerformedSeriesSequence, [
+        new Dataset().set(Tag.ProtocolName, "Schädel").set(Tag.SeriesInstanceUID, "2.25.9"),
+      ]),
+  );
+  // An N-SET in the default repertoire keeps what is there.
+  await mpps.set(sopInstanceUid, new Dataset().set(Tag.PerformedProcedureTypeDescription, "CT"));
+  const step = scp.service.get(sopInstanceUid)!;
+  assertEquals(step.dataset.string(Tag.PatientName), "Müller^Jörg");
+  assertEquals(step.dataset.string(Tag.PerformedProcedureStepDescription), "Ürün 日本語");
+  assertEquals(
+    step.dataset.items(Tag.PerformedSeriesSequence)[0]?.string(Tag.ProtocolName),
+    "Schädel",
+  );
+  assertEquals(step.dataset.string(Tag.PerformedProcedureTypeDescription), "CT");
+  assertEquals(
+    step.dataset.items(Tag.ScheduledStepAttributesSequence)[0]?.string(Tag.AccessionNumber),
+    "A-7",
+  );
+});
+
 Deno.test("MPPS N-SET COMPLETED ends the step; any N-SET after it is refused 0110 'may no longer be updated' with Error ID A710", async () => {
   const events: ProcedureStepEvent[] = [];
   await using scp = new MppsScp({ hostname: HOST, port: 0, onChange: (e) => events.push(e) });

@@ -57,6 +57,8 @@ export const STATUS = {
   NO_SUCH_ATTRIBUTE: 0x0105,
   /** Invalid attribute value (DIMSE-N). */
   INVALID_ATTRIBUTE_VALUE: 0x0106,
+  /** Attribute list error (DIMSE-N warning: attributes not recognized, PS3.7 C.4.2). */
+  ATTRIBUTE_LIST_ERROR: 0x0107,
   /** Duplicate SOP Instance. */
   DUPLICATE_SOP_INSTANCE: 0x0111,
   /** No such SOP Instance. */

@@ -66,7 +66,8 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    */
   transferSyntaxes?: readonly string[];
   /**
-   * Also serve Modality Performed Procedure Step (N-CREATE, N-SET) with
+   * Also serve Modality Performed Procedure Step (N-CREATE, N-SET, and
+   * N-GET of MPPS Retrieve) with
    * this service unit, as a PACS or RIS does on its one port. The SCP does
    * not close it.
    */
@@ -161,9 +162,10 @@ export class QueryRetrieveScp extends ServiceProvider {
     if (storage) handlers["C-STORE-RQ"] = storage.handler;
     if (options.mpps) {
       supported.push(...options.mpps.supportedAbstractSyntaxes);
-      const { "N-CREATE-RQ": create, "N-SET-RQ": set } = options.mpps.handlers;
+      const { "N-CREATE-RQ": create, "N-SET-RQ": set, "N-GET-RQ": get } = options.mpps.handlers;
       if (create) handlers["N-CREATE-RQ"] = create;
       if (set) handlers["N-SET-RQ"] = set;
+      if (get) handlers["N-GET-RQ"] = get;
     }
     super({
       supportedAbstractSyntaxes: supported,

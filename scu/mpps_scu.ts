@@ -10,7 +10,14 @@ import { type Association, connect } from "../association/mod.ts";
 import { Dataset, generateUid } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { DimseChannel, DimseStatusError, type DimseStatusErrorOptions } from "../dimse/mod.ts";
-import { connectOptionsFor, nCreate, type NResult, nSet, type ScuOptions } from "../service/mod.ts";
+import {
+  connectOptionsFor,
+  nCreate,
+  nGet,
+  type NResult,
+  nSet,
+  type ScuOptions,
+} from "../service/mod.ts";
 
 /** The outcome of an accepted N-CREATE or N-SET. */
 export interface MppsResult {
@@ -149,7 +156,8 @@ export class MppsScu implements AsyncDisposable {
 
   /**
    * Opens an association to an MPPS SCP proposing the Modality Performed
-   * Procedure Step SOP Class (Explicit and Implicit VR Little Endian).
+   * Procedure Step SOP Class and its Retrieve SOP Class (Explicit and
+   * Implicit VR Little Endian).
    *
    * @throws {AssociationRejectedError} when the peer rejects the association.
    * @throws {DimseStatusError} (0122) when it accepts no MPPS context.
@@ -162,10 +170,15 @@ export class MppsScu implements AsyncDisposable {
     const association = await connect(
       hostname,
       port,
-      connectOptionsFor(options, [{
-        abstractSyntax: Uid.ModalityPerformedProcedureStep,
-        transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
-      }]),
+      connectOptionsFor(
+        options,
+        [Uid.ModalityPerformedProcedureStep, Uid.ModalityPerformedProcedureStepRetrieve].map(
+          (abstractSyntax) => ({
+            abstractSyntax,
+            transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
+          }),
+        ),
+      ),
     );
     if (!association.findContext(Uid.ModalityPerformedProcedureStep)) {
       await association.release().catch(() => association.abort());
@@ -218,6 +231,24 @@ export class MppsScu implements AsyncDisposable {
       dataset: changes,
     });
     return checked("N-SET", result, sopInstanceUid);
+  }
+
+  /**
+   * N-GET of the Modality Performed Procedure Step Retrieve SOP Class
+   * (PS3.4 F.8): the step's attributes as the SCP keeps them, all or those
+   * of `tags`. The association must have accepted MPPS Retrieve (which
+   * {@linkcode MppsScu.connect} proposes).
+   *
+   * @throws {MppsStatusError} when the SCP refuses (e.g. 0112 for an unknown step).
+   * @throws {DimseStatusError} (0122) when no context was accepted for MPPS Retrieve.
+   */
+  async get(sopInstanceUid: string, tags?: readonly number[]): Promise<MppsResult> {
+    const result = await nGet(this.channel, {
+      sopClassUid: Uid.ModalityPerformedProcedureStepRetrieve,
+      sopInstanceUid,
+      ...(tags ? { attributeIdentifierList: tags } : {}),
+    });
+    return checked("N-GET", result, sopInstanceUid);
   }
 
   /**

@@ -80,6 +80,15 @@ Deno.test("dcm mpps create, then set COMPLETED, against dcm mppsscp; a further s
       const unknown = await dcm("mpps", "set", HOST, port, "2.25.404", ...COMPLETE);
       assertEquals(unknown.code, 1);
       assertMatch(unknown.stderr, /\(0112\)/);
+
+      const got = await dcm("mpps", "get", HOST, port, uid);
+      assertEquals(got.code, 0, got.stderr);
+      assertMatch(got.stdout, /^PerformedProcedureStepStatus=COMPLETED$/m);
+      assertMatch(got.stdout, /^PatientName=Doe\^Jane$/m);
+      assertMatch(got.stdout, /^PerformedSeriesSequence: 1 item$/m);
+      const some = await dcm("mpps", "get", HOST, port, uid, "-k", "PatientID", "--json");
+      assertEquals(some.code, 0, some.stderr);
+      assertEquals(JSON.parse(some.stdout)["00100020"], { vr: "LO", Value: ["P-9"] });
     }
     using store = ProcedureStepStore.open({ database: `${dir}/mpps.sqlite` });
     const step = store.get(uid)!;

@@ -257,6 +257,35 @@ Deno.test("MPPS N-SET DISCONTINUED ends the step; an N-SET after it is refused 0
   assertEquals(events.map((e) => e.type), ["created", "discontinued"]);
 });
 
+Deno.test("MPPS Retrieve N-GET (PS3.4 F.8) returns the step, or the requested attributes (absent ones empty); an unknown step is 0112", async () => {
+  await using scp = new MppsScp({ hostname: HOST, port: 0 });
+  await using mpps = await MppsScu.connect(HOST, scp.port);
+  const { sopInstanceUid } = await mpps.create(inProgress());
+  await mpps.complete(sopInstanceUid, finalState());
+  const all = await mpps.get(sopInstanceUid);
+  assertEquals(all.status, STATUS.SUCCESS);
+  assertEquals(all.dataset?.string(Tag.PerformedProcedureStepStatus), "COMPLETED");
+  assertEquals(all.dataset?.string(Tag.PatientName), "Doe^Jane");
+  const some = await mpps.get(sopInstanceUid, [
+    Tag.PerformedProcedureStepStatus,
+    Tag.PerformedSeriesSequence,
+    Tag.CommentsOnThePerformedProcedureStep,
+  ]);
+  assertEquals(some.dataset?.tags(), [
+    Tag.SpecificCharacterSet,
+    Tag.PerformedProcedureStepStatus,
+    Tag.CommentsOnThePerformedProcedureStep,
+    Tag.PerformedSeriesSequence,
+  ]);
+  assertEquals(some.dataset?.string(Tag.CommentsOnThePerformedProcedureStep), undefined);
+  assertEquals(
+    some.dataset?.items(Tag.PerformedSeriesSequence)[0]?.string(Tag.ProtocolName),
+    "HEAD",
+  );
+  const error = await refused(mpps.get("2.25.404"));
+  assertEquals(error.status, STATUS.NO_SUCH_SOP_INSTANCE);
+});
+
 Deno.test("MPPS N-SET of an unknown SOP instance is refused 0112", async () => {
   await using scp = new MppsScp({ hostname: HOST, port: 0 });
   await using mpps = await MppsScu.connect(HOST, scp.port);

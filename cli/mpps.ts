@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { Dataset, generateUid } from "../dataset/mod.ts";
-import { formatTag, Tag } from "../dictionary/mod.ts";
+import { Dataset, generateUid, toDicomJson } from "../dataset/mod.ts";
+import { formatTag, lookupElement, parseTag, Tag } from "../dictionary/mod.ts";
 import { formatStatus } from "../dimse/mod.ts";
 import { MppsScu, MppsStatusError } from "../scu/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
@@ -111,11 +111,21 @@ function explainRefusal(e: unknown): never {
   throw new Error(`${e.message}${more.length ? ` [${more.join("; ")}]` : ""}`, { cause: e });
 }
 
+/** The step's top-level attributes, one `Keyword=value` a line (a sequence: its item count). */
+function describeStep(dataset: Dataset): string[] {
+  return [...dataset].map((element) => {
+    const name = lookupElement(element.tag)?.keyword || formatTag(element.tag);
+    return element.kind === "sequence"
+      ? `${name}: ${element.items.length} item${element.items.length === 1 ? "" : "s"}`
+      : `${name}=${dataset.strings(element.tag).join("\\")}`;
+  });
+}
+
 /** `dcm mpps`. */
 export const mpps = defineCommand({
   name: "mpps",
-  synopsis: "create HOST PORT | set HOST PORT UID",
-  summary: "Create or set a Modality Performed Procedure Step (N-CREATE, N-SET).",
+  synopsis: "create HOST PORT | set HOST PORT UID | get HOST PORT UID",
+  summary: "Create, set or get a Modality Performed Procedure Step (N-CREATE, N-SET, N-GET).",
   positionals: [3, 4],
   options: {
     ...PEER_OPTIONS,
@@ -126,7 +136,7 @@ export const mpps = defineCommand({
       default: [],
       value: "KEY=VALUE",
       description:
-        "an attribute by keyword or tag, into sequence items as Sequence[0].Keyword=value (repeatable)",
+        "an attribute by keyword or tag, into sequence items as Sequence[0].Keyword=value; get: a keyword to return (repeatable)",
     },
     uid: {
       type: "string",
@@ -146,7 +156,8 @@ export const mpps = defineCommand({
     "and time, --aet as Performed Station AE Title, a step ID, a Scheduled Step Attributes item with",
     "a new Study Instance UID, empty type 2 attributes); -k Modality=... is required.",
     "set with PerformedProcedureStepStatus=COMPLETED or DISCONTINUED sends the end date and time as",
-    "now unless given. A refusal exits 1 with the status, Error Comment and Error ID.",
+    "now unless given. get prints the step as the SCP keeps it (MPPS Retrieve, PS3.4 F.8); --json:",
+    "its DICOM JSON. A refusal exits 1 with the status, Error Comment and Error ID.",
     "",
     "  dcm mpps create ris 104 -k Modality=CT -k PatientID=P1 -k 'PatientName=Doe^Jane'",
     "  dcm mpps set ris 104 2.25.123 -k PerformedProcedureStepStatus=COMPLETED \\",
@@ -154,8 +165,8 @@ export const mpps = defineCommand({
   ],
 }, async (values, positionals) => {
   const [action, ...rest] = positionals;
-  if (action !== "create" && action !== "set") {
-    throw new UsageError(`unknown action "${action}": expected create or set`);
+  if (action !== "create" && action !== "set" && action !== "get") {
+    throw new UsageError(`unknown action "${action}": expected create, set or get`);
   }
   const { host, port, rest: extra } = hostPort(rest);
   const now = new Date();
@@ -180,8 +191,28 @@ export const mpps = defineCommand({
     return 0;
   }
   const [uid, ...more] = extra;
-  if (uid === undefined) throw new UsageError("missing arguments: expected set HOST PORT UID");
+  if (uid === undefined) {
+    throw new UsageError(`missing arguments: expected ${action} HOST PORT UID`);
+  }
   if (more.length > 0) throw new UsageError(`unexpected argument "${more[0]}"`);
+  if (action === "get") {
+    const tags = values.key.map((k) => {
+      try {
+        return parseTag(k);
+      } catch (e) {
+        throw new UsageError(`-k ${k}: ${e instanceof Error ? e.message : e}`, { cause: e });
+      }
+    });
+    const result = await explained(host, port, async () => {
+      await using scu = await MppsScu.connect(host, port, clientOptions(values));
+      return await scu.get(uid, tags.length > 0 ? tags : undefined).catch(explainRefusal);
+    });
+    const dataset = result.dataset ?? new Dataset();
+    console.log(
+      values.json ? JSON.stringify(toDicomJson(dataset)) : describeStep(dataset).join("\n"),
+    );
+    return 0;
+  }
   if (values.key.length === 0) throw new UsageError("set needs at least one -k KEY=VALUE");
   const changes = setAttributes(values.key, now);
   const result = await explained(host, port, async () => {

@@ -79,8 +79,9 @@ function callingAeTitleOf(request: Pick<NRequest, "channel"> | undefined): strin
 }
 
 /**
- * The MPPS SCP as a service unit (PS3.4 F.7): answers N-CREATE and N-SET of
- * the Modality Performed Procedure Step SOP Class, keeping each step in a
+ * The MPPS SCP as a service unit (PS3.4 F.7, F.8): answers N-CREATE and
+ * N-SET of the Modality Performed Procedure Step SOP Class and N-GET of its
+ * Retrieve SOP Class ({@linkcode MppsService.retrieve}), keeping each step in a
  * {@linkcode ProcedureStepStore}. Serve it with a `ServiceProvider` (it is a
  * `ServiceDefinition`), with {@linkcode MppsScp}, or in a
  * `QueryRetrieveScp` (its `mpps` option).
@@ -121,9 +122,9 @@ function callingAeTitleOf(request: Pick<NRequest, "channel"> | undefined): strin
  * ```
  */
 export class MppsService implements ServiceDefinition, Disposable {
-  /** The MPPS SOP class, with the transfer syntaxes of the options. */
+  /** The MPPS and MPPS Retrieve SOP classes, with the transfer syntaxes of the options. */
   readonly supportedAbstractSyntaxes: ServiceDefinition["supportedAbstractSyntaxes"];
-  /** The N-CREATE and N-SET handlers (other N requests: 0211). */
+  /** The N-CREATE, N-SET and N-GET handlers (other N requests: 0211). */
   readonly handlers: ServiceDefinition["handlers"];
   /** Where the steps are kept. */
   readonly store: ProcedureStepStore;
@@ -139,8 +140,11 @@ export class MppsService implements ServiceDefinition, Disposable {
       this.create(request.sopInstanceUid, request.dataset, request);
     const set: NHandler<"N-SET-RQ"> = (request) =>
       this.set(request.sopInstanceUid ?? "", request.dataset, request);
+    const get: NHandler<"N-GET-RQ"> = (request) =>
+      this.retrieve(request.sopInstanceUid ?? "", request.command.attributeIdentifierList);
     const service = new NService({
       [Uid.ModalityPerformedProcedureStep]: { "N-CREATE-RQ": create, "N-SET-RQ": set },
+      [Uid.ModalityPerformedProcedureStepRetrieve]: { "N-GET-RQ": get },
     }, options.transferSyntaxes ? { transferSyntaxes: options.transferSyntaxes } : {});
     this.supportedAbstractSyntaxes = service.supportedAbstractSyntaxes;
     this.handlers = service.handlers;
@@ -282,6 +286,49 @@ export class MppsService implements ServiceDefinition, Disposable {
       : "updated";
     this.#tell(type, uid, request);
     return { status: STATUS.SUCCESS, affectedSopInstanceUid: uid };
+  }
+
+  /**
+   * Handles an N-GET of the Modality Performed Procedure Step Retrieve SOP
+   * Class (PS3.4 F.8): the step's attributes, or those of `tags` (each
+   * requested attribute the step lacks is returned empty, PS3.4 Table
+   * F.8.2-1 giving the SCP type 1 or 2 for each); an unknown step is 0112
+   * ("No such Object Instance", F.8.1). A requested tag the dictionary does
+   * not know is left out with warning 0107 (Attribute list error).
+   */
+  retrieve(sopInstanceUid: string, tags?: readonly number[]): NResponse {
+    const uid = sopInstanceUid.replace(/\0+$/, "");
+    const step = this.store.get(uid);
+    if (step === undefined) {
+      return { status: STATUS.NO_SUCH_SOP_INSTANCE, errorComment: `No procedure step ${uid}` };
+    }
+    if (tags === undefined || tags.length === 0) {
+      return { status: STATUS.SUCCESS, affectedSopInstanceUid: uid, dataset: step.dataset };
+    }
+    const dataset = new Dataset();
+    const charset = step.dataset.get(Tag.SpecificCharacterSet);
+    if (charset) dataset.setElement(charset);
+    const unknown: number[] = [];
+    for (const tag of tags) {
+      const element = step.dataset.get(tag);
+      if (element !== undefined) {
+        dataset.setElement(element);
+        continue;
+      }
+      try {
+        dataset.set(tag, null);
+      } catch {
+        unknown.push(tag);
+      }
+    }
+    return unknown.length === 0
+      ? { status: STATUS.SUCCESS, affectedSopInstanceUid: uid, dataset }
+      : {
+        status: STATUS.ATTRIBUTE_LIST_ERROR,
+        affectedSopInstanceUid: uid,
+        dataset,
+        attributeIdentifierList: unknown,
+      };
   }
 
   #tell(

@@ -88,7 +88,9 @@ Deno.test("dcm mpps create, then set COMPLETED, against dcm mppsscp; a further s
       assertMatch(got.stdout, /^PerformedSeriesSequence: 1 item$/m);
       const some = await dcm("mpps", "get", HOST, port, uid, "-k", "PatientID", "--json");
       assertEquals(some.code, 0, some.stderr);
-      assertEquals(JSON.parse(some.stdout)["00100020"], { vr: "LO", Value: ["P-9"] });
+      const json = JSON.parse(some.stdout);
+      assertEquals(Object.keys(json), ["00100020"]);
+      assertEquals(json["00100020"], { vr: "LO", Value: ["P-9"] });
     }
     using store = ProcedureStepStore.open({ database: `${dir}/mpps.sqlite` });
     const step = store.get(uid)!;

@@ -50,21 +50,17 @@ export class MppsScp extends ServiceProvider {
   /** The service unit, over its store. */
   readonly service: MppsService;
 
-  /** Opens the store and starts listening. */
-  // super() is called, inside a try: the store is closed if listening fails.
-  // deno-lint-ignore constructor-super
+  /**
+   * Opens the store and starts listening. (Should listening fail, the store
+   * is left for the garbage collector to close.)
+   */
   constructor(options: MppsScpOptions = {}) {
     const service = new MppsService({
       store: ProcedureStepStore.open({ database: options.database ?? ":memory:" }),
       ...(options.onChange ? { onChange: options.onChange } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
-    try {
-      super(service, options);
-    } catch (e) {
-      service.close();
-      throw e;
-    }
+    super(service, options);
     this.service = service;
   }
 

@@ -7,7 +7,7 @@
  */
 import { Dataset, generateUid, uidProblem } from "../dataset/mod.ts";
 import { formatTag, Tag, Uid } from "../dictionary/mod.ts";
-import { STATUS } from "../dimse/mod.ts";
+import { formatStatus, STATUS, statusCategory } from "../dimse/mod.ts";
 import {
   type NHandler,
   type NRequest,
@@ -65,7 +65,11 @@ export interface MppsServiceOptions extends NServiceOptions {
   store?: ProcedureStepStore;
   /** A subscriber from the start, as {@linkcode MppsService.subscribe} adds one. */
   onChange?: (event: ProcedureStepEvent) => void;
-  /** Told when a subscriber throws (the change stays made and answered). */
+  /**
+   * Told of each refused request (its status, the step, the calling AE
+   * title and why), and when a subscriber throws (the change stays made
+   * and answered).
+   */
   onWarning?: (message: string) => void;
 }
 
@@ -137,11 +141,23 @@ export class MppsService implements ServiceDefinition, Disposable {
     this.#onWarning = options.onWarning;
     if (options.onChange) this.#listeners.add(options.onChange);
     const create: NHandler<"N-CREATE-RQ"> = (request) =>
-      this.create(request.sopInstanceUid, request.dataset, request);
+      this.#logged(
+        "N-CREATE",
+        request,
+        this.create(request.sopInstanceUid, request.dataset, request),
+      );
     const set: NHandler<"N-SET-RQ"> = (request) =>
-      this.set(request.sopInstanceUid ?? "", request.dataset, request);
+      this.#logged(
+        "N-SET",
+        request,
+        this.set(request.sopInstanceUid ?? "", request.dataset, request),
+      );
     const get: NHandler<"N-GET-RQ"> = (request) =>
-      this.retrieve(request.sopInstanceUid ?? "", request.command.attributeIdentifierList);
+      this.#logged(
+        "N-GET",
+        request,
+        this.retrieve(request.sopInstanceUid ?? "", request.command.attributeIdentifierList),
+      );
     const service = new NService({
       [Uid.ModalityPerformedProcedureStep]: { "N-CREATE-RQ": create, "N-SET-RQ": set },
       [Uid.ModalityPerformedProcedureStepRetrieve]: { "N-GET-RQ": get },
@@ -329,6 +345,18 @@ export class MppsService implements ServiceDefinition, Disposable {
         dataset,
         attributeIdentifierList: unknown,
       };
+  }
+
+  /** Passes `response` through, telling `onWarning` when it is a refusal. */
+  #logged(operation: string, request: NRequest, response: NResponse): NResponse {
+    if (this.#onWarning && statusCategory(response.status) === "failure") {
+      this.#onWarning(
+        `MPPS ${operation} ${request.sopInstanceUid ?? "(no UID)"} from ${
+          callingAeTitleOf(request) || "?"
+        } refused ${formatStatus(response.status)}: ${response.errorComment ?? ""}`,
+      );
+    }
+    return response;
   }
 
   #tell(

@@ -215,10 +215,16 @@ Deno.test("MPPS N-SET in another Specific Character Set does not replace the N-C
   );
 });
 
-Deno.test("MPPS N-SET COMPLETED ends the step; any N-SET after it is refused 0110 'may no longer be updated' with Error ID A710", async () => {
+Deno.test("MPPS N-SET COMPLETED ends the step; any N-SET after it is refused 0110 'may no longer be updated' with Error ID A710, and logged", async () => {
   const events: ProcedureStepEvent[] = [];
-  await using scp = new MppsScp({ hostname: HOST, port: 0, onChange: (e) => events.push(e) });
-  await using mpps = await MppsScu.connect(HOST, scp.port);
+  const warnings: string[] = [];
+  await using scp = new MppsScp({
+    hostname: HOST,
+    port: 0,
+    onChange: (e) => events.push(e),
+    onWarning: (m) => warnings.push(m),
+  });
+  await using mpps = await MppsScu.connect(HOST, scp.port, { callingAeTitle: "CT1" });
   const { sopInstanceUid } = await mpps.create(inProgress());
   await mpps.complete(sopInstanceUid, finalState());
   assertEquals(scp.service.get(sopInstanceUid)?.status, "COMPLETED");
@@ -243,6 +249,11 @@ Deno.test("MPPS N-SET COMPLETED ends the step; any N-SET after it is refused 011
   assertEquals(step.status, "COMPLETED");
   assertEquals(step.dataset.string(Tag.PerformedProcedureStepDescription), undefined);
   assertEquals(events.length, 2);
+  assertEquals(warnings.length, 3);
+  assertEquals(
+    warnings[0],
+    `MPPS N-SET ${sopInstanceUid} from CT1 refused 0110: Performed Procedure Step Object may no longer be updated`,
+  );
 });
 
 Deno.test("MPPS N-SET DISCONTINUED ends the step; an N-SET after it is refused 0110 A710", async () => {

@@ -10,6 +10,7 @@ import { formatTag, Tag, Uid } from "../dictionary/mod.ts";
 import { formatStatus, STATUS, statusCategory } from "../dimse/mod.ts";
 import {
   type NHandler,
+  type NHandlers,
   type NRequest,
   type NResponse,
   NService,
@@ -130,6 +131,11 @@ export class MppsService implements ServiceDefinition, Disposable {
   readonly supportedAbstractSyntaxes: ServiceDefinition["supportedAbstractSyntaxes"];
   /** The N-CREATE, N-SET and N-GET handlers (other N requests: 0211). */
   readonly handlers: ServiceDefinition["handlers"];
+  /**
+   * The handlers by SOP class, for an `NService` that serves other SOP
+   * classes too (e.g. Storage Commitment beside MPPS on one provider).
+   */
+  readonly sopClasses: Readonly<Record<string, NHandlers>>;
   /** Where the steps are kept. */
   readonly store: ProcedureStepStore;
   readonly #listeners = new Set<(event: ProcedureStepEvent) => void>();
@@ -158,10 +164,14 @@ export class MppsService implements ServiceDefinition, Disposable {
         request,
         this.retrieve(request.sopInstanceUid ?? "", request.command.attributeIdentifierList),
       );
-    const service = new NService({
+    this.sopClasses = {
       [Uid.ModalityPerformedProcedureStep]: { "N-CREATE-RQ": create, "N-SET-RQ": set },
       [Uid.ModalityPerformedProcedureStepRetrieve]: { "N-GET-RQ": get },
-    }, options.transferSyntaxes ? { transferSyntaxes: options.transferSyntaxes } : {});
+    };
+    const service = new NService(
+      this.sopClasses,
+      options.transferSyntaxes ? { transferSyntaxes: options.transferSyntaxes } : {},
+    );
     this.supportedAbstractSyntaxes = service.supportedAbstractSyntaxes;
     this.handlers = service.handlers;
   }

@@ -16,6 +16,7 @@
  * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...] [--mpps]
  * deno task dcm mpps create HOST PORT -k Modality=CT [-k Key=value ...] [--uid UID] [--json]
  * deno task dcm mpps set HOST PORT UID -k PerformedProcedureStepStatus=COMPLETED [-k ...]
+ * deno task dcm mpps get HOST PORT UID [-k Keyword ...] [--json]  # MPPS Retrieve N-GET
  * deno task dcm mppsscp --dir DIR [--port P]      # MPPS SCP, steps in DIR/mpps.sqlite
  * deno task dcm --version
  * ```

@@ -256,6 +256,35 @@ Deno.test("MPPS N-SET COMPLETED ends the step; any N-SET after it is refused 011
   );
 });
 
+Deno.test("MPPS: of 8 associations completing or discontinuing one step at once, exactly one wins; the others get 0110 A710", async () => {
+  const events: ProcedureStepEvent[] = [];
+  await using scp = new MppsScp({ hostname: HOST, port: 0, onChange: (e) => events.push(e) });
+  await using first = await MppsScu.connect(HOST, scp.port);
+  const { sopInstanceUid } = await first.create(inProgress());
+  const scus = await Promise.all(Array.from({ length: 8 }, () => MppsScu.connect(HOST, scp.port)));
+  try {
+    const outcomes = await Promise.allSettled(
+      scus.map((scu, i) =>
+        i % 2
+          ? scu.complete(sopInstanceUid, finalState())
+          : scu.discontinue(sopInstanceUid, finalState())
+      ),
+    );
+    const won = outcomes.filter((o) => o.status === "fulfilled");
+    assertEquals(won.length, 1);
+    for (const o of outcomes) {
+      if (o.status === "rejected") {
+        assert(o.reason instanceof MppsStatusError, String(o.reason));
+        assertEquals([o.reason.status, o.reason.errorId], [STATUS.PROCESSING_FAILURE, 0xa710]);
+      }
+    }
+    assertEquals(events.length, 2);
+    assertEquals(scp.service.get(sopInstanceUid)?.status.toLowerCase(), events[1]!.type);
+  } finally {
+    await Promise.all(scus.map((scu) => scu.release()));
+  }
+});
+
 Deno.test("MPPS N-SET DISCONTINUED ends the step; an N-SET after it is refused 0110 A710", async () => {
   const events: ProcedureStepEvent[] = [];
   await using scp = new MppsScp({ hostname: HOST, port: 0, onChange: (e) => events.push(e) });

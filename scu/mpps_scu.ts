@@ -9,6 +9,7 @@
 import { type Association, connect } from "../association/mod.ts";
 import { Dataset, generateUid } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
+import { DicomError } from "../errors.ts";
 import { DimseChannel, DimseStatusError, type DimseStatusErrorOptions } from "../dimse/mod.ts";
 import {
   connectOptionsFor,
@@ -200,7 +201,7 @@ export class MppsScu implements AsyncDisposable {
    * the step's SOP Instance UID: ours, or the SCP's when it assigned one.
    *
    * @throws {MppsStatusError} when the SCP refuses (e.g. 0106, 0111, 0120).
-   * @throws {TypeError} when `scpAssignsUid` is set and the SCP names no UID.
+   * @throws {DicomError} when `scpAssignsUid` is set and the SCP names no UID.
    */
   async create(attributes: Dataset, options: MppsCreateOptions = {}): Promise<MppsResult> {
     const ours = options.scpAssignsUid ? undefined : options.sopInstanceUid ?? generateUid();
@@ -212,7 +213,9 @@ export class MppsScu implements AsyncDisposable {
     const uid = result.affectedSopInstanceUid ?? ours;
     const checkedResult = checked("N-CREATE", result, uid ?? "");
     if (uid === undefined) {
-      throw new TypeError("The SCP accepted the N-CREATE without naming the UID it assigned");
+      throw new DicomError(
+        "The SCP accepted the N-CREATE without naming the SOP Instance UID it assigned (PS3.7 §10.1.5.1.2)",
+      );
     }
     return checkedResult;
   }

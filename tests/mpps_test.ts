@@ -11,6 +11,8 @@ import { Tag, Uid } from "../dictionary/mod.ts";
 import { STATUS } from "../dimse/mod.ts";
 import { MppsScp, type ProcedureStepEvent } from "../scp/mod.ts";
 import { MppsScu, MppsStatusError } from "../scu/mod.ts";
+import { NService, ServiceProvider } from "../service/mod.ts";
+import { DicomError } from "../errors.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { encodeCommand, readMessage, ui, uidOf, us, usOf } from "./association_dimse_stub.ts";
 
@@ -162,6 +164,22 @@ Deno.test("MPPS N-CREATE without a SOP Instance UID gets one assigned by the SCP
   const created = await mpps.create(inProgress(), { scpAssignsUid: true });
   assert(created.sopInstanceUid.startsWith("2.25."), created.sopInstanceUid);
   assertEquals(scp.service.store.list().map((s) => s.sopInstanceUid), [created.sopInstanceUid]);
+});
+
+Deno.test("MppsScu.create() leaving the UID to an SCP that accepts without naming one fails with a DicomError", async () => {
+  const service = new NService({
+    [Uid.ModalityPerformedProcedureStep]: { "N-CREATE-RQ": () => ({ status: STATUS.SUCCESS }) },
+  });
+  await using scp = new ServiceProvider(service, { hostname: HOST, port: 0 });
+  await using mpps = await MppsScu.connect(HOST, scp.port);
+  await assertRejects(
+    mpps.create(inProgress(), { scpAssignsUid: true }),
+    (e) => e instanceof DicomError && !(e instanceof MppsStatusError) && /assigned/.test(e.message),
+  );
+  assertEquals(
+    (await mpps.create(inProgress(), { sopInstanceUid: "2.25.5" })).sopInstanceUid,
+    "2.25.5",
+  );
 });
 
 Deno.test("MPPS N-SET while IN PROGRESS merges the Modification List and tells subscribers 'updated'", async () => {

@@ -49,7 +49,7 @@ export function describeChange(event: ProcedureStepEvent, json: boolean): string
 export const mppsscp = defineCommand({
   name: "mppsscp",
   synopsis: "",
-  summary: "Serve Modality Performed Procedure Step (N-CREATE, N-SET) into DIR/mpps.sqlite.",
+  summary: "Serve Modality Performed Procedure Step (N-CREATE, N-SET, N-GET) from DIR/mpps.sqlite.",
   positionals: [0, 0],
   options: {
     ...SERVER_OPTIONS,

@@ -1,8 +1,9 @@
 /**
- * Service class providers on `Deno.listen`: the Storage SCP and the
- * Query/Retrieve SCP, and the Q/R services each of them is made of
- * ({@linkcode FindService}, {@linkcode MoveService}, {@linkcode GetService})
- * for a provider of your own. The building blocks they share with the SCU
+ * Service class providers on `Deno.listen`: the Storage SCP, the
+ * Query/Retrieve SCP and the MPPS SCP ({@linkcode MppsScp}), and the
+ * services they are made of ({@linkcode FindService},
+ * {@linkcode MoveService}, {@linkcode GetService}, {@linkcode MppsService}
+ * over a {@linkcode ProcedureStepStore}) for a provider of your own. The building blocks they share with the SCU
  * side (the service provider, the C-STORE handler, atomic Part 10 file
  * writing) live in `@dcm/net/service`.
  *

@@ -14,10 +14,14 @@
  * deno task dcm find HOST PORT --call AE -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
- * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...] [--commit]
+ * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...] [--commit] [--mpps]
  * deno task dcm commit HOST PORT FILE_OR_DIR... [--port P] [--json]  # storage commitment SCU
  * deno task dcm mwl HOST PORT --call AE -k "ScheduledProcedureStepSequence[0].Modality=MR" [--json]
  * deno task dcm mwlscp --dir WORKLIST_DIR [--port P] [--aet AE]  # wlmscpfs
+ * deno task dcm mpps create HOST PORT -k Modality=CT [-k Key=value ...] [--uid UID] [--json]
+ * deno task dcm mpps set HOST PORT UID -k PerformedProcedureStepStatus=COMPLETED [-k ...]
+ * deno task dcm mpps get HOST PORT UID [-k Keyword ...] [--json]  # MPPS Retrieve N-GET
+ * deno task dcm mppsscp --dir DIR [--port P]      # MPPS SCP, steps in DIR/mpps.sqlite
  * deno task dcm --version
  * ```
  *
@@ -50,6 +54,8 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   commit: async () => (await import("./commit.ts")).commit,
   mwl: async () => (await import("./mwl.ts")).mwl,
   mwlscp: async () => (await import("./mwlscp.ts")).mwlscp,
+  mpps: async () => (await import("./mpps.ts")).mpps,
+  mppsscp: async () => (await import("./mppsscp.ts")).mppsscp,
   passwd: async () => (await import("./passwd.ts")).passwd,
 };
 

@@ -1,16 +1,17 @@
 /**
- * `dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...]`: a
+ * `dcm qrscp --port P --dir ARCHIVE [--dest NAME=HOST:PORT ...] [--mpps]`: a
  * Query/Retrieve SCP over a folder. It indexes what is already in the folder
  * (with a progress bar; a File-set's DICOMDIR is read for the files it
  * references), accepts C-STORE into it, and logs one line per association.
  * With `--commit` it serves Storage Commitment for what it indexes,
  * reporting to the `--dest` addresses when the requesting association is
- * gone.
+ * gone. With `--mpps` it also serves Modality Performed Procedure Step
+ * (PS3.4 F.7), keeping the steps in `ARCHIVE/.mpps.sqlite`.
  *
  * @module
  */
 import { Archive } from "../archive/mod.ts";
-import { indexFolder, QueryRetrieveScp } from "../scp/mod.ts";
+import { indexFolder, MppsService, ProcedureStepStore, QueryRetrieveScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand } from "./_args.ts";
 import {
@@ -24,6 +25,7 @@ import {
   serverStop,
   untilStopped,
 } from "./_common.ts";
+import { describeChange } from "./mppsscp.ts";
 import { Progress } from "./_progress.ts";
 
 export { parseDestination } from "./_common.ts";
@@ -68,6 +70,12 @@ export const qrscp = defineCommand({
       description:
         "the SQLite index file; the default keeps the index in memory (about 4 KB an object) and rebuilds it at start",
     },
+    mpps: {
+      type: "boolean",
+      default: false,
+      description:
+        "also serve Modality Performed Procedure Step (N-CREATE, N-SET), the steps kept in ARCHIVE/.mpps.sqlite; one line per change",
+    },
     ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
     ...NETWORK_OPTIONS,
   },
@@ -96,6 +104,13 @@ export const qrscp = defineCommand({
   console.error(
     `indexed ${indexed} files (${skipped} skipped): ${c.patients} patients, ${c.studies} studies, ${c.series} series, ${c.instances} instances`,
   );
+  using mpps = values.mpps
+    ? new MppsService({
+      store: ProcedureStepStore.open({ database: `${dir}/.mpps.sqlite` }),
+      onChange: (event) => console.log(describeChange(event, false)),
+      onWarning: (m) => console.error(`warning: ${m}`),
+    })
+    : undefined;
   const scp = new QueryRetrieveScp({
     hostname: values.host,
     port,
@@ -105,6 +120,7 @@ export const qrscp = defineCommand({
     destinations,
     transferSyntaxes,
     ...commitmentOptions(values.commit, destinations),
+    ...(mpps ? { mpps } : {}),
     ...serving,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;

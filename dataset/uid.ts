@@ -48,3 +48,19 @@ export function uidProblem(uid: string, options: UidProblemOptions = {}): string
   }
   return undefined;
 }
+
+/**
+ * A new UID under the `2.25` root (PS3.5 §B.2): `2.25.` followed by the
+ * decimal form of a random (version 4) UUID, 128 bits with 122 random, so
+ * that UIDs made anywhere without coordination do not collide.
+ *
+ * @example
+ * ```ts
+ * import { generateUid, uidProblem } from "./uid.ts";
+ * const uid = generateUid();
+ * console.log(uid.startsWith("2.25."), uidProblem(uid)); // true undefined
+ * ```
+ */
+export function generateUid(): string {
+  return `2.25.${BigInt(`0x${crypto.randomUUID().replaceAll("-", "")}`)}`;
+}

@@ -51,6 +51,14 @@ export const STATUS = {
   PROCESSING_FAILURE: 0x0110,
   /** Missing Attribute. */
   MISSING_ATTRIBUTE: 0x0120,
+  /** Missing Attribute Value (PS3.7 C.5.x: a type 1 attribute without a value). */
+  MISSING_ATTRIBUTE_VALUE: 0x0121,
+  /** No such attribute (DIMSE-N: an attribute that cannot be set or is not known). */
+  NO_SUCH_ATTRIBUTE: 0x0105,
+  /** Invalid attribute value (DIMSE-N). */
+  INVALID_ATTRIBUTE_VALUE: 0x0106,
+  /** Attribute list error (DIMSE-N warning: attributes not recognized, PS3.7 C.4.2). */
+  ATTRIBUTE_LIST_ERROR: 0x0107,
   /** Duplicate SOP Instance. */
   DUPLICATE_SOP_INSTANCE: 0x0111,
   /** No such SOP Instance. */

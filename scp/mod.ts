@@ -4,6 +4,10 @@
  * of them is made of ({@linkcode FindService}, {@linkcode MoveService},
  * {@linkcode GetService}, {@linkcode WorklistService}) for a provider of
  * your own. The building blocks they share with the SCU
+ * Query/Retrieve SCP and the MPPS SCP ({@linkcode MppsScp}), and the
+ * services they are made of ({@linkcode FindService},
+ * {@linkcode MoveService}, {@linkcode GetService}, {@linkcode MppsService}
+ * over a {@linkcode ProcedureStepStore}) for a provider of your own. The building blocks they share with the SCU
  * side (the service provider, the C-STORE handler, atomic Part 10 file
  * writing) live in `@dcm/net/service`.
  *
@@ -30,6 +34,9 @@ export * from "./query_retrieve_scp.ts";
 export * from "./index_folder.ts";
 export * from "./worklist_service.ts";
 export * from "./worklist_scp.ts";
+export * from "./mpps_store.ts";
+export * from "./mpps_service.ts";
+export * from "./mpps_scp.ts";
 export {
   type Durability,
   type IncomingObject,

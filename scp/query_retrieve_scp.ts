@@ -29,6 +29,7 @@ import { FindService } from "./find_service.ts";
 import { GetService } from "./get_service.ts";
 import { type MoveDestination, MoveService } from "./move_service.ts";
 import { QR_CLASSES } from "./_query.ts";
+import type { MppsService } from "./mpps_service.ts";
 
 /** Options of {@linkcode QueryRetrieveScp}. */
 export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
@@ -77,6 +78,13 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * `requestors`.
    */
   commitment?: CommitmentServiceOptions;
+  /**
+   * Also serve Modality Performed Procedure Step (N-CREATE, N-SET, and
+   * N-GET of MPPS Retrieve) with
+   * this service unit, as a PACS or RIS does on its one port. The SCP does
+   * not close it.
+   */
+  mpps?: MppsService;
 }
 
 /** Transfer syntaxes of the Q/R contexts, most preferred first. */
@@ -166,11 +174,14 @@ export class QueryRetrieveScp extends ServiceProvider {
       },
     });
     if (storage) handlers["C-STORE-RQ"] = storage.handler;
+    // The DIMSE-N services share the N-* handlers: one NService dispatches
+    // each request to its SOP class (Storage Commitment, MPPS).
     const commitment = options.commitment === undefined
       ? undefined
       : archiveCommitment(archive, options);
-    if (commitment) {
-      const n = new NService(commitment.sopClasses);
+    const nClasses = { ...commitment?.sopClasses, ...options.mpps?.sopClasses };
+    if (Object.keys(nClasses).length > 0) {
+      const n = new NService(nClasses);
       Object.assign(handlers, n.handlers);
       supported.push(...n.supportedAbstractSyntaxes);
     }

@@ -2,7 +2,8 @@
  * Service class users, each opening its own associations: C-ECHO
  * ({@linkcode echo}), C-STORE ({@linkcode store}, from `@dcm/net/service`,
  * where the C-MOVE SCP sends with it too) and the Query/Retrieve SCU
- * ({@linkcode QueryRetrieveScu}: find, move, get, retrieve); the DIMSE-N
+ * ({@linkcode QueryRetrieveScu}: find, move, get, retrieve), the MPPS SCU
+ * ({@linkcode MppsScu}: create, set, complete, discontinue, get); the DIMSE-N
  * calls ({@linkcode nGet}, {@linkcode nSet}, {@linkcode nAction},
  * {@linkcode nCreate}, {@linkcode nDelete}, {@linkcode nEventReport}, from
  * `@dcm/net/service`) run on a channel of an association the caller holds.
@@ -56,3 +57,4 @@ export * from "./retrieve_operation.ts";
 export * from "./query_retrieve_options.ts";
 export * from "./query_retrieve_scu.ts";
 export * from "./storage_classes.ts";
+export * from "./mpps_scu.ts";

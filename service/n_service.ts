@@ -58,6 +58,8 @@ export interface NResponse {
   readonly affectedSopInstanceUid?: string;
   /** Error Comment (0000,0902), up to 64 characters. */
   readonly errorComment?: string;
+  /** Error ID (0000,0903), e.g. MPPS's A710 with 0110 (PS3.4 Table F.7.2-2). */
+  readonly errorId?: number;
   /** Attribute Identifier List (0000,1005), with an attribute list error. */
   readonly attributeIdentifierList?: readonly number[];
 }
@@ -226,6 +228,7 @@ export class NService implements ServiceDefinition {
       ...(response.errorComment !== undefined
         ? { errorComment: response.errorComment.slice(0, 64) }
         : {}),
+      ...(response.errorId !== undefined ? { errorId: response.errorId } : {}),
       ...(response.attributeIdentifierList !== undefined
         ? { attributeIdentifierList: response.attributeIdentifierList }
         : {}),

@@ -47,6 +47,8 @@ export interface NResult {
   readonly affectedSopInstanceUid?: string;
   /** Error Comment (0000,0902). */
   readonly errorComment?: string;
+  /** Error ID (0000,0903), e.g. MPPS's A710 (PS3.4 Table F.7.2-2). */
+  readonly errorId?: number;
   /** Attribute Identifier List (0000,1005) of an N-GET or N-SET attribute list error. */
   readonly attributeIdentifierList?: readonly number[];
   /** Action Type ID (0000,1008) of an N-ACTION-RSP. */
@@ -124,6 +126,7 @@ async function call<T extends NRequestType>(
     status: number;
     affectedSopInstanceUid?: string;
     errorComment?: string;
+    errorId?: number;
     attributeIdentifierList?: readonly number[];
     actionTypeId?: number;
     eventTypeId?: number;
@@ -141,6 +144,7 @@ async function call<T extends NRequestType>(
       ? { affectedSopInstanceUid: fields.affectedSopInstanceUid }
       : {}),
     ...(fields.errorComment !== undefined ? { errorComment: fields.errorComment } : {}),
+    ...(fields.errorId !== undefined ? { errorId: fields.errorId } : {}),
     ...(fields.attributeIdentifierList !== undefined
       ? { attributeIdentifierList: fields.attributeIdentifierList }
       : {}),

@@ -93,7 +93,7 @@ export class LineReader {
   }
 }
 
-/** A `dcm` server command (`storescp`, `qrscp`, `mwlscp`) running in a child process, stopped with SIGTERM. */
+/** A `dcm` server command (`storescp`, `qrscp`, `mwlscp`, `mppsscp`) running in a child process, stopped with SIGTERM. */
 export class ServerProcess implements AsyncDisposable {
   readonly #child: Deno.ChildProcess;
   readonly #command: string;
@@ -101,7 +101,11 @@ export class ServerProcess implements AsyncDisposable {
   readonly stderr: LineReader;
   port = 0;
 
-  constructor(command: "storescp" | "qrscp" | "mwlscp", dir: string, extra: string[] = []) {
+  constructor(
+    command: "storescp" | "qrscp" | "mwlscp" | "mppsscp",
+    dir: string,
+    extra: string[] = [],
+  ) {
     this.#command = command;
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN, command, "--host", HOST, "--port", "0", "--dir", dir, ...extra],

@@ -1,5 +1,5 @@
 import { assertEquals, assertMatch } from "./_assert.ts";
-import { uidProblem } from "../dataset/mod.ts";
+import { generateUid, uidProblem } from "../dataset/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
 
 Deno.test("uidProblem() accepts every UID of the registry and PS3.5 §9.1's forms", () => {
@@ -26,4 +26,13 @@ Deno.test("uidProblem() names what is wrong: characters, empty components, lengt
   for (const [uid, why] of cases) assertMatch(uidProblem(uid) ?? "ok", why, JSON.stringify(uid));
   assertEquals(uidProblem("1.2.05"), undefined);
   assertMatch(uidProblem("1.2.05", { strict: true }) ?? "ok", /leading zero/);
+});
+
+Deno.test("generateUid() makes 2.25 UIDs of PS3.5 §B.2 form (no leading zero, at most 44 characters), all different", () => {
+  const uids = new Set(Array.from({ length: 1000 }, () => generateUid()));
+  assertEquals(uids.size, 1000);
+  for (const uid of uids) {
+    assertEquals(uidProblem(uid, { strict: true }), undefined);
+    assertMatch(uid, /^2\.25\.[1-9]\d{0,38}$/);
+  }
 });

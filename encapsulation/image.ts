@@ -1,0 +1,201 @@
+/**
+ * A JPEG or JPEG 2000 bitstream as a Secondary Capture Image without
+ * decoding it (PS3.3 A.8.1; PS3.5 A.4 encapsulation), and the frames of
+ * encapsulated pixel data back out.
+ *
+ * @module
+ */
+import { Dataset } from "../dataset/mod.ts";
+import { formatTag, Tag, Uid } from "../dictionary/mod.ts";
+import { applyAttributes, fillCommon } from "./_common.ts";
+import { type BitstreamInfo, readBitstreamHeader } from "./bitstream.ts";
+import { EncapsulationError } from "./errors.ts";
+import type { EncapsulateOptions } from "./options.ts";
+
+/** An object made by {@linkcode encapsulateImage}: the data set and its transfer syntax. */
+export interface EncapsulatedImage {
+  /** The Secondary Capture Image Storage data set, its Pixel Data encapsulated. */
+  readonly dataset: Dataset;
+  /** The transfer syntax the data set must be written in (`encodePart10(ds, { transferSyntax })`). */
+  readonly transferSyntax: string;
+  /** What the bitstream's header said. */
+  readonly info: BitstreamInfo;
+}
+
+/**
+ * A Secondary Capture Image Storage object (PS3.3 A.8.1) whose Pixel Data
+ * is `bytes`, a JPEG or JPEG 2000 bitstream, as one fragment after a Basic
+ * Offset Table (PS3.5 A.4), in the transfer syntax the bitstream's header
+ * calls for (see {@linkcode readJpegHeader}, {@linkcode readJ2kHeader}).
+ * The Image Pixel module (C.7.6.3) comes from the header: Rows, Columns,
+ * Samples per Pixel, Photometric Interpretation, Bits Allocated/Stored,
+ * High Bit, Pixel Representation, Planar Configuration; lossy coding sets
+ * Lossy Image Compression "01" with its ratio and method (C.7.6.1.1.5).
+ * Patient, General Study, General Series (Modality OT), General Equipment,
+ * SC Equipment (Conversion Type WSD), General Image and SC Image modules
+ * are filled as for documents.
+ *
+ * @throws {EncapsulationError} for content that is not a supported JPEG or JPEG 2000 bitstream.
+ *
+ * @example Encapsulate a JPEG bitstream taken out of another object
+ * ```ts ignore
+ * import { encapsulateImage } from "./mod.ts";
+ * import { encodePart10 } from "../dataset/mod.ts";
+ *
+ * const { dataset, transferSyntax } = encapsulateImage(await Deno.readFile("photo.jpg"));
+ * await Deno.writeFile("photo.dcm", encodePart10(dataset, { transferSyntax }));
+ * ```
+ */
+export function encapsulateImage(
+  bytes: Uint8Array,
+  options: EncapsulateOptions = {},
+): EncapsulatedImage {
+  const info = readBitstreamHeader(bytes);
+  const ds = new Dataset();
+  const when = fillCommon(ds, Uid.SecondaryCaptureImageStorage, "OT", options);
+  const bitsAllocated = info.bitsStored <= 8 ? 8 : 16;
+  // General Image (C.7.6.1): Patient Orientation Type 2C, empty; SC Equipment (C.8.6.1).
+  ds.set(Tag.PatientOrientation, null)
+    .set(Tag.ConversionType, "WSD")
+    .set(Tag.DateOfSecondaryCapture, when.date)
+    .set(Tag.TimeOfSecondaryCapture, when.time)
+    .set(Tag.BurnedInAnnotation, "YES")
+    // Image Pixel (C.7.6.3).
+    .set(Tag.SamplesPerPixel, info.samplesPerPixel)
+    .set(Tag.PhotometricInterpretation, info.photometricInterpretation)
+    .set(Tag.Rows, info.rows)
+    .set(Tag.Columns, info.columns)
+    .set(Tag.BitsAllocated, bitsAllocated)
+    .set(Tag.BitsStored, info.bitsStored)
+    .set(Tag.HighBit, info.bitsStored - 1)
+    .set(Tag.PixelRepresentation, info.pixelRepresentation);
+  if (info.samplesPerPixel > 1) ds.set(Tag.PlanarConfiguration, 0);
+  if (info.lossy) {
+    const native = info.rows * info.columns * info.samplesPerPixel * bitsAllocated / 8;
+    const ratio = Math.round(native / info.codestream.length * 100) / 100;
+    ds.set(Tag.LossyImageCompression, "01")
+      .set(Tag.LossyImageCompressionRatio, ratio)
+      .set(Tag.LossyImageCompressionMethod, info.compressionMethod);
+  } else {
+    ds.set(Tag.LossyImageCompression, "00");
+  }
+  // PS3.5 A.4: a Basic Offset Table (one frame: offset 0), then the frame in one
+  // fragment, padded to an even length with a zero byte.
+  ds.setElement({
+    tag: Tag.PixelData,
+    vr: "OB",
+    kind: "fragments",
+    offsetTable: new Uint8Array(4),
+    fragments: [padEven(info.codestream)],
+  });
+  applyAttributes(ds, options);
+  return { dataset: ds, transferSyntax: info.transferSyntax, info };
+}
+
+function padEven(bytes: Uint8Array): Uint8Array {
+  if (bytes.length % 2 === 0) return bytes;
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+/**
+ * The frames of encapsulated Pixel Data, each the bitstream of one frame
+ * (PS3.5 A.4): split by the Basic Offset Table when it has one offset per
+ * frame, else one fragment per frame when there are as many fragments as
+ * frames, else (one frame) all fragments joined. A zero pad byte after a
+ * JPEG or JPEG 2000 end-of-image marker (FFD9) is taken off, so that a
+ * bitstream of odd length comes back as it went in.
+ *
+ * @throws {EncapsulationError} when the Pixel Data is missing or not encapsulated, or its frames cannot be told apart.
+ *
+ * @example
+ * ```ts
+ * import { Dataset } from "../dataset/mod.ts";
+ * import { Tag } from "../dictionary/mod.ts";
+ * import { extractFrames } from "./mod.ts";
+ *
+ * const ds = new Dataset().setElement({
+ *   tag: Tag.PixelData, vr: "OB", kind: "fragments",
+ *   offsetTable: new Uint8Array(0),
+ *   fragments: [new Uint8Array([0xff, 0xd8, 0xff, 0xd9])],
+ * });
+ * console.log(extractFrames(ds).length); // 1
+ * ```
+ */
+export function extractFrames(dataset: Dataset): Uint8Array[] {
+  const element = dataset.get(Tag.PixelData);
+  if (element === undefined) {
+    throw new EncapsulationError(
+      `Cannot extract frames: the object has no Pixel Data ${formatTag(Tag.PixelData)}`,
+    );
+  }
+  if (element.kind !== "fragments") {
+    throw new EncapsulationError(
+      "Cannot extract frames: the Pixel Data is not encapsulated (a native transfer syntax)",
+    );
+  }
+  const frames = Math.max(1, dataset.number(Tag.NumberOfFrames) ?? 1);
+  const { fragments, offsetTable } = element;
+  let grouped: Uint8Array[][];
+  if (frames === 1) {
+    grouped = [[...fragments]];
+  } else if (offsetTable.length === 4 * frames) {
+    grouped = byOffsets(fragments, offsetTable, frames);
+  } else if (fragments.length === frames) {
+    grouped = fragments.map((f) => [f]);
+  } else {
+    throw new EncapsulationError(
+      `Cannot extract ${frames} frames from ${fragments.length} fragments without a Basic Offset Table`,
+    );
+  }
+  return grouped.map((parts) => stripPad(join(parts)));
+}
+
+function byOffsets(
+  fragments: readonly Uint8Array[],
+  table: Uint8Array,
+  frames: number,
+): Uint8Array[][] {
+  const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+  const offsets = Array.from({ length: frames }, (_, i) => view.getUint32(4 * i, true));
+  const out: Uint8Array[][] = offsets.map(() => []);
+  // Each fragment's offset: from the first fragment's item tag, 8 bytes of item header each.
+  let position = 0;
+  let frame = -1;
+  for (const fragment of fragments) {
+    while (frame + 1 < frames && offsets[frame + 1] === position) frame++;
+    if (frame < 0) {
+      throw new EncapsulationError(
+        "Cannot extract frames: the Basic Offset Table does not start at 0",
+      );
+    }
+    out[frame]!.push(fragment);
+    position += 8 + fragment.length;
+  }
+  if (frame !== frames - 1 || out.some((parts) => parts.length === 0)) {
+    throw new EncapsulationError(
+      "Cannot extract frames: the Basic Offset Table's offsets do not fall on fragments",
+    );
+  }
+  return out;
+}
+
+function join(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function stripPad(frame: Uint8Array): Uint8Array {
+  const n = frame.length;
+  if (n >= 3 && frame[n - 1] === 0 && frame[n - 2] === 0xd9 && frame[n - 3] === 0xff) {
+    return frame.subarray(0, n - 1);
+  }
+  return frame;
+}

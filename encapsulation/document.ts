@@ -237,7 +237,10 @@ export function encapsulateDocument(
   bytes: Uint8Array,
   options: EncapsulateDocumentOptions = {},
 ): Dataset {
-  const type = options.type ?? detectDocumentType(bytes, options.fileName);
+  // A file whose content fits no type but whose extension names one is
+  // checked as that type, so the error says what is wrong with it.
+  const type = options.type ?? detectDocumentType(bytes, options.fileName) ??
+    typeOfExtension(options.fileName);
   if (type === undefined) {
     throw new EncapsulationError(
       "Cannot encapsulate the content: it is not a PDF, CDA, binary STL, OBJ or MTL file",
@@ -285,6 +288,14 @@ export function encapsulateDocument(
   }
   applyAttributes(ds, options);
   return ds;
+}
+
+function typeOfExtension(fileName: string | undefined): DocumentType | undefined {
+  const extension = fileName?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
+  if (extension === undefined) return undefined;
+  return (Object.keys(DOCUMENT_TYPES) as DocumentType[]).find((t) =>
+    DOCUMENT_TYPES[t].extensions.includes(extension)
+  );
 }
 
 function padEvenBytes(bytes: Uint8Array): Uint8Array {

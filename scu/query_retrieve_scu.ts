@@ -19,7 +19,13 @@ import {
   statusCategory,
 } from "../dimse/mod.ts";
 import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
-import { connectOptionsFor, isRelational, StoreService } from "../service/mod.ts";
+import {
+  connectOptionsFor,
+  isRelational,
+  PROPOSED_TRANSFER_SYNTAXES,
+  RETRIEVE_STORAGE_TRANSFER_SYNTAXES,
+  StoreService,
+} from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
 import type {
@@ -47,7 +53,7 @@ import { TooManyResultsError } from "./errors.ts";
  */
 export const MAX_RESPONSES_AFTER_CANCEL = 1000;
 
-const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
+const UNCOMPRESSED = PROPOSED_TRANSFER_SYNTAXES;
 /** The caller's signal, if any, and the operation's own (a loop over its progress left early). */
 function eitherSignal(signal: AbortSignal | undefined, stop: AbortSignal): AbortSignal {
   return signal ? AbortSignal.any([signal, stop]) : stop;
@@ -343,12 +349,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
         ...wanted.map((abstractSyntax) => ({
           abstractSyntax,
-          transferSyntaxes: options.transferSyntaxes ?? [
-            Uid.ExplicitVRLittleEndian,
-            Uid.ImplicitVRLittleEndian,
-            Uid.ExplicitVRBigEndian,
-            Uid.DeflatedExplicitVRLittleEndian,
-          ],
+          transferSyntaxes: options.transferSyntaxes ?? RETRIEVE_STORAGE_TRANSFER_SYNTAXES,
           roles: { scu: false, scp: true },
         })),
       ];

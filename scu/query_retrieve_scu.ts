@@ -8,7 +8,7 @@
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
 import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
-import { Uid, uidName } from "../dictionary/mod.ts";
+import { uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
   DimseStatusError,

@@ -338,3 +338,43 @@ Deno.test("readJ2kHeader() reads a JP2 file's codestream, and refuses a truncate
     (e: unknown) => e instanceof EncapsulationError && /SIZ/.test(e.message),
   );
 });
+
+/** A small deterministic generator (mulberry32), so that a failing case can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+Deno.test("damaged bitstreams and documents give a value or an EncapsulationError, never another error", async () => {
+  const seeds = [
+    (await corpusFrame("SC_rgb_jpeg_dcmtk.dcm")).frame.subarray(0, 700),
+    (await corpusFrame("MR_small_jp2klossless.dcm")).frame.subarray(0, 300),
+    losslessJpeg(1, 3),
+    pdfOfLength(64),
+    binaryStl(1),
+  ];
+  const next = random(15);
+  for (let i = 0; i < 3000; i++) {
+    const input = new Uint8Array(seeds[i % seeds.length]!);
+    const cut = next() < 0.3 ? Math.floor(next() * input.length) : input.length;
+    const bytes = input.subarray(0, cut);
+    for (let flips = 1 + Math.floor(next() * 4); flips > 0 && bytes.length > 0; flips--) {
+      // Header bytes mostly: lengths and marker codes are where readers go wrong.
+      const at = Math.floor(next() ** 2 * bytes.length);
+      bytes[at] = next() < 0.5
+        ? bytes[at]! ^ (1 << Math.floor(next() * 8))
+        : Math.floor(next() * 256);
+    }
+    for (const run of [() => readBitstreamHeader(bytes), () => encapsulateDocument(bytes)]) {
+      try {
+        run();
+      } catch (e) {
+        assert(e instanceof EncapsulationError, `case ${i}: ${e}`);
+      }
+    }
+  }
+});

@@ -18,15 +18,21 @@ export interface EncapsulatedImage {
   readonly dataset: Dataset;
   /** The transfer syntax the data set must be written in (`encodePart10(ds, { transferSyntax })`). */
   readonly transferSyntax: string;
-  /** What the bitstream's header said. */
+  /** What the (first) bitstream's header said. */
   readonly info: BitstreamInfo;
 }
 
 /**
- * A Secondary Capture Image Storage object (PS3.3 A.8.1) whose Pixel Data
- * is `bytes`, a JPEG or JPEG 2000 bitstream, as one fragment after a Basic
- * Offset Table (PS3.5 A.4), in the transfer syntax the bitstream's header
- * calls for (see {@linkcode readJpegHeader}, {@linkcode readJ2kHeader}).
+ * A Secondary Capture image whose Pixel Data is `frames`, JPEG or JPEG 2000
+ * bitstreams, each one fragment after a Basic Offset Table that gives each
+ * frame's offset (PS3.5 A.4), in the transfer syntax the bitstreams'
+ * headers call for (see {@linkcode readJpegHeader}, {@linkcode readJ2kHeader}).
+ * One bitstream makes a Secondary Capture Image Storage object (PS3.3
+ * A.8.1); several, all with the same header attributes, the Multi-frame
+ * Grayscale Byte, Grayscale Word or True Color Secondary Capture object
+ * that fits them (A.8.2–A.8.5), with Number of Frames and a Frame Label
+ * Vector as Frame Increment Pointer (C.7.6.6, C.8.6.3).
+ *
  * The Image Pixel module (C.7.6.3) comes from the header: Rows, Columns,
  * Samples per Pixel, Photometric Interpretation, Bits Allocated/Stored,
  * High Bit, Pixel Representation, Planar Configuration; lossy coding sets
@@ -35,7 +41,7 @@ export interface EncapsulatedImage {
  * SC Equipment (Conversion Type WSD), General Image and SC Image modules
  * are filled as for documents.
  *
- * @throws {EncapsulationError} for content that is not a supported JPEG or JPEG 2000 bitstream.
+ * @throws {EncapsulationError} for content that is not a supported JPEG or JPEG 2000 bitstream, frames that differ, or frames no Multi-frame SC IOD fits.
  *
  * @example Encapsulate a JPEG bitstream taken out of another object
  * ```ts ignore
@@ -47,13 +53,35 @@ export interface EncapsulatedImage {
  * ```
  */
 export function encapsulateImage(
-  bytes: Uint8Array,
+  frames: Uint8Array | readonly Uint8Array[],
   options: EncapsulateOptions = {},
 ): EncapsulatedImage {
-  const info = readBitstreamHeader(bytes);
-  const ds = new Dataset();
-  const when = fillCommon(ds, Uid.SecondaryCaptureImageStorage, "OT", options);
+  const list = frames instanceof Uint8Array ? [frames] : frames;
+  if (list.length === 0) throw new EncapsulationError("Cannot encapsulate an image of no frames");
+  const infos = list.map((bytes, i) => {
+    try {
+      return readBitstreamHeader(bytes);
+    } catch (e) {
+      if (list.length === 1 || !(e instanceof EncapsulationError)) throw e;
+      throw new EncapsulationError(`Frame ${i + 1}: ${e.message}`, { cause: e });
+    }
+  });
+  const info = infos[0]!;
+  for (const [i, other] of infos.entries()) {
+    for (const key of SAME_IN_EVERY_FRAME) {
+      if (other[key] !== info[key]) {
+        throw new EncapsulationError(
+          `Cannot encapsulate frame ${i + 1} with frame 1: its ${key} is ${other[key]}, not ${
+            info[key]
+          }`,
+        );
+      }
+    }
+  }
   const bitsAllocated = info.bitsStored <= 8 ? 8 : 16;
+  const sopClassUid = list.length === 1 ? Uid.SecondaryCaptureImageStorage : multiFrameClass(info);
+  const ds = new Dataset();
+  const when = fillCommon(ds, sopClassUid, "OT", options);
   // General Image (C.7.6.1): Patient Orientation Type 2C, empty; SC Equipment (C.8.6.1).
   ds.set(Tag.PatientOrientation, null)
     .set(Tag.ConversionType, "WSD")
@@ -70,26 +98,69 @@ export function encapsulateImage(
     .set(Tag.HighBit, info.bitsStored - 1)
     .set(Tag.PixelRepresentation, info.pixelRepresentation);
   if (info.samplesPerPixel > 1) ds.set(Tag.PlanarConfiguration, 0);
+  if (list.length > 1) {
+    // Multi-frame (C.7.6.6) and SC Multi-frame Image (C.8.6.3) modules.
+    ds.set(Tag.NumberOfFrames, list.length)
+      .set(Tag.FrameIncrementPointer, Tag.FrameLabelVector, "AT")
+      .set(Tag.FrameLabelVector, list.map((_, i) => String(i + 1)));
+    if (info.samplesPerPixel === 1) {
+      ds.set(Tag.PresentationLUTShape, "IDENTITY")
+        .set(Tag.RescaleIntercept, 0)
+        .set(Tag.RescaleSlope, 1)
+        .set(Tag.RescaleType, "US");
+    }
+  }
+  const encoded = infos.reduce((n, i) => n + i.codestream.length, 0);
   if (info.lossy) {
-    const native = info.rows * info.columns * info.samplesPerPixel * bitsAllocated / 8;
-    const ratio = Math.round(native / info.codestream.length * 100) / 100;
+    const native = list.length * info.rows * info.columns * info.samplesPerPixel *
+      bitsAllocated / 8;
     ds.set(Tag.LossyImageCompression, "01")
-      .set(Tag.LossyImageCompressionRatio, ratio)
+      .set(Tag.LossyImageCompressionRatio, Math.round(native / encoded * 100) / 100)
       .set(Tag.LossyImageCompressionMethod, info.compressionMethod);
   } else {
     ds.set(Tag.LossyImageCompression, "00");
   }
-  // PS3.5 A.4: a Basic Offset Table (one frame: offset 0), then the frame in one
-  // fragment, padded to an even length with a zero byte.
-  ds.setElement({
-    tag: Tag.PixelData,
-    vr: "OB",
-    kind: "fragments",
-    offsetTable: new Uint8Array(4),
-    fragments: [padEven(info.codestream)],
-  });
+  // PS3.5 A.4: the Basic Offset Table gives each frame's first byte, counted
+  // from the first fragment's item tag; each frame is one fragment, padded to
+  // an even length with a zero byte.
+  const fragments = infos.map((i) => padEven(i.codestream));
+  const offsetTable = new Uint8Array(4 * fragments.length);
+  const offsets = new DataView(offsetTable.buffer);
+  let offset = 0;
+  for (const [i, fragment] of fragments.entries()) {
+    offsets.setUint32(4 * i, offset, true);
+    offset += 8 + fragment.length;
+  }
+  ds.setElement({ tag: Tag.PixelData, vr: "OB", kind: "fragments", offsetTable, fragments });
   applyAttributes(ds, options);
   return { dataset: ds, transferSyntax: info.transferSyntax, info };
+}
+
+/** What every frame of one object must share. */
+const SAME_IN_EVERY_FRAME = [
+  "transferSyntax",
+  "rows",
+  "columns",
+  "samplesPerPixel",
+  "bitsStored",
+  "pixelRepresentation",
+  "photometricInterpretation",
+] as const;
+
+/** The Multi-frame SC IOD whose Image Pixel constraints the frames meet (PS3.3 A.8.2–A.8.5). */
+function multiFrameClass(info: BitstreamInfo): string {
+  if (info.samplesPerPixel === 1 && info.pixelRepresentation === 0) {
+    if (info.bitsStored === 8) return Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage;
+    if (info.bitsStored > 8) return Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage;
+  }
+  if (info.samplesPerPixel === 3 && info.bitsStored === 8) {
+    return Uid.MultiFrameTrueColorSecondaryCaptureImageStorage;
+  }
+  throw new EncapsulationError(
+    `Cannot encapsulate several frames of ${info.samplesPerPixel} ${
+      info.pixelRepresentation ? "signed " : ""
+    }${info.bitsStored}-bit sample(s) a pixel: no Multi-frame Secondary Capture IOD takes them (PS3.3 A.8.2–A.8.5)`,
+  );
 }
 
 function padEven(bytes: Uint8Array): Uint8Array {

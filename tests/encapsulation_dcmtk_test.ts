@@ -165,6 +165,33 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a multi-frame image of JPEG bitstreams decodes with dcmdjpeg to every frame",
+  ignore: dcmtkIgnore("dcmdjpeg"),
+  async fn() {
+    const dir = await tempDir();
+    try {
+      for (const name of ["SC_rgb_jpeg_dcmtk.dcm", "JPGExtended.dcm"]) {
+        const source = decodePart10(await Deno.readFile(`${PYDICOM_DATA}test_files/${name}`))
+          .dataset;
+        const [frame] = extractFrames(source);
+        const { dataset, transferSyntax } = encapsulateImage([frame!, frame!, frame!]);
+        const path = `${dir}/${name}`;
+        await Deno.writeFile(path, encodePart10(dataset, { transferSyntax }));
+        assertEquals(await dcmdumpProblems(path), "", name);
+        await runDcmtk("dcmdjpeg", [path, `${path}.raw.dcm`]);
+        const decoded = decodePart10(await Deno.readFile(`${path}.raw.dcm`)).dataset;
+        assertEquals(decoded.number(Tag.NumberOfFrames), 3, name);
+        const frameBytes = source.number(Tag.Rows)! * source.number(Tag.Columns)! *
+          source.number(Tag.SamplesPerPixel)! * source.number(Tag.BitsAllocated)! / 8;
+        assertEquals(decoded.bytes(Tag.PixelData)!.length, 3 * frameBytes, name);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name:
     "DCMTK's img2dcm finds in a JPEG the image attributes and transfer syntax we read from its header",
   ignore: dcmtkIgnore("img2dcm"),

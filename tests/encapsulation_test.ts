@@ -378,3 +378,41 @@ Deno.test("damaged bitstreams and documents give a value or an EncapsulationErro
     }
   }
 });
+
+Deno.test("encapsulateImage() of several frames: a Multi-frame SC IOD, one fragment and one offset per frame", async () => {
+  const { frame } = await corpusFrame("SC_rgb_small_odd_jpeg.dcm"); // odd length: padded
+  const { frame: other } = await corpusFrame("SC_rgb_jpeg_dcmtk.dcm");
+  assert(frame.length % 2 === 1);
+  const frames = [frame, frame, frame];
+  const { dataset } = encapsulateImage(frames);
+  assertEquals(
+    dataset.string(Tag.SOPClassUID),
+    Uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
+  );
+  assertEquals(dataset.number(Tag.NumberOfFrames), 3);
+  assertEquals(dataset.numbers(Tag.FrameIncrementPointer), [Tag.FrameLabelVector]);
+  const pixels = dataset.fragments()!;
+  assertEquals(pixels.fragments.length, 3);
+  // PS3.5 A.4: offsets from the first fragment's item tag; 8 bytes of item header per fragment.
+  const step = 8 + frame.length + 1;
+  const table = new DataView(pixels.offsetTable.buffer, pixels.offsetTable.byteOffset);
+  assertEquals([0, 1, 2].map((i) => table.getUint32(4 * i, true)), [0, step, 2 * step]);
+  assertEquals(extractFrames(roundTrip(dataset)), frames);
+  // Frames must agree; 12-bit grey frames make a Grayscale Word object.
+  assertThrows(
+    () => encapsulateImage([frame, other]),
+    (e: unknown) =>
+      e instanceof EncapsulationError && /frame 2 .*rows is 100, not 3/.test(e.message),
+  );
+  const { frame: grey12 } = await corpusFrame("JPGExtended.dcm");
+  assertEquals(
+    encapsulateImage([grey12, grey12]).dataset.string(Tag.SOPClassUID),
+    Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+  );
+  const { frame: signed } = await corpusFrame("JPEG2000.dcm");
+  assertThrows(
+    () => encapsulateImage([signed, signed]),
+    (e: unknown) =>
+      e instanceof EncapsulationError && /no Multi-frame Secondary Capture IOD/.test(e.message),
+  );
+});

@@ -3,8 +3,9 @@
 // committed file is what the generator writes now.
 import { Archive } from "../archive/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
-import { CONFORMANCE_PATH, renderConformance } from "../tools/conformance.ts";
-import { assert, assertEquals } from "./_assert.ts";
+import { CONFORMANCE_PATH, renderConformance, scpEntities } from "../tools/conformance.ts";
+import { ServiceProvider } from "../service/mod.ts";
+import { assert, assertEquals, assertRejects } from "./_assert.ts";
 
 Deno.test("CONFORMANCE.md lists every SOP class and transfer syntax our SCPs accept", async () => {
   const text = await Deno.readTextFile(CONFORMANCE_PATH);
@@ -33,4 +34,12 @@ Deno.test("CONFORMANCE.md lists every SOP class and transfer syntax our SCPs acc
 
 Deno.test("CONFORMANCE.md is what deno task conformance writes", async () => {
   assertEquals(await Deno.readTextFile(CONFORMANCE_PATH), await renderConformance());
+});
+
+Deno.test("the generator stops at an exported SCP it cannot start, so that none is left out", async () => {
+  class WorklistScp extends ServiceProvider {}
+  await assertRejects(
+    () => scpEntities({ WorklistScp, NotAProvider: class {}, aConstant: 1 }),
+    /exports WorklistScp, a ServiceProvider that tools\/conformance.ts cannot start/,
+  );
 });

@@ -262,6 +262,20 @@ Deno.test({
       const back = await dcm("extract", `${dir}/out.dcm`, `${dir}/back.pdf`);
       assertEquals(back.code, 0, back.stderr);
       assertEquals(await Deno.readFile(`${dir}/back.pdf`), pdf);
+      // Two JPEG files make a two-frame object; extract writes them back as OUT_1, OUT_2.
+      const source = decodePart10(
+        await Deno.readFile(`${PYDICOM_DATA}test_files/SC_rgb_small_odd_jpeg.dcm`),
+      ).dataset;
+      const [jpeg] = extractFrames(source);
+      await Deno.writeFile(`${dir}/a.jpg`, jpeg!);
+      await Deno.writeFile(`${dir}/b.jpg`, jpeg!);
+      const frames = await dcm("encapsulate", `${dir}/a.jpg`, `${dir}/b.jpg`, `${dir}/mf.dcm`);
+      assertEquals(frames.code, 0, frames.stderr);
+      assert(/NumberOfFrames/.test(await runDcmtk("dcmdump", [`${dir}/mf.dcm`])));
+      const out = await dcm("extract", `${dir}/mf.dcm`, `${dir}/frame.jpg`);
+      assertEquals(out.code, 0, out.stderr);
+      assertEquals(await Deno.readFile(`${dir}/frame_1.jpg`), jpeg);
+      assertEquals(await Deno.readFile(`${dir}/frame_2.jpg`), jpeg);
       await Deno.writeFile(`${dir}/ascii.stl`, new TextEncoder().encode("solid a\nendsolid a\n"));
       const refused = await dcm("encapsulate", `${dir}/ascii.stl`, `${dir}/no.dcm`);
       assertEquals(refused.code, 1);

@@ -86,12 +86,19 @@ const SCP_RECIPES: Readonly<
   },
 };
 
-/** Starts every SCP `scp/mod.ts` exports, reads what it negotiates, and stops it. */
-export async function scpEntities(): Promise<ScpEntity[]> {
+/**
+ * Starts every SCP a module exports (by default `scp/mod.ts`), reads what
+ * it negotiates, and stops it.
+ *
+ * @throws {Error} for an exported `ServiceProvider` class with no entry in `SCP_RECIPES`.
+ */
+export async function scpEntities(
+  module: Readonly<Record<string, unknown>> = scp,
+): Promise<ScpEntity[]> {
   const out: ScpEntity[] = [];
   const directory = await Deno.makeTempDir({ prefix: "conformance_" });
   try {
-    for (const [name, value] of Object.entries(scp)) {
+    for (const [name, value] of Object.entries(module)) {
       if (typeof value !== "function" || !(value.prototype instanceof ServiceProvider)) continue;
       const recipe = SCP_RECIPES[name];
       if (!recipe) {

@@ -30,7 +30,11 @@ import {
   Uid,
   uidName,
 } from "../dictionary/mod.ts";
-import { DEFAULT_MAX_QUEUED_REQUESTS, DEFAULT_MAX_RESPONSE_DATASET_LENGTH } from "../dimse/mod.ts";
+import {
+  DEFAULT_DIMSE_TIMEOUT,
+  DEFAULT_MAX_QUEUED_REQUESTS,
+  DEFAULT_MAX_RESPONSE_DATASET_LENGTH,
+} from "../dimse/mod.ts";
 import { DOCUMENT_TYPES } from "../encapsulation/mod.ts";
 import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 import * as scp from "../scp/mod.ts";
@@ -327,7 +331,9 @@ export async function renderConformance(): Promise<string> {
     `- ARTIM, association request and release timeouts: ${
       DEFAULT_TIMEOUT / 1000
     } s; write timeout ${DEFAULT_TIMEOUT / 1000} s;`,
-    `  idle timeout of an SCP's associations: ${SERVICE_PROVIDER_DEFAULTS.idleTimeout / 1000} s.`,
+    `  idle timeout of an SCP's associations: ${
+      SERVICE_PROVIDER_DEFAULTS.idleTimeout / 1000
+    } s; DIMSE response timeout ${DEFAULT_DIMSE_TIMEOUT / 1000} s.`,
     `- Largest C-FIND/C-MOVE/C-GET identifier an SCP reads: ${
       DEFAULT_MAX_IDENTIFIER_LENGTH / MIB
     } MiB; largest response data set an`,

@@ -117,8 +117,9 @@ function cdaRoot(text: string): boolean {
   return /<(?:[A-Za-z_][\w.-]*:)?ClinicalDocument[\s>/]/.test(text);
 }
 
+/** A geometric vertex statement, `v x y z` (Wavefront OBJ), which every OBJ model has. */
 function objLines(text: string): boolean {
-  return /^(?:v|vt|vn|f|o|g|mtllib|usemtl)\s/m.test(text);
+  return /^v[ \t]+[-+\d.eE]+[ \t]+[-+\d.eE]+[ \t]+[-+\d.eE]+/m.test(text);
 }
 
 function mtlLines(text: string): boolean {
@@ -129,7 +130,7 @@ function mtlLines(text: string): boolean {
  * Which document type `bytes` holds, from its content (and, between OBJ and
  * MTL, from the file name's extension): `%PDF-` in the first 1024 bytes
  * (ISO 32000-1 §7.5.2), an XML `ClinicalDocument` root (HL7 CDA), a binary
- * STL (80-byte header, triangle count, 50 bytes per triangle), OBJ lines
+ * STL (80-byte header, triangle count, 50 bytes per triangle), an OBJ vertex line
  * (`v`, `f`, ...) or an MTL `newmtl`; `undefined` when none fits.
  *
  * @example
@@ -177,7 +178,7 @@ function contentProblem(bytes: Uint8Array, type: DocumentType): string | undefin
         ? `it is ${bytes.length} bytes long, shorter than a binary STL's 84-byte header`
         : `its ${bytes.length} bytes are not 84 + 50 × the triangle count its header gives`;
     case "obj":
-      return objLines(head(bytes, 65536)) ? undefined : "it has no OBJ vertex or face lines";
+      return objLines(head(bytes, 65536)) ? undefined : 'it has no OBJ vertex ("v x y z") line';
     case "mtl":
       return mtlLines(head(bytes, 65536)) ? undefined : 'it has no MTL "newmtl" statement';
   }

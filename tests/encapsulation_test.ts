@@ -166,6 +166,7 @@ Deno.test("detectDocumentType() tells the types apart by content, and OBJ from M
   assertEquals(detectDocumentType(OBJ), "obj");
   assertEquals(detectDocumentType(MTL), "mtl");
   assertEquals(detectDocumentType(text("just text")), undefined);
+  assertEquals(detectDocumentType(text("o my\ng good\nv is for victory\n")), undefined);
 });
 
 Deno.test("encapsulateDocument() refuses content that is not of its type, naming the problem", () => {

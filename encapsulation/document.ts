@@ -130,8 +130,8 @@ function mtlLines(text: string): boolean {
  * Which document type `bytes` holds, from its content (and, between OBJ and
  * MTL, from the file name's extension): `%PDF-` in the first 1024 bytes
  * (ISO 32000-1 §7.5.2), an XML `ClinicalDocument` root (HL7 CDA), a binary
- * STL (80-byte header, triangle count, 50 bytes per triangle), an OBJ vertex line
- * (`v`, `f`, ...) or an MTL `newmtl`; `undefined` when none fits.
+ * STL (80-byte header, triangle count, 50 bytes per triangle), an OBJ
+ * vertex line (`v x y z`) or an MTL `newmtl`; `undefined` when none fits.
  *
  * @example
  * ```ts

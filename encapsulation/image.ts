@@ -79,7 +79,7 @@ export function encapsulateImage(
     }
   }
   const bitsAllocated = info.bitsStored <= 8 ? 8 : 16;
-  const sopClassUid = list.length === 1 ? Uid.SecondaryCaptureImageStorage : multiFrameClass(info);
+  const sopClassUid = list.length === 1 ? IMAGE_SOP_CLASSES.singleFrame : multiFrameClass(info);
   const ds = new Dataset();
   const when = fillCommon(ds, sopClassUid, "OT", options);
   // General Image (C.7.6.1): Patient Orientation Type 2C, empty; SC Equipment (C.8.6.1).
@@ -136,6 +136,28 @@ export function encapsulateImage(
   return { dataset: ds, transferSyntax: info.transferSyntax, info };
 }
 
+/**
+ * The SOP classes {@linkcode encapsulateImage} makes: Secondary Capture
+ * Image Storage for one frame (PS3.3 A.8.1); for several, the Multi-frame
+ * SC IOD whose Image Pixel constraints they meet (A.8.3–A.8.5).
+ *
+ * @example
+ * ```ts
+ * import { IMAGE_SOP_CLASSES } from "./mod.ts";
+ * console.log(IMAGE_SOP_CLASSES.singleFrame); // "1.2.840.10008.5.1.4.1.1.7"
+ * ```
+ */
+export const IMAGE_SOP_CLASSES = {
+  /** One frame of any kind. */
+  singleFrame: Uid.SecondaryCaptureImageStorage,
+  /** Several frames of 8-bit unsigned grey samples. */
+  grayscaleByte: Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
+  /** Several frames of 9- to 16-bit unsigned grey samples. */
+  grayscaleWord: Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+  /** Several frames of 8-bit colour (three samples a pixel). */
+  trueColor: Uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
+} as const;
+
 /** What every frame of one object must share. */
 const SAME_IN_EVERY_FRAME = [
   "transferSyntax",
@@ -150,11 +172,11 @@ const SAME_IN_EVERY_FRAME = [
 /** The Multi-frame SC IOD whose Image Pixel constraints the frames meet (PS3.3 A.8.2–A.8.5). */
 function multiFrameClass(info: BitstreamInfo): string {
   if (info.samplesPerPixel === 1 && info.pixelRepresentation === 0) {
-    if (info.bitsStored === 8) return Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage;
-    if (info.bitsStored > 8) return Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage;
+    if (info.bitsStored === 8) return IMAGE_SOP_CLASSES.grayscaleByte;
+    if (info.bitsStored > 8) return IMAGE_SOP_CLASSES.grayscaleWord;
   }
   if (info.samplesPerPixel === 3 && info.bitsStored === 8) {
-    return Uid.MultiFrameTrueColorSecondaryCaptureImageStorage;
+    return IMAGE_SOP_CLASSES.trueColor;
   }
   throw new EncapsulationError(
     `Cannot encapsulate several frames of ${info.samplesPerPixel} ${

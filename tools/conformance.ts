@@ -35,7 +35,7 @@ import {
   DEFAULT_MAX_QUEUED_REQUESTS,
   DEFAULT_MAX_RESPONSE_DATASET_LENGTH,
 } from "../dimse/mod.ts";
-import { DOCUMENT_TYPES } from "../encapsulation/mod.ts";
+import { DOCUMENT_TYPES, IMAGE_SOP_CLASSES } from "../encapsulation/mod.ts";
 import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 import * as scp from "../scp/mod.ts";
 import { COMMON_STORAGE_SOP_CLASSES } from "../scu/mod.ts";
@@ -380,7 +380,9 @@ export async function renderConformance(): Promise<string> {
     ...Object.entries(DOCUMENT_TYPES).map(([type, info]) =>
       `| ${uidCell(info.sopClassUid)} | ${type.toUpperCase()} | \`${info.mimeType}\` |`
     ),
-    `| ${uidCell(Uid.SecondaryCaptureImageStorage)} | JPEG, JPEG 2000 bitstream (not decoded) | |`,
+    ...Object.entries(IMAGE_SOP_CLASSES).map(([kind, uid]) =>
+      `| ${uidCell(uid)} | JPEG or JPEG 2000 bitstreams, not decoded (${kind}) | |`
+    ),
     "",
   ];
   return lines.join("\n");

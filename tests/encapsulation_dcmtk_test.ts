@@ -259,6 +259,9 @@ Deno.test({
       assert(/\(0010,0010\) PN \[Doe\^Jane\]/.test(dump), dump);
       assert(/\(0010,0020\) LO \[P1\]/.test(dump), dump);
       assert(/\(0042,0010\) ST \[Consent\]/.test(dump), dump);
+      const unknown = await dcm("encapsulate", `${dir}/in.pdf`, `${dir}/x.dcm`, "-k", "Bogus=1");
+      assertEquals(unknown.code, 2); // a usage error
+      assert(/-k Bogus/.test(unknown.stderr), unknown.stderr);
       const back = await dcm("extract", `${dir}/out.dcm`, `${dir}/back.pdf`);
       assertEquals(back.code, 0, back.stderr);
       assertEquals(await Deno.readFile(`${dir}/back.pdf`), pdf);

@@ -46,7 +46,7 @@ export function identifierOf(model: QueryModel, keys: readonly string[]): Identi
 
 /**
  * Builds a data set from `-k Keyword=value` options (`dcm encapsulate`):
- * tags as keywords, `(0010,0020)` or `00100020`; `\\` separates values;
+ * tags as keywords, `(0010,0020)` or `00100020`; a backslash separates values;
  * `Keyword=` (or `Keyword`) sets an empty value.
  */
 export function attributesOf(keys: readonly string[]): Dataset {

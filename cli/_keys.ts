@@ -146,6 +146,31 @@ export function identifierOf<M extends FindModel>(
   return id;
 }
 
+/**
+ * Builds a data set from `-k Keyword=value` options (`dcm encapsulate`):
+ * tags as keywords, `(0010,0020)` or `00100020`; a backslash separates values;
+ * `Keyword=` (or `Keyword`) sets an empty value.
+ */
+export function attributesOf(keys: readonly string[]): Dataset {
+  const ds = new Dataset();
+  for (const key of keys) {
+    const i = key.indexOf("=");
+    const [k, v] = i < 0 ? [key, ""] : [key.slice(0, i), key.slice(i + 1)];
+    let tag;
+    try {
+      tag = parseTag(k);
+    } catch (e) {
+      throw new UsageError(`-k ${k}: ${e instanceof Error ? e.message : e}`, { cause: e });
+    }
+    try {
+      ds.set(tag, v === "" ? null : v.split("\\"));
+    } catch (e) {
+      throw new UsageError(`-k ${key}: ${e instanceof Error ? e.message : e}`, { cause: e });
+    }
+  }
+  return ds;
+}
+
 function parseTagOrUndefined(text: string): number | undefined {
   try {
     return parseTag(text);

@@ -8,6 +8,8 @@
  * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
  * deno task dcm dicomdir list DICOMDIR [--json]  # a File-set's record tree
  * deno task dcm dicomdir create OUT FILE_OR_DIR... [--fileset-id ID] [--add]  # dcmgpdir/dcmmkdir
+ * deno task dcm encapsulate IN OUT.dcm [-k PatientID=P1 ...]  # pdf2dcm/stl2dcm/img2dcm
+ * deno task dcm extract IN.dcm OUT               # dcm2pdf; frames of encapsulated pixel data
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
  * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
  * deno task dcm storescp --dir OUT [--port P] [--commit --dest NAME=HOST:PORT ...]  # storescp
@@ -44,6 +46,8 @@ import { type Command, usage as commandUsage, UsageError } from "./_args.ts";
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   dump: async () => (await import("./dump.ts")).dump,
   dicomdir: async () => (await import("./dicomdir.ts")).dicomdir,
+  encapsulate: async () => (await import("./encapsulate.ts")).encapsulate,
+  extract: async () => (await import("./extract.ts")).extract,
   echo: async () => (await import("./echo.ts")).echo,
   store: async () => (await import("./store.ts")).store,
   storescp: async () => (await import("./storescp.ts")).storescp,

@@ -59,6 +59,9 @@ export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
 /** Default of {@linkcode DimseChannelOptions.maxQueuedRequests}. */
 export const DEFAULT_MAX_QUEUED_REQUESTS: number = 64;
 
+/** Default of {@linkcode DimseChannelOptions.dimseTimeout}, in milliseconds. */
+export const DEFAULT_DIMSE_TIMEOUT: number = 60_000;
+
 /** Default of {@linkcode DimseChannelOptions.maxCommandLength}. */
 const DEFAULT_MAX_COMMAND_LENGTH = 65536;
 
@@ -247,7 +250,7 @@ export class DimseChannel {
         if (held) slots.release();
         held = false;
       },
-      timeout: this.#options.dimseTimeout ?? 60_000,
+      timeout: this.#options.dimseTimeout ?? DEFAULT_DIMSE_TIMEOUT,
     });
     if (this.#ended !== undefined) {
       request.fail(this.#ended);

@@ -18,6 +18,7 @@ import {
   writePart10,
 } from "../dataset/mod.ts";
 import { type Command, decodeCommand, encodeCommand } from "../dimse/mod.ts";
+import { encapsulateDocument, extractFrames, readBitstreamHeader } from "../encapsulation/mod.ts";
 import { prng } from "./mutate.ts";
 
 /** The in-process targets, in the order `--target all` runs them. */
@@ -29,14 +30,16 @@ export const TARGETS = [
   "explicit",
   "part10",
   "deflated",
+  "encapsulation",
 ] as const;
 
 /**
  * A decoder under test: `decodePdu` over every PDU of the bytes, the
  * {@linkcode PduFramer} fed in random chunk sizes, `decodeCommand`,
  * `decodeDataset` in Implicit and Explicit VR Little Endian, `decodePart10`,
- * and `readPart10` of a Deflated Explicit VR Little Endian file (the async
- * inflating path).
+ * `readPart10` of a Deflated Explicit VR Little Endian file (the async
+ * inflating path), and `encapsulation/`'s bitstream header readers and
+ * document checks (`readBitstreamHeader`, `encapsulateDocument`).
  */
 export type Target = typeof TARGETS[number];
 
@@ -113,6 +116,9 @@ export async function runCase(target: Target, bytes: Uint8Array, seed = 0): Prom
         break;
       case "part10":
         decodePart10(bytes);
+        break;
+      case "encapsulation":
+        encapsulateOrFail(bytes);
         break;
       case "deflated": {
         const header = await deflatedFileHeader();
@@ -315,7 +321,54 @@ export async function loadSeeds(target: Target): Promise<Uint8Array[]> {
       return await datasetSeeds(Uid.ExplicitVRLittleEndian);
     case "part10":
       return await part10Files(40);
+    case "encapsulation":
+      return await bitstreamSeeds();
   }
+}
+
+/**
+ * Both entry points of `encapsulation/` that read untrusted content, each
+ * on its own: a `DicomError` of the first does not hide a finding of the
+ * second.
+ */
+function encapsulateOrFail(bytes: Uint8Array): void {
+  let refused: DicomError | undefined;
+  let accepted = false;
+  for (const run of [readBitstreamHeader, encapsulateDocument]) {
+    try {
+      run(bytes);
+      accepted = true;
+    } catch (e) {
+      if (!(e instanceof DicomError)) throw e;
+      refused = e;
+    }
+  }
+  // "ok" when either took the bytes; a DicomError when both refused them.
+  if (!accepted && refused) throw refused;
+}
+
+/** JPEG and JPEG 2000 frames of the pydicom corpus, and a PDF and a binary STL. */
+async function bitstreamSeeds(): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  const files = [
+    "SC_rgb_jpeg_dcmtk.dcm",
+    "SC_rgb_jpeg_gdcm.dcm",
+    "JPGExtended.dcm",
+    "JPEG2000.dcm",
+    "MR_small_jp2klossless.dcm",
+    "GDCMJ2K_TextGBR.dcm",
+  ];
+  for (const name of files) {
+    const url = new URL(`../tests/data/pydicom/test_files/${name}`, import.meta.url);
+    const frame = extractFrames(decodePart10(await Deno.readFile(url)).dataset)[0]!;
+    // The header is what the readers look at: the first 2 KiB keep the cases fast.
+    out.push(frame.slice(0, 2048));
+  }
+  out.push(new TextEncoder().encode("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"));
+  const stl = new Uint8Array(84 + 50);
+  new DataView(stl.buffer).setUint32(80, 1, true);
+  out.push(stl);
+  return out;
 }
 
 /** Joins byte arrays. */

@@ -6,7 +6,7 @@
 import { Uid } from "../dictionary/mod.ts";
 import { connect } from "../association/mod.ts";
 import { DimseChannel, DimseStatusError, statusCategory } from "../dimse/mod.ts";
-import { connectOptionsFor, type ScuOptions } from "../service/mod.ts";
+import { connectOptionsFor, PROPOSED_TRANSFER_SYNTAXES, type ScuOptions } from "../service/mod.ts";
 
 /** The outcome of {@linkcode echo}. */
 export interface EchoResult {
@@ -38,7 +38,7 @@ export async function echo(
     port,
     connectOptionsFor(options, [{
       abstractSyntax: Uid.Verification,
-      transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
+      transferSyntaxes: PROPOSED_TRANSFER_SYNTAXES,
     }]),
   );
   const context = association.findContext(Uid.Verification);

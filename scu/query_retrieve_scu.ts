@@ -14,7 +14,7 @@ import {
   QUERY_MODELS,
   WORKLIST_MODELS,
 } from "../dataset/mod.ts";
-import { Uid, uidName } from "../dictionary/mod.ts";
+import { uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
   DimseStatusError,
@@ -25,7 +25,13 @@ import {
   statusCategory,
 } from "../dimse/mod.ts";
 import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
-import { connectOptionsFor, isRelational, StoreService } from "../service/mod.ts";
+import {
+  connectOptionsFor,
+  isRelational,
+  PROPOSED_TRANSFER_SYNTAXES,
+  RETRIEVE_STORAGE_TRANSFER_SYNTAXES,
+  StoreService,
+} from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
 import type {
@@ -53,7 +59,7 @@ import { TooManyResultsError } from "./errors.ts";
  */
 export const MAX_RESPONSES_AFTER_CANCEL = 1000;
 
-const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
+const UNCOMPRESSED = PROPOSED_TRANSFER_SYNTAXES;
 /** The caller's signal, if any, and the operation's own (a loop over its progress left early). */
 function eitherSignal(signal: AbortSignal | undefined, stop: AbortSignal): AbortSignal {
   return signal ? AbortSignal.any([signal, stop]) : stop;
@@ -355,12 +361,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
         ...wanted.map((abstractSyntax) => ({
           abstractSyntax,
-          transferSyntaxes: options.transferSyntaxes ?? [
-            Uid.ExplicitVRLittleEndian,
-            Uid.ImplicitVRLittleEndian,
-            Uid.ExplicitVRBigEndian,
-            Uid.DeflatedExplicitVRLittleEndian,
-          ],
+          transferSyntaxes: options.transferSyntaxes ?? RETRIEVE_STORAGE_TRANSFER_SYNTAXES,
           roles: { scu: false, scp: true },
         })),
       ];

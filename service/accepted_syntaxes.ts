@@ -101,3 +101,27 @@ export function storageTransferSyntaxes(policy: AcceptPolicy): string[] {
   if (policy === "lossless") return [...UNCOMPRESSED_TRANSFER_SYNTAXES, ...lossless];
   return [...UNCOMPRESSED_TRANSFER_SYNTAXES, ...lossless, ...lossy];
 }
+
+/**
+ * What our SCUs propose for the contexts that carry no stored object
+ * (C-ECHO, C-FIND, C-MOVE, the C-GET context itself), and as the fallback
+ * context of `store()` when an object's own syntax is refused: Explicit VR
+ * Little Endian, then Implicit VR Little Endian, the default every peer
+ * accepts (PS3.5 §10.1).
+ */
+export const PROPOSED_TRANSFER_SYNTAXES: readonly string[] = [
+  Uid.ExplicitVRLittleEndian,
+  Uid.ImplicitVRLittleEndian,
+];
+
+/**
+ * What a C-GET SCU proposes, by default, for the storage contexts in which
+ * it takes the SCP role (PS3.4 C.4.3.1): the uncompressed syntaxes, so that
+ * the SCP need not compress.
+ */
+export const RETRIEVE_STORAGE_TRANSFER_SYNTAXES: readonly string[] = [
+  Uid.ExplicitVRLittleEndian,
+  Uid.ImplicitVRLittleEndian,
+  Uid.ExplicitVRBigEndian,
+  Uid.DeflatedExplicitVRLittleEndian,
+];

@@ -170,8 +170,11 @@ export class NService implements ServiceDefinition {
       transferSyntaxes: [...transferSyntaxes],
       ...(options.requestorRoles ? { requestorRoles: options.requestorRoles } : {}),
     }));
+    // Only the message types some class serves: the channel answers any
+    // other with 0211 itself, and `handlers` says what this service does.
     const handlers: { [T in NRequestType]?: RequestHandler<T> } = {};
     for (const type of N_REQUEST_TYPES) {
+      if (![...this.#classes.values()].some((h) => h[type] !== undefined)) continue;
       (handlers as Record<NRequestType, RequestHandler>)[type] = (request, context) =>
         this.#dispatch(request, context);
     }

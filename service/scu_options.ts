@@ -5,6 +5,22 @@
  */
 import type { ConnectOptions, ConnectTlsOptions, UserIdentityOptions } from "../association/mod.ts";
 
+/**
+ * The defaults of {@linkcode ScuOptions} that our SCUs apply, as the
+ * conformance statement lists them.
+ *
+ * @example
+ * ```ts
+ * import { SCU_DEFAULTS } from "./scu_options.ts";
+ * console.log(SCU_DEFAULTS.calledAeTitle); // "ANY-SCP"
+ * ```
+ */
+export const SCU_DEFAULTS = {
+  callingAeTitle: "DCMNET",
+  calledAeTitle: "ANY-SCP",
+  maxPduLength: 65536,
+} as const;
+
 /** Options shared by the SCU functions and classes. */
 export interface ScuOptions {
   /**
@@ -82,9 +98,9 @@ export function connectOptionsFor(
 ): ConnectOptions {
   return {
     presentationContexts,
-    callingAeTitle: options.callingAeTitle ?? "DCMNET",
-    calledAeTitle: options.calledAeTitle ?? "ANY-SCP",
-    maxPduLength: options.maxPduLength ?? 65536,
+    callingAeTitle: options.callingAeTitle ?? SCU_DEFAULTS.callingAeTitle,
+    calledAeTitle: options.calledAeTitle ?? SCU_DEFAULTS.calledAeTitle,
+    maxPduLength: options.maxPduLength ?? SCU_DEFAULTS.maxPduLength,
     ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
     ...(options.associationTimeout !== undefined
       ? { associationTimeout: options.associationTimeout }

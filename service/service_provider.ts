@@ -31,6 +31,34 @@ export const DEFAULT_PORT = 11112;
 /** How long a service provider lets an established association stay silent, by default. */
 export const DEFAULT_IDLE_TIMEOUT = 60_000;
 
+/**
+ * The defaults of {@linkcode ServiceProviderOptions} that the provider
+ * applies itself (the others are the association layer's), as the
+ * conformance statement lists them.
+ *
+ * @example
+ * ```ts
+ * import { SERVICE_PROVIDER_DEFAULTS } from "./service_provider.ts";
+ * console.log(SERVICE_PROVIDER_DEFAULTS.maxPduLength); // 65536
+ * ```
+ */
+export const SERVICE_PROVIDER_DEFAULTS = {
+  aeTitle: "DCMNET",
+  port: DEFAULT_PORT,
+  maxAssociations: 32,
+  maxPduLength: 65536,
+  idleTimeout: DEFAULT_IDLE_TIMEOUT,
+} as const;
+
+/**
+ * The transfer syntaxes every service provider accepts for Verification
+ * (PS3.4 Annex A), most preferred first.
+ */
+export const VERIFICATION_TRANSFER_SYNTAXES: readonly string[] = [
+  Uid.ExplicitVRLittleEndian,
+  Uid.ImplicitVRLittleEndian,
+];
+
 /** Options shared by every service provider. */
 export interface ServiceProviderOptions {
   /**
@@ -178,11 +206,31 @@ export class ServiceProvider implements AsyncDisposable {
   readonly #server: AssociationServer;
   /** Our AE title. */
   readonly aeTitle: string;
+  /**
+   * The abstract syntaxes this provider accepts, Verification first, each
+   * with its transfer syntaxes in our order of preference and the roles it
+   * grants: the table negotiation runs on (and the conformance statement
+   * lists).
+   */
+  readonly supportedAbstractSyntaxes: readonly SupportedAbstractSyntax[];
+  /** The DIMSE requests it answers, e.g. `"C-ECHO-RQ"`, `"C-STORE-RQ"`. */
+  readonly requestTypes: readonly string[];
+  /** Whether it answers SOP Class Extended Negotiation (PS3.7 D.3.3.5). */
+  readonly extendedNegotiation: boolean;
 
   /** Starts listening. */
   constructor(definition: ServiceDefinition, options: ServiceProviderOptions = {}) {
-    this.aeTitle = options.aeTitle ?? "DCMNET";
+    this.aeTitle = options.aeTitle ?? SERVICE_PROVIDER_DEFAULTS.aeTitle;
     const handlers = { "C-ECHO-RQ": echo, ...definition.handlers };
+    this.requestTypes = Object.keys(handlers).filter((type) =>
+      handlers[type as keyof typeof handlers] !== undefined
+    );
+    this.extendedNegotiation = definition.extendedNegotiation !== undefined;
+    const supportedAbstractSyntaxes: readonly SupportedAbstractSyntax[] = [
+      { abstractSyntax: Uid.Verification, transferSyntaxes: VERIFICATION_TRANSFER_SYNTAXES },
+      ...definition.supportedAbstractSyntaxes,
+    ];
+    this.supportedAbstractSyntaxes = supportedAbstractSyntaxes;
     const channelOptions: DimseChannelOptions = { handlers };
     if (options.dimseTimeout !== undefined) channelOptions.dimseTimeout = options.dimseTimeout;
     if (options.onWarning) channelOptions.onWarning = options.onWarning;
@@ -210,16 +258,10 @@ export class ServiceProvider implements AsyncDisposable {
         await channel.closed;
       },
       {
-        supportedAbstractSyntaxes: [
-          {
-            abstractSyntax: Uid.Verification,
-            transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
-          },
-          ...definition.supportedAbstractSyntaxes,
-        ],
-        maxAssociations: options.maxAssociations ?? 32,
-        idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT,
-        maxPduLength: options.maxPduLength ?? 65536,
+        supportedAbstractSyntaxes,
+        maxAssociations: options.maxAssociations ?? SERVICE_PROVIDER_DEFAULTS.maxAssociations,
+        idleTimeout: options.idleTimeout ?? SERVICE_PROVIDER_DEFAULTS.idleTimeout,
+        maxPduLength: options.maxPduLength ?? SERVICE_PROVIDER_DEFAULTS.maxPduLength,
         ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
         ...(options.artimTimeout !== undefined ? { artimTimeout: options.artimTimeout } : {}),
         accessControl,

@@ -17,6 +17,7 @@ import { readFileSet } from "../media/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
 import { sendObjects } from "./send_object.ts";
+import { PROPOSED_TRANSFER_SYNTAXES } from "./accepted_syntaxes.ts";
 
 /**
  * A Part 10 file whose facts are already known (from an index, say): sent
@@ -193,7 +194,7 @@ function contextsFor(items: Item[]): Map<string, ProposedPresentationContext[]> 
     if (list.some((c) => c.transferSyntaxes[0] !== Uid.ExplicitVRLittleEndian)) {
       list.push({
         abstractSyntax: sop,
-        transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
+        transferSyntaxes: PROPOSED_TRANSFER_SYNTAXES,
       });
     }
   }

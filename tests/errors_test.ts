@@ -5,6 +5,7 @@ import * as root from "../mod.ts";
 const LAYERS = [
   "dictionary",
   "dataset",
+  "encapsulation",
   "pdu",
   "association",
   "dimse",
@@ -40,6 +41,7 @@ Deno.test("every error class any module exports extends DicomError", async () =>
       "DimseTimeoutError",
       "MatchingKeyError",
       "FileSetError",
+      "EncapsulationError",
     ]
   ) assert(found.includes(name), `${name} is not exported`);
 });

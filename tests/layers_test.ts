@@ -9,6 +9,7 @@ import { assertEquals } from "./_assert.ts";
 const RANK: Record<string, number> = {
   dictionary: 0,
   dataset: 1,
+  encapsulation: 2,
   pdu: 2,
   association: 3,
   dimse: 4,

@@ -37,9 +37,9 @@ Deno.test("CONFORMANCE.md is what deno task conformance writes", async () => {
 });
 
 Deno.test("the generator stops at an exported SCP it cannot start, so that none is left out", async () => {
-  class WorklistScp extends ServiceProvider {}
+  class FutureScp extends ServiceProvider {}
   await assertRejects(
-    () => scpEntities({ WorklistScp, NotAProvider: class {}, aConstant: 1 }),
-    /exports WorklistScp, a ServiceProvider that tools\/conformance.ts cannot start/,
+    () => scpEntities({ FutureScp, NotAProvider: class {}, aConstant: 1 }),
+    /exports FutureScp, a ServiceProvider that tools\/conformance.ts cannot start/,
   );
 });

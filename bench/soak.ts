@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import { Identifier, Tag } from "../mod.ts";
 import { QueryRetrieveScu, store } from "../scu/mod.ts";
 import { connect } from "../association/mod.ts";
-import { type Dataset, decodePart10 } from "../dataset/mod.ts";
+import { type Dataset, decodePart10, generateUid } from "../dataset/mod.ts";
 import { DICOM_APPLICATION_CONTEXT_NAME, encodePdu, PROTOCOL_VERSION } from "../pdu/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
 
@@ -51,15 +51,14 @@ const data = new URL("../tests/data/pydicom/test_files/", import.meta.url).pathn
 const files = ["CT_small.dcm", "MR_small.dcm", "MR_small_implicit.dcm"].map((f) => data + f);
 const fileBytes = await Promise.all(files.map((f) => Deno.readFile(f)));
 /** A 2.25 UID (PS3.5 B.2) from a random UUID. */
-const newUid = () => `2.25.${BigInt(`0x${crypto.randomUUID().replaceAll("-", "")}`)}`;
 /** What one store sends: the files, or (fresh UIDs) their data sets under new UIDs. */
 function objects(): (string | Dataset)[] {
   if (!freshUids) return files;
   return fileBytes.map((b) =>
     decodePart10(b).dataset
-      .set(Tag.StudyInstanceUID, newUid())
-      .set(Tag.SeriesInstanceUID, newUid())
-      .set(Tag.SOPInstanceUID, newUid())
+      .set(Tag.StudyInstanceUID, generateUid())
+      .set(Tag.SeriesInstanceUID, generateUid())
+      .set(Tag.SOPInstanceUID, generateUid())
   );
 }
 

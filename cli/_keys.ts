@@ -147,26 +147,17 @@ export function identifierOf<M extends FindModel>(
 }
 
 /**
- * Builds a data set from `-k Keyword=value` options (`dcm encapsulate`):
- * tags as keywords, `(0010,0020)` or `00100020`; a backslash separates values;
- * `Keyword=` (or `Keyword`) sets an empty value.
+ * Builds a data set from `-k Keyword=value` options (`dcm encapsulate`,
+ * `dcm mpps`): tags as keywords, `(0010,0020)` or `00100020`; a backslash
+ * separates values; `Keyword=` (or `Keyword`) sets an empty value;
+ * `Sequence[i].Keyword=value` sets it in item i of a sequence, adding the
+ * items before it (nesting as deep as needed).
  */
 export function attributesOf(keys: readonly string[]): Dataset {
   const ds = new Dataset();
   for (const key of keys) {
     const i = key.indexOf("=");
-    const [k, v] = i < 0 ? [key, ""] : [key.slice(0, i), key.slice(i + 1)];
-    let tag;
-    try {
-      tag = parseTag(k);
-    } catch (e) {
-      throw new UsageError(`-k ${k}: ${e instanceof Error ? e.message : e}`, { cause: e });
-    }
-    try {
-      ds.set(tag, v === "" ? null : v.split("\\"));
-    } catch (e) {
-      throw new UsageError(`-k ${key}: ${e instanceof Error ? e.message : e}`, { cause: e });
-    }
+    i < 0 ? setKey(ds, key, "") : setKey(ds, key.slice(0, i), key.slice(i + 1));
   }
   return ds;
 }

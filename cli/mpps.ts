@@ -14,11 +14,11 @@
  * @module
  */
 import { Dataset, generateUid, toDicomJson } from "../dataset/mod.ts";
+import { attributesOf } from "./_keys.ts";
 import { formatTag, lookupElement, parseTag, Tag } from "../dictionary/mod.ts";
 import { formatStatus } from "../dimse/mod.ts";
 import { MppsScu, MppsStatusError } from "../scu/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
-import { setAttributeKeys } from "./_attribute_keys.ts";
 import { clientOptions, explained, hostPort, NETWORK_OPTIONS, PEER_OPTIONS } from "./_common.ts";
 
 /** DA and TM of `now` in local time (PS3.5 Table 6.2-1). */
@@ -67,7 +67,7 @@ const SCHEDULED_TYPE_2 = [
 
 /** The N-CREATE Attribute List: the `-k` attributes and what Table F.7.2-1 needs besides. */
 function createAttributes(keys: readonly string[], aeTitle: string, now: Date): Dataset {
-  const dataset = setAttributeKeys(new Dataset(), keys);
+  const dataset = attributesOf(keys);
   if (!dataset.string(Tag.Modality)) {
     throw new UsageError("-k Modality=... is required (type 1, PS3.4 Table F.7.2-1)");
   }
@@ -89,7 +89,7 @@ function createAttributes(keys: readonly string[], aeTitle: string, now: Date): 
 
 /** The N-SET Modification List: the `-k` attributes, and the end date and time of a final state. */
 function setAttributes(keys: readonly string[], now: Date): Dataset {
-  const dataset = setAttributeKeys(new Dataset(), keys);
+  const dataset = attributesOf(keys);
   const status = dataset.string(Tag.PerformedProcedureStepStatus);
   if (status === "COMPLETED" || status === "DISCONTINUED") {
     const { date, time } = dateTime(now);

@@ -1,25 +1,10 @@
 // What every encapsulated object carries whatever its content: SOP Common,
 // Patient, General Study, the series and General Equipment, filled from the
 // options (PS3.3 C.12.1, C.7.1.1, C.7.2.1, C.7.5.1).
-import { type Dataset, formatDate, formatTime } from "../dataset/mod.ts";
+import { type Dataset, formatDate, formatTime, generateUid } from "../dataset/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 import { IMPLEMENTATION_VERSION_NAME } from "../version.ts";
 import type { EncapsulateOptions } from "./options.ts";
-
-/**
- * A new UID under the 2.25 root, the decimal form of a random UUID
- * (PS3.5 B.2): 2.25 and at most 39 digits, within the 64 characters of §9.1.
- *
- * @example
- * ```ts
- * import { newUid } from "./mod.ts";
- * console.log(newUid().startsWith("2.25.")); // true
- * ```
- */
-export function newUid(): string {
-  const hex = crypto.randomUUID().replace(/-/g, "");
-  return `2.25.${BigInt(`0x${hex}`).toString()}`;
-}
 
 /** Our Manufacturer (0008,0070) and Software Versions (0018,1020). */
 export const MANUFACTURER = "@dcm/net";
@@ -48,7 +33,7 @@ export function fillCommon(
   modality: string,
   options: EncapsulateOptions,
 ): { date: string; time: string; dateTime: string } {
-  const uid = options.createUid ?? newUid;
+  const uid = options.createUid ?? generateUid;
   const when = stamp(options.now ?? new Date());
   ds.set(Tag.SpecificCharacterSet, "ISO_IR 192")
     .set(Tag.InstanceCreationDate, when.date)

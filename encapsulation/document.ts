@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { Dataset } from "../dataset/mod.ts";
+import { Dataset, generateUid } from "../dataset/mod.ts";
 import { formatTag, Tag, Uid } from "../dictionary/mod.ts";
 import { IMPLEMENTATION_VERSION_NAME } from "../version.ts";
-import { applyAttributes, fillCommon, newUid } from "./_common.ts";
+import { applyAttributes, fillCommon } from "./_common.ts";
 import { EncapsulationError } from "./errors.ts";
 import type { EncapsulateOptions } from "./options.ts";
 
@@ -269,7 +269,7 @@ export function encapsulateDocument(
     .set(Tag.EncapsulatedDocumentLength, bytes.length, "UL");
   if (type === "cda") ds.set(Tag.HL7InstanceIdentifier, hl7InstanceIdentifier(bytes));
   if (info.model3d) {
-    const uid = options.createUid ?? newUid;
+    const uid = options.createUid ?? generateUid;
     // Enhanced General Equipment (C.7.5.2): all Type 1.
     ds.set(Tag.ManufacturerModelName, IMPLEMENTATION_VERSION_NAME)
       .set(Tag.DeviceSerialNumber, "0")

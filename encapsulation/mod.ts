@@ -26,4 +26,4 @@ export * from "./options.ts";
 export * from "./document.ts";
 export * from "./bitstream.ts";
 export * from "./image.ts";
-export { MANUFACTURER, newUid } from "./_common.ts";
+export { MANUFACTURER } from "./_common.ts";

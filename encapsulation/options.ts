@@ -28,7 +28,7 @@ export interface EncapsulateOptions {
   /**
    * Makes each new UID (study, series, instance, frame of reference).
    *
-   * @default {newUid} (a UUID-derived UID under the 2.25 root, PS3.5 B.2)
+   * @default {generateUid} (a UUID-derived UID under the 2.25 root, PS3.5 B.2)
    */
   createUid?: () => string;
 }

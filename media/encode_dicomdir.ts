@@ -10,9 +10,9 @@ import {
   encodeDataset,
   type EncodeDatasetOptions,
   encodeFileMeta,
+  generateUid,
 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
-import { newUid } from "./_uid.ts";
 import { FileSetError } from "./file_set.ts";
 
 /** A record to encode: its keys, and the records of its lower-level directory entity. */
@@ -126,7 +126,7 @@ export function encodeDicomdir(
       .set(Tag.DirectoryRecordSequence, items);
   const head = encodeFileMeta(createFileMeta(undefined, {
     sopClassUid: Uid.MediaStorageDirectoryStorage,
-    sopInstanceUid: options.sopInstanceUid ?? newUid(),
+    sopInstanceUid: options.sopInstanceUid ?? generateUid(),
   }));
   // Pass 1: where each item starts. The elements before the sequence, then
   // its 12-byte header (OB/OW/SQ/UN/UT... long form), then the items, each

@@ -8,11 +8,17 @@
  * @module
  */
 import { dirname, join, relative, sep } from "node:path";
-import { Dataset, decodePart10, DicomDecodeError, isTextVr, readPart10 } from "../dataset/mod.ts";
+import {
+  Dataset,
+  decodePart10,
+  DicomDecodeError,
+  generateUid,
+  isTextVr,
+  readPart10,
+} from "../dataset/mod.ts";
 import { formatTag, lookupElement, Tag, Uid } from "../dictionary/mod.ts";
 import { RECORD_KEYS, recordTypeFor } from "./directory_records.ts";
 import { type DirectoryTree, encodeDicomdir } from "./encode_dicomdir.ts";
-import { newUid } from "./_uid.ts";
 import { FileSetError, readFileSet } from "./file_set.ts";
 
 /** Options of {@linkcode FileSetWriter.open}. */
@@ -217,7 +223,7 @@ export class FileSetWriter {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     if (bytes === undefined) {
-      return new FileSetWriter(folder, [], options.fileSetId ?? "", newUid(), [], options);
+      return new FileSetWriter(folder, [], options.fileSetId ?? "", generateUid(), [], options);
     }
     const fileSet = await readFileSet(path);
     const uid = decodePart10(bytes, { stopBefore: 1 }).meta
@@ -228,7 +234,7 @@ export class FileSetWriter {
       folder,
       copy(fileSet.records),
       options.fileSetId ?? fileSet.fileSetId,
-      uid || newUid(),
+      uid || generateUid(),
       [...fileSet.warnings],
       options,
     );

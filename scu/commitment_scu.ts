@@ -11,6 +11,7 @@
  * @module
  */
 import { connect } from "../association/mod.ts";
+import { generateUid } from "../dataset/mod.ts";
 import { Uid } from "../dictionary/mod.ts";
 import { DimseChannel, DimseStatusError, STATUS } from "../dimse/mod.ts";
 import { DicomError } from "../errors.ts";
@@ -23,7 +24,6 @@ import {
   decodeCommitmentReport,
   encodeCommitmentRequest,
   nAction,
-  newUid,
   type NRequest,
   type NResponse,
   NService,
@@ -317,7 +317,7 @@ export class StorageCommitmentScu implements AsyncDisposable {
     if (references.length === 0) {
       throw new TypeError("Storage commitment needs at least one instance");
     }
-    const transactionUid = options.transactionUid ?? newUid();
+    const transactionUid = options.transactionUid ?? generateUid();
     const pending: PendingCommitment = {
       transactionUid,
       references: references.map((r) => ({

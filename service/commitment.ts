@@ -100,21 +100,6 @@ export class CommitmentInformationError extends DicomError {
 
 const { NO_SUCH_ARGUMENT, INVALID_ARGUMENT_VALUE } = STATUS;
 
-/**
- * A new UID under the 2.25 root (PS3.5 B.2): a random UUID as a decimal
- * integer, e.g. for a Transaction UID.
- *
- * @example
- * ```ts
- * import { newUid } from "./mod.ts";
- * console.log(newUid().startsWith("2.25.")); // true
- * ```
- */
-export function newUid(): string {
-  const hex = crypto.randomUUID().replaceAll("-", "");
-  return `2.25.${BigInt(`0x${hex}`)}`;
-}
-
 function referenceItem(reference: SopReference): Dataset {
   return new Dataset()
     .set(Tag.ReferencedSOPClassUID, reference.sopClassUid)

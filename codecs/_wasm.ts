@@ -18,6 +18,7 @@ export interface WasmFrameInfo {
   bitsPerSample: number;
   componentCount: number;
   isSigned?: boolean;
+  isUsingColorTransform?: boolean;
 }
 
 interface WasmDecoder {

@@ -13,7 +13,7 @@ import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
-import { sendObjects } from "./send_object.ts";
+import { sendObjects, type Transcoder } from "./send_object.ts";
 
 /**
  * A Part 10 file whose facts are already known (from an index, say): sent
@@ -82,6 +82,13 @@ export interface StoreOptions extends ScuOptions {
   priority?: number;
   /** Move Originator AE Title and Message ID, when storing as a C-MOVE sub-operation. */
   moveOriginator?: { aeTitle: string; messageId: number };
+  /**
+   * Decodes a compressed object to Explicit VR Little Endian when the peer
+   * accepted its SOP class only with uncompressed syntaxes: pass
+   * `transcoder` from `@dcm/net/codecs`. Objects the peer takes as they
+   * are never reach it.
+   */
+  transcoder?: Transcoder;
 }
 
 interface Item {
@@ -283,6 +290,7 @@ export async function store(
         ...(options.priority !== undefined ? { priority: options.priority } : {}),
         ...(options.moveOriginator ? { moveOriginator: options.moveOriginator } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.transcoder ? { transcoder: options.transcoder } : {}),
       })
     ) {
       const failed = sent.status !== undefined && statusCategory(sent.status) === "failure";

@@ -8,12 +8,13 @@
  * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
  * deno task dcm dicomdir list DICOMDIR [--json]  # a File-set's record tree
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
- * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
+ * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress; decodes for peers that need it
  * deno task dcm storescp --dir OUT [--port P]   # storescp, on port 11112 by default
  * deno task dcm find HOST PORT --call AE -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
  * deno task dcm get HOST PORT --call AE --dir OUT -k ...
  * deno task dcm qrscp --dir ARCHIVE [--port P] [--dest NAME=HOST:PORT ...]
+ * deno task dcm transcode IN OUT --ts rle|explicit|jpeg-ls-lossless|j2k-lossless|UID
  * deno task dcm --version
  * ```
  *
@@ -44,6 +45,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   get: async () => (await import("./query.ts")).get,
   qrscp: async () => (await import("./qrscp.ts")).qrscp,
   passwd: async () => (await import("./passwd.ts")).passwd,
+  transcode: async () => (await import("./transcode.ts")).transcode,
 };
 
 /** Every command, loaded. */

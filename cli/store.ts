@@ -5,10 +5,42 @@
  * @module
  */
 import { expandPaths, store as storeScu } from "../scu/mod.ts";
+import type { Transcoder } from "../service/mod.ts";
+import { Uid } from "../dictionary/mod.ts";
 import { defineCommand } from "./_args.ts";
 import { clientOptions, explained, hostPort, NETWORK_OPTIONS, PEER_OPTIONS } from "./_common.ts";
 import { fileError } from "./_file_error.ts";
 import { Progress } from "./_progress.ts";
+
+/**
+ * Decodes through `@dcm/net/codecs`, imported on the first object that
+ * needs it: a store whose peer takes every file as it is never loads it.
+ */
+const lazyTranscoder: Transcoder = {
+  canDecode: (ts) => DECODABLE.includes(ts),
+  toNative: async (dataset, ts) =>
+    (await import("../codecs/mod.ts")).transcoder.toNative(dataset, ts),
+};
+
+/**
+ * What the codecs decode (kept here, not imported from them, so that
+ * `dcm store` does not load them to ask); tests/cli_transcode_test.ts
+ * checks that it equals `DECODABLE_TRANSFER_SYNTAXES`.
+ */
+export const DECODABLE: readonly string[] = [
+  Uid.RLELossless,
+  Uid.JPEGBaseline8Bit,
+  Uid.JPEGExtended12Bit,
+  Uid.JPEGLossless,
+  Uid.JPEGLosslessSV1,
+  Uid.JPEGLSLossless,
+  Uid.JPEGLSNearLossless,
+  Uid.JPEG2000Lossless,
+  Uid.JPEG2000,
+  Uid.HTJ2KLossless,
+  Uid.HTJ2KLosslessRPCL,
+  Uid.HTJ2K,
+];
 
 /** `dcm store`: exits 1 when any object failed. */
 export const store = defineCommand({
@@ -16,7 +48,17 @@ export const store = defineCommand({
   synopsis: "HOST PORT FILE_OR_DIR...",
   summary: "Send files (folders: every file under them) to a peer with C-STORE.",
   positionals: [3, Infinity],
-  options: { ...PEER_OPTIONS, ...NETWORK_OPTIONS },
+  options: {
+    ...PEER_OPTIONS,
+    ...NETWORK_OPTIONS,
+    "no-transcode": {
+      type: "boolean",
+      default: false,
+      description: "fail a compressed file whose transfer syntax the peer did not accept, " +
+        "instead of decoding it to Explicit VR Little Endian (the default, when the peer " +
+        "accepted only uncompressed syntaxes; the codecs load only then)",
+    },
+  },
 }, async (values, positionals) => {
   const { host, port, rest } = hostPort(positionals);
   const files: string[] = [];
@@ -33,6 +75,7 @@ export const store = defineCommand({
   const summary = await explained(host, port, () =>
     storeScu(host, port, files, {
       ...clientOptions(values),
+      ...(values["no-transcode"] ? {} : { transcoder: lazyTranscoder }),
       onResult: (r) => {
         done++;
         bytes += r.bytes;

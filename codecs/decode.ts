@@ -251,6 +251,8 @@ async function decodeJ2k(
   const header = readJ2kHeader(bytes);
   if (!header) throw new CodecError("no JPEG 2000 codestream header (SOC, then SIZ)");
   checkGeometry("JPEG 2000", header, info);
+  // ISO 15444-1 A.4.4: a codestream ends with EOC (FFD9); without it, it was cut.
+  if (!hasEndMarker(bytes)) throw new CodecError("the JPEG 2000 codestream has no EOC: it is truncated");
   const ht = transferSyntax === Uid.HTJ2KLossless || transferSyntax === Uid.HTJ2KLosslessRPCL ||
     transferSyntax === Uid.HTJ2K;
   const decoded = await wasmDecode(ht ? "openjph" : "openjpeg", bytes);

@@ -10,6 +10,7 @@ const RANK: Record<string, number> = {
   dictionary: 0,
   dataset: 1,
   pdu: 2,
+  codecs: 2,
   association: 3,
   dimse: 4,
   archive: 4,

@@ -67,3 +67,23 @@ Deno.test("importsOf() finds static, type-only and dynamic imports, not those in
   ].join("\n");
   assertEquals(importsOf(source), ["../scp/mod.ts", "../scu/_x.ts", "../cli/main.ts"]);
 });
+
+/** The npm modules in the import graph of `entry` (static and dynamic imports). */
+async function npmModules(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(entry, ROOT).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  return graph.modules.map((m) => m.specifier).filter((s) => s.startsWith("npm:"));
+}
+
+Deno.test("the root module and the service layers import no npm package: only codecs/ (and cli/ through it) do", async () => {
+  for (const entry of ["mod.ts", "service/mod.ts", "scu/mod.ts", "scp/mod.ts"]) {
+    assertEquals(await npmModules(entry), [], entry);
+  }
+  assertEquals((await npmModules("codecs/mod.ts")).length, 5, "codecs/ loads the five codecs");
+});

@@ -19,6 +19,7 @@ import {
   untilStopped,
 } from "./_common.ts";
 import { Progress } from "./_progress.ts";
+import { lazyTranscoder, transcodeOption } from "./_transcoder.ts";
 
 /** Parses `NAME=HOST:PORT`. */
 export function parseDestination(text: string): [string, MoveDestination] {
@@ -65,6 +66,7 @@ export const qrscp = defineCommand({
         "the SQLite index file; the default keeps the index in memory (about 4 KB an object) and rebuilds it at start",
     },
     ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
+    ...transcodeOption("a C-MOVE or C-GET sub-operation whose compressed object the peer did not accept"),
     ...NETWORK_OPTIONS,
   },
 }, async (values, _positionals, signal) => {
@@ -94,6 +96,7 @@ export const qrscp = defineCommand({
     directory: dir,
     destinations,
     transferSyntaxes,
+    ...(values["no-transcode"] ? {} : { transcoder: lazyTranscoder }),
     ...serving,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;

@@ -5,42 +5,11 @@
  * @module
  */
 import { expandPaths, store as storeScu } from "../scu/mod.ts";
-import type { Transcoder } from "../service/mod.ts";
-import { Uid } from "../dictionary/mod.ts";
 import { defineCommand } from "./_args.ts";
 import { clientOptions, explained, hostPort, NETWORK_OPTIONS, PEER_OPTIONS } from "./_common.ts";
 import { fileError } from "./_file_error.ts";
 import { Progress } from "./_progress.ts";
-
-/**
- * Decodes through `@dcm/net/codecs`, imported on the first object that
- * needs it: a store whose peer takes every file as it is never loads it.
- */
-const lazyTranscoder: Transcoder = {
-  canDecode: (ts) => DECODABLE.includes(ts),
-  toNative: async (dataset, ts) =>
-    (await import("../codecs/mod.ts")).transcoder.toNative(dataset, ts),
-};
-
-/**
- * What the codecs decode (kept here, not imported from them, so that
- * `dcm store` does not load them to ask); tests/cli_transcode_test.ts
- * checks that it equals `DECODABLE_TRANSFER_SYNTAXES`.
- */
-export const DECODABLE: readonly string[] = [
-  Uid.RLELossless,
-  Uid.JPEGBaseline8Bit,
-  Uid.JPEGExtended12Bit,
-  Uid.JPEGLossless,
-  Uid.JPEGLosslessSV1,
-  Uid.JPEGLSLossless,
-  Uid.JPEGLSNearLossless,
-  Uid.JPEG2000Lossless,
-  Uid.JPEG2000,
-  Uid.HTJ2KLossless,
-  Uid.HTJ2KLosslessRPCL,
-  Uid.HTJ2K,
-];
+import { lazyTranscoder, transcodeOption } from "./_transcoder.ts";
 
 /** `dcm store`: exits 1 when any object failed. */
 export const store = defineCommand({
@@ -51,13 +20,7 @@ export const store = defineCommand({
   options: {
     ...PEER_OPTIONS,
     ...NETWORK_OPTIONS,
-    "no-transcode": {
-      type: "boolean",
-      default: false,
-      description: "fail a compressed file whose transfer syntax the peer did not accept, " +
-        "instead of decoding it to Explicit VR Little Endian (the default, when the peer " +
-        "accepted only uncompressed syntaxes; the codecs load only then)",
-    },
+    ...transcodeOption("a compressed file whose transfer syntax the peer did not accept"),
   },
 }, async (values, positionals) => {
   const { host, port, rest } = hostPort(positionals);

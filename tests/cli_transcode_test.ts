@@ -4,7 +4,7 @@
 import { decodePart10 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { DECODABLE_TRANSFER_SYNTAXES, decodeFrames } from "../codecs/mod.ts";
-import { DECODABLE } from "../cli/store.ts";
+import { DECODABLE } from "../cli/_transcoder.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { dcm } from "./_cli.ts";
 import { dcmtkIgnore, PYDICOM_DATA, runDcmtk } from "./_peers.ts";

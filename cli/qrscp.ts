@@ -66,7 +66,9 @@ export const qrscp = defineCommand({
         "the SQLite index file; the default keeps the index in memory (about 4 KB an object) and rebuilds it at start",
     },
     ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
-    ...transcodeOption("a C-MOVE or C-GET sub-operation whose compressed object the peer did not accept"),
+    ...transcodeOption(
+      "a C-MOVE or C-GET sub-operation whose compressed object the peer did not accept",
+    ),
     ...NETWORK_OPTIONS,
   },
 }, async (values, _positionals, signal) => {

@@ -71,6 +71,10 @@ export const transcode = defineCommand({
   } catch (e) {
     throw fileError(output, e);
   }
-  console.log(`${input} (${transferSyntaxInfo(file.transferSyntax)?.name ?? file.transferSyntax}) -> ${output} (${transferSyntaxInfo(ts)!.name})`);
+  console.log(
+    `${input} (${
+      transferSyntaxInfo(file.transferSyntax)?.name ?? file.transferSyntax
+    }) -> ${output} (${transferSyntaxInfo(ts)!.name})`,
+  );
   return 0;
 });

@@ -64,7 +64,9 @@ export function readJ2kHeader(bytes: Uint8Array): BitstreamHeader | undefined {
     // A JP2 file (some writers send one): find the codestream's SOC+SIZ.
     i = -1;
     for (let k = 0; k + 3 < Math.min(bytes.length, 4096); k++) {
-      if (bytes[k] === 0xff && bytes[k + 1] === 0x4f && bytes[k + 2] === 0xff && bytes[k + 3] === 0x51) {
+      if (
+        bytes[k] === 0xff && bytes[k + 1] === 0x4f && bytes[k + 2] === 0xff && bytes[k + 3] === 0x51
+      ) {
         i = k;
         break;
       }

@@ -93,10 +93,13 @@ export async function decodeFrame(
   } catch (e) {
     if (e instanceof UnsupportedTransferSyntaxError) throw e;
     if (e instanceof CodecError) {
-      throw new CodecError(`Cannot decode ${where}: ${e.message.replace(/^Cannot decode\s*/, "")}`, {
-        frame: index,
-        cause: e,
-      });
+      throw new CodecError(
+        `Cannot decode ${where}: ${e.message.replace(/^Cannot decode\s*/, "")}`,
+        {
+          frame: index,
+          cause: e,
+        },
+      );
     }
     throw new CodecError(`Cannot decode ${where}: ${e instanceof Error ? e.message : e}`, {
       frame: index,
@@ -192,7 +195,9 @@ async function decodeJpeg(
   }
   if (sof !== 0xffc0 && sof !== 0xffc1) {
     throw new UnsupportedTransferSyntaxError(
-      `Cannot decode: JPEG process with SOF marker ${sof.toString(16).toUpperCase()} is not supported`,
+      `Cannot decode: JPEG process with SOF marker ${
+        sof.toString(16).toUpperCase()
+      } is not supported`,
       transferSyntax,
     );
   }
@@ -221,7 +226,9 @@ async function decodeJpegLs(bytes: Uint8Array, info: PixelInfo): Promise<Decoded
     throw new CodecError("no JPEG-LS frame header (SOI, then SOF55) at its start");
   }
   checkGeometry("JPEG-LS", header, info);
-  if (!hasEndMarker(bytes)) throw new CodecError("the JPEG-LS bitstream has no EOI: it is truncated");
+  if (!hasEndMarker(bytes)) {
+    throw new CodecError("the JPEG-LS bitstream has no EOI: it is truncated");
+  }
   const decoded = await wasmDecode("charls", bytes);
   const d = decoded.info;
   checkGeometry("JPEG-LS", {
@@ -252,7 +259,9 @@ async function decodeJ2k(
   if (!header) throw new CodecError("no JPEG 2000 codestream header (SOC, then SIZ)");
   checkGeometry("JPEG 2000", header, info);
   // ISO 15444-1 A.4.4: a codestream ends with EOC (FFD9); without it, it was cut.
-  if (!hasEndMarker(bytes)) throw new CodecError("the JPEG 2000 codestream has no EOC: it is truncated");
+  if (!hasEndMarker(bytes)) {
+    throw new CodecError("the JPEG 2000 codestream has no EOC: it is truncated");
+  }
   const ht = transferSyntax === Uid.HTJ2KLossless || transferSyntax === Uid.HTJ2KLosslessRPCL ||
     transferSyntax === Uid.HTJ2K;
   const decoded = await wasmDecode(ht ? "openjph" : "openjpeg", bytes);
@@ -268,7 +277,9 @@ async function decodeJ2k(
   // G): YBR_RCT and YBR_ICT data come out as RGB (PS3.5 A.4.4).
   const pi = info.photometricInterpretation;
   const photometric = pi === "YBR_RCT" || pi === "YBR_ICT" ? "RGB" : pi;
-  const method = decoded.reversible === false ? lossyMethod(ht ? Uid.HTJ2K : Uid.JPEG2000) : undefined;
+  const method = decoded.reversible === false
+    ? lossyMethod(ht ? Uid.HTJ2K : Uid.JPEG2000)
+    : undefined;
   return {
     bytes: toAllocated(decoded.pixels, sampleBytes, info),
     photometricInterpretation: photometric,
@@ -278,7 +289,22 @@ async function decodeJ2k(
 
 /** APP14 "Adobe" with transform flag 0: the components are not YCbCr (ISO 10918-6 / T.872 6.5.3). */
 const ADOBE_RGB = new Uint8Array([
-  0xff, 0xee, 0x00, 0x0e, 0x41, 0x64, 0x6f, 0x62, 0x65, 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0xff,
+  0xee,
+  0x00,
+  0x0e,
+  0x41,
+  0x64,
+  0x6f,
+  0x62,
+  0x65,
+  0x00,
+  0x64,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
+  0x00,
 ]);
 
 /**

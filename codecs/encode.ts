@@ -56,7 +56,9 @@ export async function encodeFrame(
   const pi = info.photometricInterpretation;
   const count = info.rows * info.columns * info.samplesPerPixel;
   const size = info.bitsAllocated >> 3;
-  if (transferSyntax !== Uid.RLELossless && (size < 1 || size > 2 || pixels.length !== count * size)) {
+  if (
+    transferSyntax !== Uid.RLELossless && (size < 1 || size > 2 || pixels.length !== count * size)
+  ) {
     throw new CodecError(
       `Cannot encode ${transferSyntax}: ${pixels.length} bytes for ${count} samples of ` +
         `${info.bitsAllocated} bits (8 or 16 bits allocated are supported)`,

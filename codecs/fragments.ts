@@ -28,7 +28,8 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
 /** Whether a fragment starts a JPEG (SOI), JPEG-LS (SOI) or JPEG 2000 (SOC, or a JP2 signature box) frame. */
 function startsFrame(fragment: Uint8Array): boolean {
   if (fragment[0] === 0xff && (fragment[1] === 0xd8 || fragment[1] === 0x4f)) return true;
-  return fragment[4] === 0x6a && fragment[5] === 0x50 && fragment[6] === 0x20 && fragment[7] === 0x20;
+  return fragment[4] === 0x6a && fragment[5] === 0x50 && fragment[6] === 0x20 &&
+    fragment[7] === 0x20;
 }
 
 /**
@@ -100,7 +101,9 @@ export function encapsulatedFrames(dataset: Dataset, numberOfFrames: number): Ui
       return fragments[index]!.subarray(0, lengths[i]!);
     });
   }
-  if (fragments.length === 0) throw new CodecError("Cannot read frames: Pixel Data has no fragments");
+  if (fragments.length === 0) {
+    throw new CodecError("Cannot read frames: Pixel Data has no fragments");
+  }
   const bot = element.offsetTable;
   if (bot.length > 0) {
     if (bot.length % 4 !== 0 || bot.length / 4 !== numberOfFrames) {

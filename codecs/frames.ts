@@ -96,7 +96,9 @@ function interleaveNative(bytes: Uint8Array, info: PixelInfo): Uint8Array {
   const out = new Uint8Array(bytes.length);
   for (let s = 0; s < spp; s++) {
     for (let p = 0; p < pixels; p++) {
-      for (let b = 0; b < size; b++) out[(p * spp + s) * size + b] = bytes[(s * pixels + p) * size + b]!;
+      for (let b = 0; b < size; b++) {
+        out[(p * spp + s) * size + b] = bytes[(s * pixels + p) * size + b]!;
+      }
     }
   }
   return out;
@@ -107,7 +109,10 @@ function expand422(bytes: Uint8Array, info: PixelInfo): Uint8Array {
   const out = new Uint8Array(info.rows * info.columns * 3);
   const pairs = (info.rows * info.columns) >> 1;
   for (let i = 0; i < pairs; i++) {
-    const y0 = bytes[4 * i]!, y1 = bytes[4 * i + 1]!, cb = bytes[4 * i + 2]!, cr = bytes[4 * i + 3]!;
+    const y0 = bytes[4 * i]!,
+      y1 = bytes[4 * i + 1]!,
+      cb = bytes[4 * i + 2]!,
+      cr = bytes[4 * i + 3]!;
     out.set([y0, cb, cr, y1, cb, cr], 6 * i);
   }
   return out;
@@ -141,7 +146,9 @@ function nativeFrame(dataset: Dataset, info: PixelInfo, index: number): Frame {
   if (photometric === "YBR_FULL_422" && info.bitsAllocated === 8) {
     bytes = expand422(bytes, info);
     photometric = "YBR_FULL";
-  } else if (info.planarConfiguration === 1 && info.samplesPerPixel > 1 && info.bitsAllocated >= 8) {
+  } else if (
+    info.planarConfiguration === 1 && info.samplesPerPixel > 1 && info.bitsAllocated >= 8
+  ) {
     bytes = interleaveNative(bytes, info);
   }
   return frameOf(bytes, info, index, photometric, undefined);
@@ -211,7 +218,13 @@ async function decodedFrame(
   index: number,
 ): Promise<Frame> {
   const decoded = await decodeFrame(bytes, transferSyntax, info, index);
-  return frameOf(decoded.bytes, info, index, decoded.photometricInterpretation, decoded.lossyMethod);
+  return frameOf(
+    decoded.bytes,
+    info,
+    index,
+    decoded.photometricInterpretation,
+    decoded.lossyMethod,
+  );
 }
 
 /**
@@ -235,7 +248,10 @@ async function decodedFrame(
 export async function decodeFrames(image: ImageSource): Promise<Frame[]> {
   const info = pixelInfo(image.dataset);
   if (isNative(image.transferSyntax)) {
-    return Array.from({ length: info.numberOfFrames }, (_, i) => nativeFrame(image.dataset, info, i));
+    return Array.from(
+      { length: info.numberOfFrames },
+      (_, i) => nativeFrame(image.dataset, info, i),
+    );
   }
   const frames = encapsulatedFrames(image.dataset, info.numberOfFrames);
   const out: Frame[] = [];

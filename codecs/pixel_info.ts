@@ -102,7 +102,25 @@ export function pixelInfo(dataset: Dataset): PixelInfo {
   };
 }
 
-/** Bytes of one native frame (PS3.5 §8.1.1), YBR_FULL_422 holding two samples per pixel (PS3.3 C.7.6.3.1.2). */
+/**
+ * Bytes of one native frame (PS3.5 §8.1.1), YBR_FULL_422 holding two
+ * samples per pixel (PS3.3 C.7.6.3.1.2).
+ *
+ * @example Usage
+ * ```ts
+ * import { nativeFrameLength } from "./pixel_info.ts";
+ *
+ * const info = {
+ *   rows: 4, columns: 4, samplesPerPixel: 3, bitsAllocated: 8, bitsStored: 8, highBit: 7,
+ *   pixelRepresentation: 0, photometricInterpretation: "YBR_FULL_422", planarConfiguration: 0,
+ *   numberOfFrames: 1,
+ * };
+ * console.log(nativeFrameLength(info)); // 32
+ * ```
+ *
+ * @param info The image's layout.
+ * @returns The frame's size in bytes.
+ */
 export function nativeFrameLength(info: PixelInfo): number {
   const samples = info.photometricInterpretation === "YBR_FULL_422" ? 2 : info.samplesPerPixel;
   return Math.ceil((info.rows * info.columns * samples * info.bitsAllocated) / 8);

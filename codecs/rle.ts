@@ -95,7 +95,9 @@ export function decodeRleFrame(frame: Uint8Array, geometry: FrameGeometry): Uint
     const got = unpackBits(frame, start, end, out, target, stride, pixels);
     if (got < pixels) {
       throw new CodecError(
-        `Cannot decode RLE frame: segment ${s + 1} decodes to ${got} bytes, the image needs ${pixels}`,
+        `Cannot decode RLE frame: segment ${
+          s + 1
+        } decodes to ${got} bytes, the image needs ${pixels}`,
       );
     }
   }
@@ -166,7 +168,9 @@ export function encodeRleFrame(pixels: Uint8Array, geometry: FrameGeometry): Uin
   }
   if (pixels.length !== rows * columns * count) {
     throw new CodecError(
-      `Cannot encode RLE: ${pixels.length} pixel bytes, the geometry needs ${rows * columns * count}`,
+      `Cannot encode RLE: ${pixels.length} pixel bytes, the geometry needs ${
+        rows * columns * count
+      }`,
     );
   }
   // Worst case per row: one header byte per 128 literals.

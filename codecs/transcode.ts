@@ -11,7 +11,11 @@ import { UnsupportedTransferSyntaxError } from "./errors.ts";
 import { encodeFrame } from "./encode.ts";
 import { decodeFrames, type ImageSource } from "./frames.ts";
 import { nativeFrameLength, pixelInfo } from "./pixel_info.ts";
-import { DECODABLE_TRANSFER_SYNTAXES, ENCODABLE_TRANSFER_SYNTAXES, isNative } from "./transfer_syntaxes.ts";
+import {
+  DECODABLE_TRANSFER_SYNTAXES,
+  ENCODABLE_TRANSFER_SYNTAXES,
+  isNative,
+} from "./transfer_syntaxes.ts";
 
 /** An image to transcode: a data set and its transfer syntax, with its file's meta when it has one. */
 export interface TranscodeSource extends ImageSource {
@@ -85,7 +89,10 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
  * @throws {UnsupportedTransferSyntaxError} when the source cannot be decoded or the target not encoded.
  * @throws {CodecError} for pixel data that does not decode.
  */
-export async function transcode(image: TranscodeSource, transferSyntax: string): Promise<Part10File> {
+export async function transcode(
+  image: TranscodeSource,
+  transferSyntax: string,
+): Promise<Part10File> {
   const from = image.transferSyntax;
   const meta = (dataset: Dataset): Dataset => {
     if (!image.meta || image.meta.size === 0) {
@@ -110,7 +117,9 @@ export async function transcode(image: TranscodeSource, transferSyntax: string):
   if (!targetNative && !ENCODABLE_TRANSFER_SYNTAXES.includes(transferSyntax)) {
     throw new UnsupportedTransferSyntaxError(
       `Cannot transcode to ${transferSyntax}: ${
-        transferSyntaxInfo(transferSyntax) ? "no encoder here for it" : "not a known transfer syntax"
+        transferSyntaxInfo(transferSyntax)
+          ? "no encoder here for it"
+          : "not a known transfer syntax"
       } (encoded here: native, ${ENCODABLE_TRANSFER_SYNTAXES.join(", ")})`,
       transferSyntax,
     );
@@ -167,7 +176,10 @@ export async function transcode(image: TranscodeSource, transferSyntax: string):
   // PS3.3 C.7.6.1.1.5: once lossy, always "01", with each step's ratio and method.
   const method = frames.find((f) => f.lossyMethod)?.lossyMethod;
   if (method && image.dataset.string(Tag.LossyImageCompression)?.trim() !== "01") {
-    const compressed = (image.dataset.fragments()?.fragments ?? []).reduce((n, f) => n + f.length, 0);
+    const compressed = (image.dataset.fragments()?.fragments ?? []).reduce(
+      (n, f) => n + f.length,
+      0,
+    );
     const ratio = (nativeFrameLength(info) * info.numberOfFrames) / Math.max(compressed, 1);
     dataset.set(Tag.LossyImageCompression, "01", "CS");
     dataset.set(

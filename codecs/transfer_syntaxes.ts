@@ -56,7 +56,21 @@ export const ENCODABLE_TRANSFER_SYNTAXES: readonly string[] = [
   Uid.HTJ2KLossless,
 ];
 
-/** Whether the transfer syntax is native (uncompressed; deflate counts as native pixel data). */
+/**
+ * Whether the transfer syntax is native (uncompressed; deflate counts as
+ * native pixel data).
+ *
+ * @example Usage
+ * ```ts
+ * import { isNative } from "./transfer_syntaxes.ts";
+ * import { Uid } from "../dictionary/mod.ts";
+ *
+ * console.log(isNative(Uid.DeflatedExplicitVRLittleEndian), isNative(Uid.RLELossless)); // true false
+ * ```
+ *
+ * @param transferSyntax A transfer syntax UID.
+ * @returns Whether its Pixel Data is native.
+ */
 export function isNative(transferSyntax: string): boolean {
   return UNCOMPRESSED_TRANSFER_SYNTAXES.includes(transferSyntax) ||
     transferSyntax === Uid.DeflatedExplicitVRLittleEndian;
@@ -66,6 +80,17 @@ export function isNative(transferSyntax: string): boolean {
  * The Lossy Image Compression Method (0028,2114) term of a transfer syntax
  * that may lose information (PS3.3 C.7.6.1.1.5.1), or `undefined` for one
  * that never does.
+ *
+ * @example Usage
+ * ```ts
+ * import { lossyMethod } from "./transfer_syntaxes.ts";
+ * import { Uid } from "../dictionary/mod.ts";
+ *
+ * console.log(lossyMethod(Uid.JPEGBaseline8Bit), lossyMethod(Uid.RLELossless)); // ISO_10918_1 undefined
+ * ```
+ *
+ * @param transferSyntax A transfer syntax UID.
+ * @returns The method's defined term, or `undefined`.
  */
 export function lossyMethod(transferSyntax: string): string | undefined {
   switch (transferSyntax) {

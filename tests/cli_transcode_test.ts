@@ -21,7 +21,10 @@ Deno.test("dcm transcode --ts explicit decodes JPEG 2000 to MR_small.dcm's pixel
     const out = `${dir}/out.dcm`;
     const r = await dcm("transcode", FILES + "MR_small_jp2klossless.dcm", out, "--ts", "explicit");
     assertEquals(r.code, 0, r.stderr);
-    assertMatch(r.stdout, /\(JPEG 2000 Image Compression \(Lossless Only\)\) -> .*\(Explicit VR Little Endian\)/);
+    assertMatch(
+      r.stdout,
+      /\(JPEG 2000 Image Compression \(Lossless Only\)\) -> .*\(Explicit VR Little Endian\)/,
+    );
     const file = decodePart10(await Deno.readFile(out));
     assertEquals(file.meta.string(Tag.TransferSyntaxUID), Uid.ExplicitVRLittleEndian);
     assertEquals(await pixelsOf(out), await pixelsOf(FILES + "MR_small.dcm"));
@@ -31,7 +34,8 @@ Deno.test("dcm transcode --ts explicit decodes JPEG 2000 to MR_small.dcm's pixel
 });
 
 Deno.test({
-  name: "dcm transcode --ts rle and --ts jpeg-ls-lossless write files DCMTK decodes to the original",
+  name:
+    "dcm transcode --ts rle and --ts jpeg-ls-lossless write files DCMTK decodes to the original",
   ignore: dcmtkIgnore("dcmdrle") || dcmtkIgnore("dcmdjpls"),
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_cli_transcode_" });
@@ -56,7 +60,13 @@ Deno.test("dcm transcode refuses an unknown --ts (exit 2) and a 12-bit JPEG it c
     const bad = await dcm("transcode", FILES + "MR_small.dcm", `${dir}/x.dcm`, "--ts", "jpeg-9000");
     assertEquals(bad.code, 2);
     assertMatch(bad.stderr, /--ts jpeg-9000: not a transfer syntax UID/);
-    const twelve = await dcm("transcode", FILES + "JPGExtended.dcm", `${dir}/y.dcm`, "--ts", "explicit");
+    const twelve = await dcm(
+      "transcode",
+      FILES + "JPGExtended.dcm",
+      `${dir}/y.dcm`,
+      "--ts",
+      "explicit",
+    );
     assertEquals(twelve.code, 1);
     assertMatch(twelve.stderr, /12-bit DCT samples/);
   } finally {

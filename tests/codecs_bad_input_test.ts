@@ -17,7 +17,11 @@ function read(name: string): Part10File {
 }
 
 /** The file with its Pixel Data fragments replaced. */
-function withFragments(file: Part10File, fragments: Uint8Array[], offsetTable = new Uint8Array(0)): Part10File {
+function withFragments(
+  file: Part10File,
+  fragments: Uint8Array[],
+  offsetTable = new Uint8Array(0),
+): Part10File {
   const dataset = new Dataset();
   for (const e of file.dataset) dataset.setElement(e);
   dataset.setElement({ tag: Tag.PixelData, vr: "OB", kind: "fragments", offsetTable, fragments });
@@ -54,7 +58,10 @@ Deno.test("a corrupt bitstream with its end marker intact is a DicomError or dec
       // Overwrite bytes after the headers, leaving the end marker.
       const at = 120 + Math.floor(((broken.length - 130) * k) / 12);
       broken.fill(k % 2 ? 0xff : 0x00, at, at + 6);
-      const error = await decodeFrames(withFragments(file, [broken])).then(() => undefined, (e) => e);
+      const error = await decodeFrames(withFragments(file, [broken])).then(
+        () => undefined,
+        (e) => e,
+      );
       assert(error === undefined || error instanceof DicomError, `${name} #${k}: ${error}`);
     }
     // The codec is usable again afterwards.
@@ -77,7 +84,10 @@ Deno.test("a Basic Offset Table that does not point at fragments, or has the wro
   const table = (...offsets: number[]) => new Uint8Array(new Uint32Array(offsets).buffer);
   const frames = (f: Part10File) => encapsulatedFrames(f.dataset, 2);
   assertEquals(frames(withFragments(file, [a, b], table(0, 8 + a.length))).length, 2);
-  assertThrows(() => frames(withFragments(file, [a, b], table(0, 12))), /byte 12, which is not the start/);
+  assertThrows(
+    () => frames(withFragments(file, [a, b], table(0, 12))),
+    /byte 12, which is not the start/,
+  );
   assertThrows(() => frames(withFragments(file, [a, b], table(0))), /1 entries for 2 frames/);
   assertThrows(() => frames(withFragments(file, [a, b], table(8 + a.length, 0))), CodecError);
 });
@@ -109,7 +119,10 @@ Deno.test("native Pixel Data shorter than its frames is a CodecError; a frame in
   const file = read("MR_small.dcm");
   await assertRejects(() => readFrame(file, 1), RangeError);
   file.dataset.set(Tag.PixelData, new Uint8Array(100), "OW");
-  await assertRejects(() => readFrame(file, 0), /Pixel Data holds 100 bytes, 1 frames of 64x64 need 8192/);
+  await assertRejects(
+    () => readFrame(file, 0),
+    /Pixel Data holds 100 bytes, 1 frames of 64x64 need 8192/,
+  );
 });
 
 Deno.test("a data set without the Image Pixel Module's geometry is a CodecError", async () => {

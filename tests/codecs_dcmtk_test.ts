@@ -83,7 +83,8 @@ const LOSSY_JPEG = [
 ];
 
 Deno.test({
-  name: "RLE, JPEG-LS (lossless and near-lossless) and JPEG Lossless SV1 decode to DCMTK's pixels, byte for byte",
+  name:
+    "RLE, JPEG-LS (lossless and near-lossless) and JPEG Lossless SV1 decode to DCMTK's pixels, byte for byte",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_codecs_" });
@@ -105,7 +106,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "JPEG Baseline decodes to dcmdjpeg's pixels and Photometric Interpretation (YBR_FULL and YBR_FULL_422 become RGB)",
+  name:
+    "JPEG Baseline decodes to dcmdjpeg's pixels and Photometric Interpretation (YBR_FULL and YBR_FULL_422 become RGB)",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_codecs_" });
@@ -132,7 +134,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "JPEG Lossless (process 14) with every predictor 1-7, made by dcmcjpeg, decodes to the original",
+  name:
+    "JPEG Lossless (process 14) with every predictor 1-7, made by dcmcjpeg, decodes to the original",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_codecs_" });
@@ -152,7 +155,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "our RLE and JPEG-LS encodings, decoded by dcmdrle and dcmdjpls, give back the original pixels",
+  name:
+    "our RLE and JPEG-LS encodings, decoded by dcmdrle and dcmdjpls, give back the original pixels",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_codecs_" });
@@ -166,11 +170,17 @@ Deno.test({
       for (const [i, source] of sources.entries()) {
         const original = await pixels(source);
         const targets: [string, string][] = [[Uid.RLELossless, "dcmdrle"]];
-        if (source.dataset.number(Tag.BitsAllocated)! <= 16) targets.push([Uid.JPEGLSLossless, "dcmdjpls"]);
+        if (source.dataset.number(Tag.BitsAllocated)! <= 16) {
+          targets.push([Uid.JPEGLSLossless, "dcmdjpls"]);
+        }
         for (const [ts, tool] of targets) {
           const encoded = await transcode(source, ts);
           const path = `${dir}/${i}.${ts}.dcm`;
-          const meta = { transferSyntax: ts, sopClassUid: "1.2.840.10008.5.1.4.1.1.7", sopInstanceUid: `2.25.${i + 1}` };
+          const meta = {
+            transferSyntax: ts,
+            sopClassUid: "1.2.840.10008.5.1.4.1.1.7",
+            sopInstanceUid: `2.25.${i + 1}`,
+          };
           await Deno.writeFile(path, encodePart10(encoded.dataset, meta));
           const back = await dcmtkDecoded(tool, path, dir);
           assertEquals(maxDifference(await pixels(back), original), 0, `${i} via ${tool}`);

@@ -81,7 +81,12 @@ Deno.test("encodeRleFrame() writes even segments, rows apart, that decodeRleFram
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16;
   for (const [samplesPerPixel, bitsAllocated] of [[1, 8], [3, 8], [1, 16], [3, 16], [1, 32]]) {
-    const geometry = { rows: 7, columns: 300, samplesPerPixel: samplesPerPixel!, bitsAllocated: bitsAllocated! };
+    const geometry = {
+      rows: 7,
+      columns: 300,
+      samplesPerPixel: samplesPerPixel!,
+      bitsAllocated: bitsAllocated!,
+    };
     const size = 7 * 300 * samplesPerPixel! * (bitsAllocated! / 8);
     // Runs and noise, so that both kinds of run and the 128-byte limits occur.
     const pixels = new Uint8Array(size).map((_, i) => (i % 700 < 400 ? 42 : random() & 0xff));

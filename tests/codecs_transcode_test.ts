@@ -42,7 +42,9 @@ Deno.test("transcode() keeps a lossy history: JPEG Baseline re-encoded losslessl
 });
 
 Deno.test("transcode() of lossless data adds no Lossy Image Compression attributes", async () => {
-  for (const name of ["MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm"]) {
+  for (
+    const name of ["MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm"]
+  ) {
     const out = await transcode(read(name), Uid.ExplicitVRLittleEndian);
     assertEquals(out.dataset.has(Tag.LossyImageCompression), false, name);
     assertEquals(out.dataset.has(Tag.LossyImageCompressionMethod), false, name);
@@ -60,7 +62,10 @@ Deno.test("transcode() writes one fragment per frame with a Basic Offset Table, 
   const px = out.dataset.fragments()!;
   assertEquals(px.fragments.length, 2);
   const table = new DataView(px.offsetTable.buffer, px.offsetTable.byteOffset, 8);
-  assertEquals([table.getUint32(0, true), table.getUint32(4, true)], [0, 8 + px.fragments[0]!.length]);
+  assertEquals([table.getUint32(0, true), table.getUint32(4, true)], [
+    0,
+    8 + px.fragments[0]!.length,
+  ]);
   assert(px.fragments.every((f) => f.length % 2 === 0));
   assertEquals((await decodeFrames(out)).length, 2);
   assertEquals(out.dataset.has(Tag.ExtendedOffsetTable), false);
@@ -68,10 +73,17 @@ Deno.test("transcode() writes one fragment per frame with a Basic Offset Table, 
 
 Deno.test("transcode() to a syntax with no encoder here (lossy JPEG) or from an unknown one is refused", async () => {
   const source = read("MR_small.dcm");
-  await assertRejects(() => transcode(source, Uid.JPEGBaseline8Bit), UnsupportedTransferSyntaxError);
+  await assertRejects(
+    () => transcode(source, Uid.JPEGBaseline8Bit),
+    UnsupportedTransferSyntaxError,
+  );
   await assertRejects(() => transcode(source, Uid.JPEG2000), UnsupportedTransferSyntaxError);
   await assertRejects(
-    () => transcode({ ...read("MR_small_RLE.dcm"), transferSyntax: "1.2.3.4" }, Uid.ExplicitVRLittleEndian),
+    () =>
+      transcode(
+        { ...read("MR_small_RLE.dcm"), transferSyntax: "1.2.3.4" },
+        Uid.ExplicitVRLittleEndian,
+      ),
     /from 1\.2\.3\.4: no decoder/,
   );
 });

@@ -4,7 +4,7 @@
 // syntaxes by default, decoded to the original pixels. Without a
 // transcoder those sub-operations fail, as before.
 import { Archive } from "../archive/mod.ts";
-import { decodePart10, encodeFileMeta, encodeDataset, type Part10File } from "../dataset/mod.ts";
+import { decodePart10, encodeDataset, encodeFileMeta, type Part10File } from "../dataset/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 import { decodeFrames, transcoder } from "../codecs/mod.ts";
 import { QueryRetrieveScp } from "../scp/mod.ts";
@@ -54,12 +54,15 @@ async function assertDecodedStudy(dir: string): Promise<void> {
 const keys = ["-k", "QueryRetrieveLevel=STUDY", "-k", `StudyInstanceUID=${STUDY}`];
 
 Deno.test({
-  name: "QueryRetrieveScp with a transcoder: movescu to an uncompressed-only storescp and getscu receive decoded pixels",
+  name:
+    "QueryRetrieveScp with a transcoder: movescu to an uncompressed-only storescp and getscu receive decoded pixels",
   ignore,
   async fn() {
-    const dirs = await Promise.all(["src", "move", "get", "plain"].map((p) =>
-      Deno.makeTempDir({ prefix: `dcm_qr_transcode_${p}_` })
-    ));
+    const dirs = await Promise.all(
+      ["src", "move", "get", "plain"].map((p) =>
+        Deno.makeTempDir({ prefix: `dcm_qr_transcode_${p}_` })
+      ),
+    );
     const [src, moved, got, plain] = dirs as [string, string, string, string];
     try {
       await writeStudy(src);
@@ -79,10 +82,28 @@ Deno.test({
         destinations,
         transcoder,
       });
-      const move = await run("movescu", ["-S", "-aec", "OURQR", "-aem", "STORESCP", ...keys, HOST, String(ours.port)]);
+      const move = await run("movescu", [
+        "-S",
+        "-aec",
+        "OURQR",
+        "-aem",
+        "STORESCP",
+        ...keys,
+        HOST,
+        String(ours.port),
+      ]);
       assertEquals(move.code, 0, move.stderr);
       await assertDecodedStudy(moved);
-      const get = await run("getscu", ["-S", "-od", got, "-aec", "OURQR", ...keys, HOST, String(ours.port)]);
+      const get = await run("getscu", [
+        "-S",
+        "-od",
+        got,
+        "-aec",
+        "OURQR",
+        ...keys,
+        HOST,
+        String(ours.port),
+      ]);
       assertEquals(get.code, 0, get.stderr);
       await assertDecodedStudy(got);
 
@@ -94,7 +115,16 @@ Deno.test({
         aeTitle: "OURQR",
         destinations,
       });
-      await run("movescu", ["-S", "-aec", "OURQR", "-aem", "PLAIN", ...keys, HOST, String(without.port)]);
+      await run("movescu", [
+        "-S",
+        "-aec",
+        "OURQR",
+        "-aem",
+        "PLAIN",
+        ...keys,
+        HOST,
+        String(without.port),
+      ]);
       assertEquals((await filesIn(plain)).length, 0);
     } finally {
       for (const d of dirs) await Deno.remove(d, { recursive: true });

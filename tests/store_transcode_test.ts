@@ -40,7 +40,8 @@ async function storedByUid(dir: string): Promise<Map<string, Part10File>> {
 }
 
 Deno.test({
-  name: "store() with the codecs' transcoder sends JPEG 2000, JPEG-LS, RLE and JPEG files to an uncompressed-only storescp",
+  name:
+    "store() with the codecs' transcoder sends JPEG 2000, JPEG-LS, RLE and JPEG files to an uncompressed-only storescp",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
@@ -72,16 +73,23 @@ Deno.test({
 });
 
 Deno.test({
-  name: "store() without a transcoder fails each compressed file with NoContextError and sends the rest",
+  name:
+    "store() without a transcoder fails each compressed file with NoContextError and sends the rest",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
     try {
       await using scp = await DcmtkServer.start("storescp", (port) => ["-od", dir, String(port)]);
-      const summary = await store(HOST, scp.port, [FILES + "MR_small_RLE.dcm", FILES + "MR_small.dcm"]);
+      const summary = await store(HOST, scp.port, [
+        FILES + "MR_small_RLE.dcm",
+        FILES + "MR_small.dcm",
+      ]);
       assertEquals(summary.completed, 1);
       assert(summary.results[0]!.error instanceof NoContextError);
-      assertMatch(summary.results[0]!.error!.message, /neither its transfer syntax nor an uncompressed one/);
+      assertMatch(
+        summary.results[0]!.error!.message,
+        /neither its transfer syntax nor an uncompressed one/,
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
@@ -95,7 +103,10 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
     try {
       // +xa: storescp accepts every syntax it knows, compressed ones included.
-      await using scp = await DcmtkServer.start("storescp", (port) => ["+xa", "-od", dir, String(port)]);
+      await using scp = await DcmtkServer.start(
+        "storescp",
+        (port) => ["+xa", "-od", dir, String(port)],
+      );
       const calls: string[] = [];
       const spy: Transcoder = {
         canDecode: (ts) => transcoder.canDecode(ts),
@@ -107,7 +118,11 @@ Deno.test({
       const summary = await store(
         HOST,
         scp.port,
-        [FILES + "MR_small.dcm", FILES + "MR_small_RLE.dcm", FILES + "MR_small_jpeg_ls_lossless.dcm"],
+        [
+          FILES + "MR_small.dcm",
+          FILES + "MR_small_RLE.dcm",
+          FILES + "MR_small_jpeg_ls_lossless.dcm",
+        ],
         { transcoder: spy },
       );
       assertEquals(summary.completed, 3);
@@ -124,7 +139,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "dcm store decodes for an uncompressed-only storescp by default; --no-transcode fails the file",
+  name:
+    "dcm store decodes for an uncompressed-only storescp by default; --no-transcode fails the file",
   ignore,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });

@@ -6,6 +6,7 @@
  *
  * ```sh
  * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
+ * deno task dcm dump FILE --frames               # and each frame decoded (codecs/)
  * deno task dcm dicomdir list DICOMDIR [--json]  # a File-set's record tree
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
  * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress; decodes for peers that need it

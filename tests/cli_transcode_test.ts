@@ -77,3 +77,24 @@ Deno.test("dcm transcode refuses an unknown --ts (exit 2) and a 12-bit JPEG it c
 Deno.test("dcm store's list of decodable syntaxes is the codecs' own", () => {
   assertEquals([...DECODABLE].sort(), [...DECODABLE_TRANSFER_SYNTAXES].sort());
 });
+
+Deno.test("dcm dump --frames prints the same frame line for MR_small.dcm and its RLE, JPEG-LS and JPEG 2000 copies", async () => {
+  const frameLines = async (name: string) => {
+    const r = await dcm("dump", "--frames", FILES + name);
+    assertEquals(r.code, 0, r.stderr);
+    return r.stdout.split("\n").filter((l) => l.startsWith("# Frame"));
+  };
+  const expected = await frameLines("MR_small.dcm");
+  assertEquals(expected.length, 2);
+  assertMatch(
+    expected[1]!,
+    /^# Frame 1: 64x64, 1 sample\(s\) of 16\/16 bits \(Int16Array\), MONOCHROME2: min -?\d+ max \d+ mean [\d.]+$/,
+  );
+  for (
+    const name of ["MR_small_RLE.dcm", "MR_small_jpeg_ls_lossless.dcm", "MR_small_jp2klossless.dcm"]
+  ) {
+    assertEquals(await frameLines(name), expected, name);
+  }
+  const refused = await dcm("dump", "--frames", "--json", FILES + "MR_small.dcm");
+  assertEquals(refused.code, 2);
+});

@@ -56,8 +56,27 @@ const MAX_SAMPLES = 2 ** 31;
  * @throws {CodecError} when a required attribute is missing or out of range.
  */
 export function pixelInfo(dataset: Dataset): PixelInfo {
+  // A value that is no number (a damaged US, an IS with letters) is a CodecError here.
+  const number = (tag: number): number | undefined => {
+    try {
+      return dataset.number(tag);
+    } catch (e) {
+      throw new CodecError(`Cannot read pixel data: ${e instanceof Error ? e.message : e}`, {
+        cause: e,
+      });
+    }
+  };
+  const text = (tag: number): string | undefined => {
+    try {
+      return dataset.string(tag);
+    } catch (e) {
+      throw new CodecError(`Cannot read pixel data: ${e instanceof Error ? e.message : e}`, {
+        cause: e,
+      });
+    }
+  };
   const need = (tag: number, name: string): number => {
-    const v = dataset.number(tag);
+    const v = number(tag);
     if (v === undefined || !Number.isInteger(v) || v < 0) {
       throw new CodecError(`Cannot read pixel data: ${name} is missing or invalid`);
     }
@@ -65,17 +84,15 @@ export function pixelInfo(dataset: Dataset): PixelInfo {
   };
   const rows = need(Tag.Rows, "Rows (0028,0010)");
   const columns = need(Tag.Columns, "Columns (0028,0011)");
-  const samplesPerPixel = dataset.number(Tag.SamplesPerPixel) ?? 1;
+  const samplesPerPixel = number(Tag.SamplesPerPixel) ?? 1;
   const bitsAllocated = need(Tag.BitsAllocated, "Bits Allocated (0028,0100)");
-  const bitsStored = dataset.number(Tag.BitsStored) ?? bitsAllocated;
-  const highBit = dataset.number(Tag.HighBit) ?? bitsStored - 1;
-  const pixelRepresentation = dataset.number(Tag.PixelRepresentation) ?? 0;
-  const photometricInterpretation = dataset.string(Tag.PhotometricInterpretation)?.trim() ??
+  const bitsStored = number(Tag.BitsStored) ?? bitsAllocated;
+  const highBit = number(Tag.HighBit) ?? bitsStored - 1;
+  const pixelRepresentation = number(Tag.PixelRepresentation) ?? 0;
+  const photometricInterpretation = text(Tag.PhotometricInterpretation)?.trim() ??
     (samplesPerPixel === 1 ? "MONOCHROME2" : "RGB");
-  const planarConfiguration = samplesPerPixel > 1
-    ? dataset.number(Tag.PlanarConfiguration) ?? 0
-    : 0;
-  const frames = dataset.string(Tag.NumberOfFrames);
+  const planarConfiguration = samplesPerPixel > 1 ? number(Tag.PlanarConfiguration) ?? 0 : 0;
+  const frames = text(Tag.NumberOfFrames);
   const numberOfFrames = frames === undefined || frames.trim() === "" ? 1 : Number(frames);
   if (
     rows === 0 || columns === 0 || samplesPerPixel < 1 || samplesPerPixel > 4 ||

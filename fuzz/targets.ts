@@ -19,6 +19,7 @@ import {
 } from "../dataset/mod.ts";
 import { type Command, decodeCommand, encodeCommand } from "../dimse/mod.ts";
 import { prng } from "./mutate.ts";
+import { decodeFrames } from "../codecs/mod.ts";
 
 /** The in-process targets, in the order `--target all` runs them. */
 export const TARGETS = [
@@ -29,14 +30,16 @@ export const TARGETS = [
   "explicit",
   "part10",
   "deflated",
+  "pixels",
 ] as const;
 
 /**
  * A decoder under test: `decodePdu` over every PDU of the bytes, the
  * {@linkcode PduFramer} fed in random chunk sizes, `decodeCommand`,
  * `decodeDataset` in Implicit and Explicit VR Little Endian, `decodePart10`,
- * and `readPart10` of a Deflated Explicit VR Little Endian file (the async
- * inflating path).
+ * `readPart10` of a Deflated Explicit VR Little Endian file (the async
+ * inflating path), and `decodeFrames` of `@dcm/net/codecs` over a compressed
+ * Part 10 file (RLE written here, the WebAssembly JPEG family).
  */
 export type Target = typeof TARGETS[number];
 
@@ -121,6 +124,11 @@ export async function runCase(target: Target, bytes: Uint8Array, seed = 0): Prom
         file.set(header);
         file.set(body, header.length);
         await readPart10(file);
+        break;
+      }
+      case "pixels": {
+        const file = decodePart10(bytes);
+        if (file.dataset.has("PixelData")) await decodeFrames(file);
         break;
       }
     }
@@ -315,7 +323,25 @@ export async function loadSeeds(target: Target): Promise<Uint8Array[]> {
       return await datasetSeeds(Uid.ExplicitVRLittleEndian);
     case "part10":
       return await part10Files(40);
+    case "pixels":
+      return await compressedFiles();
   }
+}
+
+/** Small compressed images of the corpus, one per codec (each case decodes every frame). */
+async function compressedFiles(): Promise<Uint8Array[]> {
+  const names = [
+    "MR_small_RLE.dcm",
+    "SC_rgb_rle_2frame.dcm",
+    "SC_rgb_jpeg_dcmtk.dcm",
+    "SC_rgb_jpeg_gdcm.dcm",
+    "MR_small_jpeg_ls_lossless.dcm",
+    "SC_rgb_jls_lossy_line.dcm",
+    "MR_small_jp2klossless.dcm",
+    "SC_rgb_gdcm_KY.dcm",
+  ];
+  const dir = new URL("../tests/data/pydicom/test_files/", import.meta.url);
+  return await Promise.all(names.map((n) => Deno.readFile(new URL(n, dir))));
 }
 
 /** Joins byte arrays. */

@@ -130,3 +130,15 @@ Deno.test("a data set without the Image Pixel Module's geometry is a CodecError"
   file.dataset.delete(Tag.Columns);
   await assertRejects(() => decodeFrames(file), /Columns \(0028,0011\) is missing/);
 });
+
+Deno.test("a damaged Image Pixel Module value (text that is no number) is a CodecError, not a TypeError (fuzz pixels_7_653)", async () => {
+  const file = read("MR_small_RLE.dcm");
+  // What the fuzzer's mutation left: Samples per Pixel with an empty second value, as text.
+  file.dataset.setElement({
+    tag: Tag.SamplesPerPixel,
+    vr: "IS",
+    kind: "bytes",
+    bytes: new TextEncoder().encode("1\\ "),
+  });
+  await assertRejects(() => decodeFrames(file), CodecError);
+});

@@ -78,6 +78,8 @@ export function decodeRleFrame(frame: Uint8Array, geometry: FrameGeometry): Uint
   for (let i = 0; i < count; i++) offsets.push(view.getUint32(4 + 4 * i, true));
   const out = new Uint8Array(pixels * segments);
   const stride = segments; // bytes per pixel
+  // One byte plane at a time, with fill() and set() for the runs; then scattered.
+  const plane = stride === 1 ? out : new Uint8Array(pixels);
   for (let s = 0; s < count; s++) {
     const start = offsets[s]!;
     const end = s + 1 < count ? offsets[s + 1]! : frame.length;
@@ -92,7 +94,7 @@ export function decodeRleFrame(frame: Uint8Array, geometry: FrameGeometry): Uint
     const sample = Math.floor(s / bytes);
     const significance = bytes - 1 - (s % bytes);
     const target = sample * bytes + significance;
-    const got = unpackBits(frame, start, end, out, target, stride, pixels);
+    const got = unpackBits(frame, start, end, plane, pixels);
     if (got < pixels) {
       throw new CodecError(
         `Cannot decode RLE frame: segment ${
@@ -100,40 +102,41 @@ export function decodeRleFrame(frame: Uint8Array, geometry: FrameGeometry): Uint
         } decodes to ${got} bytes, the image needs ${pixels}`,
       );
     }
+    if (plane !== out) {
+      for (let p = 0, at = target; p < pixels; p++, at += stride) out[at] = plane[p]!;
+    }
   }
   return out;
 }
 
 /**
  * PackBits (PS3.5 G.3.1): a header byte n, then n+1 literal bytes (n 0..127),
- * or one byte repeated 1-n times (n -127..-1); -128 is a no-op. Writes every
- * `stride`-th byte of `out` from `first`, at most `limit` bytes; returns how
- * many were written.
+ * or one byte repeated 1-n times (n -127..-1); -128 is a no-op. Writes at
+ * most `limit` bytes of `out`; returns how many were written.
  */
 function unpackBits(
   input: Uint8Array,
   start: number,
   end: number,
   out: Uint8Array,
-  first: number,
-  stride: number,
   limit: number,
 ): number {
   let i = start;
   let o = 0;
-  let at = first;
   while (i < end && o < limit) {
     const n = input[i++]!;
     if (n < 0x80) {
       const run = Math.min(n + 1, end - i, limit - o);
-      for (let k = 0; k < run; k++, at += stride) out[at] = input[i + k]!;
+      if (run > 16) out.set(input.subarray(i, i + run), o);
+      else for (let k = 0; k < run; k++) out[o + k] = input[i + k]!;
       i += n + 1;
       o += run;
     } else if (n > 0x80) {
       if (i >= end) break;
-      const value = input[i++]!;
       const run = Math.min(257 - n, limit - o);
-      for (let k = 0; k < run; k++, at += stride) out[at] = value;
+      const value = input[i++]!;
+      if (run > 16) out.fill(value, o, o + run);
+      else for (let k = 0; k < run; k++) out[o + k] = value;
       o += run;
     }
   }

@@ -222,3 +222,23 @@ Deno.test("12-bit JPEG Extended is refused with UnsupportedTransferSyntaxError n
   assertEquals(error.transferSyntax, Uid.JPEGExtended12Bit);
   assert(/12-bit/.test(error.message), error.message);
 });
+
+Deno.test({
+  name: "8-bit JPEG Extended (process 2, SOF1), made by dcmcjpeg +ee, decodes to dcmdjpeg's pixels",
+  ignore,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "dcm_codecs_" });
+    try {
+      const native = `${dir}/native.dcm`;
+      await runDcmtk("dcmdrle", [FILES + "SC_rgb_rle.dcm", native]);
+      const extended = `${dir}/extended.dcm`;
+      await runDcmtk("dcmcjpeg", ["+ee", native, extended]);
+      const file = read(extended);
+      assertEquals(file.transferSyntax, Uid.JPEGExtended12Bit);
+      const reference = await dcmtkDecoded("dcmdjpeg", extended, dir);
+      assertEquals(maxDifference(await pixels(file), await pixels(reference)), 0);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

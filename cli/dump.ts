@@ -12,8 +12,8 @@ import { pathToFileURL } from "node:url";
 import {
   type DataElement,
   type Dataset,
-  decodePart10,
   type JsonDataset,
+  readPart10,
   toDicomJson,
 } from "../dataset/mod.ts";
 import { keywordOf } from "../dictionary/mod.ts";
@@ -255,7 +255,7 @@ async function frameLines(path: string): Promise<string[]> {
   } catch (e) {
     throw fileError(path, e);
   }
-  const file = decodePart10(bytes);
+  const file = await readPart10(bytes); // deflated too
   const { readFrame, pixelInfo } = await import("../codecs/mod.ts");
   const count = pixelInfo(file.dataset).numberOfFrames;
   const out = ["", `# Frames: ${count}`];

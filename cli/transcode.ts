@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { decodePart10, deflateDataset, encodeDataset, encodeFileMeta } from "../dataset/mod.ts";
+import { deflateDataset, encodeDataset, encodeFileMeta, readPart10 } from "../dataset/mod.ts";
 import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";
@@ -57,7 +57,7 @@ export const transcode = defineCommand({
   } catch (e) {
     throw fileError(input, e);
   }
-  const file = decodePart10(bytes);
+  const file = await readPart10(bytes); // deflated too
   const codecs = await import("../codecs/mod.ts");
   const out = await codecs.transcode(file, ts);
   const head = encodeFileMeta(out.meta, out.preamble);

@@ -98,3 +98,20 @@ Deno.test("dcm dump --frames prints the same frame line for MR_small.dcm and its
   const refused = await dcm("dump", "--frames", "--json", FILES + "MR_small.dcm");
   assertEquals(refused.code, 2);
 });
+
+Deno.test("dcm transcode writes and reads deflated files: RLE -> deflate -> JPEG-LS keeps the pixels", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_cli_transcode_" });
+  try {
+    const deflated = `${dir}/deflated.dcm`;
+    const jls = `${dir}/jls.dcm`;
+    assertEquals(
+      (await dcm("transcode", FILES + "MR_small_RLE.dcm", deflated, "--ts", "deflate")).code,
+      0,
+    );
+    const r = await dcm("transcode", deflated, jls, "--ts", "jpeg-ls-lossless");
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await pixelsOf(jls), await pixelsOf(FILES + "MR_small.dcm"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -50,9 +50,11 @@ export interface Frame {
   /**
    * The samples: `Uint8Array`/`Int8Array` for 8 bits allocated,
    * `Uint16Array`/`Int16Array` for 16, `Uint32Array`/`Int32Array` for 32
-   * (signed by Pixel Representation). Values are as stored: when Bits
-   * Stored is less than Bits Allocated the unused high bits are not
-   * masked or sign-extended here.
+   * (signed by Pixel Representation). When Bits Stored is less than Bits
+   * Allocated (and High Bit is Bits Stored - 1), the values are the stored
+   * ones (PS3.5 §8.1.1): unused high bits cleared, signed values
+   * sign-extended from their high bit, so that a JPEG-LS decode (which
+   * gives the bit pattern) and a native file agree.
    */
   readonly pixels: PixelArray;
   /** The same samples as native little endian bytes (what Explicit VR Little Endian would hold). */
@@ -62,6 +64,28 @@ export interface Frame {
 }
 
 function typed(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
+  const [pixels, native] = view(bytes, info);
+  const { bitsStored, bitsAllocated } = info;
+  if (
+    bitsStored >= bitsAllocated || info.highBit !== bitsStored - 1 || bitsAllocated === 1 ||
+    bitsAllocated > 32
+  ) return [pixels, native];
+  // PS3.5 §8.1.1: only Bits Stored bits hold the value; the rest is cleared or the sign.
+  const shift = 32 - bitsStored;
+  const signed = info.pixelRepresentation === 1;
+  const fix = signed
+    ? (v: number) => (v << shift) >> shift
+    : (v: number) => v & ((2 ** bitsStored) - 1);
+  let i = 0;
+  while (i < pixels.length && fix(pixels[i]!) === pixels[i]) i++;
+  if (i === pixels.length) return [pixels, native];
+  // A native frame is a view into the data set: normalised in a copy.
+  const [copy, copyBytes] = view(native.slice(), info);
+  for (let k = i; k < copy.length; k++) copy[k] = fix(copy[k]!);
+  return [copy, copyBytes];
+}
+
+function view(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
   const size = info.bitsAllocated >> 3;
   if (size > 1 && bytes.byteOffset % size !== 0) bytes = bytes.slice();
   const signed = info.pixelRepresentation === 1;

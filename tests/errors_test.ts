@@ -13,6 +13,7 @@ const LAYERS = [
   "service",
   "scu",
   "scp",
+  "codecs",
 ] as const;
 
 Deno.test("every error class any module exports extends DicomError", async () => {
@@ -40,6 +41,8 @@ Deno.test("every error class any module exports extends DicomError", async () =>
       "DimseTimeoutError",
       "MatchingKeyError",
       "FileSetError",
+      "CodecError",
+      "UnsupportedTransferSyntaxError",
     ]
   ) assert(found.includes(name), `${name} is not exported`);
 });

@@ -92,12 +92,12 @@ export function readJ2kHeader(bytes: Uint8Array): BitstreamHeader | undefined {
 /**
  * Whether a JPEG-family stream ends with its end marker (EOI FFD9, or EOC
  * FFD9 for JPEG 2000), allowing the trailing padding of PS3.5 A.4 (one NUL,
- * or a few from writers that pad more).
+ * or a few from writers that pad more, some with FF fill bytes as GDCM does).
  */
 export function hasEndMarker(bytes: Uint8Array): boolean {
   for (let end = bytes.length; end >= 2 && end >= bytes.length - 8; end--) {
     if (bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9) return true;
-    if (bytes[end - 1] !== 0) return false;
+    if (bytes[end - 1] !== 0 && bytes[end - 1] !== 0xff) return false;
   }
   return false;
 }

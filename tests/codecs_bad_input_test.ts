@@ -142,3 +142,8 @@ Deno.test("a damaged Image Pixel Module value (text that is no number) is a Code
   });
   await assertRejects(() => decodeFrames(file), CodecError);
 });
+
+Deno.test("a JPEG 2000 codestream padded after EOC with an FF fill byte (as GDCM writes) is whole, not truncated", async () => {
+  const [frame] = await decodeFrames(read("examples_jpeg2k.dcm"));
+  assertEquals(frame!.pixels.length, 640 * 480 * 3);
+});

@@ -12,6 +12,7 @@ const DEFAULT = [
   "query_retrieve.ts",
   "qr_serving.ts",
   "memory_probes.ts",
+  "codecs.ts",
 ];
 const NAMED_ONLY = ["soak.ts"];
 const [named, ...args] = Deno.args;

@@ -9,7 +9,13 @@
  * @module
  */
 import { pathToFileURL } from "node:url";
-import { type DataElement, type Dataset, type JsonDataset, toDicomJson } from "../dataset/mod.ts";
+import {
+  type DataElement,
+  type Dataset,
+  type JsonDataset,
+  readPart10,
+  toDicomJson,
+} from "../dataset/mod.ts";
 import { keywordOf } from "../dictionary/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";
@@ -168,6 +174,12 @@ export const dump = defineCommand({
       default: false,
       description: "with --json, include the File Meta Information (group 0002)",
     },
+    frames: {
+      type: "boolean",
+      default: false,
+      description: "also decode every frame of Pixel Data (any supported transfer syntax) and " +
+        "print one line per frame: size, samples, type, photometric interpretation, min/max/mean",
+    },
     "max-read": {
       type: "string",
       default: String(DEFAULT_MAX_READ),
@@ -194,6 +206,7 @@ export const dump = defineCommand({
   } catch (e) {
     throw fileError(path, e);
   }
+  if (values.frames && values.json) throw new UsageError("--frames lists text: not with --json");
   const warnings: string[] = [];
   let read: DumpRead;
   try {
@@ -230,5 +243,39 @@ export const dump = defineCommand({
     out.push(...(el.kind === "unread" ? unreadLines(el) : elementLines(read.dataset, el, "")));
   }
   console.log(out.join("\n"));
+  if (values.frames) console.log((await frameLines(path)).join("\n"));
   return 0;
 });
+
+/** `--frames`: each frame decoded (codecs loaded here only) and summed up in a line. */
+async function frameLines(path: string): Promise<string[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  const file = await readPart10(bytes); // deflated too
+  const { readFrame, pixelInfo } = await import("../codecs/mod.ts");
+  const count = pixelInfo(file.dataset).numberOfFrames;
+  const out = ["", `# Frames: ${count}`];
+  for (let i = 0; i < count; i++) {
+    const f = await readFrame(file, i);
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (const v of f.pixels) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+    }
+    out.push(
+      `# Frame ${i + 1}: ${f.columns}x${f.rows}, ${f.samplesPerPixel} sample(s) of ` +
+        `${f.bitsStored}/${f.bitsAllocated} bits (${f.pixels.constructor.name}), ` +
+        `${f.photometricInterpretation}: min ${min} max ${max} mean ${
+          (sum / f.pixels.length).toFixed(1)
+        }`,
+    );
+  }
+  return out;
+}

@@ -6,12 +6,13 @@
  *
  * ```sh
  * deno task dcm dump FILE [--json] [--meta]      # dcmdump; large values are not read
+ * deno task dcm dump FILE --frames               # and each frame decoded (codecs/)
  * deno task dcm dicomdir list DICOMDIR [--json]  # a File-set's record tree
  * deno task dcm dicomdir create OUT FILE_OR_DIR... [--fileset-id ID] [--add]  # dcmgpdir/dcmmkdir
  * deno task dcm encapsulate IN OUT.dcm [-k PatientID=P1 ...]  # pdf2dcm/stl2dcm/img2dcm
  * deno task dcm extract IN.dcm OUT               # dcm2pdf; frames of encapsulated pixel data
  * deno task dcm echo HOST PORT [--call AE] [-v]  # echoscu
- * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress
+ * deno task dcm store HOST PORT FILE_OR_DIR...   # storescu, with progress; decodes for peers that need it
  * deno task dcm storescp --dir OUT [--port P] [--commit --dest NAME=HOST:PORT ...]  # storescp
  * deno task dcm find HOST PORT --call AE -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * deno task dcm move HOST PORT --call AE --dest AE -k ...
@@ -24,6 +25,7 @@
  * deno task dcm mpps set HOST PORT UID -k PerformedProcedureStepStatus=COMPLETED [-k ...]
  * deno task dcm mpps get HOST PORT UID [-k Keyword ...] [--json]  # MPPS Retrieve N-GET
  * deno task dcm mppsscp --dir DIR [--port P]      # MPPS SCP, steps in DIR/mpps.sqlite
+ * deno task dcm transcode IN OUT --ts rle|explicit|jpeg-ls-lossless|j2k-lossless|UID
  * deno task dcm --version
  * ```
  *
@@ -61,6 +63,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   mpps: async () => (await import("./mpps.ts")).mpps,
   mppsscp: async () => (await import("./mppsscp.ts")).mppsscp,
   passwd: async () => (await import("./passwd.ts")).passwd,
+  transcode: async () => (await import("./transcode.ts")).transcode,
 };
 
 /** Every command, loaded. */

@@ -27,6 +27,7 @@ import {
 } from "./_common.ts";
 import { describeChange } from "./mppsscp.ts";
 import { Progress } from "./_progress.ts";
+import { lazyTranscoder, transcodeOption } from "./_transcoder.ts";
 
 export { parseDestination } from "./_common.ts";
 
@@ -77,6 +78,9 @@ export const qrscp = defineCommand({
         "also serve Modality Performed Procedure Step (N-CREATE, N-SET), the steps kept in ARCHIVE/.mpps.sqlite; one line per change",
     },
     ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
+    ...transcodeOption(
+      "a C-MOVE or C-GET sub-operation whose compressed object the peer did not accept",
+    ),
     ...NETWORK_OPTIONS,
   },
 }, async (values, _positionals, signal) => {
@@ -121,6 +125,7 @@ export const qrscp = defineCommand({
     transferSyntaxes,
     ...commitmentOptions(values.commit, destinations),
     ...(mpps ? { mpps } : {}),
+    ...(values["no-transcode"] ? {} : { transcoder: lazyTranscoder }),
     ...serving,
     onAssociation: (a) => {
       const accepted = a.acceptedContexts.length;

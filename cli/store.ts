@@ -10,6 +10,7 @@ import { defineCommand } from "./_args.ts";
 import { clientOptions, explained, hostPort, NETWORK_OPTIONS, PEER_OPTIONS } from "./_common.ts";
 import { fileError } from "./_file_error.ts";
 import { Progress } from "./_progress.ts";
+import { lazyTranscoder, transcodeOption } from "./_transcoder.ts";
 
 /** `dcm store`: exits 1 when any object failed. */
 export const store = defineCommand({
@@ -18,7 +19,11 @@ export const store = defineCommand({
   summary:
     "Send files (folders: every file under them; a DICOMDIR: the files it references) to a peer with C-STORE.",
   positionals: [3, Infinity],
-  options: { ...PEER_OPTIONS, ...NETWORK_OPTIONS },
+  options: {
+    ...PEER_OPTIONS,
+    ...NETWORK_OPTIONS,
+    ...transcodeOption("a compressed file whose transfer syntax the peer did not accept"),
+  },
 }, async (values, positionals) => {
   const { host, port, rest } = hostPort(positionals);
   const files: string[] = [];
@@ -35,6 +40,7 @@ export const store = defineCommand({
   const summary = await explained(host, port, () =>
     storeScu(host, port, files, {
       ...clientOptions(values),
+      ...(values["no-transcode"] ? {} : { transcoder: lazyTranscoder }),
       onResult: (r, _index, total) => {
         done++;
         bytes += r.bytes;

@@ -20,6 +20,7 @@ import {
 import { type Command, decodeCommand, encodeCommand } from "../dimse/mod.ts";
 import { encapsulateDocument, extractFrames, readBitstreamHeader } from "../encapsulation/mod.ts";
 import { prng } from "./mutate.ts";
+import { decodeFrames } from "../codecs/mod.ts";
 
 /** The in-process targets, in the order `--target all` runs them. */
 export const TARGETS = [
@@ -31,6 +32,7 @@ export const TARGETS = [
   "part10",
   "deflated",
   "encapsulation",
+  "pixels",
 ] as const;
 
 /**
@@ -38,8 +40,10 @@ export const TARGETS = [
  * {@linkcode PduFramer} fed in random chunk sizes, `decodeCommand`,
  * `decodeDataset` in Implicit and Explicit VR Little Endian, `decodePart10`,
  * `readPart10` of a Deflated Explicit VR Little Endian file (the async
- * inflating path), and `encapsulation/`'s bitstream header readers and
- * document checks (`readBitstreamHeader`, `encapsulateDocument`).
+ * inflating path), `encapsulation/`'s bitstream header readers and document
+ * checks (`readBitstreamHeader`, `encapsulateDocument`), and `decodeFrames`
+ * of `@dcm/net/codecs` over a compressed Part 10 file (RLE written here, the
+ * WebAssembly JPEG family).
  */
 export type Target = typeof TARGETS[number];
 
@@ -127,6 +131,11 @@ export async function runCase(target: Target, bytes: Uint8Array, seed = 0): Prom
         file.set(header);
         file.set(body, header.length);
         await readPart10(file);
+        break;
+      }
+      case "pixels": {
+        const file = decodePart10(bytes);
+        if (file.dataset.has("PixelData")) await decodeFrames(file);
         break;
       }
     }
@@ -323,6 +332,8 @@ export async function loadSeeds(target: Target): Promise<Uint8Array[]> {
       return await part10Files(40);
     case "encapsulation":
       return await bitstreamSeeds();
+    case "pixels":
+      return await compressedFiles();
   }
 }
 
@@ -369,6 +380,22 @@ async function bitstreamSeeds(): Promise<Uint8Array[]> {
   new DataView(stl.buffer).setUint32(80, 1, true);
   out.push(stl);
   return out;
+}
+
+/** Small compressed images of the corpus, one per codec (each case decodes every frame). */
+async function compressedFiles(): Promise<Uint8Array[]> {
+  const names = [
+    "MR_small_RLE.dcm",
+    "SC_rgb_rle_2frame.dcm",
+    "SC_rgb_jpeg_dcmtk.dcm",
+    "SC_rgb_jpeg_gdcm.dcm",
+    "MR_small_jpeg_ls_lossless.dcm",
+    "SC_rgb_jls_lossy_line.dcm",
+    "MR_small_jp2klossless.dcm",
+    "SC_rgb_gdcm_KY.dcm",
+  ];
+  const dir = new URL("../tests/data/pydicom/test_files/", import.meta.url);
+  return await Promise.all(names.map((n) => Deno.readFile(new URL(n, dir))));
 }
 
 /** Joins byte arrays. */

@@ -7,7 +7,7 @@
  */
 import type { Archive } from "../archive/mod.ts";
 import { describeStatus, type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
-import { sendObjects } from "../service/mod.ts";
+import { sendObjects, type Transcoder } from "../service/mod.ts";
 import { finishRetrieve, instancesFor, queryHandler, subOperationFailure } from "./_query.ts";
 
 /** Options of {@linkcode GetService}. */
@@ -21,6 +21,12 @@ export interface GetServiceOptions {
    * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
    */
   maxIdentifierLength?: number;
+  /**
+   * Decodes a compressed object for a destination that accepted its SOP
+   * class only with uncompressed syntaxes: pass `transcoder` from
+   * `@dcm/net/codecs`. Without it such a sub-operation fails.
+   */
+  transcoder?: Transcoder;
 }
 
 /**
@@ -69,6 +75,7 @@ export class GetService {
           // PS3.4 C.4.3.1: sub-operations only on contexts where the SCU took the SCP role.
           usable: (c) => c.roles.requestor.scp,
           signal: context.signal,
+          ...(options.transcoder ? { transcoder: options.transcoder } : {}),
         })
       ) {
         counts.remaining--;

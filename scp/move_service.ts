@@ -10,7 +10,7 @@ import { Tag } from "../dictionary/mod.ts";
 import type { Archive, ArchivedInstance } from "../archive/mod.ts";
 import { Dataset } from "../dataset/mod.ts";
 import { type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
-import { type KnownFile, store } from "../service/mod.ts";
+import { type KnownFile, store, type Transcoder } from "../service/mod.ts";
 import {
   finishRetrieve,
   instancesFor,
@@ -74,6 +74,12 @@ export interface MoveServiceOptions {
    * @default {DEFAULT_MAX_IDENTIFIER_LENGTH}
    */
   maxIdentifierLength?: number;
+  /**
+   * Decodes a compressed object for a destination that accepted its SOP
+   * class only with uncompressed syntaxes: pass `transcoder` from
+   * `@dcm/net/codecs`. Without it such a sub-operation fails.
+   */
+  transcoder?: Transcoder;
 }
 
 const knownFile = (i: ArchivedInstance): KnownFile => ({
@@ -146,6 +152,7 @@ export class MoveService {
             ...(options.writeTimeout !== undefined && { writeTimeout: options.writeTimeout }),
             ...(options.dimseTimeout !== undefined && { dimseTimeout: options.dimseTimeout }),
             ...(options.events ? { events: options.events } : {}),
+            ...(options.transcoder ? { transcoder: options.transcoder } : {}),
             moveOriginator: {
               aeTitle: association.callingAeTitle,
               messageId: request.command.messageId,

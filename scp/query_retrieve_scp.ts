@@ -24,6 +24,7 @@ import {
   type ServiceProviderShutdownOptions,
   type StoredFile,
   StoreService,
+  type Transcoder,
 } from "../service/mod.ts";
 import { FindService } from "./find_service.ts";
 import { GetService } from "./get_service.ts";
@@ -85,6 +86,12 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * not close it.
    */
   mpps?: MppsService;
+  /**
+   * Decodes a compressed object for a C-MOVE destination or C-GET requestor that accepted its SOP
+   * class only with uncompressed syntaxes: pass `transcoder` from
+   * `@dcm/net/codecs`. Without it such a sub-operation fails.
+   */
+  transcoder?: Transcoder;
 }
 
 /** Transfer syntaxes of the Q/R contexts, most preferred first. */
@@ -128,9 +135,11 @@ export class QueryRetrieveScp extends ServiceProvider {
       // The destination's associations are held to the same write timeout as ours.
       ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
       ...(options.dimseTimeout !== undefined ? { dimseTimeout: options.dimseTimeout } : {}),
+      ...(options.transcoder ? { transcoder: options.transcoder } : {}),
     });
     const get = new GetService(archive, {
       ...limit,
+      ...(options.transcoder ? { transcoder: options.transcoder } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });
     const handlers: { -readonly [K in keyof RequestHandlers]: RequestHandlers[K] } = {

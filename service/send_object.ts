@@ -181,9 +181,39 @@ export class NoContextError extends DicomError {
 }
 
 /**
+ * Decodes compressed pixel data for a peer that accepted an object's SOP
+ * class only with uncompressed transfer syntaxes. `@dcm/net/codecs`
+ * exports one (`transcoder`); this layer only calls it, so that sending
+ * stays free of codec dependencies and an object sent as it is never
+ * loads them.
+ *
+ * @example A transcoder that only knows RLE (a real one comes from `@dcm/net/codecs`)
+ * ```ts
+ * import type { Transcoder } from "./send_object.ts";
+ * import { Uid } from "../dictionary/mod.ts";
+ *
+ * const onlyRle: Transcoder = {
+ *   canDecode: (ts) => ts === Uid.RLELossless,
+ *   toNative: () => Promise.reject(new Error("not in this example")),
+ * };
+ * console.log(onlyRle.canDecode(Uid.JPEG2000)); // false
+ * ```
+ */
+export interface Transcoder {
+  /** Whether it decodes data sets of this transfer syntax. */
+  canDecode(transferSyntax: string): boolean;
+  /**
+   * The data set with native Pixel Data (to encode in Explicit VR Little
+   * Endian or another uncompressed syntax), its Image Pixel Module and
+   * Lossy Image Compression attributes updated (PS3.5 §8.2).
+   */
+  toNative(dataset: Dataset, transferSyntax: string): Promise<Dataset>;
+}
+
+/**
  * Picks the accepted context for an object (its own transfer syntax first,
- * else an uncompressed one to convert to) among those `usable` allows, and
- * opens its data.
+ * else an uncompressed one to convert to, decoding with `transcoder` when
+ * the object is compressed) among those `usable` allows, and opens its data.
  *
  * @throws {NoContextError} naming the object when no usable context fits.
  */
@@ -191,6 +221,7 @@ export async function prepareObject(
   association: Association,
   object: SendableObject,
   usable: (context: NegotiatedPresentationContext) => boolean = () => true,
+  transcoder?: Transcoder,
 ): Promise<PreparedObject> {
   const sop = object.sopClassUid;
   const ts = object.transferSyntax;
@@ -220,17 +251,24 @@ export async function prepareObject(
   // Native data converts to any uncompressed syntax, deflated included (PS3.5 §A.5).
   const native = (uid: string) =>
     UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
-  const target = native(ts) ? candidates.find((c) => native(c.transferSyntax ?? "")) : undefined;
+  // Compressed data converts when a transcoder decodes it (PS3.5 §8.2).
+  const decode = !native(ts) && transcoder?.canDecode(ts) === true;
+  const target = native(ts) || decode
+    ? candidates.find((c) => native(c.transferSyntax ?? ""))
+    : undefined;
   if (!target) {
     const offered = association.presentationContexts.filter((c) => c.abstractSyntax === sop);
     const why = offered.length === 0
       ? "no context was negotiated for its SOP class"
       : candidates.length === 0
       ? "the peer accepted no usable context for its SOP class"
-      : "the peer accepted neither its transfer syntax nor an uncompressed one";
+      : native(ts) || !transcoder
+      ? "the peer accepted neither its transfer syntax nor an uncompressed one"
+      : "the peer accepted neither its transfer syntax nor an uncompressed one, and it cannot be decoded";
     throw new NoContextError(`Cannot send ${object.name} (${sop}, ${ts}): ${why}`, sop, ts);
   }
-  const dataset = object.dataset ?? (await readPart10(await Deno.readFile(object.path!))).dataset;
+  let dataset = object.dataset ?? (await readPart10(await Deno.readFile(object.path!))).dataset;
+  if (decode) dataset = await transcoder!.toNative(dataset, ts);
   let bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
   if (transferSyntaxInfo(target.transferSyntax!)?.deflated) bytes = await deflateDataset(bytes);
   return {
@@ -261,6 +299,12 @@ export interface SendObjectsOptions {
   usable?: (context: NegotiatedPresentationContext) => boolean;
   /** Stops before the next object. */
   signal?: AbortSignal;
+  /**
+   * Decodes a compressed object when the peer accepted its SOP class only
+   * with uncompressed syntaxes (`transcoder` from `@dcm/net/codecs`).
+   * Without it such an object fails with a {@linkcode NoContextError}.
+   */
+  transcoder?: Transcoder;
 }
 
 /** The outcome of one C-STORE sub-operation sent by {@linkcode sendObjects}. */
@@ -326,7 +370,7 @@ export async function* sendObjects<T extends OutgoingObject>(
 ): AsyncGenerator<[T, SentObject], void, undefined> {
   const association = channel.association;
   const prepare = (object: T) => {
-    const p = prepareObject(association, object, options.usable);
+    const p = prepareObject(association, object, options.usable, options.transcoder);
     p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
     return p;
   };

@@ -16,7 +16,7 @@ import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/m
 import { readFileSet } from "../media/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
-import { sendObjects } from "./send_object.ts";
+import { sendObjects, type Transcoder } from "./send_object.ts";
 import { PROPOSED_TRANSFER_SYNTAXES } from "./accepted_syntaxes.ts";
 
 /**
@@ -87,6 +87,13 @@ export interface StoreOptions extends ScuOptions {
   priority?: number;
   /** Move Originator AE Title and Message ID, when storing as a C-MOVE sub-operation. */
   moveOriginator?: { aeTitle: string; messageId: number };
+  /**
+   * Decodes a compressed object to Explicit VR Little Endian when the peer
+   * accepted its SOP class only with uncompressed syntaxes: pass
+   * `transcoder` from `@dcm/net/codecs`. Objects the peer takes as they
+   * are never reach it.
+   */
+  transcoder?: Transcoder;
 }
 
 interface Item {
@@ -301,6 +308,7 @@ export async function store(
         ...(options.priority !== undefined ? { priority: options.priority } : {}),
         ...(options.moveOriginator ? { moveOriginator: options.moveOriginator } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.transcoder ? { transcoder: options.transcoder } : {}),
       })
     ) {
       const failed = sent.status !== undefined && statusCategory(sent.status) === "failure";

@@ -14,6 +14,7 @@ const LAYERS = [
   "service",
   "scu",
   "scp",
+  "codecs",
 ] as const;
 
 Deno.test("every error class any module exports extends DicomError", async () => {
@@ -42,6 +43,8 @@ Deno.test("every error class any module exports extends DicomError", async () =>
       "MatchingKeyError",
       "FileSetError",
       "EncapsulationError",
+      "CodecError",
+      "UnsupportedTransferSyntaxError",
     ]
   ) assert(found.includes(name), `${name} is not exported`);
 });

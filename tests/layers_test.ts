@@ -11,6 +11,7 @@ const RANK: Record<string, number> = {
   dataset: 1,
   encapsulation: 2,
   pdu: 2,
+  codecs: 2,
   association: 3,
   dimse: 4,
   archive: 4,
@@ -66,4 +67,24 @@ Deno.test("importsOf() finds static, type-only and dynamic imports, not those in
     '/** ```ts\n * import { d } from "../nope2/mod.ts";\n * ``` */',
   ].join("\n");
   assertEquals(importsOf(source), ["../scp/mod.ts", "../scu/_x.ts", "../cli/main.ts"]);
+});
+
+/** The npm modules in the import graph of `entry` (static and dynamic imports). */
+async function npmModules(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(entry, ROOT).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  return graph.modules.map((m) => m.specifier).filter((s) => s.startsWith("npm:"));
+}
+
+Deno.test("the root module and the service layers import no npm package: only codecs/ (and cli/ through it) do", async () => {
+  for (const entry of ["mod.ts", "service/mod.ts", "scu/mod.ts", "scp/mod.ts"]) {
+    assertEquals(await npmModules(entry), [], entry);
+  }
+  assertEquals((await npmModules("codecs/mod.ts")).length, 5, "codecs/ loads the five codecs");
 });

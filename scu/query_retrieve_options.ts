@@ -77,11 +77,24 @@ export interface GetOptions extends Omit<FindOptions, "maxResults">, StoreTarget
    * those `retrieve()`'s C-MOVE destination accepts. The peer chooses one per
    * context (PS3.8 §9.3.2.2), so offering compressed syntaxes lets it send an
    * object as stored. See `storageTransferSyntaxes()` in `service/`. By
-   * default C-GET proposes the uncompressed syntaxes (Explicit VR LE,
-   * Implicit VR LE, Explicit VR BE, deflate) and the C-MOVE destination
-   * accepts `DEFAULT_STORAGE_TRANSFER_SYNTAXES`.
+   * default C-GET proposes what `prefer` says and the C-MOVE destination
+   * accepts `DEFAULT_STORAGE_TRANSFER_SYNTAXES`. Given, every storage
+   * context of C-GET proposes these, and `prefer` is not used.
    */
   transferSyntaxes?: readonly string[];
+  /**
+   * How C-GET asks for the objects. `"stored"`: as the archive stores them,
+   * each compressed syntax in a context of its own (the stored one where
+   * the peer answers Available Transfer Syntax UID (0008,3002) to the
+   * preliminary C-FIND, else the common JPEG, JPEG-LS, JPEG 2000 and RLE
+   * ones) beside one context of uncompressed syntaxes per SOP class.
+   * `"uncompressed"`: uncompressed syntaxes only (Explicit VR LE, Implicit
+   * VR LE, deflate, Explicit VR BE), which an archive that transcodes
+   * decompresses for us.
+   *
+   * @default {"stored"}
+   */
+  prefer?: "stored" | "uncompressed";
 }
 
 /** Options of {@linkcode QueryRetrieveScu.retrieve}. */

@@ -18,8 +18,12 @@ import {
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
-import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
-import { connectOptionsFor, isRelational, StoreService } from "../service/mod.ts";
+import {
+  connectOptionsFor,
+  isRelational,
+  StoreService,
+  UNCOMPRESSED_TRANSFER_SYNTAXES,
+} from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
 import type {
@@ -31,8 +35,13 @@ import type {
 } from "./query_retrieve_options.ts";
 import { decodeIdentifier, followRetrieve } from "./_responses.ts";
 import { findNeededClasses } from "./_needed_classes.ts";
-import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
-import { TooManyResultsError } from "./errors.ts";
+import { contextsForClasses, planRetrieve, type RetrieveBatch } from "./_retrieve_plan.ts";
+import {
+  RetrieveOperation,
+  type RetrieveProgress,
+  type RetrieveResult,
+} from "./retrieve_operation.ts";
+import { RetrieveDirectoryError, TooManyResultsError } from "./errors.ts";
 
 /**
  * Responses `find()` reads after its C-CANCEL-RQ before it gives up on the
@@ -51,6 +60,62 @@ const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
 /** The caller's signal, if any, and the operation's own (a loop over its progress left early). */
 function eitherSignal(signal: AbortSignal | undefined, stop: AbortSignal): AbortSignal {
   return signal ? AbortSignal.any([signal, stop]) : stop;
+}
+
+/**
+ * Creates a retrieval's folder if missing and checks that it can be written,
+ * before any association (issue 12): a file in its place, or a folder we
+ * cannot write, would otherwise fail every sub-operation with A700/A702.
+ */
+async function prepareDirectory(directory: string): Promise<void> {
+  try {
+    await Deno.mkdir(directory, { recursive: true });
+  } catch (e) {
+    const why = e instanceof Deno.errors.AlreadyExists
+      ? "it is a file, not a folder"
+      : e instanceof Deno.errors.NotADirectory
+      ? "part of its path is a file"
+      : `cannot create it (${(e as Error).message})`;
+    throw new RetrieveDirectoryError(directory, why, { cause: e });
+  }
+  // A folder we may not write into (read-only mount, another owner's folder).
+  const probe = `${directory}/.dcm-write-check-${crypto.randomUUID()}`;
+  try {
+    await Deno.writeFile(probe, new Uint8Array(0), { createNew: true });
+  } catch (e) {
+    throw new RetrieveDirectoryError(directory, `cannot write to it (${(e as Error).message})`, {
+      cause: e,
+    });
+  }
+  await Deno.remove(probe).catch(() => {});
+}
+
+/** Why sub-operations may have failed, from what the peer did not accept. */
+function explanation(refused: readonly string[], notAsStored: readonly string[]): string {
+  const parts: string[] = [];
+  if (refused.length > 0) {
+    parts.push(`the peer refused the SCP role for ${refused.map(uidName).join(", ")}`);
+  }
+  if (notAsStored.length > 0) {
+    parts.push(`it accepted no context for ${notAsStored.join(", ")}`);
+  }
+  return parts.join("; ");
+}
+
+/** A C-GET failure with what the peer did not accept added to its comment. */
+function explainFailure(
+  e: unknown,
+  refused: readonly string[],
+  notAsStored: readonly string[],
+): unknown {
+  if (!(e instanceof DimseStatusError) || (refused.length === 0 && notAsStored.length === 0)) {
+    return e;
+  }
+  const why = explanation(refused, notAsStored);
+  return new DimseStatusError("C-GET", e.status, {
+    errorComment: e.errorComment ? `${e.errorComment}; ${why}` : why,
+    cause: e,
+  });
 }
 
 interface Pooled {
@@ -313,9 +378,19 @@ export class QueryRetrieveScu implements AsyncDisposable {
 
   /**
    * C-GET: the objects come back on the same association, to `handleObject` or
-   * into `directory`. Role selection for the storage SOP classes is
-   * negotiated automatically (at most 127 of them). Iterate for progress;
-   * await for the result. Nothing is sent until then.
+   * into `directory`. Iterate for progress; await for the result. Nothing is
+   * sent until then.
+   *
+   * The storage contexts (SCP role, PS3.4 C.4.3.1) are learnt from a
+   * preliminary C-FIND down to IMAGE level: the SOP classes needed and, where
+   * the peer answers Available Transfer Syntax UID (0008,3002), each object's
+   * stored syntax. By default (`prefer: "stored"`) each compressed syntax
+   * gets a context of its own beside an uncompressed context per class, so
+   * the archive can send every object as it is stored (or transcode it onto
+   * the uncompressed one). When they do not fit in one association's 128
+   * contexts (PS3.8 §9.3.2.2), the objects are fetched in several C-GETs on
+   * successive associations, each narrowed to the instances its contexts
+   * hold.
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
     return new RetrieveOperation(async (progress, stop) => {
@@ -324,12 +399,12 @@ export class QueryRetrieveScu implements AsyncDisposable {
       }
       // Issue 12: a missing folder is created before associating, as `dcm get` does,
       // rather than failing each C-STORE sub-operation with A700.
-      if (options.directory !== undefined) await Deno.mkdir(options.directory, { recursive: true });
+      if (options.directory !== undefined) await prepareDirectory(options.directory);
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
-      const getClass = QUERY_MODELS[query.model].get;
-      const { classes, guessed } = options.sopClasses
-        ? { classes: [...options.sopClasses], guessed: false }
+      const prefer = options.prefer ?? "stored";
+      const { classes, guessed, instances } = options.sopClasses
+        ? { classes: [...options.sopClasses], guessed: false, instances: [] }
         : await findNeededClasses(
           (q, o) => this.find(q, o),
           query,
@@ -337,89 +412,179 @@ export class QueryRetrieveScu implements AsyncDisposable {
           this.#options.onWarning,
         );
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
-      // One context is the C-GET one (PS3.8 9.3.2.2: at most 128 in all).
-      const wanted = classes.slice(0, MAX_PRESENTATION_CONTEXTS - 1);
-      const contexts: ProposedPresentationContext[] = [
-        { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
-        ...wanted.map((abstractSyntax) => ({
-          abstractSyntax,
-          transferSyntaxes: options.transferSyntaxes ?? [
-            Uid.ExplicitVRLittleEndian,
-            Uid.ImplicitVRLittleEndian,
-            Uid.ExplicitVRBigEndian,
-            Uid.DeflatedExplicitVRLittleEndian,
-          ],
-          roles: { scu: false, scp: true },
-        })),
-      ];
-      await using association = await connect(
-        this.#hostname,
-        this.#port,
-        connectOptionsFor(this.#options, contexts),
-      );
-      const refused = wanted.filter((c) =>
-        !association.acceptedContexts.some((a) => a.abstractSyntax === c && a.roles.requestor.scp)
-      );
-      if (refused.length === wanted.length) {
-        throw new DimseStatusError("C-GET", STATUS.SOP_CLASS_NOT_SUPPORTED, {
-          errorComment: `the peer refused the SCP role for every storage class: ${
-            refused.map(uidName).join(", ")
-          }`,
-        });
-      }
-      if (refused.length > 0 && !guessed) {
-        this.#options.onWarning?.(
-          `The peer refused the SCP role for ${refused.map(uidName).join(", ")}`,
-        );
+      const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;
+      const batches: RetrieveBatch[] = instances.length > 0
+        ? planRetrieve(
+          query,
+          instances,
+          options.transferSyntaxes ? "uncompressed" : prefer,
+          uncompressed,
+        )
+        : [{
+          contexts: contextsForClasses(
+            classes,
+            options.transferSyntaxes ? "uncompressed" : prefer,
+            uncompressed,
+          ),
+          queries: [query],
+        }];
+      const stored = new Map<string, Set<string>>();
+      for (const i of instances) {
+        if (i.transferSyntax === undefined) continue;
+        const set = stored.get(i.sopClassUid) ?? new Set<string>();
+        stored.set(i.sopClassUid, set.add(i.transferSyntax));
       }
       const received: string[] = [];
       // Temporary files created ahead (see TempFilePool), removed when done.
       await using storage = new StoreService(receivingTarget(options, received));
-      const channel = new DimseChannel(association, {
-        ...this.#channelOptions(),
-        handlers: { "C-STORE-RQ": storage.handler },
-      });
-      const contextId = this.#context(association, getClass, "C-GET");
-      let result: RetrieveResult;
+      const total = { completed: 0, failed: 0, warning: 0 };
+      const failedUids: string[] = [];
+      let last: RetrieveResult | undefined;
+      let gets = 0;
       try {
-        result = await followRetrieve(
-          "C-GET",
-          channel,
-          contextId,
-          {
-            type: "C-GET-RQ",
-            hasDataset: true,
-            affectedSopClassUid: getClass,
-            priority: options.priority ?? PRIORITY.MEDIUM,
-          },
-          query,
-          signal,
-          progress,
-          received,
-          this.#options.onWarning,
-        );
+        for (const batch of batches) {
+          for (
+            const result of await this.#getBatch(batch, storage, {
+              guessed,
+              stored,
+              prefer,
+              priority: options.priority ?? PRIORITY.MEDIUM,
+              signal,
+              received,
+              progress: (p) =>
+                progress({
+                  ...p,
+                  completed: total.completed + p.completed,
+                  failed: total.failed + p.failed,
+                  warning: total.warning + p.warning,
+                }),
+            })
+          ) {
+            gets++;
+            last = result;
+            total.completed += result.completed;
+            total.failed += result.failed;
+            total.warning += result.warning;
+            failedUids.push(...result.failedSopInstanceUids);
+          }
+        }
       } catch (e) {
         // The objects received so far are kept, on the disk; the retrieval's error wins.
         await storage.flush().catch(() => {});
         throw e;
       }
-      if (refused.length > 0 && result.failed > 0) {
+      // Every file answered stored is on the disk before the operation ends.
+      await storage.flush();
+      if (gets === 1) return last!;
+      return {
+        status: total.failed > 0 || total.warning > 0
+          ? STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES
+          : STATUS.SUCCESS,
+        remaining: 0,
+        ...total,
+        failedSopInstanceUids: failedUids,
+        received,
+        method: "C-GET",
+      };
+    });
+  }
+
+  /**
+   * One association of a C-GET: proposes the batch's storage contexts, sends
+   * its C-GETs one after the other, and releases it.
+   */
+  async #getBatch(
+    batch: RetrieveBatch,
+    storage: StoreService,
+    run: {
+      guessed: boolean;
+      stored: ReadonlyMap<string, ReadonlySet<string>>;
+      prefer: "stored" | "uncompressed";
+      priority: number;
+      signal: AbortSignal;
+      received: string[];
+      progress: (p: RetrieveProgress) => void;
+    },
+  ): Promise<RetrieveResult[]> {
+    const getClass = QUERY_MODELS[batch.queries[0]!.model].get;
+    const contexts: ProposedPresentationContext[] = [
+      { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
+      ...batch.contexts,
+    ];
+    await using association = await connect(
+      this.#hostname,
+      this.#port,
+      connectOptionsFor(this.#options, contexts),
+    );
+    const wanted = [...new Set(batch.contexts.map((c) => c.abstractSyntax))];
+    const usable = association.acceptedContexts.filter((a) => a.roles.requestor.scp);
+    const refused = wanted.filter((c) => !usable.some((a) => a.abstractSyntax === c));
+    if (refused.length === wanted.length) {
+      throw new DimseStatusError("C-GET", STATUS.SOP_CLASS_NOT_SUPPORTED, {
+        errorComment: `the peer refused the SCP role for every storage class: ${
+          refused.map(uidName).join(", ")
+        }`,
+      });
+    }
+    if (refused.length > 0 && !run.guessed) {
+      this.#options.onWarning?.(
+        `The peer refused the SCP role for ${refused.map(uidName).join(", ")}`,
+      );
+    }
+    // Objects whose stored syntax the peer will not send (issue 12): it must
+    // transcode them, or their sub-operations fail. Say which, by class and syntax.
+    const notAsStored: string[] = [];
+    if (run.prefer === "stored") {
+      for (const [sopClass, syntaxes] of run.stored) {
+        if (!wanted.includes(sopClass) || refused.includes(sopClass)) continue;
+        for (const ts of syntaxes) {
+          const ok = usable.some((a) => a.abstractSyntax === sopClass && a.transferSyntax === ts);
+          if (!ok) notAsStored.push(`${uidName(sopClass)} in ${uidName(ts)}`);
+        }
+      }
+      if (notAsStored.length > 0) {
         this.#options.onWarning?.(
-          `${result.failed} sub-operations failed; the peer refused the SCP role for ${
-            refused.map(uidName).join(", ")
-          }`,
+          `The peer accepted no context for ${
+            notAsStored.join(", ")
+          }: those objects arrive transcoded, or their sub-operations fail`,
         );
       }
-      // The peer is let go first; every file answered stored is on the disk
-      // before the operation ends.
-      const released = association.release().then(() => channel.closed);
-      try {
-        await storage.flush();
-      } finally {
-        await released;
-      }
-      return result;
+    }
+    const channel = new DimseChannel(association, {
+      ...this.#channelOptions(),
+      handlers: { "C-STORE-RQ": storage.handler },
     });
+    const contextId = this.#context(association, getClass, "C-GET");
+    const results: RetrieveResult[] = [];
+    for (const query of batch.queries) {
+      const result = await followRetrieve(
+        "C-GET",
+        channel,
+        contextId,
+        {
+          type: "C-GET-RQ",
+          hasDataset: true,
+          affectedSopClassUid: getClass,
+          priority: run.priority,
+        },
+        query,
+        run.signal,
+        run.progress,
+        run.received,
+        this.#options.onWarning,
+      ).catch((e) => {
+        throw explainFailure(e, refused, notAsStored);
+      });
+      results.push(result);
+      if (result.failed > 0 && (refused.length > 0 || notAsStored.length > 0)) {
+        this.#options.onWarning?.(
+          `${result.failed} sub-operations failed; ${explanation(refused, notAsStored)}`,
+        );
+      }
+    }
+    // The peer is let go first, then the channel drains.
+    await association.release().then(() => channel.closed);
+    return results;
   }
 
   /**
@@ -434,7 +599,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
     return new RetrieveOperation(async (progress, stop) => {
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
-      if (options.directory !== undefined) await Deno.mkdir(options.directory, { recursive: true });
+      if (options.directory !== undefined) await prepareDirectory(options.directory);
       const getWorks = await this.#peerAccepts(QUERY_MODELS[query.model].get);
       const withSignal = { ...options, signal };
       if (getWorks) {

@@ -130,9 +130,14 @@ export function planRetrieve(
   uncompressed: readonly string[] = UNCOMPRESSED_TRANSFER_SYNTAXES,
 ): RetrieveBatch[] {
   // A group: instances of one SOP class that need the same compressed contexts.
-  const groups = new Map<string, { sopClass: string; syntaxes: readonly string[]; of: NeededInstance[] }>();
+  const groups = new Map<
+    string,
+    { sopClass: string; syntaxes: readonly string[]; of: NeededInstance[] }
+  >();
   for (const i of instances) {
-    const syntaxes = prefer === "uncompressed" ? [] : ownContextsFor(i.transferSyntax, uncompressed);
+    const syntaxes = prefer === "uncompressed"
+      ? []
+      : ownContextsFor(i.transferSyntax, uncompressed);
     const key = `${i.sopClassUid} ${syntaxes.join(",")}`;
     let group = groups.get(key);
     if (!group) groups.set(key, group = { sopClass: i.sopClassUid, syntaxes, of: [] });

@@ -8,7 +8,7 @@
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
 import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
-import { Uid, uidName } from "../dictionary/mod.ts";
+import { Tag, transferSyntaxInfo, Uid, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
   DimseStatusError,
@@ -34,7 +34,7 @@ import type {
   RetrieveOptions,
 } from "./query_retrieve_options.ts";
 import { decodeIdentifier, followRetrieve } from "./_responses.ts";
-import { findNeededClasses } from "./_needed_classes.ts";
+import { findNeededClasses, type NeededInstance } from "./_needed_classes.ts";
 import { contextsForClasses, planRetrieve, type RetrieveBatch } from "./_retrieve_plan.ts";
 import {
   RetrieveOperation,
@@ -88,6 +88,11 @@ async function prepareDirectory(directory: string): Promise<void> {
     });
   }
   await Deno.remove(probe).catch(() => {});
+}
+
+/** Whether a syntax is native (uncompressed or deflated), which converts to any other such. */
+function isNative(uid: string): boolean {
+  return UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
 }
 
 /** Why sub-operations may have failed, from what the peer did not accept. */
@@ -428,11 +433,11 @@ export class QueryRetrieveScu implements AsyncDisposable {
           ),
           queries: [query],
         }];
-      const stored = new Map<string, Set<string>>();
+      // Each instance's class and stored syntax, where the peer told them.
+      const stored = new Map<string, NeededInstance>();
       for (const i of instances) {
-        if (i.transferSyntax === undefined) continue;
-        const set = stored.get(i.sopClassUid) ?? new Set<string>();
-        stored.set(i.sopClassUid, set.add(i.transferSyntax));
+        const uid = i.keys.string(Tag.SOPInstanceUID);
+        if (uid !== undefined && i.transferSyntax !== undefined) stored.set(uid, i);
       }
       const received: string[] = [];
       // Temporary files created ahead (see TempFilePool), removed when done.
@@ -498,7 +503,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
     storage: StoreService,
     run: {
       guessed: boolean;
-      stored: ReadonlyMap<string, ReadonlySet<string>>;
+      stored: ReadonlyMap<string, NeededInstance>;
       prefer: "stored" | "uncompressed";
       priority: number;
       signal: AbortSignal;
@@ -531,17 +536,21 @@ export class QueryRetrieveScu implements AsyncDisposable {
         `The peer refused the SCP role for ${refused.map(uidName).join(", ")}`,
       );
     }
-    // Objects whose stored syntax the peer will not send (issue 12): it must
-    // transcode them, or their sub-operations fail. Say which, by class and syntax.
-    const notAsStored: string[] = [];
+    // Objects the peer has no context to send as stored (issue 12): it must
+    // transcode them, or their sub-operations fail. Say which, by SOP class
+    // and transfer syntax. Native data converts to any uncompressed syntax.
+    const unsendable = new Set<string>();
+    for (const i of run.stored.values()) {
+      const ts = i.transferSyntax!;
+      if (!wanted.includes(i.sopClassUid) || refused.includes(i.sopClassUid)) continue;
+      const ok = usable.some((a) =>
+        a.abstractSyntax === i.sopClassUid &&
+        (a.transferSyntax === ts || (isNative(ts) && isNative(a.transferSyntax ?? "")))
+      );
+      if (!ok) unsendable.add(`${uidName(i.sopClassUid)} in ${uidName(ts)}`);
+    }
+    const notAsStored = [...unsendable];
     if (run.prefer === "stored") {
-      for (const [sopClass, syntaxes] of run.stored) {
-        if (!wanted.includes(sopClass) || refused.includes(sopClass)) continue;
-        for (const ts of syntaxes) {
-          const ok = usable.some((a) => a.abstractSyntax === sopClass && a.transferSyntax === ts);
-          if (!ok) notAsStored.push(`${uidName(sopClass)} in ${uidName(ts)}`);
-        }
-      }
       if (notAsStored.length > 0) {
         this.#options.onWarning?.(
           `The peer accepted no context for ${
@@ -576,6 +585,15 @@ export class QueryRetrieveScu implements AsyncDisposable {
         throw explainFailure(e, refused, notAsStored);
       });
       results.push(result);
+      for (const uid of result.failedSopInstanceUids) {
+        const i = run.stored.get(uid);
+        const what = i && `${uidName(i.sopClassUid)} in ${uidName(i.transferSyntax!)}`;
+        if (what && unsendable.has(what)) {
+          this.#options.onWarning?.(
+            `C-GET sub-operation for ${uid} failed: the peer accepted no context for ${what}`,
+          );
+        }
+      }
       if (result.failed > 0 && (refused.length > 0 || notAsStored.length > 0)) {
         this.#options.onWarning?.(
           `${result.failed} sub-operations failed; ${explanation(refused, notAsStored)}`,

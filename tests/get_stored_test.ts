@@ -10,8 +10,7 @@
  * Orthanc's side is in tests/get_stored_orthanc_test.ts.
  */
 import { Archive } from "../archive/mod.ts";
-import { connect } from "../association/mod.ts";
-import { Identifier } from "../dataset/mod.ts";
+import { decodePart10, encodePart10, Identifier } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, RetrieveDirectoryError } from "../scu/mod.ts";
@@ -83,4 +82,249 @@ Deno.test("get() receives JPEG, JPEG-LS, JPEG 2000, RLE and uncompressed objects
   const result = await scu.get(studyQuery(f.study), { directory: f.out("got") });
   assertEquals([result.completed, result.failed, result.warning], [f.study.objects.length, 0, 0]);
   await assertReceivedAsStored(f.out("got"), f.study.objects);
+});
+
+Deno.test("get() proposes each stored syntax in a context of its own, within 128, and retrieve() by C-GET receives as stored too", async () => {
+  await using f = await openFixture();
+  const proposed: string[][] = [];
+  await using scp = new QueryRetrieveScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "QRSCP",
+    archive: f.archive,
+    onAssociation: (a) => {
+      for (const c of a.presentationContexts) {
+        if (c.roles.requestor.scp) proposed.push([c.abstractSyntax, c.transferSyntax ?? ""]);
+      }
+      assert(a.presentationContexts.length <= 128);
+    },
+  });
+  await using scu = new QueryRetrieveScu(HOST, scp.port, { calledAeTitle: "QRSCP" });
+  const result = await scu.retrieve(studyQuery(f.study), { directory: f.out("nested/got") });
+  assertEquals([result.method, result.completed, result.failed], ["C-GET", 10, 0]);
+  await assertReceivedAsStored(f.out("nested/got"), f.study.objects);
+  // Every object's (class, stored syntax) had a context accepted in that syntax.
+  for (const o of f.study.objects) {
+    if (o.transferSyntax === Uid.ExplicitVRLittleEndian) continue;
+    assert(
+      proposed.some(([c, ts]) => c === o.sopClassUid && ts === o.transferSyntax),
+      `no context accepted for ${o.source}`,
+    );
+  }
+});
+
+Deno.test('get() with prefer: "uncompressed" proposes uncompressed syntaxes only; what the archive cannot decompress fails, named by SOP class and syntax', async () => {
+  await using f = await openFixture();
+  const proposed = new Set<string>();
+  await using scp = new QueryRetrieveScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "QRSCP",
+    archive: f.archive,
+    onAssociation: (a) => {
+      for (const c of a.presentationContexts) {
+        if (c.roles.requestor.scp && c.transferSyntax) proposed.add(c.transferSyntax);
+      }
+    },
+  });
+  const warnings: string[] = [];
+  await using scu = new QueryRetrieveScu(HOST, scp.port, {
+    calledAeTitle: "QRSCP",
+    onWarning: (m) => warnings.push(m),
+  });
+  const result = await scu.get(studyQuery(f.study), {
+    directory: f.out("got"),
+    prefer: "uncompressed",
+  });
+  assertEquals([...proposed].sort(), [Uid.ExplicitVRLittleEndian]);
+  const native = f.study.objects.filter((o) => !o.source.match(/jpeg|JPG|JPEG|RLE|jp2k/));
+  assertEquals([result.completed, result.failed], [native.length, 10 - native.length]);
+  // Our archive does not transcode: each compressed object fails, and says why.
+  for (const o of f.study.objects.filter((o) => !native.includes(o))) {
+    assert(
+      warnings.some((w) =>
+        w.includes(o.sopInstanceUid) && w.includes("accepted no context for") &&
+        w.includes(" in ") && w.includes(o.transferSyntax === Uid.RLELossless ? "RLE" : "JPEG")
+      ),
+      `no warning names ${o.source}: ${warnings.join(" | ")}`,
+    );
+  }
+});
+
+Deno.test("a study needing more than 128 contexts arrives whole, as stored, over several associations", async () => {
+  const root = await Deno.makeTempDir({ prefix: "get_stored_many_" });
+  try {
+    const study = await writeStoredStudy(`${root}/base`);
+    // 20 image storage classes × the 7 compressed objects: 140 class × syntax pairs
+    // and 20 uncompressed contexts, 160 in all.
+    const classes = [
+      Uid.CTImageStorage,
+      Uid.MRImageStorage,
+      Uid.ComputedRadiographyImageStorage,
+      Uid.DigitalXRayImageStorageForPresentation,
+      Uid.DigitalXRayImageStorageForProcessing,
+      Uid.DigitalMammographyXRayImageStorageForPresentation,
+      Uid.DigitalMammographyXRayImageStorageForProcessing,
+      Uid.UltrasoundImageStorage,
+      Uid.UltrasoundMultiFrameImageStorage,
+      Uid.SecondaryCaptureImageStorage,
+      Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
+      Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+      Uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
+      Uid.XRayAngiographicImageStorage,
+      Uid.XRayRadiofluoroscopicImageStorage,
+      Uid.NuclearMedicineImageStorage,
+      Uid.PositronEmissionTomographyImageStorage,
+      Uid.RTImageStorage,
+      Uid.VLPhotographicImageStorage,
+      Uid.EnhancedCTImageStorage,
+    ];
+    const compressed = study.objects.filter((o) =>
+      o.transferSyntax.startsWith("1.2.840.10008.1.2.4") || o.transferSyntax === Uid.RLELossless
+    );
+    const objects: StoredObject[] = [];
+    await Deno.mkdir(`${root}/archive`);
+    for (const [k, sopClassUid] of classes.entries()) {
+      for (const [n, o] of compressed.entries()) {
+        const { dataset, transferSyntax } = decodePart10(await Deno.readFile(o.path));
+        const sopInstanceUid = `${study.studyInstanceUid}.${k + 1}.${n + 1}`;
+        dataset.set(Tag.SOPClassUID, sopClassUid, "UI")
+          .set(Tag.SOPInstanceUID, sopInstanceUid, "UI")
+          .set(Tag.SeriesInstanceUID, `${study.studyInstanceUid}.${k + 1}`, "UI");
+        const path = `${root}/archive/${sopInstanceUid}.dcm`;
+        await Deno.writeFile(path, encodePart10(dataset, { transferSyntax }));
+        objects.push({
+          path,
+          source: `${o.source} as ${sopClassUid}`,
+          sopClassUid,
+          sopInstanceUid,
+          transferSyntax,
+        });
+      }
+    }
+    using archive = Archive.open();
+    await archive.ingestDirectory(`${root}/archive`);
+    let associations = 0;
+    await using scp = new QueryRetrieveScp({
+      hostname: HOST,
+      port: 0,
+      archive,
+      onAssociation: (a) => {
+        if (a.presentationContexts.some((c) => c.roles.requestor.scp)) associations++;
+        assert(a.presentationContexts.length <= 128);
+      },
+    });
+    await using scu = new QueryRetrieveScu(HOST, scp.port);
+    const result = await scu.get(studyQuery(study), { directory: `${root}/got` });
+    assertEquals([result.completed, result.failed, result.warning], [objects.length, 0, 0]);
+    assertEquals(result.received.length, objects.length);
+    assert(associations >= 2, `${associations} association(s)`);
+    await assertReceivedAsStored(`${root}/got`, objects);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("C-MOVE into our StorageScp keeps every object as stored", async () => {
+  await using f = await openFixture();
+  await Deno.mkdir(f.out("moved"));
+  await using storage = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "MOVEDEST",
+    directory: f.out("moved"),
+  });
+  await using scp = new QueryRetrieveScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "QRSCP",
+    archive: f.archive,
+    destinations: { MOVEDEST: { hostname: HOST, port: storage.port } },
+  });
+  await using scu = new QueryRetrieveScu(HOST, scp.port, { calledAeTitle: "QRSCP" });
+  const result = await scu.move(studyQuery(f.study), { destination: "MOVEDEST" });
+  assertEquals([result.completed, result.failed], [10, 0]);
+  await assertReceivedAsStored(f.out("moved"), f.study.objects);
+});
+
+Deno.test("retrieve() and get() into a folder that cannot be used fail before any association, naming it", async () => {
+  await using f = await openFixture();
+  let associations = 0;
+  await using scp = new QueryRetrieveScp({
+    hostname: HOST,
+    port: 0,
+    archive: f.archive,
+    onAssociation: () => associations++,
+  });
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const file = f.out("a-file");
+  await Deno.writeTextFile(file, "not a folder");
+  const e = await scu.retrieve(studyQuery(f.study), { directory: file }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert(e instanceof RetrieveDirectoryError, String(e));
+  assertEquals(e.directory, file);
+  assertEquals(e.message, `Cannot retrieve into ${file}: it is a file, not a folder`);
+  await assertRejects(
+    async () => await scu.get(studyQuery(f.study), { directory: `${file}/below` }),
+    RetrieveDirectoryError,
+    "part of its path is a file",
+  );
+  assertEquals(associations, 0);
+});
+
+Deno.test("dcm get receives every object as stored from dcm qrscp; --prefer uncompressed asks for uncompressed syntaxes", async () => {
+  await using f = await openFixture();
+  await using server = new ServerProcess("qrscp", `${f.root}/archive`, ["--aet", "QRSCP"]);
+  const port = await server.listening();
+  const key = `StudyInstanceUID=${f.study.studyInstanceUid}`;
+  const level = "QueryRetrieveLevel=STUDY";
+  const got = await dcm(
+    "get",
+    HOST,
+    String(port),
+    "--call",
+    "QRSCP",
+    "--dir",
+    f.out("got"),
+    "-k",
+    level,
+    "-k",
+    key,
+  );
+  assertEquals(got.code, 0, got.stderr);
+  await assertReceivedAsStored(f.out("got"), f.study.objects);
+  const plain = await dcm(
+    "get",
+    HOST,
+    String(port),
+    "--call",
+    "QRSCP",
+    "--dir",
+    f.out("plain"),
+    "-k",
+    level,
+    "-k",
+    key,
+    "--prefer",
+    "uncompressed",
+  );
+  // dcm qrscp does not decompress: the 7 compressed objects fail, named.
+  assertEquals(plain.code, 1);
+  assert(/accepted no context for .* in JPEG/.test(plain.stderr), plain.stderr);
+  const bad = await dcm(
+    "get",
+    HOST,
+    String(port),
+    "--dir",
+    f.out("x"),
+    "-k",
+    level,
+    "-k",
+    key,
+    "--prefer",
+    "lossy",
+  );
+  assertEquals(bad.code, 2, bad.stderr);
 });

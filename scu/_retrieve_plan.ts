@@ -27,21 +27,25 @@ import type { NeededInstance } from "./_needed_classes.ts";
 export const STORAGE_CONTEXTS_PER_ASSOCIATION = MAX_PRESENTATION_CONTEXTS - 1;
 
 /**
- * The compressed syntaxes proposed, each in a context of its own, for a SOP
- * class whose objects' stored syntaxes the peer did not tell: JPEG Baseline,
- * Extended, Lossless (processes 14 and 14 SV1), JPEG-LS, JPEG 2000 (lossless
- * and lossy) and RLE, the syntaxes archives hold images in (PS3.5 §A.4).
+ * The syntaxes proposed, each in a context of its own, for a SOP class whose
+ * objects' stored syntaxes the peer did not tell, most common first: JPEG
+ * Baseline, JPEG 2000 (lossless and lossy), JPEG Lossless SV1, JPEG-LS
+ * lossless, RLE, Implicit VR LE, JPEG Extended, JPEG-LS near-lossless,
+ * Explicit VR BE and JPEG Lossless process 14 (PS3.5 §A.1–A.4). Explicit VR
+ * LE needs none: the class's uncompressed context yields it.
  */
-export const LIKELY_COMPRESSED_SYNTAXES: readonly string[] = [
+export const LIKELY_STORED_SYNTAXES: readonly string[] = [
   Uid.JPEGBaseline8Bit,
-  Uid.JPEGExtended12Bit,
-  Uid.JPEGLosslessSV1,
-  Uid.JPEGLossless,
-  Uid.JPEGLSLossless,
-  Uid.JPEGLSNearLossless,
   Uid.JPEG2000Lossless,
   Uid.JPEG2000,
+  Uid.JPEGLosslessSV1,
+  Uid.JPEGLSLossless,
   Uid.RLELossless,
+  Uid.ImplicitVRLittleEndian,
+  Uid.JPEGExtended12Bit,
+  Uid.JPEGLSNearLossless,
+  Uid.ExplicitVRBigEndian,
+  Uid.JPEGLossless,
 ];
 
 /** What a retrieval wants of its storage contexts. */
@@ -78,7 +82,7 @@ function ownContextsFor(
   transferSyntax: string | undefined,
   uncompressed: readonly string[],
 ): readonly string[] {
-  if (transferSyntax === undefined) return LIKELY_COMPRESSED_SYNTAXES;
+  if (transferSyntax === undefined) return LIKELY_STORED_SYNTAXES;
   return transferSyntax === uncompressed[0] ? [] : [transferSyntax];
 }
 
@@ -109,7 +113,7 @@ export function contextsForClasses(
   const kept = classes.slice(0, STORAGE_CONTEXTS_PER_ASSOCIATION);
   const out = kept.map((c) => storageContext(c, uncompressed));
   if (prefer === "uncompressed") return out;
-  for (const ts of LIKELY_COMPRESSED_SYNTAXES) {
+  for (const ts of LIKELY_STORED_SYNTAXES) {
     for (const c of kept) {
       if (out.length >= STORAGE_CONTEXTS_PER_ASSOCIATION) return out;
       out.push(storageContext(c, [ts]));
@@ -154,7 +158,7 @@ export function planRetrieve(
     return [{ contexts: whole, queries: [query] }];
   }
   // Too many: pack the groups into batches, first fit (a group costs at most
-  // 1 + LIKELY_COMPRESSED_SYNTAXES.length contexts, far below the limit).
+  // 1 + LIKELY_STORED_SYNTAXES.length contexts, far below the limit).
   const batches: { needs: Map<string, Set<string>>; size: number; of: NeededInstance[] }[] = [];
   for (const g of groups.values()) {
     const cost = (needs: Map<string, Set<string>>) => {

@@ -1,0 +1,113 @@
+/**
+ * Orthanc (Debian's `orthanc` package, /usr/sbin/Orthanc) as a real
+ * Query/Retrieve peer for interop tests: started on free loopback ports with
+ * a configuration the test writes, objects uploaded over its REST API.
+ * Tests call {@linkcode orthancIgnore} for their `ignore` option: skipped
+ * with a message where Orthanc is missing, a failure in CI.
+ *
+ * @module
+ */
+import { freePort, HOST } from "./_storage_corpus.ts";
+import { LineReader } from "./_cli.ts";
+
+/** Where Debian installs Orthanc. */
+const ORTHANC = "/usr/sbin/Orthanc";
+
+/** Reports whether Orthanc is installed. */
+export function hasOrthanc(): boolean {
+  try {
+    return Deno.statSync(ORTHANC).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** Returns `true` (skip) when Orthanc is missing outside CI, printing why; throws in CI. */
+export function orthancIgnore(): boolean {
+  if (hasOrthanc()) return false;
+  if (Deno.env.get("CI") === "true") {
+    throw new Error(`CI=true but Orthanc is not installed at ${ORTHANC}: interop tests must run`);
+  }
+  console.warn(`skipping: Orthanc is not installed (apt-get install -y orthanc)`);
+  return true;
+}
+
+/** Options of {@linkcode startOrthanc}. */
+export interface OrthancOptions {
+  /** Modalities it knows: AE title → port on 127.0.0.1 (C-MOVE destinations, C-GET callers). */
+  readonly modalities?: Readonly<Record<string, number>>;
+}
+
+/** A running Orthanc. */
+export interface Orthanc extends AsyncDisposable {
+  /** Its DICOM port. */
+  readonly port: number;
+  /** Its AE title. */
+  readonly aeTitle: string;
+  /** Stores a Part 10 file through the REST API; returns Orthanc's status ("Success"...). */
+  upload(bytes: Uint8Array<ArrayBuffer>): Promise<string>;
+}
+
+/** Starts Orthanc on free ports with its storage in a temporary folder; waits until it serves. */
+export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthanc> {
+  const root = await Deno.makeTempDir({ prefix: "orthanc_" });
+  const httpPort = freePort(), port = freePort();
+  const modalities: Record<string, [string, string, number]> = {};
+  for (const [ae, p] of Object.entries(options.modalities ?? {})) {
+    modalities[ae.toLowerCase()] = [ae, HOST, p];
+  }
+  const config = {
+    Name: "dcmnet-test",
+    StorageDirectory: `${root}/db`,
+    IndexDirectory: `${root}/db`,
+    HttpPort: httpPort,
+    DicomPort: port,
+    DicomAet: "ORTHANC",
+    RemoteAccessAllowed: false,
+    AuthenticationEnabled: false,
+    DicomCheckCalledAet: false,
+    DicomAlwaysAllowGet: true,
+    DicomAlwaysAllowFind: true,
+    DicomAlwaysAllowMove: true,
+    DicomModalities: modalities,
+    Plugins: [],
+  };
+  await Deno.writeTextFile(`${root}/config.json`, JSON.stringify(config));
+  const child = new Deno.Command(ORTHANC, {
+    args: [`${root}/config.json`],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const log = new LineReader(child.stderr);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
+    await child.status;
+    await log.done;
+    await Deno.remove(root, { recursive: true });
+  };
+  try {
+    // Orthanc logs this once both its HTTP and DICOM servers listen.
+    await log.find(/Orthanc has started/);
+  } catch (e) {
+    await stop();
+    throw new Error(`Orthanc did not start: ${log.lines.join("\n")}`, { cause: e });
+  }
+  return {
+    port,
+    aeTitle: "ORTHANC",
+    async upload(bytes) {
+      const response = await fetch(`http://${HOST}:${httpPort}/instances`, {
+        method: "POST",
+        body: bytes,
+      });
+      const body = await response.json();
+      return String(body["Status"]);
+    },
+    [Symbol.asyncDispose]: stop,
+  };
+}

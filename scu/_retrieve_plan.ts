@@ -100,24 +100,44 @@ function contextsFor(
 }
 
 /**
+ * How many of the SOP classes proposed without knowing the instances get
+ * contexts for {@linkcode LIKELY_STORED_SYNTAXES} when not all of them
+ * fit: the first ones given (found by C-FIND, else the commonest image
+ * classes, {@linkcode COMMON_STORAGE_SOP_CLASSES}' first: CT, MR, Secondary
+ * Capture). 3 × 12 contexts leave 91 for uncompressed contexts of other
+ * classes, so a guess stays broad.
+ */
+const CLASSES_WITH_STORED_SYNTAXES = 3;
+
+/**
  * The storage contexts for SOP classes whose instances are not known (given
- * by the caller, or guessed): one uncompressed context per class first, then,
- * when `prefer` is "stored", the likely compressed syntaxes of each class in
- * turn while they fit; a class that does not fit is left out.
+ * by the caller, or guessed): with `prefer` "stored", an uncompressed
+ * context and one per likely stored syntax for each class while they all
+ * fit; when they do not, for the first {@linkcode CLASSES_WITH_STORED_SYNTAXES}
+ * classes only, then uncompressed contexts for as many of the others as fit.
  */
 export function contextsForClasses(
   classes: readonly string[],
   prefer: RetrievePreference,
   uncompressed: readonly string[],
 ): ProposedPresentationContext[] {
-  const kept = classes.slice(0, STORAGE_CONTEXTS_PER_ASSOCIATION);
-  const out = kept.map((c) => storageContext(c, uncompressed));
-  if (prefer === "uncompressed") return out;
-  for (const ts of LIKELY_STORED_SYNTAXES) {
-    for (const c of kept) {
-      if (out.length >= STORAGE_CONTEXTS_PER_ASSOCIATION) return out;
-      out.push(storageContext(c, [ts]));
-    }
+  if (prefer === "uncompressed") {
+    return classes.slice(0, STORAGE_CONTEXTS_PER_ASSOCIATION).map((c) =>
+      storageContext(c, uncompressed)
+    );
+  }
+  const perClass = 1 + LIKELY_STORED_SYNTAXES.length;
+  const rich = classes.length * perClass <= STORAGE_CONTEXTS_PER_ASSOCIATION
+    ? classes.length
+    : Math.min(classes.length, CLASSES_WITH_STORED_SYNTAXES);
+  const out: ProposedPresentationContext[] = [];
+  for (const c of classes.slice(0, rich)) {
+    out.push(storageContext(c, uncompressed));
+    for (const ts of LIKELY_STORED_SYNTAXES) out.push(storageContext(c, [ts]));
+  }
+  for (const c of classes.slice(rich)) {
+    if (out.length >= STORAGE_CONTEXTS_PER_ASSOCIATION) break;
+    out.push(storageContext(c, uncompressed));
   }
   return out;
 }

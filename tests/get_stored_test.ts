@@ -11,10 +11,11 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { decodePart10, encodePart10, Identifier } from "../dataset/mod.ts";
-import { Tag, Uid } from "../dictionary/mod.ts";
+import { STORAGE_SOP_CLASSES, Tag, Uid } from "../dictionary/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, RetrieveDirectoryError } from "../scu/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { contextsForClasses, LIKELY_STORED_SYNTAXES } from "../scu/_retrieve_plan.ts";
 import { dcm, ServerProcess } from "./_cli.ts";
 import { datasetBytesOf, HOST } from "./_qr_fixtures.ts";
 import {
@@ -327,4 +328,27 @@ Deno.test("dcm get receives every object as stored from dcm qrscp; --prefer unco
     "lossy",
   );
   assertEquals(bad.code, 2, bad.stderr);
+});
+
+Deno.test("without the instances, the storage contexts stay within 127: every likely stored syntax for few classes, for the first three of many", () => {
+  const few = contextsForClasses([Uid.CTImageStorage, Uid.MRImageStorage], "stored", [
+    Uid.ExplicitVRLittleEndian,
+  ]);
+  assertEquals(few.length, 2 * (1 + LIKELY_STORED_SYNTAXES.length));
+  const many = contextsForClasses(STORAGE_SOP_CLASSES, "stored", [Uid.ExplicitVRLittleEndian]);
+  assertEquals(many.length, 127);
+  const rich = new Set(
+    many.filter((c) => c.transferSyntaxes[0] === Uid.JPEGBaseline8Bit).map((c) => c.abstractSyntax),
+  );
+  assertEquals([...rich], STORAGE_SOP_CLASSES.slice(0, 3));
+  assert(many.every((c) => c.roles?.scp === true && c.roles.scu === false));
+  const plain = contextsForClasses(STORAGE_SOP_CLASSES, "uncompressed", [
+    Uid.ExplicitVRLittleEndian,
+  ]);
+  assertEquals(plain.length, 127);
+  assert(
+    plain.every((c) =>
+      c.transferSyntaxes.length === 1 && c.transferSyntaxes[0] === Uid.ExplicitVRLittleEndian
+    ),
+  );
 });

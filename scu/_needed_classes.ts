@@ -40,19 +40,25 @@ export interface NeededClasses {
  * then other storage classes, 127 in all, when the model has no IMAGE
  * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
  * does not keep it), or the walk would take more than
- * 200 queries.
+ * 200 queries. At STUDY level it asks for SOP Classes in Study (0008,0062,
+ * PS3.4 C.6.2.1.2) too, and stops there when every study answers it and
+ * `enough` says the classes need no more detail.
  */
 export async function findNeededClasses(
   find: (query: Identifier, options: { signal?: AbortSignal }) => AsyncIterable<Identifier>,
   query: Identifier,
   signal: AbortSignal | undefined,
   onWarning: ((message: string) => void) | undefined,
+  enough: (classes: readonly string[]) => boolean = () => false,
 ): Promise<NeededClasses> {
   const levels = QUERY_MODELS[query.model].levels as readonly QueryLevel[];
   const start = levels.indexOf(query.level);
   const classes = new Set<string>();
   const instances: NeededInstance[] = [];
   let unknownClass = false;
+  // SOP Classes in Study, as the STUDY level matches answered it.
+  const inStudies = new Set<string>();
+  let studiesSay = true;
   const fallback = (why: string) => {
     onWarning?.(
       `C-GET: cannot find out the storage SOP classes needed (${why}); proposing 127 common ones`,
@@ -88,7 +94,13 @@ export async function findNeededClasses(
         }
         q.request(UNIQUE_KEYS[level]);
         if (level === "IMAGE") q.request(Tag.SOPClassUID, Tag.AvailableTransferSyntaxUID);
+        if (level === "STUDY") q.request(Tag.SOPClassesInStudy);
         for await (const id of find(q, findOptions)) {
+          if (level === "STUDY") {
+            const said = id.strings(Tag.SOPClassesInStudy).filter((v) => v !== "");
+            if (said.length === 0) studiesSay = false;
+            for (const c of said) inStudies.add(c);
+          }
           const keys = new Dataset();
           for (const l of levels.slice(0, depth + 1)) {
             const key = id.get(UNIQUE_KEYS[l]) ?? q.get(UNIQUE_KEYS[l]);
@@ -119,6 +131,11 @@ export async function findNeededClasses(
         }
       }
       records = next;
+      // SOP Classes in Study (0008,0062) answered for every study, and few
+      // enough: no need to walk down to each instance (one C-FIND per series).
+      if (level === "STUDY" && studiesSay && records.length > 0 && enough([...inStudies])) {
+        return { classes: [...inStudies], guessed: false, instances: [] };
+      }
     }
   } catch (e) {
     signal?.throwIfAborted();

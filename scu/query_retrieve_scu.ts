@@ -35,7 +35,13 @@ import type {
 } from "./query_retrieve_options.ts";
 import { decodeIdentifier, followRetrieve } from "./_responses.ts";
 import { findNeededClasses, type NeededInstance } from "./_needed_classes.ts";
-import { contextsForClasses, planRetrieve, type RetrieveBatch } from "./_retrieve_plan.ts";
+import {
+  contextsForClasses,
+  LIKELY_STORED_SYNTAXES,
+  planRetrieve,
+  type RetrieveBatch,
+  STORAGE_CONTEXTS_PER_ASSOCIATION,
+} from "./_retrieve_plan.ts";
 import {
   RetrieveOperation,
   type RetrieveProgress,
@@ -415,6 +421,13 @@ export class QueryRetrieveScu implements AsyncDisposable {
           query,
           signal,
           this.#options.onWarning,
+          // Asking for objects as stored, the classes alone will do when each can
+          // have a context per likely stored syntax in one association. Otherwise
+          // the instances' syntaxes name the objects the peer cannot send.
+          (found) =>
+            prefer === "stored" && !options.transferSyntaxes &&
+            found.length * (1 + LIKELY_STORED_SYNTAXES.length) <=
+              STORAGE_CONTEXTS_PER_ASSOCIATION,
         );
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
       const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;

@@ -275,7 +275,7 @@ Deno.test("retrieve() and get() into a folder that cannot be used fail before an
   assertEquals(associations, 0);
 });
 
-Deno.test("dcm get receives every object as stored from dcm qrscp; --prefer uncompressed asks for uncompressed syntaxes", async () => {
+Deno.test("dcm get receives every object as stored from dcm qrscp after one C-FIND (SOP Classes in Study); --prefer uncompressed asks for uncompressed syntaxes", async () => {
   await using f = await openFixture();
   await using server = new ServerProcess("qrscp", `${f.root}/archive`, ["--aet", "QRSCP"]);
   const port = await server.listening();
@@ -293,9 +293,12 @@ Deno.test("dcm get receives every object as stored from dcm qrscp; --prefer unco
     level,
     "-k",
     key,
+    "-d",
   );
   assertEquals(got.code, 0, got.stderr);
   await assertReceivedAsStored(f.out("got"), f.study.objects);
+  // dcm qrscp answers SOP Classes in Study: one C-FIND told the classes, none per series.
+  assertEquals(got.stderr.split("\n").filter((l) => /C-FIND-RQ, with a data set/.test(l)).length, 1);
   const plain = await dcm(
     "get",
     HOST,

@@ -19,7 +19,6 @@ import { contextsForClasses, LIKELY_STORED_SYNTAXES } from "../scu/_retrieve_pla
 import { dcm, ServerProcess } from "./_cli.ts";
 import { datasetBytesOf, HOST } from "./_qr_fixtures.ts";
 import {
-  pixelBytesOf,
   type StoredObject,
   type StoredStudy,
   storedSyntaxOf,
@@ -298,7 +297,10 @@ Deno.test("dcm get receives every object as stored from dcm qrscp after one C-FI
   assertEquals(got.code, 0, got.stderr);
   await assertReceivedAsStored(f.out("got"), f.study.objects);
   // dcm qrscp answers SOP Classes in Study: one C-FIND told the classes, none per series.
-  assertEquals(got.stderr.split("\n").filter((l) => /C-FIND-RQ, with a data set/.test(l)).length, 1);
+  assertEquals(
+    got.stderr.split("\n").filter((l) => /C-FIND-RQ, with a data set/.test(l)).length,
+    1,
+  );
   const plain = await dcm(
     "get",
     HOST,

@@ -90,7 +90,9 @@ export interface GetOptions extends Omit<FindOptions, "maxResults">, StoreTarget
    * ones) beside one context of uncompressed syntaxes per SOP class.
    * `"uncompressed"`: uncompressed syntaxes only (Explicit VR LE, Implicit
    * VR LE, deflate, Explicit VR BE), which an archive that transcodes
-   * decompresses for us.
+   * decompresses for us. `retrieve()`'s C-MOVE destination follows it too:
+   * "stored" accepts the syntax the archive proposes first (its stored one),
+   * "uncompressed" only uncompressed syntaxes.
    *
    * @default {"stored"}
    */

@@ -10,6 +10,7 @@
  * Orthanc's side is in tests/get_stored_orthanc_test.ts.
  */
 import { Archive } from "../archive/mod.ts";
+import { negotiatePresentationContexts } from "../association/mod.ts";
 import { decodePart10, encodePart10, Identifier } from "../dataset/mod.ts";
 import { STORAGE_SOP_CLASSES, Tag, Uid } from "../dictionary/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
@@ -17,8 +18,10 @@ import { QueryRetrieveScu, RetrieveDirectoryError } from "../scu/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { contextsForClasses, LIKELY_STORED_SYNTAXES } from "../scu/_retrieve_plan.ts";
 import { dcm, ServerProcess } from "./_cli.ts";
-import { datasetBytesOf, HOST } from "./_qr_fixtures.ts";
+import { datasetBytesOf, freePort, HOST, startDcmqrscp } from "./_qr_fixtures.ts";
+import { dcmtkIgnore } from "./_peers.ts";
 import {
+  pixelBytesOf,
   type StoredObject,
   type StoredStudy,
   storedSyntaxOf,
@@ -355,5 +358,77 @@ Deno.test("without the instances, the storage contexts stay within 127: every li
     plain.every((c) =>
       c.transferSyntaxes.length === 1 && c.transferSyntaxes[0] === Uid.ExplicitVRLittleEndian
     ),
+  );
+});
+
+// dcmqrscp proposes the uncompressed syntaxes and one compressed syntax, chosen on
+// its command line, for its C-MOVE sub-operations: one run per syntax.
+const DCMQRSCP_PROPOSING: readonly [string, string][] = [
+  ["-xy", Uid.JPEGBaseline8Bit],
+  ["-xs", Uid.JPEGLosslessSV1],
+  ["-xt", Uid.JPEGLSLossless],
+  ["-xv", Uid.JPEG2000Lossless],
+  ["-xr", Uid.RLELossless],
+];
+
+Deno.test({
+  name:
+    "retrieve() from DCMTK's dcmqrscp without C-GET: C-MOVE into our Storage SCP keeps JPEG, JPEG-LS, JPEG 2000 and RLE objects as stored",
+  ignore: dcmtkIgnore("dcmqrscp"),
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "get_stored_dcmqrscp_" });
+    try {
+      const study = await writeStoredStudy(`${root}/study`);
+      for (const [flag, syntax] of DCMQRSCP_PROPOSING) {
+        const listenPort = freePort();
+        await using dcmqrscp = await startDcmqrscp(`${root}/study`, {
+          args: ["--disable-get", flag],
+          destinations: { RETRIEVER: listenPort },
+        });
+        await using scu = new QueryRetrieveScu(HOST, dcmqrscp.port, {
+          callingAeTitle: "RETRIEVER",
+          calledAeTitle: dcmqrscp.aeTitle,
+        });
+        const out = `${root}/got${flag}`;
+        const result = await scu.retrieve(studyQuery(study), {
+          directory: out,
+          listenHostname: HOST,
+          listenPort,
+        });
+        assertEquals(result.method, "C-MOVE");
+        const wanted = study.objects.filter((o) => o.transferSyntax === syntax);
+        assertEquals(wanted.length, 1);
+        for (const o of wanted) {
+          const got = `${out}/${o.sopInstanceUid}.dcm`;
+          assertEquals(await storedSyntaxOf(got), o.transferSyntax, o.source);
+          const a = await pixelBytesOf(got), b = await pixelBytesOf(o.path);
+          assert(a.length === b.length && a.every((x, i) => x === b[i]), o.source);
+        }
+      }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test("an acceptor with proposerOrder takes the proposer's first syntax it supports, as retrieve()'s C-MOVE destination does", () => {
+  const chosen = (proposerOrder: boolean, offered: string[]) =>
+    negotiatePresentationContexts(
+      [{ id: 1, abstractSyntax: Uid.CTImageStorage, transferSyntaxes: offered }],
+      [],
+      [{
+        abstractSyntax: Uid.CTImageStorage,
+        transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian, Uid.RLELossless],
+        proposerOrder,
+      }],
+    ).items[0]?.transferSyntax;
+  // DCMTK's dcmqrscp -xr proposes RLE first, then the uncompressed syntaxes.
+  const dcmtk = [Uid.RLELossless, Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
+  assertEquals(chosen(true, dcmtk), Uid.RLELossless);
+  assertEquals(chosen(false, dcmtk), Uid.ExplicitVRLittleEndian);
+  // Syntaxes the acceptor does not support are passed over.
+  assertEquals(
+    chosen(true, [Uid.JPEG2000, Uid.ImplicitVRLittleEndian]),
+    Uid.ImplicitVRLittleEndian,
   );
 });

@@ -142,6 +142,11 @@ Deno.test('get() with prefer: "uncompressed" proposes uncompressed syntaxes only
   assertEquals([...proposed].sort(), [Uid.ExplicitVRLittleEndian]);
   const native = f.study.objects.filter((o) => !o.source.match(/jpeg|JPG|JPEG|RLE|jp2k/));
   assertEquals([result.completed, result.failed], [native.length, 10 - native.length]);
+  // The final response's Error Comment (at most 64 characters) names the syntax by keyword.
+  assert(
+    warnings.some((w) => /: 7 failed: no accepted context for (JPEG|RLE)\w+/.test(w)),
+    warnings.join(" | "),
+  );
   // Our archive does not transcode: each compressed object fails, and says why.
   for (const o of f.study.objects.filter((o) => !native.includes(o))) {
     assert(

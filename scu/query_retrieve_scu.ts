@@ -8,7 +8,7 @@
  */
 import { type Association, connect, type ProposedPresentationContext } from "../association/mod.ts";
 import { Identifier, QUERY_MODELS } from "../dataset/mod.ts";
-import { Tag, transferSyntaxInfo, Uid, uidName } from "../dictionary/mod.ts";
+import { Tag, Uid, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
   DimseStatusError,
@@ -35,6 +35,7 @@ import type {
 } from "./query_retrieve_options.ts";
 import { decodeIdentifier, followRetrieve } from "./_responses.ts";
 import { findNeededClasses, type NeededInstance } from "./_needed_classes.ts";
+import { getBatch, type GetPeer, prepareDirectory } from "./_get_batch.ts";
 import {
   contextsForClasses,
   LIKELY_STORED_SYNTAXES,
@@ -42,12 +43,8 @@ import {
   type RetrieveBatch,
   STORAGE_CONTEXTS_PER_ASSOCIATION,
 } from "./_retrieve_plan.ts";
-import {
-  RetrieveOperation,
-  type RetrieveProgress,
-  type RetrieveResult,
-} from "./retrieve_operation.ts";
-import { RetrieveDirectoryError, TooManyResultsError } from "./errors.ts";
+import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
+import { TooManyResultsError } from "./errors.ts";
 
 /**
  * Responses `find()` reads after its C-CANCEL-RQ before it gives up on the
@@ -66,67 +63,6 @@ const UNCOMPRESSED = [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
 /** The caller's signal, if any, and the operation's own (a loop over its progress left early). */
 function eitherSignal(signal: AbortSignal | undefined, stop: AbortSignal): AbortSignal {
   return signal ? AbortSignal.any([signal, stop]) : stop;
-}
-
-/**
- * Creates a retrieval's folder if missing and checks that it can be written,
- * before any association (issue 12): a file in its place, or a folder we
- * cannot write, would otherwise fail every sub-operation with A700/A702.
- */
-async function prepareDirectory(directory: string): Promise<void> {
-  try {
-    await Deno.mkdir(directory, { recursive: true });
-  } catch (e) {
-    const why = e instanceof Deno.errors.AlreadyExists
-      ? "it is a file, not a folder"
-      : e instanceof Deno.errors.NotADirectory
-      ? "part of its path is a file"
-      : `cannot create it (${(e as Error).message})`;
-    throw new RetrieveDirectoryError(directory, why, { cause: e });
-  }
-  // A folder we may not write into (read-only mount, another owner's folder).
-  const probe = `${directory}/.dcm-write-check-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeFile(probe, new Uint8Array(0), { createNew: true });
-  } catch (e) {
-    throw new RetrieveDirectoryError(directory, `cannot write to it (${(e as Error).message})`, {
-      cause: e,
-    });
-  }
-  await Deno.remove(probe).catch(() => {});
-}
-
-/** Whether a syntax is native (uncompressed or deflated), which converts to any other such. */
-function isNative(uid: string): boolean {
-  return UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
-}
-
-/** Why sub-operations may have failed, from what the peer did not accept. */
-function explanation(refused: readonly string[], notAsStored: readonly string[]): string {
-  const parts: string[] = [];
-  if (refused.length > 0) {
-    parts.push(`the peer refused the SCP role for ${refused.map(uidName).join(", ")}`);
-  }
-  if (notAsStored.length > 0) {
-    parts.push(`it accepted no context for ${notAsStored.join(", ")}`);
-  }
-  return parts.join("; ");
-}
-
-/** A C-GET failure with what the peer did not accept added to its comment. */
-function explainFailure(
-  e: unknown,
-  refused: readonly string[],
-  notAsStored: readonly string[],
-): unknown {
-  if (!(e instanceof DimseStatusError) || (refused.length === 0 && notAsStored.length === 0)) {
-    return e;
-  }
-  const why = explanation(refused, notAsStored);
-  return new DimseStatusError("C-GET", e.status, {
-    errorComment: e.errorComment ? `${e.errorComment}; ${why}` : why,
-    cause: e,
-  });
 }
 
 interface Pooled {
@@ -452,6 +388,12 @@ export class QueryRetrieveScu implements AsyncDisposable {
         const uid = i.keys.string(Tag.SOPInstanceUID);
         if (uid !== undefined && i.transferSyntax !== undefined) stored.set(uid, i);
       }
+      const peer: GetPeer = {
+        connect: (contexts) =>
+          connect(this.#hostname, this.#port, connectOptionsFor(this.#options, contexts)),
+        channelOptions: this.#channelOptions(),
+        onWarning: this.#options.onWarning,
+      };
       const received: string[] = [];
       // Temporary files created ahead (see TempFilePool), removed when done.
       await using storage = new StoreService(receivingTarget(options, received));
@@ -462,7 +404,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       try {
         for (const batch of batches) {
           for (
-            const result of await this.#getBatch(batch, storage, {
+            const result of await getBatch(peer, batch, storage, {
               guessed,
               stored,
               prefer,
@@ -505,117 +447,6 @@ export class QueryRetrieveScu implements AsyncDisposable {
         method: "C-GET",
       };
     });
-  }
-
-  /**
-   * One association of a C-GET: proposes the batch's storage contexts, sends
-   * its C-GETs one after the other, and releases it.
-   */
-  async #getBatch(
-    batch: RetrieveBatch,
-    storage: StoreService,
-    run: {
-      guessed: boolean;
-      stored: ReadonlyMap<string, NeededInstance>;
-      prefer: "stored" | "uncompressed";
-      priority: number;
-      signal: AbortSignal;
-      received: string[];
-      progress: (p: RetrieveProgress) => void;
-    },
-  ): Promise<RetrieveResult[]> {
-    const getClass = QUERY_MODELS[batch.queries[0]!.model].get;
-    const contexts: ProposedPresentationContext[] = [
-      { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
-      ...batch.contexts,
-    ];
-    await using association = await connect(
-      this.#hostname,
-      this.#port,
-      connectOptionsFor(this.#options, contexts),
-    );
-    const wanted = [...new Set(batch.contexts.map((c) => c.abstractSyntax))];
-    const usable = association.acceptedContexts.filter((a) => a.roles.requestor.scp);
-    const refused = wanted.filter((c) => !usable.some((a) => a.abstractSyntax === c));
-    if (refused.length === wanted.length) {
-      throw new DimseStatusError("C-GET", STATUS.SOP_CLASS_NOT_SUPPORTED, {
-        errorComment: `the peer refused the SCP role for every storage class: ${
-          refused.map(uidName).join(", ")
-        }`,
-      });
-    }
-    if (refused.length > 0 && !run.guessed) {
-      this.#options.onWarning?.(
-        `The peer refused the SCP role for ${refused.map(uidName).join(", ")}`,
-      );
-    }
-    // Objects the peer has no context to send as stored (issue 12): it must
-    // transcode them, or their sub-operations fail. Say which, by SOP class
-    // and transfer syntax. Native data converts to any uncompressed syntax.
-    const unsendable = new Set<string>();
-    for (const i of run.stored.values()) {
-      const ts = i.transferSyntax!;
-      if (!wanted.includes(i.sopClassUid) || refused.includes(i.sopClassUid)) continue;
-      const ok = usable.some((a) =>
-        a.abstractSyntax === i.sopClassUid &&
-        (a.transferSyntax === ts || (isNative(ts) && isNative(a.transferSyntax ?? "")))
-      );
-      if (!ok) unsendable.add(`${uidName(i.sopClassUid)} in ${uidName(ts)}`);
-    }
-    const notAsStored = [...unsendable];
-    if (run.prefer === "stored") {
-      if (notAsStored.length > 0) {
-        this.#options.onWarning?.(
-          `The peer accepted no context for ${
-            notAsStored.join(", ")
-          }: those objects arrive transcoded, or their sub-operations fail`,
-        );
-      }
-    }
-    const channel = new DimseChannel(association, {
-      ...this.#channelOptions(),
-      handlers: { "C-STORE-RQ": storage.handler },
-    });
-    const contextId = this.#context(association, getClass, "C-GET");
-    const results: RetrieveResult[] = [];
-    for (const query of batch.queries) {
-      const result = await followRetrieve(
-        "C-GET",
-        channel,
-        contextId,
-        {
-          type: "C-GET-RQ",
-          hasDataset: true,
-          affectedSopClassUid: getClass,
-          priority: run.priority,
-        },
-        query,
-        run.signal,
-        run.progress,
-        run.received,
-        this.#options.onWarning,
-      ).catch((e) => {
-        throw explainFailure(e, refused, notAsStored);
-      });
-      results.push(result);
-      for (const uid of result.failedSopInstanceUids) {
-        const i = run.stored.get(uid);
-        const what = i && `${uidName(i.sopClassUid)} in ${uidName(i.transferSyntax!)}`;
-        if (what && unsendable.has(what)) {
-          this.#options.onWarning?.(
-            `C-GET sub-operation for ${uid} failed: the peer accepted no context for ${what}`,
-          );
-        }
-      }
-      if (result.failed > 0 && (refused.length > 0 || notAsStored.length > 0)) {
-        this.#options.onWarning?.(
-          `${result.failed} sub-operations failed; ${explanation(refused, notAsStored)}`,
-        );
-      }
-    }
-    // The peer is let go first, then the channel drains.
-    await association.release().then(() => channel.closed);
-    return results;
   }
 
   /**

@@ -110,3 +110,63 @@ export async function pixelBytesOf(path: string): Promise<Uint8Array> {
   if (el.kind === "bytes") return el.bytes;
   throw new Error(`${path}: Pixel Data is ${el.kind}`);
 }
+
+/** Twenty image storage SOP classes, for a study that needs more than 128 contexts. */
+export const TWENTY_IMAGE_CLASSES: readonly string[] = [
+  Uid.CTImageStorage,
+  Uid.MRImageStorage,
+  Uid.ComputedRadiographyImageStorage,
+  Uid.DigitalXRayImageStorageForPresentation,
+  Uid.DigitalXRayImageStorageForProcessing,
+  Uid.DigitalMammographyXRayImageStorageForPresentation,
+  Uid.DigitalMammographyXRayImageStorageForProcessing,
+  Uid.UltrasoundImageStorage,
+  Uid.UltrasoundMultiFrameImageStorage,
+  Uid.SecondaryCaptureImageStorage,
+  Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
+  Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+  Uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
+  Uid.XRayAngiographicImageStorage,
+  Uid.XRayRadiofluoroscopicImageStorage,
+  Uid.NuclearMedicineImageStorage,
+  Uid.PositronEmissionTomographyImageStorage,
+  Uid.RTImageStorage,
+  Uid.VLPhotographicImageStorage,
+  Uid.EnhancedCTImageStorage,
+];
+
+/**
+ * Writes the study's compressed objects again into `dir` once per SOP class of
+ * `classes` (SOP Class UID restamped, one series per class): `classes.length`
+ * × 7 class × syntax pairs.
+ */
+export async function writeAcrossClasses(
+  study: StoredStudy,
+  dir: string,
+  classes: readonly string[],
+): Promise<StoredObject[]> {
+  await Deno.mkdir(dir, { recursive: true });
+  const compressed = study.objects.filter((o) =>
+    o.transferSyntax.startsWith("1.2.840.10008.1.2.4") || o.transferSyntax === Uid.RLELossless
+  );
+  const objects: StoredObject[] = [];
+  for (const [k, sopClassUid] of classes.entries()) {
+    for (const [n, o] of compressed.entries()) {
+      const { dataset, transferSyntax } = decodePart10(await Deno.readFile(o.path));
+      const sopInstanceUid = `${study.studyInstanceUid}.${k + 1}.${n + 1}`;
+      dataset.set(Tag.SOPClassUID, sopClassUid, "UI")
+        .set(Tag.SOPInstanceUID, sopInstanceUid, "UI")
+        .set(Tag.SeriesInstanceUID, `${study.studyInstanceUid}.${k + 1}`, "UI");
+      const path = `${dir}/${sopInstanceUid}.dcm`;
+      await Deno.writeFile(path, encodePart10(dataset, { transferSyntax }));
+      objects.push({
+        path,
+        source: `${o.source} as ${sopClassUid}`,
+        sopClassUid,
+        sopInstanceUid,
+        transferSyntax,
+      });
+    }
+  }
+  return objects;
+}

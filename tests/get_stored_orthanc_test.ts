@@ -18,6 +18,8 @@ import {
   type StoredObject,
   type StoredStudy,
   storedSyntaxOf,
+  TWENTY_IMAGE_CLASSES,
+  writeAcrossClasses,
   writeStoredStudy,
 } from "./_stored_study.ts";
 
@@ -130,6 +132,33 @@ Deno.test({
         const ts = await storedSyntaxOf(`${root}/got/${o.sopInstanceUid}.dcm`);
         assertEquals(ts, Uid.ExplicitVRLittleEndian, o.source);
       }
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a study needing more than 128 contexts arrives whole from Orthanc, as stored, over several associations with narrowed C-GETs",
+  ignore: orthancIgnore(),
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "get_stored_orthanc_" });
+    try {
+      const base = await writeStoredStudy(`${root}/base`);
+      // 20 classes × 7 compressed objects; Orthanc answers SOP Classes in Study
+      // but not Available Transfer Syntax UID, so each class needs 12 contexts.
+      const objects = await writeAcrossClasses(base, `${root}/study`, TWENTY_IMAGE_CLASSES);
+      const study = { ...base, objects };
+      await using orthanc = await orthancWith(study);
+      await using scu = new QueryRetrieveScu(HOST, orthanc.port, {
+        callingAeTitle: OUR_AE,
+        calledAeTitle: orthanc.aeTitle,
+      });
+      const result = await scu.get(studyQuery(study), { directory: `${root}/got` });
+      assertEquals([result.completed, result.failed, result.warning], [objects.length, 0, 0]);
+      assertEquals(result.received.length, objects.length);
+      await assertReceivedAsStored(`${root}/got`, objects);
     } finally {
       await Deno.remove(root, { recursive: true });
     }

@@ -11,7 +11,7 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { negotiatePresentationContexts } from "../association/mod.ts";
-import { decodePart10, encodePart10, Identifier } from "../dataset/mod.ts";
+import { Identifier } from "../dataset/mod.ts";
 import { STORAGE_SOP_CLASSES, Tag, Uid } from "../dictionary/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, RetrieveDirectoryError } from "../scu/mod.ts";
@@ -25,6 +25,8 @@ import {
   type StoredObject,
   type StoredStudy,
   storedSyntaxOf,
+  TWENTY_IMAGE_CLASSES,
+  writeAcrossClasses,
   writeStoredStudy,
 } from "./_stored_study.ts";
 
@@ -165,51 +167,7 @@ Deno.test("a study needing more than 128 contexts arrives whole, as stored, over
     const study = await writeStoredStudy(`${root}/base`);
     // 20 image storage classes × the 7 compressed objects: 140 class × syntax pairs
     // and 20 uncompressed contexts, 160 in all.
-    const classes = [
-      Uid.CTImageStorage,
-      Uid.MRImageStorage,
-      Uid.ComputedRadiographyImageStorage,
-      Uid.DigitalXRayImageStorageForPresentation,
-      Uid.DigitalXRayImageStorageForProcessing,
-      Uid.DigitalMammographyXRayImageStorageForPresentation,
-      Uid.DigitalMammographyXRayImageStorageForProcessing,
-      Uid.UltrasoundImageStorage,
-      Uid.UltrasoundMultiFrameImageStorage,
-      Uid.SecondaryCaptureImageStorage,
-      Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
-      Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
-      Uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
-      Uid.XRayAngiographicImageStorage,
-      Uid.XRayRadiofluoroscopicImageStorage,
-      Uid.NuclearMedicineImageStorage,
-      Uid.PositronEmissionTomographyImageStorage,
-      Uid.RTImageStorage,
-      Uid.VLPhotographicImageStorage,
-      Uid.EnhancedCTImageStorage,
-    ];
-    const compressed = study.objects.filter((o) =>
-      o.transferSyntax.startsWith("1.2.840.10008.1.2.4") || o.transferSyntax === Uid.RLELossless
-    );
-    const objects: StoredObject[] = [];
-    await Deno.mkdir(`${root}/archive`);
-    for (const [k, sopClassUid] of classes.entries()) {
-      for (const [n, o] of compressed.entries()) {
-        const { dataset, transferSyntax } = decodePart10(await Deno.readFile(o.path));
-        const sopInstanceUid = `${study.studyInstanceUid}.${k + 1}.${n + 1}`;
-        dataset.set(Tag.SOPClassUID, sopClassUid, "UI")
-          .set(Tag.SOPInstanceUID, sopInstanceUid, "UI")
-          .set(Tag.SeriesInstanceUID, `${study.studyInstanceUid}.${k + 1}`, "UI");
-        const path = `${root}/archive/${sopInstanceUid}.dcm`;
-        await Deno.writeFile(path, encodePart10(dataset, { transferSyntax }));
-        objects.push({
-          path,
-          source: `${o.source} as ${sopClassUid}`,
-          sopClassUid,
-          sopInstanceUid,
-          transferSyntax,
-        });
-      }
-    }
+    const objects = await writeAcrossClasses(study, `${root}/archive`, TWENTY_IMAGE_CLASSES);
     using archive = Archive.open();
     await archive.ingestDirectory(`${root}/archive`);
     let associations = 0;

@@ -75,6 +75,9 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   await Deno.writeTextFile(`${root}/config.json`, JSON.stringify(config));
   const child = new Deno.Command(ORTHANC, {
     args: [`${root}/config.json`],
+    // Orthanc's DICOM layer is DCMTK's, which sets TCP_NODELAY only when this
+    // variable says so: without it each small PDU may wait for a delayed ACK.
+    env: { TCP_NODELAY: "1" },
     stdin: "null",
     stdout: "null",
     stderr: "piped",

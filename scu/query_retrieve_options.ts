@@ -55,9 +55,11 @@ export interface MoveOptions extends Omit<FindOptions, "maxResults"> {
 export interface GetOptions extends Omit<FindOptions, "maxResults">, StoreTarget {
   /**
    * Storage SOP classes to negotiate for the objects (SCP role). By default
-   * C-FINDs down to IMAGE level find out the ones needed, falling back to
-   * {@linkcode COMMON_STORAGE_SOP_CLASSES} and other storage classes, 127 in
-   * all, when the peer does not say.
+   * C-FIND finds out the ones needed: SOP Classes in Study (0008,0062) when
+   * every study answers it and they fit with their likely stored syntaxes,
+   * else down to IMAGE level (SOP Class UID, Available Transfer Syntax UID),
+   * falling back to {@linkcode COMMON_STORAGE_SOP_CLASSES} and other storage
+   * classes when the peer does not say.
    */
   sopClasses?: readonly string[];
   /**

@@ -425,7 +425,10 @@ export class Archive implements Disposable {
     }
   }
 
-  /** Derived attributes of a record (PS3.4 §C.3): related counts, modalities and SOP classes. */
+  /**
+   * Derived attributes of a record (PS3.4 §C.3): related counts, modalities,
+   * SOP classes and an instance's Available Transfer Syntax UID.
+   */
   derived(level: QueryLevel, key: number): Dataset {
     const db = this.#db;
     const one = (sql: string) => Number((db.prepare(sql).get(key) as Row)["n"]);
@@ -483,6 +486,14 @@ export class Archive implements Disposable {
         Tag.NumberOfSeriesRelatedInstances,
         one("SELECT count(*) AS n FROM instances WHERE series_pk = ?"),
         "IS",
+      );
+    } else if (level === "IMAGE") {
+      // PS3.4 Table C.6-4 (optional IMAGE level key): the syntax the instance is stored in, so a C-GET
+      // SCU can propose a context that receives it as stored.
+      ds.set(
+        Tag.AvailableTransferSyntaxUID,
+        list("SELECT transfer_syntax AS v FROM instances WHERE pk = ?"),
+        "UI",
       );
     }
     return ds;

@@ -102,6 +102,11 @@ export const DERIVED_ATTRIBUTES = {
   ModalitiesInStudy: Tag.ModalitiesInStudy,
   /** (0008,0062) */
   SOPClassesInStudy: Tag.SOPClassesInStudy,
+  /**
+   * (0008,3002): the transfer syntax the instance is stored in (an optional
+   * IMAGE level key, PS3.4 Table C.6-4), which a C-GET SCU reads to propose a context for it.
+   */
+  AvailableTransferSyntaxUID: Tag.AvailableTransferSyntaxUID,
 } as const;
 
 /** The level each derived attribute describes. */
@@ -114,6 +119,7 @@ const DERIVED_LEVELS: ReadonlyMap<number, QueryLevel> = new Map<number, QueryLev
   [DERIVED_ATTRIBUTES.ModalitiesInStudy, "STUDY"],
   [DERIVED_ATTRIBUTES.SOPClassesInStudy, "STUDY"],
   [DERIVED_ATTRIBUTES.NumberOfSeriesRelatedInstances, "SERIES"],
+  [DERIVED_ATTRIBUTES.AvailableTransferSyntaxUID, "IMAGE"],
 ]);
 
 /** Reports whether the archive computes an attribute rather than storing it. */

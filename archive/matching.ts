@@ -14,11 +14,9 @@ import { formatTag, Tag } from "../dictionary/mod.ts";
  * Timezone Offset From UTC (0008,0201) is among them: in a request it states
  * the timezone the date and time keys are expressed in (PS3.4 §C.2.2.2.5,
  * §C.4.1.1.3.1), it is not a value to match, so a study stamped "-0500"
- * still matches a query that carries "+0100". It is answered as a return key.
- * Not done yet: when both the identifier and the record carry an offset, DA
- * and TM keys are compared as written, not shifted to one offset (that needs
- * each date paired with its time; PS3.4 §C.2.2.2.5 puts the query's times and
- * midnight in the query's timezone). DT values with explicit offsets are.
+ * still matches a query that carries "+0100". It is answered as a return key,
+ * and it shifts the record's dates and times to the query's offset first
+ * ({@linkcode inQueryOffset}).
  */
 const NOT_MATCHED: ReadonlySet<number> = new Set([
   Tag.SpecificCharacterSet,
@@ -275,6 +273,62 @@ function dateTimeRange(date: string, time: string): { start?: string; end?: stri
   return out;
 }
 
+/**
+ * The date and time attributes that name one moment together: a DA and its
+ * TM, shifted as a pair (PS3.4 §C.2.2.2.5 matches such pairs as one
+ * date-time). A date without its time is left as written: its moment in
+ * another offset is unknown.
+ */
+const DATE_TIME_PAIRS: readonly (readonly [number, number])[] = [
+  [Tag.StudyDate, Tag.StudyTime],
+  [Tag.SeriesDate, Tag.SeriesTime],
+  [Tag.AcquisitionDate, Tag.AcquisitionTime],
+  [Tag.ContentDate, Tag.ContentTime],
+  [Tag.InstanceCreationDate, Tag.InstanceCreationTime],
+  [Tag.PerformedProcedureStepStartDate, Tag.PerformedProcedureStepStartTime],
+];
+
+/** A Timezone Offset From UTC value ("+HHMM" or "-HHMM", PS3.3 C.12.1.1.8) in minutes. */
+function offsetMinutes(ds: Dataset): number | undefined {
+  const v = ds.string(Tag.TimezoneOffsetFromUTC);
+  if (v === undefined || !/^[+-]\d{4}$/.test(v.trim())) return undefined;
+  return dtOffsetMinutes(v);
+}
+
+/**
+ * The record as the query sees it (PS3.4 §C.2.2.2.5, §C.4.1.1.3.1): when the
+ * query carries Timezone Offset From UTC (0008,0201), its date and time keys
+ * are in that offset, while the record's values are in the record's own
+ * offset; if both are given and differ, the record's date/time pairs
+ * ({@linkcode DATE_TIME_PAIRS}) and its DT values without an explicit
+ * offset are shifted to the query's. Otherwise the record as it is.
+ */
+function inQueryOffset(query: Dataset, record: Dataset): Dataset {
+  const wanted = offsetMinutes(query), own = offsetMinutes(record);
+  if (wanted === undefined || own === undefined || wanted === own) return record;
+  const out = new Dataset();
+  for (const el of record) out.setElement(el);
+  // toUtc() subtracts its offset: by (own - wanted) takes own-offset values to the query's.
+  const shift = (full: string) => toUtc(full, own - wanted);
+  for (const [dateTag, timeTag] of DATE_TIME_PAIRS) {
+    const date = record.string(dateTag), time = record.string(timeTag);
+    if (!date || !time) continue;
+    const full = safe(() => `${normalDate(date)}${normalTime(time, false).replace(".", "")}`);
+    if (full === undefined) continue; // a malformed value stays, and matches nothing
+    const moved = shift(`${full.slice(0, 14)}.${full.slice(14)}`);
+    out.set(dateTag, moved.slice(0, 8), "DA");
+    out.set(timeTag, moved.slice(8), "TM");
+  }
+  for (const el of record) {
+    if (el.kind === "sequence" || el.vr !== "DT") continue;
+    const values = record.strings(el.tag);
+    if (values.length !== 1 || dtOffsetMinutes(values[0]!) !== undefined) continue;
+    const full = safe(() => normalDateTime(values[0]!, false));
+    if (full !== undefined) out.set(el.tag, shift(full), "DT");
+  }
+  return out;
+}
+
 /** Combined date-time matching of one pair (PS3.4 §C.2.2.2.5). */
 function matchesDateTime(query: Dataset, record: Dataset, [date, time]: DateTimePair): boolean {
   const range = dateTimeRange(query.string(date)!, query.string(time)!);
@@ -315,6 +369,7 @@ function matchesDateTime(query: Dataset, record: Dataset, [date, time]: DateTime
  * @throws {MatchingKeyError} for a malformed range or date in the query.
  */
 export function matches(query: Dataset, record: Dataset, options: MatchOptions = {}): boolean {
+  record = inQueryOffset(query, record);
   const pairs = options.dateTimePairs ?? [];
   // Pairs the query gives both halves of are matched together, not alone.
   const combined = pairs.filter(([d, t]) => {

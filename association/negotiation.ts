@@ -55,9 +55,19 @@ export interface SupportedAbstractSyntax {
   /**
    * Transfer syntaxes the acceptor accepts, most preferred first. The first
    * one also proposed by the requestor is chosen, whatever the requestor's
-   * order.
+   * order (unless `proposerOrder`).
    */
   readonly transferSyntaxes: readonly string[];
+  /**
+   * Choose the requestor's first proposed syntax among `transferSyntaxes`
+   * instead (PS3.8 §9.3.3.2 leaves the choice to the acceptor): for a
+   * receiver that wants objects as the sender holds them, such as a
+   * retrieval's C-MOVE destination, where an archive proposes the stored
+   * syntax first.
+   *
+   * @default {false}
+   */
+  readonly proposerOrder?: boolean;
   /**
    * The roles the association-requestor may take when it proposes SCP/SCU
    * role selection for this abstract syntax. Without it the acceptor does
@@ -175,7 +185,9 @@ export function negotiatePresentationContexts(
       reject(PRESENTATION_CONTEXT_RESULT.ABSTRACT_SYNTAX_NOT_SUPPORTED);
       continue;
     }
-    const transferSyntax = entry.transferSyntaxes.find((ts) => pc.transferSyntaxes.includes(ts));
+    const transferSyntax = entry.proposerOrder
+      ? pc.transferSyntaxes.find((ts) => entry.transferSyntaxes.includes(ts))
+      : entry.transferSyntaxes.find((ts) => pc.transferSyntaxes.includes(ts));
     if (transferSyntax === undefined) {
       reject(PRESENTATION_CONTEXT_RESULT.TRANSFER_SYNTAXES_NOT_SUPPORTED);
       continue;

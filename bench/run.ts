@@ -11,6 +11,7 @@ const DEFAULT = [
   "storage.ts",
   "query_retrieve.ts",
   "qr_serving.ts",
+  "get_stored.ts",
   "memory_probes.ts",
   "codecs.ts",
 ];

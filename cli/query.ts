@@ -19,7 +19,6 @@ import {
 } from "../dataset/mod.ts";
 import { keywordOf, Tag } from "../dictionary/mod.ts";
 import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
-import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
 import { defineCommand, type OptionTable, UsageError, type Values } from "./_args.ts";
 import {
   clientOptions,
@@ -250,21 +249,35 @@ export const get = defineCommand({
       value: "deferred|each|off",
       description: "flush files in the background, each before answering, or never",
     },
-    ...acceptOption("uncompressed", "proposed for the objects (the peer picks one)"),
+    prefer: {
+      type: "string",
+      default: "stored",
+      value: "stored|uncompressed",
+      description:
+        "receive objects in the transfer syntax they are stored in, or ask for uncompressed data",
+    },
     ...NETWORK_OPTIONS,
   },
-  notes: [...QUERY_NOTES, `  dcm get HOST PORT --call AE --dir OUT ${KEY_EXAMPLE}`],
+  notes: [
+    "--prefer stored proposes each object's stored syntax in a context of its own (learnt from",
+    "Available Transfer Syntax UID (0008,3002) when the peer answers it, else the common JPEG,",
+    "JPEG-LS, JPEG 2000 and RLE ones), over several associations if 128 contexts are too few.",
+    ...QUERY_NOTES,
+    `  dcm get HOST PORT --call AE --dir OUT ${KEY_EXAMPLE}`,
+  ],
 }, async (values, positionals) => {
   if (!values.dir) throw new UsageError("--dir OUT is required");
   const directory = values.dir;
   const durable = durabilityOf(values.fsync, "deferred");
-  const transferSyntaxes = acceptedSyntaxes(values.accept);
+  const prefer = values.prefer;
+  if (prefer !== "stored" && prefer !== "uncompressed") {
+    throw new UsageError(`--prefer must be stored or uncompressed, not "${prefer}"`);
+  }
   const { scu, query, host, port } = setup(values, positionals);
   await using _ = scu;
-  await Deno.mkdir(directory, { recursive: true });
   return await explained(
     host,
     port,
-    () => follow(scu.get(query, { directory, durable, transferSyntaxes }), "get", values.json),
+    () => follow(scu.get(query, { directory, durable, prefer }), "get", values.json),
   );
 });

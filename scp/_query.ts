@@ -1,6 +1,6 @@
 // Query/Retrieve SCP internals: identifier checks, matching and response
 // identifiers (PS3.4 C.4.1, C.6). Used by query_retrieve_scp.ts.
-import { Tag } from "../dictionary/mod.ts";
+import { lookupUid, Tag } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 import {
   type DataElement,
@@ -315,7 +315,12 @@ export function subOperationFailure(
   sent: Pick<SentObject, "status" | "error"> & { readonly errorComment?: string | undefined },
 ): string {
   const e = sent.error;
-  if (e instanceof NoContextError) return `no accepted context for ${e.transferSyntax}`;
+  if (e instanceof NoContextError) {
+    // Keywords, short enough for the 64 characters of an Error Comment; the SOP
+    // class last, in parentheses, so that finishRetrieve() can drop it to fit.
+    const keyword = (uid: string) => lookupUid(uid)?.keyword || uid;
+    return `no accepted context for ${keyword(e.transferSyntax)} (${keyword(e.sopClassUid)})`;
+  }
   if (sent.status !== undefined) {
     const hex = sent.status.toString(16).toUpperCase().padStart(4, "0");
     return `the peer answered ${hex}${sent.errorComment ? ` (${sent.errorComment})` : ""}`;
@@ -324,6 +329,16 @@ export function subOperationFailure(
     return `cannot read the archived file (${e.name})`;
   }
   return e?.message ?? "unknown";
+}
+
+/**
+ * An Error Comment (LO: at most 64 characters, PS3.7 Annex C): a trailing
+ * parenthesis that does not fit is dropped whole, anything else cut.
+ */
+function errorComment(text: string): string {
+  if (text.length <= 64) return text;
+  const shorter = text.replace(/ \([^()]*\)$/, "");
+  return shorter.slice(0, 64);
 }
 
 /**
@@ -358,7 +373,7 @@ export async function finishRetrieve(
     warning: counts.warning,
     ...(cancelled ? { remaining: counts.remaining } : {}),
     ...(counts.failed > 0 && reason !== undefined && !cancelled
-      ? { errorComment: `${counts.failed} failed: ${reason}`.slice(0, 64) }
+      ? { errorComment: errorComment(`${counts.failed} failed: ${reason}`) }
       : {}),
   };
   const identifier = failedUids.length > 0

@@ -12,6 +12,7 @@ import {
   DEFAULT_STORAGE_TRANSFER_SYNTAXES,
   ServiceProvider,
   StoreService,
+  UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
 import type { MoveOptions, RetrieveOptions } from "./query_retrieve_options.ts";
@@ -40,12 +41,22 @@ export async function retrieveByMove(
   const received: string[] = [];
   // A Storage SCP of our own for the call: the move destination.
   await using storage = new StoreService(receivingTarget(options, received));
+  // As stored (the default): the archive's own order, which puts the syntax it
+  // holds an object in first, decides (issue 12): DCMTK's dcmqrscp proposes
+  // [JPEG Baseline, Explicit VR LE, ...] in one context and cannot decompress.
+  // Uncompressed: the archive must decompress.
+  const prefer = options.transferSyntaxes ? undefined : options.prefer ?? "stored";
+  const transferSyntaxes = options.transferSyntaxes ??
+    (prefer === "uncompressed"
+      ? UNCOMPRESSED_TRANSFER_SYNTAXES
+      : DEFAULT_STORAGE_TRANSFER_SYNTAXES);
   await using scp = new ServiceProvider({
     supportedAbstractSyntaxes: [...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES].map((
       abstractSyntax,
     ) => ({
       abstractSyntax,
-      transferSyntaxes: options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES,
+      transferSyntaxes,
+      ...(prefer === "stored" ? { proposerOrder: true } : {}),
     })),
     handlers: { "C-STORE-RQ": storage.handler },
   }, {

@@ -25,3 +25,29 @@ export class TooManyResultsError extends DicomError {
     this.name = "TooManyResultsError";
   }
 }
+
+/**
+ * The folder a retrieval writes to cannot be used: it is a file, or cannot
+ * be created or written. `get()` and `retrieve()` throw it before they
+ * open any association, so the peer is never asked for objects that could
+ * not be kept.
+ *
+ * @example
+ * ```ts
+ * import { RetrieveDirectoryError } from "./mod.ts";
+ * const error = new RetrieveDirectoryError("/data/out", "it is a file, not a folder");
+ * console.log(error.message); // "Cannot retrieve into /data/out: it is a file, not a folder"
+ * console.log(error.directory); // "/data/out"
+ * ```
+ */
+export class RetrieveDirectoryError extends DicomError {
+  /** The folder. */
+  readonly directory: string;
+
+  /** Creates the error: `why` says what is wrong with `directory`. */
+  constructor(directory: string, why: string, options?: ErrorOptions) {
+    super(`Cannot retrieve into ${directory}: ${why}`, options);
+    this.name = "RetrieveDirectoryError";
+    this.directory = directory;
+  }
+}

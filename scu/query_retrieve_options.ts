@@ -55,9 +55,11 @@ export interface MoveOptions extends Omit<FindOptions, "maxResults"> {
 export interface GetOptions extends Omit<FindOptions, "maxResults">, StoreTarget {
   /**
    * Storage SOP classes to negotiate for the objects (SCP role). By default
-   * C-FINDs down to IMAGE level find out the ones needed, falling back to
-   * {@linkcode COMMON_STORAGE_SOP_CLASSES} and other storage classes, 127 in
-   * all, when the peer does not say.
+   * C-FIND finds out the ones needed: SOP Classes in Study (0008,0062) when
+   * every study answers it and they fit with their likely stored syntaxes,
+   * else down to IMAGE level (SOP Class UID, Available Transfer Syntax UID),
+   * falling back to {@linkcode COMMON_STORAGE_SOP_CLASSES} and other storage
+   * classes when the peer does not say.
    */
   sopClasses?: readonly string[];
   /**
@@ -77,11 +79,26 @@ export interface GetOptions extends Omit<FindOptions, "maxResults">, StoreTarget
    * those `retrieve()`'s C-MOVE destination accepts. The peer chooses one per
    * context (PS3.8 §9.3.2.2), so offering compressed syntaxes lets it send an
    * object as stored. See `storageTransferSyntaxes()` in `service/`. By
-   * default C-GET proposes the uncompressed syntaxes (Explicit VR LE,
-   * Implicit VR LE, Explicit VR BE, deflate) and the C-MOVE destination
-   * accepts `DEFAULT_STORAGE_TRANSFER_SYNTAXES`.
+   * default C-GET proposes what `prefer` says and the C-MOVE destination
+   * accepts `DEFAULT_STORAGE_TRANSFER_SYNTAXES`. Given, every storage
+   * context of C-GET proposes these, and `prefer` is not used.
    */
   transferSyntaxes?: readonly string[];
+  /**
+   * How C-GET asks for the objects. `"stored"`: as the archive stores them,
+   * each compressed syntax in a context of its own (the stored one where
+   * the peer answers Available Transfer Syntax UID (0008,3002) to the
+   * preliminary C-FIND, else the common JPEG, JPEG-LS, JPEG 2000 and RLE
+   * ones) beside one context of uncompressed syntaxes per SOP class.
+   * `"uncompressed"`: uncompressed syntaxes only (Explicit VR LE, Implicit
+   * VR LE, deflate, Explicit VR BE), which an archive that transcodes
+   * decompresses for us. `retrieve()`'s C-MOVE destination follows it too:
+   * "stored" accepts the syntax the archive proposes first (its stored one),
+   * "uncompressed" only uncompressed syntaxes.
+   *
+   * @default {"stored"}
+   */
+  prefer?: "stored" | "uncompressed";
 }
 
 /** Options of {@linkcode QueryRetrieveScu.retrieve}. */

@@ -14,7 +14,7 @@ import {
   QUERY_MODELS,
   WORKLIST_MODELS,
 } from "../dataset/mod.ts";
-import { uidName } from "../dictionary/mod.ts";
+import { Tag, uidName } from "../dictionary/mod.ts";
 import {
   DimseChannel,
   DimseStatusError,
@@ -24,13 +24,12 @@ import {
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
-import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 import {
   connectOptionsFor,
   isRelational,
   PROPOSED_TRANSFER_SYNTAXES,
-  RETRIEVE_STORAGE_TRANSFER_SYNTAXES,
   StoreService,
+  UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../service/mod.ts";
 import { receivingTarget } from "./_receiving.ts";
 import { retrieveByMove } from "./_retrieve_by_move.ts";
@@ -42,7 +41,15 @@ import type {
   RetrieveOptions,
 } from "./query_retrieve_options.ts";
 import { decodeIdentifier, followRetrieve } from "./_responses.ts";
-import { findNeededClasses } from "./_needed_classes.ts";
+import { findNeededClasses, type NeededInstance } from "./_needed_classes.ts";
+import { getBatch, type GetPeer, prepareDirectory } from "./_get_batch.ts";
+import {
+  contextsForClasses,
+  LIKELY_STORED_SYNTAXES,
+  planRetrieve,
+  type RetrieveBatch,
+  STORAGE_CONTEXTS_PER_ASSOCIATION,
+} from "./_retrieve_plan.ts";
 import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
 import { TooManyResultsError } from "./errors.ts";
 
@@ -331,9 +338,19 @@ export class QueryRetrieveScu implements AsyncDisposable {
 
   /**
    * C-GET: the objects come back on the same association, to `handleObject` or
-   * into `directory`. Role selection for the storage SOP classes is
-   * negotiated automatically (at most 127 of them). Iterate for progress;
-   * await for the result. Nothing is sent until then.
+   * into `directory`. Iterate for progress; await for the result. Nothing is
+   * sent until then.
+   *
+   * The storage contexts (SCP role, PS3.4 C.4.3.1) are learnt from a
+   * preliminary C-FIND down to IMAGE level: the SOP classes needed and, where
+   * the peer answers Available Transfer Syntax UID (0008,3002), each object's
+   * stored syntax. By default (`prefer: "stored"`) each compressed syntax
+   * gets a context of its own beside an uncompressed context per class, so
+   * the archive can send every object as it is stored (or transcode it onto
+   * the uncompressed one). When they do not fit in one association's 128
+   * contexts (PS3.8 §9.3.2.2), the objects are fetched in several C-GETs on
+   * successive associations, each narrowed to the instances its contexts
+   * hold.
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
     return new RetrieveOperation(async (progress, stop) => {
@@ -342,96 +359,106 @@ export class QueryRetrieveScu implements AsyncDisposable {
       }
       // Issue 12: a missing folder is created before associating, as `dcm get` does,
       // rather than failing each C-STORE sub-operation with A700.
-      if (options.directory !== undefined) await Deno.mkdir(options.directory, { recursive: true });
+      if (options.directory !== undefined) await prepareDirectory(options.directory);
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
-      const getClass = QUERY_MODELS[query.model].get;
-      const { classes, guessed } = options.sopClasses
-        ? { classes: [...options.sopClasses], guessed: false }
+      const prefer = options.prefer ?? "stored";
+      const { classes, guessed, instances } = options.sopClasses
+        ? { classes: [...options.sopClasses], guessed: false, instances: [] }
         : await findNeededClasses(
           (q, o) => this.find(q, o),
           query,
           signal,
           this.#options.onWarning,
+          // Asking for objects as stored, the classes alone will do when each can
+          // have a context per likely stored syntax in one association. Otherwise
+          // the instances' syntaxes name the objects the peer cannot send.
+          (found) =>
+            prefer === "stored" && !options.transferSyntaxes &&
+            found.length * (1 + LIKELY_STORED_SYNTAXES.length) <=
+              STORAGE_CONTEXTS_PER_ASSOCIATION,
         );
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
-      // One context is the C-GET one (PS3.8 9.3.2.2: at most 128 in all).
-      const wanted = classes.slice(0, MAX_PRESENTATION_CONTEXTS - 1);
-      const contexts: ProposedPresentationContext[] = [
-        { abstractSyntax: getClass, transferSyntaxes: UNCOMPRESSED },
-        ...wanted.map((abstractSyntax) => ({
-          abstractSyntax,
-          transferSyntaxes: options.transferSyntaxes ?? RETRIEVE_STORAGE_TRANSFER_SYNTAXES,
-          roles: { scu: false, scp: true },
-        })),
-      ];
-      await using association = await connect(
-        this.#hostname,
-        this.#port,
-        connectOptionsFor(this.#options, contexts),
-      );
-      const refused = wanted.filter((c) =>
-        !association.acceptedContexts.some((a) => a.abstractSyntax === c && a.roles.requestor.scp)
-      );
-      if (refused.length === wanted.length) {
-        throw new DimseStatusError("C-GET", STATUS.SOP_CLASS_NOT_SUPPORTED, {
-          errorComment: `the peer refused the SCP role for every storage class: ${
-            refused.map(uidName).join(", ")
-          }`,
-        });
+      const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;
+      const batches: RetrieveBatch[] = instances.length > 0
+        ? planRetrieve(
+          query,
+          instances,
+          options.transferSyntaxes ? "uncompressed" : prefer,
+          uncompressed,
+        )
+        : [{
+          contexts: contextsForClasses(
+            classes,
+            options.transferSyntaxes ? "uncompressed" : prefer,
+            uncompressed,
+          ),
+          queries: [query],
+        }];
+      // Each instance's class and stored syntax, where the peer told them.
+      const stored = new Map<string, NeededInstance>();
+      for (const i of instances) {
+        const uid = i.keys.string(Tag.SOPInstanceUID);
+        if (uid !== undefined && i.transferSyntax !== undefined) stored.set(uid, i);
       }
-      if (refused.length > 0 && !guessed) {
-        this.#options.onWarning?.(
-          `The peer refused the SCP role for ${refused.map(uidName).join(", ")}`,
-        );
-      }
+      const peer: GetPeer = {
+        connect: (contexts) =>
+          connect(this.#hostname, this.#port, connectOptionsFor(this.#options, contexts)),
+        channelOptions: this.#channelOptions(),
+        onWarning: this.#options.onWarning,
+      };
       const received: string[] = [];
       // Temporary files created ahead (see TempFilePool), removed when done.
       await using storage = new StoreService(receivingTarget(options, received));
-      const channel = new DimseChannel(association, {
-        ...this.#channelOptions(),
-        handlers: { "C-STORE-RQ": storage.handler },
-      });
-      const contextId = this.#context(association, getClass, "C-GET");
-      let result: RetrieveResult;
+      const total = { completed: 0, failed: 0, warning: 0 };
+      const failedUids: string[] = [];
+      let last: RetrieveResult | undefined;
+      let gets = 0;
       try {
-        result = await followRetrieve(
-          "C-GET",
-          channel,
-          contextId,
-          {
-            type: "C-GET-RQ",
-            hasDataset: true,
-            affectedSopClassUid: getClass,
-            priority: options.priority ?? PRIORITY.MEDIUM,
-          },
-          query,
-          signal,
-          progress,
-          received,
-          this.#options.onWarning,
-        );
+        for (const batch of batches) {
+          for (
+            const result of await getBatch(peer, batch, storage, {
+              guessed,
+              stored,
+              prefer,
+              priority: options.priority ?? PRIORITY.MEDIUM,
+              signal,
+              received,
+              progress: (p) =>
+                progress({
+                  ...p,
+                  completed: total.completed + p.completed,
+                  failed: total.failed + p.failed,
+                  warning: total.warning + p.warning,
+                }),
+            })
+          ) {
+            gets++;
+            last = result;
+            total.completed += result.completed;
+            total.failed += result.failed;
+            total.warning += result.warning;
+            failedUids.push(...result.failedSopInstanceUids);
+          }
+        }
       } catch (e) {
         // The objects received so far are kept, on the disk; the retrieval's error wins.
         await storage.flush().catch(() => {});
         throw e;
       }
-      if (refused.length > 0 && result.failed > 0) {
-        this.#options.onWarning?.(
-          `${result.failed} sub-operations failed; the peer refused the SCP role for ${
-            refused.map(uidName).join(", ")
-          }`,
-        );
-      }
-      // The peer is let go first; every file answered stored is on the disk
-      // before the operation ends.
-      const released = association.release().then(() => channel.closed);
-      try {
-        await storage.flush();
-      } finally {
-        await released;
-      }
-      return result;
+      // Every file answered stored is on the disk before the operation ends.
+      await storage.flush();
+      if (gets === 1) return last!;
+      return {
+        status: total.failed > 0 || total.warning > 0
+          ? STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES
+          : STATUS.SUCCESS,
+        remaining: 0,
+        ...total,
+        failedSopInstanceUids: failedUids,
+        received,
+        method: "C-GET",
+      };
     });
   }
 
@@ -447,7 +474,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
     return new RetrieveOperation(async (progress, stop) => {
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
-      if (options.directory !== undefined) await Deno.mkdir(options.directory, { recursive: true });
+      if (options.directory !== undefined) await prepareDirectory(options.directory);
       const getWorks = await this.#peerAccepts(QUERY_MODELS[query.model].get);
       const withSignal = { ...options, signal };
       if (getWorks) {

@@ -9,26 +9,28 @@ import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 
 /**
  * Storage SOP classes proposed first for C-GET when the needed ones cannot
- * be found out: the common image, SR, document and RT classes.
+ * be found out: the common image, SR, document and RT classes, the image
+ * classes most often stored compressed first (the first three also get
+ * contexts for the likely stored syntaxes: JPEG, JPEG-LS, JPEG 2000, RLE...).
  */
 export const COMMON_STORAGE_SOP_CLASSES: readonly string[] = [
   Uid.CTImageStorage,
-  Uid.EnhancedCTImageStorage,
   Uid.MRImageStorage,
-  Uid.EnhancedMRImageStorage,
+  Uid.SecondaryCaptureImageStorage,
+  Uid.UltrasoundImageStorage,
   Uid.ComputedRadiographyImageStorage,
   Uid.DigitalXRayImageStorageForPresentation,
+  Uid.XRayAngiographicImageStorage,
+  Uid.EnhancedCTImageStorage,
+  Uid.EnhancedMRImageStorage,
   Uid.DigitalXRayImageStorageForProcessing,
   Uid.DigitalMammographyXRayImageStorageForPresentation,
   Uid.DigitalMammographyXRayImageStorageForProcessing,
-  Uid.UltrasoundImageStorage,
   Uid.UltrasoundMultiFrameImageStorage,
-  Uid.SecondaryCaptureImageStorage,
   Uid.MultiFrameSingleBitSecondaryCaptureImageStorage,
   Uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
   Uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
   Uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
-  Uid.XRayAngiographicImageStorage,
   Uid.XRayRadiofluoroscopicImageStorage,
   Uid.NuclearMedicineImageStorage,
   Uid.PositronEmissionTomographyImageStorage,

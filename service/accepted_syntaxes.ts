@@ -113,15 +113,3 @@ export const PROPOSED_TRANSFER_SYNTAXES: readonly string[] = [
   Uid.ExplicitVRLittleEndian,
   Uid.ImplicitVRLittleEndian,
 ];
-
-/**
- * What a C-GET SCU proposes, by default, for the storage contexts in which
- * it takes the SCP role (PS3.4 C.4.3.1): the uncompressed syntaxes, so that
- * the SCP need not compress.
- */
-export const RETRIEVE_STORAGE_TRANSFER_SYNTAXES: readonly string[] = [
-  Uid.ExplicitVRLittleEndian,
-  Uid.ImplicitVRLittleEndian,
-  Uid.ExplicitVRBigEndian,
-  Uid.DeflatedExplicitVRLittleEndian,
-];

@@ -1,79 +1,98 @@
 /**
- * Orthanc as a test peer: started from a JSON configuration the test writes
- * (DICOM and HTTP ports chosen free, storage in a temporary folder, remote
- * HTTP access off), ready once it logs "Orthanc has started".
+ * Orthanc (Debian's `orthanc` package, /usr/sbin/Orthanc) as a real peer for
+ * interop tests: started on free loopback ports from a JSON configuration
+ * the test writes (storage in a temporary folder, remote HTTP access off,
+ * `TCP_NODELAY` on), ready once it logs "Orthanc has started"; objects can
+ * be uploaded over its REST API. Tests call {@linkcode orthancIgnore} for
+ * their `ignore` option: skipped with a message where Orthanc is missing, a
+ * failure in CI.
  *
  * @module
  */
 import { LineReader } from "./_cli.ts";
-import { withDeadline } from "./_storage_corpus.ts";
+import { freePort, HOST, withDeadline } from "./_storage_corpus.ts";
 
-/** Where Debian's `orthanc` package puts the server. */
-const ORTHANC = "/usr/sbin/Orthanc";
+/** Where Debian installs Orthanc. */
+export const ORTHANC = "/usr/sbin/Orthanc";
 
-let present: boolean | undefined;
-
-/** Returns `true` (skip) when Orthanc is not installed outside CI, printing why; throws in CI. */
-export function orthancIgnore(): boolean {
-  if (present === undefined) {
-    try {
-      present = Deno.statSync(ORTHANC).isFile;
-    } catch {
-      present = false;
-    }
+/** Reports whether Orthanc is installed. */
+export function hasOrthanc(): boolean {
+  try {
+    return Deno.statSync(ORTHANC).isFile;
+  } catch {
+    return false;
   }
-  if (present) return false;
-  if (Deno.env.get("CI") === "true") {
-    throw new Error(`CI=true but ${ORTHANC} is not installed: interop tests must run in CI`);
-  }
-  console.warn(`skipping: ${ORTHANC} is not installed (apt-get install -y orthanc)`);
-  return true;
 }
 
-/** A port that was free a moment ago (ours, then released). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
+/** Returns `true` (skip) when Orthanc is missing outside CI, printing why; throws in CI. */
+export function orthancIgnore(): boolean {
+  if (hasOrthanc()) return false;
+  if (Deno.env.get("CI") === "true") {
+    throw new Error(`CI=true but Orthanc is not installed at ${ORTHANC}: interop tests must run`);
+  }
+  console.warn(`skipping: Orthanc is not installed (apt-get install -y orthanc)`);
+  return true;
 }
 
 /** A remote modality in Orthanc's `DicomModalities`: AE title, host, port. */
 export type OrthancModality = readonly [aeTitle: string, host: string, port: number];
 
+/** Options of {@linkcode startOrthanc}. */
+export interface OrthancOptions {
+  /**
+   * Modalities it knows, by name: a port on 127.0.0.1 (the name is the AE
+   * title), or AE title, host and port.
+   */
+  readonly modalities?: Readonly<Record<string, number | OrthancModality>>;
+  /** More configuration, merged over the defaults (e.g. `AcceptedTransferSyntaxes`). */
+  readonly config?: Readonly<Record<string, unknown>>;
+}
+
 /** A running Orthanc; disposing of it stops it and removes its folder. */
-export interface OrthancPeer extends AsyncDisposable {
+export interface Orthanc extends AsyncDisposable {
   /** Its AE title: "ORTHANC". */
   readonly aeTitle: string;
   /** Its DICOM port. */
-  readonly dicomPort: number;
+  readonly port: number;
   /** Its HTTP port (localhost only). */
   readonly httpPort: number;
   /** What it logged. */
   readonly log: LineReader;
+  /** Stores a Part 10 file through the REST API; returns Orthanc's status ("Success"...). */
+  upload(bytes: Uint8Array<ArrayBuffer>): Promise<string>;
 }
 
-/** Starts Orthanc knowing `modalities` by name, and waits until it has started. */
-export async function startOrthanc(
-  modalities: Readonly<Record<string, OrthancModality>> = {},
-): Promise<OrthancPeer> {
-  const dir = await Deno.makeTempDir({ prefix: "orthanc-" });
-  const dicomPort = freePort();
-  const httpPort = freePort();
+/** Starts Orthanc on free ports with its storage in a temporary folder; waits until it serves. */
+export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthanc> {
+  const root = await Deno.makeTempDir({ prefix: "orthanc_" });
+  const httpPort = freePort(), port = freePort();
+  const modalities: Record<string, OrthancModality> = {};
+  for (const [name, m] of Object.entries(options.modalities ?? {})) {
+    modalities[name] = typeof m === "number" ? [name, HOST, m] : m;
+  }
   const config = {
-    Name: "dcm-net-test",
-    StorageDirectory: `${dir}/storage`,
-    IndexDirectory: `${dir}/storage`,
-    DicomAet: "ORTHANC",
-    DicomPort: dicomPort,
+    Name: "dcmnet-test",
+    StorageDirectory: `${root}/db`,
+    IndexDirectory: `${root}/db`,
     HttpPort: httpPort,
+    DicomPort: port,
+    DicomAet: "ORTHANC",
     RemoteAccessAllowed: false,
+    AuthenticationEnabled: false,
+    DicomCheckCalledAet: false,
+    DicomAlwaysAllowGet: true,
+    DicomAlwaysAllowFind: true,
+    DicomAlwaysAllowMove: true,
     DicomModalities: modalities,
     Plugins: [],
+    ...options.config,
   };
-  await Deno.writeTextFile(`${dir}/orthanc.json`, JSON.stringify(config, null, 2));
+  await Deno.writeTextFile(`${root}/config.json`, JSON.stringify(config, null, 2));
   const child = new Deno.Command(ORTHANC, {
-    args: [`${dir}/orthanc.json`],
+    args: [`${root}/config.json`],
+    // Orthanc's DICOM layer is DCMTK's, which sets TCP_NODELAY only when this
+    // variable says so: without it each small PDU may wait for a delayed ACK.
+    env: { TCP_NODELAY: "1" },
     stdin: "null",
     stdout: "null",
     stderr: "piped",
@@ -87,13 +106,28 @@ export async function startOrthanc(
     }
     await child.status;
     await log.done;
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(root, { recursive: true });
   };
   try {
+    // Orthanc logs this once both its HTTP and DICOM servers listen.
     await withDeadline(log.find(/Orthanc has started/), 60_000, "Orthanc to start");
   } catch (e) {
     await stop();
-    throw e;
+    throw new Error(`Orthanc did not start: ${log.lines.join("\n")}`, { cause: e });
   }
-  return { aeTitle: "ORTHANC", dicomPort, httpPort, log, [Symbol.asyncDispose]: stop };
+  return {
+    aeTitle: "ORTHANC",
+    port,
+    httpPort,
+    log,
+    async upload(bytes) {
+      const response = await fetch(`http://${HOST}:${httpPort}/instances`, {
+        method: "POST",
+        body: bytes,
+      });
+      const body = await response.json();
+      return String(body["Status"]);
+    },
+    [Symbol.asyncDispose]: stop,
+  };
 }

@@ -330,7 +330,7 @@ Deno.test("the archive keeps one record per patient, study, series and instance"
   assert(!studies[0]!.dataset.has(Tag.Modality));
 });
 
-Deno.test("derived attributes count the related studies, series and instances (PS3.4 C.3)", () => {
+Deno.test("derived attributes count the related studies, series and instances (PS3.4 C.3), and give an instance's stored syntax", () => {
   const { archive } = sampleArchive();
   using _ = archive;
   const [patient] = archive.records("PATIENT", { PATIENT: ["1234"] });
@@ -349,7 +349,10 @@ Deno.test("derived attributes count the related studies, series and instances (P
     archive.derived("SERIES", series!.key).string(Tag.NumberOfSeriesRelatedInstances),
     "3",
   );
-  assertEquals(archive.derived("IMAGE", 1).size, 0);
+  // An instance's one derived attribute: the syntax it is stored in (PS3.4 Table C.6-4).
+  const image = archive.derived("IMAGE", 1);
+  assertEquals([...image].map((el) => el.tag), [Tag.AvailableTransferSyntaxUID]);
+  assertEquals(image.strings(Tag.AvailableTransferSyntaxUID), [EXPLICIT_LE]);
 });
 
 Deno.test("records() narrows by the unique keys given: patient ID and UID lists", () => {

@@ -736,9 +736,10 @@ Deno.test("get() writes every matching instance into the directory, byte-identic
   assertEquals([...result.received].sort(), instances.sort());
   assertProgressCounts(progress, instances.length);
   await assertFilesMatchArchive(out.path, instances, corpus);
-  // C-FINDs down the hierarchy (patient, its studies, their series' images), then the C-GET.
+  // C-FINDs down the hierarchy (patient, its studies, their series' images), then the C-GET,
+  // whose classes have a context per likely stored syntax besides their uncompressed one.
   assertEquals(
-    proposed.at(-1)?.sort(),
+    [...new Set(proposed.at(-1))].sort(),
     [
       QUERY_MODELS.PATIENT_ROOT.get,
       CT_IMAGE_STORAGE,

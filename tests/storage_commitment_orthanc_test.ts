@@ -46,10 +46,12 @@ Deno.test({
       hostname: HOST,
       port: 0,
     });
-    await using orthanc = await startOrthanc({ DCMCOMMIT: ["DCMCOMMIT", HOST, scu.port!] });
+    await using orthanc = await startOrthanc({
+      modalities: { DCMCOMMIT: ["DCMCOMMIT", HOST, scu.port!] },
+    });
     const summary = await store(
       HOST,
-      orthanc.dicomPort,
+      orthanc.port,
       [object("2.25.8111"), object("2.25.8112")],
       {
         callingAeTitle: "DCMCOMMIT",
@@ -57,7 +59,7 @@ Deno.test({
       },
     );
     assertEquals(summary.completed, 2);
-    const result = await scu.commit(HOST, orthanc.dicomPort, [
+    const result = await scu.commit(HOST, orthanc.port, [
       { sopClassUid: CT, sopInstanceUid: "2.25.8111" },
       { sopClassUid: CT, sopInstanceUid: "2.25.8112" },
       { sopClassUid: CT, sopInstanceUid: "2.25.8113" },
@@ -76,18 +78,20 @@ Deno.test({
   ignore: orthancIgnore(),
   async fn() {
     const port = freePort();
-    await using orthanc = await startOrthanc({ DCMCOMMIT: ["DCMCOMMIT", HOST, port] });
+    await using orthanc = await startOrthanc({
+      modalities: { DCMCOMMIT: ["DCMCOMMIT", HOST, port] },
+    });
     const dir = await Deno.makeTempDir();
     try {
       const stored = object("2.25.8121");
-      await store(HOST, orthanc.dicomPort, [stored], { calledAeTitle: orthanc.aeTitle });
+      await store(HOST, orthanc.port, [stored], { calledAeTitle: orthanc.aeTitle });
       const { encodePart10 } = await import("../dataset/mod.ts");
       await Deno.writeFile(`${dir}/a.dcm`, encodePart10(stored));
       await Deno.writeFile(`${dir}/b.dcm`, encodePart10(object("2.25.8122")));
       const run = await dcm(
         "commit",
         HOST,
-        String(orthanc.dicomPort),
+        String(orthanc.port),
         dir,
         "--port",
         String(port),
@@ -120,7 +124,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     try {
       const port = freePort();
-      await using orthanc = await startOrthanc({ DCMSCP: ["DCMSCP", HOST, port] });
+      await using orthanc = await startOrthanc({ modalities: { DCMSCP: ["DCMSCP", HOST, port] } });
       const reported = Promise.withResolvers<CommitmentDelivery>();
       await using scp = new StorageScp({
         hostname: HOST,
@@ -128,7 +132,7 @@ Deno.test({
         aeTitle: "DCMSCP",
         directory: dir,
         commitment: {
-          requestors: { ORTHANC: { hostname: HOST, port: orthanc.dicomPort } },
+          requestors: { ORTHANC: { hostname: HOST, port: orthanc.port } },
           onReport: reported.resolve,
         },
       });

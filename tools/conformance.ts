@@ -39,14 +39,15 @@ import { DOCUMENT_TYPES, IMAGE_SOP_CLASSES } from "../encapsulation/mod.ts";
 import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
 import * as scp from "../scp/mod.ts";
 import { COMMON_STORAGE_SOP_CLASSES } from "../scu/mod.ts";
+import { LIKELY_STORED_SYNTAXES, STORAGE_CONTEXTS_PER_ASSOCIATION } from "../scu/_retrieve_plan.ts";
 import {
   DEFAULT_MAX_IDENTIFIER_LENGTH,
   DEFAULT_PBKDF2_ITERATIONS,
   PROPOSED_TRANSFER_SYNTAXES,
-  RETRIEVE_STORAGE_TRANSFER_SYNTAXES,
   SCU_DEFAULTS,
   SERVICE_PROVIDER_DEFAULTS,
   ServiceProvider,
+  UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../service/mod.ts";
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, VERSION } from "../version.ts";
 
@@ -263,14 +264,24 @@ function scuSection(index: number): string[] {
     "Relational queries (PS3.4 C.5.1.1) are asked for by SOP Class Extended Negotiation when the",
     "`relational` option is set.",
     "",
-    "A C-GET also proposes a storage context, with SCP/SCU Role Selection (SCU role no, SCP role",
-    "yes, PS3.4 C.4.3.1), for each SOP class it needs (found by a C-FIND first); when those cannot",
-    `be found, the ${COMMON_STORAGE_SOP_CLASSES.length} common classes below first, then the other storage classes of the`,
-    `registry, up to ${
-      MAX_PRESENTATION_CONTEXTS - 1
-    } contexts. Transfer syntaxes proposed for them:`,
+    "A C-GET also proposes storage contexts, with SCP/SCU Role Selection (SCU role no, SCP role",
+    "yes, PS3.4 C.4.3.1), for each SOP class it needs, found by a C-FIND first (SOP Classes in",
+    "Study (0008,0062) at STUDY level, else SOP Class UID and Available Transfer Syntax UID",
+    "(0008,3002) at IMAGE level). Asking for objects as stored (the default), each class gets one",
+    "context of these uncompressed syntaxes:",
     "",
-    ...transferSyntaxList(RETRIEVE_STORAGE_TRANSFER_SYNTAXES),
+    ...transferSyntaxList(UNCOMPRESSED_TRANSFER_SYNTAXES),
+    "",
+    "and one context of its own for each stored syntax the C-FIND reported; when the peer did not",
+    "report them, one for each of these likely ones:",
+    "",
+    ...transferSyntaxList(LIKELY_STORED_SYNTAXES),
+    "",
+    'With `prefer: "uncompressed"` (`dcm get --prefer uncompressed`) only the uncompressed context',
+    `is proposed. More than ${STORAGE_CONTEXTS_PER_ASSOCIATION} storage contexts are split over several C-GETs, each on its`,
+    "own association and narrowed to the instances its contexts can carry. When the classes cannot be",
+    `found, the ${COMMON_STORAGE_SOP_CLASSES.length} common classes below are proposed first, then the other storage classes of the`,
+    "registry, as many as fit.",
     "",
     "Common storage classes proposed first:",
     "",

@@ -6,24 +6,11 @@
  * @module
  */
 import { Tag } from "../dictionary/mod.ts";
-import type { Dataset, FragmentsElement } from "../dataset/mod.ts";
+import { concatBytes, type Dataset, type FragmentsElement } from "../dataset/mod.ts";
 import { CodecError } from "./errors.ts";
 
 /** Item tag and length before each fragment (PS3.5 A.4). */
 const ITEM_HEADER = 8;
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Whether a fragment starts a JPEG (SOI), JPEG-LS (SOI) or JPEG 2000 (SOC, or a JP2 signature box) frame. */
 function startsFrame(fragment: Uint8Array): boolean {
@@ -126,10 +113,10 @@ export function encapsulatedFrames(dataset: Dataset, numberOfFrames: number): Ui
       }
       first.push(index);
     }
-    return first.map((f, i) => join(fragments.slice(f, first[i + 1] ?? fragments.length)));
+    return first.map((f, i) => concatBytes(fragments.slice(f, first[i + 1] ?? fragments.length)));
   }
   if (fragments.length === numberOfFrames) return fragments.map((f) => f);
-  if (numberOfFrames === 1) return [join(fragments)];
+  if (numberOfFrames === 1) return [concatBytes(fragments)];
   const firsts: number[] = [];
   fragments.forEach((f, i) => {
     if (startsFrame(f)) firsts.push(i);
@@ -140,7 +127,7 @@ export function encapsulatedFrames(dataset: Dataset, numberOfFrames: number): Ui
         `${numberOfFrames} frames, and the fragments do not show where frames start`,
     );
   }
-  return firsts.map((f, i) => join(fragments.slice(f, firsts[i + 1] ?? fragments.length)));
+  return firsts.map((f, i) => concatBytes(fragments.slice(f, firsts[i + 1] ?? fragments.length)));
 }
 
 function uint64s(bytes: Uint8Array | undefined, name: string): number[] {

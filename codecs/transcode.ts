@@ -6,7 +6,7 @@
  * @module
  */
 import { Tag, transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
-import { createFileMeta, Dataset, type Part10File } from "../dataset/mod.ts";
+import { concatBytes, createFileMeta, Dataset, type Part10File } from "../dataset/mod.ts";
 import { UnsupportedTransferSyntaxError } from "./errors.ts";
 import { encodeFrame } from "./encode.ts";
 import { decodeFrames, type ImageSource } from "./frames.ts";
@@ -32,18 +32,6 @@ function even(bytes: Uint8Array): Uint8Array {
   if ((bytes.length & 1) === 0) return bytes;
   const out = new Uint8Array(bytes.length + 1); // PS3.5 A.4: one trailing NUL
   out.set(bytes);
-  return out;
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -152,7 +140,7 @@ export async function transcode(
       tag: Tag.PixelData,
       vr: info.bitsAllocated > 8 ? "OW" : "OB",
       kind: "bytes",
-      bytes: even(join(frames.map((f) => f.bytes))),
+      bytes: even(concatBytes(frames.map((f) => f.bytes))),
     });
   } else {
     const fragments: Uint8Array[] = [];

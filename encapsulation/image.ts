@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Dataset } from "../dataset/mod.ts";
+import { concatBytes, Dataset } from "../dataset/mod.ts";
 import { formatTag, Tag, Uid } from "../dictionary/mod.ts";
 import { applyAttributes, fillCommon } from "./_common.ts";
 import { type BitstreamInfo, readBitstreamHeader } from "./bitstream.ts";
@@ -242,7 +242,7 @@ export function extractFrames(dataset: Dataset): Uint8Array[] {
       `Cannot extract ${frames} frames from ${fragments.length} fragments without a Basic Offset Table`,
     );
   }
-  return grouped.map((parts) => stripPad(join(parts)));
+  return grouped.map((parts) => stripPad(concatBytes(parts)));
 }
 
 function byOffsets(
@@ -270,17 +270,6 @@ function byOffsets(
     throw new EncapsulationError(
       "Cannot extract frames: the Basic Offset Table's offsets do not fall on fragments",
     );
-  }
-  return out;
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
   }
   return out;
 }

@@ -1,79 +1,36 @@
 // File-sets against Orthanc: we read the DICOMDIR Orthanc's media export
 // writes as dcmdump does, and `dcm store` of a File-set we made delivers
-// every instance to Orthanc's DICOM port. Skipped (with a message) when
-// Orthanc or unzip is missing; run and must pass when they are present.
+// every instance to Orthanc's DICOM port (Orthanc started by
+// tests/_orthanc.ts). Skipped (with a message) when Orthanc, unzip or dcmdump
+// is missing (a missing Orthanc fails in CI); run and must pass when present.
 import { join, relative, sep } from "node:path";
 import { readFileSet } from "../media/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 import { assertEquals } from "./_assert.ts";
 import { dcm } from "./_cli.ts";
 import { dcmtkIgnore, PYDICOM_DATA, runDcmtk } from "./_peers.ts";
-import { freePort, HOST, waitForListener } from "./_storage_corpus.ts";
+import { HOST } from "./_storage_corpus.ts";
+import { type Orthanc, orthancIgnore, startOrthanc } from "./_orthanc.ts";
 
-const ORTHANC = "/usr/sbin/Orthanc";
 const FILES = `${PYDICOM_DATA}test_files/`;
+const UNZIP = "/usr/bin/unzip";
 
 function missing(): boolean {
-  for (const tool of [ORTHANC, "/usr/bin/unzip"]) {
-    try {
-      Deno.statSync(tool);
-    } catch {
-      console.warn(`skipping: ${tool} is not installed; the Orthanc File-set tests need it`);
-      return true;
-    }
+  if (orthancIgnore()) return true;
+  try {
+    Deno.statSync(UNZIP);
+  } catch {
+    console.warn(`skipping: ${UNZIP} is not installed; the Orthanc File-set tests need it`);
+    return true;
   }
   return dcmtkIgnore("dcmdump");
 }
 
-/** An Orthanc process on free ports with its own storage, stopped on dispose. */
-class OrthancProcess implements AsyncDisposable {
-  readonly http = freePort();
-  readonly dicom = freePort();
-  readonly #child: Deno.ChildProcess;
-
-  constructor(readonly folder: string) {
-    const config = join(folder, "orthanc.json");
-    Deno.writeTextFileSync(
-      config,
-      JSON.stringify({
-        Name: "DCMNET_TEST",
-        StorageDirectory: join(folder, "db"),
-        IndexDirectory: join(folder, "db"),
-        HttpPort: this.http,
-        DicomPort: this.dicom,
-        RemoteAccessAllowed: false,
-        AuthenticationEnabled: false,
-        DicomAet: "ORTHANC",
-        Plugins: [],
-      }),
-    );
-    this.#child = new Deno.Command(ORTHANC, {
-      args: [config],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-  }
-
-  async ready(): Promise<void> {
-    await waitForListener(this.http, this.#child.status, 30_000);
-    await waitForListener(this.dicom, this.#child.status, 30_000);
-  }
-
-  async rest(path: string, init?: RequestInit): Promise<Response> {
-    const response = await fetch(`http://${HOST}:${this.http}${path}`, init);
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.#child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    await this.#child.status;
-  }
+/** What Orthanc's REST API answers to `path`; throws unless it is a success. */
+async function rest(orthanc: Orthanc, path: string, init?: RequestInit): Promise<Response> {
+  const response = await fetch(`http://${HOST}:${orthanc.httpPort}${path}`, init);
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response;
 }
 
 /** Each item dcmdump shows in the Directory Record Sequence: "offset type refFileID", sorted. */
@@ -101,17 +58,16 @@ Deno.test(
   async () => {
     const folder = await Deno.makeTempDir({ prefix: "dcm_orthanc_media_" });
     try {
-      await using orthanc = new OrthancProcess(folder);
-      await orthanc.ready();
+      await using orthanc = await startOrthanc();
       const patients: string[] = [];
       for (const name of ["CT_small.dcm", "MR_small.dcm", "test-SR.dcm"]) {
-        const stored = await (await orthanc.rest("/instances", {
+        const stored = await (await rest(orthanc, "/instances", {
           method: "POST",
           body: await Deno.readFile(`${FILES}${name}`),
         })).json();
         patients.push(stored.ParentPatient);
       }
-      const zip = await (await orthanc.rest("/tools/create-media", {
+      const zip = await (await rest(orthanc, "/tools/create-media", {
         method: "POST",
         body: JSON.stringify({ Resources: patients }),
       })).bytes();
@@ -155,20 +111,19 @@ Deno.test("dcm store of a File-set we made delivers every instance it references
     const expected = [...(await readFileSet(join(out, "DICOMDIR"))).walk()]
       .map((w) => w.record.dataset.string(Tag.ReferencedSOPInstanceUIDInFile))
       .filter((uid) => uid !== undefined).sort();
-    await using orthanc = new OrthancProcess(folder);
-    await orthanc.ready();
+    await using orthanc = await startOrthanc();
     const r = await dcm(
       "store",
       HOST,
-      String(orthanc.dicom),
+      String(orthanc.port),
       "--call",
-      "ORTHANC",
+      orthanc.aeTitle,
       join(out, "DICOMDIR"),
     );
     assertEquals(r.code, 0, r.stdout + r.stderr);
     const uids: string[] = [];
-    for (const id of await (await orthanc.rest("/instances")).json() as string[]) {
-      const tags = await (await orthanc.rest(`/instances/${id}/simplified-tags`)).json();
+    for (const id of await (await rest(orthanc, "/instances")).json() as string[]) {
+      const tags = await (await rest(orthanc, `/instances/${id}/simplified-tags`)).json();
       uids.push(tags.SOPInstanceUID);
     }
     assertEquals(uids.sort(), expected);

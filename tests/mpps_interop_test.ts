@@ -11,6 +11,7 @@ import { MppsScp } from "../scp/mod.ts";
 import { MppsScu, MppsStatusError } from "../scu/mod.ts";
 import { DimseStatusError } from "../dimse/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
+import { orthancIgnore, startOrthanc } from "./_orthanc.ts";
 
 const MPPS_CLASS = "1.2.840.10008.3.1.2.3.3";
 const HOST = "127.0.0.1";
@@ -228,75 +229,17 @@ Deno.test({
   },
 });
 
-const ORTHANC = "/usr/sbin/Orthanc";
-
-/** Whether Orthanc is installed; outside CI a missing one skips with a message. */
-function orthancIgnore(): boolean {
-  try {
-    Deno.statSync(ORTHANC);
-    return false;
-  } catch {
-    if (Deno.env.get("CI") === "true") throw new Error(`CI=true but ${ORTHANC} is missing`);
-    console.warn(`skipping: ${ORTHANC} is not installed (apt-get install -y orthanc)`);
-    return true;
-  }
-}
-
 Deno.test({
   name:
     "Orthanc, which has no MPPS, rejects the context: MppsScu.connect() fails 0122 with a clear message",
   ignore: orthancIgnore(),
   fn: async () => {
-    const dir = await Deno.makeTempDir({ prefix: "mpps_orthanc_" });
-    // Orthanc takes a fixed port: the one port 0 gave us a moment ago.
-    const probe = Deno.listen({ hostname: HOST, port: 0 });
-    const port = (probe.addr as Deno.NetAddr).port;
-    probe.close();
-    await Deno.writeTextFile(
-      `${dir}/orthanc.json`,
-      JSON.stringify({
-        Name: "MPPSTEST",
-        StorageDirectory: `${dir}/db`,
-        IndexDirectory: `${dir}/db`,
-        DicomAet: "ORTHANC",
-        DicomPort: port,
-        HttpServerEnabled: false,
-        DicomCheckCalledAet: false,
-      }),
+    await using orthanc = await startOrthanc({ config: { HttpServerEnabled: false } });
+    await assertRejects(
+      MppsScu.connect(HOST, orthanc.port, { calledAeTitle: orthanc.aeTitle }),
+      (e) =>
+        e instanceof DimseStatusError && e.status === 0x0122 &&
+        /refused Modality Performed Procedure Step/.test(e.message),
     );
-    const orthanc = new Deno.Command(ORTHANC, {
-      args: [`${dir}/orthanc.json`],
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    try {
-      // Wait for "Orthanc has started" on its log.
-      const lines = orthanc.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      let log = "";
-      while (!log.includes("Orthanc has started")) {
-        const { value, done } = await lines.read();
-        if (done) throw new Error(`Orthanc ended before it started: ${log}`);
-        log += value;
-      }
-      const drained = (async () => {
-        while (!(await lines.read()).done) { /* keep reading */ }
-      })();
-      await assertRejects(
-        MppsScu.connect(HOST, port, { calledAeTitle: "ORTHANC" }),
-        (e) =>
-          e instanceof DimseStatusError && e.status === 0x0122 &&
-          /refused Modality Performed Procedure Step/.test(e.message),
-      );
-      orthanc.kill("SIGTERM");
-      await orthanc.status;
-      await drained;
-    } finally {
-      try {
-        orthanc.kill("SIGKILL");
-      } catch { /* ended */ }
-      await orthanc.status;
-      await Deno.remove(dir, { recursive: true });
-    }
   },
 });

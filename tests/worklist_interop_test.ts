@@ -12,7 +12,8 @@
  * matches the start date and time separately, not as one range: the cases'
  * documented answers are wlmscpfs's).
  *
- * Skipped without DCMTK (or Orthanc, for its test); required in CI.
+ * Skipped without DCMTK (or Orthanc, started by tests/_orthanc.ts, for its
+ * test); required in CI.
  */
 import {
   type Dataset,
@@ -30,6 +31,7 @@ import { dcmtkIgnore } from "./_peers.ts";
 import { findscu, HOST } from "./_qr_fixtures.ts";
 import { DcmtkServer } from "./_storage_corpus.ts";
 import { dcm } from "./_cli.ts";
+import { orthancIgnore, startOrthanc } from "./_orthanc.ts";
 
 /** DCMTK's sample worklist: one dump per item, in a folder named as its AE title. */
 const SAMPLES = "/usr/share/doc/dcmtk/examples/wlistdb/OFFIS";
@@ -282,18 +284,16 @@ Deno.test({
   },
 });
 
-/** Orthanc (Debian's orthanc) with its sample Modality Worklists plugin, if installed. */
-const ORTHANC = "/usr/sbin/Orthanc";
+/** Orthanc's sample Modality Worklists plugin (Debian's orthanc), if installed. */
 const ORTHANC_WORKLISTS = "/usr/share/orthanc/plugins/libModalityWorklists.so";
 
-function orthancMissing(): boolean {
+function worklistPluginMissing(): boolean {
   try {
-    Deno.statSync(ORTHANC);
     Deno.statSync(ORTHANC_WORKLISTS);
-    return samplesMissing();
+    return false;
   } catch {
     if (Deno.env.get("CI") === "true") {
-      throw new Error(`CI=true but ${ORTHANC} or its worklist plugin is missing`);
+      throw new Error(`CI=true but Orthanc's worklist plugin ${ORTHANC_WORKLISTS} is missing`);
     }
     console.warn(`skipping: Orthanc with ${ORTHANC_WORKLISTS} is not installed`);
     return true;
@@ -302,35 +302,27 @@ function orthancMissing(): boolean {
 
 Deno.test({
   name: "worklist: find() against Orthanc's worklist plugin returns what findscu -W returns",
-  ignore: orthancMissing(),
+  ignore: orthancIgnore() || worklistPluginMissing() || samplesMissing(),
   async fn() {
     const root = await Deno.makeTempDir({ prefix: "worklist_orthanc_" });
     try {
       // Orthanc's plugin reads a flat folder of *.wl files.
       await dumpsToFiles(SAMPLES, `${root}/wl`, "wl");
-      await Deno.mkdir(`${root}/db`);
-      const config = (port: number) => ({
-        Name: "MWLTEST",
-        StorageDirectory: `${root}/db`,
-        IndexDirectory: `${root}/db`,
-        DicomAet: "ORTHANC",
-        DicomPort: port,
-        HttpServerEnabled: false,
-        DicomCheckCalledAet: false,
-        DicomAlwaysAllowFind: true,
-        DicomAlwaysAllowFindWorklist: true,
-        Plugins: [ORTHANC_WORKLISTS],
-        Worklists: { Enable: true, Database: `${root}/wl` },
+      await using orthanc = await startOrthanc({
+        config: {
+          HttpServerEnabled: false,
+          DicomAlwaysAllowFindWorklist: true,
+          Plugins: [ORTHANC_WORKLISTS],
+          Worklists: { Enable: true, Database: `${root}/wl` },
+        },
       });
-      await using orthanc = await DcmtkServer.start(ORTHANC, (port) => {
-        Deno.writeTextFileSync(`${root}/orthanc.json`, JSON.stringify(config(port)));
-        return [`${root}/orthanc.json`];
+      await using scu = new QueryRetrieveScu(HOST, orthanc.port, {
+        calledAeTitle: orthanc.aeTitle,
       });
-      await using scu = new QueryRetrieveScu(HOST, orthanc.port, { calledAeTitle: "ORTHANC" });
       let matched = 0;
       for (const c of CASES) {
         const keys = keysOf(c.keys);
-        const reference = await findscu(orthanc.port, "ORTHANC", keys, ["-W"]);
+        const reference = await findscu(orthanc.port, orthanc.aeTitle, keys, ["-W"]);
         assertEquals(reference.code, 0, reference.log);
         const found = await Array.fromAsync(scu.find(identifierOf("MODALITY_WORKLIST", keys)));
         assertEquals(sorted(found), sorted(reference.identifiers), `find() ${c.keys.join(" ")}`);

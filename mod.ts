@@ -12,10 +12,16 @@
  * - `@dcm/net/association`: negotiation and the PS3.8 state machine.
  * - `@dcm/net/dimse`: command sets, statuses, message exchange.
  * - `@dcm/net/archive`: the embedded archive the Q/R SCP serves.
+ * - `@dcm/net/media`: File-sets (DICOMDIR) read, written and updated.
+ * - `@dcm/net/encapsulation`: PDF, CDA, STL, OBJ, MTL documents and JPEG /
+ *   JPEG 2000 bitstreams in and out of DICOM objects.
+ * - `@dcm/net/codecs` (optional, WebAssembly from npm, loaded on first
+ *   use): pixel data decoded and encoded, transcoding.
  * - `@dcm/net/service`: what both roles are built from (the service
  *   provider, receiving and sending objects).
- * - `@dcm/net/scu`, `@dcm/net/scp`: the service users and providers, with
- *   the Q/R services as units of their own.
+ * - `@dcm/net/scu`, `@dcm/net/scp`: the service users and providers
+ *   (verification, storage, query/retrieve, modality worklist, storage
+ *   commitment, MPPS), with the Q/R services as units of their own.
  *
  * @example Receive an object with a Storage SCP and send it with the SCU
  * ```ts
@@ -83,7 +89,9 @@ export {
   type RetrieveOptions,
   type RetrieveProgress,
   type RetrieveResult,
+  MppsScu,
   type ScuOptions,
+  StorageCommitmentScu,
   store,
   type StoreOptions,
   type StoreResult,
@@ -92,6 +100,7 @@ export {
 } from "./scu/mod.ts";
 export {
   type MoveDestination,
+  MppsScp,
   QueryRetrieveScp,
   type QueryRetrieveScpOptions,
   StorageScp,

@@ -53,6 +53,12 @@ export const storescp = defineCommand({
       description: "a storage commitment requestor's AE title and its address (repeatable)",
     },
     ...acceptOption("all", "accepted"),
+    "as-proposed": {
+      type: "boolean",
+      default: false,
+      description:
+        "of the accepted syntaxes, take the one the sender proposes first (for an archive that sends objects as stored and cannot convert, e.g. dcmqrscp -x...)",
+    },
     ...NETWORK_OPTIONS,
   },
 }, async (values, _positionals, signal) => {
@@ -68,6 +74,7 @@ export const storescp = defineCommand({
     directory: dir,
     durable,
     transferSyntaxes,
+    ...(values["as-proposed"] ? { proposerOrder: true } : {}),
     ...serving,
     ...commitmentOptions(values.commit, Object.fromEntries(values.dest.map(parseDestination))),
     onFileStored: (f) => {

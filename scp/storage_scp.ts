@@ -36,6 +36,17 @@ export interface StorageScpOptions extends ServiceProviderOptions, StoreTarget {
    */
   transferSyntaxes?: readonly string[];
   /**
+   * Take, of the accepted `transferSyntaxes`, the one the sender proposes
+   * first in each context, instead of ours in our order (PS3.8 §9.3.3.2
+   * leaves the choice to the acceptor). For a C-MOVE destination of an
+   * archive that proposes each object's stored syntax first and cannot
+   * convert it, such as DCMTK's `dcmqrscp` run with `-x…` options: by our
+   * order an uncompressed syntax would win, and the archive could not send.
+   *
+   * @default {false}
+   */
+  proposerOrder?: boolean;
+  /**
    * Serve Storage Commitment Push Model (PS3.4 Annex J) too: an instance
    * is committed when its file is in `directory` (under the name
    * `fileName` gives for its SOP class and instance, with an empty
@@ -76,7 +87,11 @@ export class StorageScp extends ServiceProvider {
     const n = commitment ? new NService(commitment.sopClasses) : undefined;
     super({
       supportedAbstractSyntaxes: [
-        ...sopClasses.map((abstractSyntax) => ({ abstractSyntax, transferSyntaxes })),
+        ...sopClasses.map((abstractSyntax) => ({
+          abstractSyntax,
+          transferSyntaxes,
+          ...(options.proposerOrder ? { proposerOrder: true } : {}),
+        })),
         ...n?.supportedAbstractSyntaxes ?? [],
       ],
       handlers: { ...n?.handlers, "C-STORE-RQ": storage.handler },

@@ -68,3 +68,33 @@ Deno.test("the default order is Explicit LE, Implicit LE, deflate, Explicit BE, 
     `lossless at ${lastLossless}, lossy at ${firstLossy}`,
   );
 });
+
+Deno.test("StorageScp with proposerOrder takes the sender's first syntax, as an archive sending as stored needs; without it, ours", async () => {
+  const { connect } = await import("../association/mod.ts");
+  const { StorageScp } = await import("../scp/mod.ts");
+  // What DCMTK's dcmqrscp -xb proposes for a JPEG Baseline object: the stored syntax first.
+  const offered = [Uid.JPEGBaseline8Bit, Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian];
+  for (
+    const [proposerOrder, expected] of [[true, Uid.JPEGBaseline8Bit], [
+      false,
+      Uid.ExplicitVRLittleEndian,
+    ]] as const
+  ) {
+    await using scp = new StorageScp({
+      hostname: "127.0.0.1",
+      port: 0,
+      handleObject: () => {},
+      proposerOrder,
+    });
+    const association = await connect("127.0.0.1", scp.port, {
+      callingAeTitle: "MOVER",
+      calledAeTitle: "STORE",
+      presentationContexts: [{ abstractSyntax: Uid.CTImageStorage, transferSyntaxes: offered }],
+    });
+    try {
+      assertEquals(association.acceptedContexts[0]?.transferSyntax, expected);
+    } finally {
+      await association.release();
+    }
+  }
+});

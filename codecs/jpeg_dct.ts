@@ -142,6 +142,9 @@ const IDCT_BASIS = (() => {
   return basis;
 })();
 
+/** Scratch for one column of the IDCT (decoding is synchronous: one user at a time). */
+const COLUMN = new Float64Array(8);
+
 /** T.81 C / F.2.2.3: a Huffman table as the decoder uses it. */
 interface HuffmanTable {
   /** For codes of up to LOOKUP_BITS bits: (length << 8 | value) at every code-prefixed index, 0 for none. */
@@ -738,23 +741,54 @@ function inverseDct(
     for (let y = 0; y < 8; y++) out.fill(value, at + y * stride, at + y * stride + 8);
     return;
   }
-  // Rows: workspace[v * 8 + x] = sum_u basis(x, u) F(v, u).
+  // Rows: workspace[v * 8 + x] = sum_u basis(x, u) F(v, u); most rows of
+  // a quantized block are zero or only their first coefficient.
   for (let v = 0; v < 8; v++) {
-    for (let x = 0; x < 8; x++) {
-      let sum = 0;
-      for (let u = 0; u < 8; u++) sum += IDCT_BASIS[x * 8 + u]! * block[v * 8 + u]!;
-      workspace[v * 8 + x] = sum;
-    }
+    const r = v * 8;
+    let last = 7;
+    while (last > 0 && block[r + last] === 0) last--;
+    if (last === 0) workspace.fill(IDCT_BASIS[0]! * block[r]!, r, r + 8);
+    else idct8(block, r, 1, workspace, r, 1);
   }
   // Columns: f(y, x) = sum_v basis(y, v) workspace[v * 8 + x].
-  for (let y = 0; y < 8; y++) {
-    const row = at + y * stride;
-    for (let x = 0; x < 8; x++) {
-      let sum = 0;
-      for (let v = 0; v < 8; v++) sum += IDCT_BASIS[y * 8 + v]! * workspace[v * 8 + x]!;
-      const value = Math.round(sum + levelShift);
-      out[row + x] = value < 0 ? 0 : value > maxSample ? maxSample : value;
+  const column = COLUMN;
+  for (let x = 0; x < 8; x++) {
+    idct8(workspace, x, 8, column, 0, 1);
+    for (let y = 0; y < 8; y++) {
+      const value = Math.round(column[y]! + levelShift);
+      out[at + y * stride + x] = value < 0 ? 0 : value > maxSample ? maxSample : value;
     }
+  }
+}
+
+/**
+ * One 8-point IDCT of A.3.3 with its symmetry: basis(7 - x, u) is
+ * (-1)^u basis(x, u), so the even and odd coefficients' sums give
+ * f(x) = even + odd and f(7 - x) = even - odd.
+ */
+function idct8(
+  input: Int32Array | Float64Array,
+  from: number,
+  step: number,
+  output: Float64Array,
+  to: number,
+  outStep: number,
+): void {
+  const f0 = input[from]!;
+  const f1 = input[from + step]!;
+  const f2 = input[from + 2 * step]!;
+  const f3 = input[from + 3 * step]!;
+  const f4 = input[from + 4 * step]!;
+  const f5 = input[from + 5 * step]!;
+  const f6 = input[from + 6 * step]!;
+  const f7 = input[from + 7 * step]!;
+  const b = IDCT_BASIS;
+  for (let x = 0; x < 4; x++) {
+    const k = x * 8;
+    const even = b[k]! * f0 + b[k + 2]! * f2 + b[k + 4]! * f4 + b[k + 6]! * f6;
+    const odd = b[k + 1]! * f1 + b[k + 3]! * f3 + b[k + 5]! * f5 + b[k + 7]! * f7;
+    output[to + x * outStep] = even + odd;
+    output[to + (7 - x) * outStep] = even - odd;
   }
 }
 

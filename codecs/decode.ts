@@ -1,7 +1,7 @@
 /**
  * Decoding one compressed frame to native pixel bytes, whatever its
- * transfer syntax: RLE here, the JPEG family through WebAssembly builds
- * loaded on first use.
+ * transfer syntax: RLE and 12-bit JPEG DCT here, the rest of the JPEG
+ * family through WebAssembly builds loaded on first use.
  *
  * @module
  */
@@ -53,7 +53,7 @@ let losslessDecoder: Promise<typeof import("jpeg-lossless-decoder-js")> | undefi
  * @param info The image's layout; the decoded frame must match it.
  * @param index The frame's number from 0, for messages.
  * @returns The native pixel bytes.
- * @throws {UnsupportedTransferSyntaxError} for a syntax (or 12-bit JPEG DCT) no codec here decodes.
+ * @throws {UnsupportedTransferSyntaxError} for a syntax (or a JPEG process) no codec here decodes.
  * @throws {CodecError} for a truncated or corrupt frame, or one whose geometry differs from `info`.
  */
 export async function decodeFrame(

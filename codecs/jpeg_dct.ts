@@ -205,13 +205,23 @@ function markerName(marker: number): string {
  * intervals. The stream must hold an EOI; nothing larger than the geometry
  * (rounded up to whole MCUs) is ever allocated.
  *
- * @example Decode a 12-bit frame's samples
- * ```ts ignore
+ * @example Decode a one-block 12-bit stream
+ * ```ts
  * import { decodeJpegDct } from "./jpeg_dct.ts";
  *
- * const stream = new Uint8Array(); // a JPEG Extended frame, joined from its fragments
- * const image = decodeJpegDct(stream, { rows: 512, columns: 512, samplesPerPixel: 1 });
- * console.log(image.precision, image.samples.length); // 12 262144
+ * const segment = (marker: number, body: number[]) => [0xff, marker, 0, body.length + 2, ...body];
+ * const stream = new Uint8Array([
+ *   0xff, 0xd8, // SOI
+ *   ...segment(0xdb, [0, ...Array(64).fill(1)]), // DQT: table 0, every step 1
+ *   ...segment(0xc1, [12, 0, 8, 0, 8, 1, 1, 0x11, 0]), // SOF1: 12-bit, 8x8, one component
+ *   ...segment(0xc4, [0x00, 1, ...Array(15).fill(0), 0]), // DHT: DC 0, code "0" = category 0
+ *   ...segment(0xc4, [0x10, 1, ...Array(15).fill(0), 0]), // DHT: AC 0, code "0" = EOB
+ *   ...segment(0xda, [1, 1, 0x00, 0, 63, 0]), // SOS
+ *   0x3f, // DC difference 0, EOB, then 1-bits
+ *   0xff, 0xd9, // EOI
+ * ]);
+ * const image = decodeJpegDct(stream, { rows: 8, columns: 8, samplesPerPixel: 1 });
+ * console.log(image.samples.length, image.samples[0]); // 64 2048
  * ```
  *
  * @param bytes The stream, from SOI to EOI.

@@ -262,11 +262,12 @@ export function decodeJpegDct(
       if (!afterScan) fail(`byte ${pos - 2} is a stuffed FF00 outside a scan`);
       continue;
     }
+    // RSTn after a scan's last MCU (some writers end every interval with one),
+    // and TEM, have no length (B.1.1.3): skipped, as libjpeg does.
+    if ((marker >= RST0 && marker < RST0 + 8) || marker === 0x01) continue;
     afterScan = false;
     if (marker === EOI) break;
     if (marker === SOI) fail("a second SOI");
-    if (marker >= RST0 && marker < RST0 + 8) fail(`${markerName(marker)} outside a scan`);
-    if (marker === 0x01) continue; // TEM: no length (B.1.1.3)
     if (pos + 2 > bytes.length) fail(`the ${markerName(marker)} segment is cut`);
     const length = (bytes[pos]! << 8) | bytes[pos + 1]!;
     if (length < 2 || pos + length > bytes.length) {

@@ -164,6 +164,15 @@ Deno.test("decodeJpegDct() names a bad Huffman code, a missing restart marker an
   garbage.set(stream.subarray(2), 5);
   assertThrows(() => decodeJpegDct(garbage, geometry(GREY)), CodecError, "not a marker");
 
+  // An RST after the last MCU, as some writers leave one, is no error.
+  const trailing = new Uint8Array(restarts.length + 2);
+  trailing.set(restarts.subarray(0, -2));
+  trailing.set([0xff, 0xd7, 0xff, 0xd9], restarts.length - 2);
+  assertEquals(
+    decodeJpegDct(trailing, geometry(GREY)).samples,
+    decodeJpegDct(restarts, geometry(GREY)).samples,
+  );
+
   const noEnd = stream.subarray(0, stream.length - 2);
   assertThrows(() => decodeJpegDct(noEnd, geometry(GREY)), CodecError, "before its EOI");
 });

@@ -5,7 +5,7 @@
 import { CodecError } from "../codecs/mod.ts";
 import { decodeJpegDct } from "../codecs/jpeg_dct.ts";
 import { assert, assertEquals, assertThrows } from "./_assert.ts";
-import { writtenImage, type WrittenImageSpec } from "./_jpeg_writer.ts";
+import { testPicture, writeJpeg, writtenImage, type WrittenImageSpec } from "./_jpeg_writer.ts";
 
 const GREY: WrittenImageSpec = { width: 16, height: 11, sampling: [[1, 1]], restartInterval: 1 };
 const COLOUR: WrittenImageSpec = {
@@ -52,6 +52,46 @@ Deno.test("decodeJpegDct() decodes the writer's streams to the size of their geo
     assertEquals(image.samples.length, spec.width * spec.height * spec.sampling.length);
     assertEquals(image.precision, spec.precision ?? 12);
     assertEquals(image.colorTransformed, spec.sampling.length === 3);
+  }
+});
+
+Deno.test("decodeJpegDct() gives 2 and 4 components, interleaved or a scan each, the samples each gives alone", () => {
+  const width = 27;
+  const height = 13;
+  const planes = [0, 1, 2, 3].map((k) => testPicture(width, height, 12, 40 + k));
+  const alone = planes.map((samples) =>
+    decodeJpegDct(
+      writeJpeg({ width, height, precision: 12, components: [{ id: 1, h: 1, v: 1, samples }] }),
+      { rows: height, columns: width, samplesPerPixel: 1 },
+    ).samples
+  );
+  for (const count of [2, 4]) {
+    for (const scanPerComponent of [false, true]) {
+      const components = planes.slice(0, count).map((samples, k) => ({
+        id: k + 1,
+        h: 1,
+        v: 1,
+        samples,
+      }));
+      const stream = writeJpeg({
+        width,
+        height,
+        precision: 12,
+        components,
+        scanPerComponent,
+        restartInterval: 4,
+      });
+      const image = decodeJpegDct(stream, { rows: height, columns: width, samplesPerPixel: count });
+      assertEquals(image.colorTransformed, false);
+      for (let k = 0; k < count; k++) {
+        const component = image.samples.filter((_, i) => i % count === k);
+        assertEquals(
+          component,
+          alone[k],
+          `${count} components, scan each ${scanPerComponent}, #${k}`,
+        );
+      }
+    }
   }
 });
 

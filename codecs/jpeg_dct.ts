@@ -680,11 +680,12 @@ function decodeScan(
       const bv = single ? 1 : c.v;
       for (let v = 0; v < bv; v++) {
         for (let h = 0; h < bh; h++) {
-          decodeBlock(reader, c, quantization, block);
+          const coded = decodeBlock(reader, c, quantization, block);
           const row = (mcuRow * bv + v) * 8;
           const col = (mcuCol * bh + h) * 8;
           inverseDct(
             block,
+            coded,
             workspace,
             c.plane,
             row * c.stride + col,
@@ -701,13 +702,15 @@ function decodeScan(
 }
 
 /** F.2.2.1 (DC, Figure F.12 with the predictor) and F.2.2.2 (AC, Figure F.13), dequantized (A.3.4). */
+/** Returns whether any AC coefficient was coded. */
 function decodeBlock(
   reader: BitReader,
   c: FrameComponent,
   quantization: Uint16Array,
   block: Int32Array,
-): void {
+): boolean {
   block.fill(0);
+  let coded = false;
   const t = reader.decode(c.dcTable!);
   if (t > 15) fail(`a DC difference category of ${t}`);
   c.predictor += reader.receiveExtend(t);
@@ -726,13 +729,19 @@ function decodeBlock(
     if (k > 63) fail("an AC coefficient run goes past the block's 64th coefficient");
     const z = ZIGZAG[k]!;
     block[z] = reader.receiveExtend(s) * quantization[z]!;
+    coded = true;
     k++;
   }
+  return coded;
 }
 
-/** A.3.3 IDCT (separable, in floating point), then the level shift of A.3.1 and clamping. */
+/**
+ * A.3.3 IDCT (separable, in floating point), then the level shift of A.3.1
+ * and clamping; a block without AC coefficients (`coded` false) is flat.
+ */
 function inverseDct(
   block: Int32Array,
+  coded: boolean,
   workspace: Float64Array,
   out: Uint16Array,
   at: number,
@@ -740,14 +749,7 @@ function inverseDct(
   levelShift: number,
   maxSample: number,
 ): void {
-  let acZero = true;
-  for (let i = 1; i < 64; i++) {
-    if (block[i] !== 0) {
-      acZero = false;
-      break;
-    }
-  }
-  if (acZero) {
+  if (!coded) {
     const value = Math.min(maxSample, Math.max(0, Math.round(block[0]! / 8 + levelShift)));
     for (let y = 0; y < 8; y++) out.fill(value, at + y * stride, at + y * stride + 8);
     return;

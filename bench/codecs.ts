@@ -68,6 +68,12 @@ const cases: { name: string; source: string; encode: [string, string[]]; decoder
     decoder: "dcmdjpeg",
   },
   {
+    name: "JPEG Extended 12-bit",
+    source: native16,
+    encode: ["dcmcjpeg", ["+ee", "+bt"]],
+    decoder: "dcmdjpeg",
+  },
+  {
     name: "JPEG Baseline 8-bit",
     source: native8,
     encode: ["dcmcjpeg", ["+eb"]],

@@ -37,7 +37,7 @@ export const transcode = defineCommand({
     },
   },
   notes: [
-    "Decodes RLE, JPEG Baseline, 8-bit JPEG Extended, JPEG Lossless, JPEG-LS, JPEG 2000 and HTJ2K;",
+    "Decodes RLE, JPEG Baseline, JPEG Extended (8 and 12 bits), JPEG Lossless, JPEG-LS, JPEG 2000, HTJ2K;",
     "encodes RLE, JPEG-LS, JPEG 2000 and HTJ2K, losslessly only. Lossy input keeps",
     "Lossy Image Compression 01 (PS3.3 C.7.6.1.1.5).",
     "example: dcm transcode ct_j2k.dcm ct.dcm --ts explicit",

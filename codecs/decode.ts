@@ -1,7 +1,7 @@
 /**
  * Decoding one compressed frame to native pixel bytes, whatever its
- * transfer syntax: RLE here, the JPEG family through WebAssembly builds
- * loaded on first use.
+ * transfer syntax: RLE and 12-bit JPEG DCT here, the rest of the JPEG
+ * family through WebAssembly builds loaded on first use.
  *
  * @module
  */
@@ -9,6 +9,7 @@ import { Uid } from "../dictionary/mod.ts";
 import { CodecError, UnsupportedTransferSyntaxError } from "./errors.ts";
 import { hasEndMarker, readJ2kHeader, readJpegHeader } from "./_headers.ts";
 import type { PixelInfo } from "./pixel_info.ts";
+import { decodeJpegDct } from "./jpeg_dct.ts";
 import { decodeRleFrame } from "./rle.ts";
 import { wasmDecode } from "./_wasm.ts";
 import { lossyMethod } from "./transfer_syntaxes.ts";
@@ -52,7 +53,7 @@ let losslessDecoder: Promise<typeof import("jpeg-lossless-decoder-js")> | undefi
  * @param info The image's layout; the decoded frame must match it.
  * @param index The frame's number from 0, for messages.
  * @returns The native pixel bytes.
- * @throws {UnsupportedTransferSyntaxError} for a syntax (or 12-bit JPEG DCT) no codec here decodes.
+ * @throws {UnsupportedTransferSyntaxError} for a syntax (or a JPEG process) no codec here decodes.
  * @throws {CodecError} for a truncated or corrupt frame, or one whose geometry differs from `info`.
  */
 export async function decodeFrame(
@@ -167,13 +168,6 @@ async function decodeJpeg(
   if (!header) throw new CodecError("no JPEG frame header (SOI, then SOFn) at its start");
   checkGeometry("JPEG", header, info);
   const sof = header.marker;
-  if (sof !== 0xffc3 && header.precision !== 8) {
-    throw new UnsupportedTransferSyntaxError(
-      `Cannot decode: JPEG with ${header.precision}-bit DCT samples (JPEG Extended, process 4) ` +
-        `needs a 12-bit JPEG decoder, which no maintained WebAssembly build on npm provides`,
-      transferSyntax,
-    );
-  }
   if (!hasEndMarker(bytes)) throw new CodecError("the JPEG bitstream has no EOI: it is truncated");
   // ISO 10918-1 B.1.1.3: SOF3 is lossless Huffman, SOF0/1 baseline and extended DCT.
   if (sof === 0xffc3) {
@@ -202,6 +196,7 @@ async function decodeJpeg(
     );
   }
   const rgb = info.samplesPerPixel === 3 && info.photometricInterpretation === "RGB";
+  if (header.precision !== 8) return decodeJpeg12(bytes, info, rgb);
   const decoded = await wasmDecode("libjpeg-turbo", rgb ? markedRgb(bytes) : bytes);
   const d = decoded.info;
   checkGeometry("JPEG", {
@@ -217,6 +212,24 @@ async function decodeJpeg(
     bytes: toAllocated(decoded.pixels, 1, info),
     photometricInterpretation: photometric,
     lossyMethod: lossyMethod(Uid.JPEGBaseline8Bit),
+  };
+}
+
+/**
+ * 12-bit JPEG Extended (process 4, PS3.5 A.4.1) with the decoder written
+ * here (jpeg_dct.ts). Three components are converted to RGB as libjpeg
+ * (and so the 8-bit path and dcmdjpeg) would, except that a data set that
+ * says RGB keeps its samples (PS3.5 8.2.1); unconverted YBR_FULL_422
+ * comes out upsampled, so YBR_FULL.
+ */
+function decodeJpeg12(bytes: Uint8Array, info: PixelInfo, rgb: boolean): DecodedFrame {
+  const image = decodeJpegDct(bytes, info, rgb ? { colorTransform: false } : {});
+  const pi = info.photometricInterpretation;
+  const photometric = image.colorTransformed ? "RGB" : pi === "YBR_FULL_422" ? "YBR_FULL" : pi;
+  return {
+    bytes: toAllocated(new Uint8Array(image.samples.buffer), 2, info),
+    photometricInterpretation: photometric,
+    lossyMethod: lossyMethod(Uid.JPEGExtended12Bit),
   };
 }
 

@@ -38,8 +38,8 @@ export class CodecError extends DicomError {
 
 /**
  * A transfer syntax for which this layer has no decoder (or no encoder):
- * for example JPEG Extended with 12-bit samples, for which no maintained
- * WebAssembly build exists on npm, or an MPEG video syntax.
+ * for example an MPEG video syntax, or a JPEG process other than baseline,
+ * extended sequential and lossless (progressive, hierarchical).
  *
  * @example Usage
  * ```ts

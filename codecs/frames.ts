@@ -76,8 +76,15 @@ function typed(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
   const fix = signed
     ? (v: number) => (v << shift) >> shift
     : (v: number) => v & ((2 ** bitsStored) - 1);
+  // The common case (every value already clean) in a loop without calls.
   let i = 0;
-  while (i < pixels.length && fix(pixels[i]!) === pixels[i]) i++;
+  const n = pixels.length;
+  if (signed) {
+    while (i < n && ((pixels[i]! << shift) >> shift) === pixels[i]) i++;
+  } else {
+    const mask = (2 ** bitsStored) - 1;
+    while (i < n && (pixels[i]! & mask) === pixels[i]) i++;
+  }
   if (i === pixels.length) return [pixels, native];
   // A native frame is a view into the data set: normalised in a copy.
   const [copy, copyBytes] = view(native.slice(), info);

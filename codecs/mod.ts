@@ -5,13 +5,13 @@
  * {@linkcode transcoder} that `store()` and the C-MOVE / C-GET SCPs use to
  * decode for peers that accept only uncompressed data.
  *
- * RLE Lossless (PS3.5 Annex G) is written here. The JPEG family comes from
- * the field's WebAssembly builds on npm, pinned in deno.json and each
- * loaded by dynamic `import()` on first use: libjpeg-turbo (JPEG Baseline
- * and 8-bit Extended), jpeg-lossless-decoder-js (JPEG Lossless, process
- * 14, any predictor), CharLS (JPEG-LS), OpenJPEG (JPEG 2000) and OpenJPH
- * (HTJ2K). 12-bit JPEG Extended is not decoded: no maintained WebAssembly
- * build on npm does 12-bit DCT (an `UnsupportedTransferSyntaxError`).
+ * RLE Lossless (PS3.5 Annex G) and 12-bit JPEG Extended (sequential
+ * Huffman DCT, ITU-T T.81, which no maintained WebAssembly build on npm
+ * decodes) are written here. The rest of the JPEG family comes from the
+ * field's WebAssembly builds on npm, pinned in deno.json and each loaded by
+ * dynamic `import()` on first use: libjpeg-turbo (JPEG Baseline and 8-bit
+ * Extended), jpeg-lossless-decoder-js (JPEG Lossless, process 14, any
+ * predictor), CharLS (JPEG-LS), OpenJPEG (JPEG 2000) and OpenJPH (HTJ2K).
  * Nothing in the root module imports this layer.
  *
  * @example Decode a generated RLE image
@@ -37,6 +37,7 @@ export * from "./errors.ts";
 export * from "./pixel_info.ts";
 export * from "./fragments.ts";
 export * from "./rle.ts";
+export * from "./jpeg_dct.ts";
 export * from "./decode.ts";
 export * from "./encode.ts";
 export * from "./frames.ts";

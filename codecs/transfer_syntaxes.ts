@@ -9,9 +9,8 @@ import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../dataset/mod.ts";
 
 /**
  * The compressed transfer syntaxes {@linkcode decodeFrames} decodes (native
- * ones need no codec). JPEG Extended (4.51) decodes when its samples are 8
- * bits; 12-bit samples need a 12-bit DCT decoder, which no maintained
- * WebAssembly build on npm provides (an `UnsupportedTransferSyntaxError`).
+ * ones need no codec). JPEG Extended (4.51) decodes with 8-bit samples
+ * (libjpeg-turbo) and 12-bit ones (the decoder written here, jpeg_dct.ts).
  *
  * @example Usage
  * ```ts

@@ -14,6 +14,7 @@ import {
   decodePart10Header,
   deflateDataset,
   encodeDataset,
+  encodePart10,
   readPart10,
   writePart10,
 } from "../dataset/mod.ts";
@@ -21,6 +22,7 @@ import { type Command, decodeCommand, encodeCommand } from "../dimse/mod.ts";
 import { encapsulateDocument, extractFrames, readBitstreamHeader } from "../encapsulation/mod.ts";
 import { prng } from "./mutate.ts";
 import { decodeFrames } from "../codecs/mod.ts";
+import { writtenImage } from "../tests/_jpeg_writer.ts";
 
 /** The in-process targets, in the order `--target all` runs them. */
 export const TARGETS = [
@@ -42,8 +44,8 @@ export const TARGETS = [
  * `readPart10` of a Deflated Explicit VR Little Endian file (the async
  * inflating path), `encapsulation/`'s bitstream header readers and document
  * checks (`readBitstreamHeader`, `encapsulateDocument`), and `decodeFrames`
- * of `@dcm/net/codecs` over a compressed Part 10 file (RLE written here, the
- * WebAssembly JPEG family).
+ * of `@dcm/net/codecs` over a compressed Part 10 file (RLE and 12-bit JPEG
+ * written here, the WebAssembly JPEG family).
  */
 export type Target = typeof TARGETS[number];
 
@@ -395,7 +397,21 @@ async function compressedFiles(): Promise<Uint8Array[]> {
     "SC_rgb_gdcm_KY.dcm",
   ];
   const dir = new URL("../tests/data/pydicom/test_files/", import.meta.url);
-  return await Promise.all(names.map((n) => Deno.readFile(new URL(n, dir))));
+  const files: Uint8Array[] = await Promise.all(names.map((n) => Deno.readFile(new URL(n, dir))));
+  // 12-bit JPEG Extended (codecs/jpeg_dct.ts), small, from the tests' writer:
+  // grey with a restart interval, and 4:2:0 colour.
+  const written = [
+    writtenImage({ width: 32, height: 24, sampling: [[1, 1]], restartInterval: 2 }),
+    writtenImage({ width: 24, height: 16, sampling: [[2, 2], [1, 1], [1, 1]], restartInterval: 1 }),
+  ];
+  for (const [i, w] of written.entries()) {
+    files.push(encodePart10(w.dataset, {
+      transferSyntax: w.transferSyntax,
+      sopClassUid: Uid.SecondaryCaptureImageStorage,
+      sopInstanceUid: `2.25.${120 + i}`,
+    }));
+  }
+  return files;
 }
 
 /** Joins byte arrays. */

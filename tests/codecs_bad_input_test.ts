@@ -30,6 +30,7 @@ function withFragments(
 
 const COMPRESSED = [
   "SC_rgb_jpeg_dcmtk.dcm", // JPEG Baseline
+  "JPGExtended.dcm", // JPEG Extended, 12-bit (jpeg_dct.ts)
   "SC_rgb_jpeg_gdcm.dcm", // JPEG Lossless SV1
   "MR_small_jpeg_ls_lossless.dcm", // JPEG-LS
   "MR_small_jp2klossless.dcm", // JPEG 2000

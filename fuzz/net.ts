@@ -13,7 +13,8 @@ import { Dataset, encodeDataset } from "../dataset/mod.ts";
 import { type Command, encodeCommand } from "../dimse/mod.ts";
 import { encodePdu, type Pdu, PduFramer } from "../pdu/mod.ts";
 import { Archive } from "../archive/mod.ts";
-import { QueryRetrieveScp } from "../scp/mod.ts";
+import { MppsService, QueryRetrieveScp } from "../scp/mod.ts";
+import { encodeCommitmentRequest } from "../service/mod.ts";
 import { echo } from "../scu/mod.ts";
 import { mutate, prng } from "./mutate.ts";
 import { concat, pData } from "./targets.ts";
@@ -53,6 +54,10 @@ export interface NetworkFuzzCounts {
 const CT = Uid.CTImageStorage;
 const FIND = Uid.StudyRootQueryRetrieveInformationModelFind;
 const INSTANCE = "1.2.826.0.1.3680043.2.1143.9.9.9";
+const COMMIT = Uid.StorageCommitmentPushModel;
+const MPPS = Uid.ModalityPerformedProcedureStep;
+const COMMIT_INSTANCE = Uid.StorageCommitmentPushModelInstance;
+const STEP = "1.2.826.0.1.3680043.2.1143.9.9.10";
 
 function associateRq(): Uint8Array {
   return encodePdu({
@@ -65,9 +70,34 @@ function associateRq(): Uint8Array {
       { id: 1, abstractSyntax: Uid.Verification, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
       { id: 3, abstractSyntax: CT, transferSyntaxes: [Uid.ExplicitVRLittleEndian] },
       { id: 5, abstractSyntax: FIND, transferSyntaxes: [Uid.ImplicitVRLittleEndian] },
+      { id: 7, abstractSyntax: COMMIT, transferSyntaxes: [Uid.ExplicitVRLittleEndian] },
+      { id: 9, abstractSyntax: MPPS, transferSyntaxes: [Uid.ExplicitVRLittleEndian] },
     ],
     userInformation: { maxPduLength: 16384, implementationClassUid: "1.2.3.4.5" },
   });
+}
+
+/** An MPPS N-CREATE attribute list with the Type 1 attributes of PS3.4 Table F.7.2-1. */
+function createdStep(): Dataset {
+  return new Dataset()
+    .set("ScheduledStepAttributesSequence", [new Dataset().set("StudyInstanceUID", "1.2.3")])
+    .set("PerformedProcedureStepID", "FUZZ1")
+    .set("PerformedStationAETitle", "FUZZ")
+    .set("PerformedProcedureStepStartDate", "20261203")
+    .set("PerformedProcedureStepStartTime", "120000")
+    .set("PerformedProcedureStepStatus", "IN PROGRESS")
+    .set("Modality", "CT");
+}
+
+/** An MPPS N-SET to COMPLETED with what PS3.4 F.7.2.2 asks of the final state. */
+function completedStep(): Dataset {
+  return new Dataset()
+    .set("PerformedProcedureStepStatus", "COMPLETED")
+    .set("PerformedProcedureStepEndDate", "20261203")
+    .set("PerformedProcedureStepEndTime", "121000")
+    .set("PerformedSeriesSequence", [
+      new Dataset().set("SeriesInstanceUID", "1.2.3.4").set("ProtocolName", "FUZZ"),
+    ]);
 }
 
 /** A message seed: its command set, data set and presentation context. */
@@ -105,6 +135,48 @@ function messages(): Message[] {
       }),
       dataset: encodeDataset(ct, { transferSyntax: Uid.ExplicitVRLittleEndian }),
       context: 3,
+    },
+    {
+      // A storage commitment request for the instance (PS3.4 J.3.2).
+      command: c({
+        type: "N-ACTION-RQ",
+        hasDataset: true,
+        messageId: 4,
+        requestedSopClassUid: COMMIT,
+        requestedSopInstanceUid: COMMIT_INSTANCE,
+        actionTypeId: 1,
+      }),
+      dataset: encodeDataset(
+        encodeCommitmentRequest({
+          transactionUid: "1.2.826.0.1.3680043.2.1143.9.9.11",
+          references: [{ sopClassUid: CT, sopInstanceUid: INSTANCE }],
+        }),
+        { transferSyntax: Uid.ExplicitVRLittleEndian },
+      ),
+      context: 7,
+    },
+    {
+      // A procedure step created IN PROGRESS, then completed (PS3.4 F.7.2).
+      command: c({
+        type: "N-CREATE-RQ",
+        hasDataset: true,
+        messageId: 5,
+        affectedSopClassUid: MPPS,
+        affectedSopInstanceUid: STEP,
+      }),
+      dataset: encodeDataset(createdStep(), { transferSyntax: Uid.ExplicitVRLittleEndian }),
+      context: 9,
+    },
+    {
+      command: c({
+        type: "N-SET-RQ",
+        hasDataset: true,
+        messageId: 6,
+        requestedSopClassUid: MPPS,
+        requestedSopInstanceUid: STEP,
+      }),
+      dataset: encodeDataset(completedStep(), { transferSyntax: Uid.ExplicitVRLittleEndian }),
+      context: 9,
     },
     {
       command: c({
@@ -229,6 +301,7 @@ export async function fuzzNetwork(options: NetworkFuzzOptions): Promise<NetworkF
   };
   const unexpected: unknown[] = [];
   using archive = Archive.open();
+  using mpps = new MppsService();
   const scp = new QueryRetrieveScp({
     hostname: "127.0.0.1",
     port: 0,
@@ -236,6 +309,10 @@ export async function fuzzNetwork(options: NetworkFuzzOptions): Promise<NetworkF
     archive,
     directory: dir,
     idleTimeout: 2000,
+    // Storage Commitment and MPPS too: their N-ACTION, N-CREATE and N-SET
+    // handlers take mutated requests like the rest.
+    commitment: { retries: 0 },
+    mpps,
     onError: (e) => {
       if (!expected(e)) unexpected.push(e);
     },

@@ -2,7 +2,7 @@
  * Seeded, structure-aware fuzz harness for the decoders (issue 11).
  *
  * ```sh
- * deno task fuzz --seed 1 --cases 1000000 --target all|pdu|stream|command|dataset|explicit|part10|deflated|encapsulation|pixels|net
+ * deno task fuzz --seed 1 --cases 1000000 --target all|pdu|stream|command|dataset|explicit|part10|deflated|encapsulation|pixels|fileset|net
  * ```
  *
  * Each case mutates a valid seed ({@linkcode mutate}) and feeds it to a

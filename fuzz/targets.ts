@@ -20,6 +20,7 @@ import {
 } from "../dataset/mod.ts";
 import { type Command, decodeCommand, encodeCommand } from "../dimse/mod.ts";
 import { encapsulateDocument, extractFrames, readBitstreamHeader } from "../encapsulation/mod.ts";
+import { decodeFileSet } from "../media/mod.ts";
 import { prng } from "./mutate.ts";
 import { decodeFrames } from "../codecs/mod.ts";
 import { writtenImage } from "../tests/_jpeg_writer.ts";
@@ -35,6 +36,7 @@ export const TARGETS = [
   "deflated",
   "encapsulation",
   "pixels",
+  "fileset",
 ] as const;
 
 /**
@@ -135,6 +137,9 @@ export async function runCase(target: Target, bytes: Uint8Array, seed = 0): Prom
         await readPart10(file);
         break;
       }
+      case "fileset":
+        decodeFileSet(bytes, "/nonexistent/fuzz");
+        break;
       case "pixels": {
         const file = decodePart10(bytes);
         if (file.dataset.has("PixelData")) await decodeFrames(file);
@@ -336,6 +341,8 @@ export async function loadSeeds(target: Target): Promise<Uint8Array[]> {
       return await bitstreamSeeds();
     case "pixels":
       return await compressedFiles();
+    case "fileset":
+      return await dicomdirSeeds();
   }
 }
 
@@ -412,6 +419,21 @@ async function compressedFiles(): Promise<Uint8Array[]> {
     }));
   }
   return files;
+}
+
+/** The corpus's DICOMDIRs: explicit, implicit, big endian, reordered, without offsets. */
+async function dicomdirSeeds(): Promise<Uint8Array[]> {
+  const dir = new URL("../tests/data/pydicom/test_files/dicomdirtests/", import.meta.url);
+  const names = [
+    "DICOMDIR",
+    "DICOMDIR-implicit",
+    "DICOMDIR-bigEnd",
+    "DICOMDIR-reordered",
+    "DICOMDIR-nooffset",
+    "DICOMDIR-nopatient",
+    "TINY_ALPHA/DICOMDIR",
+  ];
+  return await Promise.all(names.map((n) => Deno.readFile(new URL(n, dir))));
 }
 
 /** Joins byte arrays. */

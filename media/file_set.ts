@@ -6,7 +6,7 @@
  */
 import { dirname, join } from "node:path";
 import { type Dataset, decodePart10 } from "../dataset/mod.ts";
-import { Tag } from "../dictionary/mod.ts";
+import { formatTag, Tag } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 
 /**
@@ -110,6 +110,24 @@ function describe(item: Dataset, offset: number): string {
 }
 
 /**
+ * A record link or flag (UL/US, PS3.3 Table F.3-3) as a number, 0 when
+ * absent; a value that is not a number is a {@linkcode FileSetError} naming
+ * where it is, not the TypeError `Dataset.number()` throws.
+ */
+function link(ds: Dataset, tag: number, where: string): number {
+  try {
+    return ds.number(tag) ?? 0;
+  } catch (e) {
+    throw new FileSetError(
+      `Cannot read the DICOMDIR: ${where} has ${
+        formatTag(tag)
+      }, an offset or flag that is not a number`,
+      { cause: e },
+    );
+  }
+}
+
+/**
  * Builds the record tree of a decoded DICOMDIR. `offsets` gives each item of
  * the Directory Record Sequence (0004,1220) the offset of its Item tag from
  * the first byte of the file: the offsets the links count (PS3.3 F.3.2.1,
@@ -127,7 +145,11 @@ function buildTree(
     const at = offsets.get(item);
     if (at !== undefined) byOffset.set(at, item);
   }
-  const root = dataset.number(Tag.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity) ?? 0;
+  const root = link(
+    dataset,
+    Tag.OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity,
+    "the DICOMDIR's header",
+  );
   if (root === 0 && items.length > 0) {
     // Without the root offset the tree could only be guessed from the
     // sequence order; a clear error is better than a guessed tree.
@@ -158,8 +180,8 @@ function buildTree(
         );
       }
       visited.add(offset);
-      const lower = item.number(Tag.OffsetOfReferencedLowerLevelDirectoryEntity) ?? 0;
-      if (item.number(Tag.RecordInUseFlag) !== INACTIVE) {
+      const lower = link(item, Tag.OffsetOfReferencedLowerLevelDirectoryEntity, name);
+      if (link(item, Tag.RecordInUseFlag, name) !== INACTIVE) {
         const ids = item.strings(Tag.ReferencedFileID).map((s) => s.trim());
         const unsafe = ids.find((id) => !SAFE_COMPONENT.test(id));
         if (unsafe !== undefined) {
@@ -195,7 +217,7 @@ function buildTree(
         out.push(record);
       }
       previous = name;
-      offset = item.number(Tag.OffsetOfTheNextDirectoryRecord) ?? 0;
+      offset = link(item, Tag.OffsetOfTheNextDirectoryRecord, name);
     }
     return out;
   };

@@ -14,42 +14,14 @@
  *
  * @module
  */
-import { generateSampleStudies } from "../archive/mod.ts";
-import { encodePart10 } from "../dataset/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
 import { compare, dcmtk, freshDir } from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
+import { makeFiles } from "./_files.ts";
 
 const count = Number(Deno.args[0] ?? 1000);
 const ROUNDS = 3;
-
-async function makeFiles(
-  dir: string,
-  n: number,
-  size: number,
-): Promise<{ files: string[]; bytes: number }> {
-  const files: string[] = [];
-  let bytes = 0;
-  const perSeries = 50;
-  for (
-    const ds of generateSampleStudies({
-      patients: Math.ceil(n / (perSeries * 2)),
-      studiesPerPatient: 1,
-      seriesPerStudy: 2,
-      instancesPerSeries: perSeries,
-      imageSize: size,
-    })
-  ) {
-    if (files.length >= n) break;
-    const path = `${dir}/${files.length}.dcm`;
-    const b = encodePart10(ds);
-    bytes += b.length;
-    await Deno.writeFile(path, b);
-    files.push(path);
-  }
-  return { files, bytes };
-}
 
 /** DCMTK's storescp writing into `dir`, or discarding what it receives (`--ignore`). */
 function dcmtkStorescp(dir: string | undefined): Promise<DcmtkServer> {

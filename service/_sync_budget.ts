@@ -14,7 +14,7 @@
 
 /** Options of {@linkcode _SyncBudget}. */
 export interface _SyncBudgetOptions {
-  /** A synchronous call slower than this (ms) is a stall. @default {10} */
+  /** A synchronous call slower than this (ms) is a stall. @default {50} */
   stallMs?: number;
   /** How long (ms) after a stall only asynchronous calls are made. @default {5000} */
   backoffMs?: number;
@@ -30,7 +30,7 @@ export class _SyncBudget {
   #until = -Infinity;
 
   constructor(options: _SyncBudgetOptions = {}) {
-    this.#stallMs = options.stallMs ?? 10;
+    this.#stallMs = options.stallMs ?? 50;
     this.#backoffMs = options.backoffMs ?? 5000;
     this.#now = options.now ?? (() => performance.now());
   }

@@ -1,7 +1,8 @@
-// When a Storage SCP writes small objects with synchronous file calls
-// (issue 13): only while the disk answers quickly, so that a stalled disk
-// blocks the event loop, and every association on it, for at most one call
-// per back-off period.
+// The receive path of a Storage SCP writing files (issue 13): small objects
+// are written with synchronous file calls only while the disk answers quickly
+// (a stalled disk blocks the event loop, and every association on it, for at
+// most one call per back-off period), and temporary files are created ahead in
+// subfolders taken in turn, so that no creation holds up a rename.
 import { _SyncBudget } from "../service/_sync_budget.ts";
 import { INCOMING_FOLDER, TempFilePool, writePart10Atomically } from "../service/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
@@ -89,6 +90,34 @@ Deno.test("writePart10Atomically() with a pool leaves no temporary file when the
     await pool.close(); // removes the spares, and .incoming once empty
     const incoming = await Deno.stat(`${dir}/${INCOMING_FOLDER}`).then(() => true, () => false);
     assertEquals(incoming, false);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a TempFilePool gives files from different subfolders in turn, and creates no spare where a file is being written", async () => {
+  const dir = await Deno.makeTempDir();
+  const folderOf = (t: { path: string }) => t.path.slice(0, t.path.lastIndexOf("/"));
+  try {
+    await using pool = new TempFilePool(dir);
+    const a = await pool.take();
+    pool.refill(); // a is still being written: its folder gets no spare
+    const b = await pool.take();
+    const c = await pool.take();
+    assertEquals(new Set([a, b, c].map(folderOf)).size, 3);
+    const beside = [];
+    for await (const e of Deno.readDir(folderOf(a))) beside.push(e.name);
+    assertEquals(beside, [a.path.slice(a.path.lastIndexOf("/") + 1)]);
+    for (const t of [a, b, c]) {
+      t.file.close();
+      await Deno.remove(t.path);
+      pool.refill(t);
+    }
+    const d = await pool.take(); // a's folder again, its spare created once a was done
+    assertEquals(folderOf(d), folderOf(a));
+    d.file.close();
+    await Deno.remove(d.path);
+    pool.refill(d);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

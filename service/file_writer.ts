@@ -390,8 +390,9 @@ function parentOf(path: string): string {
 const WRITE_BUFFER = 1 << 20;
 
 /**
- * Objects up to this size (meta information included) are written with
- * synchronous calls while the disk answers quickly ({@linkcode _SyncBudget}).
+ * Bytes gathered before each synchronous write, while the disk answers
+ * quickly ({@linkcode _SyncBudget}): a page-cache copy short enough not to
+ * hold up other associations.
  */
 const SYNC_WRITE_LIMIT = 256 * 1024;
 
@@ -453,6 +454,12 @@ export async function writePart10Atomically(
   }
   let handedOver = false;
   let closed = false;
+  // Synchronous file calls while the pool's disk answers quickly: a fraction
+  // of the cost of asynchronous ones (see _SyncBudget, which bounds how long
+  // a stalled disk can block the event loop). Never without a pool.
+  const budget = options.temp && budgetOf(options.temp);
+  // At most one asynchronous write in flight, overlapping the arrival of the next bytes.
+  let inflight: Promise<void> | undefined;
   try {
     try {
       // Coalesce PDV-sized chunks into few large writes: a small object is
@@ -462,17 +469,21 @@ export async function writePart10Atomically(
       for await (const chunk of dataset) {
         written += chunk.length;
         pending.push(chunk);
-        if (pending.length >= WRITE_BUFFER) await writeAll(file, pending.take(pending.length));
+        if (pending.length >= SYNC_WRITE_LIMIT && budget?.allowed) {
+          await inflight;
+          inflight = undefined;
+          const chunks = pending.drain();
+          budget.run(() => chunks.forEach((c) => writeAllSync(file, c)));
+        } else if (pending.length >= WRITE_BUFFER) {
+          await inflight;
+          inflight = writeAll(file, pending.take(pending.length));
+        }
       }
-      const budget = options.temp && budgetOf(options.temp);
-      if (
-        budget?.allowed && durable !== "deferred" && pending.length <= SYNC_WRITE_LIMIT &&
-        pending.length > 0
-      ) {
-        // A small object, whole in memory, on a disk that answers quickly:
-        // synchronous calls, a fraction of the cost of asynchronous ones.
+      await inflight;
+      inflight = undefined;
+      if (budget?.allowed && durable !== "deferred") {
         const bytes = pending.take(pending.length);
-        budget.run(() => writeAllSync(file, bytes));
+        if (bytes.length > 0) budget.run(() => writeAllSync(file, bytes));
         if (durable) await file.syncData();
         closed = true;
         file.close();
@@ -493,6 +504,8 @@ export async function writePart10Atomically(
       }
       if (durable) await file.syncData();
     } finally {
+      // A data set that failed midway: its last write settles before the file is closed.
+      await inflight?.catch(() => {});
       if (!handedOver && !closed) file.close();
     }
     await Deno.rename(temp, path);

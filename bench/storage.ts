@@ -6,7 +6,7 @@
  * - sending: our `store()` to DCMTK's `storescp`, and DCMTK's `storescu`.
  *
  * Files are generated (small CT images, and a few large ones). Each
- * comparison runs 3 rounds, alternating who goes first, and reports the
+ * comparison runs 5 rounds, alternating who goes first, and reports the
  * median ratio. Our receiving side is measured with fsync of each file
  * (`StorageScp`'s default) and without (what storescp does); the sending
  * side against a storescp that discards what it receives. Run:
@@ -21,7 +21,7 @@ import { DcmtkServer } from "../tests/_storage_corpus.ts";
 import { makeFiles } from "./_files.ts";
 
 const count = Number(Deno.args[0] ?? 1000);
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** DCMTK's storescp writing into `dir`, or discarding what it receives (`--ignore`). */
 function dcmtkStorescp(dir: string | undefined): Promise<DcmtkServer> {

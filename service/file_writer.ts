@@ -466,18 +466,31 @@ export async function writePart10Atomically(
       // written (meta information included) in a single call.
       const pending = new ByteQueue();
       pending.push(meta);
-      for await (const chunk of dataset) {
-        written += chunk.length;
-        pending.push(chunk);
-        if (pending.length >= SYNC_WRITE_LIMIT && budget?.allowed) {
-          await inflight;
-          inflight = undefined;
-          const chunks = pending.drain();
-          budget.run(() => chunks.forEach((c) => writeAllSync(file, c)));
-        } else if (pending.length >= WRITE_BUFFER) {
-          await inflight;
-          inflight = writeAll(file, pending.take(pending.length));
+      // A reader rather than `for await`: releasing the lock at the end, as
+      // the iterator does, costs more than reading a small object.
+      const reader = dataset.getReader();
+      try {
+        for (;;) {
+          const next = await reader.read();
+          if (next.done) break;
+          const chunk = next.value;
+          written += chunk.length;
+          pending.push(chunk);
+          if (pending.length >= SYNC_WRITE_LIMIT && budget?.allowed) {
+            await inflight;
+            inflight = undefined;
+            const chunks = pending.drain();
+            budget.run(() => chunks.forEach((c) => writeAllSync(file, c)));
+          } else if (pending.length >= WRITE_BUFFER) {
+            await inflight;
+            inflight = writeAll(file, pending.take(pending.length));
+          }
         }
+      } catch (e) {
+        // As `for await` would: the rest of the data set is not wanted.
+        await reader.cancel(e).catch(() => {});
+        reader.releaseLock();
+        throw e;
       }
       await inflight;
       inflight = undefined;

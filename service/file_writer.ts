@@ -90,6 +90,15 @@ export class TempFilePool implements AsyncDisposable {
         this.#swept = removeStale(this.#dir, STALE_AFTER_MS);
       }
     }
+    // The subfolders now rather than on first use, so that whoever watches
+    // the folder sees them before any file is created in them.
+    if (this.#made) {
+      for (let i = 0; i < folders; i++) {
+        try {
+          Deno.mkdirSync(`${this.#dir}/${i}`);
+        } catch { /* Exists already; or take() reports the problem. */ }
+      }
+    }
   }
 
   /**

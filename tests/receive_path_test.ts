@@ -33,6 +33,29 @@ Deno.test("_SyncBudget turns synchronous calls off for backoffMs after a stall",
   assert(budget.allowed);
 });
 
+Deno.test("_SyncBudget turns synchronous calls off once slow calls add up to shareMs within a window", () => {
+  const clock = fakeClock();
+  const budget = new _SyncBudget({ stallMs: 50, shareMs: 100, windowMs: 1000, now: clock.now });
+  for (let i = 0; i < 5; i++) budget.run(() => clock.tick(20)); // 100 ms: at the limit
+  assert(budget.allowed);
+  budget.run(() => clock.tick(1)); // quick: not counted
+  assert(budget.allowed);
+  budget.run(() => clock.tick(6));
+  assertEquals(budget.allowed, false);
+});
+
+Deno.test("_SyncBudget counts blocked time per window, and quick calls not at all", () => {
+  const clock = fakeClock();
+  const budget = new _SyncBudget({ stallMs: 50, shareMs: 100, windowMs: 1000, now: clock.now });
+  for (let i = 0; i < 1000; i++) budget.run(() => clock.tick(4)); // quick: under slowMs
+  assert(budget.allowed);
+  for (let i = 0; i < 50; i++) {
+    budget.run(() => clock.tick(20));
+    clock.tick(200); // 20 ms in every 220: 80-100 ms per window
+  }
+  assert(budget.allowed);
+});
+
 Deno.test("_SyncBudget counts a call that throws, and rethrows", () => {
   const clock = fakeClock();
   const budget = new _SyncBudget({ stallMs: 10, now: clock.now });

@@ -1,7 +1,8 @@
 /**
  * `deno task bench`: every benchmark, each against its peer in the same run.
  * `deno task bench soak.ts [args]` runs only the named benchmark, with its
- * arguments; the soak (10 minutes by default) runs only when named.
+ * arguments; the soak (10 minutes by default) and `receive.ts` (the receive
+ * path alone, all sizes, durable and not) run only when named.
  *
  * @module
  */
@@ -15,7 +16,7 @@ const DEFAULT = [
   "memory_probes.ts",
   "codecs.ts",
 ];
-const NAMED_ONLY = ["soak.ts"];
+const NAMED_ONLY = ["soak.ts", "receive.ts"];
 const [named, ...args] = Deno.args;
 if (named !== undefined && ![...DEFAULT, ...NAMED_ONLY].includes(named)) {
   console.error(`bench: unknown benchmark "${named}"; one of ${[...DEFAULT, ...NAMED_ONLY]}`);

@@ -375,10 +375,13 @@ export class DimseChannel {
         const assembly = cur;
         // Whatever its reader did (locked it, errored it, left it), the rest
         // of the data set is dropped as it arrives from now on.
-        const discard = (reason: unknown) => {
+        // A message rather than an Error when the reason is built by the
+        // caller: the Error (and its stack) is made only if the stream is
+        // still open, not once per request (issue 13).
+        const discard = (reason: Error | string) => {
           if (assembly.streamClosed) return;
           assembly.streamClosed = true;
-          assembly.stream?.error(reason);
+          assembly.stream?.error(typeof reason === "string" ? new Error(reason) : reason);
           assembly.space?.resolve();
         };
         const stream = new ReadableStream<Uint8Array>({
@@ -478,7 +481,7 @@ export class DimseChannel {
     contextId: number,
     command: Command,
     dataset: Uint8Array | ReadableStream<Uint8Array> | undefined,
-    discard: (reason: unknown) => void = () => {},
+    discard: (reason: Error | string) => void = () => {},
   ): Promise<void> | void {
     const ctx = this.association.context(contextId)!;
     const base = {
@@ -539,7 +542,7 @@ export class DimseChannel {
       } finally {
         if (admitted) slots.release();
         if (this.#inFlight.get(messageId) === controller) this.#inFlight.delete(messageId);
-        discard(new Error(`${command.type} ${messageId} ended before its data set did`));
+        discard(`${command.type} ${messageId} ended before its data set did`);
       }
     });
     this.#handlers.add(task);
@@ -559,7 +562,7 @@ export class DimseChannel {
   async #handle<T extends RequestType>(
     request: IncomingRequest<T>,
     controller: AbortController,
-    discard: (reason: unknown) => void,
+    discard: (reason: Error | string) => void,
   ): Promise<void> {
     const command: RequestCommand<T> & CommandFields = request.command;
     const { messageId } = command;
@@ -569,7 +572,7 @@ export class DimseChannel {
       if (final) throw new Error(`${type} ${messageId} was already answered`);
       if (statusCategory(fields.status) !== "pending") {
         final = true;
-        discard(new Error(`${type} ${messageId} was answered before its data set ended`));
+        discard(`${type} ${messageId} was answered before its data set ended`);
       }
       const sopClass = command.affectedSopClassUid ?? command.requestedSopClassUid;
       // The response type of the request's (RESPONSE_TYPE), with the fields its handler gave.
@@ -627,7 +630,7 @@ export class DimseChannel {
     } finally {
       // A data set the handler did not read is discarded, so the association
       // goes on; cancel() cannot do it when the handler left the stream locked.
-      discard(new Error(`${type} ${messageId} was handled before its data set ended`));
+      discard(`${type} ${messageId} was handled before its data set ended`);
     }
   }
 }

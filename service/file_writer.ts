@@ -14,6 +14,7 @@
  * @module
  */
 import { ByteQueue, createFileMeta, encodeFileMeta } from "../dataset/mod.ts";
+import { _SyncBudget } from "./_sync_budget.ts";
 
 /** What {@linkcode writePart10Atomically} needs to know about the object. */
 export interface ObjectFacts {
@@ -46,23 +47,39 @@ export const INCOMING_FOLDER = ".incoming";
  * target folder stays atomic (same file system). `close()` removes the
  * spares; after a crash they are only hidden `.partial` files, which the
  * next pool on the folder removes once they are a day old.
+ *
+ * The spares live one per subfolder of `.incoming` (`0`, `1`, …), taken
+ * in turn: creating a file locks its folder for as long as the file
+ * system takes to find a free inode (milliseconds on some), and a rename out
+ * of that folder would wait for it. A subfolder's replacement is created
+ * once its file is renamed, and that subfolder is not renamed from again
+ * until the others have been used: the creation is off the path of
+ * every object, and creations in different subfolders run in parallel.
  */
 export class TempFilePool implements AsyncDisposable {
   readonly #dir: string;
-  readonly #spares: Promise<TempFile>[] = [];
-  readonly #size: number;
+  /** Per subfolder: its spare, if created or being created. */
+  readonly #spares: (Promise<TempFile> | undefined)[];
+  /** Per subfolder: files taken from it and not yet written and renamed. */
+  readonly #busy: number[];
+  /** The subfolder of each file taken. */
+  readonly #folderOf = new WeakMap<TempFile, number>();
+  #turn = 0;
   #closed = false;
   #made: Promise<void> | undefined;
   #swept: Promise<void> = Promise.resolve();
 
   /**
-   * A pool for `directory`, keeping `size` files ready once first used.
+   * A pool for `directory`, keeping `size` files ready once first used (at
+   * least 2: one per subfolder).
    * Temporary files a crash left in its `.incoming` folder are removed in the
    * background once a day old (younger ones may be another process's).
    */
-  constructor(directory: string, size = 2) {
+  constructor(directory: string, size = 3) {
     this.#dir = `${directory}/${INCOMING_FOLDER}`;
-    this.#size = size;
+    const folders = Math.max(2, size);
+    this.#spares = new Array(folders).fill(undefined);
+    this.#busy = new Array(folders).fill(0);
     try {
       Deno.mkdirSync(this.#dir);
       this.#made = Promise.resolve();
@@ -73,34 +90,61 @@ export class TempFilePool implements AsyncDisposable {
         this.#swept = removeStale(this.#dir, STALE_AFTER_MS);
       }
     }
+    // The subfolders now rather than on first use, so that whoever watches
+    // the folder sees them before any file is created in them.
+    if (this.#made) {
+      for (let i = 0; i < folders; i++) {
+        try {
+          Deno.mkdirSync(`${this.#dir}/${i}`);
+        } catch { /* Exists already; or take() reports the problem. */ }
+      }
+    }
   }
 
   /**
    * A temporary file to write; throws what creating it threw (e.g. a
-   * missing folder). Call {@linkcode TempFilePool.refill} once the file is
-   * written.
+   * missing folder). Call {@linkcode TempFilePool.refill} with it once it is
+   * written and renamed (or removed).
    */
   take(): Promise<TempFile> {
     if (this.#closed) return Promise.reject(new Error("The temporary file pool is closed"));
-    return this.#spares.shift() ?? this.#create();
+    const folder = this.#turn;
+    this.#turn = (folder + 1) % this.#spares.length;
+    const spare = this.#spares[folder] ?? this.#create(folder);
+    this.#spares[folder] = undefined;
+    this.#busy[folder]!++;
+    return spare.then((file) => {
+      this.#folderOf.set(file, folder);
+      return file;
+    }, (e) => {
+      this.#busy[folder]!--;
+      throw e;
+    });
   }
 
   /**
-   * Creates spares up to the pool's size, in the background. Called after a
-   * file is written rather than when it is taken: a file created while
-   * another is being written makes that write wait (both need the file
-   * system's journal), whereas after it the creation overlaps the wait for
-   * the next object.
+   * Creates spares in the background, in the subfolders no file is being
+   * written in. Called once `done` (a file {@linkcode TempFilePool.take}
+   * gave) is written and renamed, rather than when it is taken: a file
+   * created while another is being written makes that write wait (both
+   * need the file system's journal), whereas after it the creation overlaps
+   * the wait for the next object.
    */
-  refill(): void {
-    while (!this.#closed && this.#spares.length < this.#size) {
-      const spare = this.#create();
+  refill(done?: TempFile): void {
+    const folder = done && this.#folderOf.get(done);
+    if (folder !== undefined) {
+      this.#folderOf.delete(done!);
+      this.#busy[folder]!--;
+    }
+    for (let i = 0; i < this.#spares.length && !this.#closed; i++) {
+      if (this.#spares[i] !== undefined || this.#busy[i]! > 0) continue;
+      const spare = this.#create(i);
       spare.catch(() => {}); // a failure shows when the spare is taken
-      this.#spares.push(spare);
+      this.#spares[i] = spare;
     }
   }
 
-  async #create(): Promise<TempFile> {
+  async #create(folder: number): Promise<TempFile> {
     // Not recursive: a target folder that does not exist is an error, not created.
     this.#made ??= Deno.mkdir(this.#dir).catch((e) => {
       if (!(e instanceof Deno.errors.AlreadyExists)) {
@@ -109,8 +153,15 @@ export class TempFilePool implements AsyncDisposable {
       }
     });
     await this.#made;
-    const path = `${this.#dir}/${crypto.randomUUID()}.partial`;
-    return { path, file: await Deno.open(path, { write: true, createNew: true, mode: 0o644 }) };
+    const path = `${this.#dir}/${folder}/${crypto.randomUUID()}.partial`;
+    const options = { write: true, createNew: true, mode: 0o644 };
+    try {
+      return { path, file: await Deno.open(path, options) };
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      await Deno.mkdir(`${this.#dir}/${folder}`).catch(() => {}); // first use of the subfolder
+      return { path, file: await Deno.open(path, options) };
+    }
   }
 
   #target: Promise<Deno.FsFile | undefined> | undefined;
@@ -126,17 +177,21 @@ export class TempFilePool implements AsyncDisposable {
     await dir?.sync().catch(() => {}); // not supported everywhere; the rename is atomic anyway
   }
 
-  /** Closes and removes the spare files, and the folder when empty. */
+  /** Closes and removes the spare files, and the folders when empty. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#swept;
     (await this.#target)?.close();
     this.#target = undefined;
-    for (const spare of this.#spares.splice(0)) {
-      const t = await spare.catch(() => undefined);
+    for (const [i, spare] of this.#spares.entries()) {
+      this.#spares[i] = undefined;
+      const t = await spare?.catch(() => undefined);
       if (!t) continue;
       t.file.close();
       await Deno.remove(t.path).catch(() => {});
+    }
+    for (let i = 0; i < this.#spares.length; i++) {
+      await Deno.remove(`${this.#dir}/${i}`).catch(() => {}); // only if empty
     }
     await Deno.remove(this.#dir).catch(() => {}); // only if empty
   }
@@ -167,13 +222,17 @@ export type Durability = boolean | "deferred";
 /** How old a temporary file left in `.incoming` must be before a pool removes it. */
 const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
 
-/** Removes the `.partial` files in `dir` not modified for `ms`; never throws. */
-async function removeStale(dir: string, ms: number): Promise<void> {
+/**
+ * Removes the `.partial` files in `dir`, and in its subfolders, not
+ * modified for `ms`; never throws.
+ */
+async function removeStale(dir: string, ms: number, depth = 1): Promise<void> {
   try {
     const now = Date.now();
     for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || !entry.name.endsWith(".partial")) continue;
       const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory && depth > 0) await removeStale(path, ms, depth - 1);
+      if (!entry.isFile || !entry.name.endsWith(".partial")) continue;
       const info = await Deno.stat(path).catch(() => undefined);
       if (info?.mtime && now - info.mtime.getTime() > ms) await Deno.remove(path).catch(() => {});
     }
@@ -339,6 +398,21 @@ function parentOf(path: string): string {
 /** Bytes gathered before each write to the file. */
 const WRITE_BUFFER = 1 << 20;
 
+/**
+ * Bytes gathered before each synchronous write, while the disk answers
+ * quickly ({@linkcode _SyncBudget}): a page-cache copy short enough not to
+ * hold up other associations.
+ */
+const SYNC_WRITE_LIMIT = 256 * 1024;
+
+/** When small objects may be written synchronously into a pool's folder: one budget per pool. */
+const budgets = new WeakMap<TempFilePool, _SyncBudget>();
+function budgetOf(pool: TempFilePool): _SyncBudget {
+  let budget = budgets.get(pool);
+  if (!budget) budgets.set(pool, budget = new _SyncBudget());
+  return budget;
+}
+
 /** Characters allowed in a file name made from a UID. */
 function safeName(uid: string): string {
   const name = uid.replace(/[^0-9A-Za-z._-]/g, "_");
@@ -379,23 +453,65 @@ export async function writePart10Atomically(
   let written = 0;
   let temp: string;
   let file: Deno.FsFile;
+  let taken: TempFile | undefined;
   if (options.temp) {
-    ({ path: temp, file } = await options.temp.take());
+    taken = await options.temp.take();
+    ({ path: temp, file } = taken);
   } else {
     temp = `${dir}/.${path.slice(path.lastIndexOf("/") + 1)}.${crypto.randomUUID()}.partial`;
     file = await Deno.open(temp, { write: true, createNew: true, mode: 0o644 });
   }
   let handedOver = false;
+  let closed = false;
+  // Synchronous file calls while the pool's disk answers quickly: a fraction
+  // of the cost of asynchronous ones (see _SyncBudget, which bounds how long
+  // a stalled disk can block the event loop). Never without a pool.
+  const budget = options.temp && budgetOf(options.temp);
+  // At most one asynchronous write in flight, overlapping the arrival of the next bytes.
+  let inflight: Promise<void> | undefined;
   try {
     try {
       // Coalesce PDV-sized chunks into few large writes: a small object is
       // written (meta information included) in a single call.
       const pending = new ByteQueue();
       pending.push(meta);
-      for await (const chunk of dataset) {
-        written += chunk.length;
-        pending.push(chunk);
-        if (pending.length >= WRITE_BUFFER) await writeAll(file, pending.take(pending.length));
+      // A reader rather than `for await`: releasing the lock at the end, as
+      // the iterator does, costs more than reading a small object.
+      const reader = dataset.getReader();
+      try {
+        for (;;) {
+          const next = await reader.read();
+          if (next.done) break;
+          const chunk = next.value;
+          written += chunk.length;
+          pending.push(chunk);
+          if (pending.length >= SYNC_WRITE_LIMIT && budget?.allowed) {
+            await inflight;
+            inflight = undefined;
+            const chunks = pending.drain();
+            budget.run(() => chunks.forEach((c) => writeAllSync(file, c)));
+          } else if (pending.length >= WRITE_BUFFER) {
+            await inflight;
+            inflight = writeAll(file, pending.take(pending.length));
+          }
+        }
+      } catch (e) {
+        // As `for await` would: the rest of the data set is not wanted.
+        await reader.cancel(e).catch(() => {});
+        reader.releaseLock();
+        throw e;
+      }
+      await inflight;
+      inflight = undefined;
+      if (budget?.allowed && durable !== "deferred") {
+        const bytes = pending.take(pending.length);
+        if (bytes.length > 0) budget.run(() => writeAllSync(file, bytes));
+        if (durable) await file.syncData();
+        closed = true;
+        file.close();
+        budget.run(() => Deno.renameSync(temp, path));
+        if (durable) await options.temp!.syncTarget();
+        return { size: written, placed: Promise.resolve() };
       }
       if (pending.length > 0) await writeAll(file, pending.take(pending.length));
       if (durable === "deferred") {
@@ -410,7 +526,9 @@ export async function writePart10Atomically(
       }
       if (durable) await file.syncData();
     } finally {
-      if (!handedOver) file.close();
+      // A data set that failed midway: its last write settles before the file is closed.
+      await inflight?.catch(() => {});
+      if (!handedOver && !closed) file.close();
     }
     await Deno.rename(temp, path);
     if (durable) await (options.temp ? options.temp.syncTarget() : syncDirectory(dir));
@@ -419,9 +537,13 @@ export async function writePart10Atomically(
     throw e;
   } finally {
     // Spares are created once this file is written, not during (see TempFilePool.refill).
-    options.temp?.refill();
+    options.temp?.refill(taken);
   }
   return { size: written, placed: Promise.resolve() };
+}
+
+function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let p = 0; p < bytes.length;) p += file.writeSync(bytes.subarray(p));
 }
 
 async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {

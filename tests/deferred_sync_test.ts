@@ -171,7 +171,13 @@ Deno.test('a StorageScp with durable: "deferred" answers success, and flush() pu
       (await filesIn(dir)).map((p) => p.slice(dir.length + 1)),
       uids.map((u) => `${u}.dcm`),
     );
-    assertEquals(await names(`${dir}/${INCOMING_FOLDER}`).then((n) => n.length), 2); // the spares only
+    // The spares only: one per subfolder of .incoming.
+    const spares = [];
+    for (const folder of await names(`${dir}/${INCOMING_FOLDER}`)) {
+      spares.push(...await names(`${dir}/${INCOMING_FOLDER}/${folder}`));
+    }
+    assertEquals(spares.length, 3);
+    assert(spares.every((n) => n.endsWith(".partial")));
   });
 });
 

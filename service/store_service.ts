@@ -55,6 +55,9 @@ export class StoreService implements AsyncDisposable {
    *
    * @param target Where the objects go.
    * @throws {TypeError} when `target` has neither `handleObject` nor `directory`.
+   * @throws {Deno.errors.NotFound} when `directory` (used without
+   * `handleObject`) does not exist; {@linkcode Deno.errors.NotADirectory}
+   * when it is a file.
    */
   constructor(target: StoreTarget) {
     if (target.handleObject === undefined && target.directory === undefined) {
@@ -62,6 +65,10 @@ export class StoreService implements AsyncDisposable {
     }
     this.#target = target;
     const files = target.handleObject === undefined && target.directory !== undefined;
+    // A folder missing at the start is a mistake in the configuration: said
+    // now, as DCMTK's storescp does, not as A700 to every sender. One that
+    // goes away later still fails each store with A700.
+    if (files) checkFolder(target.directory!);
     this.#temp = files ? new TempFilePool(target.directory!) : undefined;
     this.#sync = files && target.durable === "deferred" ? new DeferredSync() : undefined;
   }
@@ -107,5 +114,23 @@ export class StoreService implements AsyncDisposable {
   /** Same as {@linkcode StoreService.close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** Throws unless `directory` is an existing folder. */
+function checkFolder(directory: string): void {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(directory);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`Cannot store into ${directory}: no such folder`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  if (!info.isDirectory) {
+    throw new Deno.errors.NotADirectory(`Cannot store into ${directory}: not a folder`);
   }
 }

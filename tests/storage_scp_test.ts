@@ -336,19 +336,40 @@ Deno.test("handleObject failures become statuses: C000 for DicomDecodeError, A70
   assertEquals([summary.completed, summary.warning, summary.failed], [1, 1, 3]);
 });
 
+Deno.test("a Storage SCP refuses to start on a folder that does not exist or is a file, naming it", async () => {
+  const tmp = await tempDir();
+  try {
+    assertThrows(
+      () => startScp({ directory: `${tmp}/missing` }),
+      Deno.errors.NotFound,
+      `Cannot store into ${tmp}/missing: no such folder`,
+    );
+    await Deno.writeTextFile(`${tmp}/file`, "not a folder");
+    assertThrows(
+      () => startScp({ directory: `${tmp}/file` }),
+      Deno.errors.NotADirectory,
+      `Cannot store into ${tmp}/file: not a folder`,
+    );
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
 for (
-  const [what, makeDir] of [
-    ["does not exist", (tmp: string) => Promise.resolve(`${tmp}/missing`)],
-    ["is a file, not a folder", async (tmp: string) => {
-      await Deno.writeTextFile(`${tmp}/file`, "not a folder");
-      return `${tmp}/file`;
+  const [what, breakDir] of [
+    ["is removed", (dir: string) => Deno.remove(dir, { recursive: true })],
+    ["is replaced by a file", async (dir: string) => {
+      await Deno.remove(dir, { recursive: true });
+      await Deno.writeTextFile(dir, "not a folder");
     }],
   ] as const
 ) {
-  Deno.test(`a store into a directory that ${what} is answered A700 and the association goes on`, async () => {
+  Deno.test(`a store into a directory that ${what} while serving is answered A700 and the association goes on`, async () => {
     const tmp = await tempDir();
     try {
-      await using scp = startScp({ directory: await makeDir(tmp) });
+      await Deno.mkdir(`${tmp}/store`);
+      await using scp = startScp({ directory: `${tmp}/store` });
+      await breakDir(`${tmp}/store`);
       await using association = await associate(scp);
       const channel = new DimseChannel(association);
       const ctx = contextId(association, CT_IMAGE_STORAGE);

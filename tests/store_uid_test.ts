@@ -77,9 +77,9 @@ Deno.test("the Storage SCP refuses SOP Instance UIDs that are no UIDs with 0117,
 Deno.test("a C-STORE that cannot be written is answered without the server's paths in its comment", async () => {
   const dir = await Deno.makeTempDir({ prefix: "store-uid-" });
   try {
+    await Deno.mkdir(`${dir}/a`);
     await using scp = new StorageScp({ hostname: HOST, port: 0, directory: `${dir}/a` });
     // The folder goes away under the server: the write fails with an OS error naming the path.
-    await Deno.mkdir(`${dir}/a`);
     await Deno.remove(dir, { recursive: true });
     const [result] = await storeAll(scp, ["2.25.5"]);
     assertEquals(result!.status, STATUS.OUT_OF_RESOURCES);

@@ -1,0 +1,67 @@
+/**
+ * The send path alone (issue 13): our `store()` against DCMTK's `storescu`,
+ * both sending to one DCMTK `storescp --ignore`, in the same run,
+ * alternating who goes first, median ratio of ≥ 7 rounds. Run:
+ * `TCP_NODELAY=1 deno run -A bench/send.ts [N] [ROUNDS] [small|ct|large ...]`.
+ *
+ * @module
+ */
+import { generateSampleStudies } from "../archive/mod.ts";
+import { encodePart10 } from "../dataset/mod.ts";
+import { store } from "../scu/mod.ts";
+import { compare, dcmtk } from "./_compare.ts";
+import { DcmtkServer } from "../tests/_storage_corpus.ts";
+
+const count = Number(Deno.args[0] ?? 1000);
+const rounds = Number(Deno.args[1] ?? 7);
+const only = Deno.args.slice(2);
+
+async function makeFiles(dir: string, n: number, size: number): Promise<string[]> {
+  const files: string[] = [];
+  for (
+    const ds of generateSampleStudies({
+      patients: Math.ceil(n / 100),
+      studiesPerPatient: 1,
+      seriesPerStudy: 2,
+      instancesPerSeries: 50,
+      imageSize: size,
+    })
+  ) {
+    if (files.length >= n) break;
+    const path = `${dir}/${files.length}.dcm`;
+    await Deno.writeFile(path, encodePart10(ds));
+    files.push(path);
+  }
+  return files;
+}
+
+async function run(label: string, n: number, size: number): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "bench-send-" });
+  try {
+    const files = await makeFiles(root, n, size);
+    const rate = (ms: number) => files.length / (ms / 1000);
+    await using storescp = await DcmtkServer.start("storescp", (p) => ["--ignore", String(p)]);
+    await compare(
+      `${label} (${files.length}) -> storescp --ignore`,
+      "obj/s",
+      async () => {
+        const t = performance.now();
+        const summary = await store("127.0.0.1", storescp.port, files);
+        if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
+        return rate(performance.now() - t);
+      },
+      async () => rate(await dcmtk("storescu", ["127.0.0.1", String(storescp.port), ...files])),
+      rounds,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+if (only.length === 0 || only.includes("small")) await run("small 1.4 KB", count, 16);
+if (only.length === 0 || only.includes("ct")) {
+  await run("CT 132 KB", Math.max(10, Math.floor(count / 2.5)), 256);
+}
+if (only.length === 0 || only.includes("large")) {
+  await run("large 2 MB", Math.max(10, Math.floor(count / 20)), 1024);
+}

@@ -3,18 +3,25 @@
  * both sending to one DCMTK `storescp --ignore`, in the same run,
  * alternating who goes first, median ratio of ≥ 7 rounds. Run:
  * `TCP_NODELAY=1 deno run -A bench/send.ts [N] [ROUNDS] [small|ct|large ...]`.
+ * With `BASELINE=<another checkout>`, that checkout's `store()` runs as a
+ * third side in the same rounds (before/after against the same storescu runs).
  *
  * @module
  */
 import { generateSampleStudies } from "../archive/mod.ts";
 import { encodePart10 } from "../dataset/mod.ts";
 import { store } from "../scu/mod.ts";
-import { compare, dcmtk } from "./_compare.ts";
+import { dcmtk, median } from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 
 const count = Number(Deno.args[0] ?? 1000);
 const rounds = Number(Deno.args[1] ?? 7);
 const only = Deno.args.slice(2);
+const baselineDir = Deno.env.get("BASELINE");
+type Store = typeof store;
+const baseline: Store | undefined = baselineDir
+  ? (await import(`file://${baselineDir}/scu/mod.ts`)).store
+  : undefined;
 
 async function makeFiles(dir: string, n: number, size: number): Promise<string[]> {
   const files: string[] = [];
@@ -41,18 +48,45 @@ async function run(label: string, n: number, size: number): Promise<void> {
     const files = await makeFiles(root, n, size);
     const rate = (ms: number) => files.length / (ms / 1000);
     await using storescp = await DcmtkServer.start("storescp", (p) => ["--ignore", String(p)]);
-    await compare(
-      `${label} (${files.length}) -> storescp --ignore`,
-      "obj/s",
-      async () => {
-        const t = performance.now();
-        const summary = await store("127.0.0.1", storescp.port, files);
-        if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
-        return rate(performance.now() - t);
-      },
-      async () => rate(await dcmtk("storescu", ["127.0.0.1", String(storescp.port), ...files])),
-      rounds,
-    );
+    const ours = async (send: Store) => {
+      const t = performance.now();
+      const summary = await send("127.0.0.1", storescp.port, files);
+      if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
+      return rate(performance.now() - t);
+    };
+    const theirs = async () =>
+      rate(await dcmtk("storescu", ["127.0.0.1", String(storescp.port), ...files]));
+    const sides: [string, () => Promise<number>][] = [
+      ["ours", () => ours(store)],
+      ["storescu", theirs],
+      ...(baseline ? [["baseline", () => ours(baseline)] as [string, () => Promise<number>]] : []),
+    ];
+    await ours(store); // warm-up, unmeasured
+    if (baseline) await ours(baseline);
+    const results = new Map<string, number[]>(sides.map(([name]) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      // Each round a different side goes first.
+      for (let k = 0; k < sides.length; k++) {
+        const [name, side] = sides[(round + k) % sides.length]!;
+        results.get(name)!.push(await side());
+      }
+    }
+    const dcmtkRates = results.get("storescu")!;
+    const line = [`${label} (${files.length}):`];
+    for (const [name] of sides) {
+      const r = results.get(name)!;
+      line.push(`${name} ${median(r).toFixed(0)} obj/s`);
+      if (name !== "storescu") {
+        const ratios = r.map((v, i) => v / dcmtkRates[i]!);
+        const sorted = [...ratios].sort((x, y) => x - y);
+        line.push(
+          `${name}/storescu ${median(ratios).toFixed(2)}x [${sorted[0]!.toFixed(2)}–${
+            sorted.at(-1)!.toFixed(2)
+          }]`,
+        );
+      }
+    }
+    console.log(line.join("  "));
   } finally {
     await Deno.remove(root, { recursive: true });
   }

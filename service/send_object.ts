@@ -20,6 +20,7 @@ import {
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 import { type DimseChannel, type OutgoingDataset, PRIORITY } from "../dimse/mod.ts";
+import { _SyncBudget } from "./_sync_budget.ts";
 
 /** An object to send: a file or a data set, with the facts read from it. */
 export interface SendableObject {
@@ -55,6 +56,14 @@ export interface PreparedObject {
  * its data set's last byte.
  */
 const SMALL_FILE = 8 << 20;
+
+/**
+ * Files up to this size are read with one synchronous call while the disk
+ * answers quickly ({@linkcode _SyncBudget}): an asynchronous read costs
+ * thread hops through Deno's blocking pool worth several times the read of
+ * a small file from the page cache.
+ */
+export const _SYNC_READ_LIMIT = 256 * 1024;
 
 /** Bytes per read when a larger file is streamed; two reads are kept ahead. */
 const READ_CHUNK = 1 << 20;
@@ -217,11 +226,43 @@ export interface Transcoder {
  *
  * @throws {NoContextError} naming the object when no usable context fits.
  */
-export async function prepareObject(
+export function prepareObject(
   association: Association,
   object: SendableObject,
   usable: (context: NegotiatedPresentationContext) => boolean = () => true,
   transcoder?: Transcoder,
+): Promise<PreparedObject> {
+  return prepare(association, object, usable, transcoder, undefined);
+}
+
+/** The whole file, read synchronously when it is small and `budget` allows. */
+export function _readSmallFile(
+  path: string,
+  size: number,
+  budget: _SyncBudget | undefined,
+): Promise<Uint8Array> {
+  if (budget?.allowed && size <= _SYNC_READ_LIMIT) {
+    try {
+      return Promise.resolve(budget.run(() => Deno.readFileSync(path)));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  return Deno.readFile(path);
+}
+
+/** A file's size, synchronously while `budget` allows. */
+export async function _fileSize(path: string, budget: _SyncBudget | undefined): Promise<number> {
+  if (budget?.allowed) return budget.run(() => Deno.statSync(path)).size;
+  return (await Deno.stat(path)).size;
+}
+
+async function prepare(
+  association: Association,
+  object: SendableObject,
+  usable: (context: NegotiatedPresentationContext) => boolean,
+  transcoder: Transcoder | undefined,
+  budget: _SyncBudget | undefined,
 ): Promise<PreparedObject> {
   const sop = object.sopClassUid;
   const ts = object.transferSyntax;
@@ -236,8 +277,9 @@ export async function prepareObject(
     const path = object.path!;
     // A small file is read whole (two operations) and sent from memory, so
     // that its command and data set can share one PDU and one write.
-    if ((object.size ?? (await Deno.stat(path)).size) <= SMALL_FILE) {
-      const bytes = await Deno.readFile(path);
+    const size = object.size ?? await _fileSize(path, budget);
+    if (size <= SMALL_FILE) {
+      const bytes = await _readSmallFile(path, size, budget);
       const body = padDeflated(bytes.subarray(decodePart10Header(bytes).datasetOffset), ts);
       return { contextId: own.id, transferSyntax: ts, data: body, size: body.length };
     }
@@ -369,18 +411,25 @@ export async function* sendObjects<T extends OutgoingObject>(
   options: SendObjectsOptions = {},
 ): AsyncGenerator<[T, SentObject], void, undefined> {
   const association = channel.association;
-  const prepare = (object: T) => {
-    const p = prepareObject(association, object, options.usable, options.transcoder);
+  const budget = new _SyncBudget();
+  const prepareNext = (object: T) => {
+    const p = prepare(
+      association,
+      object,
+      options.usable ?? (() => true),
+      options.transcoder,
+      budget,
+    );
     p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
     return p;
   };
   // The next object is read from disk while the peer answers the current one.
-  let next = objects.length > 0 ? prepare(objects[0]!) : undefined;
+  let next = objects.length > 0 ? prepareNext(objects[0]!) : undefined;
   try {
     for (const [i, object] of objects.entries()) {
       if (options.signal?.aborted) return;
       const current = next!;
-      next = i + 1 < objects.length ? prepare(objects[i + 1]!) : undefined;
+      next = i + 1 < objects.length ? prepareNext(objects[i + 1]!) : undefined;
       let prepared: PreparedObject | undefined;
       let data: OutgoingDataset | undefined;
       let outcome: SentObject;

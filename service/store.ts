@@ -16,7 +16,8 @@ import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/m
 import { readFileSet } from "../media/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
-import { sendObjects, type Transcoder } from "./send_object.ts";
+import { _readSmallFile, _SYNC_READ_LIMIT, sendObjects, type Transcoder } from "./send_object.ts";
+import { _SyncBudget } from "./_sync_budget.ts";
 import { PROPOSED_TRANSFER_SYNTAXES } from "./accepted_syntaxes.ts";
 
 /**
@@ -114,7 +115,24 @@ interface Item {
  * Reads a file's meta information and data set up to SOP Instance UID: from
  * its first 64 KiB when they hold it (one read), else as a stream.
  */
-async function readHeader(path: string): Promise<Part10File & { size: number | undefined }> {
+async function readHeader(
+  path: string,
+  budget: _SyncBudget,
+): Promise<Part10File & { size: number | undefined }> {
+  // A small file is read whole, synchronously while the disk answers
+  // quickly: two calls instead of three asynchronous operations.
+  if (budget.allowed) {
+    const size = budget.run(() => Deno.statSync(path)).size;
+    if (size <= _SYNC_READ_LIMIT && size > 0) {
+      const bytes = await _readSmallFile(path, size, budget);
+      try {
+        const read = decodePart10(bytes, { stopBefore: Tag.SOPInstanceUID + 1 });
+        return { ...read, size: bytes.length };
+      } catch {
+        // Deflated: the streaming reader copes.
+      }
+    }
+  }
   using file = await Deno.open(path);
   const head = new Uint8Array(HEADER_READ);
   let length = 0;
@@ -142,7 +160,7 @@ async function readHeader(path: string): Promise<Part10File & { size: number | u
 
 const HEADER_READ = 1 << 16;
 
-async function scan(item: Item): Promise<void> {
+async function scan(item: Item, budget: _SyncBudget): Promise<void> {
   try {
     if (item.source instanceof Dataset) {
       item.sopClassUid = item.source.string(Tag.SOPClassUID);
@@ -156,7 +174,7 @@ async function scan(item: Item): Promise<void> {
         size: item.size,
       } = item.source);
     } else {
-      const { meta, dataset, transferSyntax, size } = await readHeader(item.source);
+      const { meta, dataset, transferSyntax, size } = await readHeader(item.source, budget);
       item.size = size;
       if (
         meta.string(Tag.MediaStorageSOPClassUID) === Uid.MediaStorageDirectoryStorage &&
@@ -257,8 +275,11 @@ export async function store(
       : source.path,
   }));
   // Scan headers a few at a time: SOP class, instance and transfer syntax.
+  const budget = new _SyncBudget();
   const scanAll = async (list: Item[]) => {
-    for (let i = 0; i < list.length; i += 16) await Promise.all(list.slice(i, i + 16).map(scan));
+    for (let i = 0; i < list.length; i += 16) {
+      await Promise.all(list.slice(i, i + 16).map((item) => scan(item, budget)));
+    }
   };
   await scanAll(items);
   if (items.some((i) => i.fileSet)) items = await expandFileSets(items, scanAll);

@@ -1,6 +1,7 @@
 /**
  * The transport side of the protocol machine: reads PDUs from a transport
- * (PS3.8 §9.1.3), writes each PDU with a single write, and closes the
+ * (PS3.8 §9.1.3), writes each PDU whole within one write (PDUs sent while a
+ * write is under way go out together in the next one), and closes the
  * transport (PS3.8 §9.1.4). It reports what happens; the state machine
  * decides what it means. A write the transport has not taken within the
  * write timeout closes the transport: a peer that stops reading cannot be
@@ -50,6 +51,14 @@ export class _Connection {
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   /** The write timeout passed: the transport was closed under a pending write. */
   #stalled = false;
+  /** A write is under way: PDUs sent meanwhile wait in `#queued`. */
+  #writing = false;
+  /** Encoded PDUs waiting for the write under way, and the promise of their write. */
+  #queued: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #batch: PromiseWithResolvers<void> | undefined;
+  /** PDUs are queued until {@linkcode _Connection.uncork}, to go out in one write. */
+  #corked = false;
 
   /**
    * Takes hold of the transport's streams and starts reading.
@@ -69,24 +78,88 @@ export class _Connection {
   }
 
   /**
-   * Encodes and writes one PDU in a single write. Writes happen in call
-   * order. The promise settles when the write does; a failed write also
+   * Encodes one PDU and writes it whole, in call order. A PDU sent while a
+   * write is under way waits for it and goes out with the others sent
+   * meanwhile in one write: a message of many PDUs (a data set under a
+   * 16 KiB Maximum Length) costs a few writes, not one per PDU. The promise
+   * settles when the write carrying the PDU does; a failed write also
    * reports the transport as ended, and so does the write timeout (with a
    * {@linkcode WriteTimeoutError}).
    */
   send(pdu: Pdu): Promise<void> {
-    let write: Promise<void>;
+    let bytes: Uint8Array;
     try {
-      write = this.#writer.write(encodePdu(pdu));
+      bytes = encodePdu(pdu);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (!this.#writing && !this.#corked) return this.#write(bytes);
+    this.#queued.push(bytes);
+    this.#queuedBytes += bytes.length;
+    this.#batch ??= Promise.withResolvers();
+    return this.#batch.promise;
+  }
+
+  /** Queues the PDUs sent from now on, until {@linkcode _Connection.uncork}. */
+  cork(): void {
+    this.#corked = true;
+  }
+
+  /** Writes the PDUs queued since {@linkcode _Connection.cork} in one write (after the one under way). */
+  uncork(): void {
+    this.#corked = false;
+    if (!this.#writing) this.#writeQueued();
+  }
+
+  #write(bytes: Uint8Array): Promise<void> {
+    let write: Promise<void>;
+    try {
+      write = this.#writer.write(bytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#writing = true;
     this.#writeStarted();
-    write.then(() => this.#writeSettled(), (cause) => {
+    write.then(() => {
       this.#writeSettled();
+      this.#writing = false;
+      this.#writeQueued();
+    }, (cause) => {
+      this.#writeSettled();
+      this.#writing = false;
+      this.#dropQueued(cause);
       this.#end(cause);
     });
     return write;
+  }
+
+  /** Writes the PDUs queued behind the write that just finished, in one write. */
+  #writeQueued(): void {
+    const batch = this.#batch;
+    if (batch === undefined) return;
+    const parts = this.#queued;
+    let bytes = parts[0]!;
+    if (parts.length > 1) {
+      bytes = new Uint8Array(this.#queuedBytes);
+      let offset = 0;
+      for (const part of parts) {
+        bytes.set(part, offset);
+        offset += part.length;
+      }
+    }
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.#batch = undefined;
+    this.#write(bytes).then(batch.resolve, batch.reject);
+  }
+
+  /** Fails the PDUs still queued: the write before them failed or the transport is closing. */
+  #dropQueued(cause: unknown): void {
+    const batch = this.#batch;
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.#batch = undefined;
+    batch?.reject(cause);
   }
 
   #writeStarted(): void {
@@ -120,7 +193,9 @@ export class _Connection {
    */
   #stall(): void {
     this.#stalled = true;
-    this.#end(new WriteTimeoutError(this.#writeTimeout));
+    const error = new WriteTimeoutError(this.#writeTimeout);
+    this.#dropQueued(error);
+    this.#end(error);
     const closable = this.#transport as { close?: () => void };
     if (typeof closable.close === "function") {
       try {
@@ -140,6 +215,14 @@ export class _Connection {
       try {
         // Once stalled, the write under way may never settle on a transport
         // that cannot be closed: do not wait for it.
+        if (graceful) {
+          // The PDUs queued behind the write under way go out first.
+          while (this.#batch !== undefined && !this.#stalled) {
+            await this.#batch.promise.catch(() => {});
+          }
+        } else {
+          this.#dropQueued(new Error("The transport was closed"));
+        }
         if (!this.#stalled) await (graceful ? this.#writer.close() : this.#writer.abort());
       } catch { /* already closed or failed */ }
       try {

@@ -10,7 +10,8 @@
  * @module
  */
 
-import { encodePdu, type Pdu, PduDecodeError, PduFramer } from "../pdu/mod.ts";
+import { encodePdu, type PDataTfPdu, type Pdu, PduDecodeError, PduFramer } from "../pdu/mod.ts";
+import { _pDataTfLength, _writePDataTf } from "../pdu/_p_data.ts";
 import { WriteTimeoutError } from "./errors.ts";
 import type { Transport } from "./transport.ts";
 
@@ -53,8 +54,12 @@ export class _Connection {
   #stalled = false;
   /** A write is under way: PDUs sent meanwhile wait in `#queued`. */
   #writing = false;
-  /** Encoded PDUs waiting for the write under way, and the promise of their write. */
-  #queued: Uint8Array[] = [];
+  /**
+   * PDUs waiting for the write under way (P-DATA-TF as they are, to be
+   * encoded straight into the write's buffer; others encoded), and the
+   * promise of their write.
+   */
+  #queued: (Uint8Array | PDataTfPdu)[] = [];
   #queuedBytes = 0;
   #batch: PromiseWithResolvers<void> | undefined;
   /** PDUs are queued until {@linkcode _Connection.uncork}, to go out in one write. */
@@ -87,15 +92,27 @@ export class _Connection {
    * {@linkcode WriteTimeoutError}).
    */
   send(pdu: Pdu): Promise<void> {
-    let bytes: Uint8Array;
+    let queued: Uint8Array | PDataTfPdu;
+    let length: number;
     try {
-      bytes = encodePdu(pdu);
+      if (pdu.type === "P-DATA-TF") {
+        length = _pDataTfLength(pdu);
+        queued = pdu;
+      } else {
+        queued = encodePdu(pdu);
+        length = queued.length;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
-    if (!this.#writing && !this.#corked) return this.#write(bytes);
-    this.#queued.push(bytes);
-    this.#queuedBytes += bytes.length;
+    if (!this.#writing && !this.#corked) {
+      if (queued instanceof Uint8Array) return this.#write(queued);
+      const bytes = new Uint8Array(length);
+      _writePDataTf(queued, bytes, 0);
+      return this.#write(bytes);
+    }
+    this.#queued.push(queued);
+    this.#queuedBytes += length;
     this.#batch ??= Promise.withResolvers();
     return this.#batch.promise;
   }
@@ -138,13 +155,20 @@ export class _Connection {
     const batch = this.#batch;
     if (batch === undefined) return;
     const parts = this.#queued;
-    let bytes = parts[0]!;
-    if (parts.length > 1) {
+    const first = parts[0]!;
+    let bytes: Uint8Array;
+    if (parts.length === 1 && first instanceof Uint8Array) {
+      bytes = first;
+    } else {
       bytes = new Uint8Array(this.#queuedBytes);
       let offset = 0;
       for (const part of parts) {
-        bytes.set(part, offset);
-        offset += part.length;
+        if (part instanceof Uint8Array) {
+          bytes.set(part, offset);
+          offset += part.length;
+        } else {
+          offset = _writePDataTf(part, bytes, offset);
+        }
       }
     }
     this.#queued = [];

@@ -11,7 +11,8 @@ import {
 } from "../association/mod.ts";
 import { concatBytes } from "../dataset/mod.ts";
 import { DimseChannel, STATUS } from "../dimse/mod.ts";
-import { type PDataTfPdu, PduFramer } from "../pdu/mod.ts";
+import { encodePdu, type PDataTfPdu, PduFramer } from "../pdu/mod.ts";
+import { _pDataTfLength, _writePDataTf } from "../pdu/_p_data.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { CT_IMAGE_STORAGE, EXPLICIT_VR_LE, pipePair } from "./association_helpers.ts";
 
@@ -111,4 +112,35 @@ Deno.test("sendPDataBatch() checks every PDU before sending any", async () => {
   assert(error instanceof RangeError, String(error));
   assertEquals(writes.length, before);
   await requestor.release();
+});
+
+Deno.test("_writePDataTf() writes the bytes encodePdu() does, at any offset", () => {
+  const pdu: PDataTfPdu = {
+    type: "P-DATA-TF",
+    values: [
+      {
+        presentationContextId: 1,
+        isCommand: true,
+        isLastFragment: true,
+        data: new Uint8Array([1, 2, 3]),
+      },
+      {
+        presentationContextId: 3,
+        isCommand: false,
+        isLastFragment: false,
+        data: new Uint8Array(0),
+      },
+      {
+        presentationContextId: 255,
+        isCommand: false,
+        isLastFragment: true,
+        data: new Uint8Array(70000).fill(9),
+      },
+    ],
+  };
+  const expected = encodePdu(pdu);
+  assertEquals(_pDataTfLength(pdu), expected.length);
+  const out = new Uint8Array(expected.length + 10);
+  assertEquals(_writePDataTf(pdu, out.subarray(3), 2), expected.length + 2);
+  assertEquals(out.subarray(5, 5 + expected.length), expected);
 });

@@ -189,17 +189,20 @@ export class _Connection {
   #writeStarted(): void {
     if (this.#pendingWrites++ > 0 || this.#writeTimeout === 0) return;
     this.#lastProgress = performance.now();
-    this.#armWriteTimer(this.#writeTimeout);
+    if (this.#writeTimer === undefined) this.#armWriteTimer(this.#writeTimeout);
   }
 
   #writeSettled(): void {
     this.#lastProgress = performance.now();
-    if (--this.#pendingWrites > 0) return;
-    clearTimeout(this.#writeTimer);
-    this.#writeTimer = undefined;
+    this.#pendingWrites--;
   }
 
-  /** One timer for a run of writes: on firing it checks when a write last settled. */
+  /**
+   * One timer for many writes: on firing it checks when a write last settled
+   * and, while one is pending, waits on. It is left running when writes
+   * settle (a timer per write costs more than a small write) and does not
+   * keep the process alive by itself.
+   */
   #armWriteTimer(ms: number): void {
     this.#writeTimer = setTimeout(() => {
       this.#writeTimer = undefined;
@@ -208,6 +211,7 @@ export class _Connection {
       if (waited < this.#writeTimeout) return this.#armWriteTimer(this.#writeTimeout - waited);
       this.#stall();
     }, ms);
+    Deno.unrefTimer(this.#writeTimer);
   }
 
   /**
@@ -260,6 +264,8 @@ export class _Connection {
   #end(cause: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
     this.#handlers.ended(cause);
   }
 

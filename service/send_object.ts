@@ -21,6 +21,7 @@ import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 import { type DimseChannel, type OutgoingDataset, PRIORITY } from "../dimse/mod.ts";
 import { _SyncBudget } from "./_sync_budget.ts";
+import { setImmediate } from "node:timers";
 
 /** An object to send: a file or a data set, with the facts read from it. */
 export interface SendableObject {
@@ -36,6 +37,8 @@ export interface SendableObject {
   readonly dataset?: Dataset | undefined;
   /** The file's size, when already known (saves a stat). */
   readonly size?: number | undefined;
+  /** The whole file, when already read (saves reading it again): sent as it is. */
+  readonly bytes?: Uint8Array | undefined;
 }
 
 /** What to send on which context. */
@@ -277,9 +280,9 @@ async function prepare(
     const path = object.path!;
     // A small file is read whole (two operations) and sent from memory, so
     // that its command and data set can share one PDU and one write.
-    const size = object.size ?? await _fileSize(path, budget);
+    const size = object.bytes?.length ?? object.size ?? await _fileSize(path, budget);
     if (size <= SMALL_FILE) {
-      const bytes = await _readSmallFile(path, size, budget);
+      const bytes = object.bytes ?? await _readSmallFile(path, size, budget);
       const body = padDeflated(bytes.subarray(decodePart10Header(bytes).datasetOffset), ts);
       return { contextId: own.id, transferSyntax: ts, data: body, size: body.length };
     }
@@ -309,7 +312,8 @@ async function prepare(
       : "the peer accepted neither its transfer syntax nor an uncompressed one, and it cannot be decoded";
     throw new NoContextError(`Cannot send ${object.name} (${sop}, ${ts}): ${why}`, sop, ts);
   }
-  let dataset = object.dataset ?? (await readPart10(await Deno.readFile(object.path!))).dataset;
+  let dataset = object.dataset ??
+    (await readPart10(object.bytes ?? await Deno.readFile(object.path!))).dataset;
   if (decode) dataset = await transcoder!.toNative(dataset, ts);
   let bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
   if (transferSyntaxInfo(target.transferSyntax!)?.deflated) bytes = await deflateDataset(bytes);
@@ -423,13 +427,22 @@ export async function* sendObjects<T extends OutgoingObject>(
     p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
     return p;
   };
-  // The next object is read from disk while the peer answers the current one.
+  // The next object is read from disk while the peer works on the current one.
   let next = objects.length > 0 ? prepareNext(objects[0]!) : undefined;
   try {
     for (const [i, object] of objects.entries()) {
       if (options.signal?.aborted) return;
       const current = next!;
-      next = i + 1 < objects.length ? prepareNext(objects[i + 1]!) : undefined;
+      next = undefined;
+      // The next object is read once this one's request is on its way (its
+      // writes are issued within the turn of the event loop that sends it),
+      // so that reading overlaps the peer's work, not ours.
+      let readingNext = false;
+      const readNext = () => {
+        if (readingNext) return;
+        readingNext = true;
+        if (i + 1 < objects.length) next = prepareNext(objects[i + 1]!);
+      };
       let prepared: PreparedObject | undefined;
       let data: OutgoingDataset | undefined;
       let outcome: SentObject;
@@ -449,21 +462,21 @@ export async function* sendObjects<T extends OutgoingObject>(
         }
         let status: number | undefined;
         let errorComment: string | undefined;
-        for await (
-          const response of channel.request(prepared.contextId, {
-            type: "C-STORE-RQ",
-            hasDataset: true,
-            affectedSopClassUid: object.sopClassUid,
-            affectedSopInstanceUid: object.sopInstanceUid,
-            priority: options.priority ?? PRIORITY.MEDIUM,
-            ...(options.moveOriginator
-              ? {
-                moveOriginatorAeTitle: options.moveOriginator.aeTitle,
-                moveOriginatorMessageId: options.moveOriginator.messageId,
-              }
-              : {}),
-          }, data)
-        ) {
+        const request = channel.request(prepared.contextId, {
+          type: "C-STORE-RQ",
+          hasDataset: true,
+          affectedSopClassUid: object.sopClassUid,
+          affectedSopInstanceUid: object.sopInstanceUid,
+          priority: options.priority ?? PRIORITY.MEDIUM,
+          ...(options.moveOriginator
+            ? {
+              moveOriginatorAeTitle: options.moveOriginator.aeTitle,
+              moveOriginatorMessageId: options.moveOriginator.messageId,
+            }
+            : {}),
+        }, data);
+        setImmediate(readNext);
+        for await (const response of request) {
           status = response.command.status;
           errorComment = response.command.errorComment;
         }
@@ -485,6 +498,7 @@ export async function* sendObjects<T extends OutgoingObject>(
           bytes: 0,
         };
       }
+      readNext();
       yield [object, outcome];
       if (outcome.error && association.state !== "Sta6") return; // nobody to send the rest to
     }

@@ -106,6 +106,8 @@ interface Item {
   transferSyntax?: string | undefined;
   /** File size, when the header scan read the whole file. */
   size?: number | undefined;
+  /** The whole file, when the header scan read it and the retention budget allowed keeping it. */
+  bytes?: Uint8Array | undefined;
   error?: Error | undefined;
   /** The file is a DICOMDIR (Media Storage Directory Storage, PS3.10 §8.6): to be replaced by what it references. */
   fileSet?: boolean;
@@ -118,7 +120,7 @@ interface Item {
 async function readHeader(
   path: string,
   budget: _SyncBudget,
-): Promise<Part10File & { size: number | undefined }> {
+): Promise<Part10File & { size: number | undefined; bytes?: Uint8Array }> {
   // A small file is read whole, synchronously while the disk answers
   // quickly: two calls instead of three asynchronous operations.
   if (budget.allowed) {
@@ -127,7 +129,7 @@ async function readHeader(
       const bytes = await _readSmallFile(path, size, budget);
       try {
         const read = decodePart10(bytes, { stopBefore: Tag.SOPInstanceUID + 1 });
-        return { ...read, size: bytes.length };
+        return { ...read, size: bytes.length, bytes };
       } catch {
         // Deflated: the streaming reader copes.
       }
@@ -160,7 +162,19 @@ async function readHeader(
 
 const HEADER_READ = 1 << 16;
 
-async function scan(item: Item, budget: _SyncBudget): Promise<void> {
+/**
+ * Bytes of whole small files kept from the header scan for sending, per
+ * {@linkcode store} call: a file is then read once, not twice.
+ */
+const RETAINED_BYTES = 64 << 20;
+
+/** What the scan of a {@linkcode store} call shares: the disk's budget, and the bytes it may keep. */
+interface ScanState {
+  readonly budget: _SyncBudget;
+  retained: number;
+}
+
+async function scan(item: Item, state: ScanState): Promise<void> {
   try {
     if (item.source instanceof Dataset) {
       item.sopClassUid = item.source.string(Tag.SOPClassUID);
@@ -174,8 +188,15 @@ async function scan(item: Item, budget: _SyncBudget): Promise<void> {
         size: item.size,
       } = item.source);
     } else {
-      const { meta, dataset, transferSyntax, size } = await readHeader(item.source, budget);
+      const { meta, dataset, transferSyntax, size, bytes } = await readHeader(
+        item.source,
+        state.budget,
+      );
       item.size = size;
+      if (bytes !== undefined && state.retained + bytes.length <= RETAINED_BYTES) {
+        item.bytes = bytes;
+        state.retained += bytes.length;
+      }
       if (
         meta.string(Tag.MediaStorageSOPClassUID) === Uid.MediaStorageDirectoryStorage &&
         !dataset.has(Tag.SOPClassUID)
@@ -275,10 +296,10 @@ export async function store(
       : source.path,
   }));
   // Scan headers a few at a time: SOP class, instance and transfer syntax.
-  const budget = new _SyncBudget();
+  const state: ScanState = { budget: new _SyncBudget(), retained: 0 };
   const scanAll = async (list: Item[]) => {
     for (let i = 0; i < list.length; i += 16) {
-      await Promise.all(list.slice(i, i + 16).map((item) => scan(item, budget)));
+      await Promise.all(list.slice(i, i + 16).map((item) => scan(item, state)));
     }
   };
   await scanAll(items);
@@ -322,6 +343,7 @@ export async function store(
       ...(item.source instanceof Dataset ? { dataset: item.source } : {
         path: typeof item.source === "string" ? item.source : item.source.path,
         size: item.size,
+        bytes: item.bytes,
       }),
     }));
     for await (

@@ -15,6 +15,11 @@ import { _pDataTfLength, _writePDataTf } from "../pdu/_p_data.ts";
 import { WriteTimeoutError } from "./errors.ts";
 import type { Transport } from "./transport.ts";
 
+/** Spare write buffers a connection keeps. */
+const SPARE_BUFFERS = 4;
+/** Batches larger than this get a buffer of their own, not kept. */
+const MAX_SPARE_BUFFER = 2 << 20;
+
 /** What a {@linkcode _Connection} reports. */
 export interface _ConnectionHandlers {
   /** A PDU arrived. */
@@ -64,6 +69,14 @@ export class _Connection {
   #batch: PromiseWithResolvers<void> | undefined;
   /** PDUs are queued until {@linkcode _Connection.uncork}, to go out in one write. */
   #corked = false;
+  /**
+   * Buffers of written batches, to fill again: on a socket, whose writes
+   * have taken the bytes when they resolve (a `Deno.Conn`), unlike a
+   * stream that passes the chunk on (then `undefined`: never reused). A
+   * fresh buffer per batch cost page faults and garbage collections worth
+   * more than the copy into it.
+   */
+  readonly #spares: Uint8Array[] | undefined;
 
   /**
    * Takes hold of the transport's streams and starts reading.
@@ -77,6 +90,10 @@ export class _Connection {
     this.#transport = transport;
     this.#writeTimeout = writeTimeout;
     this.#handlers = handlers;
+    const socket = transport as { closeWrite?: unknown; write?: unknown };
+    this.#spares = typeof socket.closeWrite === "function" && typeof socket.write === "function"
+      ? []
+      : undefined;
     this.#writer = transport.writable.getWriter();
     this.#reader = transport.readable.getReader();
     this.#reading = this.#read(new PduFramer({ maxPduLength }));
@@ -160,7 +177,7 @@ export class _Connection {
     if (parts.length === 1 && first instanceof Uint8Array) {
       bytes = first;
     } else {
-      bytes = new Uint8Array(this.#queuedBytes);
+      bytes = this.#buffer(this.#queuedBytes);
       let offset = 0;
       for (const part of parts) {
         if (part instanceof Uint8Array) {
@@ -174,7 +191,26 @@ export class _Connection {
     this.#queued = [];
     this.#queuedBytes = 0;
     this.#batch = undefined;
-    this.#write(bytes).then(batch.resolve, batch.reject);
+    const written = this.#write(bytes);
+    written.then(batch.resolve, batch.reject);
+    if (this.#spares !== undefined && bytes !== first) {
+      written.then(() => {
+        if (this.#spares!.length < SPARE_BUFFERS) this.#spares!.push(bytes);
+      }, () => {});
+    }
+  }
+
+  /** A buffer of `length` bytes: a spare one, if one is large enough. */
+  #buffer(length: number): Uint8Array {
+    const spares = this.#spares;
+    if (spares !== undefined && length <= MAX_SPARE_BUFFER) {
+      const i = spares.findIndex((b) => b.buffer.byteLength >= length);
+      if (i >= 0) {
+        const spare = spares.splice(i, 1)[0]!;
+        return new Uint8Array(spare.buffer, 0, length);
+      }
+    }
+    return new Uint8Array(length);
   }
 
   /** Fails the PDUs still queued: the write before them failed or the transport is closing. */

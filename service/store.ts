@@ -16,7 +16,7 @@ import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/m
 import { readFileSet } from "../media/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
-import { _readSmallFile, _SYNC_READ_LIMIT, sendObjects, type Transcoder } from "./send_object.ts";
+import { _readSmallFile, sendObjects, type Transcoder } from "./send_object.ts";
 import { _SyncBudget } from "./_sync_budget.ts";
 import { PROPOSED_TRANSFER_SYNTAXES } from "./accepted_syntaxes.ts";
 
@@ -125,13 +125,32 @@ async function readHeader(
   // quickly: two calls instead of three asynchronous operations.
   if (budget.allowed) {
     const size = budget.run(() => Deno.statSync(path)).size;
-    if (size <= _SYNC_READ_LIMIT && size > 0) {
+    if (size <= SCAN_WHOLE_FILE && size > 0) {
       const bytes = await _readSmallFile(path, size, budget);
       try {
         const read = decodePart10(bytes, { stopBefore: Tag.SOPInstanceUID + 1 });
         return { ...read, size: bytes.length, bytes };
       } catch {
         // Deflated: the streaming reader copes.
+      }
+    } else if (size > SCAN_WHOLE_FILE) {
+      // A larger one: its first 64 KiB, synchronously too.
+      const head = budget.run(() => {
+        using file = Deno.openSync(path);
+        const head = new Uint8Array(HEADER_READ);
+        let length = 0;
+        for (
+          let n;
+          length < head.length && (n = file.readSync(head.subarray(length)));
+          length += n
+        );
+        return head.subarray(0, length);
+      });
+      try {
+        const read = decodePart10(head, { stopBefore: Tag.SOPInstanceUID + 1 });
+        if (read.dataset.has(Tag.SOPInstanceUID)) return { ...read, size };
+      } catch {
+        // Deflated, or a header longer than 64 KiB: the streaming reader copes.
       }
     }
   }
@@ -161,6 +180,9 @@ async function readHeader(
 }
 
 const HEADER_READ = 1 << 16;
+
+/** Files up to this size are read whole by the header scan (and may be kept for sending). */
+const SCAN_WHOLE_FILE = 256 << 10;
 
 /**
  * Bytes of whole small files kept from the header scan for sending, per

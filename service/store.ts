@@ -95,6 +95,16 @@ export interface StoreOptions extends ScuOptions {
    * are never reach it.
    */
   transcoder?: Transcoder;
+  /**
+   * C-STORE requests outstanding at once: more than 1 proposes an
+   * Asynchronous Operations Window (PS3.7 D.3.3.3) with this Maximum Number
+   * Operations Invoked, used as far as the peer grants it (DCMTK's
+   * `storescp` grants none; our Storage SCP does). Each outstanding object is
+   * held in memory.
+   *
+   * @default {1}
+   */
+  maxOperationsInvoked?: number;
 }
 
 interface Item {
@@ -351,7 +361,18 @@ export async function store(
     const todo = items.filter((i) => !i.error && classes.has(i.sopClassUid!));
     const contexts = group.flatMap((sop) => bySop.get(sop)!);
     options.signal?.throwIfAborted();
-    await using association = await connect(hostname, port, connectOptionsFor(options, contexts));
+    const invoked = options.maxOperationsInvoked ?? 1;
+    await using association = await connect(hostname, port, {
+      ...connectOptionsFor(options, contexts),
+      ...(invoked > 1
+        ? {
+          asynchronousOperationsWindow: {
+            maxOperationsInvoked: invoked,
+            maxOperationsPerformed: 1,
+          },
+        }
+        : {}),
+    });
     const channel = new DimseChannel(
       association,
       options.dimseTimeout === undefined ? {} : { dimseTimeout: options.dimseTimeout },

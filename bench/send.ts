@@ -5,12 +5,16 @@
  * `TCP_NODELAY=1 deno run -A bench/send.ts [N] [ROUNDS] [small|ct|large ...]`.
  * With `BASELINE=<another checkout>`, that checkout's `store()` runs as a
  * third side in the same rounds (before/after against the same storescu runs).
+ * `us` as a size list entry adds us -> us: `store()` to our Storage SCP
+ * (discarding, granting a window of 16) with and without
+ * `maxOperationsInvoked: 16`.
  *
  * @module
  */
 import { generateSampleStudies } from "../archive/mod.ts";
 import { encodePart10 } from "../dataset/mod.ts";
 import { store } from "../scu/mod.ts";
+import { StorageScp } from "../scp/mod.ts";
 import { dcmtk, median } from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 
@@ -92,6 +96,56 @@ async function run(label: string, n: number, size: number): Promise<void> {
   }
 }
 
+/** us -> us: store() to our StorageScp (no disk), one request at a time vs a window of 16. */
+async function usToUs(label: string, n: number, size: number): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "bench-send-us-" });
+  try {
+    const files = await makeFiles(root, n, size);
+    await using scp = new StorageScp({
+      hostname: "127.0.0.1",
+      port: 0,
+      asynchronousOperationsWindow: { maxOperationsInvoked: 16, maxOperationsPerformed: 16 },
+      handleObject: async (object) => {
+        for await (const _ of object.dataset) { /* discarded */ }
+      },
+    });
+    const send = async (maxOperationsInvoked: number) => {
+      const t = performance.now();
+      const summary = await store("127.0.0.1", scp.port, files, { maxOperationsInvoked });
+      if (summary.failed > 0) throw new Error(`${summary.failed} failed`);
+      return files.length / ((performance.now() - t) / 1000);
+    };
+    await send(1);
+    const one: number[] = [];
+    const window: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0) {
+        one.push(await send(1));
+        window.push(await send(16));
+      } else {
+        window.push(await send(16));
+        one.push(await send(1));
+      }
+    }
+    const ratios = window.map((w, i) => w / one[i]!).sort((a, b) => a - b);
+    console.log(
+      `${label} (${files.length}) us -> us: one at a time ${
+        median(one).toFixed(0)
+      } obj/s  window 16 ${median(window).toFixed(0)} obj/s  window/one ${
+        median(ratios).toFixed(2)
+      }x [${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}]`,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+if (only.includes("us")) {
+  await usToUs("small 1.4 KB", count, 16);
+  await usToUs("CT 132 KB", Math.max(10, Math.floor(count / 2.5)), 256);
+  await usToUs("large 2 MB", Math.max(10, Math.floor(count / 20)), 1024);
+  Deno.exit(0);
+}
 if (only.length === 0 || only.includes("small")) await run("small 1.4 KB", count, 16);
 if (only.length === 0 || only.includes("ct")) {
   await run("CT 132 KB", Math.max(10, Math.floor(count / 2.5)), 256);

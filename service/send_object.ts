@@ -21,6 +21,7 @@ import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 import { type DimseChannel, type OutgoingDataset, PRIORITY } from "../dimse/mod.ts";
 import { _SyncBudget } from "./_sync_budget.ts";
+import { _fileSize, _readSmallFile } from "./_read_file.ts";
 import { setImmediate } from "node:timers";
 
 /** An object to send: a file or a data set, with the facts read from it. */
@@ -59,14 +60,6 @@ export interface PreparedObject {
  * its data set's last byte.
  */
 const SMALL_FILE = 8 << 20;
-
-/**
- * Files up to this size are read with one synchronous call while the disk
- * answers quickly ({@linkcode _SyncBudget}): an asynchronous read costs
- * thread hops through Deno's blocking pool worth several times the read of
- * a small file from the page cache.
- */
-export const _SYNC_READ_LIMIT = 256 * 1024;
 
 /** C-STORE requests outstanding at once at most, whatever window the peer granted. */
 const MAX_OUTSTANDING = 16;
@@ -239,28 +232,6 @@ export function prepareObject(
   transcoder?: Transcoder,
 ): Promise<PreparedObject> {
   return prepare(association, object, usable, transcoder, undefined);
-}
-
-/** The whole file, read synchronously when it is small and `budget` allows. */
-export function _readSmallFile(
-  path: string,
-  size: number,
-  budget: _SyncBudget | undefined,
-): Promise<Uint8Array> {
-  if (budget?.allowed && size <= _SYNC_READ_LIMIT) {
-    try {
-      return Promise.resolve(budget.run(() => Deno.readFileSync(path)));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-  return Deno.readFile(path);
-}
-
-/** A file's size, synchronously while `budget` allows. */
-export async function _fileSize(path: string, budget: _SyncBudget | undefined): Promise<number> {
-  if (budget?.allowed) return budget.run(() => Deno.statSync(path)).size;
-  return (await Deno.stat(path)).size;
 }
 
 async function prepare(

@@ -16,7 +16,8 @@ import { Dataset, decodePart10, type Part10File, readPart10 } from "../dataset/m
 import { readFileSet } from "../media/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
-import { _readSmallFile, sendObjects, type Transcoder } from "./send_object.ts";
+import { sendObjects, type Transcoder } from "./send_object.ts";
+import { _readSmallFile } from "./_read_file.ts";
 import { _SyncBudget } from "./_sync_budget.ts";
 import { PROPOSED_TRANSFER_SYNTAXES } from "./accepted_syntaxes.ts";
 

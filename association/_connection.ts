@@ -10,8 +10,15 @@
  * @module
  */
 
-import { encodePdu, type PDataTfPdu, type Pdu, PduDecodeError, PduFramer } from "../pdu/mod.ts";
-import { _pDataTfLength, _writePDataTf } from "../pdu/_p_data.ts";
+import {
+  encodePdu,
+  pDataTfLength,
+  type PDataTfPdu,
+  type Pdu,
+  PduDecodeError,
+  PduFramer,
+  writePDataTf,
+} from "../pdu/mod.ts";
 import { WriteTimeoutError } from "./errors.ts";
 import type { Transport } from "./transport.ts";
 
@@ -113,7 +120,7 @@ export class _Connection {
     let length: number;
     try {
       if (pdu.type === "P-DATA-TF") {
-        length = _pDataTfLength(pdu);
+        length = pDataTfLength(pdu);
         queued = pdu;
       } else {
         queued = encodePdu(pdu);
@@ -125,7 +132,7 @@ export class _Connection {
     if (!this.#writing && !this.#corked) {
       if (queued instanceof Uint8Array) return this.#write(queued);
       const bytes = new Uint8Array(length);
-      _writePDataTf(queued, bytes, 0);
+      writePDataTf(queued, bytes, 0);
       return this.#write(bytes);
     }
     this.#queued.push(queued);
@@ -184,7 +191,7 @@ export class _Connection {
           bytes.set(part, offset);
           offset += part.length;
         } else {
-          offset = _writePDataTf(part, bytes, offset);
+          offset = writePDataTf(part, bytes, offset);
         }
       }
     }

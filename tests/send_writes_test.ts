@@ -11,8 +11,7 @@ import {
 } from "../association/mod.ts";
 import { concatBytes } from "../dataset/mod.ts";
 import { DimseChannel, STATUS } from "../dimse/mod.ts";
-import { encodePdu, type PDataTfPdu, PduFramer } from "../pdu/mod.ts";
-import { _pDataTfLength, _writePDataTf } from "../pdu/_p_data.ts";
+import { encodePdu, pDataTfLength, type PDataTfPdu, PduFramer, writePDataTf } from "../pdu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { CT_IMAGE_STORAGE, EXPLICIT_VR_LE, pipePair } from "./association_helpers.ts";
 
@@ -114,7 +113,7 @@ Deno.test("sendPDataBatch() checks every PDU before sending any", async () => {
   await requestor.release();
 });
 
-Deno.test("_writePDataTf() writes the bytes encodePdu() does, at any offset", () => {
+Deno.test("writePDataTf() writes the bytes encodePdu() does, at any offset", () => {
   const pdu: PDataTfPdu = {
     type: "P-DATA-TF",
     values: [
@@ -139,8 +138,8 @@ Deno.test("_writePDataTf() writes the bytes encodePdu() does, at any offset", ()
     ],
   };
   const expected = encodePdu(pdu);
-  assertEquals(_pDataTfLength(pdu), expected.length);
+  assertEquals(pDataTfLength(pdu), expected.length);
   const out = new Uint8Array(expected.length + 10);
-  assertEquals(_writePDataTf(pdu, out.subarray(3), 2), expected.length + 2);
+  assertEquals(writePDataTf(pdu, out.subarray(3), 2), expected.length + 2);
   assertEquals(out.subarray(5, 5 + expected.length), expected);
 });

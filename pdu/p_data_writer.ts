@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { encodePdu } from "./encode.ts";
 import { MESSAGE_CONTROL_HEADER, PDU_TYPE_CODES, PDV_HEADER_LENGTH } from "./constants.ts";
 import type { PDataTfPdu } from "./types.ts";
 
@@ -13,11 +14,29 @@ import type { PDataTfPdu } from "./types.ts";
 const PDU_HEADER_LENGTH = 6;
 
 /**
- * The encoded size of `pdu`, header included.
+ * The encoded size of a P-DATA-TF PDU, header included: the room
+ * {@linkcode writePDataTf} needs.
  *
+ * @example Two PDUs in one buffer, as {@linkcode encodePdu} would write each
+ * ```ts
+ * import { encodePdu, pDataTfLength, type PDataTfPdu, writePDataTf } from "@dcm/net/pdu";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const pdu: PDataTfPdu = {
+ *   type: "P-DATA-TF",
+ *   values: [{ presentationContextId: 1, isCommand: true, isLastFragment: true, data: new Uint8Array([0xaa]) }],
+ * };
+ * const out = new Uint8Array(2 * pDataTfLength(pdu));
+ * const end = writePDataTf(pdu, out, writePDataTf(pdu, out, 0));
+ * deepEqual(end, out.length);
+ * deepEqual(out.subarray(0, end / 2), encodePdu(pdu));
+ * ```
+ *
+ * @param pdu The PDU.
+ * @returns Its size in bytes.
  * @throws {RangeError} If it has no presentation data value.
  */
-export function _pDataTfLength(pdu: PDataTfPdu): number {
+export function pDataTfLength(pdu: PDataTfPdu): number {
   if (pdu.values.length === 0) {
     throw new RangeError("Cannot encode P-DATA-TF: it needs at least one presentation data value");
   }
@@ -26,8 +45,18 @@ export function _pDataTfLength(pdu: PDataTfPdu): number {
   return length;
 }
 
-/** Writes `pdu` at `offset` of `out`, which has room for {@linkcode _pDataTfLength} bytes; returns the offset after it. */
-export function _writePDataTf(pdu: PDataTfPdu, out: Uint8Array, offset: number): number {
+/**
+ * Writes a P-DATA-TF PDU at `offset` of `out`, the bytes
+ * {@linkcode encodePdu} returns for it, so that several PDUs share one
+ * buffer (and one write) with one copy of their data. See
+ * {@linkcode pDataTfLength} for an example.
+ *
+ * @param pdu The PDU, with at least one presentation data value.
+ * @param out The buffer, with {@linkcode pDataTfLength} bytes of room at `offset`.
+ * @param offset Where to write.
+ * @returns The offset after the PDU.
+ */
+export function writePDataTf(pdu: PDataTfPdu, out: Uint8Array, offset: number): number {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const start = offset;
   out[offset] = PDU_TYPE_CODES["P-DATA-TF"];

@@ -28,7 +28,29 @@ export function _readSmallFile(
       return Promise.reject(e);
     }
   }
-  return Deno.readFile(path);
+  return readWhole(path, size);
+}
+
+/**
+ * The whole file, read into one buffer of the size expected (`Deno.readFile`
+ * of 2 MB cost twice the time, half of it on the event loop's thread). A
+ * regular file's read comes back short only at its end; a file that grew
+ * past `size` is read again whole.
+ */
+async function readWhole(path: string, size: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(size + 1);
+  let length = 0;
+  {
+    using file = await Deno.open(path);
+    for (;;) {
+      const wanted = bytes.length - length;
+      const n = await file.read(bytes.subarray(length));
+      if (n === null) break;
+      length += n;
+      if (n < wanted || length === bytes.length) break;
+    }
+  }
+  return length <= size ? bytes.subarray(0, length) : await Deno.readFile(path);
 }
 
 /** A file's size, synchronously while `budget` allows. */

@@ -95,3 +95,44 @@ Deno.test("store() sends a KnownFile with the facts it is given, without reading
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("store() sends a file whole when its size changed after it was given (a KnownFile's size is only a hint)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_store_scu_" });
+  try {
+    // 300 KB and 1 MB: past the size read synchronously (256 KiB), under the size read whole (8 MiB).
+    const expected = new Map<string, Uint8Array>();
+    const sources = [];
+    for (const [i, [pixels, hint]] of [[1_000_000, 300_000], [300_000, 2_000_000]].entries()) {
+      const uid = `2.25.${7100 + i}`;
+      const file = encodePart10(ctDataset(uid, pixels!));
+      const path = `${dir}/${i}.dcm`;
+      await Deno.writeFile(path, file);
+      expected.set(uid, file.subarray(decodePart10Header(file).datasetOffset));
+      sources.push({
+        path,
+        sopClassUid: CT_IMAGE_STORAGE,
+        sopInstanceUid: uid,
+        transferSyntax: "1.2.840.10008.1.2.1",
+        size: hint!, // smaller than the file (it grew), then larger (it shrank)
+      });
+    }
+    const received = new Map<string, Uint8Array>();
+    await using scp = new StorageScp({
+      hostname: "127.0.0.1",
+      port: 0,
+      handleObject: async (object) => {
+        received.set(
+          object.sopInstanceUid,
+          new Uint8Array(await new Response(object.dataset).arrayBuffer()),
+        );
+      },
+    });
+    const summary = await store("127.0.0.1", scp.port, sources);
+    assertEquals(summary.failed, 0, summary.results.find((r) => r.error)?.error?.message);
+    for (const [uid, body] of expected) {
+      assert(sameBytes(received.get(uid)!, body), `${uid}: the data set differs from the file's`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -233,18 +233,21 @@ export class _Connection {
     if (this.#pendingWrites++ > 0 || this.#writeTimeout === 0) return;
     this.#lastProgress = performance.now();
     if (this.#writeTimer === undefined) this.#armWriteTimer(this.#writeTimeout);
+    else Deno.refTimer(this.#writeTimer);
   }
 
   #writeSettled(): void {
     this.#lastProgress = performance.now();
-    this.#pendingWrites--;
+    if (--this.#pendingWrites === 0 && this.#writeTimer !== undefined) {
+      Deno.unrefTimer(this.#writeTimer);
+    }
   }
 
   /**
    * One timer for many writes: on firing it checks when a write last settled
    * and, while one is pending, waits on. It is left running when writes
-   * settle (a timer per write costs more than a small write) and does not
-   * keep the process alive by itself.
+   * settle (a timer per write costs more than a small write), keeping the
+   * process alive only while a write is pending.
    */
   #armWriteTimer(ms: number): void {
     this.#writeTimer = setTimeout(() => {
@@ -254,7 +257,6 @@ export class _Connection {
       if (waited < this.#writeTimeout) return this.#armWriteTimer(this.#writeTimeout - waited);
       this.#stall();
     }, ms);
-    Deno.unrefTimer(this.#writeTimer);
   }
 
   /**

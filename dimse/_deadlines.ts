@@ -4,7 +4,8 @@
  * `clearTimeout` per response cost more than a small C-STORE's own work;
  * here a wait costs a set entry, and the one timer is re-armed only when it
  * fires (about once per timeout while requests keep coming) or when a wait
- * ends sooner than it would fire.
+ * ends sooner than it would fire. The timer keeps the process alive only
+ * while a wait is on (as a timer per wait did).
  *
  * @module
  */
@@ -30,9 +31,13 @@ export class _Deadlines {
   /** Calls `expire` in `ms` milliseconds unless the returned function is called first. */
   add(ms: number, expire: () => void): () => void {
     const wait = { deadline: this.#now() + ms, expire };
+    if (this.#waits.size === 0 && this.#timer !== undefined) Deno.refTimer(this.#timer);
     this.#waits.add(wait);
     if (wait.deadline < this.#at) this.#arm(wait.deadline);
-    return () => void this.#waits.delete(wait);
+    return () => {
+      if (!this.#waits.delete(wait) || this.#waits.size > 0) return;
+      if (this.#timer !== undefined) Deno.unrefTimer(this.#timer);
+    };
   }
 
   /** Stops the timer and forgets every wait. */
@@ -47,8 +52,6 @@ export class _Deadlines {
     clearTimeout(this.#timer);
     this.#at = deadline;
     this.#timer = setTimeout(() => this.#fire(), Math.max(0, deadline - this.#now()));
-    // A wait is for a response on a socket, which keeps the process alive by itself.
-    Deno.unrefTimer(this.#timer);
   }
 
   #fire(): void {

@@ -28,7 +28,7 @@ export function _readSmallFile(
       return Promise.reject(e);
     }
   }
-  return readWhole(path, size);
+  return readWhole(path, size, budget);
 }
 
 /**
@@ -37,11 +37,16 @@ export function _readSmallFile(
  * regular file's read comes back short only at its end; a file that grew
  * past `size` is read again whole.
  */
-async function readWhole(path: string, size: number): Promise<Uint8Array> {
+async function readWhole(
+  path: string,
+  size: number,
+  budget: _SyncBudget | undefined,
+): Promise<Uint8Array> {
   const bytes = new Uint8Array(size + 1);
   let length = 0;
   {
-    using file = await Deno.open(path);
+    // Opened synchronously while the disk answers quickly; read in the background.
+    using file = budget?.allowed ? budget.run(() => Deno.openSync(path)) : await Deno.open(path);
     for (;;) {
       const wanted = bytes.length - length;
       const n = await file.read(bytes.subarray(length));

@@ -145,10 +145,10 @@ async function readHeader(
         // Deflated: the streaming reader copes.
       }
     } else if (size > SCAN_WHOLE_FILE) {
-      // A larger one: its first 64 KiB, synchronously too.
+      // A larger one: its first 16 KiB, synchronously too.
       const head = budget.run(() => {
         using file = Deno.openSync(path);
-        const head = new Uint8Array(HEADER_READ);
+        const head = new Uint8Array(SYNC_HEAD_READ);
         let length = 0;
         for (
           let n;
@@ -192,8 +192,17 @@ async function readHeader(
 
 const HEADER_READ = 1 << 16;
 
-/** Files up to this size are read whole by the header scan (and may be kept for sending). */
-const SCAN_WHOLE_FILE = 256 << 10;
+/**
+ * Files up to this size are read whole by the header scan (and may be kept
+ * for sending); of a larger one, the first {@linkcode SYNC_HEAD_READ} bytes
+ * (the meta information and the elements up to SOP Instance UID, in any
+ * usual file), and the whole file once it is next to send, while the peer
+ * works on the one before.
+ */
+const SCAN_WHOLE_FILE = 16 << 10;
+
+/** Bytes of a larger file the scan reads synchronously; a header longer than that is streamed. */
+const SYNC_HEAD_READ = 16 << 10;
 
 /**
  * Bytes of whole small files kept from the header scan for sending, per

@@ -1,6 +1,7 @@
 /**
  * The transport side of the protocol machine: reads PDUs from a transport
- * (PS3.8 §9.1.3), writes each PDU with a single write, and closes the
+ * (PS3.8 §9.1.3), writes each PDU whole within one write (PDUs sent while a
+ * write is under way go out together in the next one), and closes the
  * transport (PS3.8 §9.1.4). It reports what happens; the state machine
  * decides what it means. A write the transport has not taken within the
  * write timeout closes the transport: a peer that stops reading cannot be
@@ -9,9 +10,22 @@
  * @module
  */
 
-import { encodePdu, type Pdu, PduDecodeError, PduFramer } from "../pdu/mod.ts";
+import {
+  encodePdu,
+  pDataTfLength,
+  type PDataTfPdu,
+  type Pdu,
+  PduDecodeError,
+  PduFramer,
+  writePDataTf,
+} from "../pdu/mod.ts";
 import { WriteTimeoutError } from "./errors.ts";
 import type { Transport } from "./transport.ts";
+
+/** Spare write buffers a connection keeps. */
+const SPARE_BUFFERS = 4;
+/** Batches larger than this get a buffer of their own, not kept. */
+const MAX_SPARE_BUFFER = 2 << 20;
 
 /** What a {@linkcode _Connection} reports. */
 export interface _ConnectionHandlers {
@@ -50,6 +64,26 @@ export class _Connection {
   #writeTimer: ReturnType<typeof setTimeout> | undefined;
   /** The write timeout passed: the transport was closed under a pending write. */
   #stalled = false;
+  /** A write is under way: PDUs sent meanwhile wait in `#queued`. */
+  #writing = false;
+  /**
+   * PDUs waiting for the write under way (P-DATA-TF as they are, to be
+   * encoded straight into the write's buffer; others encoded), and the
+   * promise of their write.
+   */
+  #queued: (Uint8Array | PDataTfPdu)[] = [];
+  #queuedBytes = 0;
+  #batch: PromiseWithResolvers<void> | undefined;
+  /** PDUs are queued until {@linkcode _Connection.uncork}, to go out in one write. */
+  #corked = false;
+  /**
+   * Buffers of written batches, to fill again: on a socket, whose writes
+   * have taken the bytes when they resolve (a `Deno.Conn`), unlike a
+   * stream that passes the chunk on (then `undefined`: never reused). A
+   * fresh buffer per batch cost page faults and garbage collections worth
+   * more than the copy into it.
+   */
+  readonly #spares: Uint8Array[] | undefined;
 
   /**
    * Takes hold of the transport's streams and starts reading.
@@ -63,46 +97,158 @@ export class _Connection {
     this.#transport = transport;
     this.#writeTimeout = writeTimeout;
     this.#handlers = handlers;
+    const socket = transport as { closeWrite?: unknown; write?: unknown };
+    this.#spares = typeof socket.closeWrite === "function" && typeof socket.write === "function"
+      ? []
+      : undefined;
     this.#writer = transport.writable.getWriter();
     this.#reader = transport.readable.getReader();
     this.#reading = this.#read(new PduFramer({ maxPduLength }));
   }
 
   /**
-   * Encodes and writes one PDU in a single write. Writes happen in call
-   * order. The promise settles when the write does; a failed write also
+   * Encodes one PDU and writes it whole, in call order. A PDU sent while a
+   * write is under way waits for it and goes out with the others sent
+   * meanwhile in one write: a message of many PDUs (a data set under a
+   * 16 KiB Maximum Length) costs a few writes, not one per PDU. The promise
+   * settles when the write carrying the PDU does; a failed write also
    * reports the transport as ended, and so does the write timeout (with a
    * {@linkcode WriteTimeoutError}).
    */
   send(pdu: Pdu): Promise<void> {
-    let write: Promise<void>;
+    let queued: Uint8Array | PDataTfPdu;
+    let length: number;
     try {
-      write = this.#writer.write(encodePdu(pdu));
+      if (pdu.type === "P-DATA-TF") {
+        length = pDataTfLength(pdu);
+        queued = pdu;
+      } else {
+        queued = encodePdu(pdu);
+        length = queued.length;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
+    if (!this.#writing && !this.#corked) {
+      if (queued instanceof Uint8Array) return this.#write(queued);
+      const bytes = new Uint8Array(length);
+      writePDataTf(queued, bytes, 0);
+      return this.#write(bytes);
+    }
+    this.#queued.push(queued);
+    this.#queuedBytes += length;
+    this.#batch ??= Promise.withResolvers();
+    return this.#batch.promise;
+  }
+
+  /** Queues the PDUs sent from now on, until {@linkcode _Connection.uncork}. */
+  cork(): void {
+    this.#corked = true;
+  }
+
+  /** Writes the PDUs queued since {@linkcode _Connection.cork} in one write (after the one under way). */
+  uncork(): void {
+    this.#corked = false;
+    if (!this.#writing) this.#writeQueued();
+  }
+
+  #write(bytes: Uint8Array): Promise<void> {
+    let write: Promise<void>;
+    try {
+      write = this.#writer.write(bytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#writing = true;
     this.#writeStarted();
-    write.then(() => this.#writeSettled(), (cause) => {
+    write.then(() => {
       this.#writeSettled();
+      this.#writing = false;
+      this.#writeQueued();
+    }, (cause) => {
+      this.#writeSettled();
+      this.#writing = false;
+      this.#dropQueued(cause);
       this.#end(cause);
     });
     return write;
   }
 
+  /** Writes the PDUs queued behind the write that just finished, in one write. */
+  #writeQueued(): void {
+    const batch = this.#batch;
+    if (batch === undefined) return;
+    const parts = this.#queued;
+    const first = parts[0]!;
+    let bytes: Uint8Array;
+    if (parts.length === 1 && first instanceof Uint8Array) {
+      bytes = first;
+    } else {
+      bytes = this.#buffer(this.#queuedBytes);
+      let offset = 0;
+      for (const part of parts) {
+        if (part instanceof Uint8Array) {
+          bytes.set(part, offset);
+          offset += part.length;
+        } else {
+          offset = writePDataTf(part, bytes, offset);
+        }
+      }
+    }
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.#batch = undefined;
+    const written = this.#write(bytes);
+    written.then(batch.resolve, batch.reject);
+    if (this.#spares !== undefined && bytes !== first) {
+      written.then(() => {
+        if (this.#spares!.length < SPARE_BUFFERS) this.#spares!.push(bytes);
+      }, () => {});
+    }
+  }
+
+  /** A buffer of `length` bytes: a spare one, if one is large enough. */
+  #buffer(length: number): Uint8Array {
+    const spares = this.#spares;
+    if (spares !== undefined && length <= MAX_SPARE_BUFFER) {
+      const i = spares.findIndex((b) => b.buffer.byteLength >= length);
+      if (i >= 0) {
+        const spare = spares.splice(i, 1)[0]!;
+        return new Uint8Array(spare.buffer, 0, length);
+      }
+    }
+    return new Uint8Array(length);
+  }
+
+  /** Fails the PDUs still queued: the write before them failed or the transport is closing. */
+  #dropQueued(cause: unknown): void {
+    const batch = this.#batch;
+    this.#queued = [];
+    this.#queuedBytes = 0;
+    this.#batch = undefined;
+    batch?.reject(cause);
+  }
+
   #writeStarted(): void {
     if (this.#pendingWrites++ > 0 || this.#writeTimeout === 0) return;
     this.#lastProgress = performance.now();
-    this.#armWriteTimer(this.#writeTimeout);
+    if (this.#writeTimer === undefined) this.#armWriteTimer(this.#writeTimeout);
+    else Deno.refTimer(this.#writeTimer);
   }
 
   #writeSettled(): void {
     this.#lastProgress = performance.now();
-    if (--this.#pendingWrites > 0) return;
-    clearTimeout(this.#writeTimer);
-    this.#writeTimer = undefined;
+    if (--this.#pendingWrites === 0 && this.#writeTimer !== undefined) {
+      Deno.unrefTimer(this.#writeTimer);
+    }
   }
 
-  /** One timer for a run of writes: on firing it checks when a write last settled. */
+  /**
+   * One timer for many writes: on firing it checks when a write last settled
+   * and, while one is pending, waits on. It is left running when writes
+   * settle (a timer per write costs more than a small write), keeping the
+   * process alive only while a write is pending.
+   */
   #armWriteTimer(ms: number): void {
     this.#writeTimer = setTimeout(() => {
       this.#writeTimer = undefined;
@@ -120,7 +266,9 @@ export class _Connection {
    */
   #stall(): void {
     this.#stalled = true;
-    this.#end(new WriteTimeoutError(this.#writeTimeout));
+    const error = new WriteTimeoutError(this.#writeTimeout);
+    this.#dropQueued(error);
+    this.#end(error);
     const closable = this.#transport as { close?: () => void };
     if (typeof closable.close === "function") {
       try {
@@ -140,6 +288,14 @@ export class _Connection {
       try {
         // Once stalled, the write under way may never settle on a transport
         // that cannot be closed: do not wait for it.
+        if (graceful) {
+          // The PDUs queued behind the write under way go out first.
+          while (this.#batch !== undefined && !this.#stalled) {
+            await this.#batch.promise.catch(() => {});
+          }
+        } else {
+          this.#dropQueued(new Error("The transport was closed"));
+        }
         if (!this.#stalled) await (graceful ? this.#writer.close() : this.#writer.abort());
       } catch { /* already closed or failed */ }
       try {
@@ -153,6 +309,8 @@ export class _Connection {
   #end(cause: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
+    clearTimeout(this.#writeTimer);
+    this.#writeTimer = undefined;
     this.#handlers.ended(cause);
   }
 

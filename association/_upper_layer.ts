@@ -167,6 +167,20 @@ export class _UpperLayer {
     return this.#lastWrite;
   }
 
+  /**
+   * P-DATA request primitives (Evt9), one per PDU, the PDUs written together;
+   * resolves once they are written.
+   */
+  sendPDataBatch(pdus: readonly PDataTfPdu[]): Promise<void> {
+    this.#connection?.cork();
+    try {
+      for (const pdu of pdus) this.#local("Evt9", { pdu }, "Cannot send P-DATA");
+    } finally {
+      this.#connection?.uncork();
+    }
+    return this.#lastWrite;
+  }
+
   /** The A-RELEASE request (Evt11), or the A-RELEASE response (Evt14) when the peer asked first. */
   release(): void {
     if (this.#state === "Sta6") this.dispatch("Evt11", {});

@@ -232,6 +232,53 @@ export class Association implements AsyncDisposable {
    * @throws {AssociationAbortedError} If the transport fails.
    */
   async sendPData(values: readonly PresentationDataValue[]): Promise<void> {
+    this.#checkPData(values);
+    try {
+      await this.#ul.sendPData({ type: "P-DATA-TF", values });
+    } catch (error) {
+      if (!(error instanceof Error) || error instanceof AssociationStateError) throw error;
+      throw new AssociationAbortedError("Cannot send P-DATA: the transport failed", {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Sends several P-DATA-TF PDUs, in order, together in as few writes as
+   * the transport allows: a message fragmented under a small Maximum Length
+   * costs one write per batch rather than one per PDU. Each PDU is checked
+   * as {@linkcode Association.sendPData} checks it, all before any is sent.
+   *
+   * @example Two PDUs of one C-ECHO-RQ command set, in one write
+   * ```ts ignore
+   * await association.sendPDataBatch([
+   *   [{ presentationContextId: 1, isCommand: true, isLastFragment: false, data: head }],
+   *   [{ presentationContextId: 1, isCommand: true, isLastFragment: true, data: tail }],
+   * ]);
+   * ```
+   *
+   * @param pdus The PDUs, each as its presentation data values in order.
+   * @returns Resolves when the PDUs have been written.
+   * @throws {RangeError} If a PDU would exceed the peer's Maximum Length,
+   * has no values or a PDV uses a context that was not accepted.
+   * @throws {AssociationStateError} If P-DATA cannot be sent in the current
+   * state (only Sta6 and Sta8 allow it).
+   * @throws {AssociationAbortedError} If the transport fails.
+   */
+  async sendPDataBatch(pdus: readonly (readonly PresentationDataValue[])[]): Promise<void> {
+    for (const values of pdus) this.#checkPData(values);
+    try {
+      await this.#ul.sendPDataBatch(pdus.map((values) => ({ type: "P-DATA-TF", values })));
+    } catch (error) {
+      if (!(error instanceof Error) || error instanceof AssociationStateError) throw error;
+      throw new AssociationAbortedError("Cannot send P-DATA: the transport failed", {
+        cause: error,
+      });
+    }
+  }
+
+  /** Checks one P-DATA-TF PDU against the accepted contexts and the peer's Maximum Length. */
+  #checkPData(values: readonly PresentationDataValue[]): void {
     if (values.length === 0) throw new RangeError("Cannot send P-DATA: no presentation data value");
     let length = 0;
     for (const pdv of values) {
@@ -247,14 +294,6 @@ export class Association implements AsyncDisposable {
       throw new RangeError(
         `Cannot send P-DATA: PDU-length ${length} exceeds the peer's Maximum Length ${max}`,
       );
-    }
-    try {
-      await this.#ul.sendPData({ type: "P-DATA-TF", values });
-    } catch (error) {
-      if (!(error instanceof Error) || error instanceof AssociationStateError) throw error;
-      throw new AssociationAbortedError("Cannot send P-DATA: the transport failed", {
-        cause: error,
-      });
     }
   }
 

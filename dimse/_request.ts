@@ -11,6 +11,7 @@ import type { RequestCommand, RequestType } from "./command_sets.ts";
 import { DimseTimeoutError } from "./errors.ts";
 import type { DimseResponse, OutgoingRequest } from "./messages.ts";
 import { statusCategory } from "./status.ts";
+import type { _Deadlines } from "./_deadlines.ts";
 
 /**
  * Responses with a data set (C-FIND matches, each up to the channel's
@@ -33,6 +34,8 @@ export interface RequestLink {
   forget(messageId: number): void;
   /** Milliseconds to wait for each response; 0 waits forever. */
   readonly timeout: number;
+  /** Where the timeout is kept; without it, a timer per wait. */
+  readonly deadlines?: _Deadlines;
 }
 
 /**
@@ -149,15 +152,21 @@ export class PendingRequest<T extends RequestType> implements OutgoingRequest<T>
       const timeout = this.#link.timeout;
       // A request waiting for the window has no response to wait for yet.
       let expired = false;
-      const timer = timeout > 0 && this.#started
-        ? setTimeout(() => {
-          expired = true;
-          resolve();
-        }, timeout)
-        : undefined;
+      const expire = () => {
+        expired = true;
+        resolve();
+      };
+      const deadlines = this.#link.deadlines;
+      let stop: (() => void) | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      if (timeout > 0 && this.#started) {
+        if (deadlines) stop = deadlines.add(timeout, expire);
+        else timer = setTimeout(expire, timeout);
+      }
       try {
         await promise;
       } finally {
+        stop?.();
         clearTimeout(timer);
         this.#wake = undefined;
       }

@@ -17,6 +17,9 @@ import type { OutgoingDataset } from "./messages.ts";
 /** PDU bytes of one message handed to the association before their writes finish. */
 const IN_FLIGHT_BYTES = 1 << 20;
 
+/** PDU bytes of one message handed to the association together, to go out in one write. */
+const WRITE_BYTES = 256 << 10;
+
 /**
  * Sends `command` and its data set, if any, on presentation context
  * `contextId`; the caller keeps messages from interleaving.
@@ -46,26 +49,38 @@ export async function _sendMessage(
     bytes = dataset;
   }
   // Pack whole PDVs into PDUs up to the peer's Maximum Length: a small
-  // message (command and data set) goes out in one PDU and one write. Up to
-  // IN_FLIGHT_BYTES of PDUs are handed to the association without waiting
-  // for each write to finish: writes stay in order (one writer), and the next
-  // fragment is prepared while the previous ones are on their way.
-  const window = Math.max(2, Math.ceil(IN_FLIGHT_BYTES / pduRoom));
+  // message (command and data set) goes out in one PDU and one write. PDUs
+  // are handed to the association WRITE_BYTES at a time, to go out in one
+  // write; up to IN_FLIGHT_BYTES of them without waiting for the writes to
+  // finish: writes stay in order (one writer), and the next batch is
+  // prepared while the previous ones are on their way.
+  const window = Math.max(2, Math.ceil(IN_FLIGHT_BYTES / Math.max(WRITE_BYTES, pduRoom)));
   const inFlight: Promise<void>[] = [];
-  const sendPdu = async (values: PresentationDataValue[]) => {
-    const write = assoc.sendPData(values);
+  let pdus: PresentationDataValue[][] = [];
+  let pending = 0;
+  const write = async () => {
+    if (pdus.length === 0) return;
+    const write = pdus.length === 1 ? assoc.sendPData(pdus[0]!) : assoc.sendPDataBatch(pdus);
+    pdus = [];
+    pending = 0;
     write.catch(() => {}); // awaited below
     inFlight.push(write);
     if (inFlight.length >= window) await inFlight.shift();
+  };
+  const sendPdu = async (values: PresentationDataValue[], length: number) => {
+    pdus.push(values);
+    pending += length;
+    if (pending >= WRITE_BYTES) await write();
   };
   let batch: PresentationDataValue[] = [];
   let size = 0;
   const flush = async () => {
     if (batch.length === 0) return;
     const values = batch;
+    const length = size;
     batch = [];
     size = 0;
-    await sendPdu(values);
+    await sendPdu(values, length);
   };
   const add = async (pdv: PresentationDataValue) => {
     if (batch.length > 0 && size + PDV_HEADER_LENGTH + pdv.data.length > pduRoom) await flush();
@@ -78,9 +93,12 @@ export async function _sendMessage(
       for (const pdv of fragmentBytes(bytes, contextId, false, max)) await add(pdv);
     } else if (dataset instanceof ReadableStream) {
       await flush();
-      for await (const pdv of fragmentStream(dataset, contextId, max)) await sendPdu([pdv]);
+      for await (const pdv of fragmentStream(dataset, contextId, max)) {
+        await sendPdu([pdv], PDV_HEADER_LENGTH + pdv.data.length);
+      }
     }
     await flush();
+    await write();
   } finally {
     // Every write handed over settles before the message counts as sent.
     await Promise.allSettled(inFlight);

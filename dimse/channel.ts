@@ -47,6 +47,7 @@ import type {
 } from "./messages.ts";
 import { PendingRequest } from "./_request.ts";
 import { OperationSlots } from "../_slots.ts";
+import { _Deadlines } from "./_deadlines.ts";
 
 /** Data set PDVs shorter than this are gathered before the reader sees them. */
 const SMALL_PDV = 4096;
@@ -160,6 +161,8 @@ export class DimseChannel {
   readonly #performing: OperationSlots;
   /** Our requests outstanding at once (PS3.7 D.3.3.3). */
   readonly #invoking: OperationSlots;
+  /** The DIMSE timeouts of the requests waiting for a response. */
+  readonly #deadlines = new _Deadlines();
   #messageId = 0;
   #sendChain: Promise<void> = Promise.resolve();
   #current: Assembly | undefined;
@@ -251,6 +254,7 @@ export class DimseChannel {
         held = false;
       },
       timeout: this.#options.dimseTimeout ?? DEFAULT_DIMSE_TIMEOUT,
+      deadlines: this.#deadlines,
     });
     if (this.#ended !== undefined) {
       request.fail(this.#ended);
@@ -287,6 +291,7 @@ export class DimseChannel {
     } finally {
       this.#ended = error;
       this.#invoking.close();
+      this.#deadlines.close();
       const cur = this.#current;
       if (cur?.stream && !cur.streamClosed) cur.stream.error(error);
       cur?.space?.resolve();

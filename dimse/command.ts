@@ -6,16 +6,9 @@
  * @module
  */
 import { DicomError } from "../errors.ts";
-import { UNDEFINED_LENGTH, type Vr } from "../dataset/mod.ts";
+import { paddingByte, UNDEFINED_LENGTH, type Vr } from "../dataset/mod.ts";
 // The value codecs of the data set layer: one set of padding and trimming rules (PS3.5 §6.2).
-import {
-  decodeAscii,
-  decodeNumbers,
-  encodeAscii,
-  encodeNumbers,
-  padEven,
-  splitText,
-} from "../dataset/mod.ts";
+import { decodeAscii, decodeNumbers, encodeNumbers, splitText } from "../dataset/mod.ts";
 import { formatTag, Tag } from "../dictionary/mod.ts";
 import type {
   Command,
@@ -264,7 +257,10 @@ export function encodeCommand(command: Command): Uint8Array {
   // tag, 4-byte length, value): sized first, then one allocation.
   // Any field present is written, the ones the type does not list too (a decoded command re-encodes as read).
   const fields: PartialCommand = command;
-  const values: [number, Uint8Array][] = [];
+  // One US value (most fields) and text are written straight into the
+  // output; anything else (AT, several values, a number out of range, which
+  // then throws) goes through the data set layer's encoder.
+  const present: [tag: number, vr: Vr, value: number | string | Uint8Array][] = [];
   let size = 12; // (0000,0000) UL
   for (const [name, tag, vr] of ENCODE_ORDER) {
     const value = name === COMMAND_FIELD_NAME
@@ -273,12 +269,23 @@ export function encodeCommand(command: Command): Uint8Array {
       ? (command.hasDataset ? DATASET_PRESENT : NO_DATASET)
       : fields[name];
     if (value === undefined) continue;
-    // Command sets have no Specific Character Set: text is the default repertoire.
-    const bytes = vr === "US" || vr === "AT"
-      ? encodeNumbers(vr, Array.isArray(value) ? value : [value as number])
-      : padEven(vr, encodeAscii(String(value)));
-    values.push([tag, bytes]);
-    size += 8 + bytes.length;
+    let entry: number | string | Uint8Array;
+    let length: number;
+    if (vr === "US" || vr === "AT") {
+      if (vr === "US" && typeof value === "number" && (value & 0xffff) === value) {
+        entry = value;
+        length = 2;
+      } else {
+        entry = encodeNumbers(vr, Array.isArray(value) ? value : [value as number]);
+        length = entry.length;
+      }
+    } else {
+      // Command sets have no Specific Character Set: text is the default repertoire.
+      entry = String(value);
+      length = entry.length + (entry.length & 1);
+    }
+    present.push([tag, vr, entry]);
+    size += 8 + length;
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -290,10 +297,26 @@ export function encodeCommand(command: Command): Uint8Array {
   header(0, Tag.CommandGroupLength, 4);
   view.setUint32(8, size - 12, true);
   let at = 12;
-  for (const [tag, value] of values) {
-    header(at, tag, value.length);
-    out.set(value, at + 8);
-    at += 8 + value.length;
+  for (const [tag, vr, value] of present) {
+    if (typeof value === "number") {
+      header(at, tag, 2);
+      view.setUint16(at + 8, value, true);
+      at += 10;
+    } else if (typeof value === "string") {
+      const length = value.length + (value.length & 1);
+      header(at, tag, length);
+      at += 8;
+      for (let i = 0; i < value.length; i++) {
+        const c = value.charCodeAt(i);
+        out[at + i] = c > 0xff ? 0x3f : c;
+      }
+      if (length > value.length) out[at + value.length] = paddingByte(vr);
+      at += length;
+    } else {
+      header(at, tag, value.length);
+      out.set(value, at + 8);
+      at += 8 + value.length;
+    }
   }
   return out;
 }

@@ -54,5 +54,6 @@ export * from "./decoder_stream.ts";
 export * from "./describe.ts";
 export * from "./framer.ts";
 export * from "./encode.ts";
+export * from "./p_data_writer.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";

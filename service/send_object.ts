@@ -20,6 +20,9 @@ import {
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
 import { type DimseChannel, type OutgoingDataset, PRIORITY } from "../dimse/mod.ts";
+import { _SyncBudget } from "./_sync_budget.ts";
+import { _fileSize, _readSmallFile } from "./_read_file.ts";
+import { setImmediate } from "node:timers";
 
 /** An object to send: a file or a data set, with the facts read from it. */
 export interface SendableObject {
@@ -35,6 +38,8 @@ export interface SendableObject {
   readonly dataset?: Dataset | undefined;
   /** The file's size, when already known (saves a stat). */
   readonly size?: number | undefined;
+  /** The whole file, when already read (saves reading it again): sent as it is. */
+  readonly bytes?: Uint8Array | undefined;
 }
 
 /** What to send on which context. */
@@ -55,6 +60,9 @@ export interface PreparedObject {
  * its data set's last byte.
  */
 const SMALL_FILE = 8 << 20;
+
+/** C-STORE requests outstanding at once at most, whatever window the peer granted. */
+const MAX_OUTSTANDING = 16;
 
 /** Bytes per read when a larger file is streamed; two reads are kept ahead. */
 const READ_CHUNK = 1 << 20;
@@ -217,11 +225,21 @@ export interface Transcoder {
  *
  * @throws {NoContextError} naming the object when no usable context fits.
  */
-export async function prepareObject(
+export function prepareObject(
   association: Association,
   object: SendableObject,
   usable: (context: NegotiatedPresentationContext) => boolean = () => true,
   transcoder?: Transcoder,
+): Promise<PreparedObject> {
+  return prepare(association, object, usable, transcoder, undefined);
+}
+
+async function prepare(
+  association: Association,
+  object: SendableObject,
+  usable: (context: NegotiatedPresentationContext) => boolean,
+  transcoder: Transcoder | undefined,
+  budget: _SyncBudget | undefined,
 ): Promise<PreparedObject> {
   const sop = object.sopClassUid;
   const ts = object.transferSyntax;
@@ -236,8 +254,9 @@ export async function prepareObject(
     const path = object.path!;
     // A small file is read whole (two operations) and sent from memory, so
     // that its command and data set can share one PDU and one write.
-    if ((object.size ?? (await Deno.stat(path)).size) <= SMALL_FILE) {
-      const bytes = await Deno.readFile(path);
+    const size = object.bytes?.length ?? object.size ?? await _fileSize(path, budget);
+    if (size <= SMALL_FILE) {
+      const bytes = object.bytes ?? await _readSmallFile(path, size, budget);
       const body = padDeflated(bytes.subarray(decodePart10Header(bytes).datasetOffset), ts);
       return { contextId: own.id, transferSyntax: ts, data: body, size: body.length };
     }
@@ -267,7 +286,8 @@ export async function prepareObject(
       : "the peer accepted neither its transfer syntax nor an uncompressed one, and it cannot be decoded";
     throw new NoContextError(`Cannot send ${object.name} (${sop}, ${ts}): ${why}`, sop, ts);
   }
-  let dataset = object.dataset ?? (await readPart10(await Deno.readFile(object.path!))).dataset;
+  let dataset = object.dataset ??
+    (await readPart10(object.bytes ?? await Deno.readFile(object.path!))).dataset;
   if (decode) dataset = await transcoder!.toNative(dataset, ts);
   let bytes = encodeDataset(dataset, { transferSyntax: target.transferSyntax! });
   if (transferSyntaxInfo(target.transferSyntax!)?.deflated) bytes = await deflateDataset(bytes);
@@ -322,10 +342,13 @@ export interface SentObject {
 }
 
 /**
- * Sends objects by C-STORE on `channel`, one at a time, reading the next one
- * from disk while the peer answers the current one, and yields each outcome
- * in order. Stops early when `signal` aborts or the association ends; the
- * objects not yielded were not sent.
+ * Sends objects by C-STORE on `channel`, reading the next one from disk
+ * while the peer works on the current one, and yields each outcome in
+ * order. One request is outstanding at a time unless the association has an
+ * Asynchronous Operations Window (PS3.7 D.3.3.3): then up to its limit (at
+ * most 16) go out before the first responses come back. Stops early when
+ * `signal` aborts or the association ends; the objects not yielded were not
+ * sent, except those already outstanding when the caller stops iterating.
  *
  * @example Send one data set to a Storage SCP started here
  * ```ts
@@ -369,79 +392,124 @@ export async function* sendObjects<T extends OutgoingObject>(
   options: SendObjectsOptions = {},
 ): AsyncGenerator<[T, SentObject], void, undefined> {
   const association = channel.association;
-  const prepare = (object: T) => {
-    const p = prepareObject(association, object, options.usable, options.transcoder);
-    p.catch(() => {}); // awaited below; an early failure is no unhandled rejection
-    return p;
+  const budget = new _SyncBudget();
+  // Objects prepared (read) ahead, by index; each index is prepared once.
+  const ready = new Map<number, Promise<PreparedObject>>();
+  let preparedUpTo = -1;
+  const ensure = (index: number) => {
+    if (index <= preparedUpTo || index >= objects.length) return;
+    preparedUpTo = index;
+    const p = prepare(
+      association,
+      objects[index]!,
+      options.usable ?? (() => true),
+      options.transcoder,
+      budget,
+    );
+    p.catch(() => {}); // awaited when sent; an early failure is no unhandled rejection
+    ready.set(index, p);
   };
-  // The next object is read from disk while the peer answers the current one.
-  let next = objects.length > 0 ? prepare(objects[0]!) : undefined;
+  // Requests outstanding at once: one unless the peer granted an
+  // Asynchronous Operations Window (PS3.7 D.3.3.3), in which case the next
+  // requests go out before the first responses come back. The channel keeps
+  // to the window; this only bounds the objects held in memory.
+  const window = association.asynchronousOperationsWindow;
+  const invoked = association.role === "requestor"
+    ? window.maxOperationsInvoked
+    : window.maxOperationsPerformed;
+  const depth = invoked === 0 ? MAX_OUTSTANDING : Math.min(invoked, MAX_OUTSTANDING);
+  const flights: [T, Promise<SentObject>][] = [];
+  const send = async (
+    object: T,
+    current: Promise<PreparedObject>,
+    readNext: () => void,
+  ): Promise<SentObject> => {
+    let prepared: PreparedObject | undefined;
+    let data: OutgoingDataset | undefined;
+    try {
+      prepared = await current;
+      let counted = prepared.size ?? 0;
+      data = prepared.data;
+      if (data instanceof ReadableStream) {
+        data = data.pipeThrough(
+          new TransformStream({
+            transform(chunk, controller) {
+              counted += chunk.length;
+              controller.enqueue(chunk);
+            },
+          }),
+        );
+      }
+      let status: number | undefined;
+      let errorComment: string | undefined;
+      const request = channel.request(prepared.contextId, {
+        type: "C-STORE-RQ",
+        hasDataset: true,
+        affectedSopClassUid: object.sopClassUid,
+        affectedSopInstanceUid: object.sopInstanceUid,
+        priority: options.priority ?? PRIORITY.MEDIUM,
+        ...(options.moveOriginator
+          ? {
+            moveOriginatorAeTitle: options.moveOriginator.aeTitle,
+            moveOriginatorMessageId: options.moveOriginator.messageId,
+          }
+          : {}),
+      }, data);
+      // The next object is read once this request is on its way (its writes
+      // are issued within the turn of the event loop that sends it), so that
+      // reading overlaps the peer's work, not ours.
+      setImmediate(readNext);
+      for await (const response of request) {
+        status = response.command.status;
+        errorComment = response.command.errorComment;
+      }
+      return {
+        status,
+        errorComment,
+        error: undefined,
+        transferSyntax: prepared.transferSyntax,
+        bytes: counted,
+      };
+    } catch (e) {
+      readNext();
+      // A file stream the failed send did not finish still holds the file open.
+      if (data instanceof ReadableStream) await data.cancel().catch(() => {});
+      return {
+        status: undefined,
+        errorComment: undefined,
+        error: e instanceof Error ? e : new Error(String(e)),
+        transferSyntax: prepared?.transferSyntax,
+        bytes: 0,
+      };
+    }
+  };
+  ensure(0);
   try {
     for (const [i, object] of objects.entries()) {
-      if (options.signal?.aborted) return;
-      const current = next!;
-      next = i + 1 < objects.length ? prepare(objects[i + 1]!) : undefined;
-      let prepared: PreparedObject | undefined;
-      let data: OutgoingDataset | undefined;
-      let outcome: SentObject;
-      try {
-        prepared = await current;
-        let counted = prepared.size ?? 0;
-        data = prepared.data;
-        if (data instanceof ReadableStream) {
-          data = data.pipeThrough(
-            new TransformStream({
-              transform(chunk, controller) {
-                counted += chunk.length;
-                controller.enqueue(chunk);
-              },
-            }),
-          );
-        }
-        let status: number | undefined;
-        let errorComment: string | undefined;
-        for await (
-          const response of channel.request(prepared.contextId, {
-            type: "C-STORE-RQ",
-            hasDataset: true,
-            affectedSopClassUid: object.sopClassUid,
-            affectedSopInstanceUid: object.sopInstanceUid,
-            priority: options.priority ?? PRIORITY.MEDIUM,
-            ...(options.moveOriginator
-              ? {
-                moveOriginatorAeTitle: options.moveOriginator.aeTitle,
-                moveOriginatorMessageId: options.moveOriginator.messageId,
-              }
-              : {}),
-          }, data)
-        ) {
-          status = response.command.status;
-          errorComment = response.command.errorComment;
-        }
-        outcome = {
-          status,
-          errorComment,
-          error: undefined,
-          transferSyntax: prepared.transferSyntax,
-          bytes: counted,
-        };
-      } catch (e) {
-        // A file stream the failed send did not finish still holds the file open.
-        if (data instanceof ReadableStream) await data.cancel().catch(() => {});
-        outcome = {
-          status: undefined,
-          errorComment: undefined,
-          error: e instanceof Error ? e : new Error(String(e)),
-          transferSyntax: prepared?.transferSyntax,
-          bytes: 0,
-        };
-      }
-      yield [object, outcome];
-      if (outcome.error && association.state !== "Sta6") return; // nobody to send the rest to
+      if (options.signal?.aborted) break;
+      ensure(i);
+      const current = ready.get(i)!;
+      ready.delete(i);
+      flights.push([object, send(object, current, () => ensure(i + 1))]);
+      if (flights.length < depth) continue;
+      const [sent, outcome] = flights.shift()!;
+      const result = await outcome;
+      yield [sent, result];
+      // Nobody to send the rest to.
+      if (result.error && association.state !== "Sta6") break;
+    }
+    // The requests already sent are answered (or fail with the association).
+    while (flights.length > 0) {
+      const [sent, outcome] = flights.shift()!;
+      yield [sent, await outcome];
     }
   } finally {
+    // Requests sent but not yielded (the caller stopped early) still settle.
+    await Promise.allSettled(flights.map(([, outcome]) => outcome));
     // An object read ahead but never sent still holds its file open.
-    const unsent = await next?.catch(() => undefined);
-    if (unsent?.data instanceof ReadableStream) await unsent.data.cancel().catch(() => {});
+    for (const p of ready.values()) {
+      const unsent = await p.catch(() => undefined);
+      if (unsent?.data instanceof ReadableStream) await unsent.data.cancel().catch(() => {});
+    }
   }
 }

@@ -17,6 +17,8 @@ import { readFileSet } from "../media/mod.ts";
 import { DimseChannel, formatStatus, statusCategory } from "../dimse/mod.ts";
 import { connectOptionsFor, type ScuOptions } from "./scu_options.ts";
 import { sendObjects, type Transcoder } from "./send_object.ts";
+import { _readSmallFile } from "./_read_file.ts";
+import { _SyncBudget } from "./_sync_budget.ts";
 import { PROPOSED_TRANSFER_SYNTAXES } from "./accepted_syntaxes.ts";
 
 /**
@@ -94,6 +96,16 @@ export interface StoreOptions extends ScuOptions {
    * are never reach it.
    */
   transcoder?: Transcoder;
+  /**
+   * C-STORE requests outstanding at once: more than 1 proposes an
+   * Asynchronous Operations Window (PS3.7 D.3.3.3) with this Maximum Number
+   * Operations Invoked, used as far as the peer grants it (DCMTK's
+   * `storescp` grants none; our Storage SCP does). Each outstanding object is
+   * held in memory.
+   *
+   * @default {1}
+   */
+  maxOperationsInvoked?: number;
 }
 
 interface Item {
@@ -105,6 +117,8 @@ interface Item {
   transferSyntax?: string | undefined;
   /** File size, when the header scan read the whole file. */
   size?: number | undefined;
+  /** The whole file, when the header scan read it and the retention budget allowed keeping it. */
+  bytes?: Uint8Array | undefined;
   error?: Error | undefined;
   /** The file is a DICOMDIR (Media Storage Directory Storage, PS3.10 §8.6): to be replaced by what it references. */
   fileSet?: boolean;
@@ -114,7 +128,43 @@ interface Item {
  * Reads a file's meta information and data set up to SOP Instance UID: from
  * its first 64 KiB when they hold it (one read), else as a stream.
  */
-async function readHeader(path: string): Promise<Part10File & { size: number | undefined }> {
+async function readHeader(
+  path: string,
+  budget: _SyncBudget,
+): Promise<Part10File & { size: number | undefined; bytes?: Uint8Array }> {
+  // A small file is read whole, synchronously while the disk answers
+  // quickly: two calls instead of three asynchronous operations.
+  if (budget.allowed) {
+    const size = budget.run(() => Deno.statSync(path)).size;
+    if (size <= SCAN_WHOLE_FILE && size > 0) {
+      const bytes = await _readSmallFile(path, size, budget);
+      try {
+        const read = decodePart10(bytes, { stopBefore: Tag.SOPInstanceUID + 1 });
+        return { ...read, size: bytes.length, bytes };
+      } catch {
+        // Deflated: the streaming reader copes.
+      }
+    } else if (size > SCAN_WHOLE_FILE) {
+      // A larger one: its first 16 KiB, synchronously too.
+      const head = budget.run(() => {
+        using file = Deno.openSync(path);
+        const head = new Uint8Array(SYNC_HEAD_READ);
+        let length = 0;
+        for (
+          let n;
+          length < head.length && (n = file.readSync(head.subarray(length)));
+          length += n
+        );
+        return head.subarray(0, length);
+      });
+      try {
+        const read = decodePart10(head, { stopBefore: Tag.SOPInstanceUID + 1 });
+        if (read.dataset.has(Tag.SOPInstanceUID)) return { ...read, size };
+      } catch {
+        // Deflated, or a header longer than 64 KiB: the streaming reader copes.
+      }
+    }
+  }
   using file = await Deno.open(path);
   const head = new Uint8Array(HEADER_READ);
   let length = 0;
@@ -142,7 +192,31 @@ async function readHeader(path: string): Promise<Part10File & { size: number | u
 
 const HEADER_READ = 1 << 16;
 
-async function scan(item: Item): Promise<void> {
+/**
+ * Files up to this size are read whole by the header scan (and may be kept
+ * for sending); of a larger one, the first {@linkcode SYNC_HEAD_READ} bytes
+ * (the meta information and the elements up to SOP Instance UID, in any
+ * usual file), and the whole file once it is next to send, while the peer
+ * works on the one before.
+ */
+const SCAN_WHOLE_FILE = 16 << 10;
+
+/** Bytes of a larger file the scan reads synchronously; a header longer than that is streamed. */
+const SYNC_HEAD_READ = 16 << 10;
+
+/**
+ * Bytes of whole small files kept from the header scan for sending, per
+ * {@linkcode store} call: a file is then read once, not twice.
+ */
+const RETAINED_BYTES = 64 << 20;
+
+/** What the scan of a {@linkcode store} call shares: the disk's budget, and the bytes it may keep. */
+interface ScanState {
+  readonly budget: _SyncBudget;
+  retained: number;
+}
+
+async function scan(item: Item, state: ScanState): Promise<void> {
   try {
     if (item.source instanceof Dataset) {
       item.sopClassUid = item.source.string(Tag.SOPClassUID);
@@ -156,8 +230,15 @@ async function scan(item: Item): Promise<void> {
         size: item.size,
       } = item.source);
     } else {
-      const { meta, dataset, transferSyntax, size } = await readHeader(item.source);
+      const { meta, dataset, transferSyntax, size, bytes } = await readHeader(
+        item.source,
+        state.budget,
+      );
       item.size = size;
+      if (bytes !== undefined && state.retained + bytes.length <= RETAINED_BYTES) {
+        item.bytes = bytes;
+        state.retained += bytes.length;
+      }
       if (
         meta.string(Tag.MediaStorageSOPClassUID) === Uid.MediaStorageDirectoryStorage &&
         !dataset.has(Tag.SOPClassUID)
@@ -257,8 +338,11 @@ export async function store(
       : source.path,
   }));
   // Scan headers a few at a time: SOP class, instance and transfer syntax.
+  const state: ScanState = { budget: new _SyncBudget(), retained: 0 };
   const scanAll = async (list: Item[]) => {
-    for (let i = 0; i < list.length; i += 16) await Promise.all(list.slice(i, i + 16).map(scan));
+    for (let i = 0; i < list.length; i += 16) {
+      await Promise.all(list.slice(i, i + 16).map((item) => scan(item, state)));
+    }
   };
   await scanAll(items);
   if (items.some((i) => i.fileSet)) items = await expandFileSets(items, scanAll);
@@ -287,7 +371,18 @@ export async function store(
     const todo = items.filter((i) => !i.error && classes.has(i.sopClassUid!));
     const contexts = group.flatMap((sop) => bySop.get(sop)!);
     options.signal?.throwIfAborted();
-    await using association = await connect(hostname, port, connectOptionsFor(options, contexts));
+    const invoked = options.maxOperationsInvoked ?? 1;
+    await using association = await connect(hostname, port, {
+      ...connectOptionsFor(options, contexts),
+      ...(invoked > 1
+        ? {
+          asynchronousOperationsWindow: {
+            maxOperationsInvoked: invoked,
+            maxOperationsPerformed: 1,
+          },
+        }
+        : {}),
+    });
     const channel = new DimseChannel(
       association,
       options.dimseTimeout === undefined ? {} : { dimseTimeout: options.dimseTimeout },
@@ -301,6 +396,7 @@ export async function store(
       ...(item.source instanceof Dataset ? { dataset: item.source } : {
         path: typeof item.source === "string" ? item.source : item.source.path,
         size: item.size,
+        bytes: item.bytes,
       }),
     }));
     for await (

@@ -2,7 +2,7 @@
 // and files read whole or streamed.
 import { assert, assertEquals } from "./_assert.ts";
 import { Dataset, decodePart10Header, encodePart10 } from "../dataset/mod.ts";
-import { STORAGE_SOP_CLASSES } from "../dictionary/mod.ts";
+import { STORAGE_SOP_CLASSES, Tag } from "../dictionary/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
 import { CT_IMAGE_STORAGE, ctDataset, sameBytes } from "./_storage_corpus.ts";
@@ -91,6 +91,73 @@ Deno.test("store() sends a KnownFile with the facts it is given, without reading
     assert(sameBytes(received[0]!, file.subarray(decodePart10Header(file).datasetOffset)));
     const wrong = await store("127.0.0.1", scp.port, [{ ...facts, sopInstanceUid: "2.25.8002" }]);
     assertEquals(wrong.results[0]!.status, 0xa900);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store() sends a file whole when its size changed after it was given (a KnownFile's size is only a hint)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_store_scu_" });
+  try {
+    // 300 KB and 1 MB: past the size read synchronously (256 KiB), under the size read whole (8 MiB).
+    const expected = new Map<string, Uint8Array>();
+    const sources = [];
+    for (const [i, [pixels, hint]] of [[1_000_000, 300_000], [300_000, 2_000_000]].entries()) {
+      const uid = `2.25.${7100 + i}`;
+      const file = encodePart10(ctDataset(uid, pixels!));
+      const path = `${dir}/${i}.dcm`;
+      await Deno.writeFile(path, file);
+      expected.set(uid, file.subarray(decodePart10Header(file).datasetOffset));
+      sources.push({
+        path,
+        sopClassUid: CT_IMAGE_STORAGE,
+        sopInstanceUid: uid,
+        transferSyntax: "1.2.840.10008.1.2.1",
+        size: hint!, // smaller than the file (it grew), then larger (it shrank)
+      });
+    }
+    const received = new Map<string, Uint8Array>();
+    await using scp = new StorageScp({
+      hostname: "127.0.0.1",
+      port: 0,
+      handleObject: async (object) => {
+        received.set(
+          object.sopInstanceUid,
+          new Uint8Array(await new Response(object.dataset).arrayBuffer()),
+        );
+      },
+    });
+    const summary = await store("127.0.0.1", scp.port, sources);
+    assertEquals(summary.failed, 0, summary.results.find((r) => r.error)?.error?.message);
+    for (const [uid, body] of expected) {
+      assert(sameBytes(received.get(uid)!, body), `${uid}: the data set differs from the file's`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("store() scans a file whose elements before SOP Instance UID outlast the first read of its header", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_store_scu_" });
+  try {
+    const uid = "2.25.7200";
+    // 40 KB of Image Type (0008,0008) before (0008,0018), in a 300 KB file.
+    const ds = ctDataset(uid, 300_000).set(Tag.ImageType, Array(4000).fill("ORIGINAL").join("\\"));
+    const file = encodePart10(ds);
+    const path = `${dir}/long-header.dcm`;
+    await Deno.writeFile(path, file);
+    let received: Uint8Array | undefined;
+    await using scp = new StorageScp({
+      hostname: "127.0.0.1",
+      port: 0,
+      handleObject: async (object) => {
+        received = new Uint8Array(await new Response(object.dataset).arrayBuffer());
+      },
+    });
+    const summary = await store("127.0.0.1", scp.port, [path]);
+    assertEquals(summary.failed, 0, summary.results[0]?.error?.message);
+    assertEquals(summary.results[0]?.sopInstanceUid, uid);
+    assert(sameBytes(received!, file.subarray(decodePart10Header(file).datasetOffset)));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

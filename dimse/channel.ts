@@ -185,6 +185,31 @@ export class DimseChannel {
     this.closed = this.#run();
   }
 
+  /**
+   * Releases the association (A-RELEASE, PS3.8 §7.2) once the peer's
+   * requests being handled here have been answered and every message handed
+   * to {@linkcode DimseChannel.send} has gone out. `association.release()`
+   * called directly sends the A-RELEASE-RQ at once, after which no response
+   * may be sent (PS3.8 Table 9-10, Sta7): a handler that has just told the
+   * caller its news (a storage commitment report, say) would lose its
+   * response.
+   *
+   * @example Release after the peer's request has been answered
+   * ```ts ignore
+   * const channel = new DimseChannel(association, { handlers });
+   * // ... the peer's N-EVENT-REPORT-RQ arrives and its handler resolves what we wait for
+   * await channel.release(); // its N-EVENT-REPORT-RSP goes out first
+   * ```
+   *
+   * @returns Resolves once released.
+   * @throws {AssociationAbortedError} If the association was aborted instead.
+   */
+  async release(): Promise<void> {
+    while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
+    await this.#sendChain;
+    await this.association.release();
+  }
+
   /** The next Message ID (PS3.7 §9.1.1.1.2): unique among outstanding requests, 1–65535. */
   nextMessageId(): number {
     do {

@@ -364,7 +364,8 @@ export class StorageCommitmentScu implements AsyncDisposable {
       if (hold > 0 && !this.#results.has(transactionUid)) {
         await this.#wait(transactionUid, hold, options.signal, channel.closed).catch(() => {});
       }
-      await association.release();
+      // After the report's N-EVENT-REPORT-RSP, if the report came here.
+      await channel.release();
       await channel.closed;
     } catch (e) {
       if (accepted) {

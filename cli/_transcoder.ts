@@ -3,28 +3,14 @@
 // decoding, so that a command whose peers take every object as it is never
 // loads the codecs, and the option that turns it off.
 import type { Transcoder } from "../service/mod.ts";
-import { Uid } from "../dictionary/mod.ts";
+import { DECODABLE_TRANSFER_SYNTAXES } from "../codecs/transfer_syntaxes.ts";
 import type { OptionTable } from "./_args.ts";
 
 /**
- * What the codecs decode (kept here, not imported from them, so that asking
- * does not load them); tests/cli_transcode_test.ts checks that it equals
- * `DECODABLE_TRANSFER_SYNTAXES`.
+ * What the codecs decode: their own list, from a module of theirs that
+ * loads no codec (it imports only the dictionary and data sets).
  */
-export const DECODABLE: readonly string[] = [
-  Uid.RLELossless,
-  Uid.JPEGBaseline8Bit,
-  Uid.JPEGExtended12Bit,
-  Uid.JPEGLossless,
-  Uid.JPEGLosslessSV1,
-  Uid.JPEGLSLossless,
-  Uid.JPEGLSNearLossless,
-  Uid.JPEG2000Lossless,
-  Uid.JPEG2000,
-  Uid.HTJ2KLossless,
-  Uid.HTJ2KLosslessRPCL,
-  Uid.HTJ2K,
-];
+export const DECODABLE: readonly string[] = DECODABLE_TRANSFER_SYNTAXES;
 
 /** Decodes through `@dcm/net/codecs`, imported on first use. */
 export const lazyTranscoder: Transcoder = {

@@ -6,7 +6,6 @@
  *
  * @module
  */
-import type { encodePdu } from "./encode.ts";
 import { MESSAGE_CONTROL_HEADER, PDU_TYPE_CODES, PDV_HEADER_LENGTH } from "./constants.ts";
 import type { PDataTfPdu } from "./types.ts";
 

@@ -228,7 +228,13 @@ Deno.test("a handler that throws is answered 0110 with its message, and the asso
   await association.release();
 });
 
-Deno.test("Storage Commitment shape: the SCP answers N-ACTION, then sends N-EVENT-REPORT on the same association to the SCU's NService", async () => {
+/**
+ * A Storage Commitment exchange on one association: the SCP answers
+ * N-ACTION, then sends N-EVENT-REPORT to the SCU's NService. `reported`
+ * resolves in the SCU's handler, before its response is sent; `answered`
+ * with the status the SCP got back.
+ */
+async function commitmentExchange() {
   const answered = Promise.withResolvers<number>();
   const scp = new NService({
     [COMMITMENT]: {
@@ -247,7 +253,7 @@ Deno.test("Storage Commitment shape: the SCP answers N-ACTION, then sends N-EVEN
       },
     },
   });
-  await using provider = new ServiceProvider(scp, { hostname: "127.0.0.1", port: 0 });
+  const provider = new ServiceProvider(scp, { hostname: "127.0.0.1", port: 0 });
   const reported = Promise.withResolvers<string | undefined>();
   const scu = new NService({
     [COMMITMENT]: {
@@ -257,7 +263,7 @@ Deno.test("Storage Commitment shape: the SCP answers N-ACTION, then sends N-EVEN
       },
     },
   });
-  await using association = await connect("127.0.0.1", provider.port, {
+  const association = await connect("127.0.0.1", provider.port, {
     presentationContexts: [{
       abstractSyntax: COMMITMENT,
       transferSyntaxes: [Uid.ExplicitVRLittleEndian],
@@ -271,9 +277,24 @@ Deno.test("Storage Commitment shape: the SCP answers N-ACTION, then sends N-EVEN
     dataset: new Dataset().set(Tag.TransactionUID, "2.25.900"),
   });
   assertEquals(action.status, STATUS.SUCCESS);
+  return { provider, association, channel, reported, answered };
+}
+
+Deno.test("Storage Commitment shape: the SCP answers N-ACTION, then sends N-EVENT-REPORT on the same association to the SCU's NService", async () => {
+  const { provider, association, reported, answered } = await commitmentExchange();
+  await using _provider = provider;
   assertEquals(await reported.promise, "1 2.25.900");
   assertEquals(await answered.promise, STATUS.SUCCESS);
   await association.release();
+});
+
+Deno.test("DimseChannel.release() right after a handler has told its news still sends that handler's response first (PS3.8 Sta7 allows no P-DATA)", async () => {
+  const { provider, channel, reported, answered } = await commitmentExchange();
+  await using _provider = provider;
+  assertEquals(await reported.promise, "1 2.25.900");
+  // At once, as StorageCommitmentScu does once its report is in.
+  await channel.release();
+  assertEquals(await answered.promise, STATUS.SUCCESS);
 });
 
 Deno.test("an N call for a SOP class with no accepted context throws DimseStatusError 0122 without sending", async () => {

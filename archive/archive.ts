@@ -504,19 +504,10 @@ export class Archive implements Disposable {
    * Commitment, PS3.4 J.3.2.1.3).
    */
   instance(sopInstanceUid: string): ArchivedInstance | undefined {
-    const r = this.#statement(
-      `SELECT i.sop_uid, i.sop_class, i.transfer_syntax, i.path, st.study_uid, se.series_uid
-       FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk
-       WHERE i.sop_uid = ?`,
-    ).get(sopInstanceUid) as Row | undefined;
-    return r === undefined ? undefined : {
-      sopInstanceUid: String(r["sop_uid"]),
-      sopClassUid: String(r["sop_class"]),
-      transferSyntax: String(r["transfer_syntax"]),
-      path: String(r["path"]),
-      studyInstanceUid: String(r["study_uid"]),
-      seriesInstanceUid: String(r["series_uid"]),
-    };
+    const r = this.#statement(`${INSTANCE_SELECT} WHERE i.sop_uid = ?`).get(sopInstanceUid) as
+      | Row
+      | undefined;
+    return r === undefined ? undefined : archivedInstance(r);
   }
 
   /** The instances under a record of a level (for C-MOVE and C-GET), in a stable order. */
@@ -527,18 +518,27 @@ export class Archive implements Disposable {
       SERIES: "i.series_pk = ?",
       IMAGE: "i.pk = ?",
     }[level];
-    const rows = this.#db.prepare(
-      `SELECT i.sop_uid, i.sop_class, i.transfer_syntax, i.path, st.study_uid, se.series_uid
-       FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk
-       WHERE ${filter} ORDER BY st.study_uid, se.series_uid, i.pk`,
+    // Prepared once per level (a C-MOVE or C-GET runs this for every identifier).
+    const rows = this.#statement(
+      `${INSTANCE_SELECT} WHERE ${filter} ORDER BY st.study_uid, se.series_uid, i.pk`,
     ).all(key) as Row[];
-    return rows.map((r) => ({
-      sopInstanceUid: String(r["sop_uid"]),
-      sopClassUid: String(r["sop_class"]),
-      transferSyntax: String(r["transfer_syntax"]),
-      path: String(r["path"]),
-      studyInstanceUid: String(r["study_uid"]),
-      seriesInstanceUid: String(r["series_uid"]),
-    }));
+    return rows.map(archivedInstance);
   }
+}
+
+/** The columns of an {@linkcode ArchivedInstance}, with its study and series. */
+const INSTANCE_SELECT =
+  `SELECT i.sop_uid, i.sop_class, i.transfer_syntax, i.path, st.study_uid, se.series_uid
+   FROM instances i JOIN series se ON se.pk = i.series_pk JOIN studies st ON st.pk = se.study_pk`;
+
+/** A row of {@linkcode INSTANCE_SELECT} as an {@linkcode ArchivedInstance}. */
+function archivedInstance(r: Row): ArchivedInstance {
+  return {
+    sopInstanceUid: String(r["sop_uid"]),
+    sopClassUid: String(r["sop_class"]),
+    transferSyntax: String(r["transfer_syntax"]),
+    path: String(r["path"]),
+    studyInstanceUid: String(r["study_uid"]),
+    seriesInstanceUid: String(r["series_uid"]),
+  };
 }

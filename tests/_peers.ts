@@ -54,3 +54,20 @@ export async function runDcmtk(name: string, args: string[]): Promise<string> {
 
 /** Absolute path of pydicom's test corpus, copied into `tests/data/pydicom/` (see its README). */
 export const PYDICOM_DATA: string = new URL("./data/pydicom/", import.meta.url).pathname;
+
+/** Each item dcmdump shows in the Directory Record Sequence: "offset type refFileID", sorted. */
+export async function dcmdumpRecords(path: string): Promise<string[]> {
+  const out: string[] = [];
+  let current: string | undefined;
+  for (const line of (await runDcmtk("dcmdump", [path])).split("\n")) {
+    const item = line.match(/#\s+offset=\$(\d+)(?:\s+refFileID="([^"]*)")?/);
+    if (item) current = `${item[1]} ${item[2] ?? ""}`;
+    const type = line.match(/\(0004,1430\) CS \[([^\]]*)\]/);
+    if (type && current !== undefined) {
+      const [offset, ref] = current.split(" ");
+      out.push(`${offset} ${type[1]!.trim()} ${ref}`);
+      current = undefined;
+    }
+  }
+  return out.sort();
+}

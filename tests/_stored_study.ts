@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { decodePart10, encodePart10 } from "../dataset/mod.ts";
+import { concatBytes, decodePart10, encodePart10 } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
 
@@ -98,14 +98,7 @@ export async function pixelBytesOf(path: string): Promise<Uint8Array> {
   const el = dataset.get(Tag.PixelData);
   if (el === undefined) throw new Error(`${path} has no Pixel Data`);
   if (el.kind === "fragments") {
-    const parts = [el.offsetTable ?? new Uint8Array(0), ...el.fragments];
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes([el.offsetTable ?? new Uint8Array(0), ...el.fragments]);
   }
   if (el.kind === "bytes") return el.bytes;
   throw new Error(`${path}: Pixel Data is ${el.kind}`);

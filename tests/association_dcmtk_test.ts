@@ -28,15 +28,7 @@ import {
   usOf,
 } from "./association_dimse_stub.ts";
 
-const HOST = "127.0.0.1";
-
-/** A port that was free a moment ago, for tools that cannot listen on port 0. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const port = listener.addr.port;
-  listener.close();
-  return port;
-}
+import { freePort, HOST } from "./_storage_corpus.ts";
 
 // ---- DCMTK as the requestor ----
 

@@ -9,7 +9,7 @@ import { store } from "../service/mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { dcm, ServerProcess, StorescpProcess } from "./_cli.ts";
 
-const HOST = "127.0.0.1";
+import { freePort, HOST } from "./_storage_corpus.ts";
 
 function object(sopInstanceUid: string): Dataset {
   return new Dataset()
@@ -18,14 +18,6 @@ function object(sopInstanceUid: string): Dataset {
     .set(Tag.PatientID, "CLI")
     .set(Tag.StudyInstanceUID, "2.25.9100")
     .set(Tag.SeriesInstanceUID, "2.25.9101");
-}
-
-/** A port that was free a moment ago. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 async function files(dir: string, uids: string[]): Promise<void> {

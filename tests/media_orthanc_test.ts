@@ -8,7 +8,7 @@ import { readFileSet } from "../media/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 import { assertEquals } from "./_assert.ts";
 import { dcm } from "./_cli.ts";
-import { dcmtkIgnore, PYDICOM_DATA, runDcmtk } from "./_peers.ts";
+import { dcmdumpRecords, dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
 import { HOST } from "./_storage_corpus.ts";
 import { type Orthanc, orthancIgnore, startOrthanc } from "./_orthanc.ts";
 
@@ -31,23 +31,6 @@ async function rest(orthanc: Orthanc, path: string, init?: RequestInit): Promise
   const response = await fetch(`http://${HOST}:${orthanc.httpPort}${path}`, init);
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response;
-}
-
-/** Each item dcmdump shows in the Directory Record Sequence: "offset type refFileID", sorted. */
-async function dcmdumpRecords(path: string): Promise<string[]> {
-  const out: string[] = [];
-  let current: string | undefined;
-  for (const line of (await runDcmtk("dcmdump", [path])).split("\n")) {
-    const item = line.match(/#\s+offset=\$(\d+)(?:\s+refFileID="([^"]*)")?/);
-    if (item) current = `${item[1]} ${item[2] ?? ""}`;
-    const type = line.match(/\(0004,1430\) CS \[([^\]]*)\]/);
-    if (type && current !== undefined) {
-      const [offset, ref] = current.split(" ");
-      out.push(`${offset} ${type[1]!.trim()} ${ref}`);
-      current = undefined;
-    }
-  }
-  return out.sort();
 }
 
 Deno.test(

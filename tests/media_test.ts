@@ -7,7 +7,7 @@ import { decodeFileSet, type FileSet, FileSetError, readFileSet } from "../media
 import { Tag } from "../dictionary/mod.ts";
 import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./_assert.ts";
 import { dcm } from "./_cli.ts";
-import { dcmtkIgnore, PYDICOM_DATA, runDcmtk } from "./_peers.ts";
+import { dcmdumpRecords, dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
 
 const DIR = `${PYDICOM_DATA}test_files/dicomdirtests/`;
 const DICOMDIR = `${DIR}DICOMDIR`;
@@ -28,23 +28,6 @@ function shape(fileSet: FileSet, folder: string): string[] {
     const path = record.path === undefined ? "" : relative(folder, record.path);
     return `${depth} ${record.type} ${key.trim()} ${path}`;
   });
-}
-
-/** Each item dcmdump shows in the Directory Record Sequence: "offset type refFileID", sorted. */
-async function dcmdumpRecords(path: string): Promise<string[]> {
-  const out: string[] = [];
-  let current: string | undefined;
-  for (const line of (await runDcmtk("dcmdump", [path])).split("\n")) {
-    const item = line.match(/#\s+offset=\$(\d+)(?:\s+refFileID="([^"]*)")?/);
-    if (item) current = `${item[1]} ${item[2] ?? ""}`;
-    const type = line.match(/\(0004,1430\) CS \[([^\]]*)\]/);
-    if (type && current !== undefined) {
-      const [offset, ref] = current.split(" ");
-      out.push(`${offset} ${type[1]!.trim()} ${ref}`);
-      current = undefined;
-    }
-  }
-  return out.sort();
 }
 
 /** Our records in dcmdump's terms. */

@@ -6,7 +6,7 @@
  * from PS3.7 Tables 10.3-5 and 10.3-9 and PS3.5 §7.1.3 / §7.5.
  */
 import { connect } from "../association/mod.ts";
-import { Dataset } from "../dataset/mod.ts";
+import { concatBytes, Dataset } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { STATUS } from "../dimse/mod.ts";
 import { MppsScp, type ProcedureStepEvent } from "../scp/mod.ts";
@@ -467,16 +467,6 @@ function sequence(tag: number, items: Uint8Array[][]): Uint8Array {
   }
   parts.push(header(0xfffe, 0xe0dd, 0));
   return concatBytes(parts);
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The N-CREATE Attribute List of Table F.7.2-1, in ascending tag order, by hand. */

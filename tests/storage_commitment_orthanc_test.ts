@@ -14,7 +14,7 @@ import { assertEquals } from "./_assert.ts";
 import { dcm } from "./_cli.ts";
 import { orthancIgnore, startOrthanc } from "./_orthanc.ts";
 
-const HOST = "127.0.0.1";
+import { freePort, HOST } from "./_storage_corpus.ts";
 const CT = Uid.CTImageStorage;
 
 function object(sopInstanceUid: string): Dataset {
@@ -26,14 +26,6 @@ function object(sopInstanceUid: string): Dataset {
     .set(Tag.StudyInstanceUID, "2.25.8100")
     .set(Tag.SeriesInstanceUID, "2.25.8101")
     .set(Tag.Modality, "CT");
-}
-
-/** A port that was free a moment ago. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 Deno.test({

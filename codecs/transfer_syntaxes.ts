@@ -5,7 +5,7 @@
  * @module
  */
 import { Uid } from "../dictionary/mod.ts";
-import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../dataset/mod.ts";
+import { isNativeTransferSyntax } from "../dataset/mod.ts";
 
 /**
  * The compressed transfer syntaxes {@linkcode decodeFrames} decodes (native
@@ -71,8 +71,7 @@ export const ENCODABLE_TRANSFER_SYNTAXES: readonly string[] = [
  * @returns Whether its Pixel Data is native.
  */
 export function isNative(transferSyntax: string): boolean {
-  return UNCOMPRESSED_TRANSFER_SYNTAXES.includes(transferSyntax) ||
-    transferSyntax === Uid.DeflatedExplicitVRLittleEndian;
+  return isNativeTransferSyntax(transferSyntax);
 }
 
 /**

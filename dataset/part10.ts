@@ -300,3 +300,25 @@ export const UNCOMPRESSED_TRANSFER_SYNTAXES: readonly string[] = [
   Uid.ExplicitVRLittleEndian,
   Uid.ExplicitVRBigEndian,
 ];
+
+/**
+ * Whether a transfer syntax carries native (not encapsulated) Pixel Data:
+ * one of {@linkcode UNCOMPRESSED_TRANSFER_SYNTAXES} or Deflated Explicit VR
+ * Little Endian (PS3.5 §A.5). Data in any of them converts to any other by
+ * re-encoding alone. (The JPIP Referenced Deflate syntaxes are deflated too,
+ * but their pixels are elsewhere, PS3.5 §A.6: they convert to nothing.)
+ *
+ * @example
+ * ```ts
+ * import { isNativeTransferSyntax } from "./mod.ts";
+ * console.log(isNativeTransferSyntax("1.2.840.10008.1.2.1.99")); // true
+ * console.log(isNativeTransferSyntax("1.2.840.10008.1.2.4.50")); // false
+ * console.log(isNativeTransferSyntax("1.2.840.10008.1.2.4.95")); // false: JPIP Referenced Deflate
+ * ```
+ *
+ * @param uid A transfer syntax UID.
+ * @returns Whether its Pixel Data is native.
+ */
+export function isNativeTransferSyntax(uid: string): boolean {
+  return UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || uid === Uid.DeflatedExplicitVRLittleEndian;
+}

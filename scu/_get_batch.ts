@@ -2,10 +2,10 @@
 // retrieval batch, its C-GETs, and why objects failed (issue 12); and the
 // check of a retrieval's folder before any association.
 import type { Association, ProposedPresentationContext } from "../association/mod.ts";
-import { QUERY_MODELS } from "../dataset/mod.ts";
-import { transferSyntaxInfo, Uid, uidName } from "../dictionary/mod.ts";
+import { isNativeTransferSyntax, QUERY_MODELS } from "../dataset/mod.ts";
+import { Uid, uidName } from "../dictionary/mod.ts";
 import { DimseChannel, type DimseChannelOptions, DimseStatusError, STATUS } from "../dimse/mod.ts";
-import { type StoreService, UNCOMPRESSED_TRANSFER_SYNTAXES } from "../service/mod.ts";
+import type { StoreService } from "../service/mod.ts";
 import type { NeededInstance } from "./_needed_classes.ts";
 import type { RetrieveBatch } from "./_retrieve_plan.ts";
 import { followRetrieve } from "./_responses.ts";
@@ -68,9 +68,7 @@ export async function prepareDirectory(directory: string): Promise<void> {
 }
 
 /** Whether a syntax is native (uncompressed or deflated), which converts to any other such. */
-function isNative(uid: string): boolean {
-  return UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
-}
+const isNative = isNativeTransferSyntax;
 
 /** Why sub-operations may have failed, from what the peer did not accept. */
 function explanation(refused: readonly string[], notAsStored: readonly string[]): string {

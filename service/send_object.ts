@@ -14,8 +14,8 @@ import {
   deflateDataset,
   DicomDecodeError,
   encodeDataset,
+  isNativeTransferSyntax,
   readPart10,
-  UNCOMPRESSED_TRANSFER_SYNTAXES,
 } from "../dataset/mod.ts";
 import { transferSyntaxInfo } from "../dictionary/mod.ts";
 import { DicomError } from "../errors.ts";
@@ -268,8 +268,7 @@ async function prepare(
     };
   }
   // Native data converts to any uncompressed syntax, deflated included (PS3.5 §A.5).
-  const native = (uid: string) =>
-    UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || transferSyntaxInfo(uid)?.deflated === true;
+  const native = isNativeTransferSyntax;
   // Compressed data converts when a transcoder decodes it (PS3.5 §8.2).
   const decode = !native(ts) && transcoder?.canDecode(ts) === true;
   const target = native(ts) || decode

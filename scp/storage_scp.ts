@@ -77,7 +77,11 @@ export class StorageScp extends ServiceProvider {
   /** Starts listening. */
   constructor(options: StorageScpOptions) {
     // Throws a TypeError without handleObject or directory, before listening.
-    const storage = new StoreService(options);
+    // Journaled unless told otherwise (StoreTarget.journal).
+    const storage = new StoreService(
+      { ...options, journal: options.journal ?? true },
+      options.onWarning ? { onWarning: options.onWarning } : {},
+    );
     const sopClasses = options.sopClasses ??
       [...STORAGE_SOP_CLASSES, ...RETIRED_STORAGE_SOP_CLASSES];
     const transferSyntaxes = options.transferSyntaxes ?? DEFAULT_STORAGE_TRANSFER_SYNTAXES;
@@ -101,10 +105,11 @@ export class StorageScp extends ServiceProvider {
   }
 
   /**
-   * With `durable: "deferred"`, waits until every file reported stored so
-   * far is flushed to the disk and in place; at once otherwise.
+   * Waits until every file reported stored so far is in place (with
+   * `durable: "deferred"`, flushed to the disk too; see
+   * {@linkcode StoreService.flush}).
    *
-   * @throws {Error} if a file could not be flushed or renamed.
+   * @throws {Error} if a deferred file could not be flushed or renamed.
    */
   flush(): Promise<void> {
     return this.#storage.flush();
@@ -137,15 +142,14 @@ function storageCommitment(
     throw new TypeError("Storage commitment needs a StorageScp that writes files to a directory");
   }
   const fileName = options.fileName ?? defaultFileName;
-  const deferred = options.durable === "deferred";
   return new CommitmentService(async (reference) => {
     // PS3.3 C.14.1.1: 0122 for a class this SCP does not store.
     if (!sopClasses.has(reference.sopClassUid)) {
       return COMMITMENT_FAILURE_REASON.REFERENCED_SOP_CLASS_NOT_SUPPORTED;
     }
-    // Deferred durability answers C-STORE before the file is in place:
-    // what was stored so far is flushed before it is looked for.
-    if (deferred) await storage.flush();
+    // Deferred durability and the journal answer C-STORE before the file
+    // is in place: what was stored so far is placed before it is looked for.
+    await storage.flush();
     const name = fileName({ ...reference, transferSyntax: "" });
     return await checkCommittedFile(`${directory}/${name}`, reference);
   }, {

@@ -13,7 +13,8 @@
  *
  * @module
  */
-import { ByteQueue, createFileMeta, encodeFileMeta } from "../dataset/mod.ts";
+import { ByteQueue } from "../dataset/mod.ts";
+import { _part10Meta } from "./_part10_meta.ts";
 import { _SyncBudget } from "./_sync_budget.ts";
 
 /** What {@linkcode writePart10Atomically} needs to know about the object. */
@@ -444,12 +445,7 @@ export async function writePart10Atomically(
     throw new TypeError('durable: "deferred" needs a DeferredSync (the sync option)');
   }
   const dir = parentOf(path);
-  const meta = encodeFileMeta(createFileMeta(undefined, {
-    sopClassUid: facts.sopClassUid,
-    sopInstanceUid: facts.sopInstanceUid,
-    transferSyntax: facts.transferSyntax,
-    ...(facts.sourceAeTitle ? { sourceAeTitle: facts.sourceAeTitle } : {}),
-  }));
+  const meta = _part10Meta(facts);
   let written = 0;
   let temp: string;
   let file: Deno.FsFile;

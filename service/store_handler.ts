@@ -27,6 +27,7 @@ import {
   STATUS,
 } from "../dimse/mod.ts";
 import { DeflatedChecker } from "./_deflated_check.ts";
+import { _journalPart10, type _StoreJournal } from "./_store_journal.ts";
 import { headerMatches } from "./_header_check.ts";
 import {
   defaultFileName,
@@ -137,6 +138,23 @@ export interface StoreTarget {
    * throws, the file stays stored and the answer stands.
    */
   onFileStored?: (file: StoredFile) => void;
+  /**
+   * Make each object durable through a write-ahead journal instead of
+   * flushing its file and folder (ignored with `durable: "deferred"` or
+   * `handleObject`): its bytes are appended to a journal in the folder's
+   * hidden `.journal` folder and flushed there (when `durable`), one flush
+   * serving every association waiting at that moment, while its file is
+   * written and renamed into place without a flush of its own. Success is
+   * answered once both are done, as without a journal; the files are
+   * flushed later, in batches, and written again from the journal at the
+   * next start if the process or the machine stopped first. A crash loses
+   * no object answered success. Objects above 8 MiB are written directly.
+   * Linux only; elsewhere, or when another live process journals the
+   * folder, files are written as without it (with a warning).
+   *
+   * @default {false for a StoreService; true for StorageScp and QueryRetrieveScp}
+   */
+  journal?: boolean;
 }
 
 /** What a store handler writing files shares with its owner. */
@@ -145,6 +163,8 @@ export interface StoreResources {
   temp?: TempFilePool;
   /** Needed when the target's `durable` is `"deferred"`: the owner flushes it. */
   sync?: DeferredSync;
+  /** The folder's journal (see {@linkcode StoreTarget.journal}); `undefined` inside for none. */
+  journal?: Promise<_StoreJournal | undefined>;
 }
 
 /**
@@ -238,6 +258,13 @@ export function createStoreHandler(
 ): RequestHandler<"C-STORE-RQ"> {
   const { temp, sync } = resources;
   const durable = target.durable ?? true;
+  const tell = (file: StoredFile) => {
+    try {
+      target.onFileStored?.(file);
+    } catch {
+      // The file is stored and was answered so: a callback's failure changes nothing.
+    }
+  };
   if (durable === "deferred" && target.directory !== undefined && !target.handleObject && !sync) {
     throw new TypeError('durable: "deferred" needs a DeferredSync to flush the files');
   }
@@ -300,24 +327,33 @@ export function createStoreHandler(
           size,
           callingAeTitle: association.callingAeTitle,
         });
-        const { size } = await writePart10Atomically(path, facts, dataset, {
-          durable,
-          ...(temp ? { temp } : {}),
-          ...(sync ? { sync } : {}),
-          // Deferred: the file is in place only later, and is reported then.
-          onPlaced: async (size) => {
-            const placed = file(size);
-            await Promise.resolve(target.processFile?.(placed)).catch(() => {});
-            try {
-              target.onFileStored?.(placed);
-            } catch {
-              // The file is stored and was answered so: a callback's failure is not a flush failure.
-            }
-          },
-        });
-        if (durable !== "deferred") {
+        const journal = durable === "deferred" ? undefined : await resources.journal;
+        if (journal && temp) {
+          // Journaled and flushed there, while its file is written (not
+          // flushed): both done before success (see StoreTarget.journal).
+          const { size, placed } = await _journalPart10(journal, name, path, facts, dataset, {
+            durable,
+            temp,
+          });
+          await placed;
           stored = file(size);
           await Promise.resolve(target.processFile?.(stored)).catch(() => {});
+        } else {
+          const { size } = await writePart10Atomically(path, facts, dataset, {
+            durable,
+            ...(temp ? { temp } : {}),
+            ...(sync ? { sync } : {}),
+            // Deferred: the file is in place only later, and is reported then.
+            onPlaced: async (size) => {
+              const placed = file(size);
+              await Promise.resolve(target.processFile?.(placed)).catch(() => {});
+              tell(placed);
+            },
+          });
+          if (durable !== "deferred") {
+            stored = file(size);
+            await Promise.resolve(target.processFile?.(stored)).catch(() => {});
+          }
         }
         status = STATUS.SUCCESS;
       } else {

@@ -12,6 +12,7 @@ import { storageTransferSyntaxes } from "./accepted_syntaxes.ts";
 import type { RequestHandler } from "../dimse/mod.ts";
 import { DeferredSync, TempFilePool } from "./file_writer.ts";
 import { createStoreHandler, type StoreTarget } from "./store_handler.ts";
+import { _StoreJournal } from "./_store_journal.ts";
 
 /**
  * What a Storage SCP accepts by default, most preferred first (issue 12):
@@ -48,18 +49,21 @@ export class StoreService implements AsyncDisposable {
   readonly #target: StoreTarget;
   readonly #temp: TempFilePool | undefined;
   readonly #sync: DeferredSync | undefined;
+  readonly #journal: ReturnType<typeof _StoreJournal.acquire> | undefined;
   readonly #byAssociation = new WeakMap<object, RequestHandler<"C-STORE-RQ">>();
 
   /**
    * Constructs a new instance.
    *
    * @param target Where the objects go.
+   * @param options `onWarning` is told of what the journal replayed at
+   * start, and of files it could not write.
    * @throws {TypeError} when `target` has neither `handleObject` nor `directory`.
    * @throws {Deno.errors.NotFound} when `directory` (used without
    * `handleObject`) does not exist; {@linkcode Deno.errors.NotADirectory}
    * when it is a file.
    */
-  constructor(target: StoreTarget) {
+  constructor(target: StoreTarget, options: { onWarning?: (message: string) => void } = {}) {
     if (target.handleObject === undefined && target.directory === undefined) {
       throw new TypeError("A store target needs handleObject or directory");
     }
@@ -71,6 +75,15 @@ export class StoreService implements AsyncDisposable {
     if (files) checkFolder(target.directory!);
     this.#temp = files ? new TempFilePool(target.directory!) : undefined;
     this.#sync = files && target.durable === "deferred" ? new DeferredSync() : undefined;
+    // Opened (and replayed) now; the first store waits for it.
+    // Only for durable stores: without a flush the journal would be extra work.
+    this.#journal = files && target.journal && (target.durable ?? true) === true
+      ? _StoreJournal.acquire(target.directory!, {
+        durable: true,
+        temp: this.#temp!,
+        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      })
+      : undefined;
   }
 
   /** The C-STORE-RQ handler: give it to a channel or a service provider. */
@@ -81,6 +94,7 @@ export class StoreService implements AsyncDisposable {
       handler = createStoreHandler(this.#target, association, {
         ...(this.#temp ? { temp: this.#temp } : {}),
         ...(this.#sync ? { sync: this.#sync } : {}),
+        ...(this.#journal ? { journal: this.#journal.journal } : {}),
       });
       this.#byAssociation.set(association, handler);
     }
@@ -88,17 +102,21 @@ export class StoreService implements AsyncDisposable {
   };
 
   /**
-   * With `durable: "deferred"`, waits until every file reported stored so
-   * far is flushed to the disk and in place; at once otherwise.
+   * Waits until every file reported stored so far is in place: with
+   * `durable: "deferred"`, flushed to the disk and in place; with a journal,
+   * written from it (it is on the disk in the journal already); at once
+   * otherwise.
    *
-   * @throws {Error} if a file could not be flushed or renamed.
+   * @throws {Error} if a deferred file could not be flushed or renamed.
    */
   async flush(): Promise<void> {
     await this.#sync?.flush();
+    await (await this.#journal?.journal)?.settle();
   }
 
   /**
-   * Flushes (deferred durability), then removes the spare temporary files.
+   * Flushes (deferred durability), writes the files the journal holds and
+   * closes it, then removes the spare temporary files.
    * Call it once the associations it serves have ended.
    *
    * @throws {Error} if a deferred file could not be flushed.
@@ -107,6 +125,8 @@ export class StoreService implements AsyncDisposable {
     try {
       await this.#sync?.flush();
     } finally {
+      // The journal writes what it holds and takes its last checkpoint first.
+      await this.#journal?.release();
       await this.#temp?.close();
     }
   }

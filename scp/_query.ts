@@ -207,7 +207,8 @@ export function* search(
   const { here, below, deepest } = relational
     ? splitRelational(identifier, level)
     : { here: identifier, below: undefined, deepest: undefined };
-  for (const record of archive.records(level, uniqueKeys(identifier))) {
+  // SQL narrows by the keys it can judge (archive/_sql_match.ts); matches() decides.
+  for (const record of archive.records(level, uniqueKeys(identifier), here)) {
     if (derivedWanted) {
       for (const el of archive.derived(level, record.key)) record.dataset.setElement(el);
     }
@@ -221,7 +222,7 @@ export function* search(
         if (v !== undefined) narrow[l] = [v];
       }
       let found = false;
-      for (const child of archive.records(deepest, narrow)) {
+      for (const child of archive.records(deepest, narrow, below)) {
         if (matches(below, child.dataset)) {
           found = true;
           break;

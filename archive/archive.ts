@@ -16,6 +16,7 @@ import {
 } from "../dataset/mod.ts";
 import { levelOf } from "./levels.ts";
 import {
+  LEVEL_ALIAS,
   MATCH_KEYS_SCHEMA,
   matchKeyValues,
   type SqlCondition,
@@ -103,8 +104,11 @@ const SCHEMA_VERSION = 1;
 /** The level tables, in `match_keys` level order (PATIENT 0 … IMAGE 3). */
 const LEVEL_TABLES = ["patients", "studies", "series", "instances"] as const;
 
-/** Prepared statements of record queries kept per SQL text, idle ones at most. */
-const MAX_IDLE_QUERY_STATEMENTS = 64;
+/** Prepared statements of record queries kept, one per query shape (SQL text). */
+const MAX_QUERY_STATEMENTS = 64;
+
+/** Records read from SQLite at a time by {@linkcode Archive.records}. */
+const RECORDS_PAGE = 64;
 
 /** Splits a data set's top-level attributes into the four levels. */
 function split(ds: Dataset): Record<QueryLevel, Dataset> {
@@ -157,7 +161,7 @@ type Row = Record<string, unknown>;
 export class Archive implements Disposable {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
-  readonly #queryStatements = new Map<string, StatementSync[]>();
+  readonly #queryStatements = new Map<string, StatementSync>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -517,39 +521,43 @@ export class Archive implements Disposable {
       SERIES: "se.pk AS key, p.attrs AS a0, st.attrs AS a1, se.attrs AS a2",
       IMAGE: "i.pk AS key, p.attrs AS a0, st.attrs AS a1, se.attrs AS a2, i.attrs AS a3",
     }[level];
-    const sql = `SELECT ${cols} FROM ${from}${
-      where.length ? ` WHERE ${where.join(" AND ")}` : ""
-    } ORDER BY key`;
-    // Prepared once per query shape; a statement being iterated is not
-    // shared (another C-FIND of the same shape may run meanwhile).
-    const idle = this.#queryStatements.get(sql);
-    const statement = idle?.pop() ?? this.#db.prepare(sql);
-    try {
-      for (const row of statement.iterate(...args) as Iterable<Row>) {
+    // Read a page at a time, after the last key read (keyset paging): the
+    // records stream to the caller while no statement stays open between
+    // them, and all() reads a row in less than half the time iterate() does.
+    where.push(`${LEVEL_ALIAS[level]}.pk > ?`);
+    const sql = `SELECT ${cols} FROM ${from} WHERE ${
+      where.join(" AND ")
+    } ORDER BY key LIMIT ${RECORDS_PAGE}`;
+    const statement = this.#queryStatement(sql);
+    let after = -1;
+    for (;;) {
+      const rows = statement.all(...args, after) as Row[];
+      for (const row of rows) {
         const merged = new Dataset();
         for (const k of ["a0", "a1", "a2", "a3"]) {
           const b = row[k];
           if (b instanceof Uint8Array) { for (const el of _decodeLevel(b)) merged.setElement(el); }
         }
-        yield { dataset: merged, key: Number(row["key"]) };
+        after = Number(row["key"]);
+        yield { dataset: merged, key: after };
       }
-    } finally {
-      this.#releaseQueryStatement(sql, statement);
+      if (rows.length < RECORDS_PAGE) return;
     }
   }
 
-  /** Keeps a record query's statement for the next query of its shape. */
-  #releaseQueryStatement(sql: string, statement: StatementSync): void {
-    let idle = this.#queryStatements.get(sql);
-    if (idle === undefined) {
-      if (this.#queryStatements.size >= MAX_IDLE_QUERY_STATEMENTS) {
-        // The oldest shape goes (a Map iterates in insertion order).
-        this.#queryStatements.delete(this.#queryStatements.keys().next().value!);
-      }
-      idle = [];
-      this.#queryStatements.set(sql, idle);
+  /** A record query's statement, prepared once per query shape (the most recent shapes kept). */
+  #queryStatement(sql: string): StatementSync {
+    const cache = this.#queryStatements;
+    let statement = cache.get(sql);
+    if (statement !== undefined) {
+      cache.delete(sql); // re-inserted below: most recently used last
+    } else {
+      statement = this.#db.prepare(sql);
+      // The least recently used shape goes (a Map iterates in insertion order).
+      if (cache.size >= MAX_QUERY_STATEMENTS) cache.delete(cache.keys().next().value!);
     }
-    if (idle.length < 4) idle.push(statement);
+    cache.set(sql, statement);
+    return statement;
   }
 
   /**

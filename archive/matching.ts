@@ -229,6 +229,27 @@ function isUniversal(query: Dataset, key: DataElement): boolean {
 }
 
 /**
+ * Whether a query has a matching key: one that is not universal (empty, or
+ * "*" alone), not a return key only (binary VRs, group lengths) and not one
+ * of those {@linkcode matches} never matches (Query/Retrieve Level, Specific
+ * Character Set, Timezone Offset From UTC ...); a sequence key whose item has
+ * one. Without any, every record matches (PS3.4 §C.2.2.2.3).
+ *
+ * @example
+ * ```ts
+ * import { hasMatchingKeys } from "./mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ *
+ * console.log(hasMatchingKeys(new Dataset().set("PatientID", "*").set("StudyDate", null))); // false
+ * console.log(hasMatchingKeys(new Dataset().set("PatientID", "12*"))); // true
+ * ```
+ */
+export function hasMatchingKeys(query: Dataset): boolean {
+  for (const key of query) if (!isUniversal(query, key)) return true;
+  return false;
+}
+
+/**
  * A date and a time query value as one date-time range: "YYYYMMDDHHMMSS.FFFFFF"
  * bounds, `undefined` where open.
  */

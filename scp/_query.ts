@@ -18,6 +18,7 @@ import {
 } from "../dimse/mod.ts";
 import {
   type Archive,
+  hasMatchingKeys,
   isDerivedAttribute,
   levelDepth,
   levelOf,
@@ -207,12 +208,14 @@ export function* search(
   const { here, below, deepest } = relational
     ? splitRelational(identifier, level)
     : { here: identifier, below: undefined, deepest: undefined };
+  // A query of return keys only (e.g. PatientID=* and empty keys) matches every record.
+  const matching = hasMatchingKeys(here);
   // SQL narrows by the keys it can judge (archive/_sql_match.ts); matches() decides.
   for (const record of archive.records(level, uniqueKeys(identifier), here)) {
     if (derivedWanted) {
       for (const el of archive.derived(level, record.key)) record.dataset.setElement(el);
     }
-    if (!matches(here, record.dataset)) continue;
+    if (matching && !matches(here, record.dataset)) continue;
     if (deepest !== undefined && below !== undefined) {
       // The record's own unique key (and those above it) narrow the entities below.
       const narrow: Partial<Record<QueryLevel, string[]>> = { ...uniqueKeys(below) };

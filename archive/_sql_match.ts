@@ -179,10 +179,12 @@ export function sqlConditions(query: Dataset, level: QueryLevel): SqlCondition[]
   const out: SqlCondition[] = [];
   const shifted = query.strings(Tag.TimezoneOffsetFromUTC).some((v) => v !== "");
   for (const key of query) {
-    const vr = MATCH_KEYS.get(key.tag);
+    // Modalities in Study (PS3.4 §C.6.2.1.2) is derived from the study's series' Modality.
+    const derived = key.tag === Tag.ModalitiesInStudy;
+    const vr = derived ? "CS" : MATCH_KEYS.get(key.tag);
     if (vr === undefined || key.kind === "sequence" || key.kind === "fragments") continue;
     if (key.vr !== vr) continue;
-    const keyLevel = levelOf(key.tag);
+    const keyLevel = derived ? "STUDY" : levelOf(key.tag);
     if (levelDepth(keyLevel) > levelDepth(level)) continue;
     if (shifted && (vr === "DA" || vr === "TM")) continue;
     const wanted = query.strings(key.tag);
@@ -194,10 +196,16 @@ export function sqlConditions(query: Dataset, level: QueryLevel): SqlCondition[]
     // One SELECT per predicate, so that each searches the (tag, value) index by its value.
     const selects = ["value IS NULL", ...predicates.map((p) => p!.sql)].map((p) =>
       `SELECT pk FROM match_keys WHERE tag = ? AND ${p}`
-    );
+    ).join(" UNION ALL ");
+    const tag = derived ? Tag.Modality : key.tag;
+    const args = [tag, ...predicates.flatMap((p) => [tag, ...p!.args])];
     out.push({
-      sql: `${LEVEL_ALIAS[keyLevel]}.pk IN (${selects.join(" UNION ALL ")})`,
-      args: [key.tag, ...predicates.flatMap((p) => [key.tag, ...p!.args])],
+      sql: derived
+        // A study matches when one of its series' Modality values does (every value
+        // kept, where the derived attribute has each series' first: a superset).
+        ? `st.pk IN (SELECT study_pk FROM series WHERE pk IN (${selects}))`
+        : `${LEVEL_ALIAS[keyLevel]}.pk IN (${selects})`,
+      args,
     });
   }
   return out;

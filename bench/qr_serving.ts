@@ -14,7 +14,9 @@
  * `QueryRetrieveScp` and `Archive` serve C-FIND as a third side in the same
  * rounds, so that a change is measured before and after against the same
  * dcmqrscp runs. `QR_BENCH=find,move,get` picks the operations (all by
- * default), `ROUNDS` the rounds (5), `REPEAT` the C-FIND repeats (50).
+ * default), `ROUNDS` the rounds (5), `REPEAT` the C-FIND repeats (50);
+ * `PATIENTS` (10, 2 studies of 2 series each), `INSTANCES` per series (10)
+ * and `IMAGE_SIZE` (256) shape the corpus.
  *
  * Run: `[QR_BENCH=find] [ROUNDS=9] [BASELINE=dir] deno run -A bench/qr_serving.ts`.
  *
@@ -36,6 +38,7 @@ import { startDcmqrscp, writeSampleCorpus } from "../tests/_qr_fixtures.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 
 const REPEAT = Number(Deno.env.get("REPEAT") ?? 50);
+const PATIENTS = Number(Deno.env.get("PATIENTS") ?? 10);
 const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 5);
 const OPERATIONS = (Deno.env.get("QR_BENCH") ?? "find,move,get").split(",");
 const baselineDir = Deno.env.get("BASELINE");
@@ -50,7 +53,11 @@ const root = await Deno.makeTempDir({ prefix: "bench-qr-serving-" });
 try {
   const corpus = `${root}/corpus`;
   await Deno.mkdir(corpus);
-  const files = await writeSampleCorpus(corpus, { patients: 10, imageSize: 256 });
+  const files = await writeSampleCorpus(corpus, {
+    patients: PATIENTS,
+    instancesPerSeries: Number(Deno.env.get("INSTANCES") ?? 10),
+    imageSize: Number(Deno.env.get("IMAGE_SIZE") ?? 256),
+  });
   const bytes = (await Promise.all(files.map((f) => Deno.stat(f.path)))).reduce(
     (n, s) => n + s.size,
     0,
@@ -90,13 +97,18 @@ try {
 
   if (OPERATIONS.includes("find")) {
     const studies = new Set(files.map((f) => f.studyInstanceUid)).size;
-    // Every study; then the studies of 2024 (12 of the 20) whose patient's name has an "a".
+    // Every study; the studies of 2024 whose patient's name has an "a"; one study.
     const queries = [
       { label: "C-FIND, every study", keys: FIND_KEYS, matches: studies },
       {
         label: "C-FIND, date range + wildcard",
         keys: [...FIND_KEYS, "StudyDate=20240101-20241231", "PatientName=*a*"],
         matches: -1,
+      },
+      {
+        label: "C-FIND, one Accession Number",
+        keys: [...FIND_KEYS, "AccessionNumber=A11"],
+        matches: 1,
       },
     ];
     for (const { label, keys, matches } of queries) {

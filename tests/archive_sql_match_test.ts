@@ -10,7 +10,7 @@
  * translation too wide (LIKE's case folding, "_" as a wildcard) fails too.
  */
 import { DatabaseSync } from "node:sqlite";
-import { Archive, matches } from "../archive/mod.ts";
+import { Archive, type ArchiveRecord, matches } from "../archive/mod.ts";
 import { Dataset, type QueryLevel } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
@@ -198,6 +198,12 @@ const QUERIES: readonly [QueryLevel, Key[]][] = [
   ]),
   ...["CT", "ct", "C*", "?T", "OT"].map((v): [QueryLevel, Key[]] => ["SERIES", [["Modality", v]]]),
   ["SERIES", [["Modality", ["CT", "MR"]]]],
+  // Modalities in Study: derived from the series' Modality.
+  ...["CT", "ct", "C*", "?R", "OT", "XA"].map((v): [QueryLevel, Key[]] => [
+    "STUDY",
+    [["ModalitiesInStudy", v]],
+  ]),
+  ["STUDY", [["ModalitiesInStudy", ["XA", "MR"]], ["PatientName", "D*"]]],
   // UI: single values and lists of UIDs (PS3.4 §C.2.2.2.2); "*" is no wildcard in a UI.
   ["STUDY", [["StudyInstanceUID", ["1.2.9.3", "1.2.9.7", "1.2.9.999"]]]],
   ["SERIES", [["SeriesInstanceUID", "1.2.9.4.1"]]],
@@ -225,8 +231,15 @@ const describe = (level: QueryLevel, keys: readonly Key[]) =>
 
 /** The keys matches() accepts among all records, and among the SQL path's candidates. */
 function bothWays(archive: Archive, level: QueryLevel, query: Dataset) {
-  const all = [...archive.records(level)];
-  const candidates = [...archive.records(level, {}, query)];
+  // The derived attributes (Modalities in Study ...), as search() adds them before matches().
+  const withDerived = (records: ArchiveRecord[]) => {
+    for (const r of records) {
+      for (const el of archive.derived(level, r.key)) r.dataset.setElement(el);
+    }
+    return records;
+  };
+  const all = withDerived([...archive.records(level)]);
+  const candidates = withDerived([...archive.records(level, {}, query)]);
   return {
     expected: all.filter((r) => matches(query, r.dataset)).map((r) => r.key),
     viaSql: candidates.filter((r) => matches(query, r.dataset)).map((r) => r.key),

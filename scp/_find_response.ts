@@ -12,6 +12,7 @@ import {
   encodeDataset,
   hasLongHeader,
   type QueryLevel,
+  type Vr,
 } from "../dataset/mod.ts";
 import { responseFor } from "./_query.ts";
 
@@ -19,13 +20,33 @@ import { responseFor } from "./_query.ts";
 type Slot = { readonly tag: number; readonly fixed: Uint8Array } | {
   readonly tag: number;
   readonly fixed?: undefined;
-  /** The bytes when the record has no such element. */
-  readonly absent: Uint8Array;
+  /** The bytes when the record has no such element (made when first needed). */
+  absent: Uint8Array | (() => Uint8Array);
 };
 
-/** The encoding of one data set element alone, as the general encoder writes it. */
-function encodeAlone(ds: Dataset, transferSyntax: string): Uint8Array {
-  return encodeDataset(ds, { transferSyntax });
+/**
+ * An element of a text or empty value, as the general encoder writes it:
+ * its header (PS3.5 §7.1.2 explicit, §7.1.3 implicit VR) and the ASCII text
+ * padded to even length with a space (PS3.5 §6.2).
+ */
+function textElement(tag: number, vr: Vr, text: string, explicit: boolean): Uint8Array {
+  const length = text.length + (text.length & 1);
+  const long = explicit && hasLongHeader(vr);
+  const header = explicit ? (long ? 12 : 8) : 8;
+  const out = new Uint8Array(header + length);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, tag >>> 16, true);
+  view.setUint16(2, tag & 0xffff, true);
+  if (!explicit) view.setUint32(4, length, true);
+  else {
+    out[4] = vr.charCodeAt(0);
+    out[5] = vr.charCodeAt(1);
+    if (long) view.setUint32(8, length, true);
+    else view.setUint16(6, length, true);
+  }
+  for (let i = 0; i < text.length; i++) out[header + i] = text.charCodeAt(i);
+  if (text.length & 1) out[header + text.length] = 0x20;
+  return out;
 }
 
 /**
@@ -51,22 +72,24 @@ export class FindResponseEncoder {
   }
 
   /** The slots of every response, in tag order, as responseFor() fills them. */
-  #plan(query: Dataset, transferSyntax: string): Slot[] {
+  #plan(query: Dataset, transferSyntax: string): Slot[] | undefined {
+    const explicit = this.#explicit;
+    // An AE title that is not plain ASCII (it is a default-repertoire VR) takes the general encoder.
+    if (!/^[\x20-\x7e]*$/.test(this.#aeTitle)) return undefined;
     // The record's Specific Character Set goes with the values it decodes.
     const slots: Slot[] = [{ tag: Tag.SpecificCharacterSet, absent: new Uint8Array(0) }];
     for (const key of query) {
-      if (key.tag === Tag.SpecificCharacterSet || (key.tag & 0xffff) === 0) continue;
-      const alone = new Dataset();
-      if (key.tag === Tag.QueryRetrieveLevel) {
-        alone.set(Tag.QueryRetrieveLevel, this.#level, "CS");
-        slots.push({ tag: key.tag, fixed: encodeAlone(alone, transferSyntax) });
-      } else if (key.tag === Tag.RetrieveAETitle) {
-        alone.set(Tag.RetrieveAETitle, this.#aeTitle, "AE");
-        slots.push({ tag: key.tag, fixed: encodeAlone(alone, transferSyntax) });
+      const tag = key.tag;
+      if (tag === Tag.SpecificCharacterSet || (tag & 0xffff) === 0) continue;
+      if (tag === Tag.QueryRetrieveLevel) {
+        slots.push({ tag, fixed: textElement(tag, "CS", this.#level, explicit) });
+      } else if (tag === Tag.RetrieveAETitle) {
+        slots.push({ tag, fixed: textElement(tag, "AE", this.#aeTitle, explicit) });
+      } else if (key.kind === "sequence") {
+        const alone = new Dataset().set(tag, [], "SQ");
+        slots.push({ tag, absent: () => encodeDataset(alone, { transferSyntax }) });
       } else {
-        if (key.kind === "sequence") alone.set(key.tag, [], "SQ");
-        else alone.set(key.tag, null, key.vr);
-        slots.push({ tag: key.tag, absent: encodeAlone(alone, transferSyntax) });
+        slots.push({ tag, absent: textElement(tag, key.vr, "", explicit) });
       }
     }
     // Elements go in ascending tag order (PS3.5 §7.1).
@@ -87,6 +110,7 @@ export class FindResponseEncoder {
       }
       const have = record.get(slot.tag);
       if (have === undefined) {
+        if (typeof slot.absent === "function") slot.absent = slot.absent();
         parts.push(slot.absent);
         length += slot.absent.length;
         continue;

@@ -565,9 +565,10 @@ export class Archive implements Disposable {
    * SOP classes and an instance's Available Transfer Syntax UID.
    */
   derived(level: QueryLevel, key: number): Dataset {
-    const db = this.#db;
-    const one = (sql: string) => Number((db.prepare(sql).get(key) as Row)["n"]);
-    const list = (sql: string) => (db.prepare(sql).all(key) as Row[]).map((r) => String(r["v"]));
+    // Prepared once per archive: a C-FIND asking for them runs these for every record.
+    const one = (sql: string) => Number((this.#statement(sql).get(key) as Row)["n"]);
+    const list = (sql: string) =>
+      (this.#statement(sql).all(key) as Row[]).map((r) => String(r["v"]));
     const ds = new Dataset();
     if (level === "PATIENT") {
       ds.set(

@@ -482,9 +482,11 @@ export class Archive implements Disposable {
    * SQL, by those matching keys of `query` that SQL can judge (single
    * values, wildcards, date and time ranges, lists: PS3.4 §C.2.2.2) on the
    * indexed keys users query most (Patient ID and Name, Study Date,
-   * Accession Number, Modality, the UIDs ...): the candidates that
-   * {@linkcode matches} then filters. Every record that `matches(query, ·)`
-   * accepts is among them. Records are read as they are iterated.
+   * Accession Number, Modality, Modalities in Study, the UIDs ...): the
+   * candidates that {@linkcode matches} then filters. Every record that
+   * `matches(query, ·)` accepts (with its {@linkcode Archive.derived}
+   * attributes added, as a C-FIND provider adds them) is among them. Records
+   * are read a page at a time as they are iterated.
    */
   *records(
     level: QueryLevel,

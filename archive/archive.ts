@@ -15,6 +15,13 @@ import {
   readPart10,
 } from "../dataset/mod.ts";
 import { levelOf } from "./levels.ts";
+import {
+  LEVEL_ALIAS,
+  MATCH_KEYS_SCHEMA,
+  matchKeyValues,
+  type SqlCondition,
+  sqlConditions,
+} from "./_sql_match.ts";
 
 /** Options of {@linkcode Archive.open}. */
 export interface ArchiveOptions {
@@ -86,7 +93,22 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE INDEX IF NOT EXISTS studies_patient ON studies(patient_pk);
 CREATE INDEX IF NOT EXISTS series_study ON series(study_pk);
 CREATE INDEX IF NOT EXISTS instances_series ON instances(series_pk);
-`;
+${MATCH_KEYS_SCHEMA}`;
+
+/**
+ * The schema version kept in `PRAGMA user_version`: 1 added `match_keys`,
+ * filled from the stored attributes when an older index is opened.
+ */
+const SCHEMA_VERSION = 1;
+
+/** The level tables, in `match_keys` level order (PATIENT 0 … IMAGE 3). */
+const LEVEL_TABLES = ["patients", "studies", "series", "instances"] as const;
+
+/** Prepared statements of record queries kept, one per query shape (SQL text). */
+const MAX_QUERY_STATEMENTS = 64;
+
+/** Records read from SQLite at a time by {@linkcode Archive.records}. */
+const RECORDS_PAGE = 64;
 
 /** Splits a data set's top-level attributes into the four levels. */
 function split(ds: Dataset): Record<QueryLevel, Dataset> {
@@ -104,6 +126,13 @@ function split(ds: Dataset): Record<QueryLevel, Dataset> {
   // Each level keeps the character set its text is encoded in.
   if (charset) { for (const level of Object.values(out)) level.setElement(charset); }
   return out;
+}
+
+/** Whether two byte arrays hold the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function blob(ds: Dataset): Uint8Array {
@@ -132,11 +161,46 @@ type Row = Record<string, unknown>;
 export class Archive implements Disposable {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #queryStatements = new Map<string, StatementSync>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
     db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     db.exec(SCHEMA);
+    const version = Number((db.prepare("PRAGMA user_version").get() as Row)["user_version"]);
+    if (version < SCHEMA_VERSION) this.#fillMatchKeys();
+  }
+
+  /** Fills `match_keys` from every record's stored attributes (an index made before it existed). */
+  #fillMatchKeys(): void {
+    const db = this.#db;
+    db.exec("BEGIN");
+    try {
+      db.exec("DELETE FROM match_keys");
+      LEVEL_TABLES.forEach((table, level) => {
+        for (const row of db.prepare(`SELECT pk, attrs FROM ${table}`).iterate() as Iterable<Row>) {
+          this.#writeMatchKeys(level, Number(row["pk"]), row["attrs"] as Uint8Array, false);
+        }
+      });
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+      db.exec("COMMIT");
+    } catch (e) {
+      db.exec("ROLLBACK");
+      throw e;
+    }
+  }
+
+  /** Replaces the `match_keys` rows of a record with those of its stored attributes. */
+  #writeMatchKeys(level: number, pk: number, attrs: Uint8Array, replace = true): void {
+    if (replace) {
+      this.#statement("DELETE FROM match_keys WHERE level = ? AND pk = ?").run(level, pk);
+    }
+    const insert = this.#statement(
+      "INSERT INTO match_keys (level, pk, tag, value) VALUES (?, ?, ?, ?)",
+    );
+    for (const [tag, value] of matchKeyValues(_decodeLevel(attrs))) {
+      insert.run(level, pk, tag, value);
+    }
   }
 
   /** Opens (or creates) an archive index. */
@@ -176,44 +240,64 @@ export class Archive implements Disposable {
     const patientId = dataset.string(Tag.PatientID) ?? "";
     const issuer = dataset.string(Tag.IssuerOfPatientID) ?? "";
     const levels = split(dataset);
+    const attrs = {
+      PATIENT: blob(levels.PATIENT),
+      STUDY: blob(levels.STUDY),
+      SERIES: blob(levels.SERIES),
+      IMAGE: blob(levels.IMAGE),
+    };
     const db = this.#db;
     db.exec("BEGIN");
     try {
       const { pk: patientPk } = this.#upsert(
-        "SELECT pk FROM patients WHERE patient_id = ? AND issuer = ?",
+        0,
+        attrs.PATIENT,
+        "SELECT pk, attrs FROM patients WHERE patient_id = ? AND issuer = ?",
         [patientId, issuer],
         "INSERT INTO patients (patient_id, issuer, attrs) VALUES (?, ?, ?)",
-        [patientId, issuer, blob(levels.PATIENT)],
+        [patientId, issuer, attrs.PATIENT],
         "UPDATE patients SET attrs = ? WHERE pk = ?",
-        [blob(levels.PATIENT)],
+        [attrs.PATIENT],
       );
       // A study or series that moved (its patient or study changed) leaves
       // no empty record behind: see the prune below.
       const { pk: studyPk, parent: oldPatientPk } = this.#upsert(
-        "SELECT pk, patient_pk AS parent FROM studies WHERE study_uid = ?",
+        1,
+        attrs.STUDY,
+        "SELECT pk, patient_pk AS parent, attrs FROM studies WHERE study_uid = ?",
         [studyInstanceUid],
         "INSERT INTO studies (patient_pk, study_uid, attrs) VALUES (?, ?, ?)",
-        [patientPk, studyInstanceUid, blob(levels.STUDY)],
+        [patientPk, studyInstanceUid, attrs.STUDY],
         "UPDATE studies SET patient_pk = ?, attrs = ? WHERE pk = ?",
-        [patientPk, blob(levels.STUDY)],
+        [patientPk, attrs.STUDY],
       );
       const modality = dataset.string(Tag.Modality) ?? null;
       const { pk: seriesPk, parent: oldStudyPk } = this.#upsert(
-        "SELECT pk, study_pk AS parent FROM series WHERE series_uid = ?",
+        2,
+        attrs.SERIES,
+        "SELECT pk, study_pk AS parent, attrs FROM series WHERE series_uid = ?",
         [seriesInstanceUid],
         "INSERT INTO series (study_pk, series_uid, modality, attrs) VALUES (?, ?, ?, ?)",
-        [studyPk, seriesInstanceUid, modality, blob(levels.SERIES)],
+        [studyPk, seriesInstanceUid, modality, attrs.SERIES],
         "UPDATE series SET study_pk = ?, modality = ?, attrs = ? WHERE pk = ?",
-        [studyPk, modality, blob(levels.SERIES)],
+        [studyPk, modality, attrs.SERIES],
       );
-      const previous = this.#statement("SELECT series_pk FROM instances WHERE sop_uid = ?").get(
-        sopInstanceUid,
-      ) as Row | undefined;
-      this.#statement(
-        `INSERT INTO instances (series_pk, sop_uid, sop_class, transfer_syntax, path, attrs) VALUES (?, ?, ?, ?, ?, ?)
+      const previous = this.#statement(
+        "SELECT series_pk, attrs FROM instances WHERE sop_uid = ?",
+      ).get(sopInstanceUid) as Row | undefined;
+      const instancePk = Number(
+        (this.#statement(
+          `INSERT INTO instances (series_pk, sop_uid, sop_class, transfer_syntax, path, attrs) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (sop_uid) DO UPDATE SET series_pk = excluded.series_pk, sop_class = excluded.sop_class,
-           transfer_syntax = excluded.transfer_syntax, path = excluded.path, attrs = excluded.attrs`,
-      ).run(seriesPk, sopInstanceUid, sopClassUid, transferSyntax, path, blob(levels.IMAGE));
+           transfer_syntax = excluded.transfer_syntax, path = excluded.path, attrs = excluded.attrs
+         RETURNING pk`,
+        ).get(seriesPk, sopInstanceUid, sopClassUid, transferSyntax, path, attrs.IMAGE) as Row)[
+          "pk"
+        ],
+      );
+      if (!previous || !sameBytes(previous["attrs"] as Uint8Array, attrs.IMAGE)) {
+        this.#writeMatchKeys(3, instancePk, attrs.IMAGE, previous !== undefined);
+      }
       // An instance re-indexed into another series leaves no empty series,
       // study or patient behind for C-FIND to report.
       if (previous && Number(previous["series_pk"]) !== seriesPk) {
@@ -255,6 +339,8 @@ export class Archive implements Disposable {
    * `select` has one.
    */
   #upsert(
+    level: number,
+    attrs: Uint8Array,
     select: string,
     selectArgs: SQLInputValue[],
     insert: string,
@@ -265,10 +351,14 @@ export class Archive implements Disposable {
     const row = this.#statement(select).get(...selectArgs) as Row | undefined;
     if (!row) {
       const pk = Number(this.#statement(insert).run(...insertArgs).lastInsertRowid);
+      // A new record's pk may be one a deleted record had: replace its rows.
+      this.#writeMatchKeys(level, pk, attrs);
       return { pk, parent: undefined };
     }
     const pk = Number(row["pk"]);
     this.#statement(update).run(...updateArgs, pk);
+    // Most instances of a study repeat its attributes: its keys stay as they are.
+    if (!sameBytes(row["attrs"] as Uint8Array, attrs)) this.#writeMatchKeys(level, pk, attrs);
     return { pk, parent: row["parent"] === undefined ? undefined : Number(row["parent"]) };
   }
 
@@ -278,9 +368,10 @@ export class Archive implements Disposable {
       "SELECT se.study_pk, st.patient_pk FROM series se JOIN studies st ON st.pk = se.study_pk WHERE se.pk = ?",
     ).get(seriesPk) as Row | undefined;
     if (!series) return;
-    this.#statement(
+    const gone = this.#statement(
       "DELETE FROM series WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM instances WHERE series_pk = ?)",
     ).run(seriesPk, seriesPk);
+    if (Number(gone.changes) > 0) this.#deleteMatchKeys(2, seriesPk);
     this.#pruneStudy(Number(series["study_pk"]));
   }
 
@@ -290,17 +381,24 @@ export class Archive implements Disposable {
       | Row
       | undefined;
     if (!study) return;
-    this.#statement(
+    const gone = this.#statement(
       "DELETE FROM studies WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM series WHERE study_pk = ?)",
     ).run(studyPk, studyPk);
+    if (Number(gone.changes) > 0) this.#deleteMatchKeys(1, studyPk);
     this.#prunePatient(Number(study["patient_pk"]));
   }
 
   /** Deletes a patient without studies. */
   #prunePatient(patientPk: number): void {
-    this.#statement(
+    const gone = this.#statement(
       "DELETE FROM patients WHERE pk = ? AND NOT EXISTS (SELECT 1 FROM studies WHERE patient_pk = ?)",
     ).run(patientPk, patientPk);
+    if (Number(gone.changes) > 0) this.#deleteMatchKeys(0, patientPk);
+  }
+
+  /** Deletes the `match_keys` rows of a deleted record. */
+  #deleteMatchKeys(level: number, pk: number): void {
+    this.#statement("DELETE FROM match_keys WHERE level = ? AND pk = ?").run(level, pk);
   }
 
   /** Reads a Part 10 file's header (not its pixel data) and indexes it. */
@@ -380,15 +478,23 @@ export class Archive implements Disposable {
 
   /**
    * The records of a level, each with its parents' attributes merged in,
-   * narrowed by the unique keys given (a UID list or a patient ID): the
-   * candidates that the matching of PS3.4 §C.2.2.2 then filters.
+   * narrowed by the unique keys given (a UID list or a patient ID) and, in
+   * SQL, by those matching keys of `query` that SQL can judge (single
+   * values, wildcards, date and time ranges, lists: PS3.4 §C.2.2.2) on the
+   * indexed keys users query most (Patient ID and Name, Study Date,
+   * Accession Number, Modality, Modalities in Study, the UIDs ...): the
+   * candidates that {@linkcode matches} then filters. Every record that
+   * `matches(query, ·)` accepts (with its {@linkcode Archive.derived}
+   * attributes added, as a C-FIND provider adds them) is among them. Records
+   * are read a page at a time as they are iterated.
    */
   *records(
     level: QueryLevel,
     keys: Partial<Record<QueryLevel, readonly string[]>> = {},
+    query?: Dataset,
   ): Generator<ArchiveRecord> {
     const where: string[] = [];
-    const args: string[] = [];
+    const args: (string | number)[] = [];
     const add = (column: string, values: readonly string[] | undefined) => {
       if (!values || values.length === 0) return;
       where.push(`${column} IN (${values.map(() => "?").join(",")})`);
@@ -398,6 +504,11 @@ export class Archive implements Disposable {
     if (level !== "PATIENT") add("st.study_uid", keys.STUDY);
     if (level === "SERIES" || level === "IMAGE") add("se.series_uid", keys.SERIES);
     if (level === "IMAGE") add("i.sop_uid", keys.IMAGE);
+    const conditions: SqlCondition[] = query === undefined ? [] : sqlConditions(query, level);
+    for (const c of conditions) {
+      where.push(c.sql);
+      args.push(...c.args);
+    }
     const from = {
       PATIENT: "patients p",
       STUDY: "studies st JOIN patients p ON p.pk = st.patient_pk",
@@ -412,17 +523,43 @@ export class Archive implements Disposable {
       SERIES: "se.pk AS key, p.attrs AS a0, st.attrs AS a1, se.attrs AS a2",
       IMAGE: "i.pk AS key, p.attrs AS a0, st.attrs AS a1, se.attrs AS a2, i.attrs AS a3",
     }[level];
-    const sql = `SELECT ${cols} FROM ${from}${
-      where.length ? ` WHERE ${where.join(" AND ")}` : ""
-    } ORDER BY key`;
-    for (const row of this.#db.prepare(sql).iterate(...args) as Iterable<Row>) {
-      const merged = new Dataset();
-      for (const k of ["a0", "a1", "a2", "a3"]) {
-        const b = row[k];
-        if (b instanceof Uint8Array) { for (const el of _decodeLevel(b)) merged.setElement(el); }
+    // Read a page at a time, after the last key read (keyset paging): the
+    // records stream to the caller while no statement stays open between
+    // them, and all() reads a row in less than half the time iterate() does.
+    where.push(`${LEVEL_ALIAS[level]}.pk > ?`);
+    const sql = `SELECT ${cols} FROM ${from} WHERE ${
+      where.join(" AND ")
+    } ORDER BY key LIMIT ${RECORDS_PAGE}`;
+    const statement = this.#queryStatement(sql);
+    let after = -1;
+    for (;;) {
+      const rows = statement.all(...args, after) as Row[];
+      for (const row of rows) {
+        const merged = new Dataset();
+        for (const k of ["a0", "a1", "a2", "a3"]) {
+          const b = row[k];
+          if (b instanceof Uint8Array) { for (const el of _decodeLevel(b)) merged.setElement(el); }
+        }
+        after = Number(row["key"]);
+        yield { dataset: merged, key: after };
       }
-      yield { dataset: merged, key: Number(row["key"]) };
+      if (rows.length < RECORDS_PAGE) return;
     }
+  }
+
+  /** A record query's statement, prepared once per query shape (the most recent shapes kept). */
+  #queryStatement(sql: string): StatementSync {
+    const cache = this.#queryStatements;
+    let statement = cache.get(sql);
+    if (statement !== undefined) {
+      cache.delete(sql); // re-inserted below: most recently used last
+    } else {
+      statement = this.#db.prepare(sql);
+      // The least recently used shape goes (a Map iterates in insertion order).
+      if (cache.size >= MAX_QUERY_STATEMENTS) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(sql, statement);
+    return statement;
   }
 
   /**
@@ -430,9 +567,10 @@ export class Archive implements Disposable {
    * SOP classes and an instance's Available Transfer Syntax UID.
    */
   derived(level: QueryLevel, key: number): Dataset {
-    const db = this.#db;
-    const one = (sql: string) => Number((db.prepare(sql).get(key) as Row)["n"]);
-    const list = (sql: string) => (db.prepare(sql).all(key) as Row[]).map((r) => String(r["v"]));
+    // Prepared once per archive: a C-FIND asking for them runs these for every record.
+    const one = (sql: string) => Number((this.#statement(sql).get(key) as Row)["n"]);
+    const list = (sql: string) =>
+      (this.#statement(sql).all(key) as Row[]).map((r) => String(r["v"]));
     const ds = new Dataset();
     if (level === "PATIENT") {
       ds.set(

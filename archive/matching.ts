@@ -5,9 +5,11 @@
  *
  * @module
  */
-import { DicomError } from "../errors.ts";
 import { type DataElement, Dataset, parseRange } from "../dataset/mod.ts";
 import { formatTag, Tag } from "../dictionary/mod.ts";
+import { MatchingKeyError, normalDate, normalTime, WILDCARD_VRS } from "./_match_common.ts";
+
+export { MatchingKeyError };
 
 /**
  * Query keys that are not matched against records (PS3.4 §C.4.1.1.3.1).
@@ -30,23 +32,11 @@ const NOT_MATCHED: ReadonlySet<number> = new Set([
   Tag.RetrieveURL,
 ]);
 
-/** VRs for which "*" and "?" are wildcards (PS3.4 §C.2.2.2.4). */
-const WILDCARD_VRS = new Set(["AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UR", "UT"]);
-
 /**
  * VRs of binary values, which no matching of PS3.4 §C.2.2.2 applies to: a key
  * of one of these is a return key when empty, and cannot be a matching key.
  */
 const BINARY_VRS: ReadonlySet<string> = new Set(["OB", "OD", "OF", "OL", "OV", "OW", "UN"]);
-
-/** A malformed matching key: the SCP answers A900 or C000 with this message. */
-export class MatchingKeyError extends DicomError {
-  /** Creates the error. */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "MatchingKeyError";
-  }
-}
 
 /**
  * Wildcard matching (PS3.4 §C.2.2.2.4): "*" matches any run of characters,
@@ -83,22 +73,6 @@ function wildcardMatches(pattern: string, value: string): boolean {
   }
   while (p < pattern.length && pattern.charCodeAt(p) === STAR) p++;
   return p === pattern.length;
-}
-
-/** Normalises a TM value so that times compare as strings: HHMMSS.FFFFFF. */
-function normalTime(t: string, end: boolean): string {
-  const m = /^(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,6}))?$/.exec(t.replace(/:/g, "").trim());
-  if (!m) throw new MatchingKeyError(`Cannot match TM "${t}"`);
-  const fill = end ? "59" : "00";
-  const frac = m[4] !== undefined ? m[4].padEnd(6, end ? "9" : "0") : end ? "999999" : "000000";
-  return `${m[1]}${m[2] ?? fill}${m[3] ?? fill}.${frac}`;
-}
-
-/** Normalises a DA value for comparison; accepts the old "YYYY.MM.DD" form. */
-function normalDate(d: string): string {
-  const s = d.replace(/\./g, "").trim();
-  if (!/^\d{8}$/.test(s)) throw new MatchingKeyError(`Cannot match DA "${d}"`);
-  return s;
 }
 
 /** Normalises a DT value (without its UTC offset) to a full-length comparable string. */
@@ -252,6 +226,27 @@ function isUniversal(query: Dataset, key: DataElement): boolean {
   if (NOT_MATCHED.has(key.tag) || (key.tag & 0xffff) === 0 || BINARY_VRS.has(key.vr)) return true;
   const wanted = query.strings(key.tag);
   return wanted.every((w) => w === "") || (wanted.length === 1 && wanted[0] === "*");
+}
+
+/**
+ * Whether a query has a matching key: one that is not universal (empty, or
+ * "*" alone), not a return key only (binary VRs, group lengths) and not one
+ * of those {@linkcode matches} never matches (Query/Retrieve Level, Specific
+ * Character Set, Timezone Offset From UTC ...); a sequence key whose item has
+ * one. Without any, every record matches (PS3.4 §C.2.2.2.3).
+ *
+ * @example
+ * ```ts
+ * import { hasMatchingKeys } from "./mod.ts";
+ * import { Dataset } from "../dataset/mod.ts";
+ *
+ * console.log(hasMatchingKeys(new Dataset().set("PatientID", "*").set("StudyDate", null))); // false
+ * console.log(hasMatchingKeys(new Dataset().set("PatientID", "12*"))); // true
+ * ```
+ */
+export function hasMatchingKeys(query: Dataset): boolean {
+  for (const key of query) if (!isUniversal(query, key)) return true;
+  return false;
 }
 
 /**

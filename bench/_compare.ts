@@ -77,6 +77,52 @@ export async function compare(
   );
 }
 
+/**
+ * Runs every side `rounds` times, each round starting with the next side,
+ * after one unmeasured run each (a long-running server has compiled its hot
+ * paths); prints the medians and the median ratios of each side to the
+ * second (the peer) and, with a third side (a baseline), of the first to it.
+ * Higher is better.
+ */
+export async function compareSides(
+  label: string,
+  unit: string,
+  sides: readonly (readonly [string, () => Promise<number>])[],
+  rounds = 5,
+): Promise<void> {
+  for (const [, run] of sides) await run();
+  const values = new Map<string, number[]>(sides.map(([side]) => [side, []]));
+  const ratios = new Map<string, number[]>();
+  const ratio = (key: string, a: number, b: number) =>
+    ratios.set(key, [...ratios.get(key) ?? [], a / b]);
+  for (let round = 0; round < rounds; round++) {
+    const got = new Map<string, number>();
+    for (let i = 0; i < sides.length; i++) {
+      const [side, run] = sides[(i + round) % sides.length]!;
+      got.set(side, await run());
+    }
+    for (const [side, v] of got) values.get(side)!.push(v);
+    const [first, peer, third] = sides.map(([side]) => got.get(side)!);
+    ratio(`${sides[0]![0]} / ${sides[1]![0]}`, first!, peer!);
+    if (third !== undefined) {
+      ratio(`${sides[2]![0]} / ${sides[1]![0]}`, third, peer!);
+      ratio(`${sides[0]![0]} / ${sides[2]![0]}`, first!, third);
+    }
+  }
+  console.log(
+    `${label}: ${
+      [...values].map(([side, v]) => `${side} ${median(v).toFixed(1)}`).join(", ")
+    } ${unit}`,
+  );
+  for (const [key, r] of ratios) {
+    console.log(
+      `  ${key.padEnd(22)} ${median(r).toFixed(2)}x  (rounds: ${
+        r.map((x) => x.toFixed(2)).join(", ")
+      })`,
+    );
+  }
+}
+
 /** The study-level query both benchmarks repeat: every study, three return keys. */
 export const FIND_KEYS: readonly string[] = [
   "QueryRetrieveLevel=STUDY",
@@ -86,13 +132,17 @@ export const FIND_KEYS: readonly string[] = [
   "PatientName",
 ];
 
-/** `findscu --repeat N` with {@linkcode FIND_KEYS} against `peer` (`-aec AE host port`); ms. */
-export function findscu(peer: readonly string[], repeat: number): Promise<number> {
+/** `findscu --repeat N` with `keys` ({@linkcode FIND_KEYS} by default) against `peer` (`-aec AE host port`); ms. */
+export function findscu(
+  peer: readonly string[],
+  repeat: number,
+  keys: readonly string[] = FIND_KEYS,
+): Promise<number> {
   return dcmtk("findscu", [
     "-S",
     "--repeat",
     String(repeat),
-    ...FIND_KEYS.flatMap((k) => ["-k", k]),
+    ...keys.flatMap((k) => ["-k", k]),
     ...peer,
   ]);
 }

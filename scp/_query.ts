@@ -18,6 +18,7 @@ import {
 } from "../dimse/mod.ts";
 import {
   type Archive,
+  hasMatchingKeys,
   isDerivedAttribute,
   levelDepth,
   levelOf,
@@ -207,11 +208,14 @@ export function* search(
   const { here, below, deepest } = relational
     ? splitRelational(identifier, level)
     : { here: identifier, below: undefined, deepest: undefined };
-  for (const record of archive.records(level, uniqueKeys(identifier))) {
+  // A query of return keys only (e.g. PatientID=* and empty keys) matches every record.
+  const matching = hasMatchingKeys(here);
+  // SQL narrows by the keys it can judge (archive/_sql_match.ts); matches() decides.
+  for (const record of archive.records(level, uniqueKeys(identifier), here)) {
     if (derivedWanted) {
       for (const el of archive.derived(level, record.key)) record.dataset.setElement(el);
     }
-    if (!matches(here, record.dataset)) continue;
+    if (matching && !matches(here, record.dataset)) continue;
     if (deepest !== undefined && below !== undefined) {
       // The record's own unique key (and those above it) narrow the entities below.
       const narrow: Partial<Record<QueryLevel, string[]>> = { ...uniqueKeys(below) };
@@ -221,7 +225,7 @@ export function* search(
         if (v !== undefined) narrow[l] = [v];
       }
       let found = false;
-      for (const child of archive.records(deepest, narrow)) {
+      for (const child of archive.records(deepest, narrow, below)) {
         if (matches(below, child.dataset)) {
           found = true;
           break;

@@ -6,7 +6,8 @@
  */
 import type { Archive } from "../archive/mod.ts";
 import { type RequestHandler, STATUS } from "../dimse/mod.ts";
-import { queryHandler, responseFor, search } from "./_query.ts";
+import { queryHandler, search } from "./_query.ts";
+import { FindResponseEncoder } from "./_find_response.ts";
 
 /** Options of {@linkcode FindService}. */
 export interface FindServiceOptions {
@@ -53,13 +54,18 @@ export class FindService {
    */
   constructor(archive: Archive, options: FindServiceOptions = {}) {
     const aeTitle = options.aeTitle ?? "DCMNET";
-    this.handler = queryHandler("find", async (identifier, level, relational, _, context) => {
+    this.handler = queryHandler("find", async (identifier, level, relational, request, context) => {
+      const responses = new FindResponseEncoder(
+        identifier,
+        level,
+        aeTitle,
+        request.transferSyntax,
+      );
+      // Records are read and matched as the responses go (search() is lazy);
+      // a C-CANCEL ends them between two (PS3.4 §C.4.1.3, SCP behaviour).
       for (const record of search(archive, identifier, level, relational)) {
         if (context.signal.aborted) return context.respond({ status: STATUS.CANCEL });
-        await context.respond(
-          { status: STATUS.PENDING },
-          responseFor(identifier, record.dataset, level, aeTitle),
-        );
+        await context.respond({ status: STATUS.PENDING }, responses.encode(record.dataset));
       }
       await context.respond({ status: STATUS.SUCCESS });
     }, options.maxIdentifierLength);

@@ -71,7 +71,7 @@ export interface _UpperLayerOptions {
   readonly onReleaseRequest?: (() => void | Promise<void>) | undefined;
 }
 
-type Timer = "artim" | "association" | "idle";
+type Timer = "artim" | "association";
 
 function deferred<T>(): PromiseWithResolvers<T> {
   const d = Promise.withResolvers<T>();
@@ -94,6 +94,15 @@ export class _UpperLayer {
   #timers = new Map<Timer, ReturnType<typeof setTimeout>>();
   /** Pieces of work that suspend the idle timeout (busyWith()). */
   #busy = 0;
+  /**
+   * The idle timeout's one timer, and when the association last became
+   * idle (an event in Sta6, or the last busy work settling): an event
+   * moves the time on instead of replacing the timer (a timer per PDU cost
+   * more than a small PDU's decoding), and the timer, on firing, waits on
+   * for what is left (see `#armIdleTimer`).
+   */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleSince = 0;
   #outcome: _Outcome | undefined;
   #request: AssociateRqPdu | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
@@ -237,7 +246,7 @@ export class _UpperLayer {
     if (from === "Sta5" && step.next !== "Sta5") this.#stopTimer("association");
     if (step.next === "Sta6") this.#restartIdleTimer();
     else {
-      this.#stopTimer("idle");
+      this.#stopIdleTimer();
       this.#releaseBackpressure();
     }
     if (step.next === "Sta1") this.#finish();
@@ -434,6 +443,7 @@ export class _UpperLayer {
   #finish(): void {
     for (const id of this.#timers.values()) clearTimeout(id);
     this.#timers.clear();
+    this.#stopIdleTimer();
     this.#openAbort.abort();
     const closing = this.#connection?.close(false);
     const outcome = this.#outcome ?? { how: "aborted", error: _providerError("Ended", 0) };
@@ -467,17 +477,42 @@ export class _UpperLayer {
     this.#timers.delete(name);
   }
 
+  /** Sta6 saw an event, or its work settled: the idle timeout counts from now. */
   #restartIdleTimer(): void {
     const ms = this.options.idleTimeout;
     // An association whose service is still working is not idle, however
     // long its work keeps the wire silent (see busyWith()).
-    if (ms && this.#busy === 0) this.#startTimer("idle", ms, () => this.#timeout("PDU", ms));
+    if (!ms || this.#busy !== 0) return;
+    this.#idleSince = performance.now();
+    if (this.#idleTimer === undefined) this.#armIdleTimer(ms);
+  }
+
+  /**
+   * On firing, the timer aborts only if the association has been idle for
+   * the whole timeout (in Sta6, no busy work, no event since); otherwise it
+   * waits on for what is left, or stops while work is in progress (the
+   * work's end restarts it).
+   */
+  #armIdleTimer(delay: number): void {
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      const ms = this.options.idleTimeout;
+      if (!ms || this.#state !== "Sta6" || this.#busy !== 0) return;
+      const idle = performance.now() - this.#idleSince;
+      if (idle < ms) return this.#armIdleTimer(ms - idle);
+      this.#timeout("PDU", ms);
+    }, delay);
+  }
+
+  #stopIdleTimer(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   /** Work in progress that suspends the idle timeout until it settles. */
   busyWith(work: Promise<unknown>): void {
+    // The timer is left running: it does nothing while work is in progress.
     this.#busy++;
-    this.#stopTimer("idle");
     work.catch(() => {}).finally(() => {
       this.#busy--;
       if (this.#state === "Sta6") this.#restartIdleTimer();

@@ -165,6 +165,8 @@ export class DimseChannel {
   readonly #deadlines = new _Deadlines();
   #messageId = 0;
   #sendChain: Promise<void> = Promise.resolve();
+  /** Messages handed to {@linkcode DimseChannel.send} not yet sent. */
+  #sending = 0;
   #current: Assembly | undefined;
   #ended: unknown;
 
@@ -223,12 +225,17 @@ export class DimseChannel {
    * are sent one after another, never interleaved (PS3.7 §8.1).
    */
   send(presentationContextId: number, command: Command, dataset?: OutgoingDataset): Promise<void> {
-    const run = this.#sendChain.then(() =>
-      _sendMessage(this.association, presentationContextId, command, dataset)
-    );
-    this.#sendChain = run.catch(() => {});
+    const start = () => _sendMessage(this.association, presentationContextId, command, dataset);
+    // With no message on its way, this one starts now rather than a
+    // promise hop later (the response of a small request, most often).
+    const run = this.#sending === 0 ? start() : this.#sendChain.then(start);
+    this.#sending++;
+    this.#sendChain = run.then(this.#sent, this.#sent);
     return run;
   }
+
+  /** A message handed to {@linkcode DimseChannel.send} has gone out, or failed. */
+  readonly #sent = (): void => void this.#sending--;
 
   /**
    * Sends a request and returns its handle: the Message ID is allocated

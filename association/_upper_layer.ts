@@ -46,6 +46,7 @@ import {
   type AssociationEventType,
 } from "./events.ts";
 import { PDU_EVENTS, type State, type StateMachineEvent, transition } from "./state_machine.ts";
+import { _PDataInbox, type PDataConsumer } from "./_p_data_inbox.ts";
 
 export type { _Outcome, _Payload };
 
@@ -83,8 +84,6 @@ function deferred<T>(): PromiseWithResolvers<T> {
 export class _UpperLayer {
   /** The settings. */
   readonly options: _UpperLayerOptions;
-  /** P-DATA indications (DT-2, AR-6); closed at release, errored at abort. */
-  readonly pData: ReadableStream<PDataTfPdu>;
   #state: State = "Sta1";
   #queue: [StateMachineEvent, _Payload][] = [];
   #draining = false;
@@ -106,23 +105,24 @@ export class _UpperLayer {
   #outcome: _Outcome | undefined;
   #request: AssociateRqPdu | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
-  #pData!: ReadableStreamDefaultController<PDataTfPdu>;
-  #pDataSpace: PromiseWithResolvers<void> | undefined;
-  #pDataCancelled = false;
+  /** Where P-DATA indications go (DT-2, AR-6): the `pData` stream or a consumer. */
+  readonly #inbox = new _PDataInbox();
   readonly #establishment = deferred<AssociateAcPdu | AssociateRqPdu>();
   readonly #closed = deferred<_Outcome>();
 
   constructor(options: _UpperLayerOptions) {
     this.options = options;
-    this.pData = new ReadableStream<PDataTfPdu>({
-      start: (controller) => void (this.#pData = controller),
-      pull: () => this.#releaseBackpressure(),
-      cancel: () => {
-        // The user wants no more P-DATA: drop it from now on, never wait for space.
-        this.#pDataCancelled = true;
-        this.#releaseBackpressure();
-      },
-    }, { highWaterMark: 8 });
+  }
+
+  /** P-DATA indications (DT-2, AR-6); closed at release, errored at abort. */
+  get pData(): ReadableStream<PDataTfPdu> {
+    return this.#inbox.stream;
+  }
+
+  /** Hands the P-DATA indications to `consumer` instead of `pData` (see {@linkcode PDataConsumer}). */
+  receivePData(consumer: PDataConsumer): void {
+    this.#inbox.consume(consumer);
+    if (!this.#draining) this.#inbox.deliver();
   }
 
   /** The current state. */
@@ -233,6 +233,8 @@ export class _UpperLayer {
     } finally {
       this.#draining = false;
     }
+    // Outside the machine's run, so that a consumer may send and abort.
+    this.#inbox.deliver();
   }
 
   #handle(event: StateMachineEvent, payload: _Payload): void {
@@ -247,7 +249,7 @@ export class _UpperLayer {
     if (step.next === "Sta6") this.#restartIdleTimer();
     else {
       this.#stopIdleTimer();
-      this.#releaseBackpressure();
+      this.#inbox.releaseSpace();
     }
     if (step.next === "Sta1") this.#finish();
   }
@@ -288,10 +290,7 @@ export class _UpperLayer {
         return this.#send(p.pdu!);
       case "DT-2":
       case "AR-6":
-        try {
-          this.#pData.enqueue(p.pdu as PDataTfPdu);
-        } catch { /* The user cancelled the stream: drop. */ }
-        return;
+        return this.#inbox.push(p.pdu as PDataTfPdu);
       case "AR-1": {
         this.#send({ type: "A-RELEASE-RQ" });
         const ms = this.options.associationTimeout;
@@ -304,7 +303,7 @@ export class _UpperLayer {
         // A-RELEASE indication (AR-2, AR-8) or confirmation (AR-10): no more
         // P-DATA will come. The A-RELEASE response (Evt14) follows once the
         // user is done (Sta8, Sta9, Sta12); Sta10 waits for the peer's RP.
-        this.#closePData();
+        this.#inbox.end(undefined);
         if (action !== "AR-8" || this.options.requestor) this.#answerRelease();
         return;
       case "AR-3":
@@ -412,12 +411,7 @@ export class _UpperLayer {
         } else this.dispatch("Evt19", { decodeError });
       },
       ended: (cause) => this.dispatch("Evt17", { cause }),
-      pause: () => {
-        if (this.#state !== "Sta6" || this.#pDataCancelled) return undefined;
-        if ((this.#pData.desiredSize ?? 1) > 0) return undefined;
-        this.#pDataSpace ??= Promise.withResolvers();
-        return this.#pDataSpace.promise;
-      },
+      pause: () => this.#inbox.pause(this.#state === "Sta6"),
     });
   }
 
@@ -428,17 +422,6 @@ export class _UpperLayer {
     this.#emit("pdu-sent", { pdu });
   }
 
-  #releaseBackpressure(): void {
-    this.#pDataSpace?.resolve();
-    this.#pDataSpace = undefined;
-  }
-
-  #closePData(): void {
-    try {
-      this.#pData.close();
-    } catch { /* Already closed. */ }
-  }
-
   /** Entering Sta1: stop timers, close the transport and settle everything. */
   #finish(): void {
     for (const id of this.#timers.values()) clearTimeout(id);
@@ -447,11 +430,9 @@ export class _UpperLayer {
     this.#openAbort.abort();
     const closing = this.#connection?.close(false);
     const outcome = this.#outcome ?? { how: "aborted", error: _providerError("Ended", 0) };
-    if (outcome.how === "released") this.#closePData();
+    if (outcome.how === "released") this.#inbox.end(undefined);
     else {
-      try {
-        this.#pData.error(outcome.error);
-      } catch { /* Already closed. */ }
+      this.#inbox.end(outcome.error);
       this.#establishment.reject(outcome.error);
     }
     Promise.allSettled([this.#opening, closing]).then(() => this.#closed.resolve(outcome));

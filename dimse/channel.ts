@@ -313,9 +313,28 @@ export class DimseChannel {
     let error: unknown;
     let released = false;
     try {
-      for await (const pdu of this.association.pData) {
-        for (const pdv of pdu.values) await this.#receive(pdv);
-      }
+      // Each PDU is taken as it is framed, with no promise hop (issue 13):
+      // the command and data set of a small C-STORE that arrive together
+      // are both in before its handler runs.
+      await new Promise<void>((resolve, reject) => {
+        let failed = false;
+        const fail = (e: unknown) => {
+          failed = true; // The rest is dropped: the association is being aborted.
+          reject(e);
+        };
+        this.association.receivePData({
+          pData: (pdu) => {
+            if (failed) return undefined;
+            try {
+              return this.#values(pdu.values, 0)?.catch(fail);
+            } catch (e) {
+              fail(e);
+              return undefined;
+            }
+          },
+          end: (e) => e === undefined ? resolve() : reject(e),
+        });
+      });
       error = new Error("The association was released");
       released = true;
     } catch (e) {
@@ -343,6 +362,17 @@ export class DimseChannel {
     }
   }
 
+  /** Takes a PDU's PDVs from `from` on; a promise if one of them must be waited for. */
+  #values(values: readonly PresentationDataValue[], from: number): Promise<void> | undefined {
+    for (let i = from; i < values.length; i++) {
+      const wait = this.#receive(values[i]!);
+      if (wait !== undefined) {
+        return i + 1 < values.length ? wait.then(() => this.#values(values, i + 1)) : wait;
+      }
+    }
+    return undefined;
+  }
+
   /**
    * Aborts the association as the service-provider for a PDV the channel
    * cannot take (PS3.8 §9.3.5.1 and Annex E; the reasons of Table 9-26):
@@ -363,7 +393,13 @@ export class DimseChannel {
     throw new CommandSetError(message);
   }
 
-  async #receive(pdv: PresentationDataValue): Promise<void> {
+  /**
+   * Takes one PDV; returns a promise when the PDVs after it must wait
+   * (backpressure, a response handed to a full request handle, an abort
+   * under way), nothing otherwise: a small message costs no promise hop.
+   * Throws, or rejects, when the association cannot go on.
+   */
+  #receive(pdv: PresentationDataValue): Promise<void> | void {
     const ctx = this.association.context(pdv.presentationContextId);
     if (ctx === undefined) {
       return this.#protocolError(
@@ -451,11 +487,8 @@ export class DimseChannel {
           `A ${cur.command.type} data set exceeded ${max} bytes`,
         );
         this.#options.onWarning?.(error.message);
-        await this.association.abort(
-          ABORT_SOURCE.SERVICE_USER,
-          ABORT_REASON.REASON_NOT_SPECIFIED,
-        );
-        throw error;
+        return this.association.abort(ABORT_SOURCE.SERVICE_USER, ABORT_REASON.REASON_NOT_SPECIFIED)
+          .then(() => Promise.reject(error));
       }
     } else if (cur.stream && !cur.streamClosed) {
       // Small PDVs (a peer may send 1-byte ones) are gathered into chunks of
@@ -471,20 +504,35 @@ export class DimseChannel {
         cur.stream.enqueue(pdv.data);
       }
       // Back-pressure: stop reading the association until the reader catches up.
-      while ((cur.stream.desiredSize ?? 1) <= 0 && !cur.streamClosed && this.#ended === undefined) {
-        cur.space = Promise.withResolvers<void>();
-        await cur.space.promise;
+      if ((cur.stream.desiredSize ?? 1) <= 0) {
+        const assembly = cur;
+        return this.#space(assembly).then(() => this.#fragmentTaken(assembly, pdv));
       }
     }
-    if (pdv.isLastFragment) {
-      this.#current = undefined;
-      if (cur.command === null) return;
-      if (cur.collect) {
-        await this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
-      } else if (cur.stream && !cur.streamClosed) {
-        cur.streamClosed = true;
-        cur.stream.close();
-      }
+    return this.#fragmentTaken(cur, pdv);
+  }
+
+  /** Waits until the reader of a request's data set has room for more, or is gone. */
+  async #space(cur: Assembly): Promise<void> {
+    while (
+      (cur.stream!.desiredSize ?? 1) <= 0 && !cur.streamClosed && this.#ended === undefined
+    ) {
+      cur.space = Promise.withResolvers<void>();
+      await cur.space.promise;
+    }
+  }
+
+  /** A data set fragment was taken: after the last, the message is complete. */
+  #fragmentTaken(cur: Assembly, pdv: PresentationDataValue): Promise<void> | void {
+    if (!pdv.isLastFragment) return;
+    this.#current = undefined;
+    if (cur.command === null || cur.command === undefined) return;
+    if (cur.collect) {
+      return this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
+    }
+    if (cur.stream && !cur.streamClosed) {
+      cur.streamClosed = true;
+      cur.stream.close();
     }
   }
 

@@ -54,6 +54,9 @@ const SMALL_PDV = 4096;
 /** The size small PDVs are gathered to. */
 const GATHERED_CHUNK = 64 << 10;
 
+/** The size of a queued chunk: its bytes (what `ByteLengthQueuingStrategy` counts). */
+const byteLength = (chunk: Uint8Array): number => chunk.byteLength;
+
 /** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}: 64 MiB. */
 export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
 
@@ -464,7 +467,7 @@ export class DimseChannel {
             assembly.streamClosed = true;
             assembly.space?.resolve();
           },
-        }, new ByteLengthQueuingStrategy({ highWaterMark: hwm }));
+        }, { highWaterMark: hwm, size: byteLength }); // A ByteLengthQueuingStrategy, made once.
         this.#deliver(pdv.presentationContextId, command, stream, discard);
       } else {
         cur.collect = true;

@@ -624,7 +624,7 @@ export class DimseChannel {
     // Registered now, so that a C-CANCEL-RQ reaches a request still waiting.
     const controller = new AbortController();
     this.#inFlight.set(messageId, controller);
-    const task = slots.acquire().then(async (admitted) => {
+    const perform = async (admitted: boolean) => {
       try {
         if (admitted) await this.#handle(request, controller, discard);
       } finally {
@@ -632,7 +632,10 @@ export class DimseChannel {
         if (this.#inFlight.get(messageId) === controller) this.#inFlight.delete(messageId);
         discard(`${command.type} ${messageId} ended before its data set did`);
       }
-    });
+    };
+    // With a slot free the handler starts now, not a promise hop later
+    // (issue 13); its data set comes as it arrives.
+    const task = slots.tryAcquire() ? perform(true) : slots.acquire().then(perform);
     this.#handlers.add(task);
     // A request being handled, or waiting its turn, is no idle association.
     this.association.busyWith(task);

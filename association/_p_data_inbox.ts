@@ -132,6 +132,8 @@ export class _PDataInbox {
         }
         if (wait !== undefined) this.#busy = wait.then(this.#settled, this.#settled);
       }
+      // The transport may have been left unread while PDUs waited for a reader.
+      if (this.#busy === undefined) this.releaseSpace();
       if (this.#end !== undefined && this.#busy === undefined && !this.#endTold) {
         this.#endTold = true;
         consumer.end(this.#end.error);

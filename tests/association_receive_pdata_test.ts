@@ -80,6 +80,20 @@ Deno.test("receivePData() hands over first the PDUs that arrived before it was c
   await association.closed;
 });
 
+Deno.test("receivePData() called once 8 PDUs wait unread, and the reading stopped, takes them and reads on", async () => {
+  const { peer, association } = await accepted();
+  // One PDU per write: a write settles once the association has read it.
+  const writes = Array.from({ length: 12 }, (_, i) => peer.send(pData(i + 1)));
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+  const got: PDataTfPdu[] = [];
+  association.receivePData({ pData: (pdu) => void got.push(pdu), end: () => {} });
+  await Promise.all(writes);
+  for (let i = 0; i < 50 && got.length < 12; i++) await new Promise((r) => setTimeout(r, 0));
+  assertEquals(lengths(got), Array.from({ length: 12 }, (_, i) => i + 1));
+  await peer.destroy();
+  await association.closed;
+});
+
 Deno.test("receivePData() and pData exclude each other: the second way throws a TypeError", async () => {
   const first = await accepted();
   const { association } = first;

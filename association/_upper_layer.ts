@@ -244,7 +244,10 @@ export class _UpperLayer {
     if (step === undefined) return; // A blank cell: only late transport news in Sta1.
     this.#perform(step.action, event, payload);
     this.#state = step.next;
-    this.#emit("transition", { transition: { from, event, action: step.action, to: step.next } });
+    // Per-PDU notifications are built only for someone listening.
+    if (this.options.events) {
+      this.#emit("transition", { transition: { from, event, action: step.action, to: step.next } });
+    }
     if (from === "Sta5" && step.next !== "Sta5") this.#stopTimer("association");
     if (step.next === "Sta6") this.#restartIdleTimer();
     else {
@@ -400,7 +403,7 @@ export class _UpperLayer {
     const { maxPduLength, writeTimeout = 0 } = this.options;
     this.#connection = new _Connection(transport, { maxPduLength, writeTimeout }, {
       pdu: (pdu) => {
-        this.#emit("pdu-received", { pdu });
+        if (this.options.events) this.#emit("pdu-received", { pdu });
         this.dispatch(PDU_EVENTS[pdu.type], { pdu });
       },
       invalid: (decodeError) => {
@@ -419,7 +422,7 @@ export class _UpperLayer {
     if (this.#connection === undefined) return;
     this.#lastWrite = this.#connection.send(pdu);
     this.#lastWrite.catch(() => {}); // Reported as Evt17 by the connection.
-    this.#emit("pdu-sent", { pdu });
+    if (this.options.events) this.#emit("pdu-sent", { pdu });
   }
 
   /** Entering Sta1: stop timers, close the transport and settle everything. */

@@ -497,11 +497,13 @@ export class _UpperLayer {
   busyWith(work: Promise<unknown>): void {
     // The timer is left running: it does nothing while work is in progress.
     this.#busy++;
-    work.catch(() => {}).finally(() => {
-      this.#busy--;
-      if (this.#state === "Sta6") this.#restartIdleTimer();
-    });
+    work.then(this.#workDone, this.#workDone);
   }
+
+  readonly #workDone = (): void => {
+    this.#busy--;
+    if (this.#state === "Sta6") this.#restartIdleTimer();
+  };
 
   #emit(type: AssociationEventType, init: Omit<AssociationEventInit, "peer">): void {
     const target = this.options.events;

@@ -640,8 +640,10 @@ export class DimseChannel {
     // A request being handled, or waiting its turn, is no idle association.
     this.association.busyWith(task);
     // #handle answers every failure itself; nothing may escape as an unhandled rejection.
-    task.catch((e) => this.#options.onWarning?.(`${command.type} handler task failed: ${e}`))
-      .finally(() => this.#handlers.delete(task));
+    task.then(() => this.#handlers.delete(task), (e) => {
+      this.#options.onWarning?.(`${command.type} handler task failed: ${e}`);
+      this.#handlers.delete(task);
+    });
   }
 
   /**

@@ -6,15 +6,22 @@
  * the cost of the connection, association and DIMSE layers per object.
  *
  * With `BASELINE=<folder of another checkout>`, that checkout's
- * `StorageScp` runs as a third side in the same rounds.
+ * `StorageScp` runs as a third side in the same rounds. With `LAYERS=true`,
+ * two more sides split the cost by layer: `association` (our association
+ * layer alone: `receivePData()` and a C-STORE-RSP written as each data set's
+ * last fragment arrives) and `channel` (the association and a
+ * `DimseChannel` whose C-STORE handler reads the data set and answers; no
+ * `service/`).
  *
- * Run: `[BASELINE=dir] deno run -A bench/receive_nodisk.ts [N] [rounds] [size]`
+ * Run: `[BASELINE=dir] [LAYERS=true] deno run -A bench/receive_nodisk.ts [N] [rounds] [size]`
  * (size in pixels per side, 16 by default: 1.4 KB objects).
  *
  * @module
  */
-import { StorageScp } from "../scp/mod.ts";
-import type { IncomingObject } from "../scp/mod.ts";
+import { type IncomingObject, StorageScp } from "../scp/mod.ts";
+import { serveAssociations } from "../association/mod.ts";
+import { type Command, decodeCommand, DimseChannel, encodeCommand, STATUS } from "../dimse/mod.ts";
+import { STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
 import { dcmtk, median } from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 import { makeFiles } from "./_files.ts";
@@ -23,6 +30,7 @@ const n = Number(Deno.args[0] ?? 1000);
 const rounds = Number(Deno.args[1] ?? 7);
 const size = Number(Deno.args[2] ?? 16);
 const baselineDir = Deno.env.get("BASELINE");
+const layers = Deno.env.get("LAYERS") === "true";
 const Baseline: typeof StorageScp | undefined = baselineDir === undefined
   ? undefined
   : (await import(`file://${await Deno.realPath(baselineDir)}/scp/mod.ts`)).StorageScp;
@@ -31,6 +39,64 @@ const Baseline: typeof StorageScp | undefined = baselineDir === undefined
 async function discard(object: IncomingObject): Promise<void> {
   const reader = object.dataset.getReader();
   while (!(await reader.read()).done);
+}
+
+/** What the layer sides accept: every storage SOP class, in the usual uncompressed syntaxes. */
+const SUPPORTED = {
+  supportedAbstractSyntaxes: STORAGE_SOP_CLASSES.map((abstractSyntax) => ({
+    abstractSyntax,
+    transferSyntaxes: [Uid.ExplicitVRLittleEndian, Uid.ImplicitVRLittleEndian],
+  })),
+};
+
+/** The association layer alone: a C-STORE-RSP per C-STORE-RQ once its data set has come. */
+function associationOnly(): { port: number } & AsyncDisposable {
+  const server = serveAssociations({ hostname: "127.0.0.1", port: 0 }, async (association) => {
+    const ended = Promise.withResolvers<void>();
+    let command: Command | undefined;
+    association.receivePData({
+      pData: (pdu) => {
+        for (const pdv of pdu.values) {
+          if (pdv.isCommand) command = decodeCommand(pdv.data);
+          else if (pdv.isLastFragment && command?.type === "C-STORE-RQ") {
+            const data = encodeCommand({
+              type: "C-STORE-RSP",
+              hasDataset: false,
+              messageIdBeingRespondedTo: command.messageId,
+              status: STATUS.SUCCESS,
+              affectedSopClassUid: command.affectedSopClassUid,
+              affectedSopInstanceUid: command.affectedSopInstanceUid,
+            });
+            const id = pdv.presentationContextId;
+            association.sendPData([
+              { presentationContextId: id, isCommand: true, isLastFragment: true, data },
+            ]).catch(() => {});
+          }
+        }
+        return undefined;
+      },
+      end: () => ended.resolve(),
+    });
+    await ended.promise;
+  }, SUPPORTED);
+  return { port: server.addr.port, [Symbol.asyncDispose]: () => server.shutdown() };
+}
+
+/** The association and a DimseChannel, whose C-STORE handler reads the data set and answers. */
+function channelOnly(): { port: number } & AsyncDisposable {
+  const server = serveAssociations({ hostname: "127.0.0.1", port: 0 }, async (association) => {
+    const channel = new DimseChannel(association, {
+      handlers: {
+        "C-STORE-RQ": async (request, context) => {
+          const reader = request.dataset!.getReader();
+          while (!(await reader.read()).done);
+          await context.respond({ status: STATUS.SUCCESS });
+        },
+      },
+    });
+    await channel.closed;
+  }, SUPPORTED);
+  return { port: server.addr.port, [Symbol.asyncDispose]: () => server.shutdown() };
 }
 
 const root = await Deno.makeTempDir({ prefix: "bench-receive-nodisk-" });
@@ -50,6 +116,18 @@ try {
     ["storescp", storescp],
     ["ours", scp(StorageScp)],
     ...Baseline ? [["baseline", scp(Baseline)] as [string, () => Promise<number>]] : [],
+    ...layers
+      ? [
+        ["association", async () => {
+          await using server = associationOnly();
+          return await send(server.port);
+        }] as [string, () => Promise<number>],
+        ["channel", async () => {
+          await using server = channelOnly();
+          return await send(server.port);
+        }] as [string, () => Promise<number>],
+      ]
+      : [],
   ];
   // One unmeasured run each first: a long-running SCP has compiled its hot paths.
   for (const [, run] of sides) await run();
@@ -69,12 +147,16 @@ try {
       ratio("baseline / storescp", "baseline", "storescp");
       ratio("ours / baseline", "ours", "baseline");
     }
+    if (layers) {
+      ratio("association / storescp", "association", "storescp");
+      ratio("channel / storescp", "channel", "storescp");
+    }
   }
   const perObject = [...ms].map(([side, v]) => `${side} ${(median(v) / n).toFixed(3)}`);
   console.log(`  ms/object ${perObject.join(", ")}`);
   for (const [key, r] of ratios) {
     console.log(
-      `    ${key.padEnd(20)} ${median(r).toFixed(2)}x  (rounds: ${
+      `    ${key.padEnd(24)} ${median(r).toFixed(2)}x  (rounds: ${
         r.map((x) => x.toFixed(2)).join(", ")
       })`,
     );

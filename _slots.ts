@@ -50,6 +50,13 @@ export class OperationSlots {
     return promise;
   }
 
+  /** Takes a slot if one is free now (as {@linkcode acquire} would at once); `false` otherwise. */
+  tryAcquire(): boolean {
+    if (!this.free) return false;
+    this.#used++;
+    return true;
+  }
+
   /** Gives a slot back; the first waiting takes it. */
   release(): void {
     const next = this.#waiting.shift();

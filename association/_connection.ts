@@ -26,6 +26,34 @@ import type { Transport } from "./transport.ts";
 const SPARE_BUFFERS = 4;
 /** Batches larger than this get a buffer of their own, not kept. */
 const MAX_SPARE_BUFFER = 2 << 20;
+/** Bytes asked of the socket per read (a `Deno.Conn`'s own `readable` reads as much). */
+const READ_BUFFER = 64 << 10;
+/**
+ * A read shorter than this is copied out of the read buffer, which is read
+ * into again; a longer one keeps the buffer (the PDUs framed from it are
+ * views into it) and the next read gets a fresh one. A small read then costs
+ * a small copy, not a 64 KiB allocation and its share of garbage collection.
+ */
+const COPY_BELOW = 16 << 10;
+
+/**
+ * A transport that is a socket (a `Deno.Conn`, TCP or TLS): read with
+ * `read()` into buffers of the connection's own instead of through its
+ * `readable`, whose byte stream costs several promise hops and a fresh
+ * 64 KiB buffer per read.
+ */
+interface Socket {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+}
+
+function isSocket(transport: Transport): transport is Transport & Socket {
+  const t = transport as Partial<Socket>;
+  return typeof t.read === "function" && typeof t.write === "function" &&
+    typeof t.closeWrite === "function" && typeof t.close === "function";
+}
 
 /** What a {@linkcode _Connection} reports. */
 export interface _ConnectionHandlers {
@@ -52,7 +80,8 @@ export class _Connection {
   readonly #transport: Transport;
   readonly #writeTimeout: number;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  /** The readable's reader; none on a socket, which is read directly. */
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   readonly #handlers: _ConnectionHandlers;
   readonly #reading: Promise<void>;
   #closing: Promise<void> | undefined;
@@ -76,6 +105,8 @@ export class _Connection {
   #batch: PromiseWithResolvers<void> | undefined;
   /** PDUs are queued until {@linkcode _Connection.uncork}, to go out in one write. */
   #corked = false;
+  /** Bytes received so far were valid PDUs: after invalid ones, nothing is framed. */
+  #framing = true;
   /**
    * Buffers of written batches, to fill again: on a socket, whose writes
    * have taken the bytes when they resolve (a `Deno.Conn`), unlike a
@@ -97,13 +128,17 @@ export class _Connection {
     this.#transport = transport;
     this.#writeTimeout = writeTimeout;
     this.#handlers = handlers;
-    const socket = transport as { closeWrite?: unknown; write?: unknown };
-    this.#spares = typeof socket.closeWrite === "function" && typeof socket.write === "function"
-      ? []
-      : undefined;
+    const socket = isSocket(transport);
+    this.#spares = socket ? [] : undefined;
     this.#writer = transport.writable.getWriter();
-    this.#reader = transport.readable.getReader();
-    this.#reading = this.#read(new PduFramer({ maxPduLength }));
+    const framer = new PduFramer({ maxPduLength });
+    if (socket) {
+      this.#reader = undefined;
+      this.#reading = this.#readSocket(transport, framer);
+    } else {
+      this.#reader = transport.readable.getReader();
+      this.#reading = this.#read(this.#reader, framer);
+    }
   }
 
   /**
@@ -276,7 +311,7 @@ export class _Connection {
       } catch { /* Already closed. */ }
     }
     this.#writer.abort().catch(() => {});
-    this.#reader.cancel().catch(() => {});
+    this.#reader?.cancel().catch(() => {});
   }
 
   /**
@@ -298,8 +333,10 @@ export class _Connection {
         }
         if (!this.#stalled) await (graceful ? this.#writer.close() : this.#writer.abort());
       } catch { /* already closed or failed */ }
+      // A socket is closed by its writer's close() or abort() (a pending
+      // read() then fails, which ends the reading), or above when stalled.
       try {
-        await this.#reader.cancel();
+        await this.#reader?.cancel();
       } catch { /* already closed */ }
       await this.#reading;
     })();
@@ -314,22 +351,16 @@ export class _Connection {
     this.#handlers.ended(cause);
   }
 
-  async #read(framer: PduFramer): Promise<void> {
-    let framing = true;
+  async #read(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    framer: PduFramer,
+  ): Promise<void> {
     let cause: unknown;
     try {
       for (;;) {
-        const { value, done } = await this.#reader.read();
+        const { value, done } = await reader.read();
         if (done || this.#closing !== undefined) break;
-        if (!framing) continue; // After invalid bytes the stream cannot be framed again.
-        try {
-          framer.push(value, (pdu) => this.#handlers.pdu(pdu));
-        } catch (error) {
-          if (!(error instanceof PduDecodeError)) throw error;
-          framing = false;
-          this.#handlers.invalid(error);
-        }
-        const pause = this.#handlers.pause();
+        const pause = this.#received(framer, value);
         if (pause !== undefined) await pause;
       }
     } catch (error) {
@@ -337,4 +368,51 @@ export class _Connection {
     }
     this.#end(cause);
   }
+
+  /** {@linkcode _Connection.#read} for a socket, read into the connection's buffers. */
+  async #readSocket(socket: Socket, framer: PduFramer): Promise<void> {
+    let cause: unknown;
+    let buffer = new Uint8Array(READ_BUFFER);
+    try {
+      for (;;) {
+        let n: number | null;
+        try {
+          n = await socket.read(buffer);
+        } catch (error) {
+          // Closing the socket fails the read under way: that is no error.
+          if (this.#closing !== undefined) break;
+          throw error;
+        }
+        if (n === null || this.#closing !== undefined) break;
+        let chunk: Uint8Array;
+        if (n < COPY_BELOW) chunk = buffer.slice(0, n);
+        else {
+          chunk = buffer.subarray(0, n);
+          buffer = new Uint8Array(READ_BUFFER);
+        }
+        const pause = this.#received(framer, chunk);
+        if (pause !== undefined) await pause;
+      }
+    } catch (error) {
+      cause = error;
+    }
+    this.#end(cause);
+  }
+
+  /** Frames received bytes; returns a promise to wait for before reading on, if any. */
+  #received(framer: PduFramer, chunk: Uint8Array): Promise<void> | undefined {
+    // After invalid bytes the stream cannot be framed again: the rest is dropped.
+    if (this.#framing) {
+      try {
+        framer.push(chunk, this.#emit);
+      } catch (error) {
+        if (!(error instanceof PduDecodeError)) throw error;
+        this.#framing = false;
+        this.#handlers.invalid(error);
+      }
+    }
+    return this.#handlers.pause();
+  }
+
+  readonly #emit = (pdu: Pdu): void => this.#handlers.pdu(pdu);
 }

@@ -46,6 +46,7 @@ import {
   type AssociationEventType,
 } from "./events.ts";
 import { PDU_EVENTS, type State, type StateMachineEvent, transition } from "./state_machine.ts";
+import { _PDataInbox, type PDataConsumer } from "./_p_data_inbox.ts";
 
 export type { _Outcome, _Payload };
 
@@ -71,7 +72,7 @@ export interface _UpperLayerOptions {
   readonly onReleaseRequest?: (() => void | Promise<void>) | undefined;
 }
 
-type Timer = "artim" | "association" | "idle";
+type Timer = "artim" | "association";
 
 function deferred<T>(): PromiseWithResolvers<T> {
   const d = Promise.withResolvers<T>();
@@ -83,8 +84,6 @@ function deferred<T>(): PromiseWithResolvers<T> {
 export class _UpperLayer {
   /** The settings. */
   readonly options: _UpperLayerOptions;
-  /** P-DATA indications (DT-2, AR-6); closed at release, errored at abort. */
-  readonly pData: ReadableStream<PDataTfPdu>;
   #state: State = "Sta1";
   #queue: [StateMachineEvent, _Payload][] = [];
   #draining = false;
@@ -94,26 +93,36 @@ export class _UpperLayer {
   #timers = new Map<Timer, ReturnType<typeof setTimeout>>();
   /** Pieces of work that suspend the idle timeout (busyWith()). */
   #busy = 0;
+  /**
+   * The idle timeout's one timer, and when the association last became
+   * idle (an event in Sta6, or the last busy work settling): an event
+   * moves the time on instead of replacing the timer (a timer per PDU cost
+   * more than a small PDU's decoding), and the timer, on firing, waits on
+   * for what is left (see `#armIdleTimer`).
+   */
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleSince = 0;
   #outcome: _Outcome | undefined;
   #request: AssociateRqPdu | undefined;
   #lastWrite: Promise<void> = Promise.resolve();
-  #pData!: ReadableStreamDefaultController<PDataTfPdu>;
-  #pDataSpace: PromiseWithResolvers<void> | undefined;
-  #pDataCancelled = false;
+  /** Where P-DATA indications go (DT-2, AR-6): the `pData` stream or a consumer. */
+  readonly #inbox = new _PDataInbox();
   readonly #establishment = deferred<AssociateAcPdu | AssociateRqPdu>();
   readonly #closed = deferred<_Outcome>();
 
   constructor(options: _UpperLayerOptions) {
     this.options = options;
-    this.pData = new ReadableStream<PDataTfPdu>({
-      start: (controller) => void (this.#pData = controller),
-      pull: () => this.#releaseBackpressure(),
-      cancel: () => {
-        // The user wants no more P-DATA: drop it from now on, never wait for space.
-        this.#pDataCancelled = true;
-        this.#releaseBackpressure();
-      },
-    }, { highWaterMark: 8 });
+  }
+
+  /** P-DATA indications (DT-2, AR-6); closed at release, errored at abort. */
+  get pData(): ReadableStream<PDataTfPdu> {
+    return this.#inbox.stream;
+  }
+
+  /** Hands the P-DATA indications to `consumer` instead of `pData` (see {@linkcode PDataConsumer}). */
+  receivePData(consumer: PDataConsumer): void {
+    this.#inbox.consume(consumer);
+    if (!this.#draining) this.#inbox.deliver();
   }
 
   /** The current state. */
@@ -224,6 +233,8 @@ export class _UpperLayer {
     } finally {
       this.#draining = false;
     }
+    // Outside the machine's run, so that a consumer may send and abort.
+    this.#inbox.deliver();
   }
 
   #handle(event: StateMachineEvent, payload: _Payload): void {
@@ -233,12 +244,15 @@ export class _UpperLayer {
     if (step === undefined) return; // A blank cell: only late transport news in Sta1.
     this.#perform(step.action, event, payload);
     this.#state = step.next;
-    this.#emit("transition", { transition: { from, event, action: step.action, to: step.next } });
+    // Per-PDU notifications are built only for someone listening.
+    if (this.options.events) {
+      this.#emit("transition", { transition: { from, event, action: step.action, to: step.next } });
+    }
     if (from === "Sta5" && step.next !== "Sta5") this.#stopTimer("association");
     if (step.next === "Sta6") this.#restartIdleTimer();
     else {
-      this.#stopTimer("idle");
-      this.#releaseBackpressure();
+      this.#stopIdleTimer();
+      this.#inbox.releaseSpace();
     }
     if (step.next === "Sta1") this.#finish();
   }
@@ -279,10 +293,7 @@ export class _UpperLayer {
         return this.#send(p.pdu!);
       case "DT-2":
       case "AR-6":
-        try {
-          this.#pData.enqueue(p.pdu as PDataTfPdu);
-        } catch { /* The user cancelled the stream: drop. */ }
-        return;
+        return this.#inbox.push(p.pdu as PDataTfPdu);
       case "AR-1": {
         this.#send({ type: "A-RELEASE-RQ" });
         const ms = this.options.associationTimeout;
@@ -295,7 +306,7 @@ export class _UpperLayer {
         // A-RELEASE indication (AR-2, AR-8) or confirmation (AR-10): no more
         // P-DATA will come. The A-RELEASE response (Evt14) follows once the
         // user is done (Sta8, Sta9, Sta12); Sta10 waits for the peer's RP.
-        this.#closePData();
+        this.#inbox.end(undefined);
         if (action !== "AR-8" || this.options.requestor) this.#answerRelease();
         return;
       case "AR-3":
@@ -392,7 +403,7 @@ export class _UpperLayer {
     const { maxPduLength, writeTimeout = 0 } = this.options;
     this.#connection = new _Connection(transport, { maxPduLength, writeTimeout }, {
       pdu: (pdu) => {
-        this.#emit("pdu-received", { pdu });
+        if (this.options.events) this.#emit("pdu-received", { pdu });
         this.dispatch(PDU_EVENTS[pdu.type], { pdu });
       },
       invalid: (decodeError) => {
@@ -403,12 +414,7 @@ export class _UpperLayer {
         } else this.dispatch("Evt19", { decodeError });
       },
       ended: (cause) => this.dispatch("Evt17", { cause }),
-      pause: () => {
-        if (this.#state !== "Sta6" || this.#pDataCancelled) return undefined;
-        if ((this.#pData.desiredSize ?? 1) > 0) return undefined;
-        this.#pDataSpace ??= Promise.withResolvers();
-        return this.#pDataSpace.promise;
-      },
+      pause: () => this.#inbox.pause(this.#state === "Sta6"),
     });
   }
 
@@ -416,32 +422,20 @@ export class _UpperLayer {
     if (this.#connection === undefined) return;
     this.#lastWrite = this.#connection.send(pdu);
     this.#lastWrite.catch(() => {}); // Reported as Evt17 by the connection.
-    this.#emit("pdu-sent", { pdu });
-  }
-
-  #releaseBackpressure(): void {
-    this.#pDataSpace?.resolve();
-    this.#pDataSpace = undefined;
-  }
-
-  #closePData(): void {
-    try {
-      this.#pData.close();
-    } catch { /* Already closed. */ }
+    if (this.options.events) this.#emit("pdu-sent", { pdu });
   }
 
   /** Entering Sta1: stop timers, close the transport and settle everything. */
   #finish(): void {
     for (const id of this.#timers.values()) clearTimeout(id);
     this.#timers.clear();
+    this.#stopIdleTimer();
     this.#openAbort.abort();
     const closing = this.#connection?.close(false);
     const outcome = this.#outcome ?? { how: "aborted", error: _providerError("Ended", 0) };
-    if (outcome.how === "released") this.#closePData();
+    if (outcome.how === "released") this.#inbox.end(undefined);
     else {
-      try {
-        this.#pData.error(outcome.error);
-      } catch { /* Already closed. */ }
+      this.#inbox.end(outcome.error);
       this.#establishment.reject(outcome.error);
     }
     Promise.allSettled([this.#opening, closing]).then(() => this.#closed.resolve(outcome));
@@ -467,22 +461,49 @@ export class _UpperLayer {
     this.#timers.delete(name);
   }
 
+  /** Sta6 saw an event, or its work settled: the idle timeout counts from now. */
   #restartIdleTimer(): void {
     const ms = this.options.idleTimeout;
     // An association whose service is still working is not idle, however
     // long its work keeps the wire silent (see busyWith()).
-    if (ms && this.#busy === 0) this.#startTimer("idle", ms, () => this.#timeout("PDU", ms));
+    if (!ms || this.#busy !== 0) return;
+    this.#idleSince = performance.now();
+    if (this.#idleTimer === undefined) this.#armIdleTimer(ms);
+  }
+
+  /**
+   * On firing, the timer aborts only if the association has been idle for
+   * the whole timeout (in Sta6, no busy work, no event since); otherwise it
+   * waits on for what is left, or stops while work is in progress (the
+   * work's end restarts it).
+   */
+  #armIdleTimer(delay: number): void {
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      const ms = this.options.idleTimeout;
+      if (!ms || this.#state !== "Sta6" || this.#busy !== 0) return;
+      const idle = performance.now() - this.#idleSince;
+      if (idle < ms) return this.#armIdleTimer(ms - idle);
+      this.#timeout("PDU", ms);
+    }, delay);
+  }
+
+  #stopIdleTimer(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   /** Work in progress that suspends the idle timeout until it settles. */
   busyWith(work: Promise<unknown>): void {
+    // The timer is left running: it does nothing while work is in progress.
     this.#busy++;
-    this.#stopTimer("idle");
-    work.catch(() => {}).finally(() => {
-      this.#busy--;
-      if (this.#state === "Sta6") this.#restartIdleTimer();
-    });
+    work.then(this.#workDone, this.#workDone);
   }
+
+  readonly #workDone = (): void => {
+    this.#busy--;
+    if (this.#state === "Sta6") this.#restartIdleTimer();
+  };
 
   #emit(type: AssociationEventType, init: Omit<AssociationEventInit, "peer">): void {
     const target = this.options.events;

@@ -19,6 +19,7 @@ import {
   type UserIdentityRequest,
 } from "../pdu/mod.ts";
 import type { _UpperLayer } from "./_upper_layer.ts";
+import type { PDataConsumer } from "./_p_data_inbox.ts";
 import { AssociationAbortedError, AssociationStateError } from "./errors.ts";
 import type { NegotiatedPresentationContext } from "./negotiation.ts";
 import type { State } from "./state_machine.ts";
@@ -213,9 +214,35 @@ export class Association implements AsyncDisposable {
    * answers our release, and errors with an
    * {@linkcode AssociationAbortedError} when the association is aborted.
    * Not reading it stops reading from the transport (backpressure).
+   *
+   * @throws {TypeError} once {@linkcode Association.receivePData} was called.
    */
   get pData(): ReadableStream<PDataTfPdu> {
     return this.#ul.pData;
+  }
+
+  /**
+   * Hands the P-DATA-TF PDUs received to `consumer` as they are framed,
+   * instead of {@linkcode Association.pData}: each one synchronously, in
+   * order, with no promise hop per PDU (the DIMSE channel reads this way).
+   * PDUs received before the call are handed over first. A promise the
+   * consumer returns stops reading from the transport until it settles
+   * (backpressure); `end()` says when no more will come.
+   *
+   * @example Count the PDUs of an association until it ends
+   * ```ts ignore
+   * let count = 0;
+   * association.receivePData({
+   *   pData: () => void count++,
+   *   end: (error) => console.log(count, error === undefined ? "released" : error.message),
+   * });
+   * ```
+   *
+   * @param consumer Takes each PDU, then the end.
+   * @throws {TypeError} if `pData` was read, or a consumer set, before.
+   */
+  receivePData(consumer: PDataConsumer): void {
+    this.#ul.receivePData(consumer);
   }
 
   /**

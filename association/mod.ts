@@ -50,6 +50,7 @@
 
 export * from "./acceptor.ts";
 export { Association, type AssociationCloseInfo } from "./association.ts";
+export type { PDataConsumer } from "./_p_data_inbox.ts";
 export * from "./constants.ts";
 export * from "./errors.ts";
 export * from "./events.ts";

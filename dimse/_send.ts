@@ -26,7 +26,7 @@ const WRITE_BYTES = 256 << 10;
  *
  * @throws {RangeError} when the context was not accepted.
  */
-export async function _sendMessage(
+export function _sendMessage(
   assoc: Association,
   contextId: number,
   command: Command,
@@ -34,20 +34,80 @@ export async function _sendMessage(
 ): Promise<void> {
   const context = assoc.context(contextId);
   if (context === undefined) {
-    throw new RangeError(
-      `Cannot send ${command.type}: presentation context ${contextId} was not accepted`,
+    return Promise.reject(
+      new RangeError(
+        `Cannot send ${command.type}: presentation context ${contextId} was not accepted`,
+      ),
     );
   }
-  const max = fragmentLength(assoc.maxPdvDataLength);
-  const pduRoom = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
-  let bytes: Uint8Array | undefined;
+  if (dataset === undefined || dataset instanceof Uint8Array) {
+    // The common small message (a response, most requests): one PDU with
+    // the command set and the data set, if any, in one PDV each, handed
+    // over without the packing below and its promise hops. The same PDU
+    // the packing would make.
+    let commandBytes: Uint8Array;
+    try {
+      commandBytes = encodeCommand(command);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const max = fragmentLength(assoc.maxPdvDataLength);
+    const room = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
+    const size = PDV_HEADER_LENGTH + commandBytes.length +
+      (dataset === undefined ? 0 : PDV_HEADER_LENGTH + dataset.length);
+    if (
+      commandBytes.length <= max && (dataset === undefined || dataset.length <= max) &&
+      size <= room
+    ) {
+      const values: PresentationDataValue[] = [
+        {
+          presentationContextId: contextId,
+          isCommand: true,
+          isLastFragment: true,
+          data: commandBytes,
+        },
+      ];
+      if (dataset !== undefined) {
+        values.push({
+          presentationContextId: contextId,
+          isCommand: false,
+          isLastFragment: true,
+          data: dataset,
+        });
+      }
+      return assoc.sendPData(values);
+    }
+    return sendPacked(assoc, contextId, commandBytes, dataset);
+  }
+  return encodeAndSend(assoc, contextId, context.transferSyntax!, command, dataset);
+}
+
+/** A data set of ours or a stream: encoded (and deflated) first, or streamed. */
+async function encodeAndSend(
+  assoc: Association,
+  contextId: number,
+  transferSyntax: string,
+  command: Command,
+  dataset: Dataset | ReadableStream<Uint8Array>,
+): Promise<void> {
+  let bytes: Uint8Array | ReadableStream<Uint8Array> = dataset as ReadableStream<Uint8Array>;
   if (dataset instanceof Dataset) {
-    const transferSyntax = context.transferSyntax!;
     bytes = encodeDataset(dataset, { transferSyntax });
     if (transferSyntaxInfo(transferSyntax)?.deflated) bytes = await deflateDataset(bytes);
-  } else if (dataset instanceof Uint8Array) {
-    bytes = dataset;
   }
+  await sendPacked(assoc, contextId, encodeCommand(command), bytes);
+}
+
+/** Sends a command set and its data set packed as PDVs into as few PDUs as fit. */
+async function sendPacked(
+  assoc: Association,
+  contextId: number,
+  commandBytes: Uint8Array,
+  dataset: Uint8Array | ReadableStream<Uint8Array> | undefined,
+): Promise<void> {
+  const max = fragmentLength(assoc.maxPdvDataLength);
+  const pduRoom = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
+  const bytes = dataset instanceof Uint8Array ? dataset : undefined;
   // Pack whole PDVs into PDUs up to the peer's Maximum Length: a small
   // message (command and data set) goes out in one PDU and one write. PDUs
   // are handed to the association WRITE_BYTES at a time, to go out in one
@@ -88,7 +148,7 @@ export async function _sendMessage(
     size += PDV_HEADER_LENGTH + pdv.data.length;
   };
   try {
-    for (const pdv of fragmentBytes(encodeCommand(command), contextId, true, max)) await add(pdv);
+    for (const pdv of fragmentBytes(commandBytes, contextId, true, max)) await add(pdv);
     if (bytes !== undefined) {
       for (const pdv of fragmentBytes(bytes, contextId, false, max)) await add(pdv);
     } else if (dataset instanceof ReadableStream) {

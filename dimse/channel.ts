@@ -54,6 +54,9 @@ const SMALL_PDV = 4096;
 /** The size small PDVs are gathered to. */
 const GATHERED_CHUNK = 64 << 10;
 
+/** The size of a queued chunk: its bytes (what `ByteLengthQueuingStrategy` counts). */
+const byteLength = (chunk: Uint8Array): number => chunk.byteLength;
+
 /** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}: 64 MiB. */
 export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
 
@@ -165,6 +168,8 @@ export class DimseChannel {
   readonly #deadlines = new _Deadlines();
   #messageId = 0;
   #sendChain: Promise<void> = Promise.resolve();
+  /** Messages handed to {@linkcode DimseChannel.send} not yet sent. */
+  #sending = 0;
   #current: Assembly | undefined;
   #ended: unknown;
 
@@ -223,12 +228,17 @@ export class DimseChannel {
    * are sent one after another, never interleaved (PS3.7 §8.1).
    */
   send(presentationContextId: number, command: Command, dataset?: OutgoingDataset): Promise<void> {
-    const run = this.#sendChain.then(() =>
-      _sendMessage(this.association, presentationContextId, command, dataset)
-    );
-    this.#sendChain = run.catch(() => {});
+    const start = () => _sendMessage(this.association, presentationContextId, command, dataset);
+    // With no message on its way, this one starts now rather than a
+    // promise hop later (the response of a small request, most often).
+    const run = this.#sending === 0 ? start() : this.#sendChain.then(start);
+    this.#sending++;
+    this.#sendChain = run.then(this.#sent, this.#sent);
     return run;
   }
+
+  /** A message handed to {@linkcode DimseChannel.send} has gone out, or failed. */
+  readonly #sent = (): void => void this.#sending--;
 
   /**
    * Sends a request and returns its handle: the Message ID is allocated
@@ -306,9 +316,28 @@ export class DimseChannel {
     let error: unknown;
     let released = false;
     try {
-      for await (const pdu of this.association.pData) {
-        for (const pdv of pdu.values) await this.#receive(pdv);
-      }
+      // Each PDU is taken as it is framed, with no promise hop (issue 13):
+      // the command and data set of a small C-STORE that arrive together
+      // are both in before its handler runs.
+      await new Promise<void>((resolve, reject) => {
+        let failed = false;
+        const fail = (e: unknown) => {
+          failed = true; // The rest is dropped: the association is being aborted.
+          reject(e);
+        };
+        this.association.receivePData({
+          pData: (pdu) => {
+            if (failed) return undefined;
+            try {
+              return this.#values(pdu.values, 0)?.catch(fail);
+            } catch (e) {
+              fail(e);
+              return undefined;
+            }
+          },
+          end: (e) => e === undefined ? resolve() : reject(e),
+        });
+      });
       error = new Error("The association was released");
       released = true;
     } catch (e) {
@@ -336,6 +365,17 @@ export class DimseChannel {
     }
   }
 
+  /** Takes a PDU's PDVs from `from` on; a promise if one of them must be waited for. */
+  #values(values: readonly PresentationDataValue[], from: number): Promise<void> | undefined {
+    for (let i = from; i < values.length; i++) {
+      const wait = this.#receive(values[i]!);
+      if (wait !== undefined) {
+        return i + 1 < values.length ? wait.then(() => this.#values(values, i + 1)) : wait;
+      }
+    }
+    return undefined;
+  }
+
   /**
    * Aborts the association as the service-provider for a PDV the channel
    * cannot take (PS3.8 §9.3.5.1 and Annex E; the reasons of Table 9-26):
@@ -356,7 +396,13 @@ export class DimseChannel {
     throw new CommandSetError(message);
   }
 
-  async #receive(pdv: PresentationDataValue): Promise<void> {
+  /**
+   * Takes one PDV; returns a promise when the PDVs after it must wait
+   * (backpressure, a response handed to a full request handle, an abort
+   * under way), nothing otherwise: a small message costs no promise hop.
+   * Throws, or rejects, when the association cannot go on.
+   */
+  #receive(pdv: PresentationDataValue): Promise<void> | void {
     const ctx = this.association.context(pdv.presentationContextId);
     if (ctx === undefined) {
       return this.#protocolError(
@@ -421,7 +467,7 @@ export class DimseChannel {
             assembly.streamClosed = true;
             assembly.space?.resolve();
           },
-        }, new ByteLengthQueuingStrategy({ highWaterMark: hwm }));
+        }, { highWaterMark: hwm, size: byteLength }); // A ByteLengthQueuingStrategy, made once.
         this.#deliver(pdv.presentationContextId, command, stream, discard);
       } else {
         cur.collect = true;
@@ -444,11 +490,8 @@ export class DimseChannel {
           `A ${cur.command.type} data set exceeded ${max} bytes`,
         );
         this.#options.onWarning?.(error.message);
-        await this.association.abort(
-          ABORT_SOURCE.SERVICE_USER,
-          ABORT_REASON.REASON_NOT_SPECIFIED,
-        );
-        throw error;
+        return this.association.abort(ABORT_SOURCE.SERVICE_USER, ABORT_REASON.REASON_NOT_SPECIFIED)
+          .then(() => Promise.reject(error));
       }
     } else if (cur.stream && !cur.streamClosed) {
       // Small PDVs (a peer may send 1-byte ones) are gathered into chunks of
@@ -464,20 +507,35 @@ export class DimseChannel {
         cur.stream.enqueue(pdv.data);
       }
       // Back-pressure: stop reading the association until the reader catches up.
-      while ((cur.stream.desiredSize ?? 1) <= 0 && !cur.streamClosed && this.#ended === undefined) {
-        cur.space = Promise.withResolvers<void>();
-        await cur.space.promise;
+      if ((cur.stream.desiredSize ?? 1) <= 0) {
+        const assembly = cur;
+        return this.#space(assembly).then(() => this.#fragmentTaken(assembly, pdv));
       }
     }
-    if (pdv.isLastFragment) {
-      this.#current = undefined;
-      if (cur.command === null) return;
-      if (cur.collect) {
-        await this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
-      } else if (cur.stream && !cur.streamClosed) {
-        cur.streamClosed = true;
-        cur.stream.close();
-      }
+    return this.#fragmentTaken(cur, pdv);
+  }
+
+  /** Waits until the reader of a request's data set has room for more, or is gone. */
+  async #space(cur: Assembly): Promise<void> {
+    while (
+      (cur.stream!.desiredSize ?? 1) <= 0 && !cur.streamClosed && this.#ended === undefined
+    ) {
+      cur.space = Promise.withResolvers<void>();
+      await cur.space.promise;
+    }
+  }
+
+  /** A data set fragment was taken: after the last, the message is complete. */
+  #fragmentTaken(cur: Assembly, pdv: PresentationDataValue): Promise<void> | void {
+    if (!pdv.isLastFragment) return;
+    this.#current = undefined;
+    if (cur.command === null || cur.command === undefined) return;
+    if (cur.collect) {
+      return this.#deliver(cur.contextId, cur.command, cur.bytes.take(cur.bytes.length));
+    }
+    if (cur.stream && !cur.streamClosed) {
+      cur.streamClosed = true;
+      cur.stream.close();
     }
   }
 
@@ -566,7 +624,7 @@ export class DimseChannel {
     // Registered now, so that a C-CANCEL-RQ reaches a request still waiting.
     const controller = new AbortController();
     this.#inFlight.set(messageId, controller);
-    const task = slots.acquire().then(async (admitted) => {
+    const perform = async (admitted: boolean) => {
       try {
         if (admitted) await this.#handle(request, controller, discard);
       } finally {
@@ -574,13 +632,18 @@ export class DimseChannel {
         if (this.#inFlight.get(messageId) === controller) this.#inFlight.delete(messageId);
         discard(`${command.type} ${messageId} ended before its data set did`);
       }
-    });
+    };
+    // With a slot free the handler starts now, not a promise hop later
+    // (issue 13); its data set comes as it arrives.
+    const task = slots.tryAcquire() ? perform(true) : slots.acquire().then(perform);
     this.#handlers.add(task);
     // A request being handled, or waiting its turn, is no idle association.
     this.association.busyWith(task);
     // #handle answers every failure itself; nothing may escape as an unhandled rejection.
-    task.catch((e) => this.#options.onWarning?.(`${command.type} handler task failed: ${e}`))
-      .finally(() => this.#handlers.delete(task));
+    task.then(() => this.#handlers.delete(task), (e) => {
+      this.#options.onWarning?.(`${command.type} handler task failed: ${e}`);
+      this.#handlers.delete(task);
+    });
   }
 
   /**

@@ -367,21 +367,23 @@ export function decodeCommand(bytes: Uint8Array): Command {
         } bytes are left`,
       );
     }
-    const value = bytes.subarray(at + 8, at + 8 + length);
-    at += 8 + length;
-    if (tag === Tag.CommandField) field = decodeNumbers("US", value)[0];
-    else if (tag === Tag.CommandDataSetType) datasetType = decodeNumbers("US", value)[0];
-    else {
+    const valueAt = at + 8;
+    at = valueAt + length;
+    // The first US value, read in place (none in fewer than 2 bytes).
+    if (tag === Tag.CommandField) field = length >= 2 ? view.getUint16(valueAt, true) : undefined;
+    else if (tag === Tag.CommandDataSetType) {
+      datasetType = length >= 2 ? view.getUint16(valueAt, true) : undefined;
+    } else {
       const known = FIELD_BY_TAG.get(tag);
       if (known === undefined) continue;
       const [name, vr] = known;
       const out = partial as Record<string, unknown>;
       // First values, as a data set's getters give them (PS3.5 §6.2 trimming).
       const first = vr === "AT"
-        ? decodeNumbers(vr, value)
+        ? decodeNumbers(vr, bytes.subarray(valueAt, at))
         : vr === "US"
-        ? decodeNumbers(vr, value)[0]
-        : splitText(vr, decodeAscii(value))[0];
+        ? (length >= 2 ? view.getUint16(valueAt, true) : undefined)
+        : firstText(vr, bytes.subarray(valueAt, at));
       if (first !== undefined) out[name] = first;
     }
   }
@@ -407,6 +409,29 @@ export function decodeCommand(bytes: Uint8Array): Command {
   // Every field the type requires is there (checked just above against
   // REQUIRED_FIELDS, which lists exactly the required properties of each type).
   return partial as Command;
+}
+
+/**
+ * The first value of a text element, as `splitText()` gives it. A UI or AE
+ * value of one value (no backslash, PS3.5 §6.4) is trimmed and read in
+ * place (PS3.5 Table 6.2-1: UI padded with NUL, AE with spaces, leading
+ * spaces insignificant in both): the UIDs of every command set.
+ */
+function firstText(vr: Vr, value: Uint8Array): string | undefined {
+  if ((vr !== "UI" && vr !== "AE") || value.length > 256) {
+    return splitText(vr, decodeAscii(value))[0];
+  }
+  let end = value.length;
+  while (end > 0 && (value[end - 1] === 0 || value[end - 1] === 0x20)) end--;
+  let start = 0;
+  while (start < end && value[start] === 0x20) start++;
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const c = value[i]!;
+    if (c === 0x5c) return splitText(vr, decodeAscii(value))[0]; // Several values.
+    text += String.fromCharCode(c);
+  }
+  return text.length === 0 ? undefined : text;
 }
 
 /** Each field by its tag. */

@@ -414,6 +414,16 @@ export class _StoreJournal {
     await this.#flush();
   }
 
+  /**
+   * Places what is queued, then takes a checkpoint of every segment as far
+   * as its objects are placed: a replay would then write none of them again.
+   */
+  async checkpoint(): Promise<void> {
+    await this.settle();
+    this.#maybeCheckpoint(true);
+    await this.#checkpointing;
+  }
+
   /** Waits until every object journaled so far is placed (or failed to be). */
   async settle(): Promise<void> {
     while (this.#queue.length > 0 || this.#placing > 0) await this.#change();
@@ -815,7 +825,8 @@ async function scanSegment(
     }
     offset += length;
   }
-  return { list, torn: false };
+  // Bytes after the last record, too few for a header: one torn at its start.
+  return { list, torn: offset < size };
 }
 
 function segmentHeader(seq: number): Uint8Array {

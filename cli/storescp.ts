@@ -1,8 +1,10 @@
 /**
  * `dcm storescp --port P --dir OUT`: a Storage SCP that prints one line per
  * stored object, until interrupted (SIGINT, SIGTERM), like DCMTK's storescp.
- * Each file is flushed to the disk before its success is answered unless
- * `--fsync` says otherwise (`deferred`: in the background, and at the end).
+ * Each object is on the disk before its success is answered unless
+ * `--fsync` says otherwise (`deferred`: in the background, and at the end):
+ * appended to the folder's write-ahead journal and flushed there, its file
+ * written meanwhile (`--no-journal`: the file and its folder flushed instead).
  * With `--commit` it serves Storage Commitment too, for what is in the
  * folder, reporting to the `--dest NAME=HOST:PORT` addresses when the
  * requesting association is gone.
@@ -44,6 +46,12 @@ export const storescp = defineCommand({
       value: "each|deferred|off",
       description: "flush each file before answering, in the background, or never",
     },
+    "no-journal": {
+      type: "boolean",
+      default: false,
+      description:
+        "with --fsync each, flush each file and its folder instead of appending to the folder's .journal (one flush per object shared by all associations)",
+    },
     ...COMMIT_OPTION,
     dest: {
       type: "string",
@@ -73,6 +81,7 @@ export const storescp = defineCommand({
     aeTitle: values.aet,
     directory: dir,
     durable,
+    journal: !values["no-journal"],
     transferSyntaxes,
     ...(values["as-proposed"] ? { proposerOrder: true } : {}),
     ...serving,
@@ -91,6 +100,7 @@ export const storescp = defineCommand({
           : `stored ${f.path} (${f.size} bytes from ${f.callingAeTitle})`,
       );
     },
+    onWarning: (m) => console.error(`warning: ${m}`),
     onError: (e) => console.error(`association failed: ${e instanceof Error ? e.message : e}`),
   });
   console.error(

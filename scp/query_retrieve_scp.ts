@@ -24,6 +24,7 @@ import {
   type ServiceProviderShutdownOptions,
   type StoredFile,
   StoreService,
+  type StoreTarget,
   type Transcoder,
 } from "../service/mod.ts";
 import { FindService } from "./find_service.ts";
@@ -43,6 +44,15 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    * without it, C-STORE is not offered.
    */
   directory?: string;
+  /**
+   * Make each object stored into `directory` durable through a write-ahead
+   * journal in its `.journal` folder rather than by flushing its file
+   * (see {@linkcode StoreTarget.journal}); the file is still in place and
+   * indexed before success is answered.
+   *
+   * @default {true}
+   */
+  journal?: boolean;
   /**
    * Concurrent associations a C-MOVE uses to send its sub-operations.
    *
@@ -167,6 +177,7 @@ export class QueryRetrieveScp extends ServiceProvider {
     const indexed = new WeakMap<StoredFile, ArchivedInstance>();
     const storage = options.directory === undefined ? undefined : new StoreService({
       directory: options.directory,
+      journal: options.journal ?? true,
       // Indexed before the success status goes out, so a C-FIND that
       // follows finds it; a failure to index leaves the file safe on
       // disk, to be indexed at the next start.
@@ -181,7 +192,7 @@ export class QueryRetrieveScp extends ServiceProvider {
         const instance = indexed.get(file);
         if (instance !== undefined) options.onInstanceStored?.(instance);
       },
-    });
+    }, options.onWarning ? { onWarning: options.onWarning } : {});
     if (storage) handlers["C-STORE-RQ"] = storage.handler;
     // The DIMSE-N services share the N-* handlers: one NService dispatches
     // each request to its SOP class (Storage Commitment, MPPS).

@@ -130,6 +130,12 @@ interface Place {
   readonly offset: number;
 }
 
+/**
+ * The journal a `StoreService` opened for the resources it gives its
+ * handlers (see `StoreTarget.journal`), kept out of the public types.
+ */
+export const _journalOf: WeakMap<object, Promise<_StoreJournal | undefined>> = new WeakMap();
+
 /** Journals in use in this process, by folder: stores into one folder share its journal. */
 const open = new Map<string, { journal: Promise<_StoreJournal | undefined>; users: number }>();
 

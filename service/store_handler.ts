@@ -27,7 +27,7 @@ import {
   STATUS,
 } from "../dimse/mod.ts";
 import { DeflatedChecker } from "./_deflated_check.ts";
-import { _journalPart10, type _StoreJournal } from "./_store_journal.ts";
+import { _journalOf, _journalPart10 } from "./_store_journal.ts";
 import { headerMatches } from "./_header_check.ts";
 import {
   defaultFileName,
@@ -163,8 +163,6 @@ export interface StoreResources {
   temp?: TempFilePool;
   /** Needed when the target's `durable` is `"deferred"`: the owner flushes it. */
   sync?: DeferredSync;
-  /** The folder's journal (see {@linkcode StoreTarget.journal}); `undefined` inside for none. */
-  journal?: Promise<_StoreJournal | undefined>;
 }
 
 /**
@@ -327,7 +325,7 @@ export function createStoreHandler(
           size,
           callingAeTitle: association.callingAeTitle,
         });
-        const journal = durable === "deferred" ? undefined : await resources.journal;
+        const journal = durable === "deferred" ? undefined : await _journalOf.get(resources);
         if (journal && temp) {
           // Journaled and flushed there, while its file is written (not
           // flushed): both done before success (see StoreTarget.journal).

@@ -12,7 +12,7 @@ import { storageTransferSyntaxes } from "./accepted_syntaxes.ts";
 import type { RequestHandler } from "../dimse/mod.ts";
 import { DeferredSync, TempFilePool } from "./file_writer.ts";
 import { createStoreHandler, type StoreTarget } from "./store_handler.ts";
-import { _StoreJournal } from "./_store_journal.ts";
+import { _journalOf, _StoreJournal } from "./_store_journal.ts";
 
 /**
  * What a Storage SCP accepts by default, most preferred first (issue 12):
@@ -91,11 +91,12 @@ export class StoreService implements AsyncDisposable {
     const association = context.channel.association;
     let handler = this.#byAssociation.get(association);
     if (!handler) {
-      handler = createStoreHandler(this.#target, association, {
+      const resources = {
         ...(this.#temp ? { temp: this.#temp } : {}),
         ...(this.#sync ? { sync: this.#sync } : {}),
-        ...(this.#journal ? { journal: this.#journal.journal } : {}),
-      });
+      };
+      if (this.#journal) _journalOf.set(resources, this.#journal.journal);
+      handler = createStoreHandler(this.#target, association, resources);
       this.#byAssociation.set(association, handler);
     }
     return handler(request, context);

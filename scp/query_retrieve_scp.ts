@@ -24,7 +24,6 @@ import {
   type ServiceProviderShutdownOptions,
   type StoredFile,
   StoreService,
-  type StoreTarget,
   type Transcoder,
 } from "../service/mod.ts";
 import { FindService } from "./find_service.ts";
@@ -47,7 +46,7 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
   /**
    * Make each object stored into `directory` durable through a write-ahead
    * journal in its `.journal` folder rather than by flushing its file
-   * (see {@linkcode StoreTarget.journal}); the file is still in place and
+   * (see `StoreTarget.journal` in `service/`); the file is still in place and
    * indexed before success is answered.
    *
    * @default {true}

@@ -112,6 +112,8 @@ interface Segment {
   unsynced: { path: string; offset: number }[];
   /** Where the last checkpoint record says the records before are done. */
   checkpointed: number;
+  /** The file's position after the last write, -1 when not known. */
+  position: number;
 }
 
 interface Pending {
@@ -167,6 +169,7 @@ export class _StoreJournal {
   #placing = 0;
   #checkpointing: Promise<void> = Promise.resolve();
   #idle: ReturnType<typeof setTimeout> | undefined;
+  #lastRecord = 0;
   #changed: (() => void)[] = [];
   #closed = false;
   readonly #budget = new _SyncBudget();
@@ -312,7 +315,7 @@ export class _StoreJournal {
     await syncFiles(placed);
     // Every segment is free now; their headers say so before anything new is written.
     for (const s of found) {
-      await writeAt(s.file, 0, segmentHeader(0));
+      await writeFileAt(s.file, 0, segmentHeader(0));
       await s.file.syncData();
       this.#segments.push({
         index: s.index,
@@ -324,6 +327,7 @@ export class _StoreJournal {
         outstanding: new Set(),
         unsynced: [],
         checkpointed: Infinity,
+        position: -1,
       });
     }
     this.#segments.sort((a, b) => a.index - b.index);
@@ -464,13 +468,25 @@ export class _StoreJournal {
     crc = crc32(nameBytes, crc);
     for (const p of parts) crc = crc32(p, crc);
     view.setUint32(20, crc >>> 0, true);
-    const padding = new Uint8Array(length - RECORD_HEADER - nameBytes.length - size);
     const offset = segment.end;
     segment.end += length;
     // Synchronous: a copy into the page cache, in order, with no other
     // record between (appends of concurrent associations never interleave).
-    segment.file.seekSync(offset, Deno.SeekMode.Start);
-    for (const chunk of [header, nameBytes, ...parts, padding]) writeAllSync(segment.file, chunk);
+    // A record up to 1 MiB is gathered and written in one call.
+    if (length <= 1 << 20) {
+      const record = new Uint8Array(length);
+      record.set(header);
+      record.set(nameBytes, RECORD_HEADER);
+      let at = RECORD_HEADER + nameBytes.length;
+      for (const p of parts) {
+        record.set(p, at);
+        at += p.length;
+      }
+      writeAt(segment, offset, [record]);
+    } else {
+      const padding = new Uint8Array(length - RECORD_HEADER - nameBytes.length - size);
+      writeAt(segment, offset, [header, nameBytes, ...parts, padding]);
+    }
     this.#dirty.add(segment);
     this.#written++;
     const place = { segment, offset };
@@ -531,6 +547,7 @@ export class _StoreJournal {
           outstanding: new Set(),
           unsynced: [],
           checkpointed: Infinity,
+          position: -1,
         };
         this.#segments.push(segment);
         // Its name must survive a crash before its records are relied on.
@@ -551,8 +568,7 @@ export class _StoreJournal {
     segment.unsynced = [];
     segment.outstanding.clear();
     // Flushed with the first record: until then no record of it is relied on.
-    segment.file.seekSync(0, Deno.SeekMode.Start);
-    writeAllSync(segment.file, segmentHeader(segment.seq));
+    writeAt(segment, 0, [segmentHeader(segment.seq)]);
     this.#dirty.add(segment);
     this.#active = segment;
     return segment;
@@ -654,8 +670,7 @@ export class _StoreJournal {
     // (Room for it is kept in every segment.)
     const offset = segment.end;
     segment.end += CHECKPOINT_RECORD;
-    segment.file.seekSync(offset, Deno.SeekMode.Start);
-    writeAllSync(segment.file, record);
+    writeAt(segment, offset, [record]);
     this.#dirty.add(segment);
     this.#written++;
     await this.#flush();
@@ -671,11 +686,18 @@ export class _StoreJournal {
 
   /** Restarts the idle timer: a checkpoint once no record came for `idleMs`. */
   #touch(): void {
-    if (this.#idle !== undefined) clearTimeout(this.#idle);
+    this.#lastRecord = performance.now();
+    if (this.#idle === undefined) this.#arm(this.#options.idleMs);
+  }
+
+  /** One timer, armed again for what is left while records keep coming. */
+  #arm(ms: number): void {
     this.#idle = setTimeout(() => {
+      const quiet = performance.now() - this.#lastRecord;
+      if (quiet < this.#options.idleMs) return this.#arm(this.#options.idleMs - quiet);
       this.#idle = undefined;
       this.#maybeCheckpoint(true);
-    }, this.#options.idleMs);
+    }, ms);
     Deno.unrefTimer(this.#idle);
   }
 
@@ -875,9 +897,21 @@ async function readAt(file: Deno.FsFile, offset: number, into: Uint8Array): Prom
   return got;
 }
 
-async function writeAt(file: Deno.FsFile, offset: number, bytes: Uint8Array): Promise<void> {
+async function writeFileAt(file: Deno.FsFile, offset: number, bytes: Uint8Array): Promise<void> {
   await file.seek(offset, Deno.SeekMode.Start);
   await writeAll(file, bytes);
+}
+
+/** Writes `chunks` at `offset` of the segment, seeking only when not there already. */
+function writeAt(segment: Segment, offset: number, chunks: Uint8Array[]): void {
+  if (segment.position !== offset) segment.file.seekSync(offset, Deno.SeekMode.Start);
+  segment.position = -1; // unknown if a write throws
+  let at = offset;
+  for (const c of chunks) {
+    writeAllSync(segment.file, c);
+    at += c.length;
+  }
+  segment.position = at;
 }
 
 function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {

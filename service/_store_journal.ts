@@ -66,6 +66,8 @@ const RECORD_HEADER = 24;
 const KIND_OBJECT = 1;
 const KIND_SUPERSEDE = 2;
 const KIND_CHECKPOINT = 3;
+/** Bytes of zeros written ahead of the records at a time. */
+const PREALLOCATE = 4 * 1024 * 1024;
 /** A checkpoint record: header and a 4-byte offset, padded. */
 const CHECKPOINT_RECORD = 32;
 
@@ -114,6 +116,10 @@ interface Segment {
   checkpointed: number;
   /** The file's position after the last write, -1 when not known. */
   position: number;
+  /** Bytes from the start written (zeros or records) and flushed: appends there change no metadata. */
+  allocated: number;
+  /** Zeros being flushed ahead of the records. */
+  preallocating: boolean;
 }
 
 interface Pending {
@@ -328,6 +334,8 @@ export class _StoreJournal {
         unsynced: [],
         checkpointed: Infinity,
         position: -1,
+        allocated: (await s.file.stat()).size,
+        preallocating: false,
       });
     }
     this.#segments.sort((a, b) => a.index - b.index);
@@ -489,6 +497,7 @@ export class _StoreJournal {
     }
     this.#dirty.add(segment);
     this.#written++;
+    this.#preallocate(segment);
     const place = { segment, offset };
     this.#live.set(name, place);
     this.#touch();
@@ -548,6 +557,8 @@ export class _StoreJournal {
           unsynced: [],
           checkpointed: Infinity,
           position: -1,
+          allocated: 0,
+          preallocating: false,
         };
         this.#segments.push(segment);
         // Its name must survive a crash before its records are relied on.
@@ -569,9 +580,35 @@ export class _StoreJournal {
     segment.outstanding.clear();
     // Flushed with the first record: until then no record of it is relied on.
     writeAt(segment, 0, [segmentHeader(segment.seq)]);
+    this.#preallocate(segment);
     this.#dirty.add(segment);
     this.#active = segment;
     return segment;
+  }
+
+  /**
+   * Keeps zeros written and flushed ahead of the records: flushing an
+   * append into space the file already has is a data flush alone, whereas
+   * growing the file also commits its new size through the file system's
+   * own journal. The zeros are written synchronously beyond the last
+   * record (so no record can be written there meanwhile and overwritten).
+   */
+  #preallocate(segment: Segment): void {
+    const size = this.#options.segmentSize;
+    if (segment.preallocating || segment.allocated >= size) return;
+    if (segment.allocated - segment.end > PREALLOCATE / 2) return;
+    const from = Math.max(segment.allocated, segment.end);
+    const to = Math.min(from + PREALLOCATE, size);
+    if (to <= from) return;
+    try {
+      writeAt(segment, from, [new Uint8Array(to - from)]);
+    } catch {
+      return; // a full disk: the records say so themselves
+    }
+    segment.preallocating = true;
+    segment.file.syncData().then(() => {
+      if (segment.allocated < to) segment.allocated = to;
+    }, () => {}).finally(() => segment.preallocating = false);
   }
 
   /** Places queued objects, a few at a time. */

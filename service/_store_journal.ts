@@ -772,7 +772,7 @@ export class _StoreJournal {
 
 /**
  * Stores a received object through `journal`: its Part 10 bytes (meta
- * information and `dataset`) are journaled and flushed, and its file
+ * information and the data set `reader` gives) are journaled and flushed, and its file
  * written meanwhile; `placed` settles once it is under `path`. An object
  * larger than {@linkcode JOURNAL_MAX_OBJECT} is streamed to its file
  * directly instead, as {@linkcode writePart10Atomically} does.
@@ -782,12 +782,14 @@ export async function _journalPart10(
   name: string,
   path: string,
   facts: ObjectFacts,
-  dataset: ReadableStream<Uint8Array>,
+  reader: {
+    read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+    cancel(reason?: unknown): Promise<void>;
+  },
   options: { durable: Durability; temp: TempFilePool },
 ): Promise<WrittenFile> {
   const chunks: Uint8Array[] = [_part10Meta(facts)];
   let size = 0;
-  const reader = dataset.getReader();
   try {
     for (;;) {
       const next = await reader.read();

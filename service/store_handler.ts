@@ -178,61 +178,92 @@ function checked(
   source: ReadableStream<Uint8Array>,
   facts: ObjectFacts,
 ): ReadableStream<Uint8Array> {
-  const structure = new DatasetChecker(facts.transferSyntax);
-  // A deflated data set is checked inflated, on the side, as its bytes pass.
-  const inflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true
-    ? new DeflatedChecker(facts)
-    : undefined;
-  // The bytes held back until the header is checked.
-  let held: ByteQueue | undefined = inflated ? undefined : new ByteQueue();
-  const verify = (final: boolean) =>
-    headerMatches(held!.peek(), facts.transferSyntax, facts, final);
+  const reader = new CheckedReader(source, facts);
   // A pull-through stream rather than pipeThrough(): one read, check and
   // enqueue per chunk, without the pipe machinery's extra promise hops.
-  const reader = source.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      try {
-        await next(controller);
-      } catch (e) {
-        // Erroring this stream does not reach its source (cancel() on an
-        // errored stream is a no-op), and the source is locked to `reader`:
-        // cancel it here, so that the channel drops the rest of the data set
-        // as it arrives instead of waiting for a reader forever.
-        inflated?.cancel();
-        await reader.cancel(e).catch(() => {});
-        throw e;
-      }
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
     },
-    cancel(reason) {
-      inflated?.cancel();
-      return reader.cancel(reason);
-    },
+    cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
+}
 
-  async function next(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-    for (;;) {
-      const { value: chunk, done } = await reader.read();
-      if (done) {
-        structure.finish();
-        await inflated?.finish();
-        if (held !== undefined) {
-          verify(true);
-          for (const c of held.drain()) controller.enqueue(c);
-        }
-        controller.close();
-        return;
+/**
+ * Reads a data set's chunks checked as {@linkcode checked} describes,
+ * without a stream of its own: for a reader that takes the chunks itself
+ * (the journal), one promise hop per chunk fewer.
+ */
+class CheckedReader {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #structure: DatasetChecker;
+  readonly #inflated: DeflatedChecker | undefined;
+  readonly #facts: ObjectFacts;
+  /** The bytes held back until the header is checked. */
+  #held: ByteQueue | undefined;
+  /** Chunks checked and not yet given. */
+  #ready: Uint8Array[] = [];
+  #done = false;
+
+  constructor(source: ReadableStream<Uint8Array>, facts: ObjectFacts) {
+    this.#reader = source.getReader();
+    this.#facts = facts;
+    this.#structure = new DatasetChecker(facts.transferSyntax);
+    // A deflated data set is checked inflated, on the side, as its bytes pass.
+    this.#inflated = transferSyntaxInfo(facts.transferSyntax)?.deflated === true
+      ? new DeflatedChecker(facts)
+      : undefined;
+    this.#held = this.#inflated ? undefined : new ByteQueue();
+  }
+
+  /** The next chunk, checked; errors (and cancels the source) when the data set is bad. */
+  async read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }> {
+    try {
+      while (this.#ready.length === 0 && !this.#done) await this.#next();
+    } catch (e) {
+      // The source is locked to this reader: cancelled here, so that the
+      // channel drops the rest of the data set as it arrives instead of
+      // waiting for a reader forever.
+      this.#inflated?.cancel();
+      await this.#reader.cancel(e).catch(() => {});
+      throw e;
+    }
+    const value = this.#ready.shift();
+    return value === undefined ? { done: true } : { done: false, value };
+  }
+
+  /** Drops the rest of the data set. */
+  cancel(reason?: unknown): Promise<void> {
+    this.#inflated?.cancel();
+    return this.#reader.cancel(reason);
+  }
+
+  #verify(final: boolean): boolean {
+    return headerMatches(this.#held!.peek(), this.#facts.transferSyntax, this.#facts, final);
+  }
+
+  async #next(): Promise<void> {
+    const { value: chunk, done } = await this.#reader.read();
+    if (done) {
+      this.#structure.finish();
+      await this.#inflated?.finish();
+      if (this.#held !== undefined) {
+        this.#verify(true);
+        this.#ready.push(...this.#held.drain());
       }
-      structure.push(chunk);
-      await inflated?.push(chunk);
-      if (held === undefined) return controller.enqueue(chunk);
-      // The header is nearly always in the first chunk: joined (copied) only when it is not.
-      held.push(chunk);
-      if (verify(false)) {
-        for (const c of held.drain()) controller.enqueue(c);
-        held = undefined;
-        return;
-      }
+      this.#done = true;
+      return;
+    }
+    this.#structure.push(chunk);
+    await this.#inflated?.push(chunk);
+    if (this.#held === undefined) return void this.#ready.push(chunk);
+    // The header is nearly always in the first chunk: joined (copied) only when it is not.
+    this.#held.push(chunk);
+    if (this.#verify(false)) {
+      this.#ready.push(...this.#held.drain());
+      this.#held = undefined;
     }
   }
 }
@@ -290,7 +321,14 @@ export function createStoreHandler(
     // One pass checks the structure (truncation, bad lengths) and, before any
     // byte goes on, that the header names the command's SOP instance.
     const raw = request.dataset ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
-    const dataset = checked(raw, facts);
+    const journal = target.handleObject === undefined && target.directory !== undefined &&
+        durable !== "deferred"
+      ? await _journalOf.get(resources)
+      : undefined;
+    // The journal takes the checked chunks itself; everything else a stream.
+    const reader = journal ? new CheckedReader(raw, facts) : undefined;
+    const dataset = reader ? undefined : checked(raw, facts);
+    const drop = () => (reader ?? dataset!).cancel().catch(() => {});
     let status: number;
     let stored: StoredFile | undefined;
     let comment: string | undefined;
@@ -304,18 +342,18 @@ export function createStoreHandler(
           calledAeTitle: association.calledAeTitle,
           moveOriginatorAeTitle: c.moveOriginatorAeTitle,
           moveOriginatorMessageId: c.moveOriginatorMessageId,
-          dataset,
+          dataset: dataset!,
           readDataset: async () => {
             if (used) throw new TypeError("The data set was already read");
             used = true;
-            const bytes = new Uint8Array(await new Response(dataset).arrayBuffer());
+            const bytes = new Uint8Array(await new Response(dataset!).arrayBuffer());
             // Decoded as a Part 10 body in the context's transfer syntax, inflating if deflated.
             return (await readPart10(withMeta(bytes, facts))).dataset;
           },
         };
         status = (await target.handleObject(object)) ?? STATUS.SUCCESS;
         // A handler that did not read the data set still must not leave it half-received.
-        await dataset.cancel().catch(() => {});
+        await drop();
       } else if (target.directory !== undefined) {
         const name = (target.fileName ?? defaultFileName)(facts);
         const path = `${target.directory}/${name}`;
@@ -325,11 +363,10 @@ export function createStoreHandler(
           size,
           callingAeTitle: association.callingAeTitle,
         });
-        const journal = durable === "deferred" ? undefined : await _journalOf.get(resources);
-        if (journal && temp) {
+        if (journal && reader && temp) {
           // Journaled and flushed there, while its file is written (not
           // flushed): both done before success (see StoreTarget.journal).
-          const { size, placed } = await _journalPart10(journal, name, path, facts, dataset, {
+          const { size, placed } = await _journalPart10(journal, name, path, facts, reader, {
             durable,
             temp,
           });
@@ -337,7 +374,7 @@ export function createStoreHandler(
           stored = file(size);
           await Promise.resolve(target.processFile?.(stored)).catch(() => {});
         } else {
-          const { size } = await writePart10Atomically(path, facts, dataset, {
+          const { size } = await writePart10Atomically(path, facts, dataset!, {
             durable,
             ...(temp ? { temp } : {}),
             ...(sync ? { sync } : {}),
@@ -360,7 +397,7 @@ export function createStoreHandler(
     } catch (e) {
       status = storeFailureStatus(e);
       comment = failureComment(e);
-      await dataset.cancel().catch(() => {});
+      await drop();
     }
     await context.respond({
       status,

@@ -12,7 +12,11 @@
  * of files makes the next creations slow on some file systems (ext4
  * without a journal skips recently deleted inodes), which adds noise.
  *
- * Run: `[DURABLE=false,true] [BASELINE=dir] deno run -A bench/receive.ts [N] [rounds] [small|ct|large ...]`.
+ * With `SENDERS=k`, k `storescu` processes send at once, each a share of
+ * the files: several modalities at the same time, whose durable stores
+ * our journal flushes together.
+ *
+ * Run: `[DURABLE=false,true] [SENDERS=1] [BASELINE=dir] deno run -A bench/receive.ts [N] [rounds] [small|ct|large ...]`.
  *
  * @module
  */
@@ -30,6 +34,7 @@ const SIZES = [
   { name: "large", label: "large objects (1024x1024, 2 MB)", n: Math.ceil(count / 20), size: 1024 },
 ] as const;
 const DURABILITY = (Deno.env.get("DURABLE") ?? "false,true").split(",");
+const SENDERS = Math.max(1, Number(Deno.env.get("SENDERS") ?? 1));
 const baselineDir = Deno.env.get("BASELINE");
 const Baseline: typeof StorageScp | undefined = baselineDir === undefined
   ? undefined
@@ -42,8 +47,20 @@ for (const { name, label, n, size } of SIZES) {
   try {
     await Deno.mkdir(`${root}/src`);
     const { files } = await makeFiles(`${root}/src`, n, size);
-    console.log(`${label}: ${files.length} files`);
-    const send = (port: number) => dcmtk("storescu", ["-R", "127.0.0.1", String(port), ...files]);
+    console.log(
+      `${label}: ${files.length} files${SENDERS > 1 ? `, ${SENDERS} senders at once` : ""}`,
+    );
+    // SENDERS=k: k storescu processes at once, each with a share of the
+    // files (several modalities storing at the same time); the time is
+    // until the last one is done.
+    const send = async (port: number) => {
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: SENDERS }, (_, k) => files.filter((_, i) => i % SENDERS === k))
+          .map((share) => dcmtk("storescu", ["-R", "127.0.0.1", String(port), ...share])),
+      );
+      return performance.now() - start;
+    };
     const storescp = async () => {
       const dir = await freshDir(`${root}/r${serial++}`);
       await using server = await DcmtkServer.start(

@@ -41,7 +41,7 @@
  *
  * @module
  */
-import { crc32 } from "node:zlib";
+import type * as zlib from "node:zlib";
 import {
   type Durability,
   type ObjectFacts,
@@ -66,6 +66,15 @@ const RECORD_HEADER = 24;
 const KIND_OBJECT = 1;
 const KIND_SUPERSEDE = 2;
 const KIND_CHECKPOINT = 3;
+/**
+ * CRC-32 (node:zlib's, written in native code), loaded when the first
+ * journal opens: importing node:zlib costs about 5 MiB and milliseconds
+ * that a program storing no files should not pay.
+ */
+let crc32: typeof zlib.crc32 = () => {
+  throw new Error("node:zlib is not loaded");
+};
+
 /** Bytes of zeros written ahead of the records at a time. */
 const PREALLOCATE = 4 * 1024 * 1024;
 /** A checkpoint record: header and a 4-byte offset, padded. */
@@ -234,6 +243,7 @@ export class _StoreJournal {
 
   static async #open(dir: string, options: _StoreJournalOptions): Promise<_StoreJournal> {
     if (Deno.build.os !== "linux") throw new Error("the journal needs Linux");
+    ({ crc32 } = await import("node:zlib"));
     const journal = new _StoreJournal(dir, options);
     await journal.#claim();
     const report = await journal.#replay();

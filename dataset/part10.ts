@@ -294,8 +294,8 @@ export function encodePart10(dataset: Dataset, options: FileMetaOptions = {}): U
   return out;
 }
 
-/** The implicit and explicit little endian and big endian UIDs, for callers that convert. */
-export const UNCOMPRESSED_TRANSFER_SYNTAXES: readonly string[] = [
+/** The implicit and explicit little endian and big endian UIDs. */
+const NATIVE_UNDEFLATED: readonly string[] = [
   Uid.ImplicitVRLittleEndian,
   Uid.ExplicitVRLittleEndian,
   Uid.ExplicitVRBigEndian,
@@ -303,8 +303,8 @@ export const UNCOMPRESSED_TRANSFER_SYNTAXES: readonly string[] = [
 
 /**
  * Whether a transfer syntax carries native (not encapsulated) Pixel Data:
- * one of {@linkcode UNCOMPRESSED_TRANSFER_SYNTAXES} or Deflated Explicit VR
- * Little Endian (PS3.5 §A.5). Data in any of them converts to any other by
+ * Implicit VR Little Endian, Explicit VR Little or Big Endian, or Deflated
+ * Explicit VR Little Endian (PS3.5 §A.5). Data in any of them converts to any other by
  * re-encoding alone. (The JPIP Referenced Deflate syntaxes are deflated too,
  * but their pixels are elsewhere, PS3.5 §A.6: they convert to nothing.)
  *
@@ -320,5 +320,5 @@ export const UNCOMPRESSED_TRANSFER_SYNTAXES: readonly string[] = [
  * @returns Whether its Pixel Data is native.
  */
 export function isNativeTransferSyntax(uid: string): boolean {
-  return UNCOMPRESSED_TRANSFER_SYNTAXES.includes(uid) || uid === Uid.DeflatedExplicitVRLittleEndian;
+  return NATIVE_UNDEFLATED.includes(uid) || uid === Uid.DeflatedExplicitVRLittleEndian;
 }

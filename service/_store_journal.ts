@@ -243,9 +243,11 @@ export class _StoreJournal {
 
   static async #open(dir: string, options: _StoreJournalOptions): Promise<_StoreJournal> {
     if (Deno.build.os !== "linux") throw new Error("the journal needs Linux");
-    ({ crc32 } = await import("node:zlib"));
+    // Claimed before this returns its promise: the folder holds what it will
+    // hold once the constructor of whoever asked has returned.
     const journal = new _StoreJournal(dir, options);
-    await journal.#claim();
+    journal.#claim();
+    ({ crc32 } = await import("node:zlib"));
     const report = await journal.#replay();
     if (report.restored > 0 || report.torn > 0) {
       options.onWarning?.(
@@ -257,7 +259,7 @@ export class _StoreJournal {
   }
 
   /** Takes ownership of the folder's journal, unless a live process has it. */
-  async #claim(): Promise<void> {
+  #claim(): void {
     try {
       Deno.mkdirSync(this.#journalDir);
     } catch (e) {
@@ -265,7 +267,12 @@ export class _StoreJournal {
     }
     const ownerPath = `${this.#journalDir}/owner`;
     const me = { pid: Deno.pid, start: processStart(Deno.pid) };
-    const previous = await Deno.readTextFile(ownerPath).then(JSON.parse, () => undefined);
+    let previous;
+    try {
+      previous = JSON.parse(Deno.readTextFileSync(ownerPath));
+    } catch {
+      previous = undefined; // none, or unreadable: a crash while it was written
+    }
     if (
       previous && typeof previous.pid === "number" && previous.pid !== Deno.pid &&
       processStart(previous.pid) === previous.start && previous.start !== undefined
@@ -273,8 +280,8 @@ export class _StoreJournal {
       throw new Error(`its journal belongs to process ${previous.pid}`);
     }
     const temp = `${ownerPath}.${Deno.pid}`;
-    await Deno.writeTextFile(temp, JSON.stringify(me));
-    await Deno.rename(temp, ownerPath);
+    Deno.writeTextFileSync(temp, JSON.stringify(me));
+    Deno.renameSync(temp, ownerPath);
   }
 
   /**
@@ -793,7 +800,7 @@ export async function _journalPart10(
   path: string,
   facts: ObjectFacts,
   reader: {
-    read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+    read(): Promise<{ done: true; value?: unknown } | { done: false; value: Uint8Array }>;
     cancel(reason?: unknown): Promise<void>;
   },
   options: { durable: Durability; temp: TempFilePool },

@@ -434,10 +434,57 @@ export function defaultFileName(facts: ObjectFacts): string {
  * untouched. With `durable: "deferred"` it returns once the bytes are
  * written, and `placed` tells when the file is flushed and under `path`.
  */
-export async function writePart10Atomically(
+export function writePart10Atomically(
   path: string,
   facts: ObjectFacts,
   dataset: ReadableStream<Uint8Array>,
+  options: WriteOptions = {},
+): Promise<WrittenFile> {
+  // A reader rather than `for await`: releasing the lock at the end, as
+  // the iterator does, costs more than reading a small object.
+  const reader = dataset.getReader();
+  return _writePart10Atomically(path, facts, {
+    read: () => reader.read(),
+    cancel: async (reason) => {
+      await reader.cancel(reason);
+      reader.releaseLock();
+    },
+  }, options);
+}
+
+/**
+ * {@linkcode writePart10Atomically} reading the data set's chunks from
+ * `reader` (cancelled, with the error, when the write fails midway): for
+ * the Storage SCP, whose checked chunks need no stream of their own.
+ *
+ * @example Write a data set given as chunks
+ * ```ts
+ * import { _writePart10Atomically } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const chunks = [new Uint8Array(0)];
+ * const facts = {
+ *   sopClassUid: "1.2.840.10008.5.1.4.1.1.7",
+ *   sopInstanceUid: "2.25.1",
+ *   transferSyntax: "1.2.840.10008.1.2.1",
+ * };
+ * const reader = {
+ *   read: () =>
+ *     Promise.resolve(
+ *       chunks.length > 0 ? { done: false as const, value: chunks.shift()! } : { done: true as const },
+ *     ),
+ *   cancel: () => Promise.resolve(),
+ * };
+ * await _writePart10Atomically(`${dir}/2.25.1.dcm`, facts, reader);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function _writePart10Atomically(
+  path: string,
+  facts: ObjectFacts,
+  reader: {
+    read(): Promise<{ done: true; value?: unknown } | { done: false; value: Uint8Array }>;
+    cancel(reason?: unknown): Promise<void>;
+  },
   options: WriteOptions = {},
 ): Promise<WrittenFile> {
   const durable = options.durable ?? true;
@@ -471,9 +518,6 @@ export async function writePart10Atomically(
       // written (meta information included) in a single call.
       const pending = new ByteQueue();
       pending.push(meta);
-      // A reader rather than `for await`: releasing the lock at the end, as
-      // the iterator does, costs more than reading a small object.
-      const reader = dataset.getReader();
       try {
         for (;;) {
           const next = await reader.read();
@@ -494,7 +538,6 @@ export async function writePart10Atomically(
       } catch (e) {
         // As `for await` would: the rest of the data set is not wanted.
         await reader.cancel(e).catch(() => {});
-        reader.releaseLock();
         throw e;
       }
       await inflight;

@@ -30,12 +30,12 @@ import { DeflatedChecker } from "./_deflated_check.ts";
 import { _journalOf, _journalPart10 } from "./_store_journal.ts";
 import { headerMatches } from "./_header_check.ts";
 import {
+  _writePart10Atomically,
   defaultFileName,
   type DeferredSync,
   type Durability,
   type ObjectFacts,
   type TempFilePool,
-  writePart10Atomically,
 } from "./file_writer.ts";
 
 /** An object arriving by C-STORE: the command's facts and the data set as a stream. */
@@ -325,8 +325,9 @@ export function createStoreHandler(
         durable !== "deferred"
       ? await _journalOf.get(resources)
       : undefined;
-    // The journal takes the checked chunks itself; everything else a stream.
-    const reader = journal ? new CheckedReader(raw, facts) : undefined;
+    // Files are written from the checked chunks themselves; a handler of
+    // the user's gets a stream.
+    const reader = target.handleObject === undefined ? new CheckedReader(raw, facts) : undefined;
     const dataset = reader ? undefined : checked(raw, facts);
     const drop = () => (reader ?? dataset!).cancel().catch(() => {});
     let status: number;
@@ -374,7 +375,7 @@ export function createStoreHandler(
           stored = file(size);
           await Promise.resolve(target.processFile?.(stored)).catch(() => {});
         } else {
-          const { size } = await writePart10Atomically(path, facts, dataset!, {
+          const { size } = await _writePart10Atomically(path, facts, reader!, {
             durable,
             ...(temp ? { temp } : {}),
             ...(sync ? { sync } : {}),

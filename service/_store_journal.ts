@@ -43,10 +43,10 @@
  */
 import type * as zlib from "node:zlib";
 import {
+  _writePart10Atomically,
   type Durability,
   type ObjectFacts,
   type TempFilePool,
-  writePart10Atomically,
   type WrittenFile,
 } from "./file_writer.ts";
 import { _part10Meta } from "./_part10_meta.ts";
@@ -57,6 +57,13 @@ export const JOURNAL_FOLDER = ".journal";
 
 /** Objects (Part 10 bytes) larger than this are written directly, not journaled. */
 export const JOURNAL_MAX_OBJECT = 8 * 1024 * 1024;
+
+/**
+ * Bytes all the objects being gathered for the journal may hold together;
+ * past it an object is written directly, as a large one is (beyond its
+ * first 64 KiB, which any object may hold).
+ */
+export const JOURNAL_GATHER_LIMIT = 64 * 1024 * 1024;
 
 const SEGMENT_MAGIC = 0x47534a44; // "DJSG"
 const RECORD_MAGIC = 0x43524a44; // "DJRC"
@@ -94,6 +101,8 @@ export interface _StoreJournalOptions {
   checkpointEvery?: number;
   /** Milliseconds without new records after which a checkpoint is taken. @default {500} */
   idleMs?: number;
+  /** Bytes all objects being gathered may hold together. @default {JOURNAL_GATHER_LIMIT} */
+  gatherLimit?: number;
   /** Told of records that cannot be replayed or placed. */
   onWarning?: (message: string) => void;
 }
@@ -188,6 +197,13 @@ export class _StoreJournal {
   #changed: (() => void)[] = [];
   #closed = false;
   readonly #budget = new _SyncBudget();
+  /** Bytes held by objects being gathered for the journal (see {@linkcode _journalPart10}). */
+  gathering = 0;
+
+  /** The most bytes objects being gathered may hold together. */
+  get gatherLimit(): number {
+    return this.#options.gatherLimit;
+  }
 
   private constructor(dir: string, options: _StoreJournalOptions) {
     this.#dir = dir;
@@ -197,6 +213,7 @@ export class _StoreJournal {
       segments: 4,
       checkpointEvery: 1000,
       idleMs: 500,
+      gatherLimit: JOURNAL_GATHER_LIMIT,
       ...options,
     };
   }
@@ -792,7 +809,7 @@ export class _StoreJournal {
  * information and the data set `reader` gives) are journaled and flushed, and its file
  * written meanwhile; `placed` settles once it is under `path`. An object
  * larger than {@linkcode JOURNAL_MAX_OBJECT} is streamed to its file
- * directly instead, as {@linkcode writePart10Atomically} does.
+ * directly instead, as `writePart10Atomically` does.
  */
 export async function _journalPart10(
   journal: _StoreJournal,
@@ -807,29 +824,39 @@ export async function _journalPart10(
 ): Promise<WrittenFile> {
   const chunks: Uint8Array[] = [_part10Meta(facts)];
   let size = 0;
+  // Bytes held by this object, counted in what all objects being gathered hold.
+  let holding = 0;
+  const hold = (n: number) => {
+    holding += n;
+    journal.gathering += n;
+  };
   try {
     for (;;) {
       const next = await reader.read();
       if (next.done) break;
       size += next.value.length;
       chunks.push(next.value);
-      if (chunks[0]!.length + size <= JOURNAL_MAX_OBJECT) continue;
-      // Too large to hold: streamed to its file, after any journaled
-      // version of it, and recorded as superseding that version.
+      hold(next.value.length);
+      if (
+        chunks[0]!.length + size <= JOURNAL_MAX_OBJECT &&
+        (journal.gathering <= journal.gatherLimit || holding < 64 * 1024)
+      ) continue;
+      // Too large to hold (alone, or with all the objects being gathered
+      // by other associations: memory stays bounded): streamed to its file,
+      // after any journaled version of it, and recorded as superseding that version.
+      hold(-holding);
       const held = chunks.slice(1);
-      const rest = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          if (held.length > 0) return controller.enqueue(held.shift()!);
-          const more = await reader.read();
-          if (more.done) controller.close();
-          else controller.enqueue(more.value);
-        },
-        cancel: (reason) => reader.cancel(reason),
-      }, { highWaterMark: 0 });
+      const rest = {
+        read: () =>
+          held.length > 0
+            ? Promise.resolve({ done: false as const, value: held.shift()! })
+            : reader.read(),
+        cancel: (reason?: unknown) => reader.cancel(reason),
+      };
       const written = await journal.inTurn(
         name,
         () =>
-          writePart10Atomically(path, facts, rest, {
+          _writePart10Atomically(path, facts, rest, {
             durable: options.durable,
             temp: options.temp,
           }),
@@ -838,11 +865,16 @@ export async function _journalPart10(
       return written;
     }
   } catch (e) {
+    hold(-holding);
     await reader.cancel(e).catch(() => {});
     throw e;
   }
-  const { placed } = await journal.append(name, chunks);
-  return { size, placed };
+  try {
+    const { placed } = await journal.append(name, chunks);
+    return { size, placed };
+  } finally {
+    hold(-holding);
+  }
 }
 
 /** A record found by {@linkcode scanSegment}. */

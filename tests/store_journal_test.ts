@@ -7,7 +7,12 @@
  * service/_store_journal.ts, which the torn-record tests cut at.
  */
 import { assert, assertEquals } from "./_assert.ts";
-import { _StoreJournal, JOURNAL_FOLDER } from "../service/_store_journal.ts";
+import {
+  _journalPart10,
+  _StoreJournal,
+  JOURNAL_FOLDER,
+  JOURNAL_MAX_OBJECT,
+} from "../service/_store_journal.ts";
 import { TempFilePool } from "../service/file_writer.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../service/mod.ts";
@@ -19,7 +24,7 @@ const RECORD_HEADER = 24;
 /** A journal of a fresh folder, with what it warned of. */
 async function openJournal(
   dir: string,
-  options: { segmentSize?: number; segments?: number } = {},
+  options: { segmentSize?: number; segments?: number; gatherLimit?: number } = {},
 ) {
   const warnings: string[] = [];
   const temp = new TempFilePool(dir);
@@ -34,6 +39,7 @@ async function openJournal(
   return {
     journal,
     warnings,
+    temp,
     async [Symbol.asyncDispose]() {
       await handle.release();
       await temp.close();
@@ -276,5 +282,84 @@ Deno.test("journal: a Storage SCP shut down cleanly leaves no journal; one whose
     sleeper.kill("SIGKILL");
     await sleeper.status;
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A data set reader whose chunks the test lets through one by one. */
+function gatedReader(chunks: Uint8Array[]) {
+  const gates = chunks.map(() => Promise.withResolvers<void>());
+  let released = 0;
+  let read = 0;
+  return {
+    /** Lets the next chunk through. */
+    open: () => gates[released++]?.resolve(),
+    reader: {
+      async read() {
+        if (read >= chunks.length) return { done: true as const };
+        await gates[read]!.promise;
+        return { done: false as const, value: chunks[read++]! };
+      },
+      cancel: () => Promise.resolve(),
+    },
+  };
+}
+
+Deno.test("journal: an object larger than the journal takes, or past what all objects being gathered may hold, is written directly and not journaled", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_journal_" });
+  let after: string | undefined;
+  try {
+    const facts = (uid: string) => ({
+      sopClassUid: "1.2.840.10008.5.1.4.1.1.7",
+      sopInstanceUid: uid,
+      transferSyntax: "1.2.840.10008.1.2.1",
+    });
+    const chunked = (seed: number, n: number, size: number) =>
+      Array.from({ length: n }, (_, k) => bytesOf(seed * 100 + k, size));
+    {
+      await using j = await openJournal(dir, { gatherLimit: 100_000 });
+      const store = (uid: string, reader: Parameters<typeof _journalPart10>[4]) =>
+        _journalPart10(j.journal, `${uid}.dcm`, `${dir}/${uid}.dcm`, facts(uid), reader, {
+          durable: true,
+          temp: j.temp,
+        }).then((w) => w.placed);
+      // Too large alone.
+      const big = chunked(1, 9, JOURNAL_MAX_OBJECT / 8);
+      const all = [...big];
+      await store("2.25.1", {
+        read: () =>
+          Promise.resolve(
+            all.length ? { done: false as const, value: all.shift()! } : { done: true as const },
+          ),
+        cancel: () => Promise.resolve(),
+      });
+      // Two gathered at once: the second passes the shared limit midway.
+      const a = gatedReader(chunked(2, 3, 30_000));
+      const b = gatedReader(chunked(3, 3, 80_000));
+      const storingA = store("2.25.2", a.reader);
+      a.open();
+      for (let spin = 0; j.journal.gathering < 30_000 && spin < 10_000; spin++) {
+        await Promise.resolve();
+      }
+      assertEquals(j.journal.gathering, 30_000);
+      const storingB = store("2.25.3", b.reader);
+      for (let k = 0; k < 3; k++) b.open();
+      await storingB;
+      a.open();
+      a.open();
+      await storingA;
+      assertEquals(j.journal.gathering, 0);
+      after = await crashCopy(dir);
+    }
+    await using _ = await openJournal(after);
+    const replayed = [...Deno.readDirSync(after)].filter((e) => e.isFile).map((e) => e.name).sort();
+    // Only the one that was gathered whole is in the journal.
+    assertEquals(replayed, ["2.25.2.dcm"]);
+    // Every file is in place in the original folder, whichever way it went.
+    for (const uid of ["2.25.1", "2.25.2", "2.25.3"]) {
+      assert((await Deno.stat(`${dir}/${uid}.dcm`)).size > 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    if (after) await Deno.remove(after, { recursive: true });
   }
 });

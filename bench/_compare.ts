@@ -90,11 +90,37 @@ export async function compareSides(
   sides: readonly (readonly [string, () => Promise<number>])[],
   rounds = 5,
 ): Promise<void> {
+  const [first, peer, third] = sides.map(([side]) => side);
+  const { values, ratios } = await alternateSides(sides, rounds, [
+    [`${first} / ${peer}`, first!, peer!],
+    ...third === undefined ? [] : [
+      [`${third} / ${peer}`, third, peer!] as const,
+      [`${first} / ${third}`, first!, third] as const,
+    ],
+  ], (a, b) => a / b);
+  console.log(
+    `${label}: ${
+      [...values].map(([side, v]) => `${side} ${median(v).toFixed(1)}`).join(", ")
+    } ${unit}`,
+  );
+  printRatios(ratios, "  ", 22);
+}
+
+/**
+ * Runs every side once unmeasured (a long-running server has compiled its
+ * hot paths), then `rounds` rounds, each starting with the next side.
+ * Returns each side's values and, per round, `ratio(a, b)` of each pair
+ * `[key, a, b]` (by default b / a: the speed of a over b, for times).
+ */
+export async function alternateSides(
+  sides: readonly (readonly [string, () => Promise<number>])[],
+  rounds: number,
+  pairs: readonly (readonly [string, string, string])[],
+  ratio: (a: number, b: number) => number = (a, b) => b / a,
+): Promise<{ values: Map<string, number[]>; ratios: Map<string, number[]> }> {
   for (const [, run] of sides) await run();
   const values = new Map<string, number[]>(sides.map(([side]) => [side, []]));
-  const ratios = new Map<string, number[]>();
-  const ratio = (key: string, a: number, b: number) =>
-    ratios.set(key, [...ratios.get(key) ?? [], a / b]);
+  const ratios = new Map<string, number[]>(pairs.map(([key]) => [key, []]));
   for (let round = 0; round < rounds; round++) {
     const got = new Map<string, number>();
     for (let i = 0; i < sides.length; i++) {
@@ -102,21 +128,16 @@ export async function compareSides(
       got.set(side, await run());
     }
     for (const [side, v] of got) values.get(side)!.push(v);
-    const [first, peer, third] = sides.map(([side]) => got.get(side)!);
-    ratio(`${sides[0]![0]} / ${sides[1]![0]}`, first!, peer!);
-    if (third !== undefined) {
-      ratio(`${sides[2]![0]} / ${sides[1]![0]}`, third, peer!);
-      ratio(`${sides[0]![0]} / ${sides[2]![0]}`, first!, third);
-    }
+    for (const [key, a, b] of pairs) ratios.get(key)!.push(ratio(got.get(a)!, got.get(b)!));
   }
-  console.log(
-    `${label}: ${
-      [...values].map(([side, v]) => `${side} ${median(v).toFixed(1)}`).join(", ")
-    } ${unit}`,
-  );
+  return { values, ratios };
+}
+
+/** Prints each ratio's median and its rounds, one line each. */
+export function printRatios(ratios: Map<string, number[]>, indent: string, width: number): void {
   for (const [key, r] of ratios) {
     console.log(
-      `  ${key.padEnd(22)} ${median(r).toFixed(2)}x  (rounds: ${
+      `${indent}${key.padEnd(width)} ${median(r).toFixed(2)}x  (rounds: ${
         r.map((x) => x.toFixed(2)).join(", ")
       })`,
     );

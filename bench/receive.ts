@@ -21,7 +21,7 @@
  * @module
  */
 import { StorageScp } from "../scp/mod.ts";
-import { dcmtk, freshDir, median } from "./_compare.ts";
+import { alternateSides, dcmtk, freshDir, median, printRatios } from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 import { makeFiles } from "./_files.ts";
 
@@ -83,38 +83,23 @@ for (const { name, label, n, size } of SIZES) {
           ? [["baseline", scp(Baseline, durable)] as [string, () => Promise<number>]]
           : [],
       ];
-      // One unmeasured run each first: a long-running SCP has compiled its hot paths.
-      for (const [, run] of sides) await run();
-      const ms = new Map<string, number[]>(sides.map(([side]) => [side, []]));
-      const ratios = new Map<string, number[]>();
-      for (let round = 0; round < rounds; round++) {
-        const t = new Map<string, number>();
-        for (let i = 0; i < sides.length; i++) {
-          const [side, run] = sides[(i + round) % sides.length]!;
-          t.set(side, await run());
-        }
-        for (const [side, v] of t) ms.get(side)!.push(v);
-        const ratio = (key: string, a: string, b: string) =>
-          ratios.set(key, [...ratios.get(key) ?? [], t.get(b)! / t.get(a)!]);
-        ratio("ours / storescp", "ours", "storescp");
-        if (Baseline) {
-          ratio("baseline / storescp", "baseline", "storescp");
-          ratio("ours / baseline", "ours", "baseline");
-        }
-      }
+      const { values: ms, ratios } = await alternateSides(sides, rounds, [
+        ["ours / storescp", "ours", "storescp"],
+        ...Baseline
+          ? [["baseline / storescp", "baseline", "storescp"], [
+            "ours / baseline",
+            "ours",
+            "baseline",
+          ]] as const
+          : [],
+      ]);
       const perObject = [...ms].map(([side, v]) => `${side} ${(median(v) / n).toFixed(2)}`);
       console.log(
         `  ${d === "true" ? "durable" : d === "false" ? "no fsync" : d}: ms/object ${
           perObject.join(", ")
         }`,
       );
-      for (const [key, r] of ratios) {
-        console.log(
-          `    ${key.padEnd(20)} ${median(r).toFixed(2)}x  (rounds: ${
-            r.map((x) => x.toFixed(2)).join(", ")
-          })`,
-        );
-      }
+      printRatios(ratios, "    ", 20);
     }
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -22,7 +22,7 @@ import { type IncomingObject, StorageScp } from "../scp/mod.ts";
 import { serveAssociations } from "../association/mod.ts";
 import { type Command, decodeCommand, DimseChannel, encodeCommand, STATUS } from "../dimse/mod.ts";
 import { STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
-import { dcmtk, median } from "./_compare.ts";
+import { alternateSides, dcmtk, median, printRatios } from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 import { makeFiles } from "./_files.ts";
 
@@ -129,38 +129,26 @@ try {
       ]
       : [],
   ];
-  // One unmeasured run each first: a long-running SCP has compiled its hot paths.
-  for (const [, run] of sides) await run();
-  const ms = new Map<string, number[]>(sides.map(([side]) => [side, []]));
-  const ratios = new Map<string, number[]>();
-  for (let round = 0; round < rounds; round++) {
-    const t = new Map<string, number>();
-    for (let i = 0; i < sides.length; i++) {
-      const [side, run] = sides[(i + round) % sides.length]!;
-      t.set(side, await run());
-    }
-    for (const [side, v] of t) ms.get(side)!.push(v);
-    const ratio = (key: string, a: string, b: string) =>
-      ratios.set(key, [...ratios.get(key) ?? [], t.get(b)! / t.get(a)!]);
-    ratio("ours / storescp", "ours", "storescp");
-    if (Baseline) {
-      ratio("baseline / storescp", "baseline", "storescp");
-      ratio("ours / baseline", "ours", "baseline");
-    }
-    if (layers) {
-      ratio("association / storescp", "association", "storescp");
-      ratio("channel / storescp", "channel", "storescp");
-    }
-  }
+  const { values: ms, ratios } = await alternateSides(sides, rounds, [
+    ["ours / storescp", "ours", "storescp"],
+    ...Baseline
+      ? [["baseline / storescp", "baseline", "storescp"], [
+        "ours / baseline",
+        "ours",
+        "baseline",
+      ]] as const
+      : [],
+    ...layers
+      ? [["association / storescp", "association", "storescp"], [
+        "channel / storescp",
+        "channel",
+        "storescp",
+      ]] as const
+      : [],
+  ]);
   const perObject = [...ms].map(([side, v]) => `${side} ${(median(v) / n).toFixed(3)}`);
   console.log(`  ms/object ${perObject.join(", ")}`);
-  for (const [key, r] of ratios) {
-    console.log(
-      `    ${key.padEnd(24)} ${median(r).toFixed(2)}x  (rounds: ${
-        r.map((x) => x.toFixed(2)).join(", ")
-      })`,
-    );
-  }
+  printRatios(ratios, "    ", 24);
 } finally {
   await Deno.remove(root, { recursive: true });
 }

@@ -357,20 +357,7 @@ export class _StoreJournal {
     for (const s of found) {
       await writeFileAt(s.file, 0, segmentHeader(0));
       await s.file.syncData();
-      this.#segments.push({
-        index: s.index,
-        path: s.path,
-        file: s.file,
-        seq: 0,
-        end: SEGMENT_HEADER,
-        sealed: true,
-        outstanding: new Set(),
-        unsynced: [],
-        checkpointed: Infinity,
-        position: -1,
-        allocated: (await s.file.stat()).size,
-        preallocating: false,
-      });
+      this.#segments.push(freeSegment(s.index, s.path, s.file, (await s.file.stat()).size));
     }
     this.#segments.sort((a, b) => a.index - b.index);
     return { restored, present, torn };
@@ -580,20 +567,7 @@ export class _StoreJournal {
         const index = Math.max(-1, ...this.#segments.map((s) => s.index)) + 1;
         const path = `${this.#journalDir}/segment-${index}.wal`;
         const file = await Deno.open(path, { read: true, write: true, create: true });
-        const segment: Segment = {
-          index,
-          path,
-          file,
-          seq: 0,
-          end: SEGMENT_HEADER,
-          sealed: true,
-          outstanding: new Set(),
-          unsynced: [],
-          checkpointed: Infinity,
-          position: -1,
-          allocated: 0,
-          preallocating: false,
-        };
+        const segment = freeSegment(index, path, file, 0);
         this.#segments.push(segment);
         // Its name must survive a crash before its records are relied on.
         await syncDirectory(this.#journalDir);
@@ -875,6 +849,24 @@ export async function _journalPart10(
   } finally {
     hold(-holding);
   }
+}
+
+/** A segment with no record in use, `allocated` bytes long. */
+function freeSegment(index: number, path: string, file: Deno.FsFile, allocated: number): Segment {
+  return {
+    index,
+    path,
+    file,
+    seq: 0,
+    end: SEGMENT_HEADER,
+    sealed: true,
+    outstanding: new Set(),
+    unsynced: [],
+    checkpointed: Infinity,
+    position: -1,
+    allocated,
+    preallocating: false,
+  };
 }
 
 /** A record found by {@linkcode scanSegment}. */

@@ -10,22 +10,11 @@ import { assert, assertEquals } from "./_assert.ts";
 import { encodeDataset } from "../dataset/mod.ts";
 import { JOURNAL_FOLDER } from "../service/_store_journal.ts";
 import { store } from "../service/mod.ts";
+import { prng } from "../fuzz/mutate.ts";
 import { ctDataset, HOST, randomUid, readStoredBody } from "./_storage_corpus.ts";
 
 const KILLS = 4;
 const PER_ROUND = 12;
-
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Child {
   readonly process: Deno.ChildProcess;
@@ -55,7 +44,7 @@ class Child {
 
 Deno.test("journal crash test: objects answered success survive SIGKILL at random points and the loss of every unflushed file", async () => {
   const seed = Number(Deno.env.get("JOURNAL_CRASH_SEED") ?? 20261203);
-  const next = random(seed);
+  const next = prng(seed); // seeded, so that a failure can be replayed
   const dir = await Deno.makeTempDir({ prefix: "dcm_journal_crash_" });
   /** Every object answered success: its UID and its data set's bytes. */
   const acknowledged = new Map<string, Uint8Array>();

@@ -97,7 +97,7 @@ export interface _StoreJournalOptions {
   segmentSize?: number;
   /** The most segments. @default {4} */
   segments?: number;
-  /** Objects placed after which a checkpoint is taken even under load. @default {1000} */
+  /** Objects placed after which a checkpoint is taken even under load. @default {5000} */
   checkpointEvery?: number;
   /** Milliseconds without new records after which a checkpoint is taken. @default {500} */
   idleMs?: number;
@@ -211,7 +211,7 @@ export class _StoreJournal {
     this.#options = {
       segmentSize: 32 * 1024 * 1024,
       segments: 4,
-      checkpointEvery: 1000,
+      checkpointEvery: 5000,
       idleMs: 500,
       gatherLimit: JOURNAL_GATHER_LIMIT,
       ...options,

@@ -101,6 +101,8 @@ export interface _StoreJournalOptions {
   checkpointEvery?: number;
   /** Milliseconds without new records after which a checkpoint is taken. @default {500} */
   idleMs?: number;
+  /** When records may be written synchronously (for tests: a budget that never allows it). */
+  budget?: _SyncBudget;
   /** Bytes all objects being gathered may hold together. @default {JOURNAL_GATHER_LIMIT} */
   gatherLimit?: number;
   /** Told of records that cannot be replayed or placed. */
@@ -172,7 +174,7 @@ const open = new Map<string, { journal: Promise<_StoreJournal | undefined>; user
 export class _StoreJournal {
   readonly #dir: string;
   readonly #journalDir: string;
-  readonly #options: Required<Omit<_StoreJournalOptions, "onWarning">> & {
+  readonly #options: Required<Omit<_StoreJournalOptions, "onWarning" | "budget">> & {
     onWarning?: (message: string) => void;
   };
   readonly #segments: Segment[] = [];
@@ -196,7 +198,13 @@ export class _StoreJournal {
   #lastRecord = 0;
   #changed: (() => void)[] = [];
   #closed = false;
-  readonly #budget = new _SyncBudget();
+  readonly #budget: _SyncBudget;
+  /** The rotation in progress. */
+  #rotating: Promise<Segment> | undefined;
+  /** Asynchronous writes not finished (while the disk is slow), in order. */
+  #pending: Promise<void> | undefined;
+  /** The first failed write, after which nothing is journaled. */
+  #broken: unknown;
   /** Bytes held by objects being gathered for the journal (see {@linkcode _journalPart10}). */
   gathering = 0;
 
@@ -208,6 +216,7 @@ export class _StoreJournal {
   private constructor(dir: string, options: _StoreJournalOptions) {
     this.#dir = dir;
     this.#journalDir = `${dir}/${JOURNAL_FOLDER}`;
+    this.#budget = options.budget ?? new _SyncBudget();
     this.#options = {
       segmentSize: 32 * 1024 * 1024,
       segments: 4,
@@ -474,7 +483,16 @@ export class _StoreJournal {
     const length = recordLength(name, size);
     let segment = this.#active;
     while (!segment || segment.end + length + CHECKPOINT_RECORD > this.#options.segmentSize) {
-      segment = await this.#rotate(length);
+      // One rotation at a time: appends arriving meanwhile wait for it and
+      // look again (two would create the same segment, or seal the new one).
+      if (this.#rotating) {
+        await this.#rotating.catch(() => {});
+      } else {
+        this.#rotating = this.#rotate(length).finally(() => this.#rotating = undefined);
+        await this.#rotating;
+      }
+      if (this.#closed) throw new Error("The journal is closed");
+      segment = this.#active;
     }
     return segment;
   }
@@ -511,10 +529,10 @@ export class _StoreJournal {
         record.set(p, at);
         at += p.length;
       }
-      writeAt(segment, offset, [record]);
+      this.#put(segment, offset, [record]);
     } else {
       const padding = new Uint8Array(length - RECORD_HEADER - nameBytes.length - size);
-      writeAt(segment, offset, [header, nameBytes, ...parts, padding]);
+      this.#put(segment, offset, [header, nameBytes, ...parts, padding]);
     }
     this.#dirty.add(segment);
     this.#written++;
@@ -527,20 +545,25 @@ export class _StoreJournal {
 
   /** Flushes what was written so far (group commit); at once when not durable. */
   async #flush(): Promise<void> {
-    if (!this.#options.durable) return;
+    if (!this.#options.durable) {
+      await this.#pending; // written, at least
+      return;
+    }
     const mine = this.#written;
     while (this.#flushed < mine) {
       if (!this.#flushing) {
         const upTo = this.#written;
         const segments = [...this.#dirty];
         this.#dirty.clear();
-        this.#flushing = Promise.all(segments.map((s) => s.file.syncData())).then(
-          () => void (this.#flushed = upTo),
-          (e) => {
-            for (const s of segments) this.#dirty.add(s);
-            throw e;
-          },
-        ).finally(() => this.#flushing = undefined);
+        const written = this.#pending ?? Promise.resolve();
+        this.#flushing = written.then(() => Promise.all(segments.map((s) => s.file.syncData())))
+          .then(
+            () => void (this.#flushed = upTo),
+            (e) => {
+              for (const s of segments) this.#dirty.add(s);
+              throw e;
+            },
+          ).finally(() => this.#flushing = undefined);
       }
       await this.#flushing;
     }
@@ -575,7 +598,6 @@ export class _StoreJournal {
       }
       if (this.#closed) throw new Error("The journal is closed");
       await this.#change();
-      if (this.#active) return this.#active; // another append rotated meanwhile
     }
   }
 
@@ -587,7 +609,7 @@ export class _StoreJournal {
     segment.unsynced = [];
     segment.outstanding.clear();
     // Flushed with the first record: until then no record of it is relied on.
-    writeAt(segment, 0, [segmentHeader(segment.seq)]);
+    this.#put(segment, 0, [segmentHeader(segment.seq)]);
     this.#preallocate(segment);
     this.#dirty.add(segment);
     this.#active = segment;
@@ -607,16 +629,59 @@ export class _StoreJournal {
     if (segment.allocated - segment.end > PREALLOCATE / 2) return;
     const from = Math.max(segment.allocated, segment.end);
     const to = Math.min(from + PREALLOCATE, size);
-    if (to <= from) return;
+    // Not while the disk is slow: zeros are a help, not a need.
+    if (to <= from || this.#pending !== undefined || !this.#budget.allowed) return;
     try {
       writeAt(segment, from, [new Uint8Array(to - from)]);
     } catch {
+      segment.position = -1;
       return; // a full disk: the records say so themselves
     }
     segment.preallocating = true;
     segment.file.syncData().then(() => {
       if (segment.allocated < to) segment.allocated = to;
     }, () => {}).finally(() => segment.preallocating = false);
+  }
+
+  /**
+   * Writes at `offset` of `segment`: synchronously (a copy into the page
+   * cache) while the disk answers quickly, else, like everything after it
+   * until the backlog is written, asynchronously in order, so that a
+   * stalled disk blocks the event loop once at most per back-off
+   * (`_SyncBudget`). A failed write breaks the journal: a record after a
+   * hole could not be replayed, so nothing more is journaled (stores are
+   * then written directly) and what waits for a flush fails.
+   */
+  #put(segment: Segment, offset: number, chunks: Uint8Array[]): void {
+    if (this.#broken !== undefined) throw this.#broken;
+    if (this.#pending === undefined && this.#budget.allowed) {
+      try {
+        this.#budget.run(() => writeAt(segment, offset, chunks));
+      } catch (e) {
+        this.#broken = e;
+        throw e;
+      }
+      return;
+    }
+    const pending: Promise<void> = (this.#pending ?? Promise.resolve()).then(async () => {
+      if (this.#broken !== undefined) throw this.#broken;
+      segment.position = -1;
+      await segment.file.seek(offset, Deno.SeekMode.Start);
+      for (const c of chunks) await writeAll(segment.file, c);
+      segment.position = offset + chunks.reduce((n, c) => n + c.length, 0);
+    }).catch((e) => {
+      this.#broken ??= e;
+      throw e;
+    }).finally(() => {
+      if (this.#pending === pending) this.#pending = undefined;
+    });
+    pending.catch(() => {}); // reported by the flush that waits for it
+    this.#pending = pending;
+  }
+
+  /** Whether a write failed: objects are then stored without the journal. */
+  get broken(): boolean {
+    return this.#broken !== undefined;
   }
 
   /** Places queued objects, a few at a time. */
@@ -715,7 +780,7 @@ export class _StoreJournal {
     // (Room for it is kept in every segment.)
     const offset = segment.end;
     segment.end += CHECKPOINT_RECORD;
-    writeAt(segment, offset, [record]);
+    this.#put(segment, offset, [record]);
     this.#dirty.add(segment);
     this.#written++;
     await this.#flush();
@@ -812,7 +877,7 @@ export async function _journalPart10(
       chunks.push(next.value);
       hold(next.value.length);
       if (
-        chunks[0]!.length + size <= JOURNAL_MAX_OBJECT &&
+        !journal.broken && chunks[0]!.length + size <= JOURNAL_MAX_OBJECT &&
         (journal.gathering <= journal.gatherLimit || holding < 64 * 1024)
       ) continue;
       // Too large to hold (alone, or with all the objects being gathered
@@ -846,6 +911,28 @@ export async function _journalPart10(
   try {
     const { placed } = await journal.append(name, chunks);
     return { size, placed };
+  } catch (e) {
+    if (!journal.broken) throw e;
+    // The journal broke under this object (a full disk?): written directly
+    // from memory, flushed, as without a journal; its failure is the answer.
+    const rest = chunks.slice(1);
+    const reader = {
+      read: () =>
+        Promise.resolve(
+          rest.length > 0
+            ? { done: false as const, value: rest.shift()! }
+            : { done: true as const },
+        ),
+      cancel: () => Promise.resolve(),
+    };
+    return await journal.inTurn(
+      name,
+      () =>
+        _writePart10Atomically(path, facts, reader, {
+          durable: options.durable,
+          temp: options.temp,
+        }),
+    );
   } finally {
     hold(-holding);
   }

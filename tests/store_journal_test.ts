@@ -14,6 +14,7 @@ import {
   JOURNAL_MAX_OBJECT,
 } from "../service/_store_journal.ts";
 import { TempFilePool } from "../service/file_writer.ts";
+import { _SyncBudget } from "../service/_sync_budget.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { store } from "../service/mod.ts";
 import { ctDataset, HOST, randomUid } from "./_storage_corpus.ts";
@@ -24,7 +25,8 @@ const RECORD_HEADER = 24;
 /** A journal of a fresh folder, with what it warned of. */
 async function openJournal(
   dir: string,
-  options: { segmentSize?: number; segments?: number; gatherLimit?: number } = {},
+  options: { segmentSize?: number; segments?: number; gatherLimit?: number; budget?: _SyncBudget } =
+    {},
 ) {
   const warnings: string[] = [];
   const temp = new TempFilePool(dir);
@@ -80,7 +82,7 @@ function recordLength(name: string, size: number): number {
   return (RECORD_HEADER + new TextEncoder().encode(name).length + size + 7) & ~7;
 }
 
-Deno.test("journal: objects whose files were lost are written again at start, byte for byte", async () => {
+Deno.test("journal: objects (stored at once) whose files were lost are written again at start, byte for byte", async () => {
   const dir = await Deno.makeTempDir({ prefix: "dcm_journal_" });
   const objects = [["a.dcm", bytesOf(1, 1400)], ["b.dcm", bytesOf(2, 70_000)], [
     "c.dcm",
@@ -90,7 +92,9 @@ Deno.test("journal: objects whose files were lost are written again at start, by
   try {
     {
       await using j = await openJournal(dir);
-      for (const [name, bytes] of objects) await (await j.journal.append(name, [bytes])).placed;
+      // At once, as from several associations: the first segment is made once.
+      const appends = objects.map(([name, bytes]) => j.journal.append(name, [bytes]));
+      for (const a of appends) await (await a).placed;
       for (const [name, bytes] of objects) assertEquals(await read(`${dir}/${name}`), bytes);
       after = await crashCopy(dir);
     }
@@ -358,6 +362,38 @@ Deno.test("journal: an object larger than the journal takes, or past what all ob
     for (const uid of ["2.25.1", "2.25.2", "2.25.3"]) {
       assert((await Deno.stat(`${dir}/${uid}.dcm`)).size > 0);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    if (after) await Deno.remove(after, { recursive: true });
+  }
+});
+
+Deno.test("journal: while the disk is slow, records are written asynchronously, in order, and replay like the others", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_journal_" });
+  let after: string | undefined;
+  try {
+    // A budget whose one call stalled: synchronous writes stay off.
+    let now = 0;
+    const budget = new _SyncBudget({ now: () => now });
+    budget.run(() => now = 100);
+    assert(!budget.allowed);
+    {
+      await using j = await openJournal(dir, { budget });
+      const appends = [
+        j.journal.append("p.dcm", [bytesOf(20, 3000)]),
+        j.journal.append("q.dcm", [bytesOf(21, 50_000)]),
+        j.journal.append("p.dcm", [bytesOf(22, 10)]),
+        j.journal.append("r.dcm", [bytesOf(23, 7)]),
+      ];
+      for (const a of appends) await (await a).placed;
+      assertEquals(await read(`${dir}/p.dcm`), bytesOf(22, 10));
+      after = await crashCopy(dir);
+    }
+    await using j = await openJournal(after);
+    assertEquals(await read(`${after}/p.dcm`), bytesOf(22, 10));
+    assertEquals(await read(`${after}/q.dcm`), bytesOf(21, 50_000));
+    assertEquals(await read(`${after}/r.dcm`), bytesOf(23, 7));
+    assertEquals(j.warnings.filter((w) => /torn/.test(w)), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
     if (after) await Deno.remove(after, { recursive: true });

@@ -103,6 +103,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
   readonly #port: number;
   readonly #options: QueryRetrieveScuOptions;
   readonly #pool: Pooled[] = [];
+  /** The peer's answer for each retrieve SOP class asked about (see #peerAccepts). */
+  readonly #accepts = new Map<string, boolean>();
 
   /** Creates the SCU; nothing is opened until the first operation. */
   constructor(hostname: string, port: number, options: QueryRetrieveScuOptions = {}) {
@@ -486,7 +488,15 @@ export class QueryRetrieveScu implements AsyncDisposable {
     });
   }
 
+  /**
+   * Whether the peer accepts a context for `sopClass`, asked once per SCU on
+   * an association of its own: each retrieve() after the first is spared
+   * that association (issue 13). Only an answer counts; a peer that could not
+   * be reached is asked again next time.
+   */
   async #peerAccepts(sopClass: string): Promise<boolean> {
+    const known = this.#accepts.get(sopClass);
+    if (known !== undefined) return known;
     try {
       const association = await connect(
         this.#hostname,
@@ -497,6 +507,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         }]),
       );
       const ok = association.findContext(sopClass) !== undefined;
+      this.#accepts.set(sopClass, ok);
       await association.release().catch(() => {});
       return ok;
     } catch {

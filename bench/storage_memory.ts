@@ -12,6 +12,9 @@
  * - `--small=N` (default 10,000) objects of 2 KB, in batches (one `storescu`
  *   each) ending at 1,000, 5,000 and N objects: RSS after each batch.
  *
+ * `--fsync=deferred` measures without the write-ahead journal (which only
+ * durable stores use), `--fsync=off` with it but without flushing.
+ *
  * RSS is read from /proc/PID/status (Linux only), sampled every 20 ms while
  * objects arrive. The files are generated into a temporary folder (set
  * TMPDIR to put it elsewhere) removed at the end.
@@ -30,6 +33,8 @@ const arg = (name: string, fallback: number) =>
   Number(new RegExp(`--${name}=(\\d+)`).exec(Deno.args.join(" "))?.[1] ?? fallback);
 const LARGE = arg("large", 3);
 const SMALL = arg("small", 10_000);
+/** `--fsync=each|deferred|off`: `dcm storescp --fsync` (`deferred` journals nothing). */
+const FSYNC = /--fsync=(\w+)/.exec(Deno.args.join(" "))?.[1] ?? "each";
 /** The issue's target for the large objects. */
 const TARGET_BYTES = 80e6;
 
@@ -97,7 +102,7 @@ try {
       files.push(path);
     }
     await Deno.mkdir(`${root}/in-large`);
-    await using scp = new StorescpProcess(`${root}/in-large`);
+    await using scp = new StorescpProcess(`${root}/in-large`, ["--fsync", FSYNC]);
     const port = await scp.listening();
     await echo(HOST, port);
     const idle = memory(scp.pid);
@@ -119,7 +124,7 @@ try {
   }
   if (SMALL > 0) {
     await Deno.mkdir(`${root}/in-small`);
-    await using scp = new StorescpProcess(`${root}/in-small`);
+    await using scp = new StorescpProcess(`${root}/in-small`, ["--fsync", FSYNC]);
     const port = await scp.listening();
     await echo(HOST, port);
     const idle = memory(scp.pid);
@@ -154,7 +159,7 @@ try {
   await Deno.remove(root, { recursive: true });
 }
 
-console.log("| Storage SCP (dcm storescp, fsync each) | RSS after | peak RSS | |");
+console.log(`| Storage SCP (dcm storescp --fsync ${FSYNC}) | RSS after | peak RSS | |`);
 console.log("|---|---|---|---|");
 for (const r of rows) console.log(`| ${r.probe} | ${mb(r.rss)} | ${mb(r.peak)} | ${r.note} |`);
 console.log(JSON.stringify({ bench: "storage_memory", rows }));

@@ -202,7 +202,7 @@ try {
     }, getscu);
     await compare("dcm move to StorageScp, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/moved-ours`);
-      await using scp = new StorageScp({
+      await using _scp = new StorageScp({
         hostname: "127.0.0.1",
         port: ourScpPort,
         aeTitle: "OURSCP",

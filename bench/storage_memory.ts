@@ -28,7 +28,6 @@ import { dcmtk } from "./_compare.ts";
 import { StorescpProcess } from "../tests/_cli.ts";
 
 const HOST = "127.0.0.1";
-const MiB = 1 << 20;
 const arg = (name: string, fallback: number) =>
   Number(new RegExp(`--${name}=(\\d+)`).exec(Deno.args.join(" "))?.[1] ?? fallback);
 const LARGE = arg("large", 3);

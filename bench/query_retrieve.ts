@@ -15,10 +15,16 @@
  * the folder before each success. `--no-fsync` measures ours without fsync,
  * the same work as DCMTK.
  *
+ * Then the defaults, through the library and through `dcm` (one process
+ * per patient, as DCMTK's tools): `retrieve()` and `dcm get` (C-GET, fsync
+ * deferred) against getscu, `dcm move` to our StorageScp (fsync each
+ * file, its default) against movescu to storescp. `--only=find|move|get|cli`
+ * runs one group.
+ *
  * Each measurement runs 5 times, ours and DCMTK's alternating, and the
  * median ratio is reported: single runs on a shared machine vary by ±20%.
  *
- * Run: `deno run -A bench/query_retrieve.ts [--no-fsync]`.
+ * Run: `deno run -A bench/query_retrieve.ts [--no-fsync] [--only=GROUP]`.
  *
  * @module
  */
@@ -37,6 +43,24 @@ import { freePort, startDcmqrscp, writeSampleCorpus } from "../tests/_qr_fixture
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 
 const REPEAT = 50;
+const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
+/** `--only=find|move|get|cli`: one group of measurements. */
+const ONLY = /--only=(\w+)/.exec(Deno.args.join(" "))?.[1];
+const wanted = (group: string) => ONLY === undefined || ONLY === group;
+
+/** `dcm ...args` in a process of its own; its wall time in ms. */
+async function dcm(args: string[]): Promise<number> {
+  const start = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`dcm ${args[0]} failed: ${new TextDecoder().decode(out.stderr).slice(0, 400)}`);
+  }
+  return performance.now() - start;
+}
 
 /** Our durabilities measured (see the module comment). */
 const DURABILITIES: readonly Durability[] = Deno.args.includes("--no-fsync")
@@ -79,41 +103,123 @@ try {
   const query = new Identifier("STUDY_ROOT", "STUDY").set("PatientID", "*")
     .request("StudyInstanceUID", "StudyDate", "PatientName");
   let perQuery = 0;
-  await compare(`C-FIND (x ${REPEAT})`, "rsp/s", async () => {
-    let responses = 0;
-    const start = performance.now();
-    await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
-    for (let i = 0; i < REPEAT; i++) for await (const _ of scu.find(query)) responses++;
-    perQuery = responses / REPEAT;
-    return responses / ((performance.now() - start) / 1000);
-  }, async () => {
-    const ms = await findscu(peer, REPEAT);
-    return perQuery * REPEAT / (ms / 1000);
-  });
+  if (wanted("find")) {
+    await compare(`C-FIND (x ${REPEAT})`, "rsp/s", async () => {
+      let responses = 0;
+      const start = performance.now();
+      await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
+      for (let i = 0; i < REPEAT; i++) for await (const _ of scu.find(query)) responses++;
+      perQuery = responses / REPEAT;
+      return responses / ((performance.now() - start) / 1000);
+    }, async () => {
+      const ms = await findscu(peer, REPEAT);
+      return perQuery * REPEAT / (ms / 1000);
+    });
+  }
 
   for (const durable of DURABILITIES) {
     // C-MOVE of everything, one C-MOVE per patient.
-    await compare(`C-MOVE, ${DURABILITY_LABEL.get(durable)}`, "MB/s", async () => {
+    if (wanted("move")) {
+      await compare(`C-MOVE, ${DURABILITY_LABEL.get(durable)}`, "MB/s", async () => {
+        const dir = await freshDir(`${root}/moved-ours`);
+        await using scp = new StorageScp({
+          hostname: "127.0.0.1",
+          port: ourScpPort,
+          aeTitle: "OURSCP",
+          directory: dir,
+          durable,
+        });
+        await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, {
+          calledAeTitle: qr.aeTitle,
+          callingAeTitle: "OURSCP",
+        });
+        const start = performance.now();
+        for (const id of patients) await scu.move(patientQuery(id), { destination: "OURSCP" });
+        await scp.flush(); // deferred: every file on the disk, as retrieve() waits for
+        const ms = performance.now() - start;
+        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      }, async () => {
+        // movescu's own receiver (+P) is much slower here than storescp, so
+        // DCMTK is measured at its best: movescu with storescp as destination.
+        const dir = await freshDir(`${root}/moved-dcmtk`);
+        await using _storescp = await DcmtkServer.start(
+          "storescp",
+          (port) => ["+xa", "-od", dir, String(port)],
+          moveScuPort,
+        );
+        const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
+        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      });
+    }
+
+    // C-GET of everything, one C-GET per patient.
+    if (wanted("get")) {
+      await compare(`C-GET, ${DURABILITY_LABEL.get(durable)}`, "MB/s", async () => {
+        const dir = await freshDir(`${root}/get-ours`);
+        await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
+        const start = performance.now();
+        for (const id of patients) {
+          await scu.get(patientQuery(id), { directory: dir, durable, sopClasses: classes });
+        }
+        const ms = performance.now() - start;
+        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      }, async () => {
+        const dir = await freshDir(`${root}/get-dcmtk`);
+        const ms = await getscuPatients(peer, patients, dir);
+        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      });
+    }
+  }
+
+  if (wanted("cli")) {
+    const getscu = async () => {
+      const dir = await freshDir(`${root}/get-dcmtk`);
+      const ms = await getscuPatients(peer, patients, dir);
+      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+    };
+    // retrieve(): C-GET when the peer accepts it, each class learnt from a C-FIND.
+    await compare("retrieve(), defaults", "MB/s", async () => {
+      const dir = await freshDir(`${root}/get-ours`);
+      await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
+      const start = performance.now();
+      for (const id of patients) await scu.retrieve(patientQuery(id), { directory: dir });
+      const ms = performance.now() - start;
+      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+    }, getscu);
+    await compare("dcm get, defaults", "MB/s", async () => {
+      const dir = await freshDir(`${root}/get-ours`);
+      let ms = 0;
+      for (const id of patients) {
+        ms += await dcm([
+          "get",
+          ...["--model", "patient", "--call", qr.aeTitle, "--dir", dir],
+          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
+          "127.0.0.1",
+          String(qr.port),
+        ]);
+      }
+      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+    }, getscu);
+    await compare("dcm move to StorageScp, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/moved-ours`);
-      await using scp = new StorageScp({
+      await using _scp = new StorageScp({
         hostname: "127.0.0.1",
         port: ourScpPort,
         aeTitle: "OURSCP",
         directory: dir,
-        durable,
       });
-      await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, {
-        calledAeTitle: qr.aeTitle,
-        callingAeTitle: "OURSCP",
-      });
-      const start = performance.now();
-      for (const id of patients) await scu.move(patientQuery(id), { destination: "OURSCP" });
-      await scp.flush(); // deferred: every file on the disk, as retrieve() waits for
-      const ms = performance.now() - start;
+      let ms = 0;
+      for (const id of patients) {
+        ms += await dcm([
+          "move",
+          ...["--model", "patient", "--aet", "OURSCP", "--call", qr.aeTitle, "--dest", "OURSCP"],
+          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
+          "127.0.0.1",
+          String(qr.port),
+        ]);
+      }
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     }, async () => {
-      // movescu's own receiver (+P) is much slower here than storescp, so
-      // DCMTK is measured at its best: movescu with storescp as destination.
       const dir = await freshDir(`${root}/moved-dcmtk`);
       await using _storescp = await DcmtkServer.start(
         "storescp",
@@ -121,22 +227,6 @@ try {
         moveScuPort,
       );
       const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-    });
-
-    // C-GET of everything, one C-GET per patient.
-    await compare(`C-GET, ${DURABILITY_LABEL.get(durable)}`, "MB/s", async () => {
-      const dir = await freshDir(`${root}/get-ours`);
-      await using scu = new QueryRetrieveScu("127.0.0.1", qr.port, { calledAeTitle: qr.aeTitle });
-      const start = performance.now();
-      for (const id of patients) {
-        await scu.get(patientQuery(id), { directory: dir, durable, sopClasses: classes });
-      }
-      const ms = performance.now() - start;
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-    }, async () => {
-      const dir = await freshDir(`${root}/get-dcmtk`);
-      const ms = await getscuPatients(peer, patients, dir);
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     });
   }

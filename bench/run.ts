@@ -14,6 +14,7 @@ const DEFAULT = [
   "qr_serving.ts",
   "get_stored.ts",
   "memory_probes.ts",
+  "storage_memory.ts",
   "codecs.ts",
 ];
 const NAMED_ONLY = ["soak.ts", "receive.ts"];

@@ -8,12 +8,11 @@ import {
 } from "../association/mod.ts";
 import { USER_IDENTITY_TYPE } from "../pdu/mod.ts";
 import type { Durability, MoveDestination, ServiceProviderOptions } from "../scp/mod.ts";
-import {
-  type CommitmentServiceOptions,
-  DEFAULT_PORT,
-  UserDirectory,
-  UsersFileError,
-} from "../service/mod.ts";
+import type { CommitmentServiceOptions } from "../service/mod.ts";
+// Each from its own file, not service/mod.ts, which loads the store path
+// (file writer, journal) into every command (issue 13: startup time).
+import { DEFAULT_PORT } from "../service/service_provider.ts";
+import { UserDirectory, UsersFileError } from "../service/users.ts";
 import type { ScuOptions } from "../scu/mod.ts";
 import { type OptionTable, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";

@@ -18,7 +18,9 @@ import {
   toDicomJson,
 } from "../dataset/mod.ts";
 import { keywordOf, Tag } from "../dictionary/mod.ts";
-import { QueryRetrieveScu, type RetrieveOperation } from "../scu/mod.ts";
+// Not scu/mod.ts: the commitment and MPPS SCUs are not loaded for a query (issue 13).
+import { QueryRetrieveScu } from "../scu/query_retrieve_scu.ts";
+import type { RetrieveOperation } from "../scu/retrieve_operation.ts";
 import { defineCommand, type OptionTable, UsageError, type Values } from "./_args.ts";
 import {
   clientOptions,

@@ -1,7 +1,7 @@
 // Reading C-FIND/C-MOVE/C-GET responses: identifiers and sub-operation counts.
 import { Tag } from "../dictionary/mod.ts";
 import type { Dataset, Identifier } from "../dataset/mod.ts";
-import { readIdentifier } from "../service/mod.ts";
+import { readIdentifier } from "../service/identifier.ts";
 import {
   DEFAULT_MAX_RESPONSE_DATASET_LENGTH,
   type DimseChannel,

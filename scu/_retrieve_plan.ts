@@ -17,7 +17,7 @@ import { type Dataset, Identifier, type QueryModel, UNIQUE_KEYS } from "../datas
 import { Tag, Uid } from "../dictionary/mod.ts";
 import type { ProposedPresentationContext } from "../association/mod.ts";
 import { MAX_PRESENTATION_CONTEXTS } from "../pdu/mod.ts";
-import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../service/mod.ts";
+import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../service/accepted_syntaxes.ts";
 import type { NeededInstance } from "./_needed_classes.ts";
 
 /**

@@ -24,15 +24,16 @@ import {
   STATUS,
   statusCategory,
 } from "../dimse/mod.ts";
+// Each from its own file, not service/mod.ts: `dcm find` and `dcm move`
+// load no store path (the receiving side is imported when get() or
+// retrieve() runs), which is startup time of each `dcm` process (issue 13).
 import {
-  connectOptionsFor,
-  isRelational,
   PROPOSED_TRANSFER_SYNTAXES,
-  StoreService,
   UNCOMPRESSED_TRANSFER_SYNTAXES,
-} from "../service/mod.ts";
+} from "../service/accepted_syntaxes.ts";
+import { isRelational } from "../service/identifier.ts";
+import { connectOptionsFor } from "../service/scu_options.ts";
 import { receivingTarget } from "./_receiving.ts";
-import { retrieveByMove } from "./_retrieve_by_move.ts";
 import type {
   FindOptions,
   GetOptions,
@@ -103,6 +104,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
   readonly #port: number;
   readonly #options: QueryRetrieveScuOptions;
   readonly #pool: Pooled[] = [];
+  /** The peer's answer for each retrieve SOP class asked about (see #peerAccepts). */
+  readonly #accepts = new Map<string, boolean>();
 
   /** Creates the SCU; nothing is opened until the first operation. */
   constructor(hostname: string, port: number, options: QueryRetrieveScuOptions = {}) {
@@ -409,6 +412,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
       };
       const received: string[] = [];
       // Temporary files created ahead (see TempFilePool), removed when done.
+      const { StoreService } = await import("../service/store_service.ts");
       await using storage = new StoreService(receivingTarget(options, received));
       const total = { completed: 0, failed: 0, warning: 0 };
       const failedUids: string[] = [];
@@ -482,11 +486,20 @@ export class QueryRetrieveScu implements AsyncDisposable {
         for await (const p of op) progress(p);
         return await op;
       }
+      const { retrieveByMove } = await import("./_retrieve_by_move.ts");
       return await retrieveByMove(this, query, withSignal, progress);
     });
   }
 
+  /**
+   * Whether the peer accepts a context for `sopClass`, asked once per SCU on
+   * an association of its own: each retrieve() after the first is spared
+   * that association (issue 13). Only an answer counts; a peer that could not
+   * be reached is asked again next time.
+   */
   async #peerAccepts(sopClass: string): Promise<boolean> {
+    const known = this.#accepts.get(sopClass);
+    if (known !== undefined) return known;
     try {
       const association = await connect(
         this.#hostname,
@@ -497,6 +510,7 @@ export class QueryRetrieveScu implements AsyncDisposable {
         }]),
       );
       const ok = association.findContext(sopClass) !== undefined;
+      this.#accepts.set(sopClass, ok);
       await association.release().catch(() => {});
       return ok;
     } catch {

@@ -297,3 +297,50 @@ Deno.test("dcm find and move exit 1 with a one-line error for a failure status o
   assertEquals(gone.stderr.split("\n").filter((l) => l !== "").length, 1, gone.stderr);
   assertMatch(gone.stderr, new RegExp(`^dcm find: ${HOST}:${nobody}: .*refused`, "i"));
 });
+
+/** The modules `entry` loads before it runs (its static imports, not its dynamic ones). */
+async function staticGraph(entry: string): Promise<string[]> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", new URL(entry, import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const stack = [...info.roots];
+  while (stack.length > 0) {
+    const specifier = stack.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const d of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (d.code?.specifier && !d.isDynamic) stack.push(d.code.specifier);
+    }
+  }
+  const root = new URL("../", import.meta.url).href;
+  return [...seen].map((s) => s.startsWith(root) ? s.slice(root.length) : s);
+}
+
+Deno.test("dcm find/move/get load no store path, Storage SCP, commitment nor MPPS SCU at startup: get() imports its receiving side when it runs (issue 13)", async () => {
+  const loaded = await staticGraph("../cli/query.ts");
+  assert(loaded.includes("scu/query_retrieve_scu.ts"), loaded.join(" "));
+  for (
+    const heavy of [
+      "service/store_service.ts",
+      "service/file_writer.ts",
+      "service/_store_journal.ts",
+      "node:zlib",
+      "scp/mod.ts",
+      "scu/commitment_scu.ts",
+      "scu/mpps_scu.ts",
+    ]
+  ) {
+    assert(!loaded.includes(heavy), `dcm find/move/get load ${heavy} at startup`);
+  }
+});

@@ -897,6 +897,22 @@ Deno.test("retrieve() uses C-GET when the peer accepts it", async () => {
   await assertFilesMatchArchive(out.path, instances, corpus);
 });
 
+Deno.test("retrieve() asks the peer whether it accepts C-GET once per SCU: the next retrieve() opens no more associations than a get() (issue 13)", async () => {
+  await using corpus = await openCorpus();
+  let associations = 0;
+  await using scp = qrScp(corpus, { onAssociation: () => associations++ });
+  await using out = await tempDir();
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const options = { directory: out.path, listenHostname: HOST };
+  assertEquals((await scu.retrieve(patient1234(), options)).method, "C-GET");
+  let before = associations;
+  assertEquals((await scu.retrieve(patient1234(), options)).method, "C-GET");
+  const byRetrieve = associations - before;
+  before = associations;
+  await scu.get(patient1234(), options);
+  assertEquals(byRetrieve, associations - before);
+});
+
 Deno.test("retrieve() into a folder that does not exist creates it (issue 12)", async () => {
   await using corpus = await openCorpus();
   await using scp = qrScp(corpus);

@@ -41,45 +41,77 @@ export function _sendMessage(
     );
   }
   if (dataset === undefined || dataset instanceof Uint8Array) {
-    // The common small message (a response, most requests): one PDU with
-    // the command set and the data set, if any, in one PDV each, handed
-    // over without the packing below and its promise hops. The same PDU
-    // the packing would make.
     let commandBytes: Uint8Array;
     try {
       commandBytes = encodeCommand(command);
     } catch (error) {
       return Promise.reject(error);
     }
-    const max = fragmentLength(assoc.maxPdvDataLength);
-    const room = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
-    const size = PDV_HEADER_LENGTH + commandBytes.length +
-      (dataset === undefined ? 0 : PDV_HEADER_LENGTH + dataset.length);
-    if (
-      commandBytes.length <= max && (dataset === undefined || dataset.length <= max) &&
-      size <= room
-    ) {
-      const values: PresentationDataValue[] = [
-        {
-          presentationContextId: contextId,
-          isCommand: true,
-          isLastFragment: true,
-          data: commandBytes,
-        },
-      ];
-      if (dataset !== undefined) {
-        values.push({
-          presentationContextId: contextId,
-          isCommand: false,
-          isLastFragment: true,
-          data: dataset,
-        });
-      }
-      return assoc.sendPData(values);
-    }
-    return sendPacked(assoc, contextId, commandBytes, dataset);
+    return sendInOnePdu(assoc, contextId, commandBytes, dataset) ??
+      sendPacked(assoc, contextId, commandBytes, dataset);
   }
   return encodeAndSend(assoc, contextId, context.transferSyntax!, command, dataset);
+}
+
+/**
+ * Sends `command` and its data set in one P-DATA-TF PDU, handed to the
+ * association before this returns, when they fit in one (a response, most
+ * requests); `undefined`, with nothing sent, when they do not. Messages
+ * handed over whole this way cannot interleave, so the next one may follow
+ * at once.
+ *
+ * @throws {RangeError} when the context was not accepted.
+ */
+export function _sendInOnePdu(
+  assoc: Association,
+  contextId: number,
+  command: Command,
+  dataset: OutgoingDataset | undefined,
+): Promise<void> | undefined {
+  if (dataset !== undefined && !(dataset instanceof Uint8Array)) return undefined;
+  if (assoc.context(contextId) === undefined) {
+    return _sendMessage(assoc, contextId, command, dataset);
+  }
+  let commandBytes: Uint8Array;
+  try {
+    commandBytes = encodeCommand(command);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return sendInOnePdu(assoc, contextId, commandBytes, dataset);
+}
+
+/**
+ * The common small message: one PDU with the command set and the data set,
+ * if any, in one PDV each, handed over without the packing of
+ * {@linkcode sendPacked} and its promise hops (the same PDU it would make);
+ * `undefined` when they do not fit.
+ */
+function sendInOnePdu(
+  assoc: Association,
+  contextId: number,
+  commandBytes: Uint8Array,
+  dataset: Uint8Array | undefined,
+): Promise<void> | undefined {
+  const max = fragmentLength(assoc.maxPdvDataLength);
+  const room = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
+  const size = PDV_HEADER_LENGTH + commandBytes.length +
+    (dataset === undefined ? 0 : PDV_HEADER_LENGTH + dataset.length);
+  if (
+    commandBytes.length > max || (dataset !== undefined && dataset.length > max) || size > room
+  ) return undefined;
+  const values: PresentationDataValue[] = [
+    { presentationContextId: contextId, isCommand: true, isLastFragment: true, data: commandBytes },
+  ];
+  if (dataset !== undefined) {
+    values.push({
+      presentationContextId: contextId,
+      isCommand: false,
+      isLastFragment: true,
+      data: dataset,
+    });
+  }
+  return assoc.sendPData(values);
 }
 
 /** A data set of ours or a stream: encoded (and deflated) first, or streamed. */

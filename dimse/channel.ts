@@ -35,7 +35,7 @@ import {
 } from "./command_sets.ts";
 import { OperationsWindowExceededError, ResponseTooLargeError } from "./errors.ts";
 import { STATUS, statusCategory } from "./status.ts";
-import { _sendMessage } from "./_send.ts";
+import { _sendInOnePdu, _sendMessage } from "./_send.ts";
 import type {
   DimseResponse,
   IncomingRequest,
@@ -56,6 +56,18 @@ const GATHERED_CHUNK = 64 << 10;
 
 /** The size of a queued chunk: its bytes (what `ByteLengthQueuingStrategy` counts). */
 const byteLength = (chunk: Uint8Array): number => chunk.byteLength;
+
+/**
+ * Bytes waiting to be written on the association below which a pending
+ * response is handed over without waiting for its write (see `#handle`).
+ */
+const PENDING_BYTES = 64 << 10;
+
+/** Pending responses handed over without an event loop turn at most (see `#handle`). */
+const PENDING_RESPONSES = 16;
+
+/** What a response's command set and PDU headers count for, in bytes, against {@linkcode PENDING_BYTES}. */
+const COMMAND_ESTIMATE = 128;
 
 /** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}: 64 MiB. */
 export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
@@ -167,9 +179,16 @@ export class DimseChannel {
   /** The DIMSE timeouts of the requests waiting for a response. */
   readonly #deadlines = new _Deadlines();
   #messageId = 0;
+  /** Settles once the messages handed over in several parts (see `send`) have gone out. */
   #sendChain: Promise<void> = Promise.resolve();
-  /** Messages handed to {@linkcode DimseChannel.send} not yet sent. */
+  /** Messages handed to {@linkcode DimseChannel.send} in several parts, not yet sent. */
   #sending = 0;
+  /** Bytes of pending responses handed over without waiting since one was waited for. */
+  #unawaited = 0;
+  /** Pending responses handed over without waiting since one was waited for. */
+  #unawaitedCount = 0;
+  /** The last message handed to {@linkcode DimseChannel.send}; it goes out after the others. */
+  #lastSent: Promise<void> = Promise.resolve();
   #current: Assembly | undefined;
   #ended: unknown;
 
@@ -212,6 +231,7 @@ export class DimseChannel {
   async release(): Promise<void> {
     while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
     await this.#sendChain;
+    await this.#lastSent.catch(() => {});
     await this.association.release();
   }
 
@@ -228,16 +248,22 @@ export class DimseChannel {
    * are sent one after another, never interleaved (PS3.7 §8.1).
    */
   send(presentationContextId: number, command: Command, dataset?: OutgoingDataset): Promise<void> {
+    // A message of one PDU (a response, most requests) is handed to the
+    // association whole, at once, unless a message of several PDUs is still
+    // being handed over: it cannot interleave, and PDUs handed over while a
+    // write is under way go out together in the next write (issue 13).
+    if (this.#sending === 0) {
+      const whole = _sendInOnePdu(this.association, presentationContextId, command, dataset);
+      if (whole !== undefined) return this.#lastSent = whole;
+    }
     const start = () => _sendMessage(this.association, presentationContextId, command, dataset);
-    // With no message on its way, this one starts now rather than a
-    // promise hop later (the response of a small request, most often).
     const run = this.#sending === 0 ? start() : this.#sendChain.then(start);
     this.#sending++;
     this.#sendChain = run.then(this.#sent, this.#sent);
-    return run;
+    return this.#lastSent = run;
   }
 
-  /** A message handed to {@linkcode DimseChannel.send} has gone out, or failed. */
+  /** A message handed to {@linkcode DimseChannel.send} in several parts has gone out, or failed. */
   readonly #sent = (): void => void this.#sending--;
 
   /**
@@ -661,6 +687,7 @@ export class DimseChannel {
     const { messageId } = command;
     const type: RequestType = command.type;
     let final = false;
+    let failed: { error: unknown } | undefined;
     const respond = async (fields: ResponseFields<T>, dataset?: OutgoingDataset) => {
       if (final) throw new Error(`${type} ${messageId} was already answered`);
       if (statusCategory(fields.status) !== "pending") {
@@ -679,11 +706,33 @@ export class DimseChannel {
         hasDataset: dataset !== undefined,
         messageIdBeingRespondedTo: messageId,
       } as Command;
-      await this.send(request.presentationContextId, response, dataset);
+      if (failed) throw failed.error;
+      const sent = this.send(request.presentationContextId, response, dataset);
+      if (final) return await sent;
+      if (this.#sending === 0) {
+        // A pending response handed over whole (one PDU) does not wait for
+        // its write while less than PENDING_BYTES wait to be written:
+        // responses made faster than they are written go out several in one
+        // write (issue 13). A failed write fails the next response.
+        sent.catch((error) => void (failed ??= { error }));
+        if (this.association.bufferedAmount < PENDING_BYTES) {
+          // The reader is let in (a C-CANCEL read) every PENDING_RESPONSES
+          // responses, or PENDING_BYTES of them, handed over without waiting:
+          // the writes of an in-memory transport, and some of a socket's,
+          // complete without an event loop turn.
+          this.#unawaited += COMMAND_ESTIMATE +
+            (dataset instanceof Uint8Array ? dataset.length : 0);
+          if (++this.#unawaitedCount < PENDING_RESPONSES && this.#unawaited < PENDING_BYTES) {
+            return;
+          }
+        }
+      }
+      this.#unawaited = this.#unawaitedCount = 0;
+      await sent;
       // A write can complete without an event loop turn: a handler streaming
       // pending responses would then keep the association's reader from
       // seeing a C-CANCEL until the socket buffer fills. Let it read.
-      if (!final) await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
     };
     // What the channel itself answers has only the fields every response has.
     const answer = (status: number, errorComment?: string) =>

@@ -47,38 +47,33 @@ export function _sendMessage(
     } catch (error) {
       return Promise.reject(error);
     }
-    return sendInOnePdu(assoc, contextId, commandBytes, dataset) ??
-      sendPacked(assoc, contextId, commandBytes, dataset);
+    const values = onePdu(assoc, contextId, commandBytes, dataset);
+    return values !== undefined
+      ? assoc.sendPData(values)
+      : sendPacked(assoc, contextId, commandBytes, dataset);
   }
   return encodeAndSend(assoc, contextId, context.transferSyntax!, command, dataset);
 }
 
 /**
- * Sends `command` and its data set in one P-DATA-TF PDU, handed to the
- * association before this returns, when they fit in one (a response, most
- * requests); `undefined`, with nothing sent, when they do not. Messages
- * handed over whole this way cannot interleave, so the next one may follow
- * at once.
+ * The presentation data values of `command` and its data set as one
+ * P-DATA-TF PDU, when they fit in one (a response, most requests; the PDU
+ * {@linkcode _sendMessage} would send), for the caller to hand over whole:
+ * messages handed over whole cannot interleave, so the next one may follow
+ * at once. `undefined` when they do not fit, the data set is a stream or a
+ * data set to encode, or the context was not accepted.
  *
- * @throws {RangeError} when the context was not accepted.
+ * @throws {TypeError} when a field the command requires is missing.
  */
-export function _sendInOnePdu(
+export function _onePduValues(
   assoc: Association,
   contextId: number,
   command: Command,
   dataset: OutgoingDataset | undefined,
-): Promise<void> | undefined {
+): PresentationDataValue[] | undefined {
   if (dataset !== undefined && !(dataset instanceof Uint8Array)) return undefined;
-  if (assoc.context(contextId) === undefined) {
-    return _sendMessage(assoc, contextId, command, dataset);
-  }
-  let commandBytes: Uint8Array;
-  try {
-    commandBytes = encodeCommand(command);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  return sendInOnePdu(assoc, contextId, commandBytes, dataset);
+  if (assoc.context(contextId) === undefined) return undefined;
+  return onePdu(assoc, contextId, encodeCommand(command), dataset);
 }
 
 /**
@@ -87,12 +82,12 @@ export function _sendInOnePdu(
  * {@linkcode sendPacked} and its promise hops (the same PDU it would make);
  * `undefined` when they do not fit.
  */
-function sendInOnePdu(
+function onePdu(
   assoc: Association,
   contextId: number,
   commandBytes: Uint8Array,
   dataset: Uint8Array | undefined,
-): Promise<void> | undefined {
+): PresentationDataValue[] | undefined {
   const max = fragmentLength(assoc.maxPdvDataLength);
   const room = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
   const size = PDV_HEADER_LENGTH + commandBytes.length +
@@ -111,7 +106,7 @@ function sendInOnePdu(
       data: dataset,
     });
   }
-  return assoc.sendPData(values);
+  return values;
 }
 
 /** A data set of ours or a stream: encoded (and deflated) first, or streamed. */

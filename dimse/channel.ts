@@ -35,7 +35,7 @@ import {
 } from "./command_sets.ts";
 import { OperationsWindowExceededError, ResponseTooLargeError } from "./errors.ts";
 import { STATUS, statusCategory } from "./status.ts";
-import { _sendInOnePdu, _sendMessage } from "./_send.ts";
+import { _onePduValues, _sendMessage } from "./_send.ts";
 import type {
   DimseResponse,
   IncomingRequest,
@@ -187,6 +187,10 @@ export class DimseChannel {
   #unawaited = 0;
   /** Pending responses handed over without waiting since one was waited for. */
   #unawaitedCount = 0;
+  /** Responses of one PDU held until the event loop turns (`#hold`). */
+  #held: (readonly PresentationDataValue[])[] = [];
+  /** Settles once the held PDUs are written. */
+  #heldSent: PromiseWithResolvers<void> | undefined;
   /** The last message handed to {@linkcode DimseChannel.send}; it goes out after the others. */
   #lastSent: Promise<void> = Promise.resolve();
   #current: Assembly | undefined;
@@ -248,20 +252,64 @@ export class DimseChannel {
    * are sent one after another, never interleaved (PS3.7 §8.1).
    */
   send(presentationContextId: number, command: Command, dataset?: OutgoingDataset): Promise<void> {
+    return this.#send(presentationContextId, command, dataset, false);
+  }
+
+  /**
+   * {@linkcode DimseChannel.send}; with `hold`, a message of one PDU waits
+   * for the handler to let the event loop turn (or for another message) and
+   * goes out with the others held meanwhile, in one write.
+   */
+  #send(
+    presentationContextId: number,
+    command: Command,
+    dataset: OutgoingDataset | undefined,
+    hold: boolean,
+  ): Promise<void> {
     // A message of one PDU (a response, most requests) is handed to the
     // association whole, at once, unless a message of several PDUs is still
     // being handed over: it cannot interleave, and PDUs handed over while a
     // write is under way go out together in the next write (issue 13).
     if (this.#sending === 0) {
-      const whole = _sendInOnePdu(this.association, presentationContextId, command, dataset);
-      if (whole !== undefined) return this.#lastSent = whole;
+      let values: PresentationDataValue[] | undefined;
+      try {
+        values = _onePduValues(this.association, presentationContextId, command, dataset);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (values !== undefined) {
+        if (hold) return this.#lastSent = this.#hold(values);
+        this.#releaseHeld();
+        return this.#lastSent = this.association.sendPData(values);
+      }
     }
+    this.#releaseHeld();
     const start = () => _sendMessage(this.association, presentationContextId, command, dataset);
     const run = this.#sending === 0 ? start() : this.#sendChain.then(start);
     this.#sending++;
     this.#sendChain = run.then(this.#sent, this.#sent);
     return this.#lastSent = run;
   }
+
+  /** Holds a response's PDU until the event loop turns; resolves once written. */
+  #hold(values: readonly PresentationDataValue[]): Promise<void> {
+    this.#held.push(values);
+    if (this.#heldSent === undefined) {
+      this.#heldSent = Promise.withResolvers<void>();
+      setImmediate(this.#releaseHeld);
+    }
+    return this.#heldSent.promise;
+  }
+
+  /** Hands the held PDUs to the association, to go out together in one write. */
+  readonly #releaseHeld = (): void => {
+    const sent = this.#heldSent;
+    if (sent === undefined) return;
+    const pdus = this.#held;
+    this.#held = [];
+    this.#heldSent = undefined;
+    this.association.sendPDataBatch(pdus).then(sent.resolve, sent.reject);
+  };
 
   /** A message handed to {@linkcode DimseChannel.send} in several parts has gone out, or failed. */
   readonly #sent = (): void => void this.#sending--;
@@ -707,10 +755,12 @@ export class DimseChannel {
         messageIdBeingRespondedTo: messageId,
       } as Command;
       if (failed) throw failed.error;
-      const sent = this.send(request.presentationContextId, response, dataset);
+      // Held until the handler lets the event loop turn: the responses it
+      // makes meanwhile, the final one too, go out in one write.
+      const sent = this.#send(request.presentationContextId, response, dataset, true);
       if (final) return await sent;
       if (this.#sending === 0) {
-        // A pending response handed over whole (one PDU) does not wait for
+        // A pending response of one PDU (held, see above) does not wait for
         // its write while less than PENDING_BYTES wait to be written:
         // responses made faster than they are written go out several in one
         // write (issue 13). A failed write fails the next response.

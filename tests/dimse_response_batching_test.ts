@@ -1,8 +1,9 @@
 /**
  * Pending responses made faster than the transport takes them go out
- * several in one write (issue 13): a handler's `respond()` of a pending
- * response that fits in one PDU does not wait for its write, within
- * bounds, and the PDUs handed over meanwhile are written together. A raw
+ * several in one write (issue 13): a handler's `respond()` of a response
+ * that fits in one PDU holds it until the handler lets the event loop turn,
+ * a pending one does not wait for its write (within bounds), and the PDUs
+ * held or handed over meanwhile are written together. A raw
  * peer on an in-memory transport whose writes take a few milliseconds
  * counts the writes.
  *
@@ -44,7 +45,7 @@ function slowPipePair(delay: number): { peer: Transport; ours: Transport; writes
   };
 }
 
-Deno.test("pending responses a handler makes while a write is under way go out together in a few writes, in order, before the final one", async () => {
+Deno.test("the responses a handler makes before it lets the event loop turn, the final one too, go out together in one write, in order", async () => {
   const { peer: peerSide, ours, writes } = slowPipePair(5);
   const peer = new RawPeer(peerSide);
   const accepting = acceptAssociation(ours, {
@@ -102,9 +103,9 @@ Deno.test("pending responses a handler makes while a write is under way go out t
   assertEquals(final, STATUS.SUCCESS);
   assertEquals(order, Array.from({ length: matches }, (_, i) => i + 1));
   const used = writes() - before;
-  // One write per response (13) before; now the first goes alone and the
-  // rest follow together.
-  assert(used <= 3, `${matches + 1} responses took ${used} writes`);
+  // One write per response (13) before; now the responses a handler makes
+  // before it lets the event loop turn are held and go out together.
+  assertEquals(used, 1, `${matches + 1} responses took ${used} writes`);
   await peer.destroy();
   await channel.closed;
 });

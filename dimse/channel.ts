@@ -9,8 +9,9 @@
  * The channel is the one part of `dimse/` that is not a pure codec: it drives
  * an association, so it uses the event loop's timers for two things no codec
  * needs, the DIMSE timeout (PS3.7 leaves it to implementations; kept by each
- * request handle) and a turn of the event loop between pending responses
- * (see `#handle`). The codecs beside it (`command.ts`, `status.ts`,
+ * request handle) and a turn of the event loop every few pending responses,
+ * whose PDUs are held until then to go out in one write (see `#hold` and
+ * `#handle`). The codecs beside it (`command.ts`, `status.ts`,
  * `fragment.ts`) touch neither timers nor I/O.
  *
  * @module

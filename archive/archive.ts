@@ -8,6 +8,7 @@
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import {
+  type DataElement,
   Dataset,
   decodeDataset,
   encodeDataset,
@@ -109,6 +110,9 @@ const MAX_QUERY_STATEMENTS = 64;
 
 /** Records read from SQLite at a time by {@linkcode Archive.records}. */
 const RECORDS_PAGE = 64;
+
+/** The columns of a record's levels, from the patient down (see `records()`). */
+const RECORD_COLUMNS = ["a0", "a1", "a2", "a3"] as const;
 
 /** Splits a data set's top-level attributes into the four levels. */
 function split(ds: Dataset): Record<QueryLevel, Dataset> {
@@ -532,13 +536,28 @@ export class Archive implements Disposable {
     } ORDER BY key LIMIT ${RECORDS_PAGE}`;
     const statement = this.#queryStatement(sql);
     let after = -1;
+    // The attributes of a parent level come again for each of its children,
+    // one after another (a patient's studies): decoded once while they
+    // repeat (issue 13). Elements without items are shared between records
+    // (nothing changes an element in place); a sequence's items take the
+    // data set they are set into as parent, so those are decoded anew.
+    const last: ({ bytes: Uint8Array; elements: DataElement[] } | undefined)[] = [];
+    const levelElements = (i: number, bytes: Uint8Array): Iterable<DataElement> => {
+      const seen = last[i];
+      if (seen !== undefined && sameBytes(seen.bytes, bytes)) return seen.elements;
+      const elements = [..._decodeLevel(bytes)];
+      last[i] = elements.some((el) => el.kind === "sequence") ? undefined : { bytes, elements };
+      return elements;
+    };
     for (;;) {
       const rows = statement.all(...args, after) as Row[];
       for (const row of rows) {
         const merged = new Dataset();
-        for (const k of ["a0", "a1", "a2", "a3"]) {
-          const b = row[k];
-          if (b instanceof Uint8Array) { for (const el of _decodeLevel(b)) merged.setElement(el); }
+        for (let i = 0; i < RECORD_COLUMNS.length; i++) {
+          const b = row[RECORD_COLUMNS[i]!];
+          if (b instanceof Uint8Array) {
+            for (const el of levelElements(i, b)) merged.setElement(el);
+          }
         }
         after = Number(row["key"]);
         yield { dataset: merged, key: after };

@@ -102,6 +102,8 @@ export class _Connection {
    */
   #queued: (Uint8Array | PDataTfPdu)[] = [];
   #queuedBytes = 0;
+  /** Bytes of the write under way. */
+  #writingBytes = 0;
   #batch: PromiseWithResolvers<void> | undefined;
   /** PDUs are queued until {@linkcode _Connection.uncork}, to go out in one write. */
   #corked = false;
@@ -176,6 +178,11 @@ export class _Connection {
     return this.#batch.promise;
   }
 
+  /** Bytes handed to {@linkcode _Connection.send} that the transport has not taken yet. */
+  get bufferedAmount(): number {
+    return this.#writingBytes + this.#queuedBytes;
+  }
+
   /** Queues the PDUs sent from now on, until {@linkcode _Connection.uncork}. */
   cork(): void {
     this.#corked = true;
@@ -195,14 +202,17 @@ export class _Connection {
       return Promise.reject(error);
     }
     this.#writing = true;
+    this.#writingBytes = bytes.length;
     this.#writeStarted();
     write.then(() => {
       this.#writeSettled();
       this.#writing = false;
+      this.#writingBytes = 0;
       this.#writeQueued();
     }, (cause) => {
       this.#writeSettled();
       this.#writing = false;
+      this.#writingBytes = 0;
       this.#dropQueued(cause);
       this.#end(cause);
     });

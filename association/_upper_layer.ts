@@ -170,6 +170,11 @@ export class _UpperLayer {
     this.#local(event, { response }, "Cannot answer A-ASSOCIATE-RQ");
   }
 
+  /** Bytes of PDUs sent that the transport has not taken yet. */
+  get bufferedAmount(): number {
+    return this.#connection?.bufferedAmount ?? 0;
+  }
+
   /** The P-DATA request primitive (Evt9); resolves once the PDU is written. */
   sendPData(pdu: PDataTfPdu): Promise<void> {
     this.#local("Evt9", { pdu }, "Cannot send P-DATA");

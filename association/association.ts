@@ -136,6 +136,16 @@ export class Association implements AsyncDisposable {
   }
 
   /**
+   * Bytes of PDUs sent on the association that the transport has not taken
+   * yet: those of the write under way and those queued behind it (PDUs sent
+   * while a write is under way go out together in the next one). A sender
+   * that does not wait for each write can keep this bounded.
+   */
+  get bufferedAmount(): number {
+    return this.#ul.bufferedAmount;
+  }
+
+  /**
    * The largest fragment a single PDV of one P-DATA-TF PDU can carry under
    * the peer's Maximum Length (PS3.8 §9.3.5), or `Infinity` if unlimited.
    */

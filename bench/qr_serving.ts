@@ -11,7 +11,7 @@
  * storescp receiver are the same for both, so the ratio is the servers'.
  *
  * With `BASELINE=<folder of another checkout>`, that checkout's
- * `QueryRetrieveScp` and `Archive` serve C-FIND as a third side in the same
+ * `QueryRetrieveScp` and `Archive` serve as a third side in the same
  * rounds, so that a change is measured before and after against the same
  * dcmqrscp runs. `QR_BENCH=find,move,get` picks the operations (all by
  * default), `ROUNDS` the rounds (5), `REPEAT` the C-FIND repeats (50);
@@ -25,7 +25,6 @@
 import { Archive } from "../archive/mod.ts";
 import { QueryRetrieveScp } from "../scp/mod.ts";
 import {
-  compare,
   compareSides,
   dirBytes,
   FIND_KEYS,
@@ -133,16 +132,29 @@ try {
     }
   }
 
+  // The baseline side, when there is one, for C-MOVE and C-GET too.
+  const withBaseline = (
+    ours: () => Promise<number>,
+    theirs: () => Promise<number>,
+    baseline: (() => Promise<number>) | undefined,
+  ): [string, () => Promise<number>][] => [
+    ["ours", ours],
+    ["dcmqrscp", theirs],
+    ...baseline === undefined ? [] : [["baseline", baseline] as [string, () => Promise<number>]],
+  ];
   if (OPERATIONS.includes("move")) {
     const move = (server: string[]) => async () => {
       const ms = await movescuPatients(server, patients, "STORESCP");
       return bytes / 1e6 / (ms / 1000);
     };
-    await compare(
+    await compareSides(
       "C-MOVE served (movescu -> storescp)",
       "MB/s",
-      move(servers.ours),
-      move(servers.theirs),
+      withBaseline(
+        move(servers.ours),
+        move(servers.theirs),
+        old === undefined ? undefined : move(peer(old.port, "OLDQR")),
+      ),
       ROUNDS,
     );
   }
@@ -152,11 +164,14 @@ try {
       const ms = await getscuPatients(server, patients, dir);
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     };
-    await compare(
+    await compareSides(
       "C-GET served (getscu)",
       "MB/s",
-      get(servers.ours, `${root}/got-ours`),
-      get(servers.theirs, `${root}/got-theirs`),
+      withBaseline(
+        get(servers.ours, `${root}/got-ours`),
+        get(servers.theirs, `${root}/got-theirs`),
+        old === undefined ? undefined : get(peer(old.port, "OLDQR"), `${root}/got-baseline`),
+      ),
       ROUNDS,
     );
   }

@@ -41,45 +41,72 @@ export function _sendMessage(
     );
   }
   if (dataset === undefined || dataset instanceof Uint8Array) {
-    // The common small message (a response, most requests): one PDU with
-    // the command set and the data set, if any, in one PDV each, handed
-    // over without the packing below and its promise hops. The same PDU
-    // the packing would make.
     let commandBytes: Uint8Array;
     try {
       commandBytes = encodeCommand(command);
     } catch (error) {
       return Promise.reject(error);
     }
-    const max = fragmentLength(assoc.maxPdvDataLength);
-    const room = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
-    const size = PDV_HEADER_LENGTH + commandBytes.length +
-      (dataset === undefined ? 0 : PDV_HEADER_LENGTH + dataset.length);
-    if (
-      commandBytes.length <= max && (dataset === undefined || dataset.length <= max) &&
-      size <= room
-    ) {
-      const values: PresentationDataValue[] = [
-        {
-          presentationContextId: contextId,
-          isCommand: true,
-          isLastFragment: true,
-          data: commandBytes,
-        },
-      ];
-      if (dataset !== undefined) {
-        values.push({
-          presentationContextId: contextId,
-          isCommand: false,
-          isLastFragment: true,
-          data: dataset,
-        });
-      }
-      return assoc.sendPData(values);
-    }
-    return sendPacked(assoc, contextId, commandBytes, dataset);
+    const values = onePdu(assoc, contextId, commandBytes, dataset);
+    return values !== undefined
+      ? assoc.sendPData(values)
+      : sendPacked(assoc, contextId, commandBytes, dataset);
   }
   return encodeAndSend(assoc, contextId, context.transferSyntax!, command, dataset);
+}
+
+/**
+ * The presentation data values of `command` and its data set as one
+ * P-DATA-TF PDU, when they fit in one (a response, most requests; the PDU
+ * {@linkcode _sendMessage} would send), for the caller to hand over whole:
+ * messages handed over whole cannot interleave, so the next one may follow
+ * at once. `undefined` when they do not fit, the data set is a stream or a
+ * data set to encode, or the context was not accepted.
+ *
+ * @throws {TypeError} when a field the command requires is missing.
+ */
+export function _onePduValues(
+  assoc: Association,
+  contextId: number,
+  command: Command,
+  dataset: OutgoingDataset | undefined,
+): PresentationDataValue[] | undefined {
+  if (dataset !== undefined && !(dataset instanceof Uint8Array)) return undefined;
+  if (assoc.context(contextId) === undefined) return undefined;
+  return onePdu(assoc, contextId, encodeCommand(command), dataset);
+}
+
+/**
+ * The common small message: one PDU with the command set and the data set,
+ * if any, in one PDV each, handed over without the packing of
+ * {@linkcode sendPacked} and its promise hops (the same PDU it would make);
+ * `undefined` when they do not fit.
+ */
+function onePdu(
+  assoc: Association,
+  contextId: number,
+  commandBytes: Uint8Array,
+  dataset: Uint8Array | undefined,
+): PresentationDataValue[] | undefined {
+  const max = fragmentLength(assoc.maxPdvDataLength);
+  const room = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
+  const size = PDV_HEADER_LENGTH + commandBytes.length +
+    (dataset === undefined ? 0 : PDV_HEADER_LENGTH + dataset.length);
+  if (
+    commandBytes.length > max || (dataset !== undefined && dataset.length > max) || size > room
+  ) return undefined;
+  const values: PresentationDataValue[] = [
+    { presentationContextId: contextId, isCommand: true, isLastFragment: true, data: commandBytes },
+  ];
+  if (dataset !== undefined) {
+    values.push({
+      presentationContextId: contextId,
+      isCommand: false,
+      isLastFragment: true,
+      data: dataset,
+    });
+  }
+  return values;
 }
 
 /** A data set of ours or a stream: encoded (and deflated) first, or streamed. */

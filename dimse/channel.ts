@@ -9,8 +9,9 @@
  * The channel is the one part of `dimse/` that is not a pure codec: it drives
  * an association, so it uses the event loop's timers for two things no codec
  * needs, the DIMSE timeout (PS3.7 leaves it to implementations; kept by each
- * request handle) and a turn of the event loop between pending responses
- * (see `#handle`). The codecs beside it (`command.ts`, `status.ts`,
+ * request handle) and a turn of the event loop every few pending responses,
+ * whose PDUs are held until then to go out in one write (see `#hold` and
+ * `#handle`). The codecs beside it (`command.ts`, `status.ts`,
  * `fragment.ts`) touch neither timers nor I/O.
  *
  * @module
@@ -35,7 +36,7 @@ import {
 } from "./command_sets.ts";
 import { OperationsWindowExceededError, ResponseTooLargeError } from "./errors.ts";
 import { STATUS, statusCategory } from "./status.ts";
-import { _sendMessage } from "./_send.ts";
+import { _onePduValues, _sendMessage } from "./_send.ts";
 import type {
   DimseResponse,
   IncomingRequest,
@@ -56,6 +57,18 @@ const GATHERED_CHUNK = 64 << 10;
 
 /** The size of a queued chunk: its bytes (what `ByteLengthQueuingStrategy` counts). */
 const byteLength = (chunk: Uint8Array): number => chunk.byteLength;
+
+/**
+ * Bytes waiting to be written on the association below which a pending
+ * response is handed over without waiting for its write (see `#handle`).
+ */
+const PENDING_BYTES = 64 << 10;
+
+/** Pending responses handed over without an event loop turn at most (see `#handle`). */
+const PENDING_RESPONSES = 16;
+
+/** What a response's command set and PDU headers count for, in bytes, against {@linkcode PENDING_BYTES}. */
+const COMMAND_ESTIMATE = 128;
 
 /** Default of {@linkcode DimseChannelOptions.maxResponseDatasetLength}: 64 MiB. */
 export const DEFAULT_MAX_RESPONSE_DATASET_LENGTH: number = 64 << 20;
@@ -167,9 +180,20 @@ export class DimseChannel {
   /** The DIMSE timeouts of the requests waiting for a response. */
   readonly #deadlines = new _Deadlines();
   #messageId = 0;
+  /** Settles once the messages handed over in several parts (see `send`) have gone out. */
   #sendChain: Promise<void> = Promise.resolve();
-  /** Messages handed to {@linkcode DimseChannel.send} not yet sent. */
+  /** Messages handed to {@linkcode DimseChannel.send} in several parts, not yet sent. */
   #sending = 0;
+  /** Bytes of pending responses handed over without waiting since one was waited for. */
+  #unawaited = 0;
+  /** Pending responses handed over without waiting since one was waited for. */
+  #unawaitedCount = 0;
+  /** Responses of one PDU held until the event loop turns (`#hold`). */
+  #held: (readonly PresentationDataValue[])[] = [];
+  /** Settles once the held PDUs are written. */
+  #heldSent: PromiseWithResolvers<void> | undefined;
+  /** The last message handed to {@linkcode DimseChannel.send}; it goes out after the others. */
+  #lastSent: Promise<void> = Promise.resolve();
   #current: Assembly | undefined;
   #ended: unknown;
 
@@ -212,6 +236,7 @@ export class DimseChannel {
   async release(): Promise<void> {
     while (this.#handlers.size > 0) await Promise.allSettled([...this.#handlers]);
     await this.#sendChain;
+    await this.#lastSent.catch(() => {});
     await this.association.release();
   }
 
@@ -228,16 +253,66 @@ export class DimseChannel {
    * are sent one after another, never interleaved (PS3.7 §8.1).
    */
   send(presentationContextId: number, command: Command, dataset?: OutgoingDataset): Promise<void> {
+    return this.#send(presentationContextId, command, dataset, false);
+  }
+
+  /**
+   * {@linkcode DimseChannel.send}; with `hold`, a message of one PDU waits
+   * for the handler to let the event loop turn (or for another message) and
+   * goes out with the others held meanwhile, in one write.
+   */
+  #send(
+    presentationContextId: number,
+    command: Command,
+    dataset: OutgoingDataset | undefined,
+    hold: boolean,
+  ): Promise<void> {
+    // A message of one PDU (a response, most requests) is handed to the
+    // association whole, at once, unless a message of several PDUs is still
+    // being handed over: it cannot interleave, and PDUs handed over while a
+    // write is under way go out together in the next write (issue 13).
+    if (this.#sending === 0) {
+      let values: PresentationDataValue[] | undefined;
+      try {
+        values = _onePduValues(this.association, presentationContextId, command, dataset);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (values !== undefined) {
+        if (hold) return this.#lastSent = this.#hold(values);
+        this.#releaseHeld();
+        return this.#lastSent = this.association.sendPData(values);
+      }
+    }
+    this.#releaseHeld();
     const start = () => _sendMessage(this.association, presentationContextId, command, dataset);
-    // With no message on its way, this one starts now rather than a
-    // promise hop later (the response of a small request, most often).
     const run = this.#sending === 0 ? start() : this.#sendChain.then(start);
     this.#sending++;
     this.#sendChain = run.then(this.#sent, this.#sent);
-    return run;
+    return this.#lastSent = run;
   }
 
-  /** A message handed to {@linkcode DimseChannel.send} has gone out, or failed. */
+  /** Holds a response's PDU until the event loop turns; resolves once written. */
+  #hold(values: readonly PresentationDataValue[]): Promise<void> {
+    this.#held.push(values);
+    if (this.#heldSent === undefined) {
+      this.#heldSent = Promise.withResolvers<void>();
+      setImmediate(this.#releaseHeld);
+    }
+    return this.#heldSent.promise;
+  }
+
+  /** Hands the held PDUs to the association, to go out together in one write. */
+  readonly #releaseHeld = (): void => {
+    const sent = this.#heldSent;
+    if (sent === undefined) return;
+    const pdus = this.#held;
+    this.#held = [];
+    this.#heldSent = undefined;
+    this.association.sendPDataBatch(pdus).then(sent.resolve, sent.reject);
+  };
+
+  /** A message handed to {@linkcode DimseChannel.send} in several parts has gone out, or failed. */
   readonly #sent = (): void => void this.#sending--;
 
   /**
@@ -661,6 +736,7 @@ export class DimseChannel {
     const { messageId } = command;
     const type: RequestType = command.type;
     let final = false;
+    let failed: { error: unknown } | undefined;
     const respond = async (fields: ResponseFields<T>, dataset?: OutgoingDataset) => {
       if (final) throw new Error(`${type} ${messageId} was already answered`);
       if (statusCategory(fields.status) !== "pending") {
@@ -679,11 +755,35 @@ export class DimseChannel {
         hasDataset: dataset !== undefined,
         messageIdBeingRespondedTo: messageId,
       } as Command;
-      await this.send(request.presentationContextId, response, dataset);
+      if (failed) throw failed.error;
+      // Held until the handler lets the event loop turn: the responses it
+      // makes meanwhile, the final one too, go out in one write.
+      const sent = this.#send(request.presentationContextId, response, dataset, true);
+      if (final) return await sent;
+      if (this.#sending === 0) {
+        // A pending response of one PDU (held, see above) does not wait for
+        // its write while less than PENDING_BYTES wait to be written:
+        // responses made faster than they are written go out several in one
+        // write (issue 13). A failed write fails the next response.
+        sent.catch((error) => void (failed ??= { error }));
+        if (this.association.bufferedAmount < PENDING_BYTES) {
+          // The reader is let in (a C-CANCEL read) every PENDING_RESPONSES
+          // responses, or PENDING_BYTES of them, handed over without waiting:
+          // the writes of an in-memory transport, and some of a socket's,
+          // complete without an event loop turn.
+          this.#unawaited += COMMAND_ESTIMATE +
+            (dataset instanceof Uint8Array ? dataset.length : 0);
+          if (++this.#unawaitedCount < PENDING_RESPONSES && this.#unawaited < PENDING_BYTES) {
+            return;
+          }
+        }
+      }
+      this.#unawaited = this.#unawaitedCount = 0;
+      await sent;
       // A write can complete without an event loop turn: a handler streaming
       // pending responses would then keep the association's reader from
       // seeing a C-CANCEL until the socket buffer fills. Let it read.
-      if (!final) await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
     };
     // What the channel itself answers has only the fields every response has.
     const answer = (status: number, errorComment?: string) =>

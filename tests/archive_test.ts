@@ -355,6 +355,42 @@ Deno.test("derived attributes count the related studies, series and instances (P
   assertEquals(image.strings(Tag.AvailableTransferSyntaxUID), [EXPLICIT_LE]);
 });
 
+Deno.test("records() decodes a patient's attributes once for its studies one after another; a level with a sequence is decoded for each record, its items parented there", () => {
+  const { archive } = sampleArchive();
+  using _ = archive;
+  const [first, second] = archive.records("STUDY", { PATIENT: ["1234"] });
+  assertEquals(first!.dataset.string(Tag.PatientID), "1234");
+  assertEquals(second!.dataset.string(Tag.PatientID), "1234");
+  // The same element: decoded once, shared (nothing changes an element in place).
+  assert(first!.dataset.get(Tag.PatientName) === second!.dataset.get(Tag.PatientName));
+  assert(first!.dataset.get(Tag.StudyInstanceUID) !== second!.dataset.get(Tag.StudyInstanceUID));
+
+  // Two studies of a patient whose attributes hold a sequence.
+  const withSequence = Archive.open();
+  using __ = withSequence;
+  for (const study of ["1.2.3.1", "1.2.3.2"]) {
+    withSequence.index(
+      new Dataset()
+        .set(Tag.PatientID, "P9")
+        .set(Tag.OtherPatientIDsSequence, [new Dataset().set(Tag.PatientID, "OTHER")])
+        .set(Tag.StudyInstanceUID, study)
+        .set(Tag.SeriesInstanceUID, `${study}.1`)
+        .set(Tag.SOPInstanceUID, `${study}.1.1`)
+        .set(Tag.SOPClassUID, CT_IMAGE_STORAGE),
+      `/archive/${study}.dcm`,
+      EXPLICIT_LE,
+    );
+  }
+  const studies = [...withSequence.records("STUDY")];
+  assertEquals(studies.length, 2);
+  for (const { dataset } of studies) {
+    const sequence = dataset.get(Tag.OtherPatientIDsSequence);
+    assert(sequence?.kind === "sequence", "the patient's sequence is in each record");
+    assertEquals(sequence.items[0]!.string(Tag.PatientID), "OTHER");
+    assert(sequence.items[0]!.parent === dataset, "its item's parent is its own record");
+  }
+});
+
 Deno.test("records() narrows by the unique keys given: patient ID and UID lists", () => {
   const { archive, datasets } = sampleArchive();
   using _ = archive;

@@ -685,7 +685,10 @@ Deno.test("a failing move() opens its association when awaited, and its rejectio
 
 Deno.test("leaving a for await over move() early sends C-CANCEL for it, waits for its end, and awaiting it gives the cancelled result", async () => {
   let cancelledBy: string | undefined;
-  const total = 1000;
+  // The SCU runs in this process: its C-CANCEL goes out after ~100 turns of
+  // the event loop, and the SCP hands over up to 16 pending responses per
+  // turn (dimse/channel.ts), so the operation is long enough to be cancelled.
+  const total = 10_000;
   const slowMove: RequestHandler<"C-MOVE-RQ"> = async (request, context) => {
     await readIdentifier(request);
     let completed = 0;

@@ -148,7 +148,8 @@ export interface StoreTarget {
    * answered once both are done, as without a journal; the files are
    * flushed later, in batches, and written again from the journal at the
    * next start if the process or the machine stopped first. A crash loses
-   * no object answered success. Objects above 8 MiB are written directly.
+   * no object answered success. Objects above 128 KiB are written directly
+   * (on larger ones writing each byte twice costs more than it saves).
    * Linux only; elsewhere, or when another live process journals the
    * folder, files are written as without it (with a warning).
    *

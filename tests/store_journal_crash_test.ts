@@ -72,7 +72,7 @@ Deno.test("journal crash test: objects answered success survive SIGKILL at rando
         const uid = randomUid();
         const dataset = ctDataset(
           uid,
-          Math.floor(next() * 3) === 0 ? 300_000 : 1 + Math.floor(next() * 4000),
+          Math.floor(next() * 3) === 0 ? 100_000 : 1 + Math.floor(next() * 4000),
         );
         const bytes = encodeDataset(dataset, { transferSyntax: "1.2.840.10008.1.2.1" });
         const sending = store(HOST, port, [dataset]);

@@ -338,7 +338,7 @@ Deno.test("journal: an object larger than the journal takes, or past what all ob
       });
       // Two gathered at once: the second passes the shared limit midway.
       const a = gatedReader(chunked(2, 3, 30_000));
-      const b = gatedReader(chunked(3, 3, 80_000));
+      const b = gatedReader(chunked(3, 3, 40_000));
       const storingA = store("2.25.2", a.reader);
       a.open();
       for (let spin = 0; j.journal.gathering < 30_000 && spin < 10_000; spin++) {

@@ -757,8 +757,11 @@ export class DimseChannel {
       } as Command;
       if (failed) throw failed.error;
       // Held until the handler lets the event loop turn: the responses it
-      // makes meanwhile, the final one too, go out in one write.
-      const sent = this.#send(request.presentationContextId, response, dataset, true);
+      // makes meanwhile, the final one too, go out in one write. A final
+      // response with none held (a C-STORE-RSP, the end of a C-MOVE) goes
+      // at once: the peer is waiting for it.
+      const hold = !final || this.#heldSent !== undefined;
+      const sent = this.#send(request.presentationContextId, response, dataset, hold);
       if (final) return await sent;
       if (this.#sending === 0) {
         // A pending response of one PDU (held, see above) does not wait for

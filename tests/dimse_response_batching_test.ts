@@ -109,3 +109,57 @@ Deno.test("the responses a handler makes before it lets the event loop turn, the
   await peer.destroy();
   await channel.closed;
 });
+
+Deno.test("a final response with none held (a C-ECHO-RSP, a C-STORE-RSP) is handed to the transport at once, not after the event loop turns", async () => {
+  const events: string[] = [];
+  const toOurs = new TransformStream<Uint8Array, Uint8Array>();
+  const toPeer = new TransformStream<Uint8Array, Uint8Array>();
+  const forward = toPeer.writable.getWriter();
+  const ours: Transport = {
+    readable: toOurs.readable,
+    writable: new WritableStream<Uint8Array>({
+      write: (chunk) => (events.push("write"), forward.write(chunk)),
+      close: () => forward.close(),
+      abort: (reason) => forward.abort(reason),
+    }),
+  };
+  const peer = new RawPeer({ readable: toPeer.readable, writable: toOurs.writable });
+  const ECHO = Uid.Verification;
+  const accepting = acceptAssociation(ours, {
+    supportedAbstractSyntaxes: [{ abstractSyntax: ECHO, transferSyntaxes: [IMPLICIT] }],
+  });
+  await peer.send(associateRq({
+    presentationContexts: [{ id: 1, abstractSyntax: ECHO, transferSyntaxes: [IMPLICIT] }],
+  }));
+  const ac = await peer.next();
+  assert(ac !== "end" && ac.type === "A-ASSOCIATE-AC", `expected an A-ASSOCIATE-AC, got ${ac}`);
+  const association = await accepting;
+  const channel = new DimseChannel(association, {
+    handlers: {
+      "C-ECHO-RQ": async (_request, context) => {
+        events.length = 0;
+        setImmediate(() => events.push("turn"));
+        await context.respond({ status: STATUS.SUCCESS });
+      },
+    },
+  });
+  await peer.send({
+    type: "P-DATA-TF",
+    values: [{
+      presentationContextId: 1,
+      isCommand: true,
+      isLastFragment: true,
+      data: encodeCommand({
+        type: "C-ECHO-RQ",
+        hasDataset: false,
+        messageId: 3,
+        affectedSopClassUid: ECHO,
+      }),
+    }],
+  });
+  const rsp = await peer.next();
+  assert(rsp !== "end" && rsp.type === "P-DATA-TF", `expected a P-DATA-TF, got ${rsp}`);
+  assertEquals(events[0], "write", `events: ${events.join(", ")}`);
+  await peer.destroy();
+  await channel.closed;
+});

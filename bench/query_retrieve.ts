@@ -96,6 +96,18 @@ try {
     destinations: { OURSCP: ourScpPort, MOVESCU: moveScuPort },
   });
   const peer = ["-aec", qr.aeTitle, "127.0.0.1", String(qr.port)];
+  // movescu's own receiver (+P) is much slower here than storescp, so
+  // DCMTK's C-MOVE is measured at its best: movescu with storescp as destination.
+  const dcmtkMove = async () => {
+    const dir = await freshDir(`${root}/moved-dcmtk`);
+    await using _storescp = await DcmtkServer.start(
+      "storescp",
+      (port) => ["+xa", "-od", dir, String(port)],
+      moveScuPort,
+    );
+    const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
+    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+  };
   const patientQuery = (id: string) =>
     new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id);
 
@@ -138,18 +150,7 @@ try {
         await scp.flush(); // deferred: every file on the disk, as retrieve() waits for
         const ms = performance.now() - start;
         return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-      }, async () => {
-        // movescu's own receiver (+P) is much slower here than storescp, so
-        // DCMTK is measured at its best: movescu with storescp as destination.
-        const dir = await freshDir(`${root}/moved-dcmtk`);
-        await using _storescp = await DcmtkServer.start(
-          "storescp",
-          (port) => ["+xa", "-od", dir, String(port)],
-          moveScuPort,
-        );
-        const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
-        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-      });
+      }, dcmtkMove);
     }
 
     // C-GET of everything, one C-GET per patient.
@@ -219,16 +220,7 @@ try {
         ]);
       }
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-    }, async () => {
-      const dir = await freshDir(`${root}/moved-dcmtk`);
-      await using _storescp = await DcmtkServer.start(
-        "storescp",
-        (port) => ["+xa", "-od", dir, String(port)],
-        moveScuPort,
-      );
-      const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-    });
+    }, dcmtkMove);
   }
 } finally {
   await Deno.remove(root, { recursive: true });

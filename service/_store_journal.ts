@@ -7,9 +7,9 @@
  * that one file costs one: each received object (its whole Part 10 file,
  * meta information included) becomes one record, the record is flushed
  * (`fdatasync`, shared by every association waiting at that moment: group
- * commit), and only then is success answered. The `<SOPInstanceUID>.dcm`
- * file is then written from memory, in the background, atomically
- * (temporary file and rename, as without the journal). What the files have
+ * commit), while the `<SOPInstanceUID>.dcm` file is written from memory,
+ * atomically and without a flush of its own (temporary file and rename, as
+ * without the journal); success is answered once both are done. What the files have
  * on the disk is made durable in batches (a checkpoint: each file and its
  * folder flushed, then a checkpoint record), after which the records they
  * came from are no longer needed and their segment is reused.
@@ -148,16 +148,6 @@ interface Segment {
   preallocating: boolean;
 }
 
-interface Pending {
-  readonly name: string;
-  readonly parts: Uint8Array[];
-  readonly size: number;
-  readonly segment: Segment;
-  readonly offset: number;
-  readonly then: () => Promise<void>;
-  readonly fail: (e: unknown) => void;
-}
-
 /** Where a record is. */
 interface Place {
   readonly segment: Segment;
@@ -195,10 +185,8 @@ export class _StoreJournal {
   readonly #chains = new Map<string, Promise<void>>();
   /** Per name: its last record, while no checkpoint covers it. */
   readonly #live = new Map<string, Place>();
-  /** Objects waiting to be placed, and their bytes. */
-  readonly #queue: Pending[] = [];
-  #backlog = 0;
-  #placing = 0;
+  /** Files being written from their records. */
+  readonly #placing = new Set<Promise<void>>();
   #checkpointing: Promise<void> = Promise.resolve();
   #idle: ReturnType<typeof setTimeout> | undefined;
   #lastRecord = 0;
@@ -410,22 +398,14 @@ export class _StoreJournal {
   }
 
   /**
-   * Journals an object: appends its record, and resolves once the record is
-   * flushed (when durable). Its file is then written in the background;
-   * `placed` settles when it is under its name, after `then` (awaited)
-   * was called. Throws when it cannot be journaled (the journal is full of
-   * objects that cannot be placed, or the disk fails).
+   * Journals an object: appends its record and, meanwhile, writes its file
+   * (not flushed); resolves once the record is flushed (when durable).
+   * `placed` settles when the file is under its name. Throws when it cannot
+   * be journaled (a failed write).
    */
-  async append(
-    name: string,
-    parts: Uint8Array[],
-    then?: () => void | Promise<void>,
-  ): Promise<{ placed: Promise<void> }> {
-    if (this.#pathOf(name) === undefined) {
-      throw new TypeError(`Cannot journal a file named ${name}`);
-    }
-    // Back pressure: the bytes of objects not yet placed stay in memory.
-    while (this.#backlog > this.#options.segmentSize && !this.#closed) await this.#change();
+  async append(name: string, parts: Uint8Array[]): Promise<{ placed: Promise<void> }> {
+    const path = this.#pathOf(name);
+    if (path === undefined) throw new TypeError(`Cannot journal a file named ${name}`);
     const size = parts.reduce((n, p) => n + p.length, 0);
     const { segment, offset } = this.#write(
       KIND_OBJECT,
@@ -435,29 +415,20 @@ export class _StoreJournal {
       await this.#room(name, size),
     );
     segment.outstanding.add(offset);
-    this.#backlog += size;
-    let settle!: { resolve: () => void; reject: (e: unknown) => void };
-    const placed = new Promise<void>((resolve, reject) => settle = { resolve, reject });
-    placed.catch(() => {});
-    // Placed even if the flush below fails: the record is in the segment,
+    // Written even if the flush below fails: the record is in the segment,
     // and a replay would write it anyway (an object answered a failure and
-    // stored all the same, as a sender's retry would).
-    this.#queue.push({
-      name,
-      parts,
-      size,
-      segment,
-      offset,
-      then: async () => {
-        try {
-          await then?.();
-        } finally {
-          settle.resolve();
-        }
-      },
-      fail: settle.reject,
+    // stored all the same, as a sender's retry would). Either way its record
+    // is done with once this settles (a failure is answered as one).
+    const placed = this.inTurn(name, () => this.#writeFile(path, parts)).then(
+      () => void segment.unsynced.push({ path, offset }),
+    ).finally(() => {
+      segment.outstanding.delete(offset);
+      this.#placing.delete(placed);
+      this.#maybeCheckpoint();
+      this.#notify();
     });
-    this.#pump();
+    this.#placing.add(placed);
+    placed.catch(() => {}); // the owner waits for it
     await this.#flush();
     return { placed };
   }
@@ -469,7 +440,7 @@ export class _StoreJournal {
   }
 
   /**
-   * Places what is queued, then takes a checkpoint of every segment as far
+   * Waits for the files being written, then takes a checkpoint of every segment as far
    * as its objects are placed: a replay would then write none of them again.
    */
   async checkpoint(): Promise<void> {
@@ -480,7 +451,7 @@ export class _StoreJournal {
 
   /** Waits until every object journaled so far is placed (or failed to be). */
   async settle(): Promise<void> {
-    while (this.#queue.length > 0 || this.#placing > 0) await this.#change();
+    while (this.#placing.size > 0) await Promise.allSettled(this.#placing);
   }
 
   /** The segment a record of `name` with a payload of `size` bytes goes into (rotating when full). */
@@ -525,21 +496,16 @@ export class _StoreJournal {
     segment.end += length;
     // Synchronous: a copy into the page cache, in order, with no other
     // record between (appends of concurrent associations never interleave).
-    // A record up to 1 MiB is gathered and written in one call.
-    if (length <= 1 << 20) {
-      const record = new Uint8Array(length);
-      record.set(header);
-      record.set(nameBytes, RECORD_HEADER);
-      let at = RECORD_HEADER + nameBytes.length;
-      for (const p of parts) {
-        record.set(p, at);
-        at += p.length;
-      }
-      this.#put(segment, offset, [record]);
-    } else {
-      const padding = new Uint8Array(length - RECORD_HEADER - nameBytes.length - size);
-      this.#put(segment, offset, [header, nameBytes, ...parts, padding]);
+    // One write of the record gathered (at most JOURNAL_MAX_OBJECT and a name).
+    const record = new Uint8Array(length);
+    record.set(header);
+    record.set(nameBytes, RECORD_HEADER);
+    let at = RECORD_HEADER + nameBytes.length;
+    for (const p of parts) {
+      record.set(p, at);
+      at += p.length;
     }
+    this.#put(segment, offset, [record]);
     this.#dirty.add(segment);
     this.#written++;
     this.#preallocate(segment);
@@ -690,34 +656,6 @@ export class _StoreJournal {
     return this.#broken !== undefined;
   }
 
-  /** Places queued objects, a few at a time. */
-  #pump(): void {
-    while (this.#placing < 4 && this.#queue.length > 0) {
-      const next = this.#queue.shift()!;
-      const path = this.#pathOf(next.name)!;
-      this.#placing++;
-      this.inTurn(next.name, () => this.#writeFile(path, next.parts))
-        .then(() => {
-          next.segment.unsynced.push({ path, offset: next.offset });
-          next.segment.outstanding.delete(next.offset);
-          this.#backlog -= next.size;
-          return next.then();
-        }, (e) => {
-          // Answered as a failure (the owner waits for `placed`): its record
-          // is done with. Until a checkpoint passes it, a replay would try it again.
-          next.segment.outstanding.delete(next.offset);
-          this.#backlog -= next.size;
-          next.fail(e);
-        })
-        .finally(() => {
-          this.#placing--;
-          this.#maybeCheckpoint();
-          this.#pump();
-          this.#notify();
-        });
-    }
-  }
-
   /** Writes `bytes` to `path` atomically (temporary file, rename), without flushing. */
   async #writeFile(path: string, parts: Uint8Array[]): Promise<void> {
     const pool = this.#options.temp;
@@ -828,7 +766,7 @@ export class _StoreJournal {
   }
 
   /**
-   * Places what is queued and takes a last checkpoint; then, all being
+   * Waits for the files being written and takes a last checkpoint; then, all being
    * done, removes the journal (the next start creates one).
    */
   async #close(): Promise<void> {
@@ -890,22 +828,7 @@ export async function _journalPart10(
       // by other associations: memory stays bounded): streamed to its file,
       // after any journaled version of it, and recorded as superseding that version.
       hold(-holding);
-      const held = chunks.slice(1);
-      const rest = {
-        read: () =>
-          held.length > 0
-            ? Promise.resolve({ done: false as const, value: held.shift()! })
-            : reader.read(),
-        cancel: (reason?: unknown) => reader.cancel(reason),
-      };
-      const written = await journal.inTurn(
-        name,
-        () =>
-          _writePart10Atomically(path, facts, rest, {
-            durable: options.durable,
-            temp: options.temp,
-          }),
-      );
+      const written = await writeDirectly(chunks.slice(1), reader);
       if (journal.holds(name)) await journal.supersede(name);
       return written;
     }
@@ -914,33 +837,34 @@ export async function _journalPart10(
     await reader.cancel(e).catch(() => {});
     throw e;
   }
+  let placed: Promise<void>;
   try {
-    const { placed } = await journal.append(name, chunks);
-    return { size, placed };
+    ({ placed } = await journal.append(name, chunks));
   } catch (e) {
+    hold(-holding);
     if (!journal.broken) throw e;
     // The journal broke under this object (a full disk?): written directly
     // from memory, flushed, as without a journal; its failure is the answer.
-    const rest = chunks.slice(1);
-    const reader = {
+    return await writeDirectly(chunks.slice(1));
+  }
+  // The bytes are held until the file is written from them.
+  placed.finally(() => hold(-holding)).catch(() => {});
+  return { size, placed };
+
+  /**
+   * Writes the file as without a journal, after any journaled version of
+   * it: the chunks `held`, then what `rest` gives.
+   */
+  function writeDirectly(held: Uint8Array[], rest?: typeof reader): Promise<WrittenFile> {
+    const chunks = {
       read: () =>
-        Promise.resolve(
-          rest.length > 0
-            ? { done: false as const, value: rest.shift()! }
-            : { done: true as const },
-        ),
-      cancel: () => Promise.resolve(),
+        held.length > 0
+          ? Promise.resolve({ done: false as const, value: held.shift()! })
+          : rest?.read() ?? Promise.resolve({ done: true as const }),
+      cancel: (reason?: unknown) => rest?.cancel(reason) ?? Promise.resolve(),
     };
-    return await journal.inTurn(
-      name,
-      () =>
-        _writePart10Atomically(path, facts, reader, {
-          durable: options.durable,
-          temp: options.temp,
-        }),
-    );
-  } finally {
-    hold(-holding);
+    const write = { durable: options.durable, temp: options.temp };
+    return journal.inTurn(name, () => _writePart10Atomically(path, facts, chunks, write));
   }
 }
 

@@ -88,6 +88,8 @@ let crc32: typeof zlib.crc32 = () => {
   throw new Error("node:zlib is not loaded");
 };
 
+const utf8 = new TextEncoder();
+
 /** Bytes of zeros written ahead of the records at a time. */
 const PREALLOCATE = 4 * 1024 * 1024;
 /** A checkpoint record: header and a 4-byte offset, padded. */
@@ -479,7 +481,7 @@ export class _StoreJournal {
    * no await since: nothing else was written there meanwhile).
    */
   #write(kind: number, name: string, parts: Uint8Array[], size: number, segment: Segment): Place {
-    const nameBytes = new TextEncoder().encode(name);
+    const nameBytes = utf8.encode(name);
     const length = pad8(RECORD_HEADER + nameBytes.length + size);
     const header = new Uint8Array(RECORD_HEADER);
     const view = new DataView(header.buffer);
@@ -976,7 +978,7 @@ function segmentSeq(header: Uint8Array): number | undefined {
 }
 
 function recordLength(name: string, size: number): number {
-  return pad8(RECORD_HEADER + new TextEncoder().encode(name).length + size);
+  return pad8(RECORD_HEADER + utf8.encode(name).length + size);
 }
 
 function pad8(n: number): number {

@@ -144,8 +144,8 @@ function toAllocated(pixels: Uint8Array, sampleBytes: number, info: PixelInfo): 
   );
 }
 
-/** By-plane samples (R...G...B...) to interleaved (RGBRGB...). */
-function interleave(planar: Uint8Array, info: PixelInfo, sampleBytes: number): Uint8Array {
+/** By-plane samples (R...G...B...) to interleaved (RGBRGB...), `sampleBytes` bytes each. */
+export function interleave(planar: Uint8Array, info: PixelInfo, sampleBytes: number): Uint8Array {
   const pixels = info.rows * info.columns;
   const spp = info.samplesPerPixel;
   const out = new Uint8Array(planar.length);
@@ -175,8 +175,12 @@ async function decodeJpeg(
     const { Decoder } = await losslessDecoder;
     let out: ArrayBuffer;
     try {
-      const copy = bytes.slice();
-      out = new Decoder().decompress(copy.buffer, 0, copy.length) as ArrayBuffer;
+      // The decoder only reads its input, through a view of `length` bytes at `offset`: no copy.
+      out = new Decoder().decompress(
+        bytes.buffer as ArrayBuffer,
+        bytes.byteOffset,
+        bytes.length,
+      ) as ArrayBuffer;
     } catch (e) {
       throw new CodecError(`JPEG Lossless: ${e instanceof Error ? e.message : e}`, { cause: e });
     }

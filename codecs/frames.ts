@@ -7,7 +7,7 @@
 import { Tag } from "../dictionary/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import { CodecError } from "./errors.ts";
-import { decodeFrame } from "./decode.ts";
+import { decodeFrame, interleave } from "./decode.ts";
 import { encapsulatedFrames } from "./fragments.ts";
 import { nativeFrameLength, type PixelInfo, pixelInfo } from "./pixel_info.ts";
 import { isNative } from "./transfer_syntaxes.ts";
@@ -119,22 +119,6 @@ function view(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
   }
 }
 
-/** By-plane native samples to interleaved. */
-function interleaveNative(bytes: Uint8Array, info: PixelInfo): Uint8Array {
-  const size = info.bitsAllocated >> 3;
-  const pixels = info.rows * info.columns;
-  const spp = info.samplesPerPixel;
-  const out = new Uint8Array(bytes.length);
-  for (let s = 0; s < spp; s++) {
-    for (let p = 0; p < pixels; p++) {
-      for (let b = 0; b < size; b++) {
-        out[(p * spp + s) * size + b] = bytes[(s * pixels + p) * size + b]!;
-      }
-    }
-  }
-  return out;
-}
-
 /** YBR_FULL_422 (Y Y Cb Cr per two pixels, PS3.3 C.7.6.3.1.2) to YBR_FULL, 8 bits. */
 function expand422(bytes: Uint8Array, info: PixelInfo): Uint8Array {
   const out = new Uint8Array(info.rows * info.columns * 3);
@@ -180,7 +164,7 @@ function nativeFrame(dataset: Dataset, info: PixelInfo, index: number): Frame {
   } else if (
     info.planarConfiguration === 1 && info.samplesPerPixel > 1 && info.bitsAllocated >= 8
   ) {
-    bytes = interleaveNative(bytes, info);
+    bytes = interleave(bytes, info, info.bitsAllocated >> 3);
   }
   return frameOf(bytes, info, index, photometric, undefined);
 }

@@ -92,31 +92,27 @@ function typed(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
   return [copy, copyBytes];
 }
 
+type PixelArrayType = new (
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+) => PixelArray;
+/** The typed array of each whole-byte Bits Allocated: unsigned, then signed. */
+const ARRAYS: Record<number, readonly [PixelArrayType, PixelArrayType]> = {
+  8: [Uint8Array, Int8Array],
+  16: [Uint16Array, Int16Array],
+  32: [Uint32Array, Int32Array],
+};
+
 function view(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
   const size = info.bitsAllocated >> 3;
   if (size > 1 && bytes.byteOffset % size !== 0) bytes = bytes.slice();
   const signed = info.pixelRepresentation === 1;
-  const { buffer, byteOffset, byteLength } = bytes;
-  switch (info.bitsAllocated) {
-    case 8:
-      return [signed ? new Int8Array(buffer, byteOffset, byteLength) : bytes, bytes];
-    case 16:
-      return [
-        signed
-          ? new Int16Array(buffer, byteOffset, byteLength >> 1)
-          : new Uint16Array(buffer, byteOffset, byteLength >> 1),
-        bytes,
-      ];
-    case 32:
-      return [
-        signed
-          ? new Int32Array(buffer, byteOffset, byteLength >> 2)
-          : new Uint32Array(buffer, byteOffset, byteLength >> 2),
-        bytes,
-      ];
-    default: // 1 bit: packed, as stored
-      return [bytes, bytes];
-  }
+  const types = ARRAYS[info.bitsAllocated];
+  // 1 bit: packed, as stored; 8 bits unsigned: the bytes themselves.
+  if (!types || (size === 1 && !signed)) return [bytes, bytes];
+  const Type = types[signed ? 1 : 0];
+  return [new Type(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / size)), bytes];
 }
 
 /** YBR_FULL_422 (Y Y Cb Cr per two pixels, PS3.3 C.7.6.3.1.2) to YBR_FULL, 8 bits. */

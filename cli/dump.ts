@@ -9,16 +9,11 @@
  * @module
  */
 import { pathToFileURL } from "node:url";
-import {
-  type DataElement,
-  type Dataset,
-  type JsonDataset,
-  readPart10,
-  toDicomJson,
-} from "../dataset/mod.ts";
+import { type DataElement, type Dataset, type JsonDataset, toDicomJson } from "../dataset/mod.ts";
 import { keywordOf } from "../dictionary/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";
+import { readPart10File } from "./_part10_file.ts";
 import { type DumpRead, readForDump, type UnreadElement } from "./_dump_reader.ts";
 
 /** Values longer than this are not read unless `--max-read` says otherwise. */
@@ -249,13 +244,7 @@ export const dump = defineCommand({
 
 /** `--frames`: each frame decoded (codecs loaded here only) and summed up in a line. */
 async function frameLines(path: string): Promise<string[]> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (e) {
-    throw fileError(path, e);
-  }
-  const file = await readPart10(bytes); // deflated too
+  const file = await readPart10File(path);
   const { readFrame, pixelInfo } = await import("../codecs/mod.ts");
   const count = pixelInfo(file.dataset).numberOfFrames;
   const out = ["", `# Frames: ${count}`];

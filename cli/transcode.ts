@@ -6,10 +6,11 @@
  *
  * @module
  */
-import { deflateDataset, encodeDataset, encodeFileMeta, readPart10 } from "../dataset/mod.ts";
+import { deflateDataset, encodeDataset, encodeFileMeta } from "../dataset/mod.ts";
 import { transferSyntaxInfo, Uid } from "../dictionary/mod.ts";
 import { defineCommand, UsageError } from "./_args.ts";
 import { fileError } from "./_file_error.ts";
+import { readPart10File } from "./_part10_file.ts";
 
 /** Short names for `--ts`, besides any transfer syntax UID. */
 const NAMES: Readonly<Record<string, string>> = {
@@ -51,13 +52,7 @@ export const transcode = defineCommand({
       `--ts ${values.ts}: not a transfer syntax UID nor one of ${Object.keys(NAMES).join(", ")}`,
     );
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(input);
-  } catch (e) {
-    throw fileError(input, e);
-  }
-  const file = await readPart10(bytes); // deflated too
+  const file = await readPart10File(input);
   const codecs = await import("../codecs/mod.ts");
   const out = await codecs.transcode(file, ts);
   const head = encodeFileMeta(out.meta, out.preamble);

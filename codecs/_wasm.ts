@@ -148,9 +148,7 @@ export async function wasmDecode(codec: WasmCodec, bytes: Uint8Array): Promise<W
     decoder.delete();
     return result;
   } catch (e) {
-    try {
-      decoder?.delete();
-    } catch { /* the module is dropped anyway */ }
+    dropQuietly(decoder);
     throw failure(codec, "decode", e, messages);
   }
 }
@@ -187,11 +185,16 @@ export async function wasmEncode(
     encoder.delete();
     return out;
   } catch (e) {
-    try {
-      encoder?.delete();
-    } catch { /* the module is dropped anyway */ }
+    dropQuietly(encoder);
     throw failure(codec, "encode", e, messages);
   }
+}
+
+/** Frees a codec object after a failure, ignoring its own failure: the module is dropped anyway. */
+function dropQuietly(object: { delete(): void } | undefined): void {
+  try {
+    object?.delete();
+  } catch { /* the module is dropped anyway */ }
 }
 
 /** A copy, out of the module's memory, as a plain Uint8Array (the codecs hand out Uint8ClampedArray views). */

@@ -11,7 +11,7 @@ import { hasEndMarker, readJ2kHeader, readJpegHeader } from "./_headers.ts";
 import type { PixelInfo } from "./pixel_info.ts";
 import { decodeJpegDct } from "./jpeg_dct.ts";
 import { decodeRleFrame } from "./rle.ts";
-import { wasmDecode } from "./_wasm.ts";
+import { type WasmCodec, wasmDecode, type WasmDecoded } from "./_wasm.ts";
 import { lossyMethod } from "./transfer_syntaxes.ts";
 
 /** A frame decoded to native pixel bytes. */
@@ -126,6 +126,24 @@ function checkGeometry(
   }
 }
 
+/** Decodes with `codec`, then checks what it made against the data set. */
+async function wasmDecodeChecked(
+  codec: WasmCodec,
+  what: string,
+  bytes: Uint8Array,
+  info: PixelInfo,
+): Promise<WasmDecoded> {
+  const decoded = await wasmDecode(codec, bytes);
+  const d = decoded.info;
+  checkGeometry(what, {
+    rows: d.height,
+    columns: d.width,
+    components: d.componentCount,
+    precision: d.bitsPerSample,
+  }, info);
+  return decoded;
+}
+
 /** Widens 8-bit samples to 16 bits, or checks the sizes agree. */
 function toAllocated(pixels: Uint8Array, sampleBytes: number, info: PixelInfo): Uint8Array {
   const count = info.rows * info.columns * info.samplesPerPixel;
@@ -144,8 +162,8 @@ function toAllocated(pixels: Uint8Array, sampleBytes: number, info: PixelInfo): 
   );
 }
 
-/** By-plane samples (R...G...B...) to interleaved (RGBRGB...). */
-function interleave(planar: Uint8Array, info: PixelInfo, sampleBytes: number): Uint8Array {
+/** By-plane samples (R...G...B...) to interleaved (RGBRGB...), `sampleBytes` bytes each. */
+export function interleave(planar: Uint8Array, info: PixelInfo, sampleBytes: number): Uint8Array {
   const pixels = info.rows * info.columns;
   const spp = info.samplesPerPixel;
   const out = new Uint8Array(planar.length);
@@ -175,8 +193,12 @@ async function decodeJpeg(
     const { Decoder } = await losslessDecoder;
     let out: ArrayBuffer;
     try {
-      const copy = bytes.slice();
-      out = new Decoder().decompress(copy.buffer, 0, copy.length) as ArrayBuffer;
+      // The decoder only reads its input, through a view of `length` bytes at `offset`: no copy.
+      out = new Decoder().decompress(
+        bytes.buffer as ArrayBuffer,
+        bytes.byteOffset,
+        bytes.length,
+      ) as ArrayBuffer;
     } catch (e) {
       throw new CodecError(`JPEG Lossless: ${e instanceof Error ? e.message : e}`, { cause: e });
     }
@@ -197,14 +219,12 @@ async function decodeJpeg(
   }
   const rgb = info.samplesPerPixel === 3 && info.photometricInterpretation === "RGB";
   if (header.precision !== 8) return decodeJpeg12(bytes, info, rgb);
-  const decoded = await wasmDecode("libjpeg-turbo", rgb ? markedRgb(bytes) : bytes);
-  const d = decoded.info;
-  checkGeometry("JPEG", {
-    rows: d.height,
-    columns: d.width,
-    components: d.componentCount,
-    precision: d.bitsPerSample,
-  }, info);
+  const decoded = await wasmDecodeChecked(
+    "libjpeg-turbo",
+    "JPEG",
+    rgb ? markedRgb(bytes) : bytes,
+    info,
+  );
   // libjpeg turns YCbCr into RGB (ISO 10918-1 with JFIF or no Adobe
   // transform flag); PS3.5 8.2.1: the decoded image is then RGB.
   const photometric = info.samplesPerPixel === 3 ? "RGB" : info.photometricInterpretation;
@@ -242,14 +262,8 @@ async function decodeJpegLs(bytes: Uint8Array, info: PixelInfo): Promise<Decoded
   if (!hasEndMarker(bytes)) {
     throw new CodecError("the JPEG-LS bitstream has no EOI: it is truncated");
   }
-  const decoded = await wasmDecode("charls", bytes);
+  const decoded = await wasmDecodeChecked("charls", "JPEG-LS", bytes, info);
   const d = decoded.info;
-  checkGeometry("JPEG-LS", {
-    rows: d.height,
-    columns: d.width,
-    components: d.componentCount,
-    precision: d.bitsPerSample,
-  }, info);
   const sampleBytes = d.bitsPerSample > 8 ? 2 : 1;
   let pixels = decoded.pixels;
   // ISO 14495-1 interleave mode 0 (none): the decoder gives one plane after another.
@@ -277,14 +291,8 @@ async function decodeJ2k(
   }
   const ht = transferSyntax === Uid.HTJ2KLossless || transferSyntax === Uid.HTJ2KLosslessRPCL ||
     transferSyntax === Uid.HTJ2K;
-  const decoded = await wasmDecode(ht ? "openjph" : "openjpeg", bytes);
+  const decoded = await wasmDecodeChecked(ht ? "openjph" : "openjpeg", "JPEG 2000", bytes, info);
   const d = decoded.info;
-  checkGeometry("JPEG 2000", {
-    rows: d.height,
-    columns: d.width,
-    components: d.componentCount,
-    precision: d.bitsPerSample,
-  }, info);
   const sampleBytes = d.bitsPerSample > 8 ? 2 : 1;
   // The decoder undoes the multiple component transform (ISO 15444-1 Annex
   // G): YBR_RCT and YBR_ICT data come out as RGB (PS3.5 A.4.4).

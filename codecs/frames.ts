@@ -7,7 +7,7 @@
 import { Tag } from "../dictionary/mod.ts";
 import type { Dataset } from "../dataset/mod.ts";
 import { CodecError } from "./errors.ts";
-import { decodeFrame } from "./decode.ts";
+import { decodeFrame, interleave } from "./decode.ts";
 import { encapsulatedFrames } from "./fragments.ts";
 import { nativeFrameLength, type PixelInfo, pixelInfo } from "./pixel_info.ts";
 import { isNative } from "./transfer_syntaxes.ts";
@@ -92,47 +92,27 @@ function typed(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
   return [copy, copyBytes];
 }
 
+type PixelArrayType = new (
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+) => PixelArray;
+/** The typed array of each whole-byte Bits Allocated: unsigned, then signed. */
+const ARRAYS: Record<number, readonly [PixelArrayType, PixelArrayType]> = {
+  8: [Uint8Array, Int8Array],
+  16: [Uint16Array, Int16Array],
+  32: [Uint32Array, Int32Array],
+};
+
 function view(bytes: Uint8Array, info: PixelInfo): [PixelArray, Uint8Array] {
   const size = info.bitsAllocated >> 3;
   if (size > 1 && bytes.byteOffset % size !== 0) bytes = bytes.slice();
   const signed = info.pixelRepresentation === 1;
-  const { buffer, byteOffset, byteLength } = bytes;
-  switch (info.bitsAllocated) {
-    case 8:
-      return [signed ? new Int8Array(buffer, byteOffset, byteLength) : bytes, bytes];
-    case 16:
-      return [
-        signed
-          ? new Int16Array(buffer, byteOffset, byteLength >> 1)
-          : new Uint16Array(buffer, byteOffset, byteLength >> 1),
-        bytes,
-      ];
-    case 32:
-      return [
-        signed
-          ? new Int32Array(buffer, byteOffset, byteLength >> 2)
-          : new Uint32Array(buffer, byteOffset, byteLength >> 2),
-        bytes,
-      ];
-    default: // 1 bit: packed, as stored
-      return [bytes, bytes];
-  }
-}
-
-/** By-plane native samples to interleaved. */
-function interleaveNative(bytes: Uint8Array, info: PixelInfo): Uint8Array {
-  const size = info.bitsAllocated >> 3;
-  const pixels = info.rows * info.columns;
-  const spp = info.samplesPerPixel;
-  const out = new Uint8Array(bytes.length);
-  for (let s = 0; s < spp; s++) {
-    for (let p = 0; p < pixels; p++) {
-      for (let b = 0; b < size; b++) {
-        out[(p * spp + s) * size + b] = bytes[(s * pixels + p) * size + b]!;
-      }
-    }
-  }
-  return out;
+  const types = ARRAYS[info.bitsAllocated];
+  // 1 bit: packed, as stored; 8 bits unsigned: the bytes themselves.
+  if (!types || (size === 1 && !signed)) return [bytes, bytes];
+  const Type = types[signed ? 1 : 0];
+  return [new Type(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / size)), bytes];
 }
 
 /** YBR_FULL_422 (Y Y Cb Cr per two pixels, PS3.3 C.7.6.3.1.2) to YBR_FULL, 8 bits. */
@@ -180,7 +160,7 @@ function nativeFrame(dataset: Dataset, info: PixelInfo, index: number): Frame {
   } else if (
     info.planarConfiguration === 1 && info.samplesPerPixel > 1 && info.bitsAllocated >= 8
   ) {
-    bytes = interleaveNative(bytes, info);
+    bytes = interleave(bytes, info, info.bitsAllocated >> 3);
   }
   return frameOf(bytes, info, index, photometric, undefined);
 }

@@ -15,6 +15,7 @@
  * @module
  */
 import { CodecError } from "./errors.ts";
+import { ZIGZAG } from "./_jpeg_tables.ts";
 
 /** The frame geometry a stream must have (from the data set). */
 export interface JpegDctGeometry {
@@ -58,74 +59,6 @@ const DNL = 0xdc;
 const DRI = 0xdd;
 const DHT = 0xc4;
 const RST0 = 0xd0;
-
-/** T.81 Figure A.6: the zig-zag order, as the natural (row-major) index of each zig-zag position. */
-const ZIGZAG = Uint8Array.from([
-  0,
-  1,
-  8,
-  16,
-  9,
-  2,
-  3,
-  10,
-  17,
-  24,
-  32,
-  25,
-  18,
-  11,
-  4,
-  5,
-  12,
-  19,
-  26,
-  33,
-  40,
-  48,
-  41,
-  34,
-  27,
-  20,
-  13,
-  6,
-  7,
-  14,
-  21,
-  28,
-  35,
-  42,
-  49,
-  56,
-  57,
-  50,
-  43,
-  36,
-  29,
-  22,
-  15,
-  23,
-  30,
-  37,
-  44,
-  51,
-  58,
-  59,
-  52,
-  45,
-  38,
-  31,
-  39,
-  46,
-  53,
-  60,
-  61,
-  54,
-  47,
-  55,
-  62,
-  63,
-]); // deno-fmt-ignore
 
 /**
  * T.81 A.3.3: f(x,y) = 1/4 sum C(u)C(v) F(u,v) cos((2x+1)u pi/16) cos((2y+1)v pi/16),

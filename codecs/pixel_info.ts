@@ -57,24 +57,17 @@ const MAX_SAMPLES = 2 ** 31;
  */
 export function pixelInfo(dataset: Dataset): PixelInfo {
   // A value that is no number (a damaged US, an IS with letters) is a CodecError here.
-  const number = (tag: number): number | undefined => {
+  const read = <T>(get: () => T): T => {
     try {
-      return dataset.number(tag);
+      return get();
     } catch (e) {
       throw new CodecError(`Cannot read pixel data: ${e instanceof Error ? e.message : e}`, {
         cause: e,
       });
     }
   };
-  const text = (tag: number): string | undefined => {
-    try {
-      return dataset.string(tag);
-    } catch (e) {
-      throw new CodecError(`Cannot read pixel data: ${e instanceof Error ? e.message : e}`, {
-        cause: e,
-      });
-    }
-  };
+  const number = (tag: number): number | undefined => read(() => dataset.number(tag));
+  const text = (tag: number): string | undefined => read(() => dataset.string(tag));
   const need = (tag: number, name: string): number => {
     const v = number(tag);
     if (v === undefined || !Number.isInteger(v) || v < 0) {

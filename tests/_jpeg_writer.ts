@@ -6,6 +6,7 @@
 // stream can use, restart markers every `restartInterval` MCUs (B.2.4.4).
 import { Dataset } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
+import { ZIGZAG } from "../codecs/_jpeg_tables.ts";
 
 /** One component: its identifier, sampling factors and its own-size samples. */
 export interface WriterComponent {
@@ -30,73 +31,6 @@ export interface WriterOptions {
   /** Quantizer step for every coefficient (a 16-bit DQT when over 255). */
   readonly quantizer?: number;
 }
-
-const ZIGZAG = [
-  0,
-  1,
-  8,
-  16,
-  9,
-  2,
-  3,
-  10,
-  17,
-  24,
-  32,
-  25,
-  18,
-  11,
-  4,
-  5,
-  12,
-  19,
-  26,
-  33,
-  40,
-  48,
-  41,
-  34,
-  27,
-  20,
-  13,
-  6,
-  7,
-  14,
-  21,
-  28,
-  35,
-  42,
-  49,
-  56,
-  57,
-  50,
-  43,
-  36,
-  29,
-  22,
-  15,
-  23,
-  30,
-  37,
-  44,
-  51,
-  58,
-  59,
-  52,
-  45,
-  38,
-  31,
-  39,
-  46,
-  53,
-  60,
-  61,
-  54,
-  47,
-  55,
-  62,
-  63,
-]; // deno-fmt-ignore
 
 /** A Huffman table as BITS/HUFFVAL (B.2.4.2) and the code of each symbol (Annex C). */
 interface Table {

@@ -7,6 +7,20 @@ import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
 import { CT_IMAGE_STORAGE, ctDataset, sameBytes } from "./_storage_corpus.ts";
 
+/** A StorageScp on a free port that keeps each data set received, by SOP Instance UID. */
+function collectingScp(received: Map<string, Uint8Array>): StorageScp {
+  return new StorageScp({
+    hostname: "127.0.0.1",
+    port: 0,
+    handleObject: async (object) => {
+      received.set(
+        object.sopInstanceUid,
+        new Uint8Array(await new Response(object.dataset).arrayBuffer()),
+      );
+    },
+  });
+}
+
 Deno.test("store() spreads more than 128 SOP classes over further associations and stores every object", async () => {
   const classes = STORAGE_SOP_CLASSES.slice(0, 140);
   const received = new Set<string>();
@@ -45,16 +59,7 @@ Deno.test("store() sends files small enough to read whole and larger ones stream
       expected.set(uid, file.subarray(decodePart10Header(file).datasetOffset));
     }
     const received = new Map<string, Uint8Array>();
-    await using scp = new StorageScp({
-      hostname: "127.0.0.1",
-      port: 0,
-      handleObject: async (object) => {
-        received.set(
-          object.sopInstanceUid,
-          new Uint8Array(await new Response(object.dataset).arrayBuffer()),
-        );
-      },
-    });
+    await using scp = collectingScp(received);
     const summary = await store("127.0.0.1", scp.port, files);
     assertEquals(summary.failed, 0, summary.results.find((r) => r.error)?.error?.message);
     assertEquals([...received.keys()].sort(), [...expected.keys()].sort());
@@ -117,16 +122,7 @@ Deno.test("store() sends a file whole when its size changed after it was given (
       });
     }
     const received = new Map<string, Uint8Array>();
-    await using scp = new StorageScp({
-      hostname: "127.0.0.1",
-      port: 0,
-      handleObject: async (object) => {
-        received.set(
-          object.sopInstanceUid,
-          new Uint8Array(await new Response(object.dataset).arrayBuffer()),
-        );
-      },
-    });
+    await using scp = collectingScp(received);
     const summary = await store("127.0.0.1", scp.port, sources);
     assertEquals(summary.failed, 0, summary.results.find((r) => r.error)?.error?.message);
     for (const [uid, body] of expected) {

@@ -11,9 +11,8 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { negotiatePresentationContexts } from "../association/mod.ts";
-import { Identifier } from "../dataset/mod.ts";
-import { STORAGE_SOP_CLASSES, Tag, Uid } from "../dictionary/mod.ts";
-import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
+import { STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
+import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, RetrieveDirectoryError } from "../scu/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { contextsForClasses, LIKELY_STORED_SYNTAXES } from "../scu/_retrieve_plan.ts";
@@ -25,6 +24,7 @@ import {
   type StoredObject,
   type StoredStudy,
   storedSyntaxOf,
+  studyQuery,
   TWENTY_IMAGE_CLASSES,
   writeAcrossClasses,
   writeStoredStudy,
@@ -37,6 +37,8 @@ interface Fixture extends AsyncDisposable {
   readonly scp: QueryRetrieveScp;
   /** A fresh folder to retrieve into. */
   out(name: string): string;
+  /** A further Q/R SCP ("QRSCP") over the fixture's archive, with these options too. */
+  serve(options: Partial<QueryRetrieveScpOptions>): QueryRetrieveScp;
 }
 
 async function openFixture(): Promise<Fixture> {
@@ -51,6 +53,8 @@ async function openFixture(): Promise<Fixture> {
     archive,
     scp,
     out: (name) => `${root}/${name}`,
+    serve: (options) =>
+      new QueryRetrieveScp({ hostname: HOST, port: 0, aeTitle: "QRSCP", archive, ...options }),
     async [Symbol.asyncDispose]() {
       await scp.shutdown();
       archive.close();
@@ -64,10 +68,6 @@ const UNCOMPRESSED: readonly string[] = [
   Uid.ImplicitVRLittleEndian,
   Uid.ExplicitVRBigEndian,
 ];
-
-function studyQuery(study: StoredStudy): Identifier {
-  return new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyInstanceUID, study.studyInstanceUid);
-}
 
 /**
  * Asserts that `dir` holds every object of the study as `<SOP Instance UID>.dcm`,
@@ -98,11 +98,7 @@ Deno.test("get() receives JPEG, JPEG-LS, JPEG 2000, RLE and uncompressed objects
 Deno.test("get() proposes each stored syntax in a context of its own, within 128, and retrieve() by C-GET receives as stored too", async () => {
   await using f = await openFixture();
   const proposed: string[][] = [];
-  await using scp = new QueryRetrieveScp({
-    hostname: HOST,
-    port: 0,
-    aeTitle: "QRSCP",
-    archive: f.archive,
+  await using scp = f.serve({
     onAssociation: (a) => {
       for (const c of a.presentationContexts) {
         if (c.roles.requestor.scp) proposed.push([c.abstractSyntax, c.transferSyntax ?? ""]);
@@ -127,11 +123,7 @@ Deno.test("get() proposes each stored syntax in a context of its own, within 128
 Deno.test('get() with prefer: "uncompressed" proposes uncompressed syntaxes only; what the archive cannot decompress fails, named by SOP class and syntax', async () => {
   await using f = await openFixture();
   const proposed = new Set<string>();
-  await using scp = new QueryRetrieveScp({
-    hostname: HOST,
-    port: 0,
-    aeTitle: "QRSCP",
-    archive: f.archive,
+  await using scp = f.serve({
     onAssociation: (a) => {
       for (const c of a.presentationContexts) {
         if (c.roles.requestor.scp && c.transferSyntax) proposed.add(c.transferSyntax);
@@ -206,11 +198,7 @@ Deno.test("C-MOVE into our StorageScp keeps every object as stored", async () =>
     aeTitle: "MOVEDEST",
     directory: f.out("moved"),
   });
-  await using scp = new QueryRetrieveScp({
-    hostname: HOST,
-    port: 0,
-    aeTitle: "QRSCP",
-    archive: f.archive,
+  await using scp = f.serve({
     destinations: { MOVEDEST: { hostname: HOST, port: storage.port } },
   });
   await using scu = new QueryRetrieveScu(HOST, scp.port, { calledAeTitle: "QRSCP" });

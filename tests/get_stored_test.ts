@@ -240,20 +240,23 @@ Deno.test("dcm get receives every object as stored from dcm qrscp after one C-FI
   const port = await server.listening();
   const key = `StudyInstanceUID=${f.study.studyInstanceUid}`;
   const level = "QueryRetrieveLevel=STUDY";
-  const got = await dcm(
-    "get",
-    HOST,
-    String(port),
-    "--call",
-    "QRSCP",
-    "--dir",
-    f.out("got"),
-    "-k",
-    level,
-    "-k",
-    key,
-    "-d",
-  );
+  // dcm get of the study from dcm qrscp ("QRSCP") into `dir`.
+  const dcmGet = (dir: string, ...options: string[]) =>
+    dcm(
+      "get",
+      HOST,
+      String(port),
+      "--call",
+      "QRSCP",
+      "--dir",
+      dir,
+      "-k",
+      level,
+      "-k",
+      key,
+      ...options,
+    );
+  const got = await dcmGet(f.out("got"), "-d");
   assertEquals(got.code, 0, got.stderr);
   await assertReceivedAsStored(f.out("got"), f.study.objects);
   // dcm qrscp answers SOP Classes in Study: one C-FIND told the classes, none per series.
@@ -261,21 +264,7 @@ Deno.test("dcm get receives every object as stored from dcm qrscp after one C-FI
     got.stderr.split("\n").filter((l) => /C-FIND-RQ, with a data set/.test(l)).length,
     1,
   );
-  const plain = await dcm(
-    "get",
-    HOST,
-    String(port),
-    "--call",
-    "QRSCP",
-    "--dir",
-    f.out("plain"),
-    "-k",
-    level,
-    "-k",
-    key,
-    "--prefer",
-    "uncompressed",
-  );
+  const plain = await dcmGet(f.out("plain"), "--prefer", "uncompressed");
   // dcm qrscp decodes (codecs/, on by default) for a requestor that takes
   // uncompressed syntaxes only: every object arrives, none compressed.
   assertEquals(plain.code, 0, plain.stderr);

@@ -83,7 +83,7 @@ Deno.test({
     "store() without a transcoder fails each compressed file with NoContextError and sends the rest",
   ignore,
   fn: () =>
-    withStorescp(async (scp, dir) => {
+    withStorescp(async (scp) => {
       const summary = await store(HOST, scp.port, [
         FILES + "MR_small_RLE.dcm",
         FILES + "MR_small.dcm",

@@ -12,6 +12,7 @@ import { assert, assertEquals } from "./_assert.ts";
 import { HOST } from "./_qr_fixtures.ts";
 import { type Orthanc, orthancIgnore, startOrthanc } from "./_orthanc.ts";
 import { dcm } from "./_cli.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 import {
   pixelBytesOf,
   type StoredObject,
@@ -60,10 +61,7 @@ async function assertReceivedAsStored(dir: string, objects: readonly StoredObjec
     const got = `${dir}/${o.sopInstanceUid}.dcm`;
     assertEquals(await storedSyntaxOf(got), o.transferSyntax, `${o.source}: transfer syntax`);
     const a = await pixelBytesOf(got), b = await pixelBytesOf(o.path);
-    assert(
-      a.length === b.length && a.every((x, i) => x === b[i]),
-      `${o.source}: Pixel Data differs from the stored one`,
-    );
+    assert(sameBytes(a, b), `${o.source}: Pixel Data differs from the stored one`);
   }
 }
 

@@ -19,6 +19,7 @@ import { contextsForClasses, LIKELY_STORED_SYNTAXES } from "../scu/_retrieve_pla
 import { dcm, ServerProcess } from "./_cli.ts";
 import { datasetBytesOf, freePort, HOST, startDcmqrscp } from "./_qr_fixtures.ts";
 import { dcmtkIgnore } from "./_peers.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 import {
   pixelBytesOf,
   type StoredObject,
@@ -80,10 +81,7 @@ async function assertReceivedAsStored(dir: string, objects: readonly StoredObjec
     const got = `${dir}/${o.sopInstanceUid}.dcm`;
     assertEquals(await storedSyntaxOf(got), o.transferSyntax, `${o.source}: transfer syntax`);
     const a = await datasetBytesOf(got), b = await datasetBytesOf(o.path);
-    assert(
-      a.length === b.length && a.every((x, i) => x === b[i]),
-      `${o.source}: the data set differs from the stored one`,
-    );
+    assert(sameBytes(a, b), `${o.source}: the data set differs from the stored one`);
   }
 }
 
@@ -355,7 +353,7 @@ Deno.test({
           const got = `${out}/${o.sopInstanceUid}.dcm`;
           assertEquals(await storedSyntaxOf(got), o.transferSyntax, o.source);
           const a = await pixelBytesOf(got), b = await pixelBytesOf(o.path);
-          assert(a.length === b.length && a.every((x, i) => x === b[i]), o.source);
+          assert(sameBytes(a, b), o.source);
         }
       }
     } finally {

@@ -15,6 +15,7 @@ import {
 } from "../dataset/mod.ts";
 import { formatTag } from "../dictionary/mod.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 
 /** Extensions and names in the corpus that are not DICOM files. */
 const NOT_DICOM = /(\.(txt|json|dump|gz|icc|md)|\/README[^/]*)$/;
@@ -152,10 +153,6 @@ export interface CompareJsonOptions {
 
 function bytesOf(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { concatBytes, decodePart10, encodePart10 } from "../dataset/mod.ts";
+import { concatBytes, decodePart10, encodePart10, Identifier } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
 
@@ -41,6 +41,11 @@ export interface StoredStudy {
   readonly patientId: string;
   readonly studyInstanceUid: string;
   readonly objects: readonly StoredObject[];
+}
+
+/** A STUDY level C-GET / C-MOVE identifier for the study. */
+export function studyQuery(study: StoredStudy): Identifier {
+  return new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyInstanceUID, study.studyInstanceUid);
 }
 
 /**

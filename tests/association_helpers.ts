@@ -6,6 +6,7 @@
  */
 
 import type { Transport } from "../association/mod.ts";
+import type { DimseChannel, DimseResponse } from "../dimse/mod.ts";
 import {
   type AssociateAcPdu,
   type AssociateRqPdu,
@@ -185,4 +186,28 @@ export class EventLog {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve) => this.#waiters.push({ test, resolve }));
   }
+}
+
+/**
+ * Sends a CT Image Storage C-STORE-RQ for `sopInstanceUid` with `dataset`
+ * on `channel` and returns the final response's command (`undefined` if
+ * none came).
+ */
+export async function storeCt(
+  channel: DimseChannel,
+  contextId: number,
+  sopInstanceUid: string,
+  dataset: Uint8Array,
+): Promise<DimseResponse<"C-STORE-RQ">["command"] | undefined> {
+  let last: DimseResponse<"C-STORE-RQ">["command"] | undefined;
+  for await (
+    const response of channel.request(contextId, {
+      type: "C-STORE-RQ",
+      hasDataset: true,
+      affectedSopClassUid: CT_IMAGE_STORAGE,
+      affectedSopInstanceUid: sopInstanceUid,
+      priority: 0,
+    }, dataset)
+  ) last = response.command;
+  return last;
 }

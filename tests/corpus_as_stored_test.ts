@@ -9,6 +9,7 @@ import { QueryRetrieveScu, store } from "../scu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { datasetBytesOf, HOST } from "./_qr_fixtures.ts";
 import { PYDICOM_DATA } from "./_peers.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 
 const STUDY = "2.25.1207202612030001";
 
@@ -87,7 +88,7 @@ Deno.test("every compressed file of the corpus: C-STORE to our Q/R SCP, then C-G
       const got = `${root}/out/${uid}.dcm`;
       assertEquals(decodePart10(await Deno.readFile(got)).transferSyntax, ts, source);
       const a = await datasetBytesOf(got), b = await datasetBytesOf(`${root}/src/${uid}.dcm`);
-      assert(a.length === b.length && a.every((x, i) => x === b[i]), `${source}: data set differs`);
+      assert(sameBytes(a, b), `${source}: data set differs`);
     }
   } finally {
     await Deno.remove(root, { recursive: true });

@@ -8,6 +8,7 @@ import { assert, assertEquals } from "./_assert.ts";
 import { type Dataset, DicomDecodeError, readPart10, toDicomJson } from "../dataset/mod.ts";
 import { Tag } from "../dictionary/mod.ts";
 import { dcmtkIgnore, PYDICOM_DATA } from "./_peers.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 import {
   compareDicomJson,
   corpusFiles,
@@ -93,10 +94,6 @@ function corpusReferences(): Promise<Reference[]> {
 function charsetAsLatin1(ds: Dataset): void {
   if (ds.has(Tag.SpecificCharacterSet)) ds.set(Tag.SpecificCharacterSet, "ISO_IR 100");
   for (const el of ds) if (el.kind === "sequence") el.items.forEach(charsetAsLatin1);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 async function differences(ref: Reference): Promise<string[]> {

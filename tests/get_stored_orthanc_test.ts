@@ -6,18 +6,19 @@
  * for byte; with `prefer: "uncompressed"` Orthanc transcodes and every object
  * arrives uncompressed. Skipped without Orthanc; required in CI.
  */
-import { Identifier } from "../dataset/mod.ts";
-import { Tag, Uid } from "../dictionary/mod.ts";
+import { Uid } from "../dictionary/mod.ts";
 import { QueryRetrieveScu } from "../scu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { HOST } from "./_qr_fixtures.ts";
-import { orthancIgnore, startOrthanc } from "./_orthanc.ts";
+import { type Orthanc, orthancIgnore, startOrthanc } from "./_orthanc.ts";
 import { dcm } from "./_cli.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 import {
   pixelBytesOf,
   type StoredObject,
   type StoredStudy,
   storedSyntaxOf,
+  studyQuery,
   TWENTY_IMAGE_CLASSES,
   writeAcrossClasses,
   writeStoredStudy,
@@ -41,8 +42,12 @@ async function orthancWith(...studies: StoredStudy[]) {
   return orthanc;
 }
 
-function studyQuery(study: StoredStudy): Identifier {
-  return new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyInstanceUID, study.studyInstanceUid);
+/** Our Q/R SCU, as OUR_AE, calling Orthanc. */
+function scuFor(orthanc: Orthanc): QueryRetrieveScu {
+  return new QueryRetrieveScu(HOST, orthanc.port, {
+    callingAeTitle: OUR_AE,
+    calledAeTitle: orthanc.aeTitle,
+  });
 }
 
 /**
@@ -56,10 +61,7 @@ async function assertReceivedAsStored(dir: string, objects: readonly StoredObjec
     const got = `${dir}/${o.sopInstanceUid}.dcm`;
     assertEquals(await storedSyntaxOf(got), o.transferSyntax, `${o.source}: transfer syntax`);
     const a = await pixelBytesOf(got), b = await pixelBytesOf(o.path);
-    assert(
-      a.length === b.length && a.every((x, i) => x === b[i]),
-      `${o.source}: Pixel Data differs from the stored one`,
-    );
+    assert(sameBytes(a, b), `${o.source}: Pixel Data differs from the stored one`);
   }
 }
 
@@ -72,10 +74,7 @@ Deno.test({
     try {
       const study = await writeStoredStudy(`${root}/study`);
       await using orthanc = await orthancWith(study);
-      await using scu = new QueryRetrieveScu(HOST, orthanc.port, {
-        callingAeTitle: OUR_AE,
-        calledAeTitle: orthanc.aeTitle,
-      });
+      await using scu = scuFor(orthanc);
       const result = await scu.get(studyQuery(study), { directory: `${root}/got` });
       assertEquals([result.completed, result.failed, result.warning], [10, 0, 0]);
       await assertReceivedAsStored(`${root}/got`, study.objects);
@@ -119,10 +118,7 @@ Deno.test({
         ),
       };
       await using orthanc = await orthancWith(study);
-      await using scu = new QueryRetrieveScu(HOST, orthanc.port, {
-        callingAeTitle: OUR_AE,
-        calledAeTitle: orthanc.aeTitle,
-      });
+      await using scu = scuFor(orthanc);
       const result = await scu.get(studyQuery(study), {
         directory: `${root}/got`,
         prefer: "uncompressed",
@@ -151,10 +147,7 @@ Deno.test({
       const objects = await writeAcrossClasses(base, `${root}/study`, TWENTY_IMAGE_CLASSES);
       const study = { ...base, objects };
       await using orthanc = await orthancWith(study);
-      await using scu = new QueryRetrieveScu(HOST, orthanc.port, {
-        callingAeTitle: OUR_AE,
-        calledAeTitle: orthanc.aeTitle,
-      });
+      await using scu = scuFor(orthanc);
       const result = await scu.get(studyQuery(study), { directory: `${root}/got` });
       assertEquals([result.completed, result.failed, result.warning], [objects.length, 0, 0]);
       assertEquals(result.received.length, objects.length);

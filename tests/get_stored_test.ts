@@ -11,20 +11,21 @@
  */
 import { Archive } from "../archive/mod.ts";
 import { negotiatePresentationContexts } from "../association/mod.ts";
-import { Identifier } from "../dataset/mod.ts";
-import { STORAGE_SOP_CLASSES, Tag, Uid } from "../dictionary/mod.ts";
-import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
+import { STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
+import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
 import { QueryRetrieveScu, RetrieveDirectoryError } from "../scu/mod.ts";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { contextsForClasses, LIKELY_STORED_SYNTAXES } from "../scu/_retrieve_plan.ts";
 import { dcm, ServerProcess } from "./_cli.ts";
 import { datasetBytesOf, freePort, HOST, startDcmqrscp } from "./_qr_fixtures.ts";
 import { dcmtkIgnore } from "./_peers.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 import {
   pixelBytesOf,
   type StoredObject,
   type StoredStudy,
   storedSyntaxOf,
+  studyQuery,
   TWENTY_IMAGE_CLASSES,
   writeAcrossClasses,
   writeStoredStudy,
@@ -37,6 +38,8 @@ interface Fixture extends AsyncDisposable {
   readonly scp: QueryRetrieveScp;
   /** A fresh folder to retrieve into. */
   out(name: string): string;
+  /** A further Q/R SCP ("QRSCP") over the fixture's archive, with these options too. */
+  serve(options: Partial<QueryRetrieveScpOptions>): QueryRetrieveScp;
 }
 
 async function openFixture(): Promise<Fixture> {
@@ -51,6 +54,8 @@ async function openFixture(): Promise<Fixture> {
     archive,
     scp,
     out: (name) => `${root}/${name}`,
+    serve: (options) =>
+      new QueryRetrieveScp({ hostname: HOST, port: 0, aeTitle: "QRSCP", archive, ...options }),
     async [Symbol.asyncDispose]() {
       await scp.shutdown();
       archive.close();
@@ -65,10 +70,6 @@ const UNCOMPRESSED: readonly string[] = [
   Uid.ExplicitVRBigEndian,
 ];
 
-function studyQuery(study: StoredStudy): Identifier {
-  return new Identifier("STUDY_ROOT", "STUDY").set(Tag.StudyInstanceUID, study.studyInstanceUid);
-}
-
 /**
  * Asserts that `dir` holds every object of the study as `<SOP Instance UID>.dcm`,
  * each in its stored transfer syntax with the stored data set byte for byte.
@@ -80,10 +81,7 @@ async function assertReceivedAsStored(dir: string, objects: readonly StoredObjec
     const got = `${dir}/${o.sopInstanceUid}.dcm`;
     assertEquals(await storedSyntaxOf(got), o.transferSyntax, `${o.source}: transfer syntax`);
     const a = await datasetBytesOf(got), b = await datasetBytesOf(o.path);
-    assert(
-      a.length === b.length && a.every((x, i) => x === b[i]),
-      `${o.source}: the data set differs from the stored one`,
-    );
+    assert(sameBytes(a, b), `${o.source}: the data set differs from the stored one`);
   }
 }
 
@@ -98,11 +96,7 @@ Deno.test("get() receives JPEG, JPEG-LS, JPEG 2000, RLE and uncompressed objects
 Deno.test("get() proposes each stored syntax in a context of its own, within 128, and retrieve() by C-GET receives as stored too", async () => {
   await using f = await openFixture();
   const proposed: string[][] = [];
-  await using scp = new QueryRetrieveScp({
-    hostname: HOST,
-    port: 0,
-    aeTitle: "QRSCP",
-    archive: f.archive,
+  await using scp = f.serve({
     onAssociation: (a) => {
       for (const c of a.presentationContexts) {
         if (c.roles.requestor.scp) proposed.push([c.abstractSyntax, c.transferSyntax ?? ""]);
@@ -127,11 +121,7 @@ Deno.test("get() proposes each stored syntax in a context of its own, within 128
 Deno.test('get() with prefer: "uncompressed" proposes uncompressed syntaxes only; what the archive cannot decompress fails, named by SOP class and syntax', async () => {
   await using f = await openFixture();
   const proposed = new Set<string>();
-  await using scp = new QueryRetrieveScp({
-    hostname: HOST,
-    port: 0,
-    aeTitle: "QRSCP",
-    archive: f.archive,
+  await using scp = f.serve({
     onAssociation: (a) => {
       for (const c of a.presentationContexts) {
         if (c.roles.requestor.scp && c.transferSyntax) proposed.add(c.transferSyntax);
@@ -206,11 +196,7 @@ Deno.test("C-MOVE into our StorageScp keeps every object as stored", async () =>
     aeTitle: "MOVEDEST",
     directory: f.out("moved"),
   });
-  await using scp = new QueryRetrieveScp({
-    hostname: HOST,
-    port: 0,
-    aeTitle: "QRSCP",
-    archive: f.archive,
+  await using scp = f.serve({
     destinations: { MOVEDEST: { hostname: HOST, port: storage.port } },
   });
   await using scu = new QueryRetrieveScu(HOST, scp.port, { calledAeTitle: "QRSCP" });
@@ -252,20 +238,23 @@ Deno.test("dcm get receives every object as stored from dcm qrscp after one C-FI
   const port = await server.listening();
   const key = `StudyInstanceUID=${f.study.studyInstanceUid}`;
   const level = "QueryRetrieveLevel=STUDY";
-  const got = await dcm(
-    "get",
-    HOST,
-    String(port),
-    "--call",
-    "QRSCP",
-    "--dir",
-    f.out("got"),
-    "-k",
-    level,
-    "-k",
-    key,
-    "-d",
-  );
+  // dcm get of the study from dcm qrscp ("QRSCP") into `dir`.
+  const dcmGet = (dir: string, ...options: string[]) =>
+    dcm(
+      "get",
+      HOST,
+      String(port),
+      "--call",
+      "QRSCP",
+      "--dir",
+      dir,
+      "-k",
+      level,
+      "-k",
+      key,
+      ...options,
+    );
+  const got = await dcmGet(f.out("got"), "-d");
   assertEquals(got.code, 0, got.stderr);
   await assertReceivedAsStored(f.out("got"), f.study.objects);
   // dcm qrscp answers SOP Classes in Study: one C-FIND told the classes, none per series.
@@ -273,21 +262,7 @@ Deno.test("dcm get receives every object as stored from dcm qrscp after one C-FI
     got.stderr.split("\n").filter((l) => /C-FIND-RQ, with a data set/.test(l)).length,
     1,
   );
-  const plain = await dcm(
-    "get",
-    HOST,
-    String(port),
-    "--call",
-    "QRSCP",
-    "--dir",
-    f.out("plain"),
-    "-k",
-    level,
-    "-k",
-    key,
-    "--prefer",
-    "uncompressed",
-  );
+  const plain = await dcmGet(f.out("plain"), "--prefer", "uncompressed");
   // dcm qrscp decodes (codecs/, on by default) for a requestor that takes
   // uncompressed syntaxes only: every object arrives, none compressed.
   assertEquals(plain.code, 0, plain.stderr);
@@ -378,7 +353,7 @@ Deno.test({
           const got = `${out}/${o.sopInstanceUid}.dcm`;
           assertEquals(await storedSyntaxOf(got), o.transferSyntax, o.source);
           const a = await pixelBytesOf(got), b = await pixelBytesOf(o.path);
-          assert(a.length === b.length && a.every((x, i) => x === b[i]), o.source);
+          assert(sameBytes(a, b), o.source);
         }
       }
     } finally {

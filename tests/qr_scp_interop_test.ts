@@ -11,6 +11,7 @@ import { type Dataset, decodePart10 } from "../dataset/mod.ts";
 import { QueryRetrieveScp, StorageScp } from "../scp/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
 import { dcmtkIgnore } from "./_peers.ts";
+import { sameBytes } from "./_storage_corpus.ts";
 import {
   datasetBytesOf,
   DCMTK_ENV,
@@ -472,10 +473,6 @@ async function assertReceived(dir: string, expected: readonly SampleFile[]): Pro
     const want = await datasetBytesOf(f.path);
     assert(sameBytes(received.get(f.sopInstanceUid)!, want), `${f.sopInstanceUid} differs`);
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** A temporary folder removed on dispose. */

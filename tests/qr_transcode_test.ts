@@ -82,16 +82,10 @@ Deno.test({
         destinations,
         transcoder,
       });
-      const move = await run("movescu", [
-        "-S",
-        "-aec",
-        "OURQR",
-        "-aem",
-        "STORESCP",
-        ...keys,
-        HOST,
-        String(ours.port),
-      ]);
+      // movescu asking an SCP of ours ("OURQR") on `port` to move the study to `destination`.
+      const movescu = (destination: string, port: number) =>
+        run("movescu", ["-S", "-aec", "OURQR", "-aem", destination, ...keys, HOST, String(port)]);
+      const move = await movescu("STORESCP", ours.port);
       assertEquals(move.code, 0, move.stderr);
       await assertDecodedStudy(moved);
       const get = await run("getscu", [
@@ -115,16 +109,7 @@ Deno.test({
         aeTitle: "OURQR",
         destinations,
       });
-      await run("movescu", [
-        "-S",
-        "-aec",
-        "OURQR",
-        "-aem",
-        "PLAIN",
-        ...keys,
-        HOST,
-        String(without.port),
-      ]);
+      await movescu("PLAIN", without.port);
       assertEquals((await filesIn(plain)).length, 0);
     } finally {
       for (const d of dirs) await Deno.remove(d, { recursive: true });

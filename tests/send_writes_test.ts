@@ -13,7 +13,7 @@ import { concatBytes } from "../dataset/mod.ts";
 import { DimseChannel, STATUS } from "../dimse/mod.ts";
 import { encodePdu, pDataTfLength, type PDataTfPdu, PduFramer, writePDataTf } from "../pdu/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
-import { CT_IMAGE_STORAGE, EXPLICIT_VR_LE, pipePair } from "./association_helpers.ts";
+import { CT_IMAGE_STORAGE, EXPLICIT_VR_LE, pipePair, storeCt } from "./association_helpers.ts";
 
 /** `transport` with every write counted and every written byte kept. */
 function counting(transport: Transport): { transport: Transport; writes: Uint8Array[] } {
@@ -61,16 +61,7 @@ Deno.test("a 1 MB data set under a 16 KiB Maximum Length goes out in a few write
   const channel = new DimseChannel(requestor);
   const contextId = requestor.findContext(CT_IMAGE_STORAGE)!.id;
   const before = writes.length;
-  let status: number | undefined;
-  for await (
-    const response of channel.request(contextId, {
-      type: "C-STORE-RQ",
-      hasDataset: true,
-      affectedSopClassUid: CT_IMAGE_STORAGE,
-      affectedSopInstanceUid: "2.25.13",
-      priority: 0,
-    }, dataset)
-  ) status = response.command.status;
+  const status = (await storeCt(channel, contextId, "2.25.13", dataset))?.status;
   assertEquals(status, STATUS.SUCCESS);
   assertEquals(await received.promise, dataset);
   // 62 PDUs of at most 16 KiB: one write each before, a handful now.

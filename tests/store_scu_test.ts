@@ -7,6 +7,31 @@ import { StorageScp } from "../scp/mod.ts";
 import { store } from "../scu/mod.ts";
 import { CT_IMAGE_STORAGE, ctDataset, sameBytes } from "./_storage_corpus.ts";
 
+/** Writes a CT file for `uid` with `pixelBytes` of Pixel Data at `path`; returns its data set's bytes (after the File Meta Information). */
+async function writeCtFile(
+  path: string,
+  uid: string,
+  pixelBytes: number,
+): Promise<Uint8Array> {
+  const file = encodePart10(ctDataset(uid, pixelBytes));
+  await Deno.writeFile(path, file);
+  return file.subarray(decodePart10Header(file).datasetOffset);
+}
+
+/** A StorageScp on a free port that keeps each data set received, by SOP Instance UID. */
+function collectingScp(received: Map<string, Uint8Array>): StorageScp {
+  return new StorageScp({
+    hostname: "127.0.0.1",
+    port: 0,
+    handleObject: async (object) => {
+      received.set(
+        object.sopInstanceUid,
+        new Uint8Array(await new Response(object.dataset).arrayBuffer()),
+      );
+    },
+  });
+}
+
 Deno.test("store() spreads more than 128 SOP classes over further associations and stores every object", async () => {
   const classes = STORAGE_SOP_CLASSES.slice(0, 140);
   const received = new Set<string>();
@@ -37,24 +62,12 @@ Deno.test("store() sends files small enough to read whole and larger ones stream
     const expected = new Map<string, Uint8Array>();
     for (const [i, size] of sizes.entries()) {
       const uid = `2.25.${7000 + i}`;
-      const ds = ctDataset(uid, size);
-      const file = encodePart10(ds);
       const path = `${dir}/${i}.dcm`;
-      await Deno.writeFile(path, file);
       files.push(path);
-      expected.set(uid, file.subarray(decodePart10Header(file).datasetOffset));
+      expected.set(uid, await writeCtFile(path, uid, size));
     }
     const received = new Map<string, Uint8Array>();
-    await using scp = new StorageScp({
-      hostname: "127.0.0.1",
-      port: 0,
-      handleObject: async (object) => {
-        received.set(
-          object.sopInstanceUid,
-          new Uint8Array(await new Response(object.dataset).arrayBuffer()),
-        );
-      },
-    });
+    await using scp = collectingScp(received);
     const summary = await store("127.0.0.1", scp.port, files);
     assertEquals(summary.failed, 0, summary.results.find((r) => r.error)?.error?.message);
     assertEquals([...received.keys()].sort(), [...expected.keys()].sort());
@@ -70,9 +83,8 @@ Deno.test("store() sends a KnownFile with the facts it is given, without reading
   const dir = await Deno.makeTempDir({ prefix: "dcm_store_scu_" });
   try {
     const uid = "2.25.8001";
-    const file = encodePart10(ctDataset(uid, 512));
     const path = `${dir}/a.dcm`;
-    await Deno.writeFile(path, file);
+    const body = await writeCtFile(path, uid, 512);
     const received: Uint8Array[] = [];
     await using scp = new StorageScp({
       hostname: "127.0.0.1",
@@ -88,7 +100,7 @@ Deno.test("store() sends a KnownFile with the facts it is given, without reading
     };
     const ok = await store("127.0.0.1", scp.port, [facts]);
     assertEquals([ok.completed, ok.results[0]!.source], [1, path]);
-    assert(sameBytes(received[0]!, file.subarray(decodePart10Header(file).datasetOffset)));
+    assert(sameBytes(received[0]!, body));
     const wrong = await store("127.0.0.1", scp.port, [{ ...facts, sopInstanceUid: "2.25.8002" }]);
     assertEquals(wrong.results[0]!.status, 0xa900);
   } finally {
@@ -104,10 +116,8 @@ Deno.test("store() sends a file whole when its size changed after it was given (
     const sources = [];
     for (const [i, [pixels, hint]] of [[1_000_000, 300_000], [300_000, 2_000_000]].entries()) {
       const uid = `2.25.${7100 + i}`;
-      const file = encodePart10(ctDataset(uid, pixels!));
       const path = `${dir}/${i}.dcm`;
-      await Deno.writeFile(path, file);
-      expected.set(uid, file.subarray(decodePart10Header(file).datasetOffset));
+      expected.set(uid, await writeCtFile(path, uid, pixels!));
       sources.push({
         path,
         sopClassUid: CT_IMAGE_STORAGE,
@@ -117,16 +127,7 @@ Deno.test("store() sends a file whole when its size changed after it was given (
       });
     }
     const received = new Map<string, Uint8Array>();
-    await using scp = new StorageScp({
-      hostname: "127.0.0.1",
-      port: 0,
-      handleObject: async (object) => {
-        received.set(
-          object.sopInstanceUid,
-          new Uint8Array(await new Response(object.dataset).arrayBuffer()),
-        );
-      },
-    });
+    await using scp = collectingScp(received);
     const summary = await store("127.0.0.1", scp.port, sources);
     assertEquals(summary.failed, 0, summary.results.find((r) => r.error)?.error?.message);
     for (const [uid, body] of expected) {

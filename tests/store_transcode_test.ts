@@ -39,14 +39,23 @@ async function storedByUid(dir: string): Promise<Map<string, Part10File>> {
   return out;
 }
 
+/** Runs `fn` with an uncompressed-only storescp writing into a fresh folder, removed after. */
+async function withStorescp(fn: (scp: DcmtkServer, dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
+  try {
+    await using scp = await DcmtkServer.start("storescp", (port) => ["-od", dir, String(port)]);
+    await fn(scp, dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test({
   name:
     "store() with the codecs' transcoder sends JPEG 2000, JPEG-LS, RLE and JPEG files to an uncompressed-only storescp",
   ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
-    try {
-      await using scp = await DcmtkServer.start("storescp", (port) => ["-od", dir, String(port)]);
+  fn: () =>
+    withStorescp(async (scp, dir) => {
       const paths = COMPRESSED.map((n) => FILES + n);
       const summary = await store(HOST, scp.port, paths, { transcoder });
       assertEquals(summary.results.map((r) => r.error?.message), COMPRESSED.map(() => undefined));
@@ -66,20 +75,15 @@ Deno.test({
       const jpeg = stored.get(read(paths[3]!).dataset.string(Tag.SOPInstanceUID)!)!;
       assertEquals(jpeg.dataset.string(Tag.PhotometricInterpretation), "RGB");
       assertEquals(jpeg.dataset.string(Tag.LossyImageCompression), "01");
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name:
     "store() without a transcoder fails each compressed file with NoContextError and sends the rest",
   ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
-    try {
-      await using scp = await DcmtkServer.start("storescp", (port) => ["-od", dir, String(port)]);
+  fn: () =>
+    withStorescp(async (scp) => {
       const summary = await store(HOST, scp.port, [
         FILES + "MR_small_RLE.dcm",
         FILES + "MR_small.dcm",
@@ -90,10 +94,7 @@ Deno.test({
         summary.results[0]!.error!.message,
         /neither its transfer syntax nor an uncompressed one/,
       );
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
@@ -142,10 +143,8 @@ Deno.test({
   name:
     "dcm store decodes for an uncompressed-only storescp by default; --no-transcode fails the file",
   ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
-    try {
-      await using scp = await DcmtkServer.start("storescp", (port) => ["-od", dir, String(port)]);
+  fn: () =>
+    withStorescp(async (scp, dir) => {
       const file = FILES + "MR_small_jp2klossless.dcm";
       const refused = await dcm("store", "--no-transcode", HOST, String(scp.port), file);
       assertEquals(refused.code, 1);
@@ -155,20 +154,15 @@ Deno.test({
       assertMatch(r.stdout, /^1 stored, 0 with warnings, 0 failed/m);
       const [stored] = (await storedByUid(dir)).values();
       assertEquals(await pixelsOf(stored!), await pixelsOf(read(FILES + "MR_small.dcm")));
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name:
     "dcm store sends a 12-bit JPEG Extended file to an uncompressed-only storescp decoded, marked lossy",
   ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
-    try {
-      await using scp = await DcmtkServer.start("storescp", (port) => ["-od", dir, String(port)]);
+  fn: () =>
+    withStorescp(async (scp, dir) => {
       const file = FILES + "JPGExtended.dcm";
       const r = await dcm("store", HOST, String(scp.port), file);
       assertEquals(r.code, 0, r.stderr);
@@ -177,10 +171,7 @@ Deno.test({
       assertEquals(stored!.dataset.fragments(), undefined);
       assertEquals(stored!.dataset.string(Tag.LossyImageCompression), "01");
       assertEquals(await pixelsOf(stored!), await pixelsOf(read(file)));
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 /** Compressed files of the corpus no decoder here handles, and why. */
@@ -196,10 +187,8 @@ Deno.test({
   name:
     "every compressed file of the corpus reaches an uncompressed-only storescp decoded, or fails alone with its reason",
   ignore,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "dcm_store_transcode_" });
-    try {
-      await using scp = await DcmtkServer.start("storescp", (port) => ["-od", dir, String(port)]);
+  fn: () =>
+    withStorescp(async (scp, dir) => {
       const names: string[] = [];
       for await (const e of Deno.readDir(FILES)) {
         if (!e.isFile || !e.name.endsWith(".dcm")) continue;
@@ -239,8 +228,5 @@ Deno.test({
         }
       }
       assertEquals(wrong, []);
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

@@ -9,6 +9,7 @@ import { encodeDataset } from "../dataset/mod.ts";
 import { DimseChannel, STATUS } from "../dimse/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
+import { storeCt } from "./association_helpers.ts";
 import { CT_IMAGE_STORAGE, ctDataset, EXPLICIT_LE, filesIn, HOST } from "./_storage_corpus.ts";
 
 async function storeAll(
@@ -22,21 +23,8 @@ async function storeAll(
   const contextId = association.findContext(CT_IMAGE_STORAGE)!.id;
   const out = [];
   for (const uid of uids) {
-    let status = -1;
-    let comment: string | undefined;
-    for await (
-      const r of channel.request(contextId, {
-        type: "C-STORE-RQ",
-        hasDataset: true,
-        affectedSopClassUid: CT_IMAGE_STORAGE,
-        affectedSopInstanceUid: uid,
-        priority: 0,
-      }, encodeDataset(ctDataset(uid, 256)))
-    ) {
-      status = r.command.status;
-      comment = r.command.errorComment;
-    }
-    out.push({ uid, status, comment });
+    const response = await storeCt(channel, contextId, uid, encodeDataset(ctDataset(uid, 256)));
+    out.push({ uid, status: response?.status ?? -1, comment: response?.errorComment });
   }
   await association.release();
   await channel.closed;

@@ -37,6 +37,19 @@ const READ_BUFFER = 64 << 10;
 const COPY_BELOW = 16 << 10;
 
 /**
+ * Bytes of the one buffer a socket is read into once the PDUs it carries
+ * are done with by the time of the next read (see `#readReused`): room for
+ * a PDU of the usual 16 or 64 KiB Maximum Length and what follows it.
+ */
+const REUSED_BUFFER = 128 << 10;
+
+/**
+ * Read buffers a connection keeps for reads while its earlier ones wait
+ * for their reader (as many PDUs as the reader lets wait, see `pause()`).
+ */
+const SPARE_READ_BUFFERS = 8;
+
+/**
  * A transport that is a socket (a `Deno.Conn`, TCP or TLS): read with
  * `read()` into buffers of the connection's own instead of through its
  * `readable`, whose byte stream costs several promise hops and a fresh
@@ -65,6 +78,15 @@ export interface _ConnectionHandlers {
   ended(cause: unknown): void;
   /** Returns a promise to wait for before reading on (backpressure), if any. */
   pause(): Promise<void> | undefined;
+  /**
+   * P-DATA-TF PDUs reported so far, counted for their bytes to be reused:
+   * once {@linkcode _ConnectionHandlers.finished} reaches the count, the
+   * bytes they are views into may be overwritten. `undefined` when they may
+   * be kept: their buffer is then left to them.
+   */
+  pushed(): number | undefined;
+  /** P-DATA-TF PDUs done with, of those counted by {@linkcode _ConnectionHandlers.pushed}. */
+  finished(): number;
 }
 
 /** The limits of a {@linkcode _Connection}. */
@@ -402,6 +424,86 @@ export class _Connection {
         }
         const pause = this.#received(framer, chunk);
         if (pause !== undefined) await pause;
+        // The buffers read into so far are left to their PDUs, never reused.
+        if (this.#framing && this.#handlers.pushed() !== undefined) {
+          return await this.#readReused(socket, framer);
+        }
+      }
+    } catch (error) {
+      cause = error;
+    }
+    this.#end(cause);
+  }
+
+  /**
+   * {@linkcode _Connection.#readSocket} once the PDUs are taken by a reader
+   * that copies what it keeps (a DIMSE channel, see `PDataConsumer`): the
+   * socket is read into buffers that are reused, the start of an
+   * incomplete PDU moved to the front of the next, so that every PDU is
+   * framed in place and no read leaves a buffer behind for the garbage
+   * collector (issue 13: memory while receiving 100 MB objects). A buffer
+   * whose PDUs wait for their reader is held until they are done with (the
+   * reads meanwhile go into spare ones); one with a PDU that may be kept
+   * (another type) is left to it.
+   */
+  async #readReused(socket: Socket, framer: PduFramer): Promise<void> {
+    let cause: unknown;
+    /** Buffers with PDUs not yet done with: free once `finished()` reaches `pushed`. */
+    const held: { buffer: Uint8Array; pushed: number }[] = [];
+    const spare: Uint8Array[] = [];
+    const rest = framer.takeRest();
+    let buffer: Uint8Array = new Uint8Array(Math.max(REUSED_BUFFER, framer.needed));
+    buffer.set(rest);
+    let end = rest.length;
+    let other = false;
+    const emit = (pdu: Pdu) => {
+      if (pdu.type !== "P-DATA-TF") other = true;
+      this.#handlers.pdu(pdu);
+    };
+    try {
+      for (;;) {
+        let n: number | null;
+        try {
+          n = await socket.read(buffer.subarray(end));
+        } catch (error) {
+          if (this.#closing !== undefined) break;
+          throw error;
+        }
+        if (n === null || this.#closing !== undefined) break;
+        end += n;
+        let start = end;
+        other = false;
+        if (this.#framing) {
+          try {
+            start = framer.frame(buffer.subarray(0, end), 0, emit);
+          } catch (error) {
+            if (!(error instanceof PduDecodeError)) throw error;
+            this.#framing = false;
+            this.#handlers.invalid(error);
+          }
+        }
+        const pause = this.#handlers.pause();
+        if (pause !== undefined) await pause;
+        const pushed = other ? undefined : this.#handlers.pushed();
+        const finished = this.#handlers.finished();
+        while (held.length > 0 && held[0]!.pushed <= finished) {
+          const free = held.shift()!.buffer;
+          if (spare.length < SPARE_READ_BUFFERS) spare.push(free);
+        }
+        // After invalid bytes nothing is framed: the rest is dropped as it comes.
+        if (!this.#framing) start = end;
+        // The incomplete PDU's bytes go to the front, with room for all of it.
+        const size = Math.max(REUSED_BUFFER, framer.needed);
+        if (pushed !== undefined && pushed <= finished && size <= buffer.length) {
+          buffer.copyWithin(0, start, end);
+        } else {
+          if (pushed !== undefined) held.push({ buffer, pushed });
+          let next = spare.pop();
+          if (next === undefined || next.length < size) next = new Uint8Array(size);
+          next.set(buffer.subarray(start, end));
+          buffer = next;
+        }
+        end -= start;
       }
     } catch (error) {
       cause = error;

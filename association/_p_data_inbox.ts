@@ -20,6 +20,10 @@ export interface PDataConsumer {
    * One P-DATA-TF PDU, in order. A promise returned stops reading from the
    * transport until it settles (backpressure), and the PDUs after this one
    * wait for it too; its rejection is the consumer's own business.
+   *
+   * The PDU's fragments are views into the association's read buffer,
+   * which is read into again once this returns, or once the promise it
+   * returns settles: copy what is kept beyond that.
    */
   pData(pdu: PDataTfPdu): Promise<void> | undefined;
   /**
@@ -50,6 +54,9 @@ export class _PDataInbox {
   /** The consumer's promise for the last PDU handed over, until it settles. */
   #busy: Promise<void> | undefined;
   #handing = false;
+  /** P-DATA PDUs queued for the consumer so far, and those it is done with (see `pushed`). */
+  #pushed = 0;
+  #finished = 0;
   #space: PromiseWithResolvers<void> | undefined;
 
   /** The PDUs as a stream; once asked for, the only way they go. */
@@ -96,6 +103,7 @@ export class _PDataInbox {
       } catch { /* Closed or errored: drop. */ }
     } else if (this.#end === undefined) {
       this.#queue.push(pdu);
+      this.#pushed++;
     }
   }
 
@@ -123,14 +131,16 @@ export class _PDataInbox {
     try {
       while (this.#queue.length > 0 && this.#busy === undefined) {
         const pdu = this.#queue.shift()!;
-        if (this.#dropping) continue;
         let wait: Promise<void> | undefined;
-        try {
-          wait = consumer.pData(pdu);
-        } catch {
-          this.#dropping = true;
+        if (!this.#dropping) {
+          try {
+            wait = consumer.pData(pdu);
+          } catch {
+            this.#dropping = true;
+          }
         }
         if (wait !== undefined) this.#busy = wait.then(this.#settled, this.#settled);
+        else this.#finished++;
       }
       // The transport may have been left unread while PDUs waited for a reader.
       if (this.#busy === undefined) this.releaseSpace();
@@ -145,6 +155,7 @@ export class _PDataInbox {
 
   readonly #settled = (): void => {
     this.#busy = undefined;
+    this.#finished++;
     this.releaseSpace();
     this.deliver();
   };
@@ -165,6 +176,21 @@ export class _PDataInbox {
     if (!behind) return undefined;
     this.#space ??= Promise.withResolvers();
     return this.#space.promise;
+  }
+
+  /**
+   * PDUs pushed so far, for a consumer, which copies what it keeps (see
+   * {@linkcode PDataConsumer.pData}); `undefined` for a stream's reader,
+   * who may keep them. Once {@linkcode finished} reaches this count, the
+   * bytes of these PDUs may be overwritten.
+   */
+  get pushed(): number | undefined {
+    return this.#mode === "consumer" ? this.#pushed : undefined;
+  }
+
+  /** PDUs the consumer is done with: taken (its promise settled, if any) or dropped, in order. */
+  get finished(): number {
+    return this.#finished;
   }
 
   /** Lets the transport be read again (the reader caught up, or the state changed). */

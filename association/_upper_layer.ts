@@ -420,6 +420,9 @@ export class _UpperLayer {
       },
       ended: (cause) => this.dispatch("Evt17", { cause }),
       pause: () => this.#inbox.pause(this.#state === "Sta6"),
+      // Listeners of "pdu-received" may keep the PDUs they are given.
+      pushed: () => this.options.events ? undefined : this.#inbox.pushed,
+      finished: () => this.#inbox.finished,
     });
   }
 

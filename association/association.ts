@@ -237,7 +237,10 @@ export class Association implements AsyncDisposable {
    * order, with no promise hop per PDU (the DIMSE channel reads this way).
    * PDUs received before the call are handed over first. A promise the
    * consumer returns stops reading from the transport until it settles
-   * (backpressure); `end()` says when no more will come.
+   * (backpressure); `end()` says when no more will come. A PDU's bytes are
+   * the association's read buffer, read into again once the consumer
+   * returns (or its promise settles): it copies what it keeps, and gets a
+   * reused buffer in return, no garbage per read.
    *
    * @example Count the PDUs of an association until it ends
    * ```ts ignore

@@ -49,11 +49,7 @@ import type {
 import { PendingRequest } from "./_request.ts";
 import { OperationSlots } from "../_slots.ts";
 import { _Deadlines } from "./_deadlines.ts";
-
-/** Data set PDVs shorter than this are gathered before the reader sees them. */
-const SMALL_PDV = 4096;
-/** The size small PDVs are gathered to. */
-const GATHERED_CHUNK = 64 << 10;
+import { _markChannelStream, _takeChunk } from "./_chunks.ts";
 
 /** The size of a queued chunk: its bytes (what `ByteLengthQueuingStrategy` counts). */
 const byteLength = (chunk: Uint8Array): number => chunk.byteLength;
@@ -139,6 +135,9 @@ interface Assembly {
   space?: PromiseWithResolvers<void>;
   /** A response's data set: gathered whole in `bytes`. */
   collect?: boolean;
+  /** A request's data set: the chunk being filled for its reader, and its bytes filled. */
+  chunk?: Uint8Array | undefined;
+  filled: number;
 }
 
 /** What the channel routes responses to: a request's {@linkcode PendingRequest}. */
@@ -499,8 +498,16 @@ export class DimseChannel {
           ABORT_REASON.UNEXPECTED_PDU_PARAMETER,
         );
       }
-      cur ??= this.#current = { contextId: pdv.presentationContextId, bytes: new ByteQueue() };
-      cur.bytes.push(pdv.data);
+      cur ??= this.#current = {
+        contextId: pdv.presentationContextId,
+        bytes: new ByteQueue(),
+        filled: 0,
+      };
+      // The PDV's bytes are the association's read buffer, reused once this
+      // returns (see PDataConsumer.pData): a command set that is all in this
+      // PDV is decoded from them in place, fragments to be joined are copied.
+      const whole = pdv.isLastFragment && cur.bytes.length === 0;
+      cur.bytes.push(whole ? pdv.data : pdv.data.slice());
       const maxCommandLength = this.#options.maxCommandLength ?? DEFAULT_MAX_COMMAND_LENGTH;
       if (cur.bytes.length > maxCommandLength) {
         return this.#protocolError(
@@ -543,6 +550,7 @@ export class DimseChannel {
             assembly.space?.resolve();
           },
         }, { highWaterMark: hwm, size: byteLength }); // A ByteLengthQueuingStrategy, made once.
+        _markChannelStream(stream);
         this.#deliver(pdv.presentationContextId, command, stream, discard);
       } else {
         cur.collect = true;
@@ -558,7 +566,7 @@ export class DimseChannel {
     if (cur.command === null) {
       // The data set of a request answered with a failure: nothing to keep.
     } else if (cur.collect) {
-      cur.bytes.push(pdv.data);
+      cur.bytes.push(pdv.data.slice()); // Copied out of the reused read buffer.
       const max = this.#options.maxResponseDatasetLength ?? DEFAULT_MAX_RESPONSE_DATASET_LENGTH;
       if (cur.bytes.length > max) {
         const error = new ResponseTooLargeError(
@@ -569,18 +577,7 @@ export class DimseChannel {
           .then(() => Promise.reject(error));
       }
     } else if (cur.stream && !cur.streamClosed) {
-      // Small PDVs (a peer may send 1-byte ones) are gathered into chunks of
-      // GATHERED_CHUNK bytes: each chunk held costs far more than its bytes,
-      // and the queue is bounded in bytes. Large ones pass as they are.
-      if (pdv.data.length < SMALL_PDV) {
-        cur.bytes.push(pdv.data);
-        if (cur.bytes.length >= GATHERED_CHUNK || pdv.isLastFragment) {
-          cur.stream.enqueue(cur.bytes.take(cur.bytes.length));
-        }
-      } else {
-        if (cur.bytes.length > 0) cur.stream.enqueue(cur.bytes.take(cur.bytes.length));
-        cur.stream.enqueue(pdv.data);
-      }
+      this.#gather(cur, pdv.data, pdv.isLastFragment);
       // Back-pressure: stop reading the association until the reader catches up.
       if ((cur.stream.desiredSize ?? 1) <= 0) {
         const assembly = cur;
@@ -588,6 +585,40 @@ export class DimseChannel {
       }
     }
     return this.#fragmentTaken(cur, pdv);
+  }
+
+  /**
+   * Copies a data set fragment out of the association's read buffer (reused
+   * once the PDV is taken) into the chunks the reader gets: a data set in
+   * one PDV (a small object) as a copy of its own size, a longer one in
+   * pooled chunks of CHUNK_SIZE bytes (see _chunks.ts), each queued once
+   * full and the last once the data set ends. Few large chunks also keep
+   * the queue cheap whatever the PDVs (a peer may send 1-byte ones).
+   */
+  #gather(cur: Assembly, data: Uint8Array, last: boolean): void {
+    const stream = cur.stream!;
+    if (cur.chunk === undefined && last) {
+      if (data.length > 0) stream.enqueue(data.slice());
+      return;
+    }
+    for (let at = 0; at < data.length;) {
+      cur.chunk ??= _takeChunk();
+      const chunk = cur.chunk;
+      const n = Math.min(chunk.length - cur.filled, data.length - at);
+      chunk.set(data.subarray(at, at + n), cur.filled);
+      cur.filled += n;
+      at += n;
+      if (cur.filled === chunk.length) {
+        cur.chunk = undefined;
+        cur.filled = 0;
+        stream.enqueue(chunk);
+      }
+    }
+    if (last && cur.chunk !== undefined) {
+      stream.enqueue(cur.chunk.subarray(0, cur.filled));
+      cur.chunk = undefined;
+      cur.filled = 0;
+    }
   }
 
   /** Waits until the reader of a request's data set has room for more, or is gone. */

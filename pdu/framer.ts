@@ -44,6 +44,8 @@ export class PduFramer {
   readonly #queue = new ByteQueue();
   /** Bytes the current PDU needs: the header, then the whole PDU once the header is checked. */
   #needed = PDU_HEADER_LENGTH;
+  /** {@linkcode PduFramer.frame}: the stream offset of the first byte it is given, for error offsets. */
+  #base = 0;
 
   /** Creates a framer with the limits of {@linkcode decodePdu}. */
   constructor(options: DecodePduOptions = {}) {
@@ -71,6 +73,72 @@ export class PduFramer {
     }
     // A PDU type is checked as soon as its byte is there.
     if (this.#needed === PDU_HEADER_LENGTH && queue.length > 0) queue.peekWith(1, this.#decode);
+  }
+
+  /**
+   * Frames the complete PDUs in `bytes` from `start` on, calling `emit` for
+   * each (P-DATA-TF fragments are views into `bytes`), and returns where the
+   * first incomplete one starts (`bytes.length` when none). Nothing is
+   * kept: a caller that keeps its bytes in one buffer passes the unframed
+   * ones again, with more after them, and may overwrite the buffer once
+   * the PDUs framed from it are done with. Not to be mixed with
+   * {@linkcode PduFramer.push} while that holds bytes: see
+   * {@linkcode PduFramer.takeRest}.
+   *
+   * @example Frame from one buffer
+   * ```ts
+   * import { PduFramer } from "./mod.ts";
+   * import { strictEqual } from "node:assert/strict";
+   *
+   * const release = [0x06, 0, 0, 0, 0, 4, 0, 0, 0, 0];
+   * const bytes = new Uint8Array([...release, 0x06, 0]);
+   * const framer = new PduFramer();
+   * const at = framer.frame(bytes, 0, (pdu) => strictEqual(pdu.type, "A-RELEASE-RP"));
+   * strictEqual(at, 10); // The last two bytes begin a PDU not yet complete.
+   * strictEqual(framer.needed, 6);
+   * ```
+   */
+  frame(bytes: Uint8Array, start: number, emit: (pdu: Pdu) => void): number {
+    let at = start;
+    while (at < bytes.length) {
+      let result: ReturnType<typeof decodePdu>;
+      try {
+        result = decodePdu(bytes, at, this.#options);
+      } catch (error) {
+        if (!(error instanceof PduDecodeError)) throw error;
+        throw new PduDecodeError(error.message, this.#base + error.offset - start, {
+          code: error.code,
+          cause: error,
+        });
+      }
+      if (!result.complete) {
+        this.#needed = result.needed;
+        return at;
+      }
+      emit(result.pdu);
+      at += result.byteLength;
+      this.#base += result.byteLength;
+    }
+    this.#needed = PDU_HEADER_LENGTH;
+    return at;
+  }
+
+  /** Bytes the PDU where {@linkcode PduFramer.frame} stopped needs: its header's, then all of them. */
+  get needed(): number {
+    return this.#needed;
+  }
+
+  /**
+   * Takes the bytes {@linkcode PduFramer.push} holds (the start of a PDU),
+   * as a copy of their own, to be framed with {@linkcode PduFramer.frame}
+   * from now on, followed by the bytes received next.
+   */
+  takeRest(): Uint8Array {
+    const queue = this.#queue;
+    this.#base = queue.consumed;
+    const rest = queue.length > 0 ? queue.peek().slice() : new Uint8Array(0);
+    queue.consume(queue.length);
+    return rest;
   }
 
   /** Says the stream ended: throws if it ended inside a PDU. */

@@ -42,6 +42,7 @@
  */
 import type * as zlib from "node:zlib";
 import {
+  type _ChunkReader,
   _writePart10Atomically,
   type Durability,
   type ObjectFacts,
@@ -801,10 +802,7 @@ export async function _journalPart10(
   name: string,
   path: string,
   facts: ObjectFacts,
-  reader: {
-    read(): Promise<{ done: true; value?: unknown } | { done: false; value: Uint8Array }>;
-    cancel(reason?: unknown): Promise<void>;
-  },
+  reader: _ChunkReader,
   options: { durable: Durability; temp: TempFilePool },
 ): Promise<WrittenFile> {
   const chunks: Uint8Array[] = [_part10Meta(facts)];
@@ -849,8 +847,12 @@ export async function _journalPart10(
     // from memory, flushed, as without a journal; its failure is the answer.
     return await writeDirectly(chunks.slice(1));
   }
-  // The bytes are held until the file is written from them.
-  placed.finally(() => hold(-holding)).catch(() => {});
+  // The bytes are held until the file is written from them (the record is
+  // already), then given back (see dimse/_chunks.ts).
+  placed.finally(() => {
+    hold(-holding);
+    if (reader.recycle !== undefined) { for (const c of chunks) reader.recycle(c); }
+  }).catch(() => {});
   return { size, placed };
 
   /**
@@ -858,13 +860,14 @@ export async function _journalPart10(
    * it: the chunks `held`, then what `rest` gives.
    */
   function writeDirectly(held: Uint8Array[], rest?: typeof reader): Promise<WrittenFile> {
-    const chunks = {
+    const chunks: _ChunkReader = {
       read: () =>
         held.length > 0
           ? Promise.resolve({ done: false as const, value: held.shift()! })
           : rest?.read() ?? Promise.resolve({ done: true as const }),
       cancel: (reason?: unknown) => rest?.cancel(reason) ?? Promise.resolve(),
     };
+    if (reader.recycle !== undefined) chunks.recycle = (c) => reader.recycle!(c);
     const write = { durable: options.durable, temp: options.temp };
     return journal.inTurn(name, () => _writePart10Atomically(path, facts, chunks, write));
   }

@@ -400,6 +400,24 @@ function parentOf(path: string): string {
 const WRITE_BUFFER = 1 << 20;
 
 /**
+ * A file's buffer the bytes of each write are joined in: what was gathered
+ * (up to {@linkcode WRITE_BUFFER}) and the chunk that reached it.
+ */
+const JOIN_BUFFER = 2 * WRITE_BUFFER;
+
+/**
+ * Where {@linkcode _writePart10Atomically} reads a data set's chunks from:
+ * `cancel` with the error when the write fails midway, and `recycle`, if
+ * any, with each chunk once its bytes are written or copied (see
+ * dimse/_chunks.ts), which nothing else then holds.
+ */
+export interface _ChunkReader {
+  read(): Promise<{ done: true; value?: unknown } | { done: false; value: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+  recycle?(chunk: Uint8Array): void;
+}
+
+/**
  * Bytes gathered before each synchronous write, while the disk answers
  * quickly ({@linkcode _SyncBudget}): a page-cache copy short enough not to
  * hold up other associations.
@@ -481,10 +499,7 @@ export function writePart10Atomically(
 export async function _writePart10Atomically(
   path: string,
   facts: ObjectFacts,
-  reader: {
-    read(): Promise<{ done: true; value?: unknown } | { done: false; value: Uint8Array }>;
-    cancel(reason?: unknown): Promise<void>;
-  },
+  reader: _ChunkReader,
   options: WriteOptions = {},
 ): Promise<WrittenFile> {
   const durable = options.durable ?? true;
@@ -518,6 +533,33 @@ export async function _writePart10Atomically(
       // written (meta information included) in a single call.
       const pending = new ByteQueue();
       pending.push(meta);
+      const recycle = (chunks: Uint8Array[]) => {
+        if (reader.recycle !== undefined) { for (const c of chunks) reader.recycle(c); }
+      };
+      /**
+       * The pending bytes as one array, and the chunks to give back once it
+       * is written. Large ones are joined into one buffer of this file's,
+       * reused for each write (one write is in flight at a time): a 100 MB
+       * object leaves one buffer to the garbage collector, not 100 MB of them.
+       */
+      let joinBuffer: Uint8Array | undefined;
+      const takePending = (): [Uint8Array, Uint8Array[]] => {
+        const length = pending.length;
+        const chunks = pending.drain();
+        if (chunks.length === 1) return [chunks[0]!, chunks];
+        let joined: Uint8Array;
+        if (length >= SYNC_WRITE_LIMIT && length <= JOIN_BUFFER) {
+          joinBuffer ??= new Uint8Array(JOIN_BUFFER);
+          joined = joinBuffer.subarray(0, length);
+        } else joined = new Uint8Array(length);
+        let at = 0;
+        for (const c of chunks) {
+          joined.set(c, at);
+          at += c.length;
+        }
+        recycle(chunks);
+        return [joined, []];
+      };
       try {
         for (;;) {
           const next = await reader.read();
@@ -530,9 +572,11 @@ export async function _writePart10Atomically(
             inflight = undefined;
             const chunks = pending.drain();
             budget.run(() => chunks.forEach((c) => writeAllSync(file, c)));
+            recycle(chunks);
           } else if (pending.length >= WRITE_BUFFER) {
             await inflight;
-            inflight = writeAll(file, pending.take(pending.length));
+            const [bytes, after] = takePending();
+            inflight = writeAll(file, bytes).finally(() => recycle(after));
           }
         }
       } catch (e) {
@@ -543,8 +587,9 @@ export async function _writePart10Atomically(
       await inflight;
       inflight = undefined;
       if (budget?.allowed && durable !== "deferred") {
-        const bytes = pending.take(pending.length);
+        const [bytes, after] = takePending();
         if (bytes.length > 0) budget.run(() => writeAllSync(file, bytes));
+        recycle(after);
         if (durable) await file.syncData();
         closed = true;
         file.close();
@@ -552,7 +597,10 @@ export async function _writePart10Atomically(
         if (durable) await options.temp!.syncTarget();
         return { size: written, placed: Promise.resolve() };
       }
-      if (pending.length > 0) await writeAll(file, pending.take(pending.length));
+      if (pending.length > 0) {
+        const [bytes, after] = takePending();
+        await writeAll(file, bytes).finally(() => recycle(after));
+      }
       if (durable === "deferred") {
         handedOver = true;
         const { placed } = await options.sync!.add(

@@ -26,6 +26,7 @@ import {
   type RequestHandler,
   STATUS,
 } from "../dimse/mod.ts";
+import { _isChannelStream, _recycleChunk } from "../dimse/_chunks.ts";
 import { DeflatedChecker } from "./_deflated_check.ts";
 import { _journalOf, _journalPart10 } from "./_store_journal.ts";
 import { headerMatches } from "./_header_check.ts";
@@ -207,6 +208,8 @@ class CheckedReader {
   /** Chunks checked and not yet given. */
   #ready: Uint8Array[] = [];
   #done = false;
+  /** This reader alone sees the channel's chunks, and nothing keeps them once given (see recycle()). */
+  readonly #recyclable: boolean;
 
   constructor(source: ReadableStream<Uint8Array>, facts: ObjectFacts) {
     this.#reader = source.getReader();
@@ -217,6 +220,17 @@ class CheckedReader {
       ? new DeflatedChecker(facts)
       : undefined;
     this.#held = this.#inflated ? undefined : new ByteQueue();
+    // The inflating check may still hold a chunk when it is given.
+    this.#recyclable = _isChannelStream(source) && this.#inflated === undefined;
+  }
+
+  /**
+   * Gives a chunk this reader gave back to the channel's pool, once its
+   * bytes are written or copied (see dimse/_chunks.ts): only chunks of the
+   * channel's own stream, which this reader holds locked.
+   */
+  recycle(chunk: Uint8Array): void {
+    if (this.#recyclable) _recycleChunk(chunk);
   }
 
   /** The next chunk, checked; errors (and cancels the source) when the data set is bad. */

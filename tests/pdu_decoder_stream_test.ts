@@ -153,3 +153,26 @@ Deno.test("PduFramer rejects an unknown PDU type from its first byte", () => {
     (error: unknown) => error instanceof PduDecodeError && error.offset === 10,
   );
 });
+
+Deno.test("PduFramer frames in place after push() once its rest is taken, error offsets counted from the stream's start", () => {
+  const bytes = concat(...PDUS.map(encodePdu));
+  const pdus: Pdu[] = [];
+  const framer = new PduFramer();
+  // Half of the stream through push(), the rest through frame() from one
+  // buffer the caller keeps, in pieces, the unframed bytes passed again.
+  const half = Math.floor(bytes.length / 2);
+  framer.push(bytes.subarray(0, half), (pdu) => pdus.push(pdu));
+  let held = framer.takeRest();
+  for (let at = half; at < bytes.length; at += 7) {
+    const buffer = concat(held, bytes.subarray(at, Math.min(at + 7, bytes.length)));
+    const end = framer.frame(buffer, 0, (pdu) => pdus.push(pdu));
+    held = buffer.slice(end);
+  }
+  assertEquals(held.length, 0);
+  assertEquals(pdus, PDUS);
+  // An unknown type after them: its offset is where it is in the whole stream.
+  assertThrows(
+    () => framer.frame(hex("ab"), 0, () => {}),
+    (error: unknown) => error instanceof PduDecodeError && error.offset === bytes.length,
+  );
+});

@@ -49,7 +49,7 @@ import type {
 import { PendingRequest } from "./_request.ts";
 import { OperationSlots } from "../_slots.ts";
 import { _Deadlines } from "./_deadlines.ts";
-import { _markChannelStream, _takeChunk } from "./_chunks.ts";
+import { _markChannelStream, _takeChunk } from "../_chunks.ts";
 
 /** The size of a queued chunk: its bytes (what `ByteLengthQueuingStrategy` counts). */
 const byteLength = (chunk: Uint8Array): number => chunk.byteLength;

@@ -848,7 +848,7 @@ export async function _journalPart10(
     return await writeDirectly(chunks.slice(1));
   }
   // The bytes are held until the file is written from them (the record is
-  // already), then given back (see dimse/_chunks.ts).
+  // already), then given back (see _chunks.ts).
   placed.finally(() => {
     hold(-holding);
     if (reader.recycle !== undefined) { for (const c of chunks) reader.recycle(c); }

@@ -409,7 +409,7 @@ const JOIN_BUFFER = 2 * WRITE_BUFFER;
  * Where {@linkcode _writePart10Atomically} reads a data set's chunks from:
  * `cancel` with the error when the write fails midway, and `recycle`, if
  * any, with each chunk once its bytes are written or copied (see
- * dimse/_chunks.ts), which nothing else then holds.
+ * _chunks.ts), which nothing else then holds.
  */
 export interface _ChunkReader {
   read(): Promise<{ done: true; value?: unknown } | { done: false; value: Uint8Array }>;

@@ -26,7 +26,7 @@ import {
   type RequestHandler,
   STATUS,
 } from "../dimse/mod.ts";
-import { _isChannelStream, _recycleChunk } from "../dimse/_chunks.ts";
+import { _isChannelStream, _recycleChunk } from "../_chunks.ts";
 import { DeflatedChecker } from "./_deflated_check.ts";
 import { _journalOf, _journalPart10 } from "./_store_journal.ts";
 import { headerMatches } from "./_header_check.ts";
@@ -226,7 +226,7 @@ class CheckedReader {
 
   /**
    * Gives a chunk this reader gave back to the channel's pool, once its
-   * bytes are written or copied (see dimse/_chunks.ts): only chunks of the
+   * bytes are written or copied (see _chunks.ts): only chunks of the
    * channel's own stream, which this reader holds locked.
    */
   recycle(chunk: Uint8Array): void {

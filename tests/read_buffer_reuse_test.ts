@@ -11,7 +11,7 @@ import { _Connection } from "../association/_connection.ts";
 import { acceptAssociation, connect, type Transport } from "../association/mod.ts";
 import { Dataset, encodeDataset } from "../dataset/mod.ts";
 import { Tag, Uid } from "../dictionary/mod.ts";
-import { _chunkStats } from "../dimse/_chunks.ts";
+import { _chunkStats } from "../_chunks.ts";
 import { DimseChannel, STATUS } from "../dimse/mod.ts";
 import type { PDataTfPdu, Pdu } from "../pdu/mod.ts";
 import { StorageScp } from "../scp/mod.ts";
@@ -235,7 +235,10 @@ Deno.test("the Storage SCP gives the chunks of a large data set back as it write
     const created = _chunkStats().created - before;
     assert(created <= 12, `${created} chunks made for 64 chunks of data`);
     const file = await Deno.readFile(`${dir}/2.25.77.dcm`);
-    assert(sameBytes(file.subarray(file.length - dataset.length), dataset), "the file's bytes differ");
+    assert(
+      sameBytes(file.subarray(file.length - dataset.length), dataset),
+      "the file's bytes differ",
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -27,7 +27,15 @@ export interface NeededClasses {
   readonly guessed: boolean;
   /** Each instance found, when the walk reached IMAGE level and was not a guess. */
   readonly instances: readonly NeededInstance[];
+  /**
+   * Whether the peer's IMAGE level matches came without SOP Class UID (DCMTK's
+   * dcmqrscp keeps none in its index): another walk would not tell either.
+   */
+  readonly withoutSopClassUid?: boolean;
 }
+
+/** Why {@linkcode findNeededClasses} guessed, when IMAGE level matches lack their class. */
+const NO_SOP_CLASS_UID = "the peer's C-FIND returns no SOP Class UID";
 
 /**
  * The storage SOP classes a C-GET needs, and the transfer syntax each
@@ -39,8 +47,8 @@ export interface NeededClasses {
  * Falls back to what was found, {@linkcode COMMON_STORAGE_SOP_CLASSES},
  * then other storage classes, 127 in all, when the model has no IMAGE
  * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
- * does not keep it), or the walk would take more than
- * 200 queries. At STUDY level it asks for SOP Classes in Study (0008,0062,
+ * does not keep it; the walk stops after the first IMAGE level query that
+ * says so), or the walk would take more than 200 queries. At STUDY level it asks for SOP Classes in Study (0008,0062,
  * PS3.4 C.6.2.1.2) too, and stops there when every study answers it and
  * `enough` says the classes need no more detail.
  */
@@ -55,15 +63,19 @@ export async function findNeededClasses(
   const start = levels.indexOf(query.level);
   const classes = new Set<string>();
   const instances: NeededInstance[] = [];
-  let unknownClass = false;
   // SOP Classes in Study, as the STUDY level matches answered it.
   const inStudies = new Set<string>();
   let studiesSay = true;
-  const fallback = (why: string) => {
+  const fallback = (why: string): NeededClasses => {
     onWarning?.(
       `C-GET: cannot find out the storage SOP classes needed (${why}); proposing 127 common ones`,
     );
-    return { classes: fallbackStorageClasses(classes), guessed: true, instances: [] };
+    return {
+      classes: fallbackStorageClasses(classes),
+      guessed: true,
+      instances: [],
+      ...(why === NO_SOP_CLASS_UID ? { withoutSopClassUid: true } : {}),
+    };
   };
   if (!levels.includes("IMAGE") || start < 0) {
     return fallback(`${query.model} has no IMAGE level`);
@@ -92,6 +104,7 @@ export async function findNeededClasses(
         if (++queries > MAX_CLASS_QUERIES) {
           return fallback(`more than ${MAX_CLASS_QUERIES} queries needed`);
         }
+        let unknownClass = false;
         q.request(UNIQUE_KEYS[level]);
         if (level === "IMAGE") q.request(Tag.SOPClassUID, Tag.AvailableTransferSyntaxUID);
         if (level === "STUDY") q.request(Tag.SOPClassesInStudy);
@@ -129,6 +142,9 @@ export async function findNeededClasses(
           }
           next.push(keys);
         }
+        // The peer keeps no SOP Class UID: the other series would not say it either
+        // (issue 13: a C-FIND per series saved; the query is not cancelled, it has ended).
+        if (unknownClass) return fallback(NO_SOP_CLASS_UID);
       }
       records = next;
       // SOP Classes in Study (0008,0062) answered for every study, and few
@@ -141,7 +157,6 @@ export async function findNeededClasses(
     signal?.throwIfAborted();
     return fallback(e instanceof Error ? e.message : String(e));
   }
-  if (unknownClass) return fallback("the peer's C-FIND returns no SOP Class UID");
   // Nothing matched: the C-GET will have nothing to send, but needs a storage context.
   return classes.size > 0
     ? { classes: [...classes], guessed: false, instances }

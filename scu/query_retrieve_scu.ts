@@ -42,7 +42,8 @@ import type {
   RetrieveOptions,
 } from "./query_retrieve_options.ts";
 import { decodeIdentifier, followRetrieve } from "./_responses.ts";
-import { findNeededClasses, type NeededInstance } from "./_needed_classes.ts";
+import { findNeededClasses, type NeededClasses, type NeededInstance } from "./_needed_classes.ts";
+import { fallbackStorageClasses } from "./storage_classes.ts";
 import { getBatch, type GetPeer, prepareDirectory } from "./_get_batch.ts";
 import {
   contextsForClasses,
@@ -106,6 +107,12 @@ export class QueryRetrieveScu implements AsyncDisposable {
   readonly #pool: Pooled[] = [];
   /** The peer's answer for each retrieve SOP class asked about (see #peerAccepts). */
   readonly #accepts = new Map<string, boolean>();
+  /**
+   * Whether the peer's C-FIND was found to answer IMAGE level matches without
+   * SOP Class UID: get() then proposes the common classes at once, without
+   * walking the hierarchy again to learn nothing (issue 13).
+   */
+  #findOmitsSopClass = false;
 
   /** Creates the SCU; nothing is opened until the first operation. */
   constructor(hostname: string, port: number, options: QueryRetrieveScuOptions = {}) {
@@ -353,7 +360,9 @@ export class QueryRetrieveScu implements AsyncDisposable {
    * the uncompressed one). When they do not fit in one association's 128
    * contexts (PS3.8 §9.3.2.2), the objects are fetched in several C-GETs on
    * successive associations, each narrowed to the instances its contexts
-   * hold.
+   * hold. A peer found to answer IMAGE level matches without SOP Class UID
+   * (DCMTK's dcmqrscp keeps none) is not asked again by this SCU: later
+   * get()s propose the common classes at once (and warn only the first time).
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
     return new RetrieveOperation(async (progress, stop) => {
@@ -366,8 +375,10 @@ export class QueryRetrieveScu implements AsyncDisposable {
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
       const prefer = options.prefer ?? "stored";
-      const { classes, guessed, instances } = options.sopClasses
+      const needed: NeededClasses = options.sopClasses
         ? { classes: [...options.sopClasses], guessed: false, instances: [] }
+        : this.#findOmitsSopClass
+        ? { classes: fallbackStorageClasses([]), guessed: true, instances: [] }
         : await findNeededClasses(
           (q, o) => this.find(q, o),
           query,
@@ -381,6 +392,8 @@ export class QueryRetrieveScu implements AsyncDisposable {
             found.length * (1 + LIKELY_STORED_SYNTAXES.length) <=
               STORAGE_CONTEXTS_PER_ASSOCIATION,
         );
+      if (needed.withoutSopClassUid) this.#findOmitsSopClass = true;
+      const { classes, guessed, instances } = needed;
       if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
       const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;
       const batches: RetrieveBatch[] = instances.length > 0

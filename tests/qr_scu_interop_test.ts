@@ -365,6 +365,49 @@ Deno.test({
 
 Deno.test({
   name:
+    "get() learns once per SCU that dcmqrscp's matches lack SOP Class UID: its walk stops at the first IMAGE query, the next get() sends no C-FIND (issue 13)",
+  ignore: dcmtkIgnore("dcmqrscp"),
+  async fn() {
+    const archive = await startArchive({ args: ["-v"] });
+    let disposed = false;
+    try {
+      const warnings: string[] = [];
+      const studies = [...new Set(archive.files.map((f) => f.studyInstanceUid))];
+      {
+        await using scu = new QueryRetrieveScu(HOST, archive.dcmqrscp.port, {
+          callingAeTitle: OUR_AE,
+          calledAeTitle: archive.dcmqrscp.aeTitle,
+          onWarning: (m) => warnings.push(m),
+        });
+        for (const uid of studies.slice(0, 2)) {
+          const result = await scu.get(
+            identifierOf("STUDY_ROOT", ["QueryRetrieveLevel=STUDY", `StudyInstanceUID=${uid}`]),
+            { directory: archive.got },
+          );
+          const study = archive.files.filter((f) => f.studyInstanceUid === uid);
+          assertEquals([result.completed, result.failed], [study.length, 0]);
+        }
+      }
+      await assertReceived(
+        archive.got,
+        archive.files.filter((f) => studies.slice(0, 2).includes(f.studyInstanceUid)),
+      );
+      // The guess is said once.
+      assertEquals(warnings.length, 1, warnings.join("\n"));
+      const { dcmqrscp } = archive;
+      await archive[Symbol.asyncDispose]();
+      disposed = true;
+      // The first study (CT, MR and KO series): STUDY, SERIES, then IMAGE of its first
+      // series only; the second get() proposes the common classes without asking.
+      assertEquals(dcmqrscp.output().match(/Find SCP Request Identifiers/g)?.length, 3);
+    } finally {
+      if (!disposed) await archive[Symbol.asyncDispose]();
+    }
+  },
+});
+
+Deno.test({
+  name:
     "find() broken off after 3 results sends C-CANCEL to dcmqrscp, and the association answers the next find",
   ignore: dcmtkIgnore("dcmqrscp"),
   async fn() {

@@ -128,8 +128,10 @@ export class QueryRetrieveScu implements AsyncDisposable {
 
   #queryContexts(): ProposedPresentationContext[] {
     const out: ProposedPresentationContext[] = [];
+    // C-GET too, without storage contexts: whether the peer accepts it is what
+    // retrieve() asks this association (#peerAccepts); get() opens its own.
     for (const info of Object.values(QUERY_MODELS)) {
-      for (const uid of [info.find, info.move]) {
+      for (const uid of [info.find, info.move, info.get]) {
         out.push({ abstractSyntax: uid, transferSyntaxes: UNCOMPRESSED });
       }
     }
@@ -505,30 +507,25 @@ export class QueryRetrieveScu implements AsyncDisposable {
   }
 
   /**
-   * Whether the peer accepts a context for `sopClass`, asked once per SCU on
-   * an association of its own: each retrieve() after the first is spared
-   * that association (issue 13). Only an answer counts; a peer that could not
-   * be reached is asked again next time.
+   * Whether the peer accepts a context for `sopClass` (a C-GET model), asked
+   * once per SCU: read from the pooled association, which proposes it among
+   * the query contexts and which get()'s C-FIND then uses, so retrieve()
+   * opens no association of its own to ask (issue 13). Only an answer
+   * counts; a peer that could not be reached is asked again next time.
    */
   async #peerAccepts(sopClass: string): Promise<boolean> {
     const known = this.#accepts.get(sopClass);
     if (known !== undefined) return known;
+    let pooled: Pooled;
     try {
-      const association = await connect(
-        this.#hostname,
-        this.#port,
-        connectOptionsFor(this.#options, [{
-          abstractSyntax: sopClass,
-          transferSyntaxes: UNCOMPRESSED,
-        }]),
-      );
-      const ok = association.findContext(sopClass) !== undefined;
-      this.#accepts.set(sopClass, ok);
-      await association.release().catch(() => {});
-      return ok;
+      pooled = await this.#acquire();
     } catch {
       return false;
     }
+    const ok = pooled.association.findContext(sopClass) !== undefined;
+    pooled.busy = false;
+    this.#accepts.set(sopClass, ok);
+    return ok;
   }
 
   /** Releases every pooled association. */

@@ -916,6 +916,17 @@ Deno.test("retrieve() asks the peer whether it accepts C-GET once per SCU: the n
   assertEquals(byRetrieve, associations - before);
 });
 
+Deno.test("retrieve() asks whether the peer accepts C-GET on the association its C-FIND uses: two associations in all, with the C-GET's (issue 13)", async () => {
+  await using corpus = await openCorpus();
+  let associations = 0;
+  await using scp = qrScp(corpus, { onAssociation: () => associations++ });
+  await using out = await tempDir();
+  await using scu = new QueryRetrieveScu(HOST, scp.port);
+  const result = await scu.retrieve(patient1234(), { directory: out.path, listenHostname: HOST });
+  assertEquals(result.method, "C-GET");
+  assertEquals(associations, 2);
+});
+
 Deno.test("retrieve() into a folder that does not exist creates it (issue 12)", async () => {
   await using corpus = await openCorpus();
   await using scp = qrScp(corpus);

@@ -8,12 +8,11 @@
 import type { Identifier } from "../dataset/mod.ts";
 import { DimseStatusError, STATUS } from "../dimse/mod.ts";
 import { RETIRED_STORAGE_SOP_CLASSES, STORAGE_SOP_CLASSES } from "../dictionary/mod.ts";
-import {
-  DEFAULT_STORAGE_TRANSFER_SYNTAXES,
-  ServiceProvider,
-  StoreService,
-  UNCOMPRESSED_TRANSFER_SYNTAXES,
-} from "../service/mod.ts";
+// Each from its own file, not service/mod.ts: `dcm move --dir` loads no more
+// than it uses (issue 13: startup time of each process).
+import { UNCOMPRESSED_TRANSFER_SYNTAXES } from "../service/accepted_syntaxes.ts";
+import { ServiceProvider } from "../service/service_provider.ts";
+import { DEFAULT_STORAGE_TRANSFER_SYNTAXES, StoreService } from "../service/store_service.ts";
 import { receivingTarget } from "./_receiving.ts";
 import type { MoveOptions, RetrieveOptions } from "./query_retrieve_options.ts";
 import type { RetrieveOperation, RetrieveProgress, RetrieveResult } from "./retrieve_operation.ts";

@@ -104,6 +104,15 @@ export interface GetOptions extends Omit<FindOptions, "maxResults">, StoreTarget
 /** Options of {@linkcode QueryRetrieveScu.retrieve}. */
 export interface RetrieveOptions extends GetOptions {
   /**
+   * How to retrieve. By default C-GET when the peer accepts it, else C-MOVE
+   * to a Storage SCP started here. `"C-MOVE"` moves even when the peer
+   * accepts C-GET (`dcm move --dir`, as `movescu +P` receives); `"C-GET"`
+   * never falls back to C-MOVE.
+   *
+   * @default {undefined}
+   */
+  method?: "C-GET" | "C-MOVE";
+  /**
    * Address the on-the-fly Storage SCP listens on for C-MOVE.
    *
    * @default {"0.0.0.0"}

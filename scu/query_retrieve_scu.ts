@@ -484,7 +484,9 @@ export class QueryRetrieveScu implements AsyncDisposable {
   /**
    * Retrieves the objects a query matches into `directory` (or `handleObject`):
    * by C-GET when the peer accepts it, otherwise by C-MOVE to a Storage SCP
-   * started here for the call, with our AE title as the destination.
+   * started here for the call, with our AE title as the destination
+   * (`method` chooses one). Either way it resolves once every object received
+   * is on the disk as `durable` says.
    * Iterate for progress; await for the result. Nothing is sent until then.
    *
    * @throws {DimseStatusError} explaining when the peer cannot reach us.
@@ -494,7 +496,9 @@ export class QueryRetrieveScu implements AsyncDisposable {
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
       if (options.directory !== undefined) await prepareDirectory(options.directory);
-      const getWorks = await this.#peerAccepts(QUERY_MODELS[query.model].get);
+      const getWorks = options.method === undefined
+        ? await this.#peerAccepts(QUERY_MODELS[query.model].get)
+        : options.method === "C-GET";
       const withSignal = { ...options, signal };
       if (getWorks) {
         const op = this.get(query, withSignal);

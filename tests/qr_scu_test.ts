@@ -967,6 +967,23 @@ Deno.test("retrieve() falls back to C-MOVE to a Storage SCP of its own when the 
   again.close();
 });
 
+Deno.test('retrieve() with method "C-MOVE" moves to a Storage SCP of its own though the peer accepts C-GET; "C-GET" gets', async () => {
+  await using corpus = await openCorpus();
+  const listenPort = freePort();
+  await using scp = qrScp(corpus, {
+    destinations: { RETRIEVE: { hostname: HOST, port: listenPort } },
+  });
+  await using out = await tempDir();
+  await using scu = new QueryRetrieveScu(HOST, scp.port, { callingAeTitle: "RETRIEVE" });
+  const instances = uidsOf(corpus.datasets, Tag.PatientID, "1234");
+  const options = { directory: out.path, listenHostname: HOST, listenPort };
+  const moved = await scu.retrieve(patient1234(), { ...options, method: "C-MOVE" });
+  assertEquals([moved.method, moved.completed, moved.failed], ["C-MOVE", instances.length, 0]);
+  await assertFilesMatchArchive(out.path, instances, corpus);
+  const got = await scu.retrieve(patient1234(), { ...options, method: "C-GET" });
+  assertEquals([got.method, got.completed], ["C-GET", instances.length]);
+});
+
 Deno.test("retrieve() by C-MOVE says how to fix it when the peer does not know our AE title (A801)", async () => {
   await using corpus = await openCorpus();
   await using upstream = qrScp(corpus);

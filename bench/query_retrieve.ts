@@ -18,8 +18,9 @@
  * Then the defaults, through the library and through `dcm` (one process
  * per patient, as DCMTK's tools): `retrieve()` and `dcm get` (C-GET, fsync
  * deferred) against getscu, `dcm move` to our StorageScp (fsync each
- * file, its default) against movescu to storescp. `--only=find|move|get|cli`
- * runs one group.
+ * file, its default) and `dcm move --dir` (its own Storage SCP, fsync
+ * deferred, all flushed before it reports) against movescu to storescp.
+ * `--only=find|move|get|cli` runs one group.
  *
  * Each measurement runs 5 times, ours and DCMTK's alternating, and the
  * median ratio is reported: single runs on a shared machine vary by ±20%.
@@ -214,6 +215,23 @@ try {
         ms += await dcm([
           "move",
           ...["--model", "patient", "--aet", "OURSCP", "--call", qr.aeTitle, "--dest", "OURSCP"],
+          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
+          "127.0.0.1",
+          String(qr.port),
+        ]);
+      }
+      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+    }, dcmtkMove);
+    // dcm move receiving itself (movescu +P -od's way): its own Storage SCP,
+    // fsync deferred, every file on the disk before the result is printed.
+    await compare("dcm move --dir, defaults", "MB/s", async () => {
+      const dir = await freshDir(`${root}/moved-ours`);
+      let ms = 0;
+      for (const id of patients) {
+        ms += await dcm([
+          "move",
+          ...["--model", "patient", "--aet", "OURSCP", "--call", qr.aeTitle],
+          ...["--dir", dir, "--port", String(ourScpPort)],
           ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
           "127.0.0.1",
           String(qr.port),

@@ -5,6 +5,7 @@
  * ```sh
  * dcm find HOST PORT --call AE [--model study|patient|psonly] -k QueryRetrieveLevel=STUDY -k PatientID=1234 [--json]
  * dcm move HOST PORT --call AE --dest AE -k ...
+ * dcm move HOST PORT --call AE --aet ME --dir OUT --port P [--fsync deferred|each|off] -k ...
  * dcm get  HOST PORT --call AE --dir OUT [--fsync deferred|each|off] -k ...
  * ```
  *
@@ -21,6 +22,7 @@ import { keywordOf, Tag } from "../dictionary/mod.ts";
 // Not scu/mod.ts: the commitment and MPPS SCUs are not loaded for a query (issue 13).
 import { QueryRetrieveScu } from "../scu/query_retrieve_scu.ts";
 import type { RetrieveOperation } from "../scu/retrieve_operation.ts";
+import { DEFAULT_PORT } from "../service/service_provider.ts";
 import { defineCommand, type OptionTable, UsageError, type Values } from "./_args.ts";
 import {
   clientOptions,
@@ -204,10 +206,50 @@ async function follow(operation: RetrieveOperation, label: string, json: boolean
   return result.failed > 0 ? 1 : 0;
 }
 
-/** `dcm move`: exits 1 when any sub-operation failed. */
+/** `--fsync` and `--prefer`, which move (with --dir) and get share. */
+const RECEIVE_OPTIONS = {
+  fsync: {
+    type: "string",
+    default: "deferred",
+    value: "deferred|each|off",
+    description:
+      "flush files in the background (all on the disk before the result is printed), each before answering, or never",
+  },
+  prefer: {
+    type: "string",
+    default: "stored",
+    value: "stored|uncompressed",
+    description:
+      "receive objects in the transfer syntax they are stored in, or ask for uncompressed data",
+  },
+} as const satisfies OptionTable;
+
+/** `--prefer`, checked. */
+function preferOf(text: string): "stored" | "uncompressed" {
+  if (text !== "stored" && text !== "uncompressed") {
+    throw new UsageError(`--prefer must be stored or uncompressed, not "${text}"`);
+  }
+  return text;
+}
+
+/** `--port`, where `dcm move --dir` listens. */
+function listenPortOf(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be 0 to 65535, not "${text}"`);
+  }
+  return port;
+}
+
+/**
+ * `dcm move`: exits 1 when any sub-operation failed. With `--dir`, the
+ * objects come to a Storage SCP of its own (as `movescu +P -od`), our AE
+ * title the destination, and the result is printed once every file is on
+ * the disk (`--fsync deferred`: flushed together at the end, as `dcm get`).
+ */
 export const move = defineCommand({
   name: "move",
-  synopsis: "HOST PORT --dest AE -k KEY=VALUE...",
+  synopsis: "HOST PORT (--dest AE | --dir OUT) -k KEY=VALUE...",
   summary: "Ask a peer to send the matches to an AE title with C-MOVE, with progress.",
   positionals: [2, 2],
   options: {
@@ -215,20 +257,55 @@ export const move = defineCommand({
     dest: {
       type: "string",
       value: "AE",
-      description: "the AE title the peer sends to (required; the peer knows its address)",
+      description: "the AE title the peer sends to (the peer knows its address)",
     },
+    dir: {
+      type: "string",
+      value: "OUT",
+      description:
+        "receive the objects here as <SOPInstanceUID>.dcm, the destination being our AE title (--aet)",
+    },
+    port: {
+      type: "string",
+      default: String(DEFAULT_PORT),
+      value: "PORT",
+      description: "with --dir: the port we receive on, where the peer knows our AE title",
+    },
+    ...RECEIVE_OPTIONS,
     ...NETWORK_OPTIONS,
   },
-  notes: [...QUERY_NOTES, `  dcm move HOST PORT --call AE --dest AE ${KEY_EXAMPLE}`],
+  notes: [
+    "--dest AE or --dir OUT is required; with --dir, --fsync and --prefer say how objects are",
+    "received (--prefer stored accepts the syntax the peer proposes first).",
+    ...QUERY_NOTES,
+    `  dcm move HOST PORT --call AE --dest AE ${KEY_EXAMPLE}`,
+    `  dcm move HOST PORT --call AE --aet ME --dir OUT --port 11113 ${KEY_EXAMPLE}`,
+  ],
 }, async (values, positionals) => {
-  if (!values.dest) throw new UsageError("--dest AE is required");
-  const destination = values.dest;
+  const directory = values.dir;
+  if (directory === undefined) {
+    if (!values.dest) throw new UsageError("--dest AE (or --dir OUT) is required");
+  } else if (values.dest !== undefined && values.dest !== values.aet) {
+    throw new UsageError(
+      `--dir receives as our AE title: --dest ${values.dest} is not --aet ${values.aet}`,
+    );
+  }
+  const durable = durabilityOf(values.fsync, "deferred");
+  const prefer = preferOf(values.prefer);
+  const listenPort = listenPortOf(values.port);
   const { scu, query, host, port } = setup(values, positionals);
   await using _ = scu;
   return await explained(
     host,
     port,
-    () => follow(scu.move(query, { destination }), "move", values.json),
+    () =>
+      follow(
+        directory === undefined
+          ? scu.move(query, { destination: values.dest! })
+          : scu.retrieve(query, { method: "C-MOVE", directory, durable, prefer, listenPort }),
+        "move",
+        values.json,
+      ),
   );
 });
 
@@ -245,19 +322,7 @@ export const get = defineCommand({
       value: "OUT",
       description: "the folder objects are written to as <SOPInstanceUID>.dcm (required)",
     },
-    fsync: {
-      type: "string",
-      default: "deferred",
-      value: "deferred|each|off",
-      description: "flush files in the background, each before answering, or never",
-    },
-    prefer: {
-      type: "string",
-      default: "stored",
-      value: "stored|uncompressed",
-      description:
-        "receive objects in the transfer syntax they are stored in, or ask for uncompressed data",
-    },
+    ...RECEIVE_OPTIONS,
     ...NETWORK_OPTIONS,
   },
   notes: [
@@ -271,10 +336,7 @@ export const get = defineCommand({
   if (!values.dir) throw new UsageError("--dir OUT is required");
   const directory = values.dir;
   const durable = durabilityOf(values.fsync, "deferred");
-  const prefer = values.prefer;
-  if (prefer !== "stored" && prefer !== "uncompressed") {
-    throw new UsageError(`--prefer must be stored or uncompressed, not "${prefer}"`);
-  }
+  const prefer = preferOf(values.prefer);
   const { scu, query, host, port } = setup(values, positionals);
   await using _ = scu;
   return await explained(

@@ -96,7 +96,7 @@ Deno.test("missing arguments exit 2 with what is missing and the usage on stderr
     [["find", "127.0.0.1", "104"], /^dcm find: -k QueryRetrieveLevel=.* is required\n/],
     [
       ["move", "127.0.0.1", "104", "-k", "QueryRetrieveLevel=STUDY"],
-      /^dcm move: --dest AE is required\n/,
+      /^dcm move: --dest AE \(or --dir OUT\) is required\n/,
     ],
     [
       ["get", "127.0.0.1", "104", "-k", "QueryRetrieveLevel=STUDY"],

@@ -18,6 +18,8 @@ interface Setup extends AsyncDisposable {
   readonly moved: string;
   /** A scratch folder for `dcm get`. */
   readonly out: string;
+  /** Where the archive sends to the move destination `ME` (`dcm move --dir` listening). */
+  readonly mePort: number;
 }
 
 async function setup(): Promise<Setup> {
@@ -51,6 +53,7 @@ async function setup(): Promise<Setup> {
       }
     },
   });
+  const mePort = freePort();
   const scp = new QueryRetrieveScp({
     hostname: HOST,
     port: 0,
@@ -59,6 +62,7 @@ async function setup(): Promise<Setup> {
     destinations: {
       DEST: { hostname: HOST, port: destination.port },
       PICKY: { hostname: HOST, port: picky.port },
+      ME: { hostname: HOST, port: mePort },
     },
   });
   return {
@@ -66,6 +70,7 @@ async function setup(): Promise<Setup> {
     port: scp.port,
     moved,
     out,
+    mePort,
     async [Symbol.asyncDispose]() {
       await scp.shutdown();
       await destination.shutdown();
@@ -170,6 +175,35 @@ Deno.test("dcm move --dest sends the matches to the destination and prints the r
   assertEquals(r.stdout, "C-MOVE: 4 completed, 0 warnings, 0 failed\n");
   assertMatch(r.stderr, /^move: 4\/4 done, 0 failed$/m);
   await assertReceived(s.moved, s.files.filter((f) => f.studyInstanceUid === study));
+});
+
+Deno.test("dcm move --dir receives the matches itself on --port as our AE title, every file in the folder when it prints the result (issue 13)", async () => {
+  await using s = await setup();
+  const r = await dcm(
+    "move",
+    ...peer(s),
+    ...["--aet", "ME", "--dir", s.out, "--port", String(s.mePort), "--model", "patient"],
+    ...["-k", "QueryRetrieveLevel=PATIENT", "-k", "PatientID=1234"],
+  );
+  assertEquals(r.code, 0, r.stderr);
+  assertEquals(r.stdout, "C-MOVE: 8 completed, 0 warnings, 0 failed\n");
+  await assertReceived(s.out, s.files.filter((f) => f.patientId === "1234"));
+  // Nothing went to the other destinations.
+  assertEquals([...Deno.readDirSync(s.moved)].filter((e) => !e.name.startsWith(".")), []);
+});
+
+Deno.test("dcm move --dir with a --dest other than --aet is a usage error: the objects come to our AE title", async () => {
+  await using s = await setup();
+  const r = await dcm(
+    "move",
+    ...peer(s),
+    ...["--aet", "ME", "--dir", s.out, "--dest", "DEST", "-k", "QueryRetrieveLevel=STUDY"],
+  );
+  assertEquals(r.code, 2);
+  assertMatch(
+    r.stderr,
+    /^dcm move: --dir receives as our AE title: --dest DEST is not --aet ME\n\nusage: dcm move /,
+  );
 });
 
 Deno.test("dcm get --dir writes the matches into the folder, byte-identical to the archive", async () => {
@@ -290,7 +324,10 @@ Deno.test("dcm find and move exit 1 with a one-line error for a failure status o
   );
   const noDest = await dcm("move", ...peer(s), "-k", "QueryRetrieveLevel=STUDY");
   assertEquals(noDest.code, 2);
-  assertMatch(noDest.stderr, /^dcm move: --dest AE is required\n\nusage: dcm move /);
+  assertMatch(
+    noDest.stderr,
+    /^dcm move: --dest AE \(or --dir OUT\) is required\n\nusage: dcm move /,
+  );
   const nobody = freePort();
   const gone = await dcm("find", HOST, String(nobody), "-k", "QueryRetrieveLevel=STUDY");
   assertEquals(gone.code, 1);

@@ -52,7 +52,11 @@ import {
   type RetrieveBatch,
   STORAGE_CONTEXTS_PER_ASSOCIATION,
 } from "./_retrieve_plan.ts";
-import { RetrieveOperation, type RetrieveResult } from "./retrieve_operation.ts";
+import {
+  RetrieveOperation,
+  type RetrieveProgress,
+  type RetrieveResult,
+} from "./retrieve_operation.ts";
 import { TooManyResultsError } from "./errors.ts";
 
 /**
@@ -367,118 +371,133 @@ export class QueryRetrieveScu implements AsyncDisposable {
    * get()s propose the common classes at once (and warn only the first time).
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
-    return new RetrieveOperation(async (progress, stop) => {
+    return new RetrieveOperation((progress, stop) => {
       if (!options.handleObject && options.directory === undefined) {
         throw new TypeError("get() needs handleObject or directory");
       }
-      // Issue 12: a missing folder is created before associating, as `dcm get` does,
-      // rather than failing each C-STORE sub-operation with A700.
-      if (options.directory !== undefined) await prepareDirectory(options.directory);
-      const signal = eitherSignal(options.signal, stop);
-      signal.throwIfAborted();
-      const prefer = options.prefer ?? "stored";
-      const needed: NeededClasses = options.sopClasses
-        ? { classes: [...options.sopClasses], guessed: false, instances: [] }
-        : this.#findOmitsSopClass
-        ? { classes: fallbackStorageClasses([]), guessed: true, instances: [] }
-        : await findNeededClasses(
-          (q, o) => this.find(q, o),
-          query,
-          signal,
-          this.#options.onWarning,
-          // Asking for objects as stored, the classes alone will do when each can
-          // have a context per likely stored syntax in one association. Otherwise
-          // the instances' syntaxes name the objects the peer cannot send.
-          (found) =>
-            prefer === "stored" && !options.transferSyntaxes &&
-            found.length * (1 + LIKELY_STORED_SYNTAXES.length) <=
-              STORAGE_CONTEXTS_PER_ASSOCIATION,
-        );
-      if (needed.withoutSopClassUid) this.#findOmitsSopClass = true;
-      const { classes, guessed, instances } = needed;
-      if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
-      const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;
-      const batches: RetrieveBatch[] = instances.length > 0
-        ? planRetrieve(
-          query,
-          instances,
+      return this.#get(query, options, progress, stop, false);
+    });
+  }
+
+  /** get()'s body; `prepared` when retrieve() has checked the folder already. */
+  async #get(
+    query: Identifier,
+    options: GetOptions,
+    progress: (p: RetrieveProgress) => void,
+    stop: AbortSignal,
+    prepared: boolean,
+  ): Promise<RetrieveResult> {
+    // The receiving side, loaded while the C-FIND below runs (issue 13: a
+    // `dcm get` process loads it anyway, but need not wait for it first).
+    const storeModule = import("../service/store_service.ts");
+    storeModule.catch(() => {}); // awaited below; a walk that fails first must not leave it unhandled
+    // Issue 12: a missing folder is created before associating, as `dcm get` does,
+    // rather than failing each C-STORE sub-operation with A700.
+    if (options.directory !== undefined && !prepared) await prepareDirectory(options.directory);
+    const signal = eitherSignal(options.signal, stop);
+    signal.throwIfAborted();
+    const prefer = options.prefer ?? "stored";
+    const needed: NeededClasses = options.sopClasses
+      ? { classes: [...options.sopClasses], guessed: false, instances: [] }
+      : this.#findOmitsSopClass
+      ? { classes: fallbackStorageClasses([]), guessed: true, instances: [] }
+      : await findNeededClasses(
+        (q, o) => this.find(q, o),
+        query,
+        signal,
+        this.#options.onWarning,
+        // Asking for objects as stored, the classes alone will do when each can
+        // have a context per likely stored syntax in one association. Otherwise
+        // the instances' syntaxes name the objects the peer cannot send.
+        (found) =>
+          prefer === "stored" && !options.transferSyntaxes &&
+          found.length * (1 + LIKELY_STORED_SYNTAXES.length) <=
+            STORAGE_CONTEXTS_PER_ASSOCIATION,
+      );
+    if (needed.withoutSopClassUid) this.#findOmitsSopClass = true;
+    const { classes, guessed, instances } = needed;
+    if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
+    const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;
+    const batches: RetrieveBatch[] = instances.length > 0
+      ? planRetrieve(
+        query,
+        instances,
+        options.transferSyntaxes ? "uncompressed" : prefer,
+        uncompressed,
+      )
+      : [{
+        contexts: contextsForClasses(
+          classes,
           options.transferSyntaxes ? "uncompressed" : prefer,
           uncompressed,
-        )
-        : [{
-          contexts: contextsForClasses(
-            classes,
-            options.transferSyntaxes ? "uncompressed" : prefer,
-            uncompressed,
-          ),
-          queries: [query],
-        }];
-      // Each instance's class and stored syntax, where the peer told them.
-      const stored = new Map<string, NeededInstance>();
-      for (const i of instances) {
-        const uid = i.keys.string(Tag.SOPInstanceUID);
-        if (uid !== undefined && i.transferSyntax !== undefined) stored.set(uid, i);
-      }
-      const peer: GetPeer = {
-        connect: (contexts) =>
-          connect(this.#hostname, this.#port, connectOptionsFor(this.#options, contexts)),
-        channelOptions: this.#channelOptions(),
-        onWarning: this.#options.onWarning,
-      };
-      const received: string[] = [];
-      // Temporary files created ahead (see TempFilePool), removed when done.
-      const { StoreService } = await import("../service/store_service.ts");
-      await using storage = new StoreService(receivingTarget(options, received));
-      const total = { completed: 0, failed: 0, warning: 0 };
-      const failedUids: string[] = [];
-      let last: RetrieveResult | undefined;
-      let gets = 0;
-      try {
-        for (const batch of batches) {
-          for (
-            const result of await getBatch(peer, batch, storage, {
-              guessed,
-              stored,
-              prefer,
-              priority: options.priority ?? PRIORITY.MEDIUM,
-              signal,
-              received,
-              progress: (p) =>
-                progress({
-                  ...p,
-                  completed: total.completed + p.completed,
-                  failed: total.failed + p.failed,
-                  warning: total.warning + p.warning,
-                }),
-            })
-          ) {
-            gets++;
-            last = result;
-            total.completed += result.completed;
-            total.failed += result.failed;
-            total.warning += result.warning;
-            failedUids.push(...result.failedSopInstanceUids);
-          }
+        ),
+        queries: [query],
+      }];
+    // Each instance's class and stored syntax, where the peer told them.
+    const stored = new Map<string, NeededInstance>();
+    for (const i of instances) {
+      const uid = i.keys.string(Tag.SOPInstanceUID);
+      if (uid !== undefined && i.transferSyntax !== undefined) stored.set(uid, i);
+    }
+    const peer: GetPeer = {
+      connect: (contexts) =>
+        connect(this.#hostname, this.#port, connectOptionsFor(this.#options, contexts)),
+      channelOptions: this.#channelOptions(),
+      onWarning: this.#options.onWarning,
+    };
+    const received: string[] = [];
+    // Temporary files created ahead (see TempFilePool), removed when done.
+    const { StoreService } = await storeModule;
+    await using storage = new StoreService(receivingTarget(options, received));
+    const total = { completed: 0, failed: 0, warning: 0 };
+    const failedUids: string[] = [];
+    let last: RetrieveResult | undefined;
+    let gets = 0;
+    try {
+      for (const batch of batches) {
+        for (
+          const result of await getBatch(peer, batch, storage, {
+            guessed,
+            stored,
+            prefer,
+            priority: options.priority ?? PRIORITY.MEDIUM,
+            signal,
+            received,
+            progress: (p) =>
+              progress({
+                ...p,
+                completed: total.completed + p.completed,
+                failed: total.failed + p.failed,
+                warning: total.warning + p.warning,
+              }),
+          })
+        ) {
+          gets++;
+          last = result;
+          total.completed += result.completed;
+          total.failed += result.failed;
+          total.warning += result.warning;
+          failedUids.push(...result.failedSopInstanceUids);
         }
-      } catch (e) {
-        // The objects received so far are kept, on the disk; the retrieval's error wins.
-        await storage.flush().catch(() => {});
-        throw e;
       }
-      // Every file answered stored is on the disk before the operation ends.
-      await storage.flush();
-      if (gets === 1) return last!;
-      return {
-        status: total.failed > 0 || total.warning > 0
-          ? STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES
-          : STATUS.SUCCESS,
-        remaining: 0,
-        ...total,
-        failedSopInstanceUids: failedUids,
-        received,
-        method: "C-GET",
-      };
-    });
+    } catch (e) {
+      // The objects received so far are kept, on the disk; the retrieval's error wins.
+      await storage.flush().catch(() => {});
+      throw e;
+    }
+    // Every file answered stored is on the disk before the operation ends.
+    await storage.flush();
+    if (gets === 1) return last!;
+    return {
+      status: total.failed > 0 || total.warning > 0
+        ? STATUS.SUB_OPERATIONS_COMPLETE_WITH_FAILURES
+        : STATUS.SUCCESS,
+      remaining: 0,
+      ...total,
+      failedSopInstanceUids: failedUids,
+      received,
+      method: "C-GET",
+    };
   }
 
   /**
@@ -501,9 +520,10 @@ export class QueryRetrieveScu implements AsyncDisposable {
         : options.method === "C-GET";
       const withSignal = { ...options, signal };
       if (getWorks) {
-        const op = this.get(query, withSignal);
-        for await (const p of op) progress(p);
-        return await op;
+        if (!options.handleObject && options.directory === undefined) {
+          throw new TypeError("retrieve() needs handleObject or directory");
+        }
+        return await this.#get(query, withSignal, progress, stop, true);
       }
       const { retrieveByMove } = await import("./_retrieve_by_move.ts");
       return await retrieveByMove(this, query, withSignal, progress);

@@ -283,11 +283,12 @@ export const move = defineCommand({
   ],
 }, async (values, positionals) => {
   const directory = values.dir;
-  if (directory === undefined) {
-    if (!values.dest) throw new UsageError("--dest AE (or --dir OUT) is required");
-  } else if (values.dest !== undefined && values.dest !== values.aet) {
+  // With --dir, the objects come to us: the destination is our AE title.
+  const destination = values.dest ?? (directory === undefined ? "" : values.aet);
+  if (destination === "") throw new UsageError("--dest AE (or --dir OUT) is required");
+  if (directory !== undefined && destination !== values.aet) {
     throw new UsageError(
-      `--dir receives as our AE title: --dest ${values.dest} is not --aet ${values.aet}`,
+      `--dir receives as our AE title: --dest ${destination} is not --aet ${values.aet}`,
     );
   }
   const durable = durabilityOf(values.fsync, "deferred");
@@ -301,7 +302,7 @@ export const move = defineCommand({
     () =>
       follow(
         directory === undefined
-          ? scu.move(query, { destination: values.dest! })
+          ? scu.move(query, { destination })
           : scu.retrieve(query, { method: "C-MOVE", directory, durable, prefer, listenPort }),
         "move",
         values.json,

@@ -9,8 +9,9 @@
  *
  * - `--large=N` (default 3) objects of 100 MB, one association: peak RSS
  *   (VmHWM) and RSS after each object;
- * - `--small=N` (default 10,000) objects of 2 KB, in batches (one `storescu`
- *   each) ending at 1,000, 5,000 and N objects: RSS after each batch.
+ * - `--small=N` (default 10,000) objects of 2 KB, in batches of 1,000 (one
+ *   `storescu` each): RSS after each batch and its peak, and whether the
+ *   peaks of the later half of the batches stay within 10% of the earlier.
  *
  * `--fsync=deferred` measures without the write-ahead journal (which only
  * durable stores use), `--fsync=off` with it but without flushing.
@@ -132,7 +133,16 @@ try {
     const port = await scp.listening();
     await echo(HOST, port);
     const idle = memory(scp.pid);
-    const marks = [...new Set([1000, 5000, SMALL].filter((n) => n <= SMALL))];
+    // A batch per 1,000 objects: RSS after each and its peak while it ran,
+    // so that a trend shows apart from V8's sawtooth (its heap grows with
+    // garbage, then shrinks after a full collection: live data stays ~10 MB).
+    const marks = [
+      ...new Set([
+        ...Array.from({ length: Math.floor(SMALL / 1000) }, (_, i) => (i + 1) * 1000),
+        SMALL,
+      ]),
+    ]
+      .filter((n) => n > 0);
     let sent = 0;
     let first = 0;
     for (const mark of marks) {
@@ -156,6 +166,21 @@ try {
         note: mark === marks[0]
           ? `idle before: ${mb(idle.rss)}`
           : `RSS ${now.rss >= first ? "+" : ""}${mb(now.rss - first)} since ${marks[0]}`,
+      });
+    }
+    // Flat: the peaks of the second half of the batches against the first half's.
+    const peaks = rows.filter((r) => r.probe.endsWith("objects of 2 KB")).map((r) => r.peak);
+    const half = Math.ceil(peaks.length / 2);
+    if (peaks.length >= 2) {
+      const early = Math.max(...peaks.slice(0, half));
+      const late = Math.max(...peaks.slice(half));
+      rows.push({
+        probe: `highest peak, batches 1-${half} / ${half + 1}-${peaks.length}`,
+        rss: early,
+        peak: late,
+        note: `flat over ${SMALL} objects (later peaks within 10% of the earlier): ${
+          late <= early * 1.1 ? "met" : "NOT met"
+        }`,
       });
     }
   }

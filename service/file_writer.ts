@@ -412,8 +412,11 @@ const JOIN_BUFFER = 2 * WRITE_BUFFER;
  * _chunks.ts), which nothing else then holds.
  */
 export interface _ChunkReader {
+  /** The next chunk, or the end. */
   read(): Promise<{ done: true; value?: unknown } | { done: false; value: Uint8Array }>;
+  /** Drops the rest: the write failed with `reason`. */
   cancel(reason?: unknown): Promise<void>;
+  /** Takes back a chunk `read()` gave, its bytes written or copied. */
   recycle?(chunk: Uint8Array): void;
 }
 

@@ -141,7 +141,8 @@ export class MoveService {
       let pending = Promise.resolve();
       const association = context.channel.association;
       const reported = new Set<string>();
-      const results = await Promise.allSettled(
+      const allReported = Promise.withResolvers<true>();
+      const stores = Promise.allSettled(
         chunks.map((chunk) =>
           // The archive knows each file's facts: no header is read again.
           store(destination.hostname, destination.port, chunk.map(knownFile), {
@@ -167,6 +168,11 @@ export class MoveService {
                 failedUids.push(uid);
               } else if (statusCategory(r.status ?? 0) === "warning") counts.warning++;
               else counts.completed++;
+              if (counts.remaining === 0) {
+                // The last one: the final response follows (PS3.4 C.4.2.3.1), no pending one.
+                allReported.resolve(true);
+                return;
+              }
               const snapshot = { ...counts };
               pending = pending.then(() =>
                 context.signal.aborted
@@ -177,6 +183,17 @@ export class MoveService {
           })
         ),
       );
+      // Once every sub-operation has its outcome the final response goes at
+      // once (PS3.4 C.4.2.3.1: when Remaining reaches zero), while the
+      // associations to the destination are being released: it does not
+      // wait for their A-RELEASE-RP (issue 13).
+      if (await Promise.race([allReported.promise, stores.then(() => false)])) {
+        await pending;
+        await finishRetrieve(context, counts, failedUids, reason);
+        await stores;
+        return;
+      }
+      const results = await stores;
       await pending;
       const failure = results.find((r) => r.status === "rejected") as
         | PromiseRejectedResult

@@ -5,7 +5,7 @@
  * archived files that went missing, C-GET for classes the SCU did not take
  * the SCP role for. And C-STORE into the archive, found by the next C-FIND.
  */
-import { connect } from "../association/mod.ts";
+import { connect, serveAssociations } from "../association/mod.ts";
 import { Archive, generateSampleStudies } from "../archive/mod.ts";
 import {
   type Dataset,
@@ -17,6 +17,7 @@ import {
 import { Tag } from "../dictionary/mod.ts";
 import { DimseChannel, DimseStatusError, type ResponseCommand, STATUS } from "../dimse/mod.ts";
 import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
+import { StoreService } from "../service/mod.ts";
 import { echo, QueryRetrieveScu, store } from "../scu/mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
@@ -390,6 +391,57 @@ Deno.test("C-MOVE to an unreachable destination fails every sub-operation and li
   assertEquals(last.command.completed, 0);
   assertEquals(last.command.failed, uids.length);
   assertEquals(last.identifier?.strings(FAILED_SOP_INSTANCE_UID_LIST).sort(), uids.sort());
+});
+
+Deno.test("C-MOVE sends its final response once every sub-operation is answered, without waiting for the destination's A-RELEASE-RP", async () => {
+  // A destination that holds its A-RELEASE-RP until the C-MOVE's final
+  // response has come (at most 2 s: without the fix it never comes first).
+  const finalSeen = Promise.withResolvers<void>();
+  let holdingRelease = false;
+  await using storage = new StoreService({ handleObject: (o) => o.dataset.cancel() });
+  await using destination = serveAssociations({ hostname: HOST, port: 0 }, async (association) => {
+    const channel = new DimseChannel(association, { handlers: { "C-STORE-RQ": storage.handler } });
+    await channel.closed;
+    holdingRelease = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      finalSeen.promise,
+      new Promise((resolve) => timer = setTimeout(resolve, 2000)),
+    ]);
+    clearTimeout(timer);
+    holdingRelease = false;
+  }, {
+    supportedAbstractSyntaxes: [CT_IMAGE_STORAGE, MR_IMAGE_STORAGE].map((abstractSyntax) => ({
+      abstractSyntax,
+      transferSyntaxes: [EXPLICIT_LE],
+    })),
+  });
+  await using served = await serve({
+    destinations: { HOLDER: { hostname: HOST, port: destination.addr.port } },
+  });
+  const sopClass = QUERY_MODELS.STUDY_ROOT.move;
+  await using association = await connect(HOST, served.scp.port, {
+    calledAeTitle: "QRSCP",
+    presentationContexts: [{ abstractSyntax: sopClass, transferSyntaxes: [EXPLICIT_LE] }],
+  });
+  const channel = new DimseChannel(association);
+  const move = channel.request(association.findContext(sopClass)!.id, {
+    type: "C-MOVE-RQ",
+    hasDataset: true,
+    affectedSopClassUid: sopClass,
+    priority: 0,
+    moveDestination: "HOLDER",
+  }, studyQuery(served.files[0]!.studyInstanceUid));
+  let finalWhileHolding = false;
+  let last: ResponseCommand<"C-MOVE-RQ"> | undefined;
+  for await (const response of move) {
+    last = response.command;
+    if (response.command.status !== STATUS.PENDING) finalWhileHolding = holdingRelease;
+  }
+  finalSeen.resolve();
+  assertEquals([last?.status, last?.completed], [STATUS.SUCCESS, 10]);
+  assertEquals(finalWhileHolding, true);
+  await association.release();
 });
 
 Deno.test("C-MOVE to a destination that refuses objects after 4 ends B000 with the failed count and list", async () => {

@@ -12,8 +12,10 @@ import { Dataset } from "../dataset/mod.ts";
 import { type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
 import { type KnownFile, store, type Transcoder } from "../service/mod.ts";
 import {
+  DEFAULT_PENDING_INTERVAL,
   finishRetrieve,
   instancesFor,
+  pendingPacer,
   QueryFailure,
   queryHandler,
   subOperationFailure,
@@ -80,6 +82,15 @@ export interface MoveServiceOptions {
    * `@dcm/net/codecs`. Without it such a sub-operation fails.
    */
   transcoder?: Transcoder;
+  /**
+   * Milliseconds between pending C-MOVE responses at most: the first
+   * sub-operation's outcome is reported at once, the next ones once this
+   * long has passed since the last report (PS3.4 C.4.2.3.1: pending
+   * responses are optional). 0 reports every sub-operation.
+   *
+   * @default {100}
+   */
+  pendingInterval?: number;
 }
 
 const knownFile = (i: ArchivedInstance): KnownFile => ({
@@ -142,6 +153,7 @@ export class MoveService {
       const association = context.channel.association;
       const reported = new Set<string>();
       const allReported = Promise.withResolvers<true>();
+      const due = pendingPacer(options.pendingInterval ?? DEFAULT_PENDING_INTERVAL);
       const stores = Promise.allSettled(
         chunks.map((chunk) =>
           // The archive knows each file's facts: no header is read again.
@@ -173,6 +185,7 @@ export class MoveService {
                 allReported.resolve(true);
                 return;
               }
+              if (!due()) return;
               const snapshot = { ...counts };
               pending = pending.then(() =>
                 context.signal.aborted

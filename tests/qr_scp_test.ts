@@ -567,6 +567,40 @@ Deno.test("C-MOVE with an archived file gone fails that sub-operation only; the 
   assertEquals(served.archive.counts().instances, served.files.length);
 });
 
+Deno.test("C-MOVE and C-GET send a pending response for the first sub-operation, then at most one per pendingInterval (0: for each)", async () => {
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "DEST",
+    handleObject: (object) => object.dataset.cancel(),
+  });
+  // An interval no retrieval lasts: only the first sub-operation is reported.
+  for (const [pendingInterval, expected] of [[0, 9], [1e9, 1]] as const) {
+    await using served = await serve({
+      destinations: { DEST: { hostname: HOST, port: destination.port } },
+      pendingInterval,
+    });
+    const study = studyQuery(served.files[0]!.studyInstanceUid);
+    await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+    const out = `${served.dir}/got`;
+    await Deno.mkdir(out);
+    for (
+      const operation of [
+        scu.move(study, { destination: "DEST" }),
+        scu.get(study, { directory: out, sopClasses: [CT_IMAGE_STORAGE, MR_IMAGE_STORAGE] }),
+      ]
+    ) {
+      let pending = 0;
+      for await (const p of operation) if (p.status === STATUS.PENDING) pending++;
+      assertEquals([pendingInterval, pending, (await operation).completed], [
+        pendingInterval,
+        expected,
+        10,
+      ]);
+    }
+  }
+});
+
 Deno.test("C-GET fails the sub-operations of a SOP class the SCU did not take the SCP role for (PS3.4 C.4.3.3)", async () => {
   await using served = await serve();
   const study = served.files[0]!.studyInstanceUid;

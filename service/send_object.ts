@@ -396,10 +396,11 @@ export async function* sendObjects<T extends OutgoingObject>(
   const association = channel.association;
   const budget = new _SyncBudget();
   const usable = options.usable ?? (() => true);
-  // Objects prepared (read) ahead, by index; each index is prepared once.
-  const prepared: ReadAhead[] = [];
+  let next = 0; // the next object to send
+  // Objects prepared (read) ahead, by index, until sent; each index is prepared once.
+  const prepared: (ReadAhead | undefined)[] = [];
   const prepareAt = (index: number): void => {
-    if (index >= objects.length || prepared[index] !== undefined) return;
+    if (index < next || index >= objects.length || prepared[index] !== undefined) return;
     prepared[index] = readAhead(
       prepare(association, objects[index]!, usable, options.transcoder, budget),
     );
@@ -413,9 +414,8 @@ export async function* sendObjects<T extends OutgoingObject>(
     ? window.maxOperationsInvoked
     : window.maxOperationsPerformed;
   const depth = invoked === 0 ? MAX_OUTSTANDING : Math.min(invoked, MAX_OUTSTANDING);
-  // Each object's outcome, once its request was made.
-  const outcomes: Promise<SentObject>[] = [];
-  let next = 0; // the next object to send
+  // Each object's outcome, from when its request is made until it is yielded.
+  const outcomes: (Promise<SentObject> | undefined)[] = [];
   let answered = 0; // objects whose request was answered or failed
   let yielded = 0; // objects handed to the caller
   let stopped = false;
@@ -462,6 +462,8 @@ export async function* sendObjects<T extends OutgoingObject>(
         return;
       }
       const index = next++;
+      // The bytes of an object sent are not held after its request.
+      prepared[index] = undefined;
       outcomes[index] = send(objects[index]!, ahead, index);
     }
   };
@@ -545,6 +547,7 @@ export async function* sendObjects<T extends OutgoingObject>(
         wake = undefined;
       }
       const result = await outcomes[index]!;
+      outcomes[index] = undefined;
       yielded = index + 1;
       pump();
       yield [objects[index]!, result];

@@ -51,6 +51,16 @@ export interface MoveServiceOptions {
    * @default {1}
    */
   parallelism?: number;
+  /**
+   * C-STORE sub-operations outstanding at once on each association to the
+   * destination: more than 1 proposes an Asynchronous Operations Window
+   * (PS3.7 D.3.3.3) with this Maximum Number Operations Invoked, used as
+   * far as the destination grants it (DCMTK's `storescp` grants none and
+   * gets one at a time). Each outstanding object is held in memory.
+   *
+   * @default {4}
+   */
+  maxOperationsInvoked?: number;
   /** Where the events of the sub-operations' associations go. */
   events?: EventTarget;
   /**
@@ -92,6 +102,13 @@ export interface MoveServiceOptions {
    */
   pendingInterval?: number;
 }
+
+/**
+ * The window a C-MOVE proposes to its destination by default: 4 requests
+ * outstanding hide most of each round trip (a C-MOVE of 40 objects of 132
+ * KB to a Storage SCP granting it took 98-118 ms instead of 151-153 ms).
+ */
+const DEFAULT_OPERATIONS_INVOKED = 4;
 
 const knownFile = (i: ArchivedInstance): KnownFile => ({
   path: i.path,
@@ -166,6 +183,7 @@ export class MoveService {
             ...(options.dimseTimeout !== undefined && { dimseTimeout: options.dimseTimeout }),
             ...(options.events ? { events: options.events } : {}),
             ...(options.transcoder ? { transcoder: options.transcoder } : {}),
+            maxOperationsInvoked: options.maxOperationsInvoked ?? DEFAULT_OPERATIONS_INVOKED,
             moveOriginator: {
               aeTitle: association.callingAeTitle,
               messageId: request.command.messageId,

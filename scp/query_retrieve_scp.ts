@@ -59,6 +59,14 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    */
   moveParallelism?: number;
   /**
+   * C-STORE sub-operations a C-MOVE keeps outstanding on each association
+   * to the destination, as far as the destination grants an Asynchronous
+   * Operations Window (PS3.7 D.3.3.3); see `MoveServiceOptions`.
+   *
+   * @default {4}
+   */
+  moveOperationsInvoked?: number;
+  /**
    * Milliseconds between pending C-MOVE and C-GET responses at most: the
    * first sub-operation's outcome is reported at once, the next ones once
    * this long has passed since the last report (PS3.4 C.4.2.3.1, C.4.3.3.1:
@@ -149,6 +157,9 @@ export class QueryRetrieveScp extends ServiceProvider {
       ...limit,
       ...(options.destinations ? { destinations: options.destinations } : {}),
       ...(options.moveParallelism !== undefined ? { parallelism: options.moveParallelism } : {}),
+      ...(options.moveOperationsInvoked !== undefined
+        ? { maxOperationsInvoked: options.moveOperationsInvoked }
+        : {}),
       ...(options.pendingInterval !== undefined
         ? { pendingInterval: options.pendingInterval }
         : {}),

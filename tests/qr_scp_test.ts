@@ -444,6 +444,41 @@ Deno.test("C-MOVE sends its final response once every sub-operation is answered,
   await association.release();
 });
 
+Deno.test("C-MOVE keeps several sub-operations outstanding when the destination grants an Asynchronous Operations Window", async () => {
+  // A destination granting a window of 4 that answers an object only once
+  // the next one has arrived (the study's last at once): one request at a
+  // time would wait for its response until the DIMSE timeout.
+  let arrived = 0;
+  let held = 0;
+  let most = 0;
+  const waiting: (() => void)[] = [];
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "WINDOW",
+    asynchronousOperationsWindow: { maxOperationsInvoked: 4, maxOperationsPerformed: 4 },
+    handleObject: async (object) => {
+      await object.dataset.cancel();
+      arrived++;
+      held++;
+      most = Math.max(most, held);
+      waiting.shift()?.();
+      if (arrived < 10) await new Promise<void>((resolve) => waiting.push(resolve));
+      held--;
+    },
+  });
+  await using served = await serve({
+    destinations: { WINDOW: { hostname: HOST, port: destination.port } },
+    dimseTimeout: 5000,
+  });
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const result = await scu.move(studyQuery(served.files[0]!.studyInstanceUid), {
+    destination: "WINDOW",
+  });
+  assertEquals([result.status, result.completed, result.failed], [STATUS.SUCCESS, 10, 0]);
+  assertEquals(most >= 2, true);
+});
+
 Deno.test("C-MOVE to a destination that refuses objects after 4 ends B000 with the failed count and list", async () => {
   let n = 0;
   await using destination = new StorageScp({

@@ -105,8 +105,10 @@ export interface MoveServiceOptions {
 
 /**
  * The window a C-MOVE proposes to its destination by default: 4 requests
- * outstanding hide most of each round trip (a C-MOVE of 40 objects of 132
- * KB to a Storage SCP granting it took 98-118 ms instead of 151-153 ms).
+ * outstanding hide most of each round trip. One `movescu` of 40 objects of
+ * 132 KB to our Storage SCP granting a window, in a process of its own,
+ * alternating rounds: 1.12x with a window of 4 against one request at a
+ * time when it discards the objects, 1.50x when it stores them in a folder.
  */
 const DEFAULT_OPERATIONS_INVOKED = 4;
 

@@ -145,47 +145,62 @@ async function sendPacked(
   const inFlight: Promise<void>[] = [];
   let pdus: PresentationDataValue[][] = [];
   let pending = 0;
-  const write = async () => {
-    if (pdus.length === 0) return;
+  // Each step returns a promise only when the writes in flight must be
+  // waited for: a message under WRITE_BYTES is packed and handed over
+  // within the call, with no promise hop per PDV (issue 13).
+  const write = (): Promise<void> | undefined => {
+    if (pdus.length === 0) return undefined;
     const write = pdus.length === 1 ? assoc.sendPData(pdus[0]!) : assoc.sendPDataBatch(pdus);
     pdus = [];
     pending = 0;
     write.catch(() => {}); // awaited below
     inFlight.push(write);
-    if (inFlight.length >= window) await inFlight.shift();
+    return inFlight.length >= window ? inFlight.shift() : undefined;
   };
-  const sendPdu = async (values: PresentationDataValue[], length: number) => {
+  const sendPdu = (values: PresentationDataValue[], length: number) => {
     pdus.push(values);
     pending += length;
-    if (pending >= WRITE_BYTES) await write();
+    return pending >= WRITE_BYTES ? write() : undefined;
   };
   let batch: PresentationDataValue[] = [];
   let size = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
+  const flush = () => {
+    if (batch.length === 0) return undefined;
     const values = batch;
     const length = size;
     batch = [];
     size = 0;
-    await sendPdu(values, length);
+    return sendPdu(values, length);
   };
-  const add = async (pdv: PresentationDataValue) => {
-    if (batch.length > 0 && size + PDV_HEADER_LENGTH + pdv.data.length > pduRoom) await flush();
+  const add = (pdv: PresentationDataValue) => {
+    const wait = batch.length > 0 && size + PDV_HEADER_LENGTH + pdv.data.length > pduRoom
+      ? flush()
+      : undefined;
     batch.push(pdv);
     size += PDV_HEADER_LENGTH + pdv.data.length;
+    return wait;
   };
   try {
-    for (const pdv of fragmentBytes(commandBytes, contextId, true, max)) await add(pdv);
+    // `await` only what is a promise: awaiting undefined is a hop too.
+    for (const pdv of fragmentBytes(commandBytes, contextId, true, max)) {
+      const wait = add(pdv);
+      if (wait !== undefined) await wait;
+    }
     if (bytes !== undefined) {
-      for (const pdv of fragmentBytes(bytes, contextId, false, max)) await add(pdv);
+      for (const pdv of fragmentBytes(bytes, contextId, false, max)) {
+        const wait = add(pdv);
+        if (wait !== undefined) await wait;
+      }
     } else if (dataset instanceof ReadableStream) {
       await flush();
       for await (const pdv of fragmentStream(dataset, contextId, max)) {
         await sendPdu([pdv], PDV_HEADER_LENGTH + pdv.data.length);
       }
     }
-    await flush();
-    await write();
+    const flushed = flush();
+    if (flushed !== undefined) await flushed;
+    const written = write();
+    if (written !== undefined) await written;
   } finally {
     // Every write handed over settles before the message counts as sent.
     await Promise.allSettled(inFlight);

@@ -301,6 +301,31 @@ export function instancesFor(
   return out;
 }
 
+/**
+ * Milliseconds between pending C-MOVE / C-GET responses at most, by
+ * default: the first sub-operation's outcome is reported at once, the next
+ * ones once this long has passed since the last report.
+ */
+export const DEFAULT_PENDING_INTERVAL = 100;
+
+/**
+ * Whether a pending response is due for the sub-operation that just ended:
+ * the first one, then at most one per `interval` ms (0: every one). Pending
+ * responses are optional (PS3.4 C.4.2.3.1 and C.4.3.3.1: the SCP "may
+ * optionally generate" them); each costs a write and the peer a read, on
+ * the path the next sub-operation waits on (issue 13).
+ */
+export function pendingPacer(interval: number): () => boolean {
+  let last = -Infinity;
+  return () => {
+    if (interval <= 0) return true;
+    const now = performance.now();
+    if (now - last < interval) return false;
+    last = now;
+    return true;
+  };
+}
+
 /** Sub-operation counts of a C-MOVE or C-GET (PS3.7 Table 9.1-3 / 9.1-4). */
 export interface SubOperationCounts {
   completed: number;

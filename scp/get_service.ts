@@ -8,7 +8,14 @@
 import type { Archive } from "../archive/mod.ts";
 import { describeStatus, type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
 import { sendObjects, type Transcoder } from "../service/mod.ts";
-import { finishRetrieve, instancesFor, queryHandler, subOperationFailure } from "./_query.ts";
+import {
+  DEFAULT_PENDING_INTERVAL,
+  finishRetrieve,
+  instancesFor,
+  pendingPacer,
+  queryHandler,
+  subOperationFailure,
+} from "./_query.ts";
 
 /** Options of {@linkcode GetService}. */
 export interface GetServiceOptions {
@@ -27,6 +34,15 @@ export interface GetServiceOptions {
    * `@dcm/net/codecs`. Without it such a sub-operation fails.
    */
   transcoder?: Transcoder;
+  /**
+   * Milliseconds between pending C-GET responses at most: the first
+   * sub-operation's outcome is reported at once, the next ones once this
+   * long has passed since the last report (PS3.4 C.4.3.3.1: pending
+   * responses are optional). 0 reports every sub-operation.
+   *
+   * @default {100}
+   */
+  pendingInterval?: number;
 }
 
 /**
@@ -62,6 +78,7 @@ export class GetService {
       const failedUids: string[] = [];
       let reason: string | undefined;
       const channel = context.channel;
+      const due = pendingPacer(options.pendingInterval ?? DEFAULT_PENDING_INTERVAL);
       const objects = instances.map((i) => ({
         name: i.sopInstanceUid,
         sopClassUid: i.sopClassUid,
@@ -90,7 +107,9 @@ export class GetService {
           if (channel.association.state !== "Sta6") return;
         } else if (category === "warning") counts.warning++;
         else counts.completed++;
-        if (counts.remaining > 0) await context.respond({ status: STATUS.PENDING, ...counts });
+        if (counts.remaining > 0 && due()) {
+          await context.respond({ status: STATUS.PENDING, ...counts });
+        }
       }
       await finishRetrieve(context, counts, failedUids, reason);
     }, options.maxIdentifierLength);

@@ -12,8 +12,10 @@ import { Dataset } from "../dataset/mod.ts";
 import { type RequestHandler, STATUS, statusCategory } from "../dimse/mod.ts";
 import { type KnownFile, store, type Transcoder } from "../service/mod.ts";
 import {
+  DEFAULT_PENDING_INTERVAL,
   finishRetrieve,
   instancesFor,
+  pendingPacer,
   QueryFailure,
   queryHandler,
   subOperationFailure,
@@ -49,6 +51,16 @@ export interface MoveServiceOptions {
    * @default {1}
    */
   parallelism?: number;
+  /**
+   * C-STORE sub-operations outstanding at once on each association to the
+   * destination: more than 1 proposes an Asynchronous Operations Window
+   * (PS3.7 D.3.3.3) with this Maximum Number Operations Invoked, used as
+   * far as the destination grants it (DCMTK's `storescp` grants none and
+   * gets one at a time). Each outstanding object is held in memory.
+   *
+   * @default {4}
+   */
+  maxOperationsInvoked?: number;
   /** Where the events of the sub-operations' associations go. */
   events?: EventTarget;
   /**
@@ -80,7 +92,25 @@ export interface MoveServiceOptions {
    * `@dcm/net/codecs`. Without it such a sub-operation fails.
    */
   transcoder?: Transcoder;
+  /**
+   * Milliseconds between pending C-MOVE responses at most: the first
+   * sub-operation's outcome is reported at once, the next ones once this
+   * long has passed since the last report (PS3.4 C.4.2.3.1: pending
+   * responses are optional). 0 reports every sub-operation.
+   *
+   * @default {100}
+   */
+  pendingInterval?: number;
 }
+
+/**
+ * The window a C-MOVE proposes to its destination by default: 4 requests
+ * outstanding hide most of each round trip. One `movescu` of 40 objects of
+ * 132 KB to our Storage SCP granting a window, in a process of its own,
+ * alternating rounds: 1.12x with a window of 4 against one request at a
+ * time when it discards the objects, 1.50x when it stores them in a folder.
+ */
+const DEFAULT_OPERATIONS_INVOKED = 4;
 
 const knownFile = (i: ArchivedInstance): KnownFile => ({
   path: i.path,
@@ -141,7 +171,9 @@ export class MoveService {
       let pending = Promise.resolve();
       const association = context.channel.association;
       const reported = new Set<string>();
-      const results = await Promise.allSettled(
+      const allReported = Promise.withResolvers<true>();
+      const due = pendingPacer(options.pendingInterval ?? DEFAULT_PENDING_INTERVAL);
+      const stores = Promise.allSettled(
         chunks.map((chunk) =>
           // The archive knows each file's facts: no header is read again.
           store(destination.hostname, destination.port, chunk.map(knownFile), {
@@ -153,6 +185,7 @@ export class MoveService {
             ...(options.dimseTimeout !== undefined && { dimseTimeout: options.dimseTimeout }),
             ...(options.events ? { events: options.events } : {}),
             ...(options.transcoder ? { transcoder: options.transcoder } : {}),
+            maxOperationsInvoked: options.maxOperationsInvoked ?? DEFAULT_OPERATIONS_INVOKED,
             moveOriginator: {
               aeTitle: association.callingAeTitle,
               messageId: request.command.messageId,
@@ -167,6 +200,12 @@ export class MoveService {
                 failedUids.push(uid);
               } else if (statusCategory(r.status ?? 0) === "warning") counts.warning++;
               else counts.completed++;
+              if (counts.remaining === 0) {
+                // The last one: the final response follows (PS3.4 C.4.2.3.1), no pending one.
+                allReported.resolve(true);
+                return;
+              }
+              if (!due()) return;
               const snapshot = { ...counts };
               pending = pending.then(() =>
                 context.signal.aborted
@@ -177,6 +216,17 @@ export class MoveService {
           })
         ),
       );
+      // Once every sub-operation has its outcome the final response goes at
+      // once (PS3.4 C.4.2.3.1: when Remaining reaches zero), while the
+      // associations to the destination are being released: it does not
+      // wait for their A-RELEASE-RP (issue 13).
+      if (await Promise.race([allReported.promise, stores.then(() => false)])) {
+        await pending;
+        await finishRetrieve(context, counts, failedUids, reason);
+        await stores;
+        return;
+      }
+      const results = await stores;
       await pending;
       const failure = results.find((r) => r.status === "rejected") as
         | PromiseRejectedResult

@@ -59,6 +59,23 @@ export interface QueryRetrieveScpOptions extends ServiceProviderOptions {
    */
   moveParallelism?: number;
   /**
+   * C-STORE sub-operations a C-MOVE keeps outstanding on each association
+   * to the destination, as far as the destination grants an Asynchronous
+   * Operations Window (PS3.7 D.3.3.3); see `MoveServiceOptions`.
+   *
+   * @default {4}
+   */
+  moveOperationsInvoked?: number;
+  /**
+   * Milliseconds between pending C-MOVE and C-GET responses at most: the
+   * first sub-operation's outcome is reported at once, the next ones once
+   * this long has passed since the last report (PS3.4 C.4.2.3.1, C.4.3.3.1:
+   * pending responses are optional). 0 reports every sub-operation.
+   *
+   * @default {100}
+   */
+  pendingInterval?: number;
+  /**
    * A notification: told about each object C-STOREd into `directory` once
    * its file is indexed and success is answered (as `onFileStored` is for a
    * store target). Not told when indexing failed.
@@ -140,6 +157,12 @@ export class QueryRetrieveScp extends ServiceProvider {
       ...limit,
       ...(options.destinations ? { destinations: options.destinations } : {}),
       ...(options.moveParallelism !== undefined ? { parallelism: options.moveParallelism } : {}),
+      ...(options.moveOperationsInvoked !== undefined
+        ? { maxOperationsInvoked: options.moveOperationsInvoked }
+        : {}),
+      ...(options.pendingInterval !== undefined
+        ? { pendingInterval: options.pendingInterval }
+        : {}),
       ...(options.events ? { events: options.events } : {}),
       // The destination's associations are held to the same write timeout as ours.
       ...(options.writeTimeout !== undefined ? { writeTimeout: options.writeTimeout } : {}),
@@ -148,6 +171,9 @@ export class QueryRetrieveScp extends ServiceProvider {
     });
     const get = new GetService(archive, {
       ...limit,
+      ...(options.pendingInterval !== undefined
+        ? { pendingInterval: options.pendingInterval }
+        : {}),
       ...(options.transcoder ? { transcoder: options.transcoder } : {}),
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
     });

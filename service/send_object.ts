@@ -345,9 +345,12 @@ export interface SentObject {
  * while the peer works on the current one, and yields each outcome in
  * order. One request is outstanding at a time unless the association has an
  * Asynchronous Operations Window (PS3.7 D.3.3.3): then up to its limit (at
- * most 16) go out before the first responses come back. Stops early when
- * `signal` aborts or the association ends; the objects not yielded were not
- * sent, except those already outstanding when the caller stops iterating.
+ * most 16) go out before the first responses come back. The next request
+ * goes out as soon as a response frees its place, whether or not the caller
+ * has taken the outcome yet. Stops early when `signal` aborts or the
+ * association ends; the objects not yielded were not sent, except those
+ * already outstanding when the caller stops iterating (at most one more
+ * than the window).
  *
  * @example Send one data set to a Storage SCP started here
  * ```ts
@@ -392,21 +395,15 @@ export async function* sendObjects<T extends OutgoingObject>(
 ): AsyncGenerator<[T, SentObject], void, undefined> {
   const association = channel.association;
   const budget = new _SyncBudget();
-  // Objects prepared (read) ahead, by index; each index is prepared once.
-  const ready = new Map<number, Promise<PreparedObject>>();
-  let preparedUpTo = -1;
-  const ensure = (index: number) => {
-    if (index <= preparedUpTo || index >= objects.length) return;
-    preparedUpTo = index;
-    const p = prepare(
-      association,
-      objects[index]!,
-      options.usable ?? (() => true),
-      options.transcoder,
-      budget,
+  const usable = options.usable ?? (() => true);
+  let next = 0; // the next object to send
+  // Objects prepared (read) ahead, by index, until sent; each index is prepared once.
+  const prepared: (ReadAhead | undefined)[] = [];
+  const prepareAt = (index: number): void => {
+    if (index < next || index >= objects.length || prepared[index] !== undefined) return;
+    prepared[index] = readAhead(
+      prepare(association, objects[index]!, usable, options.transcoder, budget),
     );
-    p.catch(() => {}); // awaited when sent; an early failure is no unhandled rejection
-    ready.set(index, p);
   };
   // Requests outstanding at once: one unless the peer granted an
   // Asynchronous Operations Window (PS3.7 D.3.3.3), in which case the next
@@ -417,16 +414,72 @@ export async function* sendObjects<T extends OutgoingObject>(
     ? window.maxOperationsInvoked
     : window.maxOperationsPerformed;
   const depth = invoked === 0 ? MAX_OUTSTANDING : Math.min(invoked, MAX_OUTSTANDING);
-  const flights: [T, Promise<SentObject>][] = [];
-  const send = async (
-    object: T,
-    current: Promise<PreparedObject>,
-    readNext: () => void,
-  ): Promise<SentObject> => {
-    let prepared: PreparedObject | undefined;
-    let data: OutgoingDataset | undefined;
+  // Each object's outcome, from when its request is made until it is yielded.
+  const outcomes: (Promise<SentObject> | undefined)[] = [];
+  let answered = 0; // objects whose request was answered or failed
+  let yielded = 0; // objects handed to the caller
+  let stopped = false;
+  let waitingFor = -1; // an object whose reading the next request waits for
+  let wake: (() => void) | undefined; // the caller, waiting for the next request to be made
+  // The next request goes out as soon as the one before is answered (the
+  // one response of a C-STORE, PS3.7 §9.1.1), from that response's turn of
+  // the event loop, not once the caller has taken the outcome: the peer
+  // waits on us only for what sending takes. At most one answered object
+  // waits for the caller beyond the window.
+  let pumping = false;
+  let again = false;
+  const pump = (): void => {
+    // An object that fails at once answers within send(): no recursion.
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
     try {
-      prepared = await current;
+      do {
+        again = false;
+        startRequests();
+      } while (again);
+    } finally {
+      pumping = false;
+    }
+    wake?.();
+  };
+  const startRequests = (): void => {
+    while (!stopped && next < objects.length) {
+      if (next - answered >= depth || next - yielded > depth) return;
+      if (options.signal?.aborted) {
+        stopped = true;
+        return;
+      }
+      prepareAt(next);
+      const ahead = prepared[next]!;
+      if (!ahead.settled) {
+        if (waitingFor !== next) {
+          waitingFor = next;
+          ahead.promise.then(pump, pump);
+        }
+        return;
+      }
+      const index = next++;
+      // The bytes of an object sent are not held after its request.
+      prepared[index] = undefined;
+      outcomes[index] = send(objects[index]!, ahead, index);
+    }
+  };
+  const send = async (object: T, ahead: ReadAhead, index: number): Promise<SentObject> => {
+    let data: OutgoingDataset | undefined;
+    let done = false;
+    // Once per request: the next one may go out.
+    const answer = () => {
+      if (done) return;
+      done = true;
+      answered++;
+      pump();
+    };
+    try {
+      if (ahead.error !== undefined) throw ahead.error;
+      const prepared = ahead.value!;
       let counted = prepared.size ?? 0;
       data = prepared.data;
       if (data instanceof ReadableStream) {
@@ -457,10 +510,11 @@ export async function* sendObjects<T extends OutgoingObject>(
       // The next object is read once this request is on its way (its writes
       // are issued within the turn of the event loop that sends it), so that
       // reading overlaps the peer's work, not ours.
-      setImmediate(readNext);
+      setImmediate(() => prepareAt(index + 1));
       for await (const response of request) {
         status = response.command.status;
         errorComment = response.command.errorComment;
+        answer();
       }
       return {
         status,
@@ -470,45 +524,64 @@ export async function* sendObjects<T extends OutgoingObject>(
         bytes: counted,
       };
     } catch (e) {
-      readNext();
       // A file stream the failed send did not finish still holds the file open.
       if (data instanceof ReadableStream) await data.cancel().catch(() => {});
       return {
         status: undefined,
         errorComment: undefined,
         error: e instanceof Error ? e : new Error(String(e)),
-        transferSyntax: prepared?.transferSyntax,
+        transferSyntax: ahead.value?.transferSyntax,
         bytes: 0,
       };
+    } finally {
+      answer();
     }
   };
-  ensure(0);
+  prepareAt(0);
+  pump();
   try {
-    for (const [i, object] of objects.entries()) {
-      if (options.signal?.aborted) break;
-      ensure(i);
-      const current = ready.get(i)!;
-      ready.delete(i);
-      flights.push([object, send(object, current, () => ensure(i + 1))]);
-      if (flights.length < depth) continue;
-      const [sent, outcome] = flights.shift()!;
-      const result = await outcome;
-      yield [sent, result];
+    for (let index = 0; index < objects.length; index++) {
+      while (outcomes[index] === undefined) {
+        if (stopped) return;
+        await new Promise<void>((resolve) => wake = resolve);
+        wake = undefined;
+      }
+      const result = await outcomes[index]!;
+      outcomes[index] = undefined;
+      yielded = index + 1;
+      pump();
+      yield [objects[index]!, result];
       // Nobody to send the rest to.
-      if (result.error && association.state !== "Sta6") break;
-    }
-    // The requests already sent are answered (or fail with the association).
-    while (flights.length > 0) {
-      const [sent, outcome] = flights.shift()!;
-      yield [sent, await outcome];
+      if (result.error && association.state !== "Sta6") return;
     }
   } finally {
+    stopped = true;
     // Requests sent but not yielded (the caller stopped early) still settle.
-    await Promise.allSettled(flights.map(([, outcome]) => outcome));
+    await Promise.allSettled(outcomes.slice(yielded));
     // An object read ahead but never sent still holds its file open.
-    for (const p of ready.values()) {
-      const unsent = await p.catch(() => undefined);
+    for (const ahead of prepared.slice(next)) {
+      const unsent = await ahead?.promise.catch(() => undefined);
       if (unsent?.data instanceof ReadableStream) await unsent.data.cancel().catch(() => {});
     }
   }
+}
+
+/** An object being read ahead, its outcome kept once known (no promise hop to take it). */
+interface ReadAhead {
+  readonly promise: Promise<PreparedObject>;
+  settled: boolean;
+  value: PreparedObject | undefined;
+  error: unknown;
+}
+
+function readAhead(promise: Promise<PreparedObject>): ReadAhead {
+  const ahead: ReadAhead = { promise, settled: false, value: undefined, error: undefined };
+  promise.then((value) => {
+    ahead.settled = true;
+    ahead.value = value;
+  }, (error) => {
+    ahead.settled = true;
+    ahead.error = error ?? new Error("Cannot prepare the object");
+  });
+  return ahead;
 }

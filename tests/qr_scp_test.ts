@@ -5,7 +5,7 @@
  * archived files that went missing, C-GET for classes the SCU did not take
  * the SCP role for. And C-STORE into the archive, found by the next C-FIND.
  */
-import { connect } from "../association/mod.ts";
+import { connect, serveAssociations } from "../association/mod.ts";
 import { Archive, generateSampleStudies } from "../archive/mod.ts";
 import {
   type Dataset,
@@ -17,6 +17,7 @@ import {
 import { Tag } from "../dictionary/mod.ts";
 import { DimseChannel, DimseStatusError, type ResponseCommand, STATUS } from "../dimse/mod.ts";
 import { QueryRetrieveScp, type QueryRetrieveScpOptions, StorageScp } from "../scp/mod.ts";
+import { StoreService } from "../service/mod.ts";
 import { echo, QueryRetrieveScu, store } from "../scu/mod.ts";
 import { assertEquals, assertMatch } from "./_assert.ts";
 import { freePort, HOST, type SampleFile, writeSampleCorpus } from "./_qr_fixtures.ts";
@@ -392,6 +393,92 @@ Deno.test("C-MOVE to an unreachable destination fails every sub-operation and li
   assertEquals(last.identifier?.strings(FAILED_SOP_INSTANCE_UID_LIST).sort(), uids.sort());
 });
 
+Deno.test("C-MOVE sends its final response once every sub-operation is answered, without waiting for the destination's A-RELEASE-RP", async () => {
+  // A destination that holds its A-RELEASE-RP until the C-MOVE's final
+  // response has come (at most 2 s: without the fix it never comes first).
+  const finalSeen = Promise.withResolvers<void>();
+  let holdingRelease = false;
+  await using storage = new StoreService({ handleObject: (o) => o.dataset.cancel() });
+  await using destination = serveAssociations({ hostname: HOST, port: 0 }, async (association) => {
+    const channel = new DimseChannel(association, { handlers: { "C-STORE-RQ": storage.handler } });
+    await channel.closed;
+    holdingRelease = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      finalSeen.promise,
+      new Promise((resolve) => timer = setTimeout(resolve, 2000)),
+    ]);
+    clearTimeout(timer);
+    holdingRelease = false;
+  }, {
+    supportedAbstractSyntaxes: [CT_IMAGE_STORAGE, MR_IMAGE_STORAGE].map((abstractSyntax) => ({
+      abstractSyntax,
+      transferSyntaxes: [EXPLICIT_LE],
+    })),
+  });
+  await using served = await serve({
+    destinations: { HOLDER: { hostname: HOST, port: destination.addr.port } },
+  });
+  const sopClass = QUERY_MODELS.STUDY_ROOT.move;
+  await using association = await connect(HOST, served.scp.port, {
+    calledAeTitle: "QRSCP",
+    presentationContexts: [{ abstractSyntax: sopClass, transferSyntaxes: [EXPLICIT_LE] }],
+  });
+  const channel = new DimseChannel(association);
+  const move = channel.request(association.findContext(sopClass)!.id, {
+    type: "C-MOVE-RQ",
+    hasDataset: true,
+    affectedSopClassUid: sopClass,
+    priority: 0,
+    moveDestination: "HOLDER",
+  }, studyQuery(served.files[0]!.studyInstanceUid));
+  let finalWhileHolding = false;
+  let last: ResponseCommand<"C-MOVE-RQ"> | undefined;
+  for await (const response of move) {
+    last = response.command;
+    if (response.command.status !== STATUS.PENDING) finalWhileHolding = holdingRelease;
+  }
+  finalSeen.resolve();
+  assertEquals([last?.status, last?.completed], [STATUS.SUCCESS, 10]);
+  assertEquals(finalWhileHolding, true);
+  await association.release();
+});
+
+Deno.test("C-MOVE keeps several sub-operations outstanding when the destination grants an Asynchronous Operations Window", async () => {
+  // A destination granting a window of 4 that answers an object only once
+  // the next one has arrived (the study's last at once): one request at a
+  // time would wait for its response until the DIMSE timeout.
+  let arrived = 0;
+  let held = 0;
+  let most = 0;
+  const waiting: (() => void)[] = [];
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "WINDOW",
+    asynchronousOperationsWindow: { maxOperationsInvoked: 4, maxOperationsPerformed: 4 },
+    handleObject: async (object) => {
+      await object.dataset.cancel();
+      arrived++;
+      held++;
+      most = Math.max(most, held);
+      waiting.shift()?.();
+      if (arrived < 10) await new Promise<void>((resolve) => waiting.push(resolve));
+      held--;
+    },
+  });
+  await using served = await serve({
+    destinations: { WINDOW: { hostname: HOST, port: destination.port } },
+    dimseTimeout: 5000,
+  });
+  await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+  const result = await scu.move(studyQuery(served.files[0]!.studyInstanceUid), {
+    destination: "WINDOW",
+  });
+  assertEquals([result.status, result.completed, result.failed], [STATUS.SUCCESS, 10, 0]);
+  assertEquals(most >= 2, true);
+});
+
 Deno.test("C-MOVE to a destination that refuses objects after 4 ends B000 with the failed count and list", async () => {
   let n = 0;
   await using destination = new StorageScp({
@@ -513,6 +600,40 @@ Deno.test("C-MOVE with an archived file gone fails that sub-operation only; the 
     inStudy.filter((f) => f !== gone).map((f) => f.sopInstanceUid).sort(),
   );
   assertEquals(served.archive.counts().instances, served.files.length);
+});
+
+Deno.test("C-MOVE and C-GET send a pending response for the first sub-operation, then at most one per pendingInterval (0: for each)", async () => {
+  await using destination = new StorageScp({
+    hostname: HOST,
+    port: 0,
+    aeTitle: "DEST",
+    handleObject: (object) => object.dataset.cancel(),
+  });
+  // An interval no retrieval lasts: only the first sub-operation is reported.
+  for (const [pendingInterval, expected] of [[0, 9], [1e9, 1]] as const) {
+    await using served = await serve({
+      destinations: { DEST: { hostname: HOST, port: destination.port } },
+      pendingInterval,
+    });
+    const study = studyQuery(served.files[0]!.studyInstanceUid);
+    await using scu = new QueryRetrieveScu(HOST, served.scp.port, { calledAeTitle: "QRSCP" });
+    const out = `${served.dir}/got`;
+    await Deno.mkdir(out);
+    for (
+      const operation of [
+        scu.move(study, { destination: "DEST" }),
+        scu.get(study, { directory: out, sopClasses: [CT_IMAGE_STORAGE, MR_IMAGE_STORAGE] }),
+      ]
+    ) {
+      let pending = 0;
+      for await (const p of operation) if (p.status === STATUS.PENDING) pending++;
+      assertEquals([pendingInterval, pending, (await operation).completed], [
+        pendingInterval,
+        expected,
+        10,
+      ]);
+    }
+  }
 });
 
 Deno.test("C-GET fails the sub-operations of a SOP class the SCU did not take the SCP role for (PS3.4 C.4.3.3)", async () => {

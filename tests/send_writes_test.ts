@@ -86,6 +86,41 @@ Deno.test("a 1 MB data set under a 16 KiB Maximum Length goes out in a few write
   await channel.closed;
 });
 
+Deno.test("a 100 KB data set under a 16 KiB Maximum Length is handed to the association within DimseChannel.send(), no promise hop per PDU", async () => {
+  const { requestor, acceptor } = await associate();
+  const received = Promise.withResolvers<number>();
+  new DimseChannel(acceptor, {
+    handlers: {
+      "C-STORE-RQ": async (request, context) => {
+        let length = 0;
+        for await (const chunk of request.dataset!) length += chunk.length;
+        received.resolve(length);
+        await context.respond({ status: STATUS.SUCCESS });
+      },
+    },
+  });
+  const channel = new DimseChannel(requestor);
+  const contextId = requestor.findContext(CT_IMAGE_STORAGE)!.id;
+  const dataset = new Uint8Array(100_000);
+  const sent = channel.send(contextId, {
+    type: "C-STORE-RQ",
+    messageId: 1,
+    hasDataset: true,
+    affectedSopClassUid: CT_IMAGE_STORAGE,
+    affectedSopInstanceUid: "2.25.14",
+    priority: 0,
+  }, dataset);
+  // Every PDU of the message is with the association before send() returns.
+  assert(
+    requestor.bufferedAmount > dataset.length,
+    `${requestor.bufferedAmount} bytes handed over`,
+  );
+  await sent;
+  assertEquals(await received.promise, dataset.length);
+  await requestor.release();
+  await channel.closed;
+});
+
 Deno.test("sendPDataBatch() checks every PDU before sending any", async () => {
   const { requestor, acceptor, writes } = await associate();
   new DimseChannel(acceptor);

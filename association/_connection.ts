@@ -43,6 +43,19 @@ const COPY_BELOW = 16 << 10;
  */
 const REUSED_BUFFER = 128 << 10;
 
+/** Read buffers larger than this (for a PDU longer than usual) are not kept for reuse. */
+const MAX_KEPT_BUFFER = 4 * REUSED_BUFFER;
+
+/**
+ * The size of the next read buffer, with `have` bytes of a PDU that needs
+ * `needed`: room for all of it, or, for a very long one (no Maximum Length
+ * set), twice what has arrived so far: a declared length alone allocates
+ * nothing large, and the bytes of a long PDU are copied O(1) times each.
+ */
+function roomFor(needed: number, have: number): number {
+  return Math.max(REUSED_BUFFER, Math.min(needed, 2 * have + REUSED_BUFFER));
+}
+
 /**
  * Read buffers a connection keeps for reads while its earlier ones wait
  * for their reader (as many PDUs as the reader lets wait, see `pause()`).
@@ -452,7 +465,7 @@ export class _Connection {
     const held: { buffer: Uint8Array; pushed: number }[] = [];
     const spare: Uint8Array[] = [];
     const rest = framer.takeRest();
-    let buffer: Uint8Array = new Uint8Array(Math.max(REUSED_BUFFER, framer.needed));
+    let buffer: Uint8Array = new Uint8Array(roomFor(framer.needed, rest.length));
     buffer.set(rest);
     let end = rest.length;
     let other = false;
@@ -488,13 +501,16 @@ export class _Connection {
         const finished = this.#handlers.finished();
         while (held.length > 0 && held[0]!.pushed <= finished) {
           const free = held.shift()!.buffer;
-          if (spare.length < SPARE_READ_BUFFERS) spare.push(free);
+          if (spare.length < SPARE_READ_BUFFERS && free.length <= MAX_KEPT_BUFFER) spare.push(free);
         }
         // After invalid bytes nothing is framed: the rest is dropped as it comes.
         if (!this.#framing) start = end;
         // The incomplete PDU's bytes go to the front, with room for all of it.
-        const size = Math.max(REUSED_BUFFER, framer.needed);
-        if (pushed !== undefined && pushed <= finished && size <= buffer.length) {
+        const size = roomFor(framer.needed, end - start);
+        if (
+          pushed !== undefined && pushed <= finished && size <= buffer.length &&
+          buffer.length <= MAX_KEPT_BUFFER
+        ) {
           buffer.copyWithin(0, start, end);
         } else {
           if (pushed !== undefined) held.push({ buffer, pushed });

@@ -149,6 +149,45 @@ Deno.test("a read buffer whose PDUs the reader has not finished with is never re
   assert(buffers <= 12, `${buffers} buffers read into for 200 PDUs`);
 });
 
+Deno.test("PDUs longer than the read buffer arrive whole, the buffer grown to them and not kept after", async () => {
+  const { got, expected, early } = await readScripted(5, 1_000_000, 50_000, (n) => n);
+  assertEquals(early, []);
+  assertEquals(got.length, expected.length);
+});
+
+Deno.test("a PDU declared 3 GiB long, with no Maximum Length set, allocates only as its bytes arrive", async () => {
+  // The header of a P-DATA-TF of 3 GiB, then 2 MB of it, then the end.
+  const header = new Uint8Array(12);
+  header[0] = 0x04;
+  new DataView(header.buffer).setUint32(2, 3 * 2 ** 30);
+  const stream = new Uint8Array(12 + 2_000_000);
+  stream.set(header);
+  stream.set(noise(2_000_000, 5), 12);
+  // The PDUs before it went to a consumer, so the socket is read into reused buffers.
+  const first = pDataTf(noise(100, 1), true);
+  const socket = new ScriptedSocket(new Uint8Array([...first, ...stream]), 65_536);
+  const sizes: number[] = [];
+  const read = socket.read.bind(socket);
+  socket.read = (buffer: Uint8Array) => {
+    sizes.push(buffer.buffer.byteLength);
+    return read(buffer);
+  };
+  let pdus = 0;
+  const ended = Promise.withResolvers<unknown>();
+  new _Connection(socket as unknown as Transport, { maxPduLength: 0, writeTimeout: 0 }, {
+    pdu: () => void pdus++,
+    invalid: (error) => ended.resolve(error),
+    ended: (cause) => ended.resolve(cause),
+    pause: () => undefined,
+    pushed: () => pdus,
+    finished: () => pdus,
+  });
+  assertEquals(await ended.promise, undefined);
+  assertEquals(pdus, 1);
+  const largest = Math.max(...sizes);
+  assert(largest <= 8 << 20, `a ${largest}-byte buffer for 2 MB of a PDU`);
+});
+
 /** A CT image with `pixels` as its Pixel Data, encoded in Explicit VR Little Endian. */
 function ctImage(uid: string, pixels: Uint8Array): Uint8Array {
   return encodeDataset(

@@ -447,7 +447,7 @@ export function timeouts(
 }
 
 /** An option's number of seconds (0 or more) in milliseconds; a usage error otherwise. */
-function milliseconds(text: string, option: string): number {
+export function milliseconds(text: string, option: string): number {
   const seconds = Number(text);
   if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
     throw new UsageError(`${option} must be a number of seconds, not "${text}"`);

@@ -13,10 +13,11 @@
 import { Archive } from "../archive/mod.ts";
 import { indexFolder, MppsService, ProcedureStepStore, QueryRetrieveScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
-import { defineCommand } from "./_args.ts";
+import { defineCommand, UsageError } from "./_args.ts";
 import {
   COMMIT_OPTION,
   commitmentOptions,
+  milliseconds,
   NETWORK_OPTIONS,
   parseDestination,
   SERVER_OPTIONS,
@@ -77,6 +78,20 @@ export const qrscp = defineCommand({
       description:
         "also serve Modality Performed Procedure Step (N-CREATE, N-SET), the steps kept in ARCHIVE/.mpps.sqlite; one line per change",
     },
+    "pending-interval": {
+      type: "string",
+      default: "0.1",
+      value: "SECONDS",
+      description:
+        "at most one pending C-MOVE/C-GET response this often (the first sub-operation's goes at once); 0: one per sub-operation",
+    },
+    "move-window": {
+      type: "string",
+      default: "4",
+      value: "N",
+      description:
+        "C-STORE requests a C-MOVE keeps outstanding where its destination grants as many (Asynchronous Operations Window); 1: one at a time",
+    },
     ...acceptOption("all", "of the storage contexts (C-STORE in, C-GET out)"),
     ...transcodeOption(
       "a C-MOVE or C-GET sub-operation whose compressed object the peer did not accept",
@@ -85,6 +100,13 @@ export const qrscp = defineCommand({
   },
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
+  const pendingInterval = milliseconds(values["pending-interval"], "--pending-interval");
+  const moveOperationsInvoked = Number(values["move-window"]);
+  if (!Number.isInteger(moveOperationsInvoked) || moveOperationsInvoked < 1) {
+    throw new UsageError(
+      `--move-window must be a positive number, not "${values["move-window"]}"`,
+    );
+  }
   const transferSyntaxes = acceptedSyntaxes(values.accept);
   const serving = serverOptions(values);
   const stop = serverStop(values);
@@ -123,6 +145,8 @@ export const qrscp = defineCommand({
     directory: dir,
     destinations,
     transferSyntaxes,
+    pendingInterval,
+    moveOperationsInvoked,
     ...commitmentOptions(values.commit, destinations),
     ...(mpps ? { mpps } : {}),
     ...(values["no-transcode"] ? {} : { transcoder: lazyTranscoder }),

@@ -4,6 +4,10 @@
  * line per association, and ending with exit code 0 on SIGTERM.
  */
 import { StorageScp } from "../scp/mod.ts";
+import { QueryRetrieveScu } from "../scu/mod.ts";
+import { Identifier } from "../dataset/mod.ts";
+import { Tag } from "../dictionary/mod.ts";
+import { statusCategory } from "../dimse/mod.ts";
 import { generateSampleStudies } from "../archive/mod.ts";
 import { encodePart10 } from "../dataset/mod.ts";
 import { assert, assertEquals, assertMatch } from "./_assert.ts";
@@ -259,4 +263,56 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("dcm qrscp --pending-interval 0 sends a pending C-MOVE response per sub-operation; a bad --move-window is a usage error", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "cli_qrscp_pending_" });
+  try {
+    await writeSampleCorpus(`${dir}/archive`, {
+      patients: 1,
+      studiesPerPatient: 1,
+      seriesPerStudy: 2,
+      instancesPerSeries: 4,
+    });
+    await using destination = new StorageScp({
+      hostname: HOST,
+      port: 0,
+      aeTitle: "DEST",
+      handleObject: (o) => o.dataset.cancel(),
+    });
+    const args = ["--port", "0", "--host", HOST, "--aet", AE, "--dir", `${dir}/archive`];
+    const dest = ["--dest", `DEST=${HOST}:${destination.port}`];
+    await using qrscp = new QrscpProcess([
+      ...args,
+      ...dest,
+      "--pending-interval",
+      "0",
+      "--move-window",
+      "1",
+    ]);
+    await using scu = new QueryRetrieveScu(HOST, await qrscp.port(), { calledAeTitle: AE });
+    const operation = scu.move(new Identifier("PATIENT_ROOT", "PATIENT").set(Tag.PatientID, "*"), {
+      destination: "DEST",
+    });
+    let pending = 0;
+    for await (const p of operation) if (statusCategory(p.status) === "pending") pending++;
+    const result = await operation;
+    assertEquals(result.completed, 8);
+    // One per sub-operation but the last, which the final response reports
+    // (by default, one per 0.1 s, a local move of 8 objects reports once).
+    assertEquals(pending, 7);
+    const bad = await run(Deno.execPath(), [
+      "run",
+      "-A",
+      MAIN,
+      "qrscp",
+      ...args,
+      "--move-window",
+      "0",
+    ]);
+    assertEquals(bad.code, 2);
+    assertMatch(bad.stderr, /--move-window must be a positive number, not "0"/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -405,6 +405,9 @@ const WRITE_BUFFER = 1 << 20;
  */
 const JOIN_BUFFER = 2 * WRITE_BUFFER;
 
+/** Chunks this large on average are written as they are, not joined (see `takePending`). */
+const LARGE_CHUNK = 64 << 10;
+
 /**
  * Where {@linkcode _writePart10Atomically} reads a data set's chunks from:
  * `cancel` with the error when the write fails midway, and `recycle`, if
@@ -536,20 +539,27 @@ export async function _writePart10Atomically(
       // written (meta information included) in a single call.
       const pending = new ByteQueue();
       pending.push(meta);
+      // The meta information is the writer's own, not the reader's to take back.
       const recycle = (chunks: Uint8Array[]) => {
-        if (reader.recycle !== undefined) { for (const c of chunks) reader.recycle(c); }
+        if (reader.recycle === undefined) return;
+        for (const c of chunks) if (c !== meta) reader.recycle(c);
       };
       /**
-       * The pending bytes as one array, and the chunks to give back once it
-       * is written. Large ones are joined into one buffer of this file's,
-       * reused for each write (one write is in flight at a time): a 100 MB
-       * object leaves one buffer to the garbage collector, not 100 MB of them.
+       * The pending bytes as the arrays to write, and the chunks to give
+       * back once those are written. Large chunks (the channel's pooled
+       * ones, 256 KiB) are written as they are: joining them would copy
+       * every byte a second time. Small ones are joined, a write's worth
+       * into one buffer of this file's, reused (one write is in flight at a
+       * time), and given back at once.
        */
       let joinBuffer: Uint8Array | undefined;
-      const takePending = (): [Uint8Array, Uint8Array[]] => {
+      const takePending = (): { parts: Uint8Array[]; after: Uint8Array[] } => {
         const length = pending.length;
         const chunks = pending.drain();
-        if (chunks.length === 1) return [chunks[0]!, chunks];
+        if (
+          chunks.length === 1 ||
+          (length > SYNC_WRITE_LIMIT && length / chunks.length >= LARGE_CHUNK)
+        ) return { parts: chunks, after: chunks };
         let joined: Uint8Array;
         if (length >= SYNC_WRITE_LIMIT && length <= JOIN_BUFFER) {
           joinBuffer ??= new Uint8Array(JOIN_BUFFER);
@@ -561,7 +571,18 @@ export async function _writePart10Atomically(
           at += c.length;
         }
         recycle(chunks);
-        return [joined, []];
+        return { parts: [joined], after: [] };
+      };
+      const writeSync = ({ parts, after }: ReturnType<typeof takePending>) => {
+        budget!.run(() => parts.forEach((p) => writeAllSync(file, p)));
+        recycle(after);
+      };
+      const write = async ({ parts, after }: ReturnType<typeof takePending>) => {
+        try {
+          for (const p of parts) await writeAll(file, p);
+        } finally {
+          recycle(after);
+        }
       };
       try {
         for (;;) {
@@ -573,13 +594,10 @@ export async function _writePart10Atomically(
           if (pending.length >= SYNC_WRITE_LIMIT && budget?.allowed) {
             await inflight;
             inflight = undefined;
-            const chunks = pending.drain();
-            budget.run(() => chunks.forEach((c) => writeAllSync(file, c)));
-            recycle(chunks);
+            writeSync(takePending());
           } else if (pending.length >= WRITE_BUFFER) {
             await inflight;
-            const [bytes, after] = takePending();
-            inflight = writeAll(file, bytes).finally(() => recycle(after));
+            inflight = write(takePending());
           }
         }
       } catch (e) {
@@ -590,9 +608,7 @@ export async function _writePart10Atomically(
       await inflight;
       inflight = undefined;
       if (budget?.allowed && durable !== "deferred") {
-        const [bytes, after] = takePending();
-        if (bytes.length > 0) budget.run(() => writeAllSync(file, bytes));
-        recycle(after);
+        if (pending.length > 0) writeSync(takePending());
         if (durable) await file.syncData();
         closed = true;
         file.close();
@@ -600,10 +616,7 @@ export async function _writePart10Atomically(
         if (durable) await options.temp!.syncTarget();
         return { size: written, placed: Promise.resolve() };
       }
-      if (pending.length > 0) {
-        const [bytes, after] = takePending();
-        await writeAll(file, bytes).finally(() => recycle(after));
-      }
+      if (pending.length > 0) await write(takePending());
       if (durable === "deferred") {
         handedOver = true;
         const { placed } = await options.sync!.add(

@@ -18,6 +18,7 @@ import { StorageScp } from "../scp/mod.ts";
 import { assert, assertEquals } from "./_assert.ts";
 import { storeCt } from "./association_helpers.ts";
 import { HOST } from "./_storage_corpus.ts";
+import { _writePart10Atomically } from "../service/file_writer.ts";
 
 const CT = Uid.CTImageStorage;
 const EXPLICIT_LE = Uid.ExplicitVRLittleEndian;
@@ -276,6 +277,49 @@ Deno.test("the Storage SCP gives the chunks of a large data set back as it write
     const file = await Deno.readFile(`${dir}/2.25.77.dcm`);
     assert(
       sameBytes(file.subarray(file.length - dataset.length), dataset),
+      "the file's bytes differ",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the file writer writes large chunks as they are and small ones joined, giving each back once, after its bytes are on their way", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "writer-chunks-" });
+  try {
+    // Pooled-size chunks, then many small ones (a user's stream), then large again.
+    const chunks = [
+      ...Array.from({ length: 6 }, (_, i) => noise(256 << 10, 10 + i)),
+      ...Array.from({ length: 400 }, (_, i) => noise(4000, 100 + i)),
+      noise(300 << 10, 7),
+    ];
+    const expected = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((at, c) => (expected.set(c, at), at + c.length), 0);
+    const queue = chunks.map((c) => c.slice());
+    const given = new Set<Uint8Array>(queue);
+    const back: Uint8Array[] = [];
+    const path = `${dir}/2.25.5.dcm`;
+    const facts = { sopClassUid: CT, sopInstanceUid: "2.25.5", transferSyntax: EXPLICIT_LE };
+    await _writePart10Atomically(path, facts, {
+      read: () =>
+        Promise.resolve(
+          queue.length > 0
+            ? { done: false as const, value: queue.shift()! }
+            : { done: true as const },
+        ),
+      cancel: () => Promise.resolve(),
+      recycle: (c) => {
+        // Given back, it may be overwritten at once: as the pool would.
+        assert(given.has(c), "a chunk the reader did not give was handed back");
+        back.push(c);
+        c.fill(0xee);
+      },
+    });
+    assertEquals(back.length, chunks.length);
+    assertEquals(new Set(back).size, chunks.length);
+    const file = await Deno.readFile(path);
+    assert(
+      sameBytes(file.subarray(file.length - expected.length), expected),
       "the file's bytes differ",
     );
   } finally {

@@ -420,15 +420,8 @@ export class _Connection {
     let buffer = new Uint8Array(READ_BUFFER);
     try {
       for (;;) {
-        let n: number | null;
-        try {
-          n = await socket.read(buffer);
-        } catch (error) {
-          // Closing the socket fails the read under way: that is no error.
-          if (this.#closing !== undefined) break;
-          throw error;
-        }
-        if (n === null || this.#closing !== undefined) break;
+        const n = await this.#readInto(socket, buffer);
+        if (n === null) break;
         let chunk: Uint8Array;
         if (n < COPY_BELOW) chunk = buffer.slice(0, n);
         else {
@@ -475,26 +468,12 @@ export class _Connection {
     };
     try {
       for (;;) {
-        let n: number | null;
-        try {
-          n = await socket.read(buffer.subarray(end));
-        } catch (error) {
-          if (this.#closing !== undefined) break;
-          throw error;
-        }
-        if (n === null || this.#closing !== undefined) break;
+        const n = await this.#readInto(socket, buffer.subarray(end));
+        if (n === null) break;
         end += n;
-        let start = end;
         other = false;
-        if (this.#framing) {
-          try {
-            start = framer.frame(buffer.subarray(0, end), 0, emit);
-          } catch (error) {
-            if (!(error instanceof PduDecodeError)) throw error;
-            this.#framing = false;
-            this.#handlers.invalid(error);
-          }
-        }
+        // After invalid bytes nothing is framed: the rest is dropped as it comes.
+        const start = this.#frame(() => framer.frame(buffer.subarray(0, end), 0, emit)) ?? end;
         const pause = this.#handlers.pause();
         if (pause !== undefined) await pause;
         const pushed = other ? undefined : this.#handlers.pushed();
@@ -503,8 +482,6 @@ export class _Connection {
           const free = held.shift()!.buffer;
           if (spare.length < SPARE_READ_BUFFERS && free.length <= MAX_KEPT_BUFFER) spare.push(free);
         }
-        // After invalid bytes nothing is framed: the rest is dropped as it comes.
-        if (!this.#framing) start = end;
         // The incomplete PDU's bytes go to the front, with room for all of it.
         const size = roomFor(framer.needed, end - start);
         if (
@@ -529,17 +506,42 @@ export class _Connection {
 
   /** Frames received bytes; returns a promise to wait for before reading on, if any. */
   #received(framer: PduFramer, chunk: Uint8Array): Promise<void> | undefined {
-    // After invalid bytes the stream cannot be framed again: the rest is dropped.
-    if (this.#framing) {
-      try {
-        framer.push(chunk, this.#emit);
-      } catch (error) {
-        if (!(error instanceof PduDecodeError)) throw error;
-        this.#framing = false;
-        this.#handlers.invalid(error);
-      }
-    }
+    this.#frame(() => framer.push(chunk, this.#emit));
     return this.#handlers.pause();
+  }
+
+  /**
+   * Runs `frame` while the bytes received so far were valid PDUs, and
+   * returns what it returns: after invalid bytes the stream cannot be
+   * framed again, so they are reported once and nothing more is framed
+   * (`undefined` then).
+   */
+  #frame<T>(frame: () => T): T | undefined {
+    if (!this.#framing) return undefined;
+    try {
+      return frame();
+    } catch (error) {
+      if (!(error instanceof PduDecodeError)) throw error;
+      this.#framing = false;
+      this.#handlers.invalid(error);
+      return undefined;
+    }
+  }
+
+  /**
+   * One read of the socket into `buffer`: the bytes read, or `null` at its
+   * end or once the connection is closing (closing the socket fails the
+   * read under way: that is no error).
+   */
+  async #readInto(socket: Socket, buffer: Uint8Array): Promise<number | null> {
+    let n: number | null;
+    try {
+      n = await socket.read(buffer);
+    } catch (error) {
+      if (this.#closing !== undefined) return null;
+      throw error;
+    }
+    return this.#closing !== undefined ? null : n;
   }
 
   readonly #emit = (pdu: Pdu): void => this.#handlers.pdu(pdu);

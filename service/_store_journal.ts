@@ -851,7 +851,8 @@ export async function _journalPart10(
   // already), then given back (see _chunks.ts).
   placed.finally(() => {
     hold(-holding);
-    if (reader.recycle !== undefined) { for (const c of chunks) reader.recycle(c); }
+    // chunks[0] is the meta information, this function's own.
+    if (reader.recycle !== undefined) { for (const c of chunks.slice(1)) reader.recycle(c); }
   }).catch(() => {});
   return { size, placed };
 

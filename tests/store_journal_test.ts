@@ -399,3 +399,37 @@ Deno.test("journal: while the disk is slow, records are written asynchronously, 
     if (after) await Deno.remove(after, { recursive: true });
   }
 });
+
+Deno.test("journal: the reader's chunks are given back once the record and the file are written, each once, and nothing else is", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "dcm_journal_" });
+  try {
+    await using j = await openJournal(dir);
+    const uid = "2.25.61";
+    const chunks = [bytesOf(61, 30_000), bytesOf(62, 20_000)];
+    const expected = new Uint8Array([...chunks[0]!, ...chunks[1]!]);
+    const queue = [...chunks];
+    const back: Uint8Array[] = [];
+    const written = await _journalPart10(j.journal, `${uid}.dcm`, `${dir}/${uid}.dcm`, {
+      sopClassUid: "1.2.840.10008.5.1.4.1.1.7",
+      sopInstanceUid: uid,
+      transferSyntax: "1.2.840.10008.1.2.1",
+    }, {
+      read: () =>
+        Promise.resolve(
+          queue.length ? { done: false as const, value: queue.shift()! } : { done: true as const },
+        ),
+      cancel: () => Promise.resolve(),
+      recycle: (c) => {
+        back.push(c);
+        c.fill(0xee); // As the pool may, at once.
+      },
+    }, { durable: true, temp: j.temp });
+    await written.placed;
+    assertEquals(back.length, 2);
+    assert(back.every((c) => chunks.includes(c)), "something not the reader's was given back");
+    const file = (await read(`${dir}/${uid}.dcm`))!;
+    assertEquals(file.subarray(file.length - expected.length), expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

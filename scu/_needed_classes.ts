@@ -34,9 +34,6 @@ export interface NeededClasses {
   readonly withoutSopClassUid?: boolean;
 }
 
-/** Why {@linkcode findNeededClasses} guessed, when IMAGE level matches lack their class. */
-const NO_SOP_CLASS_UID = "the peer's C-FIND returns no SOP Class UID";
-
 /**
  * The storage SOP classes a C-GET needs, and the transfer syntax each
  * instance is stored in where the peer answers Available Transfer Syntax UID
@@ -70,12 +67,7 @@ export async function findNeededClasses(
     onWarning?.(
       `C-GET: cannot find out the storage SOP classes needed (${why}); proposing 127 common ones`,
     );
-    return {
-      classes: fallbackStorageClasses(classes),
-      guessed: true,
-      instances: [],
-      ...(why === NO_SOP_CLASS_UID ? { withoutSopClassUid: true } : {}),
-    };
+    return { classes: fallbackStorageClasses(classes), guessed: true, instances: [] };
   };
   if (!levels.includes("IMAGE") || start < 0) {
     return fallback(`${query.model} has no IMAGE level`);
@@ -144,7 +136,12 @@ export async function findNeededClasses(
         }
         // The peer keeps no SOP Class UID: the other series would not say it either
         // (issue 13: a C-FIND per series saved; the query is not cancelled, it has ended).
-        if (unknownClass) return fallback(NO_SOP_CLASS_UID);
+        if (unknownClass) {
+          return {
+            ...fallback("the peer's C-FIND returns no SOP Class UID"),
+            withoutSopClassUid: true,
+          };
+        }
       }
       records = next;
       // SOP Classes in Study (0008,0062) answered for every study, and few

@@ -900,7 +900,7 @@ Deno.test("retrieve() uses C-GET when the peer accepts it", async () => {
   await assertFilesMatchArchive(out.path, instances, corpus);
 });
 
-Deno.test("retrieve() asks the peer whether it accepts C-GET once per SCU: the next retrieve() opens no more associations than a get() (issue 13)", async () => {
+Deno.test("retrieve() reads whether the peer accepts C-GET from a pooled association: the next retrieve() opens no more associations than a get() (issue 13)", async () => {
   await using corpus = await openCorpus();
   let associations = 0;
   await using scp = qrScp(corpus, { onAssociation: () => associations++ });

@@ -109,8 +109,27 @@ try {
     const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
     return (await dirBytes(dir)) / 1e6 / (ms / 1000);
   };
+  const getscu = async () => {
+    const dir = await freshDir(`${root}/get-dcmtk`);
+    const ms = await getscuPatients(peer, patients, dir);
+    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+  };
   const patientQuery = (id: string) =>
     new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id);
+  /** `dcm COMMAND ...args` once per patient (as DCMTK's tools run); the total of their times. */
+  const dcmPerPatient = async (command: string, args: string[]) => {
+    let ms = 0;
+    for (const id of patients) {
+      ms += await dcm([
+        command,
+        ...["--model", "patient", "--call", qr.aeTitle, ...args],
+        ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
+        "127.0.0.1",
+        String(qr.port),
+      ]);
+    }
+    return ms;
+  };
 
   // C-FIND: REPEAT study-level queries, each matching every study.
   const query = new Identifier("STUDY_ROOT", "STUDY").set("PatientID", "*")
@@ -165,20 +184,11 @@ try {
         }
         const ms = performance.now() - start;
         return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-      }, async () => {
-        const dir = await freshDir(`${root}/get-dcmtk`);
-        const ms = await getscuPatients(peer, patients, dir);
-        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-      });
+      }, getscu);
     }
   }
 
   if (wanted("cli")) {
-    const getscu = async () => {
-      const dir = await freshDir(`${root}/get-dcmtk`);
-      const ms = await getscuPatients(peer, patients, dir);
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-    };
     // retrieve(): C-GET when the peer accepts it, each class learnt from a C-FIND.
     await compare("retrieve(), defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/get-ours`);
@@ -190,16 +200,7 @@ try {
     }, getscu);
     await compare("dcm get, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/get-ours`);
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcm([
-          "get",
-          ...["--model", "patient", "--call", qr.aeTitle, "--dir", dir],
-          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
-          "127.0.0.1",
-          String(qr.port),
-        ]);
-      }
+      const ms = await dcmPerPatient("get", ["--dir", dir]);
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     }, getscu);
     await compare("dcm move to StorageScp, defaults", "MB/s", async () => {
@@ -210,33 +211,21 @@ try {
         aeTitle: "OURSCP",
         directory: dir,
       });
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcm([
-          "move",
-          ...["--model", "patient", "--aet", "OURSCP", "--call", qr.aeTitle, "--dest", "OURSCP"],
-          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
-          "127.0.0.1",
-          String(qr.port),
-        ]);
-      }
+      const ms = await dcmPerPatient("move", ["--aet", "OURSCP", "--dest", "OURSCP"]);
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     }, dcmtkMove);
     // dcm move receiving itself (movescu +P -od's way): its own Storage SCP,
     // fsync deferred, every file on the disk before the result is printed.
     await compare("dcm move --dir, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/moved-ours`);
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcm([
-          "move",
-          ...["--model", "patient", "--aet", "OURSCP", "--call", qr.aeTitle],
-          ...["--dir", dir, "--port", String(ourScpPort)],
-          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
-          "127.0.0.1",
-          String(qr.port),
-        ]);
-      }
+      const ms = await dcmPerPatient("move", [
+        "--aet",
+        "OURSCP",
+        "--dir",
+        dir,
+        "--port",
+        String(ourScpPort),
+      ]);
       return (await dirBytes(dir)) / 1e6 / (ms / 1000);
     }, dcmtkMove);
   }

@@ -45,9 +45,10 @@ export interface NeededClasses {
  * then other storage classes, 127 in all, when the model has no IMAGE
  * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
  * does not keep it; the walk stops after the first IMAGE level query that
- * says so), or the walk would take more than 200 queries. At STUDY level it asks for SOP Classes in Study (0008,0062,
- * PS3.4 C.6.2.1.2) too, and stops there when every study answers it and
- * `enough` says the classes need no more detail.
+ * says so, and `withoutSopClassUid` tells the caller), or the walk would
+ * take more than 200 queries. At STUDY level it asks for SOP Classes in
+ * Study (0008,0062, PS3.4 C.6.2.1.2) too, and stops there when every study
+ * answers it and `enough` says the classes need no more detail.
  */
 export async function findNeededClasses(
   find: (query: Identifier, options: { signal?: AbortSignal }) => AsyncIterable<Identifier>,

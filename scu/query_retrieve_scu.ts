@@ -518,10 +518,10 @@ export class QueryRetrieveScu implements AsyncDisposable {
       const getWorks = options.method === undefined
         ? await this.#peerAccepts(QUERY_MODELS[query.model].get)
         : options.method === "C-GET";
-      const withSignal = { ...options, signal };
-      if (getWorks) return await this.#get(query, withSignal, progress, stop);
+      // #get() joins options.signal and stop itself; the C-MOVE is given them joined.
+      if (getWorks) return await this.#get(query, options, progress, stop);
       const { retrieveByMove } = await import("./_retrieve_by_move.ts");
-      return await retrieveByMove(this, query, withSignal, progress);
+      return await retrieveByMove(this, query, { ...options, signal }, progress);
     });
   }
 

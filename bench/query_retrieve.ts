@@ -42,24 +42,18 @@ import {
 } from "./_compare.ts";
 import { freePort, startDcmqrscp, writeSampleCorpus } from "../tests/_qr_fixtures.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
+import { dcm } from "../tests/_cli.ts";
 
 const REPEAT = 50;
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 /** `--only=find|move|get|cli`: one group of measurements. */
 const ONLY = /--only=(\w+)/.exec(Deno.args.join(" "))?.[1];
 const wanted = (group: string) => ONLY === undefined || ONLY === group;
 
-/** `dcm ...args` in a process of its own; its wall time in ms. */
-async function dcm(args: string[]): Promise<number> {
+/** `dcm ...args` in a process of its own (as the tests run it); its wall time in ms. */
+async function timedDcm(args: string[]): Promise<number> {
   const start = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`dcm ${args[0]} failed: ${new TextDecoder().decode(out.stderr).slice(0, 400)}`);
-  }
+  const out = await dcm(...args);
+  if (out.code !== 0) throw new Error(`dcm ${args[0]} failed: ${out.stderr.slice(0, 400)}`);
   return performance.now() - start;
 }
 
@@ -120,7 +114,7 @@ try {
   const dcmPerPatient = async (command: string, args: string[]) => {
     let ms = 0;
     for (const id of patients) {
-      ms += await dcm([
+      ms += await timedDcm([
         command,
         ...["--model", "patient", "--call", qr.aeTitle, ...args],
         ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],

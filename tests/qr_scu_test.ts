@@ -911,6 +911,8 @@ Deno.test("retrieve() reads whether the peer accepts C-GET from a pooled associa
   let before = associations;
   assertEquals((await scu.retrieve(patient1234(), options)).method, "C-GET");
   const byRetrieve = associations - before;
+  // Its C-GET's association only: the C-FIND and the question share the pooled one.
+  assertEquals(byRetrieve, 1);
   before = associations;
   await scu.get(patient1234(), options);
   assertEquals(byRetrieve, associations - before);

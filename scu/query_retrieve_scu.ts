@@ -415,21 +415,11 @@ export class QueryRetrieveScu implements AsyncDisposable {
     const { classes, guessed, instances } = needed;
     if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
     const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;
+    // Given transferSyntaxes, every storage context proposes them alone (prefer unused).
+    const proposing = options.transferSyntaxes ? "uncompressed" : prefer;
     const batches: RetrieveBatch[] = instances.length > 0
-      ? planRetrieve(
-        query,
-        instances,
-        options.transferSyntaxes ? "uncompressed" : prefer,
-        uncompressed,
-      )
-      : [{
-        contexts: contextsForClasses(
-          classes,
-          options.transferSyntaxes ? "uncompressed" : prefer,
-          uncompressed,
-        ),
-        queries: [query],
-      }];
+      ? planRetrieve(query, instances, proposing, uncompressed)
+      : [{ contexts: contextsForClasses(classes, proposing, uncompressed), queries: [query] }];
     // Each instance's class and stored syntax, where the peer told them.
     const stored = new Map<string, NeededInstance>();
     for (const i of instances) {

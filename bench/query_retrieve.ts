@@ -49,6 +49,11 @@ const REPEAT = 50;
 const ONLY = /--only=(\w+)/.exec(Deno.args.join(" "))?.[1];
 const wanted = (group: string) => ONLY === undefined || ONLY === group;
 
+/** What was written into `dir` in `ms` milliseconds, in MB/s. */
+async function mbPerSecond(dir: string, ms: number): Promise<number> {
+  return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+}
+
 /** `dcm ...args` in a process of its own (as the tests run it); its wall time in ms. */
 async function timedDcm(args: string[]): Promise<number> {
   const start = performance.now();
@@ -101,12 +106,12 @@ try {
       moveScuPort,
     );
     const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
-    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+    return await mbPerSecond(dir, ms);
   };
   const getscu = async () => {
     const dir = await freshDir(`${root}/get-dcmtk`);
     const ms = await getscuPatients(peer, patients, dir);
-    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+    return await mbPerSecond(dir, ms);
   };
   const patientQuery = (id: string) =>
     new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id);
@@ -163,7 +168,7 @@ try {
         for (const id of patients) await scu.move(patientQuery(id), { destination: "OURSCP" });
         await scp.flush(); // deferred: every file on the disk, as retrieve() waits for
         const ms = performance.now() - start;
-        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+        return await mbPerSecond(dir, ms);
       }, dcmtkMove);
     }
 
@@ -177,7 +182,7 @@ try {
           await scu.get(patientQuery(id), { directory: dir, durable, sopClasses: classes });
         }
         const ms = performance.now() - start;
-        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+        return await mbPerSecond(dir, ms);
       }, getscu);
     }
   }
@@ -190,12 +195,12 @@ try {
       const start = performance.now();
       for (const id of patients) await scu.retrieve(patientQuery(id), { directory: dir });
       const ms = performance.now() - start;
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      return await mbPerSecond(dir, ms);
     }, getscu);
     await compare("dcm get, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/get-ours`);
       const ms = await dcmPerPatient("get", ["--dir", dir]);
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      return await mbPerSecond(dir, ms);
     }, getscu);
     await compare("dcm move to StorageScp, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/moved-ours`);
@@ -206,7 +211,7 @@ try {
         directory: dir,
       });
       const ms = await dcmPerPatient("move", ["--aet", "OURSCP", "--dest", "OURSCP"]);
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      return await mbPerSecond(dir, ms);
     }, dcmtkMove);
     // dcm move receiving itself (movescu +P -od's way): its own Storage SCP,
     // fsync deferred, every file on the disk before the result is printed.
@@ -220,7 +225,7 @@ try {
         "--port",
         String(ourScpPort),
       ]);
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      return await mbPerSecond(dir, ms);
     }, dcmtkMove);
   }
 } finally {

@@ -87,23 +87,43 @@ export async function compare(
 export async function compareSides(
   label: string,
   unit: string,
-  sides: readonly (readonly [string, () => Promise<number>])[],
+  sides: readonly Side[],
   rounds = 5,
 ): Promise<void> {
   const [first, peer, third] = sides.map(([side]) => side);
-  const { values, ratios } = await alternateSides(sides, rounds, [
-    [`${first} / ${peer}`, first!, peer!],
-    ...third === undefined ? [] : [
-      [`${third} / ${peer}`, third, peer!] as const,
-      [`${first} / ${third}`, first!, third] as const,
-    ],
-  ], (a, b) => a / b);
+  const { values, ratios } = await alternateSides(
+    sides,
+    rounds,
+    ratioPairs(first!, peer!, third),
+    (a, b) => a / b,
+  );
   console.log(
     `${label}: ${
       [...values].map(([side, v]) => `${side} ${median(v).toFixed(1)}`).join(", ")
     } ${unit}`,
   );
   printRatios(ratios, "  ", 22);
+}
+
+/** A measurement's side: its name and one run, giving a number. */
+export type Side = readonly [string, () => Promise<number>];
+
+/**
+ * The ratios {@linkcode alternateSides} takes for `ours` against `peer` and,
+ * with a `baseline`, of the baseline against the peer and ours against it.
+ */
+export function ratioPairs(
+  ours: string,
+  peer: string,
+  baseline?: string,
+): (readonly [string, string, string])[] {
+  return [
+    [`${ours} / ${peer}`, ours, peer],
+    ...baseline === undefined ? [] : [
+      [`${baseline} / ${peer}`, baseline, peer] as const,
+      [`${ours} / ${baseline}`, ours, baseline] as const,
+    ],
+  ];
 }
 
 /**
@@ -113,7 +133,7 @@ export async function compareSides(
  * `[key, a, b]` (by default b / a: the speed of a over b, for times).
  */
 export async function alternateSides(
-  sides: readonly (readonly [string, () => Promise<number>])[],
+  sides: readonly Side[],
   rounds: number,
   pairs: readonly (readonly [string, string, string])[],
   ratio: (a: number, b: number) => number = (a, b) => b / a,

@@ -32,6 +32,7 @@ import {
   freshDir,
   getscuPatients,
   movescuPatients,
+  type Side,
 } from "./_compare.ts";
 import { startDcmqrscp, writeSampleCorpus } from "../tests/_qr_fixtures.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
@@ -94,6 +95,16 @@ try {
     theirs: peer(theirs.port, theirs.aeTitle),
   };
 
+  // Ours and dcmqrscp, and the baseline when there is one.
+  const withBaseline = (
+    ours: () => Promise<number>,
+    theirs: () => Promise<number>,
+    baseline: (() => Promise<number>) | undefined,
+  ): Side[] => [
+    ["ours", ours],
+    ["dcmqrscp", theirs],
+    ...baseline === undefined ? [] : [["baseline", baseline] as Side],
+  ];
   if (OPERATIONS.includes("find")) {
     const studies = new Set(files.map((f) => f.studyInstanceUid)).size;
     // Every study; the studies of 2024 whose patient's name has an "a"; one study.
@@ -115,33 +126,19 @@ try {
         const ms = await findscu(server, REPEAT, keys);
         return REPEAT / (ms / 1000);
       };
-      const sides: [string, () => Promise<number>][] = [
-        ["ours", find(servers.ours)],
-        ["dcmqrscp", find(servers.theirs)],
-        ...old === undefined ? [] : [["baseline", find(peer(old.port, "OLDQR"))] as [
-          string,
-          () => Promise<number>,
-        ]],
-      ];
       await compareSides(
         `${label} (findscu x ${REPEAT}${matches >= 0 ? `, ${matches} matches` : ""})`,
         "queries/s",
-        sides,
+        withBaseline(
+          find(servers.ours),
+          find(servers.theirs),
+          old === undefined ? undefined : find(peer(old.port, "OLDQR")),
+        ),
         ROUNDS,
       );
     }
   }
 
-  // The baseline side, when there is one, for C-MOVE and C-GET too.
-  const withBaseline = (
-    ours: () => Promise<number>,
-    theirs: () => Promise<number>,
-    baseline: (() => Promise<number>) | undefined,
-  ): [string, () => Promise<number>][] => [
-    ["ours", ours],
-    ["dcmqrscp", theirs],
-    ...baseline === undefined ? [] : [["baseline", baseline] as [string, () => Promise<number>]],
-  ];
   if (OPERATIONS.includes("move")) {
     const move = (server: string[]) => async () => {
       const ms = await movescuPatients(server, patients, "STORESCP");

@@ -42,24 +42,23 @@ import {
 } from "./_compare.ts";
 import { freePort, startDcmqrscp, writeSampleCorpus } from "../tests/_qr_fixtures.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
+import { dcm } from "../tests/_cli.ts";
 
 const REPEAT = 50;
-const MAIN = new URL("../cli/main.ts", import.meta.url).pathname;
 /** `--only=find|move|get|cli`: one group of measurements. */
 const ONLY = /--only=(\w+)/.exec(Deno.args.join(" "))?.[1];
 const wanted = (group: string) => ONLY === undefined || ONLY === group;
 
-/** `dcm ...args` in a process of its own; its wall time in ms. */
-async function dcm(args: string[]): Promise<number> {
+/** What was written into `dir` in `ms` milliseconds, in MB/s. */
+async function mbPerSecond(dir: string, ms: number): Promise<number> {
+  return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+}
+
+/** `dcm ...args` in a process of its own (as the tests run it); its wall time in ms. */
+async function timedDcm(args: string[]): Promise<number> {
   const start = performance.now();
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`dcm ${args[0]} failed: ${new TextDecoder().decode(out.stderr).slice(0, 400)}`);
-  }
+  const out = await dcm(...args);
+  if (out.code !== 0) throw new Error(`dcm ${args[0]} failed: ${out.stderr.slice(0, 400)}`);
   return performance.now() - start;
 }
 
@@ -107,10 +106,29 @@ try {
       moveScuPort,
     );
     const ms = await movescuPatients(peer, patients, "MOVESCU", "MOVESCU");
-    return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+    return await mbPerSecond(dir, ms);
+  };
+  const getscu = async () => {
+    const dir = await freshDir(`${root}/get-dcmtk`);
+    const ms = await getscuPatients(peer, patients, dir);
+    return await mbPerSecond(dir, ms);
   };
   const patientQuery = (id: string) =>
     new Identifier("PATIENT_ROOT", "PATIENT").set("PatientID", id);
+  /** `dcm COMMAND ...args` once per patient (as DCMTK's tools run); the total of their times. */
+  const dcmPerPatient = async (command: string, args: string[]) => {
+    let ms = 0;
+    for (const id of patients) {
+      ms += await timedDcm([
+        command,
+        ...["--model", "patient", "--call", qr.aeTitle, ...args],
+        ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
+        "127.0.0.1",
+        String(qr.port),
+      ]);
+    }
+    return ms;
+  };
 
   // C-FIND: REPEAT study-level queries, each matching every study.
   const query = new Identifier("STUDY_ROOT", "STUDY").set("PatientID", "*")
@@ -150,7 +168,7 @@ try {
         for (const id of patients) await scu.move(patientQuery(id), { destination: "OURSCP" });
         await scp.flush(); // deferred: every file on the disk, as retrieve() waits for
         const ms = performance.now() - start;
-        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+        return await mbPerSecond(dir, ms);
       }, dcmtkMove);
     }
 
@@ -164,21 +182,12 @@ try {
           await scu.get(patientQuery(id), { directory: dir, durable, sopClasses: classes });
         }
         const ms = performance.now() - start;
-        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-      }, async () => {
-        const dir = await freshDir(`${root}/get-dcmtk`);
-        const ms = await getscuPatients(peer, patients, dir);
-        return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-      });
+        return await mbPerSecond(dir, ms);
+      }, getscu);
     }
   }
 
   if (wanted("cli")) {
-    const getscu = async () => {
-      const dir = await freshDir(`${root}/get-dcmtk`);
-      const ms = await getscuPatients(peer, patients, dir);
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
-    };
     // retrieve(): C-GET when the peer accepts it, each class learnt from a C-FIND.
     await compare("retrieve(), defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/get-ours`);
@@ -186,21 +195,12 @@ try {
       const start = performance.now();
       for (const id of patients) await scu.retrieve(patientQuery(id), { directory: dir });
       const ms = performance.now() - start;
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      return await mbPerSecond(dir, ms);
     }, getscu);
     await compare("dcm get, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/get-ours`);
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcm([
-          "get",
-          ...["--model", "patient", "--call", qr.aeTitle, "--dir", dir],
-          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
-          "127.0.0.1",
-          String(qr.port),
-        ]);
-      }
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      const ms = await dcmPerPatient("get", ["--dir", dir]);
+      return await mbPerSecond(dir, ms);
     }, getscu);
     await compare("dcm move to StorageScp, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/moved-ours`);
@@ -210,34 +210,22 @@ try {
         aeTitle: "OURSCP",
         directory: dir,
       });
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcm([
-          "move",
-          ...["--model", "patient", "--aet", "OURSCP", "--call", qr.aeTitle, "--dest", "OURSCP"],
-          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
-          "127.0.0.1",
-          String(qr.port),
-        ]);
-      }
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      const ms = await dcmPerPatient("move", ["--aet", "OURSCP", "--dest", "OURSCP"]);
+      return await mbPerSecond(dir, ms);
     }, dcmtkMove);
     // dcm move receiving itself (movescu +P -od's way): its own Storage SCP,
     // fsync deferred, every file on the disk before the result is printed.
     await compare("dcm move --dir, defaults", "MB/s", async () => {
       const dir = await freshDir(`${root}/moved-ours`);
-      let ms = 0;
-      for (const id of patients) {
-        ms += await dcm([
-          "move",
-          ...["--model", "patient", "--aet", "OURSCP", "--call", qr.aeTitle],
-          ...["--dir", dir, "--port", String(ourScpPort)],
-          ...["-k", "QueryRetrieveLevel=PATIENT", "-k", `PatientID=${id}`],
-          "127.0.0.1",
-          String(qr.port),
-        ]);
-      }
-      return (await dirBytes(dir)) / 1e6 / (ms / 1000);
+      const ms = await dcmPerPatient("move", [
+        "--aet",
+        "OURSCP",
+        "--dir",
+        dir,
+        "--port",
+        String(ourScpPort),
+      ]);
+      return await mbPerSecond(dir, ms);
     }, dcmtkMove);
   }
 } finally {

@@ -21,7 +21,15 @@
  * @module
  */
 import { StorageScp } from "../scp/mod.ts";
-import { alternateSides, dcmtk, freshDir, median, printRatios } from "./_compare.ts";
+import {
+  alternateSides,
+  dcmtk,
+  freshDir,
+  median,
+  printRatios,
+  ratioPairs,
+  type Side,
+} from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 import { makeFiles } from "./_files.ts";
 
@@ -76,23 +84,16 @@ for (const { name, label, n, size } of SIZES) {
     };
     for (const d of DURABILITY) {
       const durable = d === "true" ? true : d === "false" ? false : "deferred" as const;
-      const sides: [string, () => Promise<number>][] = [
+      const sides: Side[] = [
         ["storescp", storescp],
         ["ours", scp(StorageScp, durable)],
-        ...Baseline
-          ? [["baseline", scp(Baseline, durable)] as [string, () => Promise<number>]]
-          : [],
+        ...Baseline ? [["baseline", scp(Baseline, durable)] as Side] : [],
       ];
-      const { values: ms, ratios } = await alternateSides(sides, rounds, [
-        ["ours / storescp", "ours", "storescp"],
-        ...Baseline
-          ? [["baseline / storescp", "baseline", "storescp"], [
-            "ours / baseline",
-            "ours",
-            "baseline",
-          ]] as const
-          : [],
-      ]);
+      const { values: ms, ratios } = await alternateSides(
+        sides,
+        rounds,
+        ratioPairs("ours", "storescp", Baseline ? "baseline" : undefined),
+      );
       const perObject = [...ms].map(([side, v]) => `${side} ${(median(v) / n).toFixed(2)}`);
       console.log(
         `  ${d === "true" ? "durable" : d === "false" ? "no fsync" : d}: ms/object ${

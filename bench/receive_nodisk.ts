@@ -22,7 +22,7 @@ import { type IncomingObject, StorageScp } from "../scp/mod.ts";
 import { serveAssociations } from "../association/mod.ts";
 import { type Command, decodeCommand, DimseChannel, encodeCommand, STATUS } from "../dimse/mod.ts";
 import { STORAGE_SOP_CLASSES, Uid } from "../dictionary/mod.ts";
-import { alternateSides, dcmtk, median, printRatios } from "./_compare.ts";
+import { alternateSides, dcmtk, median, printRatios, ratioPairs, type Side } from "./_compare.ts";
 import { DcmtkServer } from "../tests/_storage_corpus.ts";
 import { makeFiles } from "./_files.ts";
 
@@ -112,32 +112,25 @@ try {
     await using server = new Scp({ hostname: "127.0.0.1", port: 0, handleObject: discard });
     return await send(server.port);
   };
-  const sides: [string, () => Promise<number>][] = [
+  const sides: Side[] = [
     ["storescp", storescp],
     ["ours", scp(StorageScp)],
-    ...Baseline ? [["baseline", scp(Baseline)] as [string, () => Promise<number>]] : [],
+    ...Baseline ? [["baseline", scp(Baseline)] as Side] : [],
     ...layers
       ? [
         ["association", async () => {
           await using server = associationOnly();
           return await send(server.port);
-        }] as [string, () => Promise<number>],
+        }] as Side,
         ["channel", async () => {
           await using server = channelOnly();
           return await send(server.port);
-        }] as [string, () => Promise<number>],
+        }] as Side,
       ]
       : [],
   ];
   const { values: ms, ratios } = await alternateSides(sides, rounds, [
-    ["ours / storescp", "ours", "storescp"],
-    ...Baseline
-      ? [["baseline / storescp", "baseline", "storescp"], [
-        "ours / baseline",
-        "ours",
-        "baseline",
-      ]] as const
-      : [],
+    ...ratioPairs("ours", "storescp", Baseline ? "baseline" : undefined),
     ...layers
       ? [["association / storescp", "association", "storescp"], [
         "channel / storescp",

@@ -145,6 +145,7 @@ try {
       .filter((n) => n > 0);
     let sent = 0;
     let first = 0;
+    const peaks: number[] = [];
     for (const mark of marks) {
       const batch = `${root}/small-${mark}`;
       await Deno.mkdir(batch);
@@ -157,6 +158,7 @@ try {
       );
       await Deno.remove(batch, { recursive: true });
       sent = mark;
+      peaks.push(peak);
       const now = memory(scp.pid);
       if (first === 0) first = now.rss;
       rows.push({
@@ -169,7 +171,6 @@ try {
       });
     }
     // Flat: the peaks of the second half of the batches against the first half's.
-    const peaks = rows.filter((r) => r.probe.endsWith("objects of 2 KB")).map((r) => r.peak);
     const half = Math.ceil(peaks.length / 2);
     if (peaks.length >= 2) {
       const early = Math.max(...peaks.slice(0, half));

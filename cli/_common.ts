@@ -239,12 +239,7 @@ export function serverLimits(
   ServiceProviderOptions,
   "idleTimeout" | "maxAssociations" | "artimTimeout" | "writeTimeout" | "dimseTimeout"
 > {
-  const maxAssociations = Number(values["max-associations"]);
-  if (!Number.isInteger(maxAssociations) || maxAssociations < 1) {
-    throw new UsageError(
-      `--max-associations must be a positive number, not "${values["max-associations"]}"`,
-    );
-  }
+  const maxAssociations = positiveInteger(values["max-associations"], "--max-associations");
   const idleTimeout = milliseconds(values["idle-timeout"], "--idle-timeout");
   if (values.timeout === undefined) return { idleTimeout, maxAssociations };
   const timeout = milliseconds(values.timeout, "--timeout");
@@ -402,12 +397,27 @@ export async function serverPortAndDir(
   values: { port?: string | undefined; dir?: string | undefined },
 ): Promise<{ port: number; dir: string }> {
   if (!values.dir) throw new UsageError("--dir DIR is required");
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port must be 0 to 65535, not "${values.port}"`);
-  }
+  const port = listenPortOf(String(values.port));
   await Deno.mkdir(values.dir, { recursive: true });
   return { port, dir: values.dir };
+}
+
+/** `--port` where a command listens (0 for any free one); a usage error otherwise. */
+export function listenPortOf(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be 0 to 65535, not "${text}"`);
+  }
+  return port;
+}
+
+/** An option's whole number, 1 or more; a usage error otherwise. */
+export function positiveInteger(text: string, option: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${option} must be a positive number, not "${text}"`);
+  }
+  return n;
 }
 
 /** Reads HOST PORT from positionals; throws a usage error otherwise. */

@@ -13,13 +13,14 @@
 import { Archive } from "../archive/mod.ts";
 import { indexFolder, MppsService, ProcedureStepStore, QueryRetrieveScp } from "../scp/mod.ts";
 import { acceptedSyntaxes, acceptOption } from "./_accept.ts";
-import { defineCommand, UsageError } from "./_args.ts";
+import { defineCommand } from "./_args.ts";
 import {
   COMMIT_OPTION,
   commitmentOptions,
   milliseconds,
   NETWORK_OPTIONS,
   parseDestination,
+  positiveInteger,
   SERVER_OPTIONS,
   serverOptions,
   serverPortAndDir,
@@ -101,12 +102,7 @@ export const qrscp = defineCommand({
 }, async (values, _positionals, signal) => {
   const destinations = Object.fromEntries(values.dest.map(parseDestination));
   const pendingInterval = milliseconds(values["pending-interval"], "--pending-interval");
-  const moveOperationsInvoked = Number(values["move-window"]);
-  if (!Number.isInteger(moveOperationsInvoked) || moveOperationsInvoked < 1) {
-    throw new UsageError(
-      `--move-window must be a positive number, not "${values["move-window"]}"`,
-    );
-  }
+  const moveOperationsInvoked = positiveInteger(values["move-window"], "--move-window");
   const transferSyntaxes = acceptedSyntaxes(values.accept);
   const serving = serverOptions(values);
   const stop = serverStop(values);

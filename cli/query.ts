@@ -29,6 +29,7 @@ import {
   durabilityOf,
   explained,
   hostPort,
+  listenPortOf,
   NETWORK_OPTIONS,
   PEER_OPTIONS,
 } from "./_common.ts";
@@ -230,15 +231,6 @@ function preferOf(text: string): "stored" | "uncompressed" {
     throw new UsageError(`--prefer must be stored or uncompressed, not "${text}"`);
   }
   return text;
-}
-
-/** `--port`, where `dcm move --dir` listens. */
-function listenPortOf(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port must be 0 to 65535, not "${text}"`);
-  }
-  return port;
 }
 
 /**

@@ -34,9 +34,6 @@ export interface NeededClasses {
   readonly withoutSopClassUid?: boolean;
 }
 
-/** Why {@linkcode findNeededClasses} guessed, when IMAGE level matches lack their class. */
-const NO_SOP_CLASS_UID = "the peer's C-FIND returns no SOP Class UID";
-
 /**
  * The storage SOP classes a C-GET needs, and the transfer syntax each
  * instance is stored in where the peer answers Available Transfer Syntax UID
@@ -48,9 +45,10 @@ const NO_SOP_CLASS_UID = "the peer's C-FIND returns no SOP Class UID";
  * then other storage classes, 127 in all, when the model has no IMAGE
  * level, a query fails, a match lacks its SOP Class UID (DCMTK's dcmqrscp
  * does not keep it; the walk stops after the first IMAGE level query that
- * says so), or the walk would take more than 200 queries. At STUDY level it asks for SOP Classes in Study (0008,0062,
- * PS3.4 C.6.2.1.2) too, and stops there when every study answers it and
- * `enough` says the classes need no more detail.
+ * says so, and `withoutSopClassUid` tells the caller), or the walk would
+ * take more than 200 queries. At STUDY level it asks for SOP Classes in
+ * Study (0008,0062, PS3.4 C.6.2.1.2) too, and stops there when every study
+ * answers it and `enough` says the classes need no more detail.
  */
 export async function findNeededClasses(
   find: (query: Identifier, options: { signal?: AbortSignal }) => AsyncIterable<Identifier>,
@@ -70,12 +68,7 @@ export async function findNeededClasses(
     onWarning?.(
       `C-GET: cannot find out the storage SOP classes needed (${why}); proposing 127 common ones`,
     );
-    return {
-      classes: fallbackStorageClasses(classes),
-      guessed: true,
-      instances: [],
-      ...(why === NO_SOP_CLASS_UID ? { withoutSopClassUid: true } : {}),
-    };
+    return { classes: fallbackStorageClasses(classes), guessed: true, instances: [] };
   };
   if (!levels.includes("IMAGE") || start < 0) {
     return fallback(`${query.model} has no IMAGE level`);
@@ -144,7 +137,12 @@ export async function findNeededClasses(
         }
         // The peer keeps no SOP Class UID: the other series would not say it either
         // (issue 13: a C-FIND per series saved; the query is not cancelled, it has ended).
-        if (unknownClass) return fallback(NO_SOP_CLASS_UID);
+        if (unknownClass) {
+          return {
+            ...fallback("the peer's C-FIND returns no SOP Class UID"),
+            withoutSopClassUid: true,
+          };
+        }
       }
       records = next;
       // SOP Classes in Study (0008,0062) answered for every study, and few

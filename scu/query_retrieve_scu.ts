@@ -109,8 +109,6 @@ export class QueryRetrieveScu implements AsyncDisposable {
   readonly #port: number;
   readonly #options: QueryRetrieveScuOptions;
   readonly #pool: Pooled[] = [];
-  /** The peer's answer for each retrieve SOP class asked about (see #peerAccepts). */
-  readonly #accepts = new Map<string, boolean>();
   /**
    * Whether the peer's C-FIND was found to answer IMAGE level matches without
    * SOP Class UID: get() then proposes the common classes at once, without
@@ -371,29 +369,28 @@ export class QueryRetrieveScu implements AsyncDisposable {
    * get()s propose the common classes at once (and warn only the first time).
    */
   get(query: Identifier, options: GetOptions): RetrieveOperation {
-    return new RetrieveOperation((progress, stop) => {
+    return new RetrieveOperation(async (progress, stop) => {
       if (!options.handleObject && options.directory === undefined) {
         throw new TypeError("get() needs handleObject or directory");
       }
-      return this.#get(query, options, progress, stop, false);
+      // Issue 12: a missing folder is created before associating, as `dcm get` does,
+      // rather than failing each C-STORE sub-operation with A700.
+      if (options.directory !== undefined) await prepareDirectory(options.directory);
+      return await this.#get(query, options, progress, stop);
     });
   }
 
-  /** get()'s body; `prepared` when retrieve() has checked the folder already. */
+  /** get()'s body, once the caller (get() or retrieve()) has checked the target and its folder. */
   async #get(
     query: Identifier,
     options: GetOptions,
     progress: (p: RetrieveProgress) => void,
     stop: AbortSignal,
-    prepared: boolean,
   ): Promise<RetrieveResult> {
     // The receiving side, loaded while the C-FIND below runs (issue 13: a
     // `dcm get` process loads it anyway, but need not wait for it first).
     const storeModule = import("../service/store_service.ts");
     storeModule.catch(() => {}); // awaited below; a walk that fails first must not leave it unhandled
-    // Issue 12: a missing folder is created before associating, as `dcm get` does,
-    // rather than failing each C-STORE sub-operation with A700.
-    if (options.directory !== undefined && !prepared) await prepareDirectory(options.directory);
     const signal = eitherSignal(options.signal, stop);
     signal.throwIfAborted();
     const prefer = options.prefer ?? "stored";
@@ -418,21 +415,11 @@ export class QueryRetrieveScu implements AsyncDisposable {
     const { classes, guessed, instances } = needed;
     if (classes.length === 0) throw new TypeError("get() needs at least one storage SOP class");
     const uncompressed = options.transferSyntaxes ?? UNCOMPRESSED_TRANSFER_SYNTAXES;
+    // Given transferSyntaxes, every storage context proposes them alone (prefer unused).
+    const proposing = options.transferSyntaxes ? "uncompressed" : prefer;
     const batches: RetrieveBatch[] = instances.length > 0
-      ? planRetrieve(
-        query,
-        instances,
-        options.transferSyntaxes ? "uncompressed" : prefer,
-        uncompressed,
-      )
-      : [{
-        contexts: contextsForClasses(
-          classes,
-          options.transferSyntaxes ? "uncompressed" : prefer,
-          uncompressed,
-        ),
-        queries: [query],
-      }];
+      ? planRetrieve(query, instances, proposing, uncompressed)
+      : [{ contexts: contextsForClasses(classes, proposing, uncompressed), queries: [query] }];
     // Each instance's class and stored syntax, where the peer told them.
     const stored = new Map<string, NeededInstance>();
     for (const i of instances) {
@@ -512,34 +499,29 @@ export class QueryRetrieveScu implements AsyncDisposable {
    */
   retrieve(query: Identifier, options: RetrieveOptions): RetrieveOperation {
     return new RetrieveOperation(async (progress, stop) => {
+      if (!options.handleObject && options.directory === undefined) {
+        throw new TypeError("retrieve() needs handleObject or directory");
+      }
       const signal = eitherSignal(options.signal, stop);
       signal.throwIfAborted();
       if (options.directory !== undefined) await prepareDirectory(options.directory);
       const getWorks = options.method === undefined
         ? await this.#peerAccepts(QUERY_MODELS[query.model].get)
         : options.method === "C-GET";
-      const withSignal = { ...options, signal };
-      if (getWorks) {
-        if (!options.handleObject && options.directory === undefined) {
-          throw new TypeError("retrieve() needs handleObject or directory");
-        }
-        return await this.#get(query, withSignal, progress, stop, true);
-      }
+      // #get() joins options.signal and stop itself; the C-MOVE is given them joined.
+      if (getWorks) return await this.#get(query, options, progress, stop);
       const { retrieveByMove } = await import("./_retrieve_by_move.ts");
-      return await retrieveByMove(this, query, withSignal, progress);
+      return await retrieveByMove(this, query, { ...options, signal }, progress);
     });
   }
 
   /**
-   * Whether the peer accepts a context for `sopClass` (a C-GET model), asked
-   * once per SCU: read from the pooled association, which proposes it among
-   * the query contexts and which get()'s C-FIND then uses, so retrieve()
-   * opens no association of its own to ask (issue 13). Only an answer
-   * counts; a peer that could not be reached is asked again next time.
+   * Whether the peer accepts a context for `sopClass` (a C-GET model): read
+   * from a pooled association, which proposes it among the query contexts
+   * and which get()'s C-FIND then uses, so retrieve() opens no association
+   * of its own to ask (issue 13). A peer that cannot be reached accepts nothing.
    */
   async #peerAccepts(sopClass: string): Promise<boolean> {
-    const known = this.#accepts.get(sopClass);
-    if (known !== undefined) return known;
     let pooled: Pooled;
     try {
       pooled = await this.#acquire();
@@ -548,7 +530,6 @@ export class QueryRetrieveScu implements AsyncDisposable {
     }
     const ok = pooled.association.findContext(sopClass) !== undefined;
     pooled.busy = false;
-    this.#accepts.set(sopClass, ok);
     return ok;
   }
 

@@ -1,6 +1,7 @@
 // What the matcher (matching.ts) and the SQL translation of a query
 // (_sql_match.ts) share: the wildcard VRs, DA and TM values normalised to
-// compare as strings, the error of a key that cannot be matched.
+// compare as strings, universal matching, the error of a key that cannot be
+// matched.
 import { DicomError } from "../errors.ts";
 
 /** VRs for which "*" and "?" are wildcards (PS3.4 §C.2.2.2.4). */
@@ -40,4 +41,9 @@ export function normalDate(d: string): string {
   const s = d.replace(/\./g, "").trim();
   if (!/^\d{8}$/.test(s)) throw new MatchingKeyError(`Cannot match DA "${d}"`);
   return s;
+}
+
+/** Whether a key's values match anything: none, or "*" alone (PS3.4 §C.2.2.2.3). */
+export function universalValues(wanted: readonly string[]): boolean {
+  return wanted.every((w) => w === "") || (wanted.length === 1 && wanted[0] === "*");
 }

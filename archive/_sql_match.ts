@@ -9,7 +9,7 @@
 import { lookupElement, Tag } from "../dictionary/mod.ts";
 import { type Dataset, parseRange, type QueryLevel } from "../dataset/mod.ts";
 import { levelDepth, levelOf } from "./levels.ts";
-import { normalDate, normalTime, WILDCARD_VRS } from "./_match_common.ts";
+import { normalDate, normalTime, universalValues, WILDCARD_VRS } from "./_match_common.ts";
 
 /**
  * The keys kept in `match_keys`: those users query most (PS3.4 Tables C.6-1
@@ -188,8 +188,7 @@ export function sqlConditions(query: Dataset, level: QueryLevel): SqlCondition[]
     if (levelDepth(keyLevel) > levelDepth(level)) continue;
     if (shifted && (vr === "DA" || vr === "TM")) continue;
     const wanted = query.strings(key.tag);
-    // Universal matching: no value, or "*" alone.
-    if (wanted.every((w) => w === "") || (wanted.length === 1 && wanted[0] === "*")) continue;
+    if (universalValues(wanted)) continue;
     if (wanted.some((w) => w === "" || w.includes("\0"))) continue;
     const predicates = wanted.map((w) => valuePredicate(vr, w));
     if (predicates.some((p) => p === undefined)) continue;

@@ -196,9 +196,7 @@ export class Archive implements Disposable {
 
   /** Replaces the `match_keys` rows of a record with those of its stored attributes. */
   #writeMatchKeys(level: number, pk: number, attrs: Uint8Array, replace = true): void {
-    if (replace) {
-      this.#statement("DELETE FROM match_keys WHERE level = ? AND pk = ?").run(level, pk);
-    }
+    if (replace) this.#deleteMatchKeys(level, pk);
     const insert = this.#statement(
       "INSERT INTO match_keys (level, pk, tag, value) VALUES (?, ?, ?, ?)",
     );
@@ -400,7 +398,7 @@ export class Archive implements Disposable {
     if (Number(gone.changes) > 0) this.#deleteMatchKeys(0, patientPk);
   }
 
-  /** Deletes the `match_keys` rows of a deleted record. */
+  /** Deletes the `match_keys` rows of a record (deleted, or to be written again). */
   #deleteMatchKeys(level: number, pk: number): void {
     this.#statement("DELETE FROM match_keys WHERE level = ? AND pk = ?").run(level, pk);
   }

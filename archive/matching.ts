@@ -7,7 +7,13 @@
  */
 import { type DataElement, Dataset, parseRange } from "../dataset/mod.ts";
 import { formatTag, Tag } from "../dictionary/mod.ts";
-import { MatchingKeyError, normalDate, normalTime, WILDCARD_VRS } from "./_match_common.ts";
+import {
+  MatchingKeyError,
+  normalDate,
+  normalTime,
+  universalValues,
+  WILDCARD_VRS,
+} from "./_match_common.ts";
 
 export { MatchingKeyError };
 
@@ -224,8 +230,7 @@ function isUniversal(query: Dataset, key: DataElement): boolean {
     return pattern === undefined || [...pattern].every((k) => isUniversal(pattern, k));
   }
   if (NOT_MATCHED.has(key.tag) || (key.tag & 0xffff) === 0 || BINARY_VRS.has(key.vr)) return true;
-  const wanted = query.strings(key.tag);
-  return wanted.every((w) => w === "") || (wanted.length === 1 && wanted[0] === "*");
+  return universalValues(query.strings(key.tag));
 }
 
 /**

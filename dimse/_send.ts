@@ -63,7 +63,8 @@ export function _sendMessage(
  * at once. `undefined` when they do not fit, the data set is a stream or a
  * data set to encode, or the context was not accepted.
  *
- * @throws {TypeError} when a field the command requires is missing.
+ * @throws {TypeError} when a field the command requires is missing (and the
+ * message would fit; otherwise {@linkcode _sendMessage} rejects with it).
  */
 export function _onePduValues(
   assoc: Association,
@@ -73,7 +74,25 @@ export function _onePduValues(
 ): PresentationDataValue[] | undefined {
   if (dataset !== undefined && !(dataset instanceof Uint8Array)) return undefined;
   if (assoc.context(contextId) === undefined) return undefined;
+  // A data set that alone overflows one PDU (a C-STORE's, mostly) goes to
+  // _sendMessage() without its command encoded here first, to be again there.
+  if (dataset !== undefined) {
+    const { max, room } = pduLimits(assoc);
+    if (dataset.length > max || 2 * PDV_HEADER_LENGTH + dataset.length > room) return undefined;
+  }
   return onePdu(assoc, contextId, encodeCommand(command), dataset);
+}
+
+/**
+ * The longest PDV data our PDVs carry, and the room in one PDU for PDVs
+ * (the peer's Maximum Length, or one PDV's worth when it has none).
+ */
+function pduLimits(assoc: Association): { max: number; room: number } {
+  const max = fragmentLength(assoc.maxPdvDataLength);
+  return {
+    max,
+    room: assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength,
+  };
 }
 
 /**
@@ -88,8 +107,7 @@ function onePdu(
   commandBytes: Uint8Array,
   dataset: Uint8Array | undefined,
 ): PresentationDataValue[] | undefined {
-  const max = fragmentLength(assoc.maxPdvDataLength);
-  const room = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
+  const { max, room } = pduLimits(assoc);
   const size = PDV_HEADER_LENGTH + commandBytes.length +
     (dataset === undefined ? 0 : PDV_HEADER_LENGTH + dataset.length);
   if (
@@ -132,8 +150,7 @@ async function sendPacked(
   commandBytes: Uint8Array,
   dataset: Uint8Array | ReadableStream<Uint8Array> | undefined,
 ): Promise<void> {
-  const max = fragmentLength(assoc.maxPdvDataLength);
-  const pduRoom = assoc.peerMaxPduLength === 0 ? max + PDV_HEADER_LENGTH : assoc.peerMaxPduLength;
+  const { max, room: pduRoom } = pduLimits(assoc);
   const bytes = dataset instanceof Uint8Array ? dataset : undefined;
   // Pack whole PDVs into PDUs up to the peer's Maximum Length: a small
   // message (command and data set) goes out in one PDU and one write. PDUs

@@ -3,8 +3,10 @@
 // presentation context's transfer syntax. What every response of a query
 // shares (the Query/Retrieve Level, the Retrieve AE Title, the empty keys)
 // is encoded once per query; a record's values are copied as they were read
-// (PS3.5 §7.1.2 and §7.1.3 element headers). Anything else (sequences,
-// values set through the API, other syntaxes) takes the general encoder.
+// (PS3.5 §7.1.2 and §7.1.3 element headers: the one header writer here that
+// duplicates dataset/encode.ts's, which is not exported). Anything else
+// (sequences, values set through the API, other syntaxes) takes the general
+// encoder.
 import { Tag, Uid } from "../dictionary/mod.ts";
 import {
   type DataElement,
@@ -16,38 +18,15 @@ import {
 } from "../dataset/mod.ts";
 import { responseFor } from "./_query.ts";
 
-/** One element of every response: bytes of its own, or the record's element of that tag. */
+/**
+ * One element of every response: bytes of its own, or the record's element
+ * of that tag (`absent`: the bytes when the record has none).
+ */
 type Slot = { readonly tag: number; readonly fixed: Uint8Array } | {
   readonly tag: number;
   readonly fixed?: undefined;
-  /** The bytes when the record has no such element (made when first needed). */
-  absent: Uint8Array | (() => Uint8Array);
+  readonly absent: Uint8Array;
 };
-
-/**
- * An element of a text or empty value, as the general encoder writes it:
- * its header (PS3.5 §7.1.2 explicit, §7.1.3 implicit VR) and the ASCII text
- * padded to even length with a space (PS3.5 §6.2).
- */
-function textElement(tag: number, vr: Vr, text: string, explicit: boolean): Uint8Array {
-  const length = text.length + (text.length & 1);
-  const long = explicit && hasLongHeader(vr);
-  const header = explicit ? (long ? 12 : 8) : 8;
-  const out = new Uint8Array(header + length);
-  const view = new DataView(out.buffer);
-  view.setUint16(0, tag >>> 16, true);
-  view.setUint16(2, tag & 0xffff, true);
-  if (!explicit) view.setUint32(4, length, true);
-  else {
-    out[4] = vr.charCodeAt(0);
-    out[5] = vr.charCodeAt(1);
-    if (long) view.setUint32(8, length, true);
-    else view.setUint16(6, length, true);
-  }
-  for (let i = 0; i < text.length; i++) out[header + i] = text.charCodeAt(i);
-  if (text.length & 1) out[header + text.length] = 0x20;
-  return out;
-}
 
 /**
  * Encodes the response identifiers of one C-FIND query: `encode(record)`
@@ -72,24 +51,23 @@ export class FindResponseEncoder {
   }
 
   /** The slots of every response, in tag order, as responseFor() fills them. */
-  #plan(query: Dataset, transferSyntax: string): Slot[] | undefined {
-    const explicit = this.#explicit;
-    // An AE title that is not plain ASCII (it is a default-repertoire VR) takes the general encoder.
-    if (!/^[\x20-\x7e]*$/.test(this.#aeTitle)) return undefined;
+  #plan(query: Dataset, transferSyntax: string): Slot[] {
+    // Once per query: each element as the general encoder writes it.
+    const alone = (tag: number, value: string | [] | null, vr: Vr) =>
+      encodeDataset(new Dataset().set(tag, value, vr), { transferSyntax });
     // The record's Specific Character Set goes with the values it decodes.
     const slots: Slot[] = [{ tag: Tag.SpecificCharacterSet, absent: new Uint8Array(0) }];
     for (const key of query) {
       const tag = key.tag;
       if (tag === Tag.SpecificCharacterSet || (tag & 0xffff) === 0) continue;
       if (tag === Tag.QueryRetrieveLevel) {
-        slots.push({ tag, fixed: textElement(tag, "CS", this.#level, explicit) });
+        slots.push({ tag, fixed: alone(tag, this.#level, "CS") });
       } else if (tag === Tag.RetrieveAETitle) {
-        slots.push({ tag, fixed: textElement(tag, "AE", this.#aeTitle, explicit) });
+        slots.push({ tag, fixed: alone(tag, this.#aeTitle, "AE") });
       } else if (key.kind === "sequence") {
-        const alone = new Dataset().set(tag, [], "SQ");
-        slots.push({ tag, absent: () => encodeDataset(alone, { transferSyntax }) });
+        slots.push({ tag, absent: alone(tag, [], "SQ") });
       } else {
-        slots.push({ tag, absent: textElement(tag, key.vr, "", explicit) });
+        slots.push({ tag, absent: alone(tag, null, key.vr) });
       }
     }
     // Elements go in ascending tag order (PS3.5 §7.1).
@@ -110,7 +88,6 @@ export class FindResponseEncoder {
       }
       const have = record.get(slot.tag);
       if (have === undefined) {
-        if (typeof slot.absent === "function") slot.absent = slot.absent();
         parts.push(slot.absent);
         length += slot.absent.length;
         continue;

@@ -401,8 +401,10 @@ export async function* sendObjects<T extends OutgoingObject>(
   const prepared: (ReadAhead | undefined)[] = [];
   const prepareAt = (index: number): void => {
     if (index < next || index >= objects.length || prepared[index] !== undefined) return;
+    // Once read, the next request may go out if it waits for this one.
     prepared[index] = readAhead(
       prepare(association, objects[index]!, usable, options.transcoder, budget),
+      pump,
     );
   };
   // Requests outstanding at once: one unless the peer granted an
@@ -419,7 +421,6 @@ export async function* sendObjects<T extends OutgoingObject>(
   let answered = 0; // objects whose request was answered or failed
   let yielded = 0; // objects handed to the caller
   let stopped = false;
-  let waitingFor = -1; // an object whose reading the next request waits for
   let wake: (() => void) | undefined; // the caller, waiting for the next request to be made
   // The next request goes out as soon as the one before is answered (the
   // one response of a C-STORE, PS3.7 §9.1.1), from that response's turn of
@@ -454,13 +455,7 @@ export async function* sendObjects<T extends OutgoingObject>(
       }
       prepareAt(next);
       const ahead = prepared[next]!;
-      if (!ahead.settled) {
-        if (waitingFor !== next) {
-          waitingFor = next;
-          ahead.promise.then(pump, pump);
-        }
-        return;
-      }
+      if (!ahead.settled) return; // pumped again once read
       const index = next++;
       // The bytes of an object sent are not held after its request.
       prepared[index] = undefined;
@@ -574,14 +569,17 @@ interface ReadAhead {
   error: unknown;
 }
 
-function readAhead(promise: Promise<PreparedObject>): ReadAhead {
+/** Reads an object ahead; `settled` is called once its outcome is kept. */
+function readAhead(promise: Promise<PreparedObject>, settled: () => void): ReadAhead {
   const ahead: ReadAhead = { promise, settled: false, value: undefined, error: undefined };
   promise.then((value) => {
     ahead.settled = true;
     ahead.value = value;
+    settled();
   }, (error) => {
     ahead.settled = true;
     ahead.error = error ?? new Error("Cannot prepare the object");
+    settled();
   });
   return ahead;
 }

@@ -104,3 +104,26 @@ Deno.test("FindResponseEncoder hands back a data set for a Deflated or Big Endia
     assert(encoder.encode(record!.dataset) instanceof Dataset);
   }
 });
+
+Deno.test("FindResponseEncoder writes the general encoder's bytes for a Retrieve AE Title outside ASCII too", () => {
+  using a = archive();
+  const level = "STUDY";
+  const query = new Dataset().set(Tag.QueryRetrieveLevel, level).set("PatientID", "*")
+    .set("RetrieveAETitle", null, "AE").set("StudyInstanceUID", null, "UI");
+  for (const aeTitle of ["ÄRCHIVE", "ARCH\u0100VE"]) {
+    for (const transferSyntax of SYNTAXES) {
+      const encoder = new FindResponseEncoder(query, level, aeTitle, transferSyntax);
+      let records = 0;
+      for (const record of search(a, query, level)) {
+        const expected = encodeDataset(responseFor(query, record.dataset, level, aeTitle), {
+          transferSyntax,
+        });
+        const got = encoder.encode(record.dataset);
+        const bytes = got instanceof Uint8Array ? got : encodeDataset(got, { transferSyntax });
+        assertEquals(bytes, expected, `${aeTitle} ${transferSyntax} ${record.key}`);
+        records++;
+      }
+      assert(records > 0);
+    }
+  }
+});

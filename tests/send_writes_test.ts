@@ -169,3 +169,29 @@ Deno.test("writePDataTf() writes the bytes encodePdu() does, at any offset", () 
   assertEquals(writePDataTf(pdu, out.subarray(3), 2), expected.length + 2);
   assertEquals(out.subarray(5, 5 + expected.length), expected);
 });
+
+Deno.test("a C-STORE whose data set overflows one PDU and whose command lacks a required field is refused with a TypeError", async () => {
+  const { requestor, acceptor } = await associate();
+  new DimseChannel(acceptor);
+  const channel = new DimseChannel(requestor);
+  const contextId = requestor.findContext(CT_IMAGE_STORAGE)!.id;
+  let error: unknown;
+  try {
+    await channel.send(
+      contextId,
+      {
+        type: "C-STORE-RQ",
+        messageId: 1,
+        hasDataset: true,
+        affectedSopClassUid: CT_IMAGE_STORAGE,
+        priority: 0,
+      } as unknown as Parameters<DimseChannel["send"]>[1],
+      new Uint8Array(100_000),
+    );
+  } catch (e) {
+    error = e;
+  }
+  assert(error instanceof TypeError, String(error));
+  await requestor.release();
+  await channel.closed;
+});
